@@ -1,0 +1,40 @@
+# Two commands for a fresh machine with Python 3.11+: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench golden clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/decisionlang check examples/quickstart --fail-on no-go || test $$? -eq 1
+
+lint: $(STAMP)
+	$(BIN)/ruff check decisionlang tests benchmarks
+	$(BIN)/ruff format --check decisionlang tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_evaluate.py
+
+# Regenerate golden files after an intended change; review the diff before committing.
+golden: $(STAMP)
+	DECISIONLANG_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

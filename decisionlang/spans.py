@@ -1,0 +1,78 @@
+"""Source locations. A span knows its file and text so any diagnostic can render itself later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, eq=False)
+class SourceFile:
+    """A file's display path (relative to the project root) and its text."""
+
+    path: str
+    text: str
+    _line_starts: tuple[int, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        for index, char in enumerate(self.text):
+            if char == "\n":
+                starts.append(index + 1)
+        object.__setattr__(self, "_line_starts", tuple(starts))
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its newline."""
+        if line < 1 or line > len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start : end if end >= 0 else len(self.text)].rstrip("\r")
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        low, high = 0, len(self._line_starts) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self._line_starts[middle] <= offset:
+                low = middle
+            else:
+                high = middle - 1
+        return low + 1, offset - self._line_starts[low] + 1
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of a source file: 1-based lines and columns, end exclusive."""
+
+    source: SourceFile = field(compare=False, repr=False)
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def __str__(self) -> str:
+        return f"{self.source.path}:{self.line}:{self.column}"
+
+    def location(self) -> dict[str, object]:
+        return {"file": self.source.path, "line": self.line, "column": self.column}
+
+    def excerpt(self) -> list[str]:
+        """The source line with a caret underline, as rendered under a diagnostic."""
+        text = self.source.line_text(self.line)
+        if not text and self.line > 1 and self.column == 1:
+            return []
+        width = self.end_column - self.column if self.end_line == self.line else len(text) - self.column + 1
+        width = max(1, width)
+        gutter = f"{self.line} | "
+        pad = " " * (len(gutter) - 2) + "| "
+        prefix = "".join(ch if ch == "\t" else " " for ch in text[: self.column - 1])
+        return [gutter + text, pad + prefix + "^" * width]
+
+
+def point(source: SourceFile, line: int, column: int, length: int = 1) -> Span:
+    """A span of `length` characters on one line."""
+    return Span(source, line, column, line, column + max(1, length))
