@@ -1,0 +1,224 @@
+"""Verdicts and the recorded trace of an evaluation. Renderers read these; nothing here prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from decisionlang.diagnostics import Diagnostic
+
+
+class Verdict(enum.Enum):
+    GO = "go"
+    NOT_YET = "not-yet"
+    NO_GO = "no-go"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @staticmethod
+    def worst(verdicts: list[Verdict]) -> Verdict:
+        return max(verdicts, key=lambda verdict: verdict.severity, default=Verdict.GO)
+
+
+_SEVERITY = {Verdict.GO: 0, Verdict.NOT_YET: 1, Verdict.NO_GO: 2}
+_LABELS = {Verdict.GO: "GO", Verdict.NOT_YET: "NOT YET", Verdict.NO_GO: "NO-GO"}
+
+
+class Outcome(enum.Enum):
+    FIRED = "fired"  # the condition held: a no_go/not_yet/warn fired, a go rule held
+    NOT_FIRED = "not-fired"
+    UNKNOWN = "unknown"  # missing information
+    ERROR = "error"  # an evaluation problem
+    APPLIED = "applied"  # the `otherwise` fallback decided
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int | None
+    column: int | None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A state value a rule read: whose, which field, what value, from where."""
+
+    subject: str
+    path: str
+    value: Any  # JSON-ready (dates as ISO text, durations as "N days"); None when missing
+    location: Location
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison as evaluated: both sides, and for numbers the margin to the threshold."""
+
+    expression: str
+    left: Any
+    operator: str
+    right: Any
+    holds: bool | None
+    margin: float | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class ScoreTerm:
+    expression: str
+    value: Any
+    normalized: float | None
+    weight: float
+    contribution: float | None
+
+
+@dataclass(frozen=True)
+class ScoreTrace:
+    criteria: str
+    title: str | None
+    total: float | None
+    terms: tuple[ScoreTerm, ...]
+    normalized_to: float | None = None
+
+
+@dataclass(frozen=True)
+class TradeoffTrace:
+    tradeoff: str
+    title: str | None
+    first: str
+    first_value: Any
+    second: str
+    second_value: Any
+    acceptable: bool | None
+    margin: float | None
+
+
+@dataclass(frozen=True)
+class RequirementTrace:
+    requirement: str
+    level: str
+    holds: bool | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class MaturityTrace:
+    maturity: str
+    title: str | None
+    level: str | None  # highest level reached, None when none
+    rank: int  # 0 when no level is reached
+    next_level: str | None
+    missing: tuple[RequirementTrace, ...]  # requirements of the next level that do not hold
+
+
+@dataclass(frozen=True)
+class RuleTrace:
+    rule: str  # stable id: policy.name or policy.kind#n
+    kind: str  # no_go, not_yet, go, warn, otherwise
+    outcome: Outcome
+    message: str | None
+    until: str | None
+    location: Location
+    facts: tuple[Fact, ...] = ()
+    comparisons: tuple[Comparison, ...] = ()
+    scores: tuple[ScoreTrace, ...] = ()
+    tradeoffs: tuple[TradeoffTrace, ...] = ()
+    maturities: tuple[MaturityTrace, ...] = ()
+    error: Diagnostic | None = None
+    decisive: bool = False
+
+    @property
+    def missing_facts(self) -> tuple[Fact, ...]:
+        return tuple(fact for fact in self.facts if fact.missing)
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    policy: str
+    title: str | None
+    enforcement: str
+    verdict: Verdict
+    location: Location
+    rules: tuple[RuleTrace, ...]
+
+    @property
+    def reasons(self) -> tuple[RuleTrace, ...]:
+        return tuple(rule for rule in self.rules if rule.decisive)
+
+
+@dataclass(frozen=True)
+class Warning:
+    policy: str
+    rule: str
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class MissingInformation:
+    path: str
+    subject: str
+    file: str
+    policy: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"missing information: {self.path} ({self.file})"
+
+
+@dataclass(frozen=True)
+class SubjectResult:
+    subject: str
+    kind: str
+    verdict: Verdict
+    location: Location
+    policies: tuple[PolicyResult, ...]
+    warnings: tuple[Warning, ...]
+    missing: tuple[MissingInformation, ...]
+
+    @property
+    def must_hold(self) -> tuple[str, ...]:
+        """What must change to reach GO: every blocking rule's `until`, every missing field."""
+        items: list[str] = []
+        for policy in self.policies:
+            if policy.verdict is Verdict.GO or policy.enforcement == "advisory":
+                continue
+            for rule in policy.reasons:
+                if rule.until:
+                    items.append(rule.until)
+                elif rule.outcome is Outcome.FIRED and rule.kind == "not_yet" and rule.message:
+                    items.append(f"resolve: {rule.message}")
+                elif rule.kind in {"otherwise", "go"} and rule.message:
+                    items.append(f"resolve: {rule.message}")
+        items.extend(str(missing) for missing in self.missing)
+        return tuple(dict.fromkeys(items))
+
+
+@dataclass(frozen=True)
+class Report:
+    verdict: Verdict
+    subjects: tuple[SubjectResult, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+    as_of: dt.date | None = field(default=None, compare=False)
+
+    def summary(self) -> dict[str, int]:
+        counts = {verdict.value: 0 for verdict in Verdict}
+        for subject in self.subjects:
+            counts[subject.verdict.value] += 1
+        return counts
