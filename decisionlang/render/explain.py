@@ -1,0 +1,281 @@
+"""`decisionlang explain`: the full trace of one subject, written for a non-engineer.
+
+The verdict and why in plain sentences first, then every applicable policy with every rule and
+what it looked at, then warnings, missing information and what must hold for GO.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from decisionlang import diagnostics
+from decisionlang.render.text import (
+    badge,
+    blocking_policies,
+    format_comparison,
+    format_fact,
+    format_missing,
+    format_number,
+    format_value,
+    format_warning,
+    indent,
+    maturity_level_words,
+    paint,
+    plural,
+    quoted_title,
+    rule_kind_words,
+    short_location,
+    tradeoff_verdict,
+    unique,
+    verdict_word,
+)
+from decisionlang.trace import (
+    MaturityTrace,
+    Outcome,
+    PolicyResult,
+    RuleTrace,
+    ScoreTrace,
+    SubjectResult,
+    TradeoffTrace,
+    Verdict,
+)
+
+SCORE_HEADERS = ("term", "value", "normalised", "weight", "contribution")
+
+
+def render_explain(subject: SubjectResult, *, color: bool) -> str:
+    """Everything the evaluation recorded about one subject, top-down: verdict, why, details, fixes."""
+    sections = [
+        verdict_section(subject, color=color),
+        policies_section(subject, color=color),
+        warnings_section(subject, color=color),
+        missing_section(subject, color=color),
+        must_hold_section(subject, color=color),
+    ]
+    return "\n\n".join("\n".join(section) for section in sections if section) + "\n"
+
+
+def heading(text: str, *, color: bool) -> str:
+    return paint(text, "bold", color=color)
+
+
+# ---------------------------------------------------------------- verdict and why
+
+
+def verdict_section(subject: SubjectResult, *, color: bool) -> list[str]:
+    name = paint(subject.subject, "bold", color=color)
+    where = paint(short_location(subject.location), "dim", color=color)
+    lines = [
+        f"{name} ({subject.kind})  {where}",
+        f"Verdict: {badge(subject.verdict, color=color)}",
+        "",
+        verdict_sentence(subject, color=color),
+    ]
+    reasons = reason_lines(subject)
+    if reasons:
+        lines.append("Why:")
+        lines.extend(indent(reasons, 2))
+    return lines
+
+
+def verdict_sentence(subject: SubjectResult, *, color: bool) -> str:
+    label = verdict_word(subject.verdict, color=color)
+    if subject.verdict is Verdict.NO_GO:
+        return f"{subject.subject} is {label}: at least one policy blocks it as it stands."
+    if subject.verdict is Verdict.NOT_YET:
+        return (
+            f"{subject.subject} is {label}: it cannot go ahead today, but it can once the points"
+            ' under "What must hold for GO" are met.'
+        )
+    sentence = (
+        f"{subject.subject} is {label}: every policy that applies to it allows it to go ahead."
+        if subject.policies
+        else f"{subject.subject} is {label}: no policy applies to it."
+    )
+    if subject.warnings:
+        count = len(subject.warnings)
+        verb = "is" if count == 1 else "are"
+        sentence += f" There {verb} {plural(count, 'warning')} to consider (see Warnings)."
+    return sentence
+
+
+def reason_lines(subject: SubjectResult) -> list[str]:
+    """One bullet per decisive rule of each policy holding the subject back."""
+    lines: list[str] = []
+    for policy in blocking_policies(subject):
+        for rule in policy.reasons:
+            lines.append(
+                f"• {reason_sentence(rule)} ({policy.verdict.label} from policy {policy.policy},"
+                f" rule {rule.rule})"
+            )
+    return unique(lines)
+
+
+def reason_sentence(rule: RuleTrace) -> str:
+    if rule.outcome is Outcome.ERROR:
+        problem = rule.error.message if rule.error is not None else "unknown problem"
+        return f"a rule could not be evaluated: {problem}"
+    if rule.outcome is Outcome.UNKNOWN:
+        fields = unique(fact.path for fact in rule.missing_facts)
+        return "information is missing" + (f": {', '.join(fields)}" if fields else "")
+    if rule.message:
+        return rule.message
+    return f"rule {rule.rule} {outcome_words(rule)}"
+
+
+# ---------------------------------------------------------------- policies and rules
+
+
+def policies_section(subject: SubjectResult, *, color: bool) -> list[str]:
+    if not subject.policies:
+        return [heading("Policies", color=color), "  No policy applies to this subject."]
+    lines = [heading(f"Policies ({len(subject.policies)} applied)", color=color)]
+    for policy in subject.policies:
+        lines.append("")
+        lines.extend(policy_block(policy, subject.subject, color=color))
+    return lines
+
+
+def policy_block(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
+    name = paint(policy.policy, "bold", color=color)
+    lines = [f"Policy {name}{quoted_title(policy.title)}: {verdict_word(policy.verdict, color=color)}"]
+    enforcement = f"enforcement {policy.enforcement}"
+    if policy.enforcement == "advisory":
+        enforcement += " (reported only, never blocks)"
+    lines.append(f"  {enforcement}; defined at {paint(str(policy.location), 'dim', color=color)}")
+    if not policy.rules:
+        lines.append("  (no rules)")
+    for number, rule in enumerate(policy.rules, start=1):
+        lines.extend(indent(rule_block(number, rule, subject, color=color), 2))
+    return lines
+
+
+OUTCOME_STYLES = {
+    Outcome.FIRED: ("bold",),
+    Outcome.NOT_FIRED: ("dim",),
+    Outcome.UNKNOWN: ("yellow",),
+    Outcome.ERROR: ("red",),
+    Outcome.APPLIED: ("bold",),
+}
+
+
+def outcome_words(rule: RuleTrace) -> str:
+    """The outcome in words: fired, did not fire, could not be decided, evaluation problem."""
+    if rule.outcome is Outcome.FIRED:
+        return "fired"
+    if rule.outcome is Outcome.NOT_FIRED:
+        return "did not fire"
+    if rule.outcome is Outcome.UNKNOWN:
+        return "could not be decided: missing information"
+    if rule.outcome is Outcome.ERROR:
+        return "evaluation problem" + (f": {rule.error.message}" if rule.error is not None else "")
+    return "applied, because no other rule decided"
+
+
+def rule_block(number: int, rule: RuleTrace, subject: str, *, color: bool) -> list[str]:
+    outcome = paint(outcome_words(rule), *OUTCOME_STYLES[rule.outcome], color=color)
+    decisive = " — this decided the policy's verdict" if rule.decisive else ""
+    lines = [f"{number}. rule {rule.rule} ({rule_kind_words(rule.kind)}): {outcome}{decisive}"]
+    body = [f"defined at {paint(str(rule.location), 'dim', color=color)}"]
+    if rule.message:
+        body.append(f"because: {rule.message}")
+    if rule.until:
+        body.append(f"until: {rule.until}")
+    body.extend(listing("facts read:", [format_fact(fact, subject, color=color) for fact in rule.facts]))
+    body.extend(listing("comparisons:", [format_comparison(comparison) for comparison in rule.comparisons]))
+    for score in rule.scores:
+        body.extend(score_lines(score))
+    for tradeoff in rule.tradeoffs:
+        body.extend(tradeoff_lines(tradeoff))
+    for maturity in rule.maturities:
+        body.extend(maturity_lines(maturity))
+    if rule.error is not None:
+        body.append("problem:")
+        body.extend(indent(diagnostics.render_text(rule.error).splitlines(), 2))
+    return lines + indent(body, 3)
+
+
+def listing(title: str, items: Sequence[str]) -> list[str]:
+    return [title, *indent(unique(items), 2)] if items else []
+
+
+def score_lines(score: ScoreTrace) -> list[str]:
+    """The score with a table of its terms: value, normalised value, weight, contribution."""
+    total = format_value(score.total, none="unknown")
+    scale = f" out of {format_number(score.normalized_to)}" if score.normalized_to is not None else ""
+    rows = [SCORE_HEADERS]
+    rows.extend(
+        (
+            term.expression,
+            format_value(term.value, none="missing"),
+            format_value(term.normalized, none="-"),
+            format_number(term.weight),
+            format_value(term.contribution, none="-"),
+        )
+        for term in score.terms
+    )
+    rows.append(("total", "", "", "", total))
+    return [f"score {score.criteria}{quoted_title(score.title)}: {total}{scale}", *indent(table(rows), 2)]
+
+
+def table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns separated by two spaces, no trailing blanks."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+
+
+def tradeoff_lines(tradeoff: TradeoffTrace) -> list[str]:
+    return [
+        f"trade-off {tradeoff.tradeoff}{quoted_title(tradeoff.title)}: {tradeoff_verdict(tradeoff)}",
+        f"  {tradeoff.first} = {format_value(tradeoff.first_value, none='unknown')}",
+        f"  {tradeoff.second} = {format_value(tradeoff.second_value, none='unknown')}",
+    ]
+
+
+def maturity_lines(maturity: MaturityTrace) -> list[str]:
+    lines = [f"maturity {maturity.maturity}{quoted_title(maturity.title)}: {maturity_level_words(maturity)}"]
+    if maturity.next_level is None:
+        lines.append("  this is the highest level.")
+        return lines
+    if not maturity.missing:
+        lines.append(f"  next level: {maturity.next_level}")
+        return lines
+    lines.append(f"  to reach {maturity.next_level}, still missing:")
+    for requirement in maturity.missing:
+        state = "unknown, information is missing" if requirement.holds is None else "not met"
+        text = requirement.requirement
+        if requirement.message:
+            text += f": {requirement.message}"
+        lines.append(f"    - {text} — {state}")
+    return lines
+
+
+# ---------------------------------------------------------------- warnings, missing, fixes
+
+
+def warnings_section(subject: SubjectResult, *, color: bool) -> list[str]:
+    if not subject.warnings:
+        return []
+    items = [format_warning(warning, color=color) for warning in subject.warnings]
+    return [heading("Warnings", color=color), *indent(items, 2)]
+
+
+def missing_section(subject: SubjectResult, *, color: bool) -> list[str]:
+    if not subject.missing:
+        return []
+    items = [f"• {format_missing(missing, subject.subject)}" for missing in subject.missing]
+    return [heading("Missing information", color=color), *indent(items, 2)]
+
+
+def must_hold_section(subject: SubjectResult, *, color: bool) -> list[str]:
+    lines = [heading("What must hold for GO", color=color)]
+    items = subject.must_hold
+    if items:
+        lines.extend(f"  {number}. {item}" for number, item in enumerate(items, start=1))
+    elif subject.verdict is Verdict.GO:
+        lines.append("  Nothing: it is already GO.")
+    else:
+        lines.append("  No remediation was recorded; see the decisive rules above.")
+    return lines

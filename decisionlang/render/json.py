@@ -1,0 +1,230 @@
+"""The machine-readable report: one JSON object, schema `decisionlang/report/v1`.
+
+The shape is described by `schemas/report-v1.schema.json`. Output is deterministic: keys are
+sorted, lists keep report order, floats are rounded to 6 decimal places (non-finite numbers become
+null) so that tiny floating-point noise never changes the bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from decisionlang.diagnostics import Diagnostic
+from decisionlang.trace import (
+    Comparison,
+    Fact,
+    Location,
+    MaturityTrace,
+    MissingInformation,
+    PolicyResult,
+    Report,
+    RequirementTrace,
+    RuleTrace,
+    ScoreTerm,
+    ScoreTrace,
+    SubjectResult,
+    TradeoffTrace,
+    Warning,
+)
+
+SCHEMA_ID = "decisionlang/report/v1"
+FLOAT_DECIMALS = 6
+
+
+def render_json(report: Report) -> str:
+    """The report as one pretty-printed JSON object followed by a newline."""
+    text = json.dumps(report_to_dict(report), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    return text + "\n"
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The report as plain JSON data (dicts, lists, str, int, float, bool, None)."""
+    return {
+        "schema": SCHEMA_ID,
+        "as_of": report.as_of.isoformat() if report.as_of is not None else None,
+        "verdict": report.verdict.value,
+        "summary": report.summary(),
+        "services": [subject_to_dict(subject) for subject in report.subjects],
+        "diagnostics": [diagnostic_to_dict(diagnostic) for diagnostic in report.diagnostics],
+    }
+
+
+def subject_to_dict(subject: SubjectResult) -> dict[str, Any]:
+    return {
+        "service": subject.subject,
+        "kind": subject.kind,
+        "verdict": subject.verdict.value,
+        "location": location_to_dict(subject.location),
+        "policies": [policy_to_dict(policy) for policy in subject.policies],
+        "warnings": [warning_to_dict(warning) for warning in subject.warnings],
+        "missing": [missing_to_dict(missing) for missing in subject.missing],
+        "must_hold": list(subject.must_hold),
+    }
+
+
+def policy_to_dict(policy: PolicyResult) -> dict[str, Any]:
+    return {
+        "policy": policy.policy,
+        "title": policy.title,
+        "verdict": policy.verdict.value,
+        "enforcement": policy.enforcement,
+        "location": location_to_dict(policy.location),
+        "reasons": [rule_to_dict(rule) for rule in policy.reasons],
+        "rules": [rule_to_dict(rule) for rule in policy.rules],
+    }
+
+
+def rule_to_dict(rule: RuleTrace) -> dict[str, Any]:
+    return {
+        "rule": rule.rule,
+        "kind": rule.kind,
+        "outcome": rule.outcome.value,
+        "decisive": rule.decisive,
+        "message": rule.message,
+        "until": rule.until,
+        "location": location_to_dict(rule.location),
+        "facts": [fact_to_dict(fact) for fact in rule.facts],
+        "comparisons": [comparison_to_dict(comparison) for comparison in rule.comparisons],
+        "scores": [score_to_dict(score) for score in rule.scores],
+        "tradeoffs": [tradeoff_to_dict(tradeoff) for tradeoff in rule.tradeoffs],
+        "maturities": [maturity_to_dict(maturity) for maturity in rule.maturities],
+        "error": diagnostic_to_dict(rule.error) if rule.error is not None else None,
+    }
+
+
+def fact_to_dict(fact: Fact) -> dict[str, Any]:
+    return {
+        "subject": fact.subject,
+        "field": fact.path,
+        "value": json_value(fact.value),
+        "location": location_to_dict(fact.location),
+        "missing": fact.missing,
+    }
+
+
+def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
+    return {
+        "expression": comparison.expression,
+        "left": json_value(comparison.left),
+        "operator": comparison.operator,
+        "right": json_value(comparison.right),
+        "holds": comparison.holds,
+        "margin": json_number(comparison.margin),
+        "location": location_to_dict(comparison.location),
+    }
+
+
+def score_to_dict(score: ScoreTrace) -> dict[str, Any]:
+    return {
+        "criteria": score.criteria,
+        "title": score.title,
+        "total": json_number(score.total),
+        "normalized_to": json_number(score.normalized_to),
+        "terms": [term_to_dict(term) for term in score.terms],
+    }
+
+
+def term_to_dict(term: ScoreTerm) -> dict[str, Any]:
+    return {
+        "expression": term.expression,
+        "value": json_value(term.value),
+        "normalized": json_number(term.normalized),
+        "weight": json_number(term.weight),
+        "contribution": json_number(term.contribution),
+    }
+
+
+def tradeoff_to_dict(tradeoff: TradeoffTrace) -> dict[str, Any]:
+    return {
+        "tradeoff": tradeoff.tradeoff,
+        "title": tradeoff.title,
+        "first": tradeoff.first,
+        "first_value": json_value(tradeoff.first_value),
+        "second": tradeoff.second,
+        "second_value": json_value(tradeoff.second_value),
+        "acceptable": tradeoff.acceptable,
+        "margin": json_number(tradeoff.margin),
+    }
+
+
+def maturity_to_dict(maturity: MaturityTrace) -> dict[str, Any]:
+    return {
+        "maturity": maturity.maturity,
+        "title": maturity.title,
+        "level": maturity.level,
+        "rank": maturity.rank,
+        "next_level": maturity.next_level,
+        "missing": [requirement_to_dict(requirement) for requirement in maturity.missing],
+    }
+
+
+def requirement_to_dict(requirement: RequirementTrace) -> dict[str, Any]:
+    return {
+        "requirement": requirement.requirement,
+        "level": requirement.level,
+        "holds": requirement.holds,
+        "message": requirement.message,
+    }
+
+
+def warning_to_dict(warning: Warning) -> dict[str, Any]:
+    return {
+        "policy": warning.policy,
+        "rule": warning.rule,
+        "message": warning.message,
+        "location": location_to_dict(warning.location),
+    }
+
+
+def missing_to_dict(missing: MissingInformation) -> dict[str, Any]:
+    return {
+        "field": missing.path,
+        "subject": missing.subject,
+        "file": missing.file,
+        "policy": missing.policy,
+        "rule": missing.rule,
+    }
+
+
+def location_to_dict(location: Location) -> dict[str, Any]:
+    return {"file": location.file, "line": location.line, "column": location.column}
+
+
+def diagnostic_to_dict(diagnostic: Diagnostic) -> dict[str, Any]:
+    return {key: json_value(value) for key, value in diagnostic.to_json().items()}
+
+
+def json_number(number: float | None) -> float | None:
+    """A float rounded to 6 decimal places; None for None, NaN and infinities."""
+    if number is None:
+        return None
+    if isinstance(number, int):
+        return number
+    if not math.isfinite(number):
+        return None
+    return round(number, FLOAT_DECIMALS) + 0.0  # `+ 0.0` turns -0.0 into 0.0
+
+
+def json_value(value: Any) -> Any:
+    """Any traced value as JSON data: rounded floats, ISO dates, lists for sequences, text otherwise."""
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return json_number(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return json_value(value.value)
+    if isinstance(value, Mapping):
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [json_value(item) for item in value]
+        if isinstance(value, set | frozenset):
+            items.sort(key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+        return items
+    return str(value)  # e.g. a Duration: "30 days"

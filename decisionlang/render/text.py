@@ -1,0 +1,355 @@
+"""The human `check` output: one headline per subject, the decisive reasons under non-GO ones.
+
+Also home of the small formatting helpers shared with the `explain` renderer: ANSI styling,
+verdict badges, and the plain-text spelling of values, numbers, margins, facts and comparisons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from decisionlang import diagnostics
+from decisionlang.trace import (
+    Comparison,
+    Fact,
+    Location,
+    MaturityTrace,
+    MissingInformation,
+    Outcome,
+    PolicyResult,
+    Report,
+    RuleTrace,
+    ScoreTrace,
+    SubjectResult,
+    TradeoffTrace,
+    Verdict,
+    Warning,
+)
+
+# ---------------------------------------------------------------- styling
+
+ANSI_CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+
+VERDICT_COLORS = {Verdict.GO: "green", Verdict.NOT_YET: "yellow", Verdict.NO_GO: "red"}
+VERDICT_SYMBOLS = {Verdict.GO: "✓", Verdict.NOT_YET: "…", Verdict.NO_GO: "✗"}
+LABEL_WIDTH = max(len(verdict.label) for verdict in Verdict)
+
+RULE_KINDS = {
+    "no_go": "no-go rule",
+    "not_yet": "not-yet rule",
+    "go": "go rule",
+    "warn": "warning rule",
+    "otherwise": "fallback rule",
+}
+
+FLOAT_DECIMALS = 6
+DETAIL_LABEL_WIDTH = 10
+
+
+def paint(text: str, *styles: str, color: bool) -> str:
+    """`text` wrapped in ANSI escape codes for `styles` (see ANSI_CODES) when `color` is on."""
+    if not color or not styles or not text:
+        return text
+    codes = ";".join(ANSI_CODES[style] for style in styles)
+    return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def badge(verdict: Verdict, *, color: bool, pad: bool = False) -> str:
+    """`✓ GO`, `… NOT YET`, `✗ NO-GO`, bold and coloured; padded to a common width if asked."""
+    text = paint(f"{VERDICT_SYMBOLS[verdict]} {verdict.label}", "bold", VERDICT_COLORS[verdict], color=color)
+    return text + " " * (LABEL_WIDTH - len(verdict.label)) if pad else text
+
+
+def verdict_word(verdict: Verdict, *, color: bool) -> str:
+    """The verdict label alone, coloured: `NO-GO`."""
+    return paint(verdict.label, "bold", VERDICT_COLORS[verdict], color=color)
+
+
+# ---------------------------------------------------------------- values
+
+
+def format_number(number: float) -> str:
+    """A number without float noise: at most 6 decimals, no trailing zeros, no `-0`."""
+    if isinstance(number, int):
+        return str(number)
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "∞" if number > 0 else "-∞"
+    text = f"{round(number, FLOAT_DECIMALS) + 0.0:.{FLOAT_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
+
+
+def format_value(value: Any, *, none: str = "none") -> str:
+    """A traced value as a reader would write it: `9`, `0.75`, `true`, `2025-01-31`, `[a, b]`."""
+    if value is None:
+        return none
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return format_value(value.value, none=none)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key}: {format_value(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(format_value(item) for item in value) + "]"
+    return str(value)
+
+
+def format_margin(margin: float) -> str:
+    """A signed margin: `+1`, `-0.5`, `0`."""
+    text = format_number(margin)
+    return f"+{text}" if margin > 0 and text != "0" else text
+
+
+def quoted_title(title: str | None) -> str:
+    return f' "{title}"' if title else ""
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
+
+
+def short_location(location: Location) -> str:
+    """`file:line`, or the file alone when the line is unknown."""
+    return location.file if location.line is None else f"{location.file}:{location.line}"
+
+
+def rule_kind_words(kind: str) -> str:
+    return RULE_KINDS.get(kind, f"{kind} rule")
+
+
+def unique(lines: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(lines))
+
+
+def indent(lines: Iterable[str], spaces: int) -> list[str]:
+    return [" " * spaces + line if line else line for line in lines]
+
+
+# ---------------------------------------------------------------- trace pieces
+
+
+def fact_name(fact: Fact, subject: str | None) -> str:
+    """The field, with its owner when it is another subject's (a dependency, say)."""
+    if subject is None or fact.subject == subject:
+        return fact.path
+    return f"{fact.path} of {fact.subject}"
+
+
+def format_fact(fact: Fact, subject: str | None, *, color: bool) -> str:
+    """`risk.security = 9  (services/payments.yaml:7:5)`."""
+    value = "(missing)" if fact.missing else format_value(fact.value)
+    if fact.missing:
+        value = paint(value, "yellow", color=color)
+    return f"{fact_name(fact, subject)} = {value}  {paint(f'({fact.location})', 'dim', color=color)}"
+
+
+def split_expression(expression: str, operator: str) -> tuple[str, str | None] | None:
+    """The source text of both sides of a comparison, when it can be found unambiguously."""
+    infix = f" {operator} "
+    if expression.count(infix) == 1:
+        left, _, right = expression.partition(infix)
+        return left.strip(), right.strip()
+    suffix = f" {operator}"
+    if expression.endswith(suffix) and expression.count(suffix) == 1:
+        return expression[: -len(suffix)].strip(), None
+    return None
+
+
+def comparison_side(text: str, value: Any, *, threshold: bool) -> str:
+    """`risk.security = 9` for a field, `8` for a literal, `budget.max (15000)` for a named threshold."""
+    shown = format_value(value, none="unknown")
+    if text in {shown, f'"{shown}"'}:
+        return text
+    return f"{text} ({shown})" if threshold else f"{text} = {shown}"
+
+
+def comparison_status(comparison: Comparison) -> str:
+    status = {None: "unknown", True: "holds", False: "does not hold"}[comparison.holds]
+    if comparison.margin is not None and math.isfinite(comparison.margin):
+        status += f", margin {format_margin(comparison.margin)}"
+    return status
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """`risk.security = 9 >= 8  (holds, margin +1)`."""
+    sides = split_expression(comparison.expression, comparison.operator)
+    if sides is None:
+        left = format_value(comparison.left, none="unknown")
+        right = format_value(comparison.right, none="unknown")
+        body = f"{comparison.expression}: {left} {comparison.operator} {right}"
+    else:
+        left_text, right_text = sides
+        body = f"{comparison_side(left_text, comparison.left, threshold=False)} {comparison.operator}"
+        if right_text is not None:
+            body += " " + comparison_side(right_text, comparison.right, threshold=True)
+    return f"{body}  ({comparison_status(comparison)})"
+
+
+def format_score_total(score: ScoreTrace) -> str:
+    """`value-for-money "Value for money" = 6.5 out of 10`."""
+    total = format_value(score.total, none="unknown")
+    scale = f" out of {format_number(score.normalized_to)}" if score.normalized_to is not None else ""
+    return f"{score.criteria}{quoted_title(score.title)} = {total}{scale}"
+
+
+def tradeoff_verdict(tradeoff: TradeoffTrace) -> str:
+    """`not acceptable (margin -0.5 to the boundary)`."""
+    if tradeoff.acceptable is None:
+        words = "could not be decided"
+    else:
+        words = "acceptable" if tradeoff.acceptable else "not acceptable"
+    if tradeoff.margin is not None and math.isfinite(tradeoff.margin):
+        words += f" (margin {format_margin(tradeoff.margin)} to the boundary)"
+    return words
+
+
+def format_tradeoff(tradeoff: TradeoffTrace) -> str:
+    """`speed-vs-safety: speed = 8, safety = 3 — not acceptable (margin -0.5 to the boundary)`."""
+    first = f"{tradeoff.first} = {format_value(tradeoff.first_value, none='unknown')}"
+    second = f"{tradeoff.second} = {format_value(tradeoff.second_value, none='unknown')}"
+    name = f"{tradeoff.tradeoff}{quoted_title(tradeoff.title)}"
+    return f"{name}: {first}, {second} — {tradeoff_verdict(tradeoff)}"
+
+
+def maturity_level_words(maturity: MaturityTrace) -> str:
+    return f"level {maturity.level}" if maturity.level is not None else "no level reached yet"
+
+
+def format_maturity(maturity: MaturityTrace) -> str:
+    """`ops "Operational maturity": level basic; managed still needs: a runbook, an on-call rotation`."""
+    text = f"{maturity.maturity}{quoted_title(maturity.title)}: {maturity_level_words(maturity)}"
+    if maturity.next_level is not None and maturity.missing:
+        needs = ", ".join(requirement.message or requirement.requirement for requirement in maturity.missing)
+        text += f"; {maturity.next_level} still needs: {needs}"
+    return text
+
+
+def format_missing(missing: MissingInformation, subject: str | None) -> str:
+    """`ops.runbook — add it to services/payments.yaml (needed by rule ops.runbook)`."""
+    owner = "" if subject is None or missing.subject == subject else f" of {missing.subject}"
+    return f"{missing.path}{owner} — add it to {missing.file} (needed by rule {missing.rule})"
+
+
+def format_warning(warning: Warning, *, color: bool) -> str:
+    """`warning: monthly cost is high  [cost.budget, policies/cost.dl:4:3]`."""
+    where = paint(f"[{warning.rule}, {warning.location}]", "dim", color=color)
+    return f"{paint('warning:', 'bold', 'yellow', color=color)} {warning.message}  {where}"
+
+
+# ---------------------------------------------------------------- check output
+
+
+def render_text(report: Report, *, color: bool) -> str:
+    """The `check` output: a block per subject, a summary line, then the diagnostics."""
+    lines: list[str] = []
+    for subject in report.subjects:
+        block = subject_block(subject, color=color)
+        if len(block) > 1 and lines and lines[-1]:
+            lines.append("")
+        lines.extend(block)
+        if len(block) > 1:
+            lines.append("")
+    while lines and not lines[-1]:
+        lines.pop()
+    if lines:
+        lines.append("")
+    lines.append(summary_line(report, color=color))
+    for diagnostic in report.diagnostics:
+        lines.append("")
+        lines.append(diagnostics.render_text(diagnostic))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(report: Report, *, color: bool) -> str:
+    """`3 subjects: 1 GO, 1 NOT YET, 1 NO-GO — overall NO-GO`."""
+    counts = report.summary()
+    parts = ", ".join(f"{counts[verdict.value]} {verdict.label}" for verdict in Verdict)
+    overall = verdict_word(report.verdict, color=color)
+    return f"{plural(len(report.subjects), 'subject')}: {parts} — overall {overall}"
+
+
+def headline(subject: SubjectResult, *, color: bool) -> str:
+    """`✗ NO-GO    payments-api (service)  services/payments.yaml:3`."""
+    name = paint(subject.subject, "bold", color=color)
+    where = paint(short_location(subject.location), "dim", color=color)
+    return f"{badge(subject.verdict, color=color, pad=True)}  {name} ({subject.kind})  {where}"
+
+
+def subject_block(subject: SubjectResult, *, color: bool) -> list[str]:
+    lines = [headline(subject, color=color)]
+    body: list[str] = []
+    if subject.verdict is not Verdict.GO:
+        for policy in blocking_policies(subject):
+            body.extend(policy_lines(policy, subject.subject, color=color))
+        label = paint("missing information:", "yellow", color=color)
+        body.extend(f"{label} {format_missing(missing, subject.subject)}" for missing in subject.missing)
+    body.extend(format_warning(warning, color=color) for warning in subject.warnings)
+    lines.extend(indent(body, 4))
+    return lines
+
+
+def blocking_policies(subject: SubjectResult) -> tuple[PolicyResult, ...]:
+    """Policies that hold the subject back: not GO and not merely advisory."""
+    return tuple(
+        policy
+        for policy in subject.policies
+        if policy.verdict is not Verdict.GO and policy.enforcement != "advisory"
+    )
+
+
+def policy_lines(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
+    verb = "blocked by" if policy.verdict is Verdict.NO_GO else "held back by"
+    header = (
+        f"{verb} policy {paint(policy.policy, 'bold', color=color)}{quoted_title(policy.title)}"
+        f" ({policy.enforcement} enforcement): {verdict_word(policy.verdict, color=color)}"
+    )
+    lines = [header]
+    for rule in policy.reasons:
+        lines.extend(indent(rule_lines(rule, subject, color=color), 2))
+    return lines
+
+
+def rule_lines(rule: RuleTrace, subject: str, *, color: bool) -> list[str]:
+    """A decisive rule: its id, why, what it read and compared, and how to lift it."""
+    where = paint(str(rule.location), "dim", color=color)
+    lines = [f"rule {rule.rule} ({rule_kind_words(rule.kind)})  {where}"]
+    details: list[tuple[str, str]] = []
+    status = decisive_status(rule)
+    if status:
+        details.append(("status", status))
+    if rule.message:
+        details.append(("because", rule.message))
+    details.extend(("read", format_fact(fact, subject, color=color)) for fact in rule.facts)
+    details.extend(("check", format_comparison(comparison)) for comparison in rule.comparisons)
+    details.extend(("score", format_score_total(score)) for score in rule.scores)
+    details.extend(("trade-off", format_tradeoff(tradeoff)) for tradeoff in rule.tradeoffs)
+    details.extend(("maturity", format_maturity(maturity)) for maturity in rule.maturities)
+    if rule.until:
+        details.append(("until", rule.until))
+    labelled = unique(f"{label:<{DETAIL_LABEL_WIDTH}}{text}" for label, text in details)
+    return lines + indent(labelled, 2)
+
+
+def decisive_status(rule: RuleTrace) -> str | None:
+    """Why a decisive rule decided, when it is not the plain `fired` case."""
+    if rule.outcome is Outcome.UNKNOWN:
+        return "could not be decided: information is missing"
+    if rule.outcome is Outcome.ERROR:
+        problem = rule.error.message if rule.error is not None else "the rule could not be evaluated"
+        return f"evaluation problem: {problem}"
+    if rule.outcome is Outcome.APPLIED:
+        return "no other rule decided, so the fallback applies"
+    if rule.outcome is Outcome.NOT_FIRED:
+        return "did not fire"
+    return None
