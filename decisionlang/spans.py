@@ -57,6 +57,15 @@ class Span:
     def __str__(self) -> str:
         return f"{self.source.path}:{self.line}:{self.column}"
 
+    def text(self) -> str:
+        """The source text the span covers (lines joined with single spaces)."""
+        if self.line == self.end_line:
+            return self.source.line_text(self.line)[self.column - 1 : self.end_column - 1]
+        lines = [self.source.line_text(self.line)[self.column - 1 :]]
+        lines += [self.source.line_text(n) for n in range(self.line + 1, self.end_line)]
+        lines.append(self.source.line_text(self.end_line)[: self.end_column - 1])
+        return " ".join(line.strip() for line in lines if line.strip())
+
     def location(self) -> dict[str, object]:
         return {"file": self.source.path, "line": self.line, "column": self.column}
 

@@ -142,6 +142,7 @@ class RuleTrace:
     maturities: tuple[MaturityTrace, ...] = ()
     error: Diagnostic | None = None
     decisive: bool = False
+    missing: tuple[tuple[str, str, str], ...] = ()  # (subject, file, field) the rule lacked
 
     @property
     def missing_facts(self) -> tuple[Fact, ...]:

@@ -1,0 +1,104 @@
+"""The library's front door: load a decision repo, check it, evaluate it. The CLI wraps this."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from decisionlang.checker import Program, check_program, did_you_mean
+from decisionlang.compiler import CompiledPolicy, compile_program
+from decisionlang.diagnostics import DecisionlangError, Diagnostic, sorted_diagnostics
+from decisionlang.evaluator import EvaluationOptions, evaluate
+from decisionlang.project import Layout, discover, load_modules
+from decisionlang.states import YamlLimits, load_states
+from decisionlang.subjects import Portfolio
+from decisionlang.trace import Report, SubjectResult
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded decision repo: its checked policies, compiled once, and its subjects."""
+
+    layout: Layout
+    program: Program
+    policies: tuple[CompiledPolicy, ...]
+    portfolio: Portfolio
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.is_error)
+
+
+def load_project(root: str | Path, *, limits: YamlLimits | None = None) -> Project:
+    """Read, parse, check and compile policies; read and validate states. Never raises on bad input:
+    problems are in `Project.diagnostics` (errors make `evaluate_project` refuse to run)."""
+    layout, diagnostics = discover(Path(root))
+    modules, parse_problems = load_modules(layout)
+    diagnostics += parse_problems
+    program, check_problems = check_program(modules)
+    diagnostics += check_problems
+    policy_errors = any(d.is_error for d in diagnostics)
+    policies = compile_program(program) if not policy_errors else ()
+    files = [(layout.display(path), path) for path in layout.state_files]
+    portfolio, state_problems = load_states(files, program.fields, limits=limits or YamlLimits())
+    diagnostics += state_problems
+    return Project(layout, program, policies, portfolio, tuple(sorted_diagnostics(diagnostics)))
+
+
+def evaluate_project(
+    project: Project,
+    *,
+    as_of: dt.date | None = None,
+    services: Iterable[str] | None = None,
+    strict: bool = False,
+    trace: bool = True,
+) -> Report:
+    """Evaluate every applicable policy on every subject (or the named ones).
+
+    Raises DecisionlangError when the project has errors or a named service does not exist."""
+    if project.errors:
+        raise DecisionlangError(list(project.errors))
+    wanted = list(services) if services is not None else None
+    if wanted:
+        unknown = [name for name in wanted if name not in project.portfolio.by_name]
+        if unknown:
+            raise DecisionlangError([_unknown_subject(name, project) for name in unknown])
+    options = EvaluationOptions(today=as_of or dt.date.today(), trace=trace, strict=strict)
+    report = evaluate(project.policies, project.portfolio, options, only=wanted)
+    warnings = tuple(project.diagnostics) + report.diagnostics
+    return Report(report.verdict, report.subjects, tuple(sorted_diagnostics(list(warnings))), report.as_of)
+
+
+def check(
+    root: str | Path,
+    *,
+    as_of: dt.date | None = None,
+    services: Iterable[str] | None = None,
+    strict: bool = False,
+    trace: bool = True,
+) -> Report:
+    """Load and evaluate the decision repo at `root` in one call."""
+    return evaluate_project(load_project(root), as_of=as_of, services=services, strict=strict, trace=trace)
+
+
+def explain(root: str | Path, subject: str, *, as_of: dt.date | None = None, strict: bool = False) -> SubjectResult:
+    report = check(root, as_of=as_of, services=[subject], strict=strict)
+    return report.subjects[0]
+
+
+def validate(root: str | Path) -> list[Diagnostic]:
+    """Static checks of policies and states, without evaluating anything."""
+    return list(load_project(root).diagnostics)
+
+
+def _unknown_subject(name: str, project: Project) -> Diagnostic:
+    hint = did_you_mean(name, project.portfolio.by_name)
+    return Diagnostic(
+        "DL-CLI-UNKNOWN-SUBJECT",
+        f"no subject named `{name}`",
+        file=project.layout.display(project.layout.root) or ".",
+        help=hint or "run `decisionlang check` to list the subjects",
+    )
