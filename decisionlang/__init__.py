@@ -1,22 +1,34 @@
-"""decisionlang: go / no-go / not-yet decisions for infrastructure, from readable policies."""
+"""decisionlang: go / no-go / not-yet decisions for infrastructure, from readable policies.
 
-from decisionlang.api import Project, check, evaluate_project, explain, load_project, validate
-from decisionlang.diagnostics import DecisionlangError, Diagnostic
-from decisionlang.trace import Report, SubjectResult, Verdict
+The public API lives in `decisionlang.api`; names are imported lazily so that importing one stage
+(say the parser) does not load every other.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "DecisionlangError",
-    "Diagnostic",
-    "Project",
-    "Report",
-    "SubjectResult",
-    "Verdict",
-    "__version__",
-    "check",
-    "evaluate_project",
-    "explain",
-    "load_project",
-    "validate",
-]
+_EXPORTS = {
+    "Project": "decisionlang.api",
+    "check": "decisionlang.api",
+    "evaluate_project": "decisionlang.api",
+    "explain": "decisionlang.api",
+    "load_project": "decisionlang.api",
+    "validate": "decisionlang.api",
+    "DecisionlangError": "decisionlang.diagnostics",
+    "Diagnostic": "decisionlang.diagnostics",
+    "Report": "decisionlang.trace",
+    "SubjectResult": "decisionlang.trace",
+    "Verdict": "decisionlang.trace",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'decisionlang' has no attribute {name!r}")
