@@ -159,7 +159,7 @@ def payments_api() -> SubjectResult:
                 "<",
                 7,
                 True,
-                -0.46666666666666634,
+                0.46666666666666634,
                 loc(COST_DL, 6, 20),
             ),
         ),

@@ -130,10 +130,23 @@ def policies_section(subject: SubjectResult, *, color: bool) -> list[str]:
     if not subject.policies:
         return [heading("Policies", color=color), "  No policy applies to this subject."]
     lines = [heading(f"Policies ({len(subject.policies)} applied)", color=color)]
+    if any(has_margin(rule) for policy in subject.policies for rule in policy.rules):
+        lines.append(MARGIN_NOTE)
     for policy in subject.policies:
         lines.append("")
         lines.extend(policy_block(policy, subject.subject, color=color))
     return lines
+
+
+MARGIN_NOTE = (
+    "A margin is the distance to a threshold: positive when the comparison holds, negative when it fails."
+)
+
+
+def has_margin(rule: RuleTrace) -> bool:
+    return any(comparison.margin is not None for comparison in rule.comparisons) or any(
+        tradeoff.margin is not None for tradeoff in rule.tradeoffs
+    )
 
 
 def policy_block(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
