@@ -1,0 +1,1081 @@
+"""State files: YAML subjects, validated against the schema the policies declare, with exact positions.
+
+Each file goes through the same stages, and every stage reports problems as diagnostics instead of
+raising, so one run reports everything that is wrong in every file:
+
+1. read the bytes (size limit) and decode them as UTF-8;
+2. scan the parser events without building anything: nesting depth, alias count, alias expansion
+   ("billion laughs"), custom tags and syntax errors are all caught before any value exists;
+3. load the documents with ruamel's round-trip loader, which is safe (no Python objects) and keeps
+   the line and column of every key and value;
+4. split documents into subject mappings (one subject, or `services:`/`initiatives:` lists);
+5. flatten each subject to dotted paths (`risk: {security: 7}` is `risk.security`), sorting out
+   unknown fields on the way;
+6. validate the values with a pydantic model generated from the schema, and map every pydantic
+   error back to the file, line and column of the offending value;
+7. check across files: duplicate names and references to subjects that do not exist.
+
+A YAML `null` (or an empty value) counts as absent: the evaluator treats the field as unknown.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    create_model,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    Event,
+    NodeEvent,
+    ScalarEvent,
+)
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+from decisionlang.diagnostics import Diagnostic, Severity, sorted_diagnostics
+from decisionlang.spans import SourceFile, Span, point
+from decisionlang.subjects import Duration, Portfolio, Subject
+from decisionlang.types import (
+    BOOL,
+    BUILTIN_FIELDS,
+    DATE,
+    DERIVED_FIELDS,
+    DURATION,
+    NUMBER,
+    SUBJECT,
+    TEXT,
+    FieldSpec,
+    ListType,
+    ScaleType,
+    Type,
+)
+
+__all__ = [
+    "DANGLING",
+    "DUPLICATE",
+    "LIMIT",
+    "RANGE",
+    "READ",
+    "REQUIRED",
+    "SCALE",
+    "SHAPE",
+    "TYPE",
+    "UNKNOWN_FIELD",
+    "YAML_SYNTAX",
+    "YamlLimits",
+    "load_states",
+]
+
+TYPE = "DL-STATE-TYPE"
+RANGE = "DL-STATE-RANGE"
+SCALE = "DL-STATE-SCALE"
+REQUIRED = "DL-STATE-REQUIRED"
+UNKNOWN_FIELD = "DL-STATE-UNKNOWN-FIELD"
+DUPLICATE = "DL-STATE-DUPLICATE"
+DANGLING = "DL-STATE-DANGLING"
+YAML_SYNTAX = "DL-STATE-YAML"
+LIMIT = "DL-STATE-LIMIT"
+SHAPE = "DL-STATE-SHAPE"
+READ = "DL-STATE-READ"
+
+# Top-level keys of a file that lists subjects, and the kind a subject under each gets by default.
+_COLLECTIONS: dict[str, str] = {"services": "service", "initiatives": "initiative"}
+
+# Explicit tags that only restate what plain YAML already means; anything else is rejected.
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
+
+# A field name this close to a declared one is taken for a typo (an error), not for extra data.
+_TYPO_CUTOFF = 0.8
+
+
+@dataclass(frozen=True)
+class YamlLimits:
+    """Bounds on untrusted YAML, checked before any value is built."""
+
+    max_bytes: int = 5_000_000
+    max_depth: int = 64
+    max_aliases: int = 100
+    # Nodes that aliases may add once expanded: catches exponential "billion laughs" documents,
+    # whose alias count alone stays small.
+    max_alias_nodes: int = 100_000
+
+
+def load_states(
+    files: Sequence[tuple[str, Path]],
+    fields: Mapping[str, FieldSpec],
+    *,
+    limits: YamlLimits = YamlLimits(),
+) -> tuple[Portfolio, list[Diagnostic]]:
+    """Load every subject of the state files; `files` pairs display paths with real paths.
+
+    Returns the portfolio of valid subjects and the diagnostics of all files, sorted. A subject
+    with an error is left out of the portfolio; warnings (unread fields) do not exclude it.
+    """
+    schema = _Schema.build(fields)
+    diagnostics: list[Diagnostic] = []
+    candidates: list[_Candidate] = []
+    for display_path, real_path in files:
+        file_candidates, file_diagnostics = _load_file(display_path, real_path, schema, limits)
+        candidates.extend(file_candidates)
+        diagnostics.extend(file_diagnostics)
+    diagnostics.extend(_check_names(candidates))
+    diagnostics.extend(_check_references(candidates))
+    subjects = [candidate.subject for candidate in candidates if candidate.subject and not candidate.rejected]
+    return Portfolio.of(subjects), sorted_diagnostics(diagnostics)
+
+
+# ---------------------------------------------------------------------------------------------
+# positions
+
+
+@dataclass(frozen=True)
+class _Spot:
+    """Where a key or value is written: 1-based line and column, and the token's width."""
+
+    line: int
+    column: int
+    width: int = 1
+
+    def span(self, source: SourceFile) -> Span:
+        return point(source, self.line, self.column, self.width)
+
+
+def _spot(source: SourceFile, line0: int, column0: int) -> _Spot:
+    """A spot from ruamel's 0-based position, as wide as the token found there."""
+    line, column = line0 + 1, column0 + 1
+    return _Spot(line, column, _token_width(source.line_text(line), column0))
+
+
+def _token_width(line: str, start: int) -> int:
+    """Width of the YAML token at `start`: a quoted string, a flow collection or a plain scalar.
+
+    Only used to size the caret under a diagnostic, so a close guess is enough.
+    """
+    rest = line[start:]
+    if not rest:
+        return 1
+    if rest[0] in "\"'":
+        return _closing_quote(rest) + 1 or len(rest.rstrip())
+    if rest[0] in "[{":
+        return _closing_bracket(rest) + 1 or len(rest.rstrip())
+    if rest[0] in "-?" and rest[1:2] in ("", " "):  # a block sequence entry or complex key indicator
+        return 1
+    stop = len(rest)
+    plain_end = re.search(r":(?:\s|$)|\s#", rest)
+    if plain_end:
+        stop = plain_end.start()
+    if "[" in line[:start] or "{" in line[:start]:
+        # Inside a flow collection a plain scalar also ends at `,`, `]` or `}`.
+        for delimiter in ",]}":
+            index = rest.find(delimiter)
+            if 0 <= index < stop:
+                stop = index
+    return max(1, len(rest[:stop].rstrip()))
+
+
+def _closing_quote(token: str) -> int:
+    """Index of the quote closing `token[0]` on this line, or -1."""
+    quote, index = token[0], 1
+    while index < len(token):
+        char = token[index]
+        if quote == '"' and char == "\\":
+            index += 2
+            continue
+        if char == quote:
+            if quote == "'" and token[index + 1 : index + 2] == "'":  # '' escapes a single quote
+                index += 2
+                continue
+            return index
+        index += 1
+    return -1
+
+
+def _closing_bracket(token: str) -> int:
+    """Index of the bracket closing `token[0]` on this line, or -1 (quotes are skipped)."""
+    depth, index = 0, 0
+    while index < len(token):
+        char = token[index]
+        if char in "\"'":
+            closing = _closing_quote(token[index:])
+            if closing < 0:
+                return -1
+            index += closing + 1
+            continue
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return -1
+
+
+def _mapping_spot(source: SourceFile, mapping: CommentedMap) -> _Spot:
+    return _spot(source, mapping.lc.line, mapping.lc.col)
+
+
+def _defining_mapping(mapping: CommentedMap, key: Any) -> CommentedMap:
+    """The mapping whose text holds `key`: itself, or one merged into it with `<<: *anchor`."""
+    if key in mapping.lc.data:
+        return mapping
+    for merged in getattr(mapping, "merge", ()):
+        candidate = merged[1] if isinstance(merged, tuple) else merged
+        if isinstance(candidate, CommentedMap) and key in candidate:
+            return _defining_mapping(candidate, key)
+    return mapping
+
+
+def _key_spot(source: SourceFile, mapping: CommentedMap, key: Any) -> _Spot:
+    owner = _defining_mapping(mapping, key)
+    if key not in owner.lc.data:
+        return _mapping_spot(source, mapping)
+    line0, column0 = owner.lc.key(key)
+    return _spot(source, line0, column0)
+
+
+def _value_spot(source: SourceFile, mapping: CommentedMap, key: Any, key_spot: _Spot) -> _Spot:
+    """Where the value of `key` is written; the key itself for empty values and block collections."""
+    value = mapping[key]
+    if value is None or (isinstance(value, (CommentedMap, CommentedSeq)) and not value.fa.flow_style()):
+        return key_spot
+    owner = _defining_mapping(mapping, key)
+    if key not in owner.lc.data:
+        return key_spot
+    line0, column0 = owner.lc.value(key)
+    return _spot(source, line0, column0)
+
+
+def _item_spot(source: SourceFile, sequence: CommentedSeq, index: int) -> _Spot:
+    line0, column0 = sequence.lc.item(index)
+    return _spot(source, line0, column0)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading, scanning and loading one file
+
+
+def _read_source(
+    display_path: str, real_path: Path, limits: YamlLimits
+) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """The decoded file, or the reason it cannot be read (too large, unreadable, not UTF-8)."""
+    try:
+        with real_path.open("rb") as stream:
+            data = stream.read(limits.max_bytes + 1)  # never read more than the limit allows
+    except OSError as error:
+        return None, [
+            Diagnostic(READ, f"cannot read state file: {error.strerror or error}", file=display_path)
+        ]
+    if len(data) > limits.max_bytes:
+        message = f"state file is larger than the limit of {limits.max_bytes} bytes"
+        return None, [Diagnostic(LIMIT, message, help="split it into several files", file=display_path)]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        source = SourceFile(display_path, _normalise_newlines(data.decode("utf-8-sig", errors="replace")))
+        before = _normalise_newlines(data[: error.start].decode("utf-8-sig", errors="replace"))
+        line, column = source.position(len(before))
+        message = f"state file is not valid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
+        return None, [Diagnostic(YAML_SYNTAX, message, point(source, line, column), help="save it as UTF-8")]
+    return SourceFile(display_path, _normalise_newlines(text)), []
+
+
+def _normalise_newlines(text: str) -> str:
+    # ruamel counts a lone "\r" as a line break and SourceFile does not; agree on "\n".
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass
+class _OpenCollection:
+    anchor: str | None
+    size: int = 1  # nodes it holds once aliases are expanded, itself included
+
+
+def _scan_events(source: SourceFile, limits: YamlLimits) -> tuple[list[_Spot], list[Diagnostic]]:
+    """Check the event stream before anything is built: limits, tags and syntax.
+
+    Returns where each document's root node starts (for shape errors about whole documents).
+    """
+    roots: list[_Spot] = []
+    problems: list[Diagnostic] = []
+    open_collections: list[_OpenCollection] = []
+    anchor_sizes: dict[str, int] = {}
+    aliases = alias_nodes = 0
+    awaiting_root = False
+
+    def limit(event: Event, message: str, help: str) -> Diagnostic:
+        mark = event.start_mark
+        return Diagnostic(LIMIT, message, _spot(source, mark.line, mark.column).span(source), help=help)
+
+    def count(size: int) -> None:
+        if open_collections:
+            open_collections[-1].size += size
+
+    try:
+        for event in _yaml().parse(source.text):
+            mark = event.start_mark
+            if isinstance(event, DocumentStartEvent):
+                anchor_sizes.clear()  # anchors do not cross documents
+                awaiting_root = True
+                continue
+            if awaiting_root and isinstance(event, NodeEvent):
+                roots.append(_spot(source, mark.line, mark.column))
+                awaiting_root = False
+            if isinstance(event, (ScalarEvent, CollectionStartEvent)) and event.tag is not None:
+                tag_problem = _tag_problem(source, event)
+                if tag_problem:
+                    problems.append(tag_problem)
+            if isinstance(event, AliasEvent):
+                aliases += 1
+                if aliases > limits.max_aliases:
+                    return roots, [
+                        limit(event, f"more than {limits.max_aliases} aliases", "write values out")
+                    ]
+                if any(collection.anchor == event.anchor for collection in open_collections):
+                    message = f"alias `*{event.anchor}` refers to a node that contains it"
+                    spot = _spot(source, mark.line, mark.column)
+                    return roots, [Diagnostic(YAML_SYNTAX, message, spot.span(source))]
+                size = anchor_sizes.get(str(event.anchor), 1)
+                alias_nodes += size
+                if alias_nodes > limits.max_alias_nodes:
+                    message = f"aliases expand to more than {limits.max_alias_nodes} values"
+                    return roots, [limit(event, message, "this looks like an alias bomb; write values out")]
+                count(size)
+            elif isinstance(event, ScalarEvent):
+                if event.anchor is not None:
+                    anchor_sizes[str(event.anchor)] = 1
+                count(1)
+            elif isinstance(event, CollectionStartEvent):
+                if len(open_collections) >= limits.max_depth:
+                    message = f"values are nested deeper than {limits.max_depth} levels"
+                    return roots, [limit(event, message, "flatten the structure")]
+                anchor = None if event.anchor is None else str(event.anchor)
+                open_collections.append(_OpenCollection(anchor))
+            elif isinstance(event, CollectionEndEvent) and open_collections:
+                closed = open_collections.pop()
+                if closed.anchor is not None:
+                    anchor_sizes[closed.anchor] = closed.size
+                count(closed.size)
+    except YAMLError as error:
+        problems.append(_yaml_error(source, error))
+    return roots, problems
+
+
+def _tag_problem(source: SourceFile, event: ScalarEvent | CollectionStartEvent) -> Diagnostic | None:
+    tag = str(event.tag)
+    if tag in _PLAIN_TAGS:
+        return None
+    shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+    mark = event.start_mark
+    return Diagnostic(
+        YAML_SYNTAX,
+        f"YAML tag `{shown}` is not allowed in state files",
+        _spot(source, mark.line, mark.column).span(source),
+        help="state files hold plain data; remove the tag",
+    )
+
+
+def _yaml_error(source: SourceFile, error: YAMLError) -> Diagnostic:
+    """A diagnostic at the position ruamel reports, with its explanation."""
+    if isinstance(error, ReaderError):
+        line, column = source.position(int(error.position))
+        message = f"invalid character in YAML: {error.reason}"
+        return Diagnostic(YAML_SYNTAX, message, point(source, line, column))
+    if isinstance(error, MarkedYAMLError) and error.problem_mark is not None:
+        problem = str(error.problem or error.context or "invalid YAML")
+        mark = error.problem_mark
+        help = None
+        if error.context and error.context_mark is not None:
+            help = f"{error.context} (line {error.context_mark.line + 1})"
+        if "'\\t'" in problem:
+            help = "indent with spaces: YAML does not allow tabs for indentation"
+        return Diagnostic(
+            YAML_SYNTAX, f"invalid YAML: {problem}", _spot(source, mark.line, mark.column).span(source), help
+        )
+    return Diagnostic(YAML_SYNTAX, f"invalid YAML: {error}", file=source.path)
+
+
+class _StateConstructor(RoundTripConstructor):
+    """The round-trip constructor, except that a date that does not exist stays text.
+
+    ruamel raises a bare ValueError (without position) for `2027-02-30`; as text, the value
+    reaches validation, which reports it where it is written.
+    """
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return str(node.value) if isinstance(node, ScalarNode) else None
+
+
+_StateConstructor.add_constructor("tag:yaml.org,2002:timestamp", _StateConstructor.construct_yaml_timestamp)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")  # round-trip: safe, and keeps line/column of every key and value
+    yaml.Constructor = _StateConstructor
+    return yaml
+
+
+def _load_documents(source: SourceFile) -> tuple[list[Any], list[Diagnostic]]:
+    documents: list[Any] = []
+    try:
+        documents.extend(_yaml().load_all(source.text))
+    except YAMLError as error:
+        return documents, [_yaml_error(source, error)]
+    except Exception as error:  # untrusted input: a parser bug must become a diagnostic, not a traceback
+        return documents, [Diagnostic(YAML_SYNTAX, f"invalid YAML: {error}", file=source.path)]
+    return documents, []
+
+
+# ---------------------------------------------------------------------------------------------
+# documents and subjects
+
+
+@dataclass(frozen=True)
+class _SubjectNode:
+    mapping: CommentedMap
+    default_kind: str
+
+
+def _subject_nodes(
+    document: Any, root: _Spot, source: SourceFile
+) -> tuple[list[_SubjectNode], list[Diagnostic]]:
+    """The subject mappings of one document: itself, or the entries of its `services:`/`initiatives:`."""
+    if document is None:  # an empty document, e.g. after a trailing `---`
+        return [], []
+    if not isinstance(document, CommentedMap):
+        expected = "a mapping (one subject, or `services:` and `initiatives:` lists)"
+        message = f"a state document must be {expected}, got {_describe(document)}"
+        return [], [Diagnostic(SHAPE, message, root.span(source))]
+    if "name" in document or not any(key in document for key in _COLLECTIONS):
+        return [_SubjectNode(document, "service")], []
+    nodes: list[_SubjectNode] = []
+    problems: list[Diagnostic] = []
+    for key in document:
+        key_spot = _key_spot(source, document, key)
+        if key not in _COLLECTIONS:
+            message = f"unexpected top-level key `{key}` next to `services:`/`initiatives:`"
+            help = "fields belong inside a subject, under `services:` or `initiatives:`"
+            problems.append(Diagnostic(SHAPE, message, key_spot.span(source), help))
+            continue
+        entries = document[key]
+        if entries is None:
+            continue
+        if not isinstance(entries, CommentedSeq):
+            message = f"`{key}` must be a list of subjects, got {_describe(_plain(entries))}"
+            spot = _value_spot(source, document, key, key_spot)
+            problems.append(
+                Diagnostic(SHAPE, message, spot.span(source), help=f"write `{key}:` then `- name: ...`")
+            )
+            continue
+        for index, entry in enumerate(entries):
+            if isinstance(entry, CommentedMap):
+                nodes.append(_SubjectNode(entry, _COLLECTIONS[key]))
+            else:
+                message = (
+                    f"each entry of `{key}` must be a mapping (one subject), got {_describe(_plain(entry))}"
+                )
+                problems.append(Diagnostic(SHAPE, message, _item_spot(source, entries, index).span(source)))
+    return nodes, problems
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip values as plain Python values, so validation sees exact built-in types."""
+    if isinstance(node, Mapping):
+        return {_plain(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    if isinstance(node, tuple):  # complex mapping keys
+        return tuple(_plain(item) for item in node)
+    if isinstance(node, bool | ScalarBoolean):  # ScalarBoolean (an anchored bool) is an int
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _describe(value: Any) -> str:
+    """A value as the user wrote it in YAML, for "got ..." in messages."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# the schema as a pydantic model
+
+
+def _as_any(form: Any) -> Any:
+    # Annotated, Literal and Union subscripted with values computed at run time; typed as Any
+    # because a static checker cannot follow them.
+    return form
+
+
+def _annotated(base: Any, *metadata: Any) -> Any:
+    return _as_any(Annotated)[(base, *metadata)] if metadata else base
+
+
+def _number_annotation(spec: FieldSpec) -> Any:
+    finite_float = _annotated(float, Field(allow_inf_nan=False))
+    # int first: a whole number keeps its type (7 stays 7, not 7.0); the model is strict, so
+    # bools and numeric strings are refused.
+    number = int if spec.integer else _as_any(Union)[int, finite_float]
+    if spec.minimum is None and spec.maximum is None:
+        return number
+    return _annotated(number, Field(ge=spec.minimum, le=spec.maximum))  # a None bound is no bound
+
+
+def _date_from_text(value: Any) -> Any:
+    """A quoted ISO date (`"2027-03-31"`) as a date; anything else is left for the strict check."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+_DURATION_TEXT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\s*", re.IGNORECASE)
+_DAYS_PER_UNIT = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _duration_validator(spec: FieldSpec) -> Any:
+    """A number of days, or text like "90 days", "2 weeks", "3 months", "1 year", as a Duration."""
+    minimum = 0.0 if spec.minimum is None else spec.minimum
+    maximum = spec.maximum
+
+    def validate(value: Any) -> Duration:
+        if isinstance(value, Duration):
+            days = value.days
+        elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            days = float(value)
+        elif isinstance(value, str) and (match := _DURATION_TEXT.fullmatch(value)):
+            days = float(match.group(1)) * _DAYS_PER_UNIT[match.group(2).lower()]
+        else:
+            raise PydanticCustomError("duration_type", "not a duration")
+        if days < minimum or (maximum is not None and days > maximum):
+            raise PydanticCustomError("duration_range", "duration out of range")
+        return Duration(days)
+
+    return PlainValidator(validate)
+
+
+def _annotation(type_: Type, spec: FieldSpec) -> Any:
+    """The pydantic annotation that checks a value of `type_` (the model is strict)."""
+    if isinstance(type_, ScaleType):
+        return _as_any(Literal)[type_.values] if type_.values else str
+    if isinstance(type_, ListType):
+        return list[_annotation(type_.element, spec)]  # type: ignore[misc]
+    if type_ == NUMBER:
+        return _number_annotation(spec)
+    if type_ == DATE:
+        return _annotated(datetime.date, BeforeValidator(_date_from_text))
+    if type_ == DURATION:
+        return _annotated(Duration, _duration_validator(spec))
+    if type_ == BOOL:
+        return bool
+    if spec.path == "name":
+        return _annotated(str, Field(min_length=1))
+    if type_ in (TEXT, SUBJECT):
+        return str
+    return Any  # a type the schema could not resolve: accept anything, the checker reports it
+
+
+@dataclass(frozen=True)
+class _Schema:
+    """The fields a subject may have (declared and built-in), and the model that validates them."""
+
+    specs: Mapping[str, FieldSpec]
+    prefixes: frozenset[str]  # proper prefixes of dotted paths: `risk` for `risk.security`
+    model: type[BaseModel]
+    paths: Mapping[str, str]  # model field name -> dotted path
+
+    @staticmethod
+    def build(declared: Mapping[str, FieldSpec]) -> _Schema:
+        specs = dict(declared)
+        for path, builtin in BUILTIN_FIELDS.items():
+            # A declaration may make a built-in field required or describe it, never change its type.
+            if path not in specs or specs[path].type != builtin.type:
+                specs[path] = builtin
+        prefixes = frozenset(
+            ".".join(parts[:end])
+            for parts in (path.split(".") for path in specs)
+            for end in range(1, len(parts))
+        )
+        definitions: dict[str, Any] = {}
+        paths: dict[str, str] = {}
+        for index, path in enumerate(sorted(specs)):
+            spec = specs[path]
+            name = f"field_{index}"  # dotted paths are not identifiers: the path is the alias
+            default: Any = ... if spec.required else None
+            definitions[name] = (_annotation(spec.type, spec), Field(default, alias=path))
+            paths[name] = path
+        config = ConfigDict(strict=True, extra="ignore", arbitrary_types_allowed=True)
+        model = create_model("StateSubject", __config__=config, **definitions)
+        return _Schema(specs, prefixes, model, paths)
+
+    def suggestion(self, path: str) -> str | None:
+        """The declared path (or path prefix) that `path` is most likely a typo of."""
+        candidates = sorted(set(self.specs) | self.prefixes)
+        matches = difflib.get_close_matches(path, candidates, n=1, cutoff=_TYPO_CUTOFF)
+        return matches[0] if matches else None
+
+
+# ---------------------------------------------------------------------------------------------
+# flattening a subject to dotted paths
+
+
+@dataclass(frozen=True)
+class _Field:
+    path: str
+    value: Any  # plain Python value, as validation sees it
+    node: Any  # ruamel's value, which knows where list items are
+    spot: _Spot  # the value (or its key, for block collections)
+
+
+@dataclass
+class _Flattened:
+    fields: dict[str, _Field] = field(default_factory=dict)
+    keys: dict[str, _Spot] = field(default_factory=dict)  # every key written, by dotted path
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def _flatten(
+    mapping: CommentedMap, prefix: str, schema: _Schema, source: SourceFile, into: _Flattened
+) -> _Flattened:
+    """Collect the subject's values by dotted path, reporting unknown fields and repeated paths."""
+    for key in mapping:
+        key_spot = _key_spot(source, mapping, key)
+        if not isinstance(key, str):
+            message = f"field names must be text, got {_describe(_plain(key))}"
+            into.problems.append(Diagnostic(SHAPE, message, key_spot.span(source)))
+            continue
+        path = f"{prefix}.{key}" if prefix else key
+        value = mapping[key]
+        if path in into.keys:
+            message = f"`{path}` is given twice"
+            help = f"first given at line {into.keys[path].line}"
+            into.problems.append(Diagnostic(SHAPE, message, key_spot.span(source), help))
+            continue
+        into.keys[path] = key_spot
+        if path in schema.specs:
+            if value is not None:
+                into.fields[path] = _Field(
+                    path, _plain(value), value, _value_spot(source, mapping, key, key_spot)
+                )
+        elif path in schema.prefixes:
+            if isinstance(value, CommentedMap):
+                _flatten(value, path, schema, source, into)
+            elif value is not None:
+                child = min(spec for spec in schema.specs if spec.startswith(path + "."))
+                message = (
+                    f"`{path}` must be a mapping of fields like `{child}`, got {_describe(_plain(value))}"
+                )
+                spot = _value_spot(source, mapping, key, key_spot)
+                into.problems.append(Diagnostic(TYPE, message, spot.span(source)))
+        else:
+            into.problems.append(_unknown_field(path, key_spot, schema, source))
+    return into
+
+
+def _unknown_field(path: str, key_spot: _Spot, schema: _Schema, source: SourceFile) -> Diagnostic:
+    if path in DERIVED_FIELDS:
+        message = f"`{path}` is computed from `depends_on` and cannot be set"
+        return Diagnostic(UNKNOWN_FIELD, message, key_spot.span(source), help="remove it")
+    suggestion = schema.suggestion(path)
+    if suggestion is not None:
+        message = f"unknown field `{path}`"
+        return Diagnostic(UNKNOWN_FIELD, message, key_spot.span(source), help=f"did you mean `{suggestion}`?")
+    return Diagnostic(
+        UNKNOWN_FIELD,
+        f"field `{path}` is not read by any policy",
+        key_spot.span(source),
+        help="it is ignored; declare it in a `schema` block to use it",
+        severity=Severity.WARNING,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# validation and its messages
+
+
+_RANGE_ERRORS = frozenset(
+    {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "duration_range"}
+)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _range_text(spec: FieldSpec, unit: str = "") -> str:
+    low, high = spec.minimum, spec.maximum
+    if low is not None and high is not None:
+        return f" between {_number_text(low)}{unit} and {_number_text(high)}{unit}"
+    if low is not None:
+        return f" of at least {_number_text(low)}{unit}"
+    if high is not None:
+        return f" of at most {_number_text(high)}{unit}"
+    return ""
+
+
+def _choices(scale: ScaleType) -> str:
+    return ", ".join(f"`{value}`" for value in scale.values)
+
+
+def _expected(type_: Type, spec: FieldSpec) -> str:
+    """What a value of `type_` looks like, for "must be ..." in messages."""
+    if isinstance(type_, ScaleType):
+        return f"one of {_choices(type_)}"
+    if isinstance(type_, ListType):
+        return f"a list of {_expected_items(type_.element, spec)}"
+    if type_ == NUMBER:
+        return ("an integer" if spec.integer else "a number") + _range_text(spec)
+    if type_ == DURATION:
+        bounds = _range_text(spec, " days") if spec.minimum is not None or spec.maximum is not None else ""
+        return f'a duration{bounds} (a number of days, or text like "90 days" or "3 months")'
+    return {
+        TEXT.name: "text",
+        BOOL.name: "true or false",
+        DATE.name: "a date like 2027-03-31",
+        SUBJECT.name: "the name of a subject",
+    }.get(type_.name, f"a {type_.name}")
+
+
+def _expected_items(type_: Type, spec: FieldSpec) -> str:
+    if isinstance(type_, ScaleType):
+        return f"{_choices(type_)} values"
+    if isinstance(type_, ListType):
+        return "lists"
+    if type_ == NUMBER:
+        return ("integers" if spec.integer else "numbers") + _range_text(spec)
+    return {
+        TEXT.name: "text",
+        BOOL.name: "true/false values",
+        DATE.name: "dates",
+        DURATION.name: "durations",
+        SUBJECT.name: "subject names",
+    }.get(type_.name, f"{type_.name} values")
+
+
+def _element_type(type_: Type, depth: int) -> Type:
+    for _ in range(depth):
+        if not isinstance(type_, ListType):
+            break
+        type_ = type_.element
+    return type_
+
+
+def _label(path: str, items: Sequence[int]) -> str:
+    label = f"`{path}`"
+    for index in items:
+        label = f"item {index + 1} of {label}"
+    return label
+
+
+def _token(source: SourceFile, spot: _Spot) -> str:
+    return source.line_text(spot.line)[spot.column - 1 : spot.column - 1 + spot.width]
+
+
+def _type_help(type_: Type, value: Any, token: str) -> str | None:
+    """A hint for the common mistakes: unquoted text, yes/no for booleans, a scalar for a list."""
+    if type_ in (TEXT, SUBJECT) and isinstance(value, int | float | bool | datetime.date):
+        return f'quote it to make it text: "{token}"'
+    if type_ == BOOL and isinstance(value, str):
+        return "write `true` or `false`"
+    if type_ == DATE and isinstance(value, str):
+        return "write a real calendar date as YYYY-MM-DD"
+    if isinstance(type_, ListType) and not isinstance(value, list | Mapping):
+        return f"write a list, e.g. `[{token}]`"
+    return None
+
+
+@dataclass(frozen=True)
+class _Located:
+    """A subject being validated: its text, where it starts, and what flattening found."""
+
+    source: SourceFile
+    spot: _Spot
+    flat: _Flattened
+    name: str | None
+
+
+def _validate(
+    schema: _Schema, located: _Located, default_kind: str
+) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """The validated values by dotted path, or the diagnostics of every invalid value."""
+    data = {path: entry.value for path, entry in located.flat.fields.items()}
+    data.setdefault("kind", default_kind)
+    try:
+        model = schema.model.model_validate(data)
+    except ValidationError as error:
+        return {}, _error_diagnostics(error.errors(), schema, located)
+    return {schema.paths[name]: getattr(model, name) for name in sorted(model.model_fields_set)}, []
+
+
+def _error_diagnostics(errors: list[ErrorDetails], schema: _Schema, located: _Located) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    seen: set[tuple[object, ...]] = set()
+    for error in errors:
+        path = str(error["loc"][0])
+        # A union reports once per member (`int`, `float`); keep the first report of each value.
+        items = tuple(part for part in error["loc"][1:] if isinstance(part, int))
+        if (path, items) in seen or path not in schema.specs:
+            continue
+        seen.add((path, items))
+        diagnostics.append(_error_diagnostic(error, schema.specs[path], items, located))
+    return diagnostics
+
+
+def _error_spot(located: _Located, path: str, items: Sequence[int]) -> _Spot:
+    """The value an error is about, following list indexes down from the field's value."""
+    entry = located.flat.fields.get(path)
+    if entry is None:
+        return _missing_spot(located, path)
+    node, spot = entry.node, entry.spot
+    for index in items:
+        if not (isinstance(node, CommentedSeq) and 0 <= index < len(node)):
+            break
+        spot, node = _item_spot(located.source, node, index), node[index]
+    return spot
+
+
+def _missing_spot(located: _Located, path: str) -> _Spot:
+    """For an absent value: its key if written empty, else the closest enclosing key, else the subject."""
+    parts = path.split(".")
+    for end in range(len(parts), 0, -1):
+        spot = located.flat.keys.get(".".join(parts[:end]))
+        if spot is not None:
+            return spot
+    return located.spot
+
+
+def _error_diagnostic(
+    error: ErrorDetails, spec: FieldSpec, items: tuple[int, ...], located: _Located
+) -> Diagnostic:
+    path, value, kind = spec.path, error["input"], error["type"]
+    spot = _error_spot(located, path, items)
+    span = spot.span(located.source)
+    label = _label(path, items)
+    type_ = _element_type(spec.type, len(items))
+    if kind == "missing":
+        if path == "name":
+            return Diagnostic(
+                REQUIRED, "subject has no `name`", span, help="every subject needs a unique `name`"
+            )
+        who = f"subject `{located.name}`" if located.name else "subject"
+        help = f"`{path}`: {spec.description}" if spec.description else None
+        return Diagnostic(REQUIRED, f"{who} is missing required field `{path}`", span, help)
+    if path == "name":
+        message = (
+            "`name` must not be empty" if value == "" else f"`name` must be text, got {_describe(value)}"
+        )
+        return Diagnostic(SHAPE, message, span)
+    if kind in _RANGE_ERRORS:
+        return Diagnostic(RANGE, f"{label} must be {_expected(type_, spec)}, got {_describe(value)}", span)
+    if isinstance(type_, ScaleType) and isinstance(value, str):
+        return Diagnostic(
+            SCALE, f"unknown scale value `{value}` for {label}", span, _scale_help(type_, value)
+        )
+    message = f"{label} must be {_expected(type_, spec)}, got {_describe(value)}"
+    return Diagnostic(TYPE, message, span, _type_help(type_, value, _token(located.source, spot)))
+
+
+def _scale_help(scale: ScaleType, value: str) -> str:
+    matches = difflib.get_close_matches(value, scale.values, n=1)
+    if not matches:
+        matches = [known for known in scale.values if known.lower() == value.lower()]
+    if matches:
+        return f"did you mean `{matches[0]}`?"
+    return f"allowed values: {_choices(scale)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# subjects of one file
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """A subject name written in a subject-typed field (`depends_on`, `targets`, ...)."""
+
+    path: str
+    name: str
+    spot: _Spot
+
+
+@dataclass
+class _Candidate:
+    """A subject as loaded from one file, before the checks across files."""
+
+    source: SourceFile
+    name: str | None
+    name_spot: _Spot
+    subject: Subject | None  # None when its own values are invalid
+    references: list[_Reference]
+    rejected: bool = False  # set by the checks across files
+
+
+def _load_file(
+    display_path: str, real_path: Path, schema: _Schema, limits: YamlLimits
+) -> tuple[list[_Candidate], list[Diagnostic]]:
+    source, problems = _read_source(display_path, real_path, limits)
+    if source is None:
+        return [], problems
+    roots, problems = _scan_events(source, limits)
+    if problems:
+        return [], problems
+    documents, problems = _load_documents(source)
+    candidates: list[_Candidate] = []
+    for index, document in enumerate(documents):
+        root = roots[index] if index < len(roots) else _Spot(1, 1)
+        nodes, shape_problems = _subject_nodes(document, root, source)
+        problems.extend(shape_problems)
+        for node in nodes:
+            candidate, subject_problems = _candidate(node, schema, source)
+            candidates.append(candidate)
+            problems.extend(subject_problems)
+    return candidates, problems
+
+
+def _candidate(
+    node: _SubjectNode, schema: _Schema, source: SourceFile
+) -> tuple[_Candidate, list[Diagnostic]]:
+    flat = _flatten(node.mapping, "", schema, source, _Flattened())
+    name_field = flat.fields.get("name")
+    name = name_field.value if name_field and isinstance(name_field.value, str) and name_field.value else None
+    spot = _mapping_spot(source, node.mapping)
+    located = _Located(source, spot, flat, name)
+    values, problems = _validate(schema, located, node.default_kind)
+    problems = flat.problems + problems
+    subject = None
+    if name is not None and not any(problem.is_error for problem in problems):
+        subject = _subject(name, values, located)
+    name_spot = name_field.spot if name_field else spot
+    return _Candidate(source, name, name_spot, subject, _references(schema, flat, source)), problems
+
+
+def _subject(name: str, values: dict[str, Any], located: _Located) -> Subject:
+    for path in ("tags", "depends_on", "targets"):
+        values.setdefault(path, [])
+    locations = {
+        path: (entry.spot.line, entry.spot.column)
+        for path, entry in located.flat.fields.items()
+        if path in values
+    }
+    return Subject(
+        name=name,
+        kind=str(values["kind"]),
+        file=located.source.path,
+        line=located.spot.line,
+        column=located.spot.column,
+        fields=values,
+        locations=locations,
+    )
+
+
+def _references(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[_Reference]:
+    """Every subject name written in a subject-typed field, wherever the rest of the subject stands."""
+    references: list[_Reference] = []
+    for path, entry in flat.fields.items():
+        type_ = schema.specs[path].type
+        if type_ == SUBJECT and isinstance(entry.value, str):
+            references.append(_Reference(path, entry.value, entry.spot))
+        elif type_ == ListType("list", SUBJECT) and isinstance(entry.node, CommentedSeq):
+            for index, item in enumerate(entry.value):
+                if isinstance(item, str):
+                    references.append(_Reference(path, item, _item_spot(source, entry.node, index)))
+    return references
+
+
+# ---------------------------------------------------------------------------------------------
+# checks across files
+
+
+def _check_names(candidates: Sequence[_Candidate]) -> list[Diagnostic]:
+    """Reject every subject whose name an earlier subject already has."""
+    problems: list[Diagnostic] = []
+    first: dict[str, _Candidate] = {}
+    for candidate in candidates:
+        if candidate.name is None:
+            continue
+        original = first.setdefault(candidate.name, candidate)
+        if original is candidate:
+            continue
+        candidate.rejected = True
+        where = f"{original.source.path}:{original.name_spot.line}"
+        message = f"duplicate subject name `{candidate.name}`: already declared at {where}"
+        problems.append(
+            Diagnostic(
+                DUPLICATE, message, candidate.name_spot.span(candidate.source), help="names must be unique"
+            )
+        )
+    return problems
+
+
+def _check_references(candidates: Sequence[_Candidate]) -> list[Diagnostic]:
+    """Reject every subject that names a subject no file declares."""
+    problems: list[Diagnostic] = []
+    # Subjects with invalid values still exist: naming them is not a dangling reference.
+    names = sorted({candidate.name for candidate in candidates if candidate.name is not None})
+    known = set(names)
+    for candidate in candidates:
+        for reference in candidate.references:
+            if reference.name in known:
+                continue
+            candidate.rejected = True
+            matches = difflib.get_close_matches(reference.name, names, n=1)
+            help = (
+                f"did you mean `{matches[0]}`?"
+                if matches
+                else "declare that subject, or remove the reference"
+            )
+            message = f"`{reference.path}` names unknown subject `{reference.name}`"
+            problems.append(Diagnostic(DANGLING, message, reference.spot.span(candidate.source), help))
+    return problems
