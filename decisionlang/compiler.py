@@ -235,9 +235,9 @@ class Compiler:
         self.program = program
         self._defines: dict[str, Fn] = {}
         self._constants: dict[str, Fn] = {}
-        self._criteria: dict[str, Fn] = {}
-        self._tradeoffs: dict[str, Fn] = {}
-        self._maturities: dict[str, Fn] = {}
+        self._criteria_fns: dict[str, Fn] = {}
+        self._tradeoffs_fns: dict[str, Fn] = {}
+        self._maturities_fns: dict[str, Fn] = {}
 
     # -- policies
     def policies(self) -> tuple[CompiledPolicy, ...]:
@@ -446,9 +446,9 @@ class Compiler:
         return run
 
     def _tradeoff(self, name: str) -> Fn:
-        if name not in self._tradeoffs:
-            self._tradeoffs[name] = self._memoised("tradeoff", name, self._tradeoff_body(name))
-        return self._tradeoffs[name]
+        if name not in self._tradeoffs_fns:
+            self._tradeoffs_fns[name] = self._memoised("tradeoff", name, self._tradeoff_body(name))
+        return self._tradeoffs_fns[name]
 
     def _tradeoff_body(self, name: str) -> Fn:
         decl = self.program.tradeoffs[name]
@@ -516,9 +516,9 @@ class Compiler:
         return lambda ctx: None
 
     def _criteria(self, name: str) -> Fn:
-        if name not in self._criteria:
-            self._criteria[name] = self._memoised("score", name, self._criteria_body(name))
-        return self._criteria[name]
+        if name not in self._criteria_fns:
+            self._criteria_fns[name] = self._memoised("score", name, self._criteria_body(name))
+        return self._criteria_fns[name]
 
     def _criteria_body(self, name: str) -> Fn:
         decl = self.program.criteria[name]
@@ -572,9 +572,9 @@ class Compiler:
         return compute
 
     def _maturity(self, name: str) -> Fn:
-        if name not in self._maturities:
-            self._maturities[name] = self._memoised("level", name, self._maturity_body(name))
-        return self._maturities[name]
+        if name not in self._maturities_fns:
+            self._maturities_fns[name] = self._memoised("level", name, self._maturity_body(name))
+        return self._maturities_fns[name]
 
     def _maturity_body(self, name: str) -> Fn:
         decl = self.program.maturities[name]

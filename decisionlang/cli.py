@@ -1,0 +1,239 @@
+"""`decisionlang`: a thin click shell over decisionlang.api.
+
+Exit codes: 0 all GO (or within --fail-on), 1 a NO-GO, 3 a NOT YET (no NO-GO) with
+--fail-on not-yet, 2 invalid input or usage, 70 an internal error (never a traceback).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from decisionlang.diagnostics import DecisionlangError, Diagnostic, render_text
+
+EXIT_OK = 0
+EXIT_NO_GO = 1
+EXIT_INVALID = 2
+EXIT_NOT_YET = 3
+EXIT_INTERNAL = 70
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _AsOf(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"`{value}` is not a date; write it as YYYY-MM-DD, e.g. 2027-03-31", param, ctx)
+
+
+def _use_color(choice: bool | None) -> bool:
+    if choice is not None:
+        return choice
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file in the same directory, then rename: never half a file."""
+    path = path.resolve()
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        write_atomically(output, text)
+    except OSError as error:
+        _fail([Diagnostic("DL-CLI-OUTPUT", f"cannot write `{output}`: {error.strerror}", file=str(output))])
+
+
+def _fail(diagnostics: Sequence[Diagnostic], *, as_json: bool = False) -> NoReturn:
+    if as_json:
+        payload = {
+            "schema": "decisionlang/report/v1",
+            "verdict": None,
+            "summary": {"go": 0, "no-go": 0, "not-yet": 0},
+            "services": [],
+            "diagnostics": [d.to_json() for d in diagnostics],
+        }
+        click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+    for diagnostic in diagnostics:
+        click.echo(render_text(diagnostic), err=True)
+    errors = sum(1 for d in diagnostics if d.is_error)
+    click.echo(f"decisionlang: {errors} error{'s' if errors != 1 else ''}; nothing was evaluated", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def _exit_code(verdict: str, fail_on: str) -> int:
+    if verdict == "no-go":
+        return EXIT_NO_GO
+    if verdict == "not-yet" and fail_on == "not-yet":
+        return EXIT_NOT_YET
+    return EXIT_OK
+
+
+def _guarded(command: F) -> F:
+    """Turn library errors into diagnostics (exit 2) and anything unexpected into exit 70."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DecisionlangError as error:
+            _fail(error.diagnostics, as_json=kwargs.get("output_format") == "json")
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:  # an internal error: say so briefly, never a traceback
+            click.echo(f"decisionlang: internal error: {type(error).__name__}: {error}", err=True)
+            click.echo("please report it with the command and inputs that caused it", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    run.__name__ = command.__name__
+    run.__doc__ = command.__doc__
+    return run  # type: ignore[return-value]
+
+
+_directory = click.argument(
+    "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+_as_of = click.option("--as-of", type=_AsOf(), help="Evaluate as on this date (YYYY-MM-DD) instead of today.")
+_strict = click.option("--strict", is_flag=True, help="Treat missing information as an error instead of NOT YET.")
+_color = click.option("--color/--no-color", default=None, help="Force colour on or off (default: on a terminal).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="decisionlang")
+def main() -> None:
+    """Go / no-go / not-yet decisions for infrastructure, from readable policies."""
+
+
+@main.command()
+@_directory
+@click.option("--service", "-s", "services", multiple=True, metavar="NAME", help="Only this subject (repeatable).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_strict
+@_as_of
+@click.option(
+    "--fail-on",
+    type=click.Choice(["no-go", "not-yet"]),
+    default="not-yet",
+    show_default=True,
+    help="Lowest verdict that makes the exit code non-zero.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@_color
+@_guarded
+def check(
+    directory: Path,
+    services: tuple[str, ...],
+    output_format: str,
+    strict: bool,
+    as_of: dt.date | None,
+    fail_on: str,
+    output: Path | None,
+    color: bool | None,
+) -> None:
+    """Evaluate every applicable policy on every subject of DIRECTORY."""
+    from decisionlang.api import evaluate_project, load_project
+    from decisionlang.render import render_json, render_text
+
+    project = load_project(directory)
+    report = evaluate_project(project, as_of=as_of, services=services or None, strict=strict)
+    if strict and any(d.is_error for d in report.diagnostics):
+        _fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")
+    if output_format == "json":
+        text = render_json(report)
+    else:
+        text = render_text(report, color=_use_color(color) and output is None)
+    _emit(text, output)
+    sys.exit(_exit_code(report.verdict.value, fail_on))
+
+
+@main.command()
+@click.argument("subject")
+@_directory
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_strict
+@_as_of
+@_color
+@_guarded
+def explain(
+    subject: str,
+    directory: Path,
+    output_format: str,
+    strict: bool,
+    as_of: dt.date | None,
+    color: bool | None,
+) -> None:
+    """Show the full trace of one SUBJECT: every rule, fact, threshold and what must hold for GO."""
+    from decisionlang.api import evaluate_project, load_project
+    from decisionlang.render import render_explain, report_to_dict
+
+    project = load_project(directory)
+    report = evaluate_project(project, as_of=as_of, services=[subject], strict=strict)
+    result = report.subjects[0]
+    if output_format == "json":
+        payload = report_to_dict(report)["services"][0]
+        click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(render_explain(result, color=_use_color(color)), nl=False)
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@_directory
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guarded
+def validate(directory: Path, output_format: str) -> None:
+    """Check policies and states statically, without evaluating anything."""
+    from decisionlang.api import load_project
+
+    project = load_project(directory)
+    diagnostics = list(project.diagnostics)
+    errors = [d for d in diagnostics if d.is_error]
+    if output_format == "json":
+        payload = {
+            "schema": "decisionlang/validate/v1",
+            "valid": not errors,
+            "policies": len(project.layout.policy_files),
+            "states": len(project.layout.state_files),
+            "subjects": len(project.portfolio.subjects),
+            "diagnostics": [d.to_json() for d in diagnostics],
+        }
+        click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        for diagnostic in diagnostics:
+            click.echo(render_text(diagnostic), err=True)
+        files = len(project.layout.policy_files) + len(project.layout.state_files)
+        status = "invalid" if errors else "valid"
+        warnings = len(diagnostics) - len(errors)
+        click.echo(
+            f"{status}: {files} files, {len(project.portfolio.subjects)} subjects, "
+            f"{len(errors)} errors, {warnings} warnings"
+        )
+    sys.exit(EXIT_INVALID if errors else EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
