@@ -84,7 +84,9 @@ def check(
     return evaluate_project(load_project(root), as_of=as_of, services=services, strict=strict, trace=trace)
 
 
-def explain(root: str | Path, subject: str, *, as_of: dt.date | None = None, strict: bool = False) -> SubjectResult:
+def explain(
+    root: str | Path, subject: str, *, as_of: dt.date | None = None, strict: bool = False
+) -> SubjectResult:
     report = check(root, as_of=as_of, services=[subject], strict=strict)
     return report.subjects[0]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from decisionlang import ast
 from decisionlang.diagnostics import Diagnostic, Severity
@@ -181,29 +182,24 @@ class Checker:
 
     def _collect(self) -> None:
         program = self.program
+        tables: list[tuple[type[ast.Declaration], str, dict[str, Any]]] = [
+            (ast.ConstDecl, "constant", program.constants),
+            (ast.DefineDecl, "definition", program.defines),
+            (ast.CriteriaDecl, "criteria", program.criteria),
+            (ast.TradeoffDecl, "trade-off", program.tradeoffs),
+            (ast.MaturityDecl, "maturity model", program.maturities),
+            (ast.PolicyDecl, "policy", program.policies),
+        ]
         for module in self.modules:
             for decl in module.declarations:
                 if isinstance(decl, ast.ScaleDecl):
                     if self._declare(decl.name, "scale", decl.span):
                         self._collect_scale(decl)
-                elif isinstance(decl, ast.ConstDecl):
-                    if self._declare(decl.name, "constant", decl.span):
-                        program.constants[decl.name] = decl
-                elif isinstance(decl, ast.DefineDecl):
-                    if self._declare(decl.name, "definition", decl.span):
-                        program.defines[decl.name] = decl
-                elif isinstance(decl, ast.CriteriaDecl):
-                    if self._declare(decl.name, "criteria", decl.span):
-                        program.criteria[decl.name] = decl
-                elif isinstance(decl, ast.TradeoffDecl):
-                    if self._declare(decl.name, "trade-off", decl.span):
-                        program.tradeoffs[decl.name] = decl
-                elif isinstance(decl, ast.MaturityDecl):
-                    if self._declare(decl.name, "maturity model", decl.span):
-                        program.maturities[decl.name] = decl
-                elif isinstance(decl, ast.PolicyDecl):
-                    if self._declare(decl.name, "policy", decl.span):
-                        program.policies[decl.name] = decl
+                    continue
+                for kind, what, table in tables:
+                    name = getattr(decl, "name", None)
+                    if isinstance(decl, kind) and name is not None and self._declare(name, what, decl.span):
+                        table[name] = decl
 
     def _collect_scale(self, decl: ast.ScaleDecl) -> None:
         seen: dict[str, Span] = {}
@@ -470,7 +466,7 @@ class Checker:
                     "DL-CHECK-OTHERWISE",
                     "`otherwise` gives a verdict: go, no_go or not_yet, not warn",
                     policy.otherwise.span,
-                    help="use `otherwise not_yet \"...\"`, or a `warn ... when` rule",
+                    help='use `otherwise not_yet "..."`, or a `warn ... when` rule',
                 )
             if policy.otherwise.message is not None:
                 self.message(policy.otherwise.message, scope)
@@ -600,7 +596,7 @@ class Checker:
                 "DL-CHECK-TYPE",
                 f"`.{node.name}` reads a field of a subject, but this is {base}",
                 node.span,
-                help="fields are read from subjects: the one evaluated, or `d` in `all(d in depends_on: ...)`",
+                help="fields belong to subjects: the one evaluated, or `d` in `all(d in depends_on: ...)`",
             )
         return ANY
 
@@ -745,7 +741,9 @@ class Checker:
             return BOOL
         type_ = self.expr(node.operand, scope)
         if type_ not in (NUMBER, DURATION, ANY):
-            self.error("DL-CHECK-TYPE", f"cannot negate {type_}", node.span, help="only numbers can be negated")
+            self.error(
+                "DL-CHECK-TYPE", f"cannot negate {type_}", node.span, help="only numbers can be negated"
+            )
             return ANY
         return type_
 
@@ -835,7 +833,9 @@ class Checker:
         subject = self.expr(node.subject, scope)
         pattern = self.expr(node.pattern, scope)
         if node.op is ast.TextTestOp.CONTAINS and isinstance(subject, ListType):
-            if not compatible(pattern, subject.element) and not (subject.element is SUBJECT and pattern is TEXT):
+            if not compatible(pattern, subject.element) and not (
+                subject.element is SUBJECT and pattern is TEXT
+            ):
                 self.error("DL-CHECK-TYPE", f"a {subject} cannot contain {pattern}", node.span)
             return BOOL
         for side, type_ in (("left", subject), ("right", pattern)):
@@ -870,7 +870,7 @@ class Checker:
         if name in ("sum", "average"):
             types = self._args(node, scope, 1)
             if types and not (
-                isinstance(types[0], ListType) and types[0].element in (NUMBER, ANY) or types[0] is ANY
+                (isinstance(types[0], ListType) and types[0].element in (NUMBER, ANY)) or types[0] is ANY
             ):
                 self.error("DL-CHECK-TYPE", f"`{name}` takes a list of numbers, not {types[0]}", node.span)
             return NUMBER
@@ -951,7 +951,9 @@ class Checker:
     def _declaration_call(self, node: ast.Call, scope: _Scope) -> Type:
         table: Mapping[str, object]
         table, what = (
-            (self.program.criteria, "criteria") if node.function == "score" else (self.program.maturities, "maturity model")
+            (self.program.criteria, "criteria")
+            if node.function == "score"
+            else (self.program.maturities, "maturity model")
         )
         if len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
             self.error(
@@ -969,7 +971,8 @@ class Checker:
                 "DL-CHECK-UNDEFINED",
                 f"unknown {what} `{name}`",
                 node.args[0].span,
-                help=did_you_mean(name, table) or f"declare it with `{'criteria' if what == 'criteria' else 'maturity'} {name} {{ ... }}`",
+                help=did_you_mean(name, table)
+                or f"declare it with `{'criteria' if what == 'criteria' else 'maturity'} {name} {{ ... }}`",
             )
         self.program.types[id(node.args[0])] = NUMBER
         return NUMBER
@@ -992,7 +995,9 @@ class Checker:
                 help="for example `depends_on`, `dependents`, `all_dependencies`, `targets` or `tags`",
             )
         element = collection.element if isinstance(collection, ListType) else ANY
-        inner = _Scope({**scope.variables, node.variable: element}, scope.sides, scope.constant_only, scope.description)
+        inner = _Scope(
+            {**scope.variables, node.variable: element}, scope.sides, scope.constant_only, scope.description
+        )
         if node.function in ("all", "any", "none", "count"):
             self.condition(node.body, inner, f"the condition of `{node.function}`")
             return BOOL if node.function != "count" else NUMBER
@@ -1000,7 +1005,9 @@ class Checker:
         if node.function in ("sum", "average") and body not in (NUMBER, ANY):
             self.error("DL-CHECK-TYPE", f"`{node.function}` adds numbers, not {body}", node.body.span)
             return NUMBER
-        if node.function in ("min", "max") and not (body in (NUMBER, DATE, DURATION, ANY) or isinstance(body, ScaleType)):
+        if node.function in ("min", "max") and not (
+            body in (NUMBER, DATE, DURATION, ANY) or isinstance(body, ScaleType)
+        ):
             self.error("DL-CHECK-TYPE", f"`{node.function}` needs ordered values, not {body}", node.body.span)
         return body if node.function in ("min", "max") else NUMBER
 
@@ -1083,7 +1090,9 @@ def _interval(expr: ast.Expr, program: Program) -> tuple[float, float] | None:
         return (expr.value, expr.value)
     resolution = program.resolutions.get(id(expr))
     if isinstance(resolution, ScaleValueRef):
-        rank = resolution.scale.rank(resolution.value) if resolution.value in resolution.scale.values else None
+        rank = (
+            resolution.scale.rank(resolution.value) if resolution.value in resolution.scale.values else None
+        )
         return None if rank is None else (rank, rank)
     if isinstance(resolution, ConstRef):
         value = program.constants[resolution.name].value

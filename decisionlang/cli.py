@@ -28,7 +28,7 @@ EXIT_INTERNAL = 70
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _AsOf(click.ParamType):
+class _AsOf(click.ParamType):  # type: ignore[type-arg]
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
@@ -118,8 +118,12 @@ _directory = click.argument(
     "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
 )
 _as_of = click.option("--as-of", type=_AsOf(), help="Evaluate as on this date (YYYY-MM-DD) instead of today.")
-_strict = click.option("--strict", is_flag=True, help="Treat missing information as an error instead of NOT YET.")
-_color = click.option("--color/--no-color", default=None, help="Force colour on or off (default: on a terminal).")
+_strict = click.option(
+    "--strict", is_flag=True, help="Treat missing information as an error instead of NOT YET."
+)
+_color = click.option(
+    "--color/--no-color", default=None, help="Force colour on or off (default: on a terminal)."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -130,8 +134,12 @@ def main() -> None:
 
 @main.command()
 @_directory
-@click.option("--service", "-s", "services", multiple=True, metavar="NAME", help="Only this subject (repeatable).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--service", "-s", "services", multiple=True, metavar="NAME", help="Only this subject (repeatable)."
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @_strict
 @_as_of
 @click.option(
@@ -141,7 +149,9 @@ def main() -> None:
     show_default=True,
     help="Lowest verdict that makes the exit code non-zero.",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
 @_color
 @_guarded
 def check(
@@ -173,7 +183,9 @@ def check(
 @main.command()
 @click.argument("subject")
 @_directory
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @_strict
 @_as_of
 @_color
@@ -203,7 +215,9 @@ def explain(
 
 @main.command()
 @_directory
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @_guarded
 def validate(directory: Path, output_format: str) -> None:
     """Check policies and states statically, without evaluating anything."""

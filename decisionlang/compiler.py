@@ -387,7 +387,11 @@ class Compiler:
             if isinstance(subject, Undetermined):
                 return subject
             if not isinstance(subject, Subject):
-                return _problem("DL-EVAL-TYPE", f"`{variable}` is {_type_name(subject)}, not a subject", ref.spec.span or _NOWHERE)
+                return _problem(
+                    "DL-EVAL-TYPE",
+                    f"`{variable}` is {_type_name(subject)}, not a subject",
+                    ref.spec.span or _NOWHERE,
+                )
             if graph:
                 value: Any = _graph_view(ctx.portfolio, subject, path)
             else:
@@ -526,7 +530,11 @@ class Compiler:
         terms = []
         for term in decl.terms:
             type_ = self.program.type_of(term.expr)
-            ranks = {value: rank for rank, value in enumerate(type_.values, 1)} if isinstance(type_, ScaleType) else None
+            ranks = (
+                {value: rank for rank, value in enumerate(type_.values, 1)}
+                if isinstance(type_, ScaleType)
+                else None
+            )
             explicit = term.low is not None
             bounds = self.program.term_ranges.get(id(term)) if explicit or normalize_to is not None else None
             terms.append((term.expr.span.text(), self.expr(term.expr), term.weight, ranks, bounds))
@@ -543,7 +551,9 @@ class Compiler:
                     undetermined = raw if undetermined is None else merge(undetermined, raw)
                     traced.append(ScoreTerm(text, None, None, weight, None))
                     continue
-                value = ranks[raw] if ranks is not None else (1 if raw is True else 0 if raw is False else raw)
+                value = (
+                    ranks[raw] if ranks is not None else (1 if raw is True else 0 if raw is False else raw)
+                )
                 if bounds is not None:
                     low, high = bounds
                     normalized = min(1.0, max(0.0, (value - low) / (high - low)))
@@ -552,7 +562,13 @@ class Compiler:
                 contribution = weight * normalized
                 total += contribution
                 traced.append(
-                    ScoreTerm(text, json_value(raw), _rounded(normalized) if bounds else None, weight, _rounded(contribution))
+                    ScoreTerm(
+                        text,
+                        json_value(raw),
+                        _rounded(normalized) if bounds else None,
+                        weight,
+                        _rounded(contribution),
+                    )
                 )
             result: Any = undetermined if undetermined is not None else total
             if undetermined is None and normalize_to is not None and highest > lowest:
@@ -702,7 +718,9 @@ class Compiler:
                     result = test(x, y)
                 except TypeError:
                     result = _problem(
-                        "DL-EVAL-TYPE", f"cannot compare {_type_name(a)} with {_type_name(b)} in `{text}`", span
+                        "DL-EVAL-TYPE",
+                        f"cannot compare {_type_name(a)} with {_type_name(b)} in `{text}`",
+                        span,
                     )
             if ctx.recorder is not None:
                 _record_comparison(ctx.recorder, text, op, a, b, ranks, result, location)
@@ -730,7 +748,12 @@ class Compiler:
         return combine
 
     def _membership(self, node: ast.Membership) -> Fn:
-        item, collection, negated, span = self.expr(node.item), self.expr(node.collection), node.negated, node.span
+        item, collection, negated, span = (
+            self.expr(node.item),
+            self.expr(node.collection),
+            node.negated,
+            node.span,
+        )
 
         def member(ctx: Context) -> Any:
             needle, haystack = item(ctx), collection(ctx)
@@ -792,7 +815,11 @@ class Compiler:
         return present
 
     def _conditional(self, node: ast.Conditional) -> Fn:
-        condition, then, otherwise = self.expr(node.condition), self.expr(node.then), self.expr(node.otherwise)
+        condition, then, otherwise = (
+            self.expr(node.condition),
+            self.expr(node.then),
+            self.expr(node.otherwise),
+        )
 
         def choose(ctx: Context) -> Any:
             test = condition(ctx)
@@ -814,7 +841,11 @@ class Compiler:
         args = [self.expr(arg) for arg in node.args]
         if name == "rank":
             type_ = self.program.type_of(node.args[0])
-            ranks = {value: rank for rank, value in enumerate(type_.values, 1)} if isinstance(type_, ScaleType) else {}
+            ranks = (
+                {value: rank for rank, value in enumerate(type_.values, 1)}
+                if isinstance(type_, ScaleType)
+                else {}
+            )
             return _unary_function(args[0], lambda value: ranks[value], span, "rank")
         if name in ("max", "min"):
             pick = max if name == "max" else min
@@ -822,8 +853,10 @@ class Compiler:
                 return _unary_function(args[0], lambda values: _pick(pick, values, name), span, name)
             return _nary_function(args, lambda values: pick(values), span, name)
         function = SIMPLE_FUNCTIONS[name]
-        return _unary_function(args[0], function, span, name) if len(args) == 1 else _nary_function(
-            args, lambda values: function(*values), span, name
+        return (
+            _unary_function(args[0], function, span, name)
+            if len(args) == 1
+            else _nary_function(args, lambda values: function(*values), span, name)
         )
 
     def _quantifier(self, node: ast.Quantifier) -> Fn:
@@ -922,7 +955,7 @@ def _nary_function(args: list[Fn], function: Callable[[list[Any]], Any], span: S
 def _average(values: list[Any]) -> float:
     if not values:
         raise ValueError("average of an empty list")
-    return sum(values) / len(values)
+    return float(sum(values)) / len(values)
 
 
 SIMPLE_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
@@ -962,7 +995,11 @@ def _aggregate(kind: str, results: list[Any], span: Span) -> Any:
     if kind == "sum":
         return sum(results)
     if kind == "average":
-        return sum(results) / len(results) if results else Problem("DL-EVAL-EMPTY", "average of an empty list", span)
+        return (
+            sum(results) / len(results)
+            if results
+            else Problem("DL-EVAL-EMPTY", "average of an empty list", span)
+        )
     if not results:
         return Problem("DL-EVAL-EMPTY", f"`{kind}` of an empty list", span)
     return max(results) if kind == "max" else min(results)

@@ -138,11 +138,17 @@ def _decide(policy: CompiledPolicy, runs: list[_RuleRun]) -> tuple[Verdict, set[
     return _VERDICT_OF_KIND[policy.otherwise_kind], {-1}
 
 
-def _otherwise_trace(policy: CompiledPolicy, ctx: Context, verdict: Verdict, runs: list[_RuleRun]) -> RuleTrace:
+def _otherwise_trace(
+    policy: CompiledPolicy, ctx: Context, verdict: Verdict, runs: list[_RuleRun]
+) -> RuleTrace:
     if policy.otherwise_message is not None:
         message = policy.otherwise_message(ctx)
     else:
-        failed = [run.rule.because(ctx) if run.rule.because else run.rule.default_message for run in runs if run.rule.kind == "go"]
+        failed = [
+            run.rule.because(ctx) if run.rule.because else run.rule.default_message
+            for run in runs
+            if run.rule.kind == "go"
+        ]
         message = "no `go` rule holds: " + "; ".join(failed)
     span = policy.otherwise_span or policy.span
     return RuleTrace(
@@ -160,7 +166,11 @@ def _where_unknown_trace(policy: CompiledPolicy, value: Undetermined, recorder: 
     span = policy.where_span or policy.span
     if isinstance(value, Missing):
         missing = ", ".join(f"{path} ({file})" for _, file, path in value.fields)
-        message, outcome, error = f"cannot tell whether the policy applies: missing information: {missing}", Outcome.UNKNOWN, None
+        message, outcome, error = (
+            f"cannot tell whether the policy applies: missing information: {missing}",
+            Outcome.UNKNOWN,
+            None,
+        )
     else:
         assert isinstance(value, Problem)
         message, outcome = f"evaluation problem: {value.message}", Outcome.ERROR
@@ -203,7 +213,9 @@ def evaluate_policy(policy: CompiledPolicy, ctx: Context, tracing: bool) -> Poli
     traces = [_trace(run, ctx, id(run) in decisive_ids) for run in runs]
     if -1 in decisive:
         traces.append(_otherwise_trace(policy, ctx, verdict, decisive_runs))
-    return PolicyResult(policy.id, policy.title, policy.enforcement, verdict, _location(policy.span), tuple(traces))
+    return PolicyResult(
+        policy.id, policy.title, policy.enforcement, verdict, _location(policy.span), tuple(traces)
+    )
 
 
 def evaluate_subject(
@@ -245,7 +257,13 @@ def evaluate_subject(
     location = Location(subject.file, subject.line, subject.column)
     return (
         SubjectResult(
-            subject.name, subject.kind, verdict, location, tuple(results), tuple(warnings), tuple(dict.fromkeys(missing))
+            subject.name,
+            subject.kind,
+            verdict,
+            location,
+            tuple(results),
+            tuple(warnings),
+            tuple(dict.fromkeys(missing)),
         ),
         diagnostics,
     )

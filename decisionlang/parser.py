@@ -50,7 +50,9 @@ def _grammar_text() -> str:
     packaged = resources.files("decisionlang").joinpath("grammar/decisionlang.lark")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "grammar" / "decisionlang.lark").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent.parent / "grammar" / "decisionlang.lark").read_text(
+        encoding="utf-8"
+    )
 
 
 @functools.cache
@@ -266,7 +268,11 @@ class _ToAst(Transformer[Token, Any]):
         enforcements = [item for item in rest if isinstance(item, ast.Enforcement)]
         rules = tuple(item for item in rest if isinstance(item, ast.RuleDecl))
         otherwise = [item for item in rest if isinstance(item, ast.Otherwise)]
-        for extra, what in ((selectors, "`applies to`"), (enforcements, "`enforcement`"), (otherwise, "`otherwise`")):
+        for extra, what in (
+            (selectors, "`applies to`"),
+            (enforcements, "`enforcement`"),
+            (otherwise, "`otherwise`"),
+        ):
             if len(extra) > 1:
                 self.diagnostics.append(
                     Diagnostic(
@@ -445,7 +451,9 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def duration(self, meta: Any, items: list[Any]) -> ast.Expr:
         amount, (unit, _) = _number(items[0]), items[1]
-        return ast.DurationLiteral(amount * DURATION_DAYS[unit], f"{items[0]} {unit}", span=self.span_of(meta))
+        return ast.DurationLiteral(
+            amount * DURATION_DAYS[unit], f"{items[0]} {unit}", span=self.span_of(meta)
+        )
 
     def duration_unit(self, items: list[Token]) -> tuple[str, Token]:
         return str(items[0]), items[0]
@@ -611,18 +619,29 @@ def _expected_list(expected: set[str]) -> str:
         keywords = [name for name in names if name.startswith("'")]
         others = [name for name in names if not name.startswith("'")]
         names = others + keywords[:6] + ["..."]
-    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else (names[0] if names else "nothing")
+    return (
+        ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else (names[0] if names else "nothing")
+    )
 
 
 _HINTS: list[tuple[Callable[[str, set[str]], bool], str]] = [
-    (lambda got, exp: got == "=" and "COMP_OP" in exp, "to compare, write `==`; `=` only names a trade-off side"),
+    (
+        lambda got, exp: got == "=" and "COMP_OP" in exp,
+        "to compare, write `==`; `=` only names a trade-off side",
+    ),
     (lambda got, exp: got in {"&&", "&"}, "write `and` instead of `&&`"),
     (lambda got, exp: got in {"||", "|"}, "write `or` instead of `||`"),
     (lambda got, exp: got == "!", "write `not` instead of `!`"),
     (lambda got, exp: got == "'", 'texts are written between double quotes: "like this"'),
-    (lambda got, exp: "WHEN" in exp and "UNLESS" in exp, "a rule reads `<verdict> [id] when <condition>` or `... unless <condition>`"),
+    (
+        lambda got, exp: "WHEN" in exp and "UNLESS" in exp,
+        "a rule reads `<verdict> [id] when <condition>` or `... unless <condition>`",
+    ),
     (lambda got, exp: "WEIGHT" in exp, "a criteria term reads `<expression> weight <number>`"),
-    (lambda got, exp: "RBRACE" in exp and got.isidentifier(), "is a `}` missing above, or a keyword misspelt?"),
+    (
+        lambda got, exp: "RBRACE" in exp and got.isidentifier(),
+        "is a `}` missing above, or a keyword misspelt?",
+    ),
 ]
 
 
@@ -637,7 +656,9 @@ def _syntax_diagnostic(
     error: UnexpectedInput, source: SourceFile, line_shift: int = 0, column_shift: int = 0
 ) -> Diagnostic:
     line = (error.line if error.line and error.line > 0 else 1) + line_shift
-    column = (error.column if error.column and error.column > 0 else 1) + (column_shift if error.line in (1, -1, None) else 0)
+    column = (error.column if error.column and error.column > 0 else 1) + (
+        column_shift if error.line in (1, -1, None) else 0
+    )
     if isinstance(error, UnexpectedCharacters):
         got = source.text.splitlines()[line - 1][column - 1 : column] if source.text else "?"
         expected = set(error.allowed or ())
@@ -647,7 +668,9 @@ def _syntax_diagnostic(
             span=point(source, line, column),
             help=_hint(got, expected) or "remove the character, or put the text between double quotes",
         )
-    if isinstance(error, UnexpectedToken) and error.token.type == "$END" or isinstance(error, UnexpectedEOF):
+    if (isinstance(error, UnexpectedToken) and error.token.type == "$END") or isinstance(
+        error, UnexpectedEOF
+    ):
         expected = set(getattr(error, "expected", ()) or ())
         last_line = max(1, len(source.text.splitlines()))
         last_text = source.line_text(last_line)
@@ -655,7 +678,7 @@ def _syntax_diagnostic(
             "DL-PARSE-EOF",
             f"the file ends too early; expected {_expected_list(expected)}",
             span=point(source, last_line, len(last_text) + 1),
-            help=_hint("", expected) or "is a closing `}` or `\"` missing?",
+            help=_hint("", expected) or 'is a closing `}` or `"` missing?',
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token

@@ -49,7 +49,9 @@ def _inside(root: Path, path: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
 
 
-def _files_under(root: Path, entries: Sequence[str], suffixes: tuple[str, ...], what: str) -> tuple[list[Path], list[Diagnostic]]:
+def _files_under(
+    root: Path, entries: Sequence[str], suffixes: tuple[str, ...], what: str
+) -> tuple[list[Path], list[Diagnostic]]:
     files: list[Path] = []
     diagnostics: list[Diagnostic] = []
     for entry in entries:
@@ -85,7 +87,11 @@ def _read_config(root: Path) -> tuple[dict[str, list[str]], list[Diagnostic]]:
         mark = getattr(error, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         return defaults, [
-            Diagnostic("DL-CONFIG", f"invalid YAML: {getattr(error, 'problem', error)}", span=point(source, line, column))
+            Diagnostic(
+                "DL-CONFIG",
+                f"invalid YAML: {getattr(error, 'problem', error)}",
+                span=point(source, line, column),
+            )
         ]
     if data is None:
         return defaults, []
@@ -106,9 +112,7 @@ def _read_config(root: Path) -> tuple[dict[str, list[str]], list[Diagnostic]]:
             continue
         entries = [value] if isinstance(value, str) else value
         if not isinstance(entries, list) or not all(isinstance(entry, str) for entry in entries):
-            diagnostics.append(
-                Diagnostic("DL-CONFIG", f"`{key}` must be a list of paths", file=CONFIG_FILE)
-            )
+            diagnostics.append(Diagnostic("DL-CONFIG", f"`{key}` must be a list of paths", file=CONFIG_FILE))
             continue
         config[key] = entries
     return config, diagnostics
@@ -119,7 +123,12 @@ def discover(root: Path) -> tuple[Layout, list[Diagnostic]]:
     root = root.resolve()
     if not root.is_dir():
         return Layout(root, (), ()), [
-            Diagnostic("DL-CONFIG", f"`{root}` is not a directory", file=str(root), help="give the decision repo's directory")
+            Diagnostic(
+                "DL-CONFIG",
+                f"`{root}` is not a directory",
+                file=str(root),
+                help="give the decision repo's directory",
+            )
         ]
     config, diagnostics = _read_config(root)
     policies, policy_problems = _files_under(root, config["policies"], (POLICY_SUFFIX,), "policy")
@@ -146,12 +155,17 @@ def read_source(root: Path, path: Path) -> tuple[SourceFile | None, Diagnostic |
         size = path.stat().st_size
         if size > MAX_POLICY_BYTES:
             return None, Diagnostic(
-                "DL-PARSE-LIMIT", f"policy file is {size} bytes, over the {MAX_POLICY_BYTES} limit", file=shown
+                "DL-PARSE-LIMIT",
+                f"policy file is {size} bytes, over the {MAX_POLICY_BYTES} limit",
+                file=shown,
             )
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         return None, Diagnostic(
-            "DL-PARSE-ENCODING", f"not UTF-8 text (byte {error.start})", file=shown, help="save the file as UTF-8"
+            "DL-PARSE-ENCODING",
+            f"not UTF-8 text (byte {error.start})",
+            file=shown,
+            help="save the file as UTF-8",
         )
     except OSError as error:
         return None, Diagnostic("DL-PARSE-READ", f"cannot read the file: {error.strerror}", file=shown)
@@ -190,7 +204,9 @@ def load_modules(layout: Layout) -> tuple[list[ast.Module], list[Diagnostic]]:
     return ordered, diagnostics
 
 
-def _resolve_import(root: Path, importer: Path, decl: ast.Import, diagnostics: list[Diagnostic]) -> Path | None:
+def _resolve_import(
+    root: Path, importer: Path, decl: ast.Import, diagnostics: list[Diagnostic]
+) -> Path | None:
     target = (importer.parent / decl.path).resolve()
     if not _inside(root, target):
         diagnostics.append(
@@ -225,7 +241,7 @@ def _import_cycles(imports: dict[Path, list[tuple[Path, Span]]]) -> list[Diagnos
         stack.append(path)
         for target, span in imports.get(path, []):
             if state.get(target) == 1:
-                cycle = stack[stack.index(target) :] + [target]
+                cycle = [*stack[stack.index(target) :], target]
                 names = " -> ".join(p.name for p in cycle)
                 diagnostics.append(
                     Diagnostic(

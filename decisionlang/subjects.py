@@ -71,7 +71,9 @@ class Portfolio:
         frontier = [name]
         while frontier:
             current = frontier.pop()
-            following = self.dependencies_of(current) if step == "depends_on" else self.dependents.get(current, ())
+            following = (
+                self.dependencies_of(current) if step == "depends_on" else self.dependents.get(current, ())
+            )
             for other in following:
                 if other not in seen and other != name:
                     seen.add(other)

@@ -201,11 +201,11 @@ class SubjectResult:
             if policy.verdict is Verdict.GO or policy.enforcement == "advisory":
                 continue
             for rule in policy.reasons:
+                if rule.outcome is Outcome.UNKNOWN:
+                    continue  # listed below, field by field
                 if rule.until:
                     items.append(rule.until)
-                elif rule.outcome is Outcome.FIRED and rule.kind == "not_yet" and rule.message:
-                    items.append(f"resolve: {rule.message}")
-                elif rule.kind in {"otherwise", "go"} and rule.message:
+                elif rule.message:
                     items.append(f"resolve: {rule.message}")
         items.extend(str(missing) for missing in self.missing)
         return tuple(dict.fromkeys(items))
