@@ -106,6 +106,9 @@ READ = "DL-STATE-READ"
 # Top-level keys of a file that lists subjects, and the kind a subject under each gets by default.
 _COLLECTIONS: dict[str, str] = {"services": "service", "initiatives": "initiative"}
 
+# Next to those lists, keys starting with `x-` only hold anchors for `<<: *anchor` merges.
+_ANCHOR_HOLDER_PREFIX = "x-"
+
 # Explicit tags that only restate what plain YAML already means; anything else is rejected.
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
@@ -332,7 +335,7 @@ def _scan_events(source: SourceFile, limits: YamlLimits) -> tuple[list[_Spot], l
 
     def limit(event: Event, message: str, help: str) -> Diagnostic:
         mark = event.start_mark
-        return Diagnostic(LIMIT, message, _spot(source, mark.line, mark.column).span(source), help=help)
+        return Diagnostic(LIMIT, message, point(source, mark.line + 1, mark.column + 1), help=help)
 
     def count(size: int) -> None:
         if open_collections:
@@ -393,13 +396,11 @@ def _tag_problem(source: SourceFile, event: ScalarEvent | CollectionStartEvent) 
     if tag in _PLAIN_TAGS:
         return None
     shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
-    mark = event.start_mark
-    return Diagnostic(
-        YAML_SYNTAX,
-        f"YAML tag `{shown}` is not allowed in state files",
-        _spot(source, mark.line, mark.column).span(source),
-        help="state files hold plain data; remove the tag",
-    )
+    line, column = event.start_mark.line + 1, event.start_mark.column + 1
+    written = source.line_text(line)[column - 1 :].split(maxsplit=1)
+    span = point(source, line, column, len(written[0]) if written else 1)
+    message = f"YAML tag `{shown}` is not allowed in state files"
+    return Diagnostic(YAML_SYNTAX, message, span, help="state files hold plain data; remove the tag")
 
 
 def _yaml_error(source: SourceFile, error: YAMLError) -> Diagnostic:
@@ -482,9 +483,13 @@ def _subject_nodes(
     problems: list[Diagnostic] = []
     for key in document:
         key_spot = _key_spot(source, document, key)
+        if isinstance(key, str) and key.startswith(_ANCHOR_HOLDER_PREFIX):
+            continue
         if key not in _COLLECTIONS:
             message = f"unexpected top-level key `{key}` next to `services:`/`initiatives:`"
-            help = "fields belong inside a subject, under `services:` or `initiatives:`"
+            help = (
+                "subjects go under `services:` or `initiatives:`; a key starting with `x-` may hold anchors"
+            )
             problems.append(Diagnostic(SHAPE, message, key_spot.span(source), help))
             continue
         entries = document[key]
