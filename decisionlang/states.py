@@ -26,7 +26,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -182,7 +182,7 @@ def _token_width(line: str, start: int) -> int:
     Only used to size the caret under a diagnostic, so a close guess is enough.
     """
     rest = line[start:]
-    if not rest:
+    if not rest or rest[0].isspace():  # e.g. a syntax error at a tab: mark just that character
         return 1
     if rest[0] in "\"'":
         return _closing_quote(rest) + 1 or len(rest.rstrip())
@@ -407,7 +407,8 @@ def _yaml_error(source: SourceFile, error: YAMLError) -> Diagnostic:
     """A diagnostic at the position ruamel reports, with its explanation."""
     if isinstance(error, ReaderError):
         line, column = source.position(int(error.position))
-        message = f"invalid character in YAML: {error.reason}"
+        character = f"U+{error.character:04X}" if isinstance(error.character, int) else repr(error.character)
+        message = f"character {character} is not allowed in YAML ({error.reason})"
         return Diagnostic(YAML_SYNTAX, message, point(source, line, column))
     if isinstance(error, MarkedYAMLError) and error.problem_mark is not None:
         problem = str(error.problem or error.context or "invalid YAML")
@@ -924,7 +925,10 @@ def _error_diagnostic(
         )
         return Diagnostic(SHAPE, message, span)
     if kind in _RANGE_ERRORS:
-        return Diagnostic(RANGE, f"{label} must be {_expected(type_, spec)}, got {_describe(value)}", span)
+        expected = _expected(type_, spec)
+        if type_ == DURATION:  # durations are never negative, even without a declared minimum
+            expected = "a duration" + _range_text(replace(spec, minimum=spec.minimum or 0), " days")
+        return Diagnostic(RANGE, f"{label} must be {expected}, got {_describe(value)}", span)
     if isinstance(type_, ScaleType) and isinstance(value, str):
         return Diagnostic(
             SCALE, f"unknown scale value `{value}` for {label}", span, _scale_help(type_, value)
