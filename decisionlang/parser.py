@@ -710,14 +710,17 @@ def parse_module(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic
     diagnostics: list[Diagnostic] = []
 
     def recover(error: UnexpectedInput) -> bool:
-        diagnostics.append(_syntax_diagnostic(error, source))
+        diagnostic = _syntax_diagnostic(error, source)
+        if not diagnostics or not _same_expectation(diagnostics[-1], diagnostic):
+            diagnostics.append(diagnostic)  # else a cascade of the previous error
         return len(diagnostics) < MAX_SYNTAX_ERRORS and not isinstance(error, UnexpectedEOF)
 
     try:
         tree = _lark().parse(source.text, start="start", on_error=recover)
     except UnexpectedInput as error:
-        if not diagnostics or _syntax_diagnostic(error, source) != diagnostics[-1]:
-            diagnostics.append(_syntax_diagnostic(error, source))
+        final = _syntax_diagnostic(error, source)
+        if not diagnostics or (final != diagnostics[-1] and not _same_expectation(diagnostics[-1], final)):
+            diagnostics.append(final)
         return None, _first_per_line(diagnostics)
     if diagnostics:
         return None, _first_per_line(diagnostics)
@@ -736,6 +739,10 @@ def parse_expression(text: str, path: str = "<expression>") -> tuple[ast.Expr | 
     diagnostics: list[Diagnostic] = []
     expr = _parse_fragment(text, source, 1, 1, diagnostics)
     return expr, diagnostics
+
+
+def _same_expectation(previous: Diagnostic, current: Diagnostic) -> bool:
+    return previous.message.partition("; expected")[2] == current.message.partition("; expected")[2] != ""
 
 
 def _first_per_line(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
