@@ -44,7 +44,9 @@ def test_precedence_and_or_not_comparison_arithmetic() -> None:
         ast.ArithOp.ADD,
         ast.Number(1, "1", span=comparison.span),
         ast.Arithmetic(
-            ast.ArithOp.MUL, ast.Number(2, "2", span=comparison.span), ast.Number(3, "3", span=comparison.span),
+            ast.ArithOp.MUL,
+            ast.Number(2, "2", span=comparison.span),
+            ast.Number(3, "3", span=comparison.span),
             span=comparison.span,
         ),
         span=comparison.span,
@@ -91,7 +93,7 @@ def test_keywords_are_names_where_the_grammar_expects_a_name() -> None:
 
 
 def test_unicode_identifiers() -> None:
-    module = parse('schema { criticité: number lisibilité.flux: integer 0..5 }\n')
+    module = parse("schema { criticité: number lisibilité.flux: integer 0..5 }\n")
     schema = module.declarations[0]
     assert isinstance(schema, ast.SchemaDecl)
     assert [f.path for f in schema.fields] == ["criticité", "lisibilité.flux"]
@@ -110,7 +112,7 @@ def test_message_interpolation_is_parsed_and_placed() -> None:
 
 
 def test_rule_ids_names_and_unless() -> None:
-    module = parse("policy p { not_yet fragile unless t until \"t holds\" otherwise no_go \"x\" }")
+    module = parse('policy p { not_yet fragile unless t until "t holds" otherwise no_go "x" }')
     policy = module.declarations[0]
     assert isinstance(policy, ast.PolicyDecl)
     rule = policy.rules[0]
