@@ -152,7 +152,7 @@ BAD_POLICIES = {
 
 @pytest.mark.parametrize("name", sorted(BAD_POLICIES))
 def test_syntax_error_catalogue(name: str) -> None:
-    module, diagnostics = parse_module(SourceFile(f"{name}.policy", BAD_POLICIES[name]))
+    _, diagnostics = parse_module(SourceFile(f"{name}.policy", BAD_POLICIES[name]))
     assert diagnostics, "a bad policy must produce diagnostics"
     assert all(d.code.startswith("DL-PARSE-") for d in diagnostics)
     assert all(d.span is not None for d in diagnostics)
