@@ -61,7 +61,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
+        # Colour was decided already (the text has codes only when wanted): never let click strip it.
+        click.echo(text, nl=not text.endswith("\n"), color=True)
         return
     try:
         write_atomically(output, text)
@@ -209,7 +210,7 @@ def explain(
         payload = report_to_dict(report)["services"][0]
         click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        click.echo(render_explain(result, color=_use_color(color)), nl=False)
+        click.echo(render_explain(result, color=_use_color(color)), nl=False, color=True)
     sys.exit(EXIT_OK)
 
 

@@ -1,0 +1,5 @@
+"""`python -m decisionlang` runs the CLI."""
+
+from decisionlang.cli import main
+
+main()
