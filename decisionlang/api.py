@@ -9,7 +9,7 @@ from pathlib import Path
 
 from decisionlang.checker import Program, check_program, did_you_mean
 from decisionlang.compiler import CompiledPolicy, compile_program
-from decisionlang.diagnostics import DecisionlangError, Diagnostic, sorted_diagnostics
+from decisionlang.diagnostics import DecisionlangError, Diagnostic, Severity, sorted_diagnostics
 from decisionlang.evaluator import EvaluationOptions, evaluate
 from decisionlang.project import Layout, discover, load_modules
 from decisionlang.states import YamlLimits, load_states
@@ -45,6 +45,8 @@ def load_project(root: str | Path, *, limits: YamlLimits | None = None) -> Proje
     files = [(layout.display(path), path) for path in layout.state_files]
     portfolio, state_problems = load_states(files, program.fields, limits=limits or YamlLimits())
     diagnostics += state_problems
+    if not any(d.is_error for d in state_problems):
+        diagnostics += _unmatched_kinds(program, portfolio)
     return Project(layout, program, policies, portfolio, tuple(sorted_diagnostics(diagnostics)))
 
 
@@ -104,3 +106,25 @@ def _unknown_subject(name: str, project: Project) -> Diagnostic:
         file=project.layout.display(project.layout.root) or ".",
         help=hint or "run `decisionlang check` to list the subjects",
     )
+
+
+def _unmatched_kinds(program: Program, portfolio: Portfolio) -> list[Diagnostic]:
+    """A policy selecting a kind no subject has is most likely a typo: warn, with a suggestion."""
+    kinds = {subject.kind for subject in portfolio.subjects}
+    warnings = []
+    for policy in program.policies.values():
+        selector = policy.selector
+        if selector is None or not portfolio.subjects:
+            continue
+        for kind in selector.kinds:
+            if kind not in kinds:
+                warnings.append(
+                    Diagnostic(
+                        "DL-CHECK-NO-SUBJECT",
+                        f"policy `{policy.name}` applies to kind `{kind}`, which no subject has",
+                        span=selector.span,
+                        help=did_you_mean(kind, kinds) or f"the kinds in use are {', '.join(sorted(kinds))}",
+                        severity=Severity.WARNING,
+                    )
+                )
+    return warnings

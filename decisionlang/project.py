@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from decisionlang import ast
-from decisionlang.diagnostics import Diagnostic
+from decisionlang.diagnostics import Diagnostic, Severity
 from decisionlang.parser import parse_module
 from decisionlang.spans import SourceFile, Span, point
 
@@ -141,6 +141,16 @@ def discover(root: Path) -> tuple[Layout, list[Diagnostic]]:
                 "no policy file found",
                 file=display_path(root, root),
                 help=f"put `*{POLICY_SUFFIX}` files under `policies/`, or list them in {CONFIG_FILE}",
+            )
+        )
+    if not states:
+        diagnostics.append(
+            Diagnostic(
+                "DL-CONFIG-NO-STATES",
+                "no state file found: there is nothing to decide on",
+                file=display_path(root, root),
+                help=f"declare subjects in `services/*.yaml`, or list state paths in {CONFIG_FILE}",
+                severity=Severity.WARNING,
             )
         )
     return Layout(root, tuple(policies), tuple(states)), diagnostics
