@@ -15,7 +15,11 @@ raising, so one run reports everything that is wrong in every file:
    error back to the file, line and column of the offending value;
 7. check across files: duplicate names and references to subjects that do not exist.
 
-A YAML `null` (or an empty value) counts as absent: the evaluator treats the field as unknown.
+Conventions worth knowing when writing state files:
+- a YAML `null` (or an empty value) counts as absent: the evaluator treats the field as unknown;
+- a dotted key is the same as nesting: `risk.security: 7` is `risk: {security: 7}`;
+- next to `services:`/`initiatives:`, top-level keys starting with `x-` are ignored, so they can
+  hold anchors shared with `<<: *anchor` merge keys.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import difflib
 import json
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -184,10 +189,9 @@ def _token_width(line: str, start: int) -> int:
     rest = line[start:]
     if not rest or rest[0].isspace():  # e.g. a syntax error at a tab: mark just that character
         return 1
-    if rest[0] in "\"'":
-        return _closing_quote(rest) + 1 or len(rest.rstrip())
-    if rest[0] in "[{":
-        return _closing_bracket(rest) + 1 or len(rest.rstrip())
+    if rest[0] in "\"'[{":
+        end = _closing_quote(rest) if rest[0] in "\"'" else _closing_bracket(rest)
+        return end + 1 if end > 0 else len(rest.rstrip())  # unclosed on this line: up to its end
     if rest[0] in "-?" and rest[1:2] in ("", " "):  # a block sequence entry or complex key indicator
         return 1
     stop = len(rest)
@@ -321,74 +325,98 @@ class _OpenCollection:
     size: int = 1  # nodes it holds once aliases are expanded, itself included
 
 
+@dataclass
+class _StreamCheck:
+    """Checks over a YAML event stream, fed one event at a time; nothing is built from the events."""
+
+    source: SourceFile
+    limits: YamlLimits
+    roots: list[_Spot] = field(default_factory=list)  # where each document's root node starts
+    tag_problems: list[Diagnostic] = field(default_factory=list)
+    open_collections: list[_OpenCollection] = field(default_factory=list)
+    anchor_sizes: dict[str, int | None] = field(default_factory=dict)  # None while its node is open
+    aliases: int = 0
+    alias_nodes: int = 0  # nodes that the aliases seen so far stand for
+    awaiting_root: bool = False
+
+    def feed(self, event: Event) -> Diagnostic | None:
+        """Take the next event; returns a problem that makes going on pointless."""
+        if isinstance(event, DocumentStartEvent):
+            self.anchor_sizes.clear()  # anchors do not cross documents
+            self.awaiting_root = True
+            return None
+        if self.awaiting_root and isinstance(event, NodeEvent):
+            self.roots.append(_spot(self.source, event.start_mark.line, event.start_mark.column))
+            self.awaiting_root = False
+        if isinstance(event, ScalarEvent | CollectionStartEvent) and event.tag is not None:
+            problem = _tag_problem(self.source, event)
+            if problem:
+                self.tag_problems.append(problem)
+        if isinstance(event, AliasEvent):
+            return self._alias(event)
+        if isinstance(event, ScalarEvent):
+            if event.anchor is not None:
+                self.anchor_sizes[str(event.anchor)] = 1
+            self._count(1)
+        elif isinstance(event, CollectionStartEvent):
+            return self._open(event)
+        elif isinstance(event, CollectionEndEvent) and self.open_collections:
+            closed = self.open_collections.pop()
+            if closed.anchor is not None:
+                self.anchor_sizes[closed.anchor] = closed.size
+            self._count(closed.size)
+        return None
+
+    def _count(self, size: int) -> None:
+        if self.open_collections:
+            self.open_collections[-1].size += size
+
+    def _open(self, event: CollectionStartEvent) -> Diagnostic | None:
+        if len(self.open_collections) >= self.limits.max_depth:
+            message = f"values are nested deeper than {self.limits.max_depth} levels"
+            return self._limit(event, message, "flatten the structure")
+        anchor = None if event.anchor is None else str(event.anchor)
+        if anchor is not None:
+            self.anchor_sizes[anchor] = None
+        self.open_collections.append(_OpenCollection(anchor))
+        return None
+
+    def _alias(self, event: AliasEvent) -> Diagnostic | None:
+        anchor = str(event.anchor)
+        self.aliases += 1
+        if self.aliases > self.limits.max_aliases:
+            return self._limit(event, f"more than {self.limits.max_aliases} aliases", "write values out")
+        if anchor in self.anchor_sizes and self.anchor_sizes[anchor] is None:
+            message = f"alias `*{anchor}` refers to a node that contains it"
+            spot = _spot(self.source, event.start_mark.line, event.start_mark.column)
+            return Diagnostic(YAML_SYNTAX, message, spot.span(self.source))
+        size = self.anchor_sizes.get(anchor) or 1  # an undefined alias is reported when loading
+        self.alias_nodes += size
+        if self.alias_nodes > self.limits.max_alias_nodes:
+            message = f"aliases expand to more than {self.limits.max_alias_nodes} values"
+            return self._limit(event, message, "this looks like an alias bomb; write values out")
+        self._count(size)
+        return None
+
+    def _limit(self, event: Event, message: str, help: str) -> Diagnostic:
+        span = point(self.source, event.start_mark.line + 1, event.start_mark.column + 1)
+        return Diagnostic(LIMIT, message, span, help=help)
+
+
 def _scan_events(source: SourceFile, limits: YamlLimits) -> tuple[list[_Spot], list[Diagnostic]]:
     """Check the event stream before anything is built: limits, tags and syntax.
 
     Returns where each document's root node starts (for shape errors about whole documents).
     """
-    roots: list[_Spot] = []
-    problems: list[Diagnostic] = []
-    open_collections: list[_OpenCollection] = []
-    anchor_sizes: dict[str, int] = {}
-    aliases = alias_nodes = 0
-    awaiting_root = False
-
-    def limit(event: Event, message: str, help: str) -> Diagnostic:
-        mark = event.start_mark
-        return Diagnostic(LIMIT, message, point(source, mark.line + 1, mark.column + 1), help=help)
-
-    def count(size: int) -> None:
-        if open_collections:
-            open_collections[-1].size += size
-
+    check = _StreamCheck(source, limits)
     try:
         for event in _yaml().parse(source.text):
-            mark = event.start_mark
-            if isinstance(event, DocumentStartEvent):
-                anchor_sizes.clear()  # anchors do not cross documents
-                awaiting_root = True
-                continue
-            if awaiting_root and isinstance(event, NodeEvent):
-                roots.append(_spot(source, mark.line, mark.column))
-                awaiting_root = False
-            if isinstance(event, (ScalarEvent, CollectionStartEvent)) and event.tag is not None:
-                tag_problem = _tag_problem(source, event)
-                if tag_problem:
-                    problems.append(tag_problem)
-            if isinstance(event, AliasEvent):
-                aliases += 1
-                if aliases > limits.max_aliases:
-                    return roots, [
-                        limit(event, f"more than {limits.max_aliases} aliases", "write values out")
-                    ]
-                if any(collection.anchor == event.anchor for collection in open_collections):
-                    message = f"alias `*{event.anchor}` refers to a node that contains it"
-                    spot = _spot(source, mark.line, mark.column)
-                    return roots, [Diagnostic(YAML_SYNTAX, message, spot.span(source))]
-                size = anchor_sizes.get(str(event.anchor), 1)
-                alias_nodes += size
-                if alias_nodes > limits.max_alias_nodes:
-                    message = f"aliases expand to more than {limits.max_alias_nodes} values"
-                    return roots, [limit(event, message, "this looks like an alias bomb; write values out")]
-                count(size)
-            elif isinstance(event, ScalarEvent):
-                if event.anchor is not None:
-                    anchor_sizes[str(event.anchor)] = 1
-                count(1)
-            elif isinstance(event, CollectionStartEvent):
-                if len(open_collections) >= limits.max_depth:
-                    message = f"values are nested deeper than {limits.max_depth} levels"
-                    return roots, [limit(event, message, "flatten the structure")]
-                anchor = None if event.anchor is None else str(event.anchor)
-                open_collections.append(_OpenCollection(anchor))
-            elif isinstance(event, CollectionEndEvent) and open_collections:
-                closed = open_collections.pop()
-                if closed.anchor is not None:
-                    anchor_sizes[closed.anchor] = closed.size
-                count(closed.size)
+            stop = check.feed(event)
+            if stop is not None:
+                return check.roots, [stop]
     except YAMLError as error:
-        problems.append(_yaml_error(source, error))
-    return roots, problems
+        return check.roots, [*check.tag_problems, _yaml_error(source, error)]
+    return check.roots, check.tag_problems
 
 
 def _tag_problem(source: SourceFile, event: ScalarEvent | CollectionStartEvent) -> Diagnostic | None:
@@ -450,7 +478,10 @@ def _yaml() -> YAML:
 def _load_documents(source: SourceFile) -> tuple[list[Any], list[Diagnostic]]:
     documents: list[Any] = []
     try:
-        documents.extend(_yaml().load_all(source.text))
+        with warnings.catch_warnings():
+            # ruamel warns (on stderr) about anchors defined twice; YAML allows it, the later one wins.
+            warnings.simplefilter("ignore")
+            documents.extend(_yaml().load_all(source.text))
     except YAMLError as error:
         return documents, [_yaml_error(source, error)]
     except Exception as error:  # untrusted input: a parser bug must become a diagnostic, not a traceback
@@ -483,34 +514,40 @@ def _subject_nodes(
     nodes: list[_SubjectNode] = []
     problems: list[Diagnostic] = []
     for key in document:
-        key_spot = _key_spot(source, document, key)
         if isinstance(key, str) and key.startswith(_ANCHOR_HOLDER_PREFIX):
             continue
-        if key not in _COLLECTIONS:
+        if key in _COLLECTIONS:
+            entries, entry_problems = _collection_entries(document, key, source)
+            nodes.extend(entries)
+            problems.extend(entry_problems)
+        else:
             message = f"unexpected top-level key `{key}` next to `services:`/`initiatives:`"
             help = (
                 "subjects go under `services:` or `initiatives:`; a key starting with `x-` may hold anchors"
             )
-            problems.append(Diagnostic(SHAPE, message, key_spot.span(source), help))
-            continue
-        entries = document[key]
-        if entries is None:
-            continue
-        if not isinstance(entries, CommentedSeq):
-            message = f"`{key}` must be a list of subjects, got {_describe(_plain(entries))}"
-            spot = _value_spot(source, document, key, key_spot)
-            problems.append(
-                Diagnostic(SHAPE, message, spot.span(source), help=f"write `{key}:` then `- name: ...`")
-            )
-            continue
-        for index, entry in enumerate(entries):
-            if isinstance(entry, CommentedMap):
-                nodes.append(_SubjectNode(entry, _COLLECTIONS[key]))
-            else:
-                message = (
-                    f"each entry of `{key}` must be a mapping (one subject), got {_describe(_plain(entry))}"
-                )
-                problems.append(Diagnostic(SHAPE, message, _item_spot(source, entries, index).span(source)))
+            problems.append(Diagnostic(SHAPE, message, _key_spot(source, document, key).span(source), help))
+    return nodes, problems
+
+
+def _collection_entries(
+    document: CommentedMap, key: str, source: SourceFile
+) -> tuple[list[_SubjectNode], list[Diagnostic]]:
+    """The subjects listed under `services:` or `initiatives:`."""
+    entries = document[key]
+    if entries is None:
+        return [], []
+    if not isinstance(entries, CommentedSeq):
+        message = f"`{key}` must be a list of subjects, got {_describe(_plain(entries))}"
+        spot = _value_spot(source, document, key, _key_spot(source, document, key))
+        return [], [Diagnostic(SHAPE, message, spot.span(source), help=f"write `{key}:` then `- name: ...`")]
+    nodes: list[_SubjectNode] = []
+    problems: list[Diagnostic] = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, CommentedMap):
+            nodes.append(_SubjectNode(entry, _COLLECTIONS[key]))
+        else:
+            message = f"each entry of `{key}` must be a mapping (one subject), got {_describe(_plain(entry))}"
+            problems.append(Diagnostic(SHAPE, message, _item_spot(source, entries, index).span(source)))
     return nodes, problems
 
 
@@ -642,6 +679,7 @@ class _Schema:
     prefixes: frozenset[str]  # proper prefixes of dotted paths: `risk` for `risk.security`
     model: type[BaseModel]
     paths: Mapping[str, str]  # model field name -> dotted path
+    typo_targets: tuple[str, ...]  # declared paths and prefixes, sorted: what a typo may have meant
 
     @staticmethod
     def build(declared: Mapping[str, FieldSpec]) -> _Schema:
@@ -663,14 +701,13 @@ class _Schema:
             default: Any = ... if spec.required else None
             definitions[name] = (_annotation(spec.type, spec), Field(default, alias=path))
             paths[name] = path
-        config = ConfigDict(strict=True, extra="ignore", arbitrary_types_allowed=True)
+        config = ConfigDict(strict=True, extra="ignore")
         model = create_model("StateSubject", __config__=config, **definitions)
-        return _Schema(specs, prefixes, model, paths)
+        return _Schema(specs, prefixes, model, paths, tuple(sorted(set(specs) | prefixes)))
 
     def suggestion(self, path: str) -> str | None:
         """The declared path (or path prefix) that `path` is most likely a typo of."""
-        candidates = sorted(set(self.specs) | self.prefixes)
-        matches = difflib.get_close_matches(path, candidates, n=1, cutoff=_TYPO_CUTOFF)
+        matches = difflib.get_close_matches(path, self.typo_targets, n=1, cutoff=_TYPO_CUTOFF)
         return matches[0] if matches else None
 
 
@@ -863,7 +900,8 @@ def _validate(
         model = schema.model.model_validate(data)
     except ValidationError as error:
         return {}, _error_diagnostics(error.errors(), schema, located)
-    return {schema.paths[name]: getattr(model, name) for name in sorted(model.model_fields_set)}, []
+    values = {schema.paths[name]: getattr(model, name) for name in model.model_fields_set}
+    return dict(sorted(values.items())), []
 
 
 def _error_diagnostics(errors: list[ErrorDetails], schema: _Schema, located: _Located) -> list[Diagnostic]:
