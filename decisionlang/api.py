@@ -116,7 +116,7 @@ def _unmatched_kinds(program: Program, portfolio: Portfolio) -> list[Diagnostic]
         selector = policy.selector
         if selector is None or not portfolio.subjects:
             continue
-        for kind in selector.kinds:
+        for kind in sorted({kind for group in selector.kinds for kind in group}):
             if kind not in kinds:
                 warnings.append(
                     Diagnostic(

@@ -314,10 +314,13 @@ class Enforcement(enum.Enum):
 
 @dataclass(frozen=True)
 class Selector(Node):
-    """`applies to`: every listed kind and tag must match, then `where` must hold."""
+    """`applies to`: each clause must match, then `where` must hold.
 
-    kinds: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
+    A `kind A, B` clause matches one of its kinds; a `tagged "x", "y"` clause one of its tags.
+    """
+
+    kinds: tuple[tuple[str, ...], ...] = ()
+    tags: tuple[tuple[str, ...], ...] = ()
     where: Expr | None = None
 
 

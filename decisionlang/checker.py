@@ -46,6 +46,7 @@ class FieldRef:
     path: str
     spec: FieldSpec
     variable: str | None = None
+    via: str | None = None  # a `subject` field to go through first: `primary.tier` with `primary: subject`
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,8 @@ class Checker:
         self.program = Program()
         self.diagnostics: list[Diagnostic] = []
         self._declared_at: dict[str, Span] = {}
-        self._defines_in_progress: list[str] = []
-        self._define_types: dict[str, Type] = {}
+        self._in_progress: list[str] = []
+        self._declared_types: dict[str, Type] = {}
 
     # -- reporting
     def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
@@ -253,15 +254,21 @@ class Checker:
                     )
 
     def _declare_field(self, decl: ast.FieldDecl, reserved: Mapping[str, FieldSpec]) -> None:
-        if decl.path in reserved:
+        type_ = self._resolve_type(decl.type)
+        builtin = reserved.get(decl.path)
+        if builtin is not None and (builtin.type != type_ or decl.path not in BUILTIN_FIELDS):
             self.error(
                 "DL-CHECK-SCHEMA",
                 f"`{decl.path}` is built in and cannot be redeclared",
                 decl.span,
-                help=f"every subject already has `{decl.path}` ({reserved[decl.path].type})",
+                help=f"every subject already has `{decl.path}` ({builtin.type}); "
+                + (
+                    "a schema may only mark it `required`"
+                    if decl.path in BUILTIN_FIELDS
+                    else "it is computed from `depends_on`"
+                ),
             )
             return
-        type_ = self._resolve_type(decl.type)
         spec = FieldSpec(
             decl.path,
             type_,
@@ -273,12 +280,12 @@ class Checker:
             required=decl.required,
             span=decl.span,
         )
-        if (decl.minimum is not None or decl.maximum is not None) and type_ not in (NUMBER, ANY):
+        if (decl.minimum is not None or decl.maximum is not None) and type_ not in (NUMBER, DURATION, ANY):
             self.error(
                 "DL-CHECK-SCHEMA",
-                f"a range only applies to numbers, and `{decl.path}` is {type_}",
+                f"a range only applies to numbers and durations, and `{decl.path}` is {type_}",
                 decl.span,
-                help="remove the range, or declare the field as `number` or `integer`",
+                help="remove the range, or declare the field as `number`, `integer` or `duration` (in days)",
             )
         if decl.minimum is not None and decl.maximum is not None and decl.minimum > decl.maximum:
             self.error(
@@ -300,25 +307,33 @@ class Checker:
 
     # -- constants, definitions
     def _check_const(self, const: ast.ConstDecl) -> None:
-        self.expr(const.value, _Scope(constant_only=True, description=f"constant `{const.name}`"))
+        self._declared_type("constant", const.name)
 
     def _define_type(self, name: str) -> Type:
-        if name in self._define_types:
-            return self._define_types[name]
-        define = self.program.defines[name]
-        if name in self._defines_in_progress:
-            cycle = " -> ".join([*self._defines_in_progress[self._defines_in_progress.index(name) :], name])
+        return self._declared_type("definition", name)
+
+    def _declared_type(self, what: str, name: str) -> Type:
+        """The type of a constant or definition, checked once; cycles between them are errors."""
+        if name in self._declared_types:
+            return self._declared_types[name]
+        decl: ast.ConstDecl | ast.DefineDecl = (
+            self.program.constants[name] if what == "constant" else self.program.defines[name]
+        )
+        if name in self._in_progress:
+            cycle = " -> ".join([*self._in_progress[self._in_progress.index(name) :], name])
             self.error(
                 "DL-CHECK-CYCLE",
-                f"definition `{name}` refers to itself ({cycle})",
-                define.span,
-                help="a definition cannot depend on itself, directly or through others",
+                f"{what} `{name}` refers to itself ({cycle})",
+                decl.span,
+                help=f"a {what} cannot depend on itself, directly or through others",
             )
+            self._declared_types[name] = ANY
             return ANY
-        self._defines_in_progress.append(name)
-        type_ = self.expr(define.value, _Scope(description=f"definition `{name}`"))
-        self._defines_in_progress.pop()
-        self._define_types[name] = type_
+        self._in_progress.append(name)
+        scope = _Scope(constant_only=what == "constant", description=f"{what} `{name}`")
+        type_ = self.expr(decl.value, scope)
+        self._in_progress.pop()
+        self._declared_types[name] = type_
         return type_
 
     # -- criteria, trade-offs, maturity
@@ -624,7 +639,7 @@ class Checker:
             return program.type_of(scope.sides[1][head])
         if not rest and head in program.constants:
             program.resolutions[id(node)] = ConstRef(head)
-            return program.type_of(program.constants[head].value)
+            return self._declared_type("constant", head)
         if not rest and head in program.defines:
             if scope.constant_only:
                 return self._not_constant(node, head)
@@ -640,6 +655,10 @@ class Checker:
             if scope.constant_only:
                 return self._not_constant(node, joined)
             return self._subject_field(joined, node, None)
+        if self._through_subject_field(joined):
+            if scope.constant_only:
+                return self._not_constant(node, joined)
+            return self._subject_field(joined, node, None)
         if not rest:
             scale_type = self._scale_for_value(head, expected)
             if scale_type is not None:
@@ -647,6 +666,14 @@ class Checker:
                 return scale_type
         self._undefined(joined, node, scope, expected)
         return None
+
+    def _through_subject_field(self, path: str) -> bool:
+        fields = self.program.all_fields()
+        parts = path.split(".")
+        return any(
+            ".".join(parts[:cut]) in fields and fields[".".join(parts[:cut])].type is SUBJECT
+            for cut in range(1, len(parts))
+        )
 
     def _not_constant(self, node: ast.Expr, name: str) -> Type:
         self.error(
@@ -698,12 +725,19 @@ class Checker:
         return owners[0] if len(owners) == 1 else None
 
     def _subject_field(self, path: str, node: ast.Expr, variable: str | None) -> Type:
-        spec = self.program.all_fields().get(path)
-        if spec is None:
-            self._undefined(path, node, _Scope(), None, of_subject=variable)
-            return ANY
-        self.program.resolutions[id(node)] = FieldRef(path, spec, variable)
-        return spec.type
+        fields = self.program.all_fields()
+        spec = fields.get(path)
+        if spec is not None:
+            self.program.resolutions[id(node)] = FieldRef(path, spec, variable)
+            return spec.type
+        parts = path.split(".")
+        for cut in range(len(parts) - 1, 0, -1):  # `primary.tier`: a field of the subject `primary` names
+            via, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
+            if via in fields and fields[via].type is SUBJECT and rest in fields:
+                self.program.resolutions[id(node)] = FieldRef(rest, fields[rest], variable, via)
+                return fields[rest].type
+        self._undefined(path, node, _Scope(), None, of_subject=variable)
+        return ANY
 
     def _undefined(
         self, name: str, node: ast.Expr, scope: _Scope, expected: Type | None, of_subject: str | None = None
@@ -779,6 +813,8 @@ class Checker:
         ):
             self.diagnostics = [d for d in self.diagnostics if d.span != node.left.span]
             left = self.expr(node.left, scope, expected=right)
+        if {left, right} == {SUBJECT, TEXT}:
+            return BOOL  # a subject equals the text of its name
         if not compatible(left, right):
             help = "compare values of the same kind"
             if isinstance(left, ScaleType) or isinstance(right, ScaleType):
@@ -801,13 +837,16 @@ class Checker:
         return BOOL
 
     def _membership(self, node: ast.Membership, scope: _Scope) -> Type:
-        collection = self.expr(node.collection, scope)
-        element_hint = collection.element if isinstance(collection, ListType) else None
-        item = self.expr(node.item, scope, expected=element_hint)
+        if isinstance(node.collection, ast.ListLiteral):  # `criticality in [high, critical]`: item first
+            item = self.expr(node.item, scope)
+            collection = self.expr(
+                node.collection, scope, expected=list_of(item) if item is not ANY else None
+            )
+        else:
+            collection = self.expr(node.collection, scope)
+            element_hint = collection.element if isinstance(collection, ListType) else None
+            item = self.expr(node.item, scope, expected=element_hint)
         if isinstance(collection, ListType):
-            if isinstance(node.collection, ast.ListLiteral) and isinstance(item, ScaleType):
-                self.expr(node.collection, scope, expected=list_of(item))
-                collection = list_of(item)
             if collection.element is SUBJECT and item is TEXT:
                 return BOOL  # `"payments" in depends_on`: by name
             if not compatible(item, collection.element):
@@ -1083,7 +1122,7 @@ def static_truth(expr: ast.Expr, program: Program) -> bool | None:
     return None
 
 
-def _interval(expr: ast.Expr, program: Program) -> tuple[float, float] | None:
+def _interval(expr: ast.Expr, program: Program, depth: int = 0) -> tuple[float, float] | None:
     if isinstance(expr, ast.Number):
         return (expr.value, expr.value)
     resolution = program.resolutions.get(id(expr))
@@ -1092,9 +1131,9 @@ def _interval(expr: ast.Expr, program: Program) -> tuple[float, float] | None:
             resolution.scale.rank(resolution.value) if resolution.value in resolution.scale.values else None
         )
         return None if rank is None else (rank, rank)
-    if isinstance(resolution, ConstRef):
+    if isinstance(resolution, ConstRef) and depth < 32:  # deeper means a cycle, reported elsewhere
         value = program.constants[resolution.name].value
-        return _interval(value, program)
+        return _interval(value, program, depth + 1)
     if isinstance(resolution, FieldRef):
         spec = resolution.spec
         if isinstance(spec.type, ScaleType):

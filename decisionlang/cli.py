@@ -67,13 +67,19 @@ def _emit(text: str, output: Path | None) -> None:
     try:
         write_atomically(output, text)
     except OSError as error:
-        _fail([Diagnostic("DL-CLI-OUTPUT", f"cannot write `{output}`: {error.strerror}", file=str(output))])
+        _fail(
+            [Diagnostic("DL-CLI-OUTPUT", f"cannot write `{output}`: {error.strerror}", file=str(output))],
+            outcome="the report was not written",
+        )
 
 
-def _fail(diagnostics: Sequence[Diagnostic], *, as_json: bool = False) -> NoReturn:
+def _fail(
+    diagnostics: Sequence[Diagnostic], *, as_json: bool = False, outcome: str = "nothing was evaluated"
+) -> NoReturn:
     if as_json:
         payload = {
             "schema": "decisionlang/report/v1",
+            "as_of": None,
             "verdict": None,
             "summary": {"go": 0, "no-go": 0, "not-yet": 0},
             "services": [],
@@ -83,7 +89,7 @@ def _fail(diagnostics: Sequence[Diagnostic], *, as_json: bool = False) -> NoRetu
     for diagnostic in diagnostics:
         click.echo(render_text(diagnostic), err=True)
     errors = sum(1 for d in diagnostics if d.is_error)
-    click.echo(f"decisionlang: {errors} error{'s' if errors != 1 else ''}; nothing was evaluated", err=True)
+    click.echo(f"decisionlang: {errors} error{'s' if errors != 1 else ''}; {outcome}", err=True)
     sys.exit(EXIT_INVALID)
 
 
@@ -205,6 +211,8 @@ def explain(
 
     project = load_project(directory)
     report = evaluate_project(project, as_of=as_of, services=[subject], strict=strict)
+    if strict and any(d.is_error for d in report.diagnostics):
+        _fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")
     result = report.subjects[0]
     if output_format == "json":
         payload = report_to_dict(report)["services"][0]

@@ -7,6 +7,7 @@ Tracing is a recorder on the context: when it is None (verdicts only), closures 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import operator
 import re
@@ -114,8 +115,8 @@ class CompiledPolicy:
     title: str | None
     enforcement: str
     span: Span
-    kinds: frozenset[str]
-    tags: tuple[str, ...]
+    kinds: tuple[frozenset[str], ...]  # every clause must match one of its kinds
+    tags: tuple[frozenset[str], ...]  # every clause must match one of its tags
     where: Fn | None
     where_span: Span | None
     rules: tuple[CompiledRule, ...]
@@ -129,6 +130,7 @@ class CompiledPolicy:
 
 
 _NUMBERS = (int, float)
+DECIMALS = 12  # arithmetic results are rounded to this many decimal places
 
 
 def _problem(code: str, message: str, span: Span) -> Problem:
@@ -163,13 +165,18 @@ def _arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
     """Arithmetic on numbers, dates and durations; raises TypeError / ZeroDivisionError."""
     if type(left) in _NUMBERS and type(right) in _NUMBERS:
         if op is ast.ArithOp.ADD:
-            return left + right
-        if op is ast.ArithOp.SUB:
-            return left - right
-        if op is ast.ArithOp.MUL:
-            return left * right
-        result = left / right
-        return int(result) if isinstance(result, float) and result.is_integer() else result
+            result = left + right
+        elif op is ast.ArithOp.SUB:
+            result = left - right
+        elif op is ast.ArithOp.MUL:
+            result = left * right
+        else:
+            result = left / right
+        if type(result) is float:
+            # Decimal-looking results: 0.7 + 0.1 is 0.8, not 0.7999999999999999 (see S25).
+            result = round(result, DECIMALS)
+            return int(result) if result.is_integer() and abs(result) < 2**53 else result
+        return result
     if isinstance(left, dt.date) and isinstance(right, dt.date) and op is ast.ArithOp.SUB:
         return Duration((left - right).days)
     if isinstance(left, dt.date) and isinstance(right, Duration) and op in (ast.ArithOp.ADD, ast.ArithOp.SUB):
@@ -252,8 +259,8 @@ class Compiler:
             title=decl.title,
             enforcement=(decl.enforcement or ast.Enforcement.HARD).value,
             span=decl.span,
-            kinds=frozenset(selector.kinds) if selector else frozenset(),
-            tags=selector.tags if selector else (),
+            kinds=tuple(frozenset(group) for group in selector.kinds) if selector else (),
+            tags=tuple(frozenset(group) for group in selector.tags) if selector else (),
             where=self.expr(selector.where) if selector and selector.where else None,
             where_span=selector.where.span if selector and selector.where else None,
             rules=rules,
@@ -343,7 +350,7 @@ class Compiler:
         resolution = self.program.resolutions.get(id(node))
         match resolution:
             case FieldRef():
-                return self._field(resolution)
+                return self._field(resolution, node.span)
             case ConstRef(name=name):
                 return self._constant(name)
             case DefineRef(name=name):
@@ -363,7 +370,7 @@ class Compiler:
     def _attribute_of_expression(self, node: ast.Attribute) -> Fn:
         base = self.expr(node.base)
         spec = self.program.all_fields()[node.name]
-        reader = self._field(FieldRef(node.name, spec))
+        reader = self._field(FieldRef(node.name, spec), node.span)
 
         def read(ctx: Context) -> Any:
             subject = base(ctx)
@@ -377,20 +384,29 @@ class Compiler:
 
         return read
 
-    def _field(self, ref: FieldRef) -> Fn:
+    def _field(self, ref: FieldRef, span: Span) -> Fn:
         path, variable = ref.path, ref.variable
         is_subject_list = isinstance(ref.spec.type, ListType) and ref.spec.type.element is SUBJECT
+        is_subject = ref.spec.type is SUBJECT
         graph = path in ("dependents", "all_dependencies", "all_dependents")
+        via = (
+            self._field(FieldRef(ref.via, self.program.all_fields()[ref.via], variable), span)
+            if ref.via is not None
+            else None
+        )
 
         def read(ctx: Context) -> Any:
-            subject = ctx.subject if variable is None else ctx.variables[variable]
+            if via is not None:
+                subject = via(ctx)
+            else:
+                subject = ctx.subject if variable is None else ctx.variables[variable]
             if isinstance(subject, Undetermined):
                 return subject
             if not isinstance(subject, Subject):
                 return _problem(
                     "DL-EVAL-TYPE",
-                    f"`{variable}` is {_type_name(subject)}, not a subject",
-                    ref.spec.span or _NOWHERE,
+                    f"`{span.text()}` reads a field of {_type_name(subject)}, not a subject",
+                    span,
                 )
             if graph:
                 value: Any = _graph_view(ctx.portfolio, subject, path)
@@ -400,7 +416,18 @@ class Compiler:
                     value = Missing(((subject.name, subject.file, path),))
                 elif is_subject_list:
                     by_name = ctx.portfolio.by_name
-                    value = [by_name[name] for name in value if name in by_name]
+                    value = [by_name[name] for name in value if name in by_name and name != subject.name]
+                elif is_subject:
+                    named = ctx.portfolio.by_name.get(value)
+                    value = (
+                        named
+                        if named is not None
+                        else _problem(
+                            "DL-EVAL-DANGLING",
+                            f"`{path}` of `{subject.name}` names no known subject: `{value}`",
+                            span,
+                        )
+                    )
             if ctx.recorder is not None:
                 ctx.recorder.fact(subject, path, value)
             return value
@@ -703,6 +730,8 @@ class Compiler:
         left, right, op, span = self.expr(node.left), self.expr(node.right), node.op, node.span
         test = _COMPARE[op]
         ranks = self._ranks(node)
+        if SUBJECT in (self.program.type_of(node.left), self.program.type_of(node.right)):
+            left, right = _by_name(left), _by_name(right)
         text = span.text()
         location = Location(span.path, span.line, span.column)
 
@@ -849,9 +878,10 @@ class Compiler:
             return _unary_function(args[0], lambda value: ranks[value], span, "rank")
         if name in ("max", "min"):
             pick = max if name == "max" else min
+            key = _order_key(self.program.type_of(node))
             if len(args) == 1:
-                return _unary_function(args[0], lambda values: _pick(pick, values, name), span, name)
-            return _nary_function(args, lambda values: pick(values), span, name)
+                return _unary_function(args[0], lambda values: _pick(pick, values, name, key), span, name)
+            return _nary_function(args, lambda values: pick(values, key=key), span, name)
         function = SIMPLE_FUNCTIONS[name]
         return (
             _unary_function(args[0], function, span, name)
@@ -867,6 +897,8 @@ class Compiler:
             node.function,
             node.span,
         )
+
+        key = _order_key(self.program.type_of(node.body))
 
         def aggregate(ctx: Context) -> Any:
             items = collection(ctx)
@@ -884,7 +916,7 @@ class Compiler:
                     variables.pop(variable, None)
                 else:
                     variables[variable] = saved
-            return _aggregate(kind, results, span)
+            return _aggregate(kind, results, span, key)
 
         return aggregate
 
@@ -893,7 +925,16 @@ class Compiler:
 
 
 _ABSENT = object()
-_NOWHERE: Any = None
+
+
+def _by_name(fn: Fn) -> Fn:
+    """Subjects compare by name."""
+
+    def name(ctx: Context) -> Any:
+        value = fn(ctx)
+        return value.name if isinstance(value, Subject) else value
+
+    return name
 
 
 def _negate(fn: Fn) -> Fn:
@@ -916,10 +957,22 @@ def _rounded(value: float) -> float:
     return int(rounded) if float(rounded).is_integer() else rounded
 
 
-def _pick(pick: Callable[..., Any], values: Any, name: str) -> Any:
+class EmptyList(ValueError):
+    """`min`, `max` or `average` of nothing: an evaluation problem of its own (DL-EVAL-EMPTY)."""
+
+
+def _order_key(type_: Any) -> Callable[[Any], Any] | None:
+    """Scale values order by rank, not alphabetically; everything else by its natural order."""
+    if isinstance(type_, ScaleType):
+        ranks = {value: rank for rank, value in enumerate(type_.values, 1)}
+        return lambda value: ranks.get(value, 0)
+    return None
+
+
+def _pick(pick: Callable[..., Any], values: Any, name: str, key: Callable[[Any], Any] | None) -> Any:
     if not values:
-        raise ValueError(f"`{name}` of an empty list")
-    return pick(values)
+        raise EmptyList(f"`{name}` of an empty list")
+    return pick(values, key=key)
 
 
 def _unary_function(arg: Fn, function: Callable[[Any], Any], span: Span, name: str) -> Fn:
@@ -929,6 +982,8 @@ def _unary_function(arg: Fn, function: Callable[[Any], Any], span: Span, name: s
             return value
         try:
             return function(value)
+        except EmptyList as error:
+            return _problem("DL-EVAL-EMPTY", str(error), span)
         except (TypeError, KeyError, ValueError, ZeroDivisionError) as error:
             return _problem("DL-EVAL-CALL", f"`{name}` failed on {display(value)}: {error}", span)
 
@@ -952,9 +1007,16 @@ def _nary_function(args: list[Fn], function: Callable[[list[Any]], Any], span: S
     return call
 
 
+def _round_half_up(value: float, digits: int = 0) -> float:
+    """Rounding as people do it: 2.5 gives 3, not Python's 2 (ties to even)."""
+    quantum = decimal.Decimal(1).scaleb(-digits)
+    rounded = decimal.Decimal(str(value)).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+    return int(rounded) if digits <= 0 else float(rounded)
+
+
 def _average(values: list[Any]) -> float:
     if not values:
-        raise ValueError("average of an empty list")
+        raise EmptyList("`average` of an empty list")
     return float(sum(values)) / len(values)
 
 
@@ -964,7 +1026,7 @@ SIMPLE_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "sum": lambda values: sum(values),
     "average": _average,
     "abs": abs,
-    "round": lambda value, digits=0: round(value, int(digits)) if digits else round(value),
+    "round": lambda value, digits=0: _round_half_up(value, int(digits)),
     "floor": math.floor,
     "ceil": math.ceil,
     "days": _days,
@@ -973,7 +1035,7 @@ SIMPLE_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
 }
 
 
-def _aggregate(kind: str, results: list[Any], span: Span) -> Any:
+def _aggregate(kind: str, results: list[Any], span: Span, key: Callable[[Any], Any] | None) -> Any:
     """Three-valued aggregates: a decided answer wins over unknown items where it can."""
     pending = [value for value in results if isinstance(value, Undetermined)]
     if kind == "all":
@@ -998,11 +1060,11 @@ def _aggregate(kind: str, results: list[Any], span: Span) -> Any:
         return (
             sum(results) / len(results)
             if results
-            else Problem("DL-EVAL-EMPTY", "average of an empty list", span)
+            else Problem("DL-EVAL-EMPTY", "`average` of an empty list", span)
         )
     if not results:
         return Problem("DL-EVAL-EMPTY", f"`{kind}` of an empty list", span)
-    return max(results) if kind == "max" else min(results)
+    return max(results, key=key) if kind == "max" else min(results, key=key)
 
 
 def _merged(pending: list[Undetermined]) -> Undetermined:

@@ -77,8 +77,7 @@ def _trace(run: _RuleRun, ctx: Context, decisive: bool) -> RuleTrace:
         error = Diagnostic(run.value.code, run.value.message, span=run.value.span, severity=Severity.WARNING)
         message = f"evaluation problem: {run.value.message}"
     elif isinstance(run.value, Missing) and decisive:
-        missing = ", ".join(f"{path} ({file})" for _, file, path in run.value.fields)
-        message = f"missing information: {missing}"
+        message = _missing_text(run.value.fields)
     return RuleTrace(
         rule=rule.id,
         kind=rule.kind,
@@ -98,12 +97,10 @@ def _trace(run: _RuleRun, ctx: Context, decisive: bool) -> RuleTrace:
 
 
 def _applies(policy: CompiledPolicy, subject: Subject) -> bool:
-    if policy.kinds and subject.kind not in policy.kinds:
+    if any(subject.kind not in kinds for kinds in policy.kinds):
         return False
-    if policy.tags:
-        tags = subject.fields.get("tags", ())
-        return any(tag in tags for tag in policy.tags)
-    return True
+    tags = subject.fields.get("tags", ())
+    return all(any(tag in group for tag in tags) for group in policy.tags)
 
 
 def _run(rule: CompiledRule, ctx: Context, tracing: bool) -> _RuleRun:
@@ -165,15 +162,12 @@ def _otherwise_trace(
 def _where_unknown_trace(policy: CompiledPolicy, value: Undetermined, recorder: Recorder | None) -> RuleTrace:
     span = policy.where_span or policy.span
     if isinstance(value, Missing):
-        missing = ", ".join(f"{path} ({file})" for _, file, path in value.fields)
-        message, outcome, error = (
-            f"cannot tell whether the policy applies: missing information: {missing}",
-            Outcome.UNKNOWN,
-            None,
-        )
+        message = f"cannot tell whether the policy applies: {_missing_text(value.fields)}"
+        outcome, error = Outcome.UNKNOWN, None
     else:
         assert isinstance(value, Problem)
-        message, outcome = f"evaluation problem: {value.message}", Outcome.ERROR
+        message = f"cannot tell whether the policy applies: evaluation problem: {value.message}"
+        outcome = Outcome.ERROR
         error = Diagnostic(value.code, value.message, span=value.span, severity=Severity.WARNING)
     return RuleTrace(
         rule=f"{policy.id}.applies",
@@ -238,7 +232,7 @@ def evaluate_subject(
             if rule.kind == "warn" and rule.outcome is not Outcome.NOT_FIRED:
                 text = rule.message or rule.rule
                 if rule.outcome is Outcome.UNKNOWN:
-                    text = f"could not check: {_missing_text(rule)}"
+                    text = f"could not check: {_missing_text(rule.missing)}"
                 warnings.append(Warning(result.policy, rule.rule, text, rule.location))
                 continue
             if not rule.decisive or result.verdict is Verdict.GO:
@@ -269,8 +263,9 @@ def evaluate_subject(
     )
 
 
-def _missing_text(rule: RuleTrace) -> str:
-    return rule.message or "missing information"
+def _missing_text(fields: tuple[tuple[str, str, str], ...]) -> str:
+    """`missing information: risk (services/a.yaml), tier (services/b.yaml)`."""
+    return "missing information: " + ", ".join(f"{path} ({file})" for _, file, path in fields)
 
 
 def _strict_errors(missing: list[MissingInformation], subject: Subject) -> list[Diagnostic]:

@@ -76,7 +76,7 @@ def build_parser_strictly() -> None:
 # ---------------------------------------------------------------- strings
 
 
-_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "\\{", "}": "\\}"}
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
 
 
 def _unescape(raw: str) -> str:
@@ -304,8 +304,8 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def select_parts(self, meta: Any, items: list[tuple[str, tuple[str, ...]]]) -> ast.Selector:
-        kinds = tuple(value for key, values in items if key == "kind" for value in values)
-        tags = tuple(value for key, values in items if key == "tag" for value in values)
+        kinds = tuple(values for key, values in items if key == "kind")
+        tags = tuple(values for key, values in items if key == "tag")
         return ast.Selector(kinds, tags, span=self.span_of(meta))
 
     def select_kind(self, items: list[Token]) -> tuple[str, tuple[str, ...]]:

@@ -54,7 +54,7 @@ class Portfolio:
         reverse: dict[str, list[str]] = {subject.name: [] for subject in ordered}
         for subject in ordered:
             for dependency in subject.fields.get("depends_on", ()):
-                if dependency in reverse:
+                if dependency in reverse and dependency != subject.name:
                     reverse[dependency].append(subject.name)
         dependents = {name: tuple(sorted(names)) for name, names in reverse.items()}
         return Portfolio(ordered, by_name, dependents)
@@ -63,7 +63,9 @@ class Portfolio:
         subject = self.by_name.get(name)
         if subject is None:
             return ()
-        return tuple(dep for dep in subject.fields.get("depends_on", ()) if dep in self.by_name)
+        return tuple(
+            dep for dep in subject.fields.get("depends_on", ()) if dep in self.by_name and dep != name
+        )
 
     def closure(self, name: str, step: str) -> tuple[str, ...]:
         """Transitive dependencies (`step="depends_on"`) or dependents, cycle-safe, sorted."""

@@ -201,11 +201,9 @@ class SubjectResult:
             if policy.verdict is Verdict.GO or policy.enforcement == "advisory":
                 continue
             for rule in policy.reasons:
-                if rule.outcome is Outcome.UNKNOWN:
-                    continue  # listed below, field by field
                 if rule.until:
                     items.append(rule.until)
-                elif rule.message:
+                elif rule.message and rule.outcome is not Outcome.UNKNOWN:  # missing: listed below
                     items.append(f"resolve: {rule.message}")
         items.extend(str(missing) for missing in self.missing)
         return tuple(dict.fromkeys(items))

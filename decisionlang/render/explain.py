@@ -139,7 +139,8 @@ def policies_section(subject: SubjectResult, *, color: bool) -> list[str]:
 
 
 MARGIN_NOTE = (
-    "A margin is the distance to a threshold: positive when the comparison holds, negative when it fails."
+    "A margin is the distance to a threshold: positive on the side where the comparison holds, "
+    "negative on the side where it fails, 0 at the threshold itself."
 )
 
 
