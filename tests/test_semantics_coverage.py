@@ -35,7 +35,7 @@ def test_the_document_numbers_its_rules_once_and_in_order() -> None:
     ids = semantics_ids()
     assert ids, "no **Sn** bullet found in docs/semantics.md"
     assert ids == [f"S{n}" for n in range(1, len(ids) + 1)]
-    assert len(ids) == 40
+    assert len(ids) >= 40
 
 
 def test_every_case_has_a_name_and_a_covers_list() -> None:
