@@ -463,7 +463,9 @@ class Checker:
                 )
             ids.setdefault(identifier, rule.span)
             self.program.rule_ids[id(rule)] = identifier
+            errors_before = sum(1 for d in self.diagnostics if d.is_error)
             self.condition(rule.condition, scope, "a rule condition")
+            condition_is_sound = errors_before == sum(1 for d in self.diagnostics if d.is_error)
             for message in (rule.because, rule.until):
                 if message is not None:
                     self.message(message, scope)
@@ -474,7 +476,8 @@ class Checker:
                     rule.until.span,
                     help="move the remediation to the `not_yet` rule it answers",
                 )
-            self._check_reachable(rule)
+            if condition_is_sound:  # a wrong condition already has its error; no guess about firing
+                self._check_reachable(rule)
         if policy.otherwise is not None:
             if policy.otherwise.kind is ast.RuleKind.WARN:
                 self.error(
