@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from decisionlang import states
 from decisionlang.diagnostics import Diagnostic, Severity, render_text
 from decisionlang.states import YamlLimits, load_states
 from decisionlang.subjects import Duration, Portfolio
@@ -586,6 +587,217 @@ def test_alias_count_limit(tmp_path: Path) -> None:
     assert codes(diagnostics) == ["DL-STATE-LIMIT"]
     _, diagnostics = load(tmp_path, {"s.yaml": text}, limits=YamlLimits(max_aliases=5))
     assert codes(diagnostics) == ["DL-STATE-TYPE"] * 5  # within limits: the aliased 1 is not text
+
+
+# ---------------------------------------------------------------------------------------------
+# loading: plain YAML semantics, merge keys, and the first load error
+
+
+def test_a_subject_may_be_made_only_of_merged_keys(tmp_path: Path) -> None:
+    text = "x-base: &base {criticality: low, owner: team}\nservices:\n  - <<: [*base, {name: api}]\n"
+    portfolio, diagnostics = load(tmp_path, {"s.yaml": text})
+    assert diagnostics == []
+    assert portfolio.by_name["api"].fields["owner"] == "team"
+    assert portfolio.by_name["api"].location_of("name") == (3, 24)
+
+
+def test_core_tags_restate_plain_yaml(tmp_path: Path) -> None:
+    text = 'name: !!str 12\ncriticality: !!str low\nreplicas: !!int "3"\ndeadline: !!timestamp 2027-03-31\n'
+    portfolio, diagnostics = load(tmp_path, {"s.yaml": text})
+    assert diagnostics == []
+    fields = portfolio.by_name["12"].fields
+    assert (fields["criticality"], fields["replicas"]) == ("low", 3)
+    assert fields["deadline"] == datetime.date(2027, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("written", "value"), [("0x1F", 31), ("0o17", 15), ("1_000", 1000), ("012", 12), ("+7", 7), ("1e1", 10.0)]
+)
+def test_numbers_follow_ruamel_rules(tmp_path: Path, written: str, value: float) -> None:
+    schema = {**SCHEMA, "size": FieldSpec("size", NUMBER)}
+    portfolio, diagnostics = load(
+        tmp_path, {"s.yaml": f"name: s\ncriticality: low\nsize: {written}\n"}, schema
+    )
+    assert diagnostics == []
+    size = portfolio.by_name["s"].fields["size"]
+    assert size == value and type(size) is type(value)
+
+
+def test_a_yaml_1_1_document_reads_yes_as_true(tmp_path: Path) -> None:
+    text = "%YAML 1.1\n---\nname: s\ncriticality: low\npci: yes\nreplicas: 010\n"
+    portfolio, diagnostics = load(tmp_path, {"s.yaml": text})
+    assert diagnostics == []
+    assert portfolio.by_name["s"].fields["pci"] is True
+    assert portfolio.by_name["s"].fields["replicas"] == 8  # octal in YAML 1.1
+
+
+def test_an_unknown_yaml_version_is_a_diagnostic(tmp_path: Path) -> None:
+    _, diagnostics = load(tmp_path, {"s.yaml": "%YAML 1.3\n---\nname: s\n"})
+    assert codes(diagnostics) == ["DL-STATE-YAML"]
+
+
+def test_documents_before_a_load_error_are_kept(tmp_path: Path) -> None:
+    text = "name: a\ncriticality: low\n---\nname: b\nname: c\n---\nname: d\ncriticality: low\n"
+    portfolio, diagnostics = load(tmp_path, {"s.yaml": text})
+    assert [s.name for s in portfolio.subjects] == ["a"]
+    assert [(d.code, where(d)) for d in diagnostics] == [("DL-STATE-YAML", (5, 1))]
+
+
+def test_the_load_error_reported_is_the_one_ruamel_meets_first(tmp_path: Path) -> None:
+    # ruamel builds a mapping's `<<` entry before its other keys, so the bad merge comes first
+    text = "name: a\nname: b\n<<: 3\n"
+    _, diagnostics = load(tmp_path, {"s.yaml": text})
+    assert [(d.message, where(d)) for d in diagnostics] == [
+        ("invalid YAML: expected a mapping or list of mappings for merging, but found scalar", (3, 5))
+    ]
+    # an undefined alias beats both: a document is composed before it is built
+    _, diagnostics = load(tmp_path, {"s.yaml": text + "x: *nope\n"})
+    assert [d.message for d in diagnostics] == ["invalid YAML: found undefined alias 'nope'"]
+
+
+def test_an_alias_stands_where_its_anchor_is_written(tmp_path: Path) -> None:
+    text = "x-r: &r [eu, us]\nservices:\n  - name: api\n    criticality: low\n    regions: *r\n"
+    portfolio, _ = load(tmp_path, {"s.yaml": text})
+    assert portfolio.by_name["api"].location_of("regions") == (1, 6)  # the anchor `&r`
+
+
+# ---------------------------------------------------------------------------------------------
+# parsers: libyaml's C parser when ruamel.yaml.clib is installed, ruamel's pure-Python one as the
+# reference, for the texts the two read differently, and to word syntax errors
+
+
+def _parsers_used(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    used: list[str] = []
+    run = states._Parse.run
+
+    def spy(self: Any) -> Any:
+        used.append("pure" if self.pure else "c")
+        return run(self)
+
+    monkeypatch.setattr(states._Parse, "run", spy)
+    return used
+
+
+def test_the_c_parser_is_used_when_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("_ruamel_yaml")
+    assert states._C_PARSER is not None
+    used = _parsers_used(monkeypatch)
+    text = "x-d: &d {criticality: low}\nservices:\n  - <<: *d\n    name: api\n    owner: |\n      team\n"
+    portfolio, diagnostics = load(tmp_path, {"s.yaml": text})
+    assert diagnostics == [] and portfolio.by_name["api"].fields["owner"] == "team\n"
+    assert used == ["c"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: api\ncriticality: low\nowner: 'a\tb'\n", ["pure"]),  # tabs: a check before parsing
+        ("name: api\ncriticality: !!str low\n", ["c", "pure"]),
+        ("%YAML 1.2\n---\nname: api\ncriticality: low\n", ["c", "pure"]),
+        ("x: &a:b low\nname: api\ncriticality: *a:b\n", ["c", "pure"]),
+        ("name: api\ncriticality: low\nowner: |#\n  x\n", ["c", "pure"]),
+        ("name: api\ncriticality: [low\n", ["c", "pure"]),  # syntax errors are worded by ruamel
+    ],
+)
+def test_the_pure_python_parser_takes_over_where_the_parsers_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: list[str]
+) -> None:
+    pytest.importorskip("_ruamel_yaml")
+    used = _parsers_used(monkeypatch)
+    load(tmp_path, {"s.yaml": text})
+    assert used == expected
+
+
+def _outcome(result: tuple[Portfolio, list[Diagnostic]]) -> tuple[object, ...]:
+    portfolio, diagnostics = result
+    subjects = [
+        (s.name, s.kind, s.line, s.column, repr(sorted(s.fields.items())), sorted(s.locations.items()))
+        for s in portfolio.subjects
+    ]
+    return subjects, [render_text(diagnostic) for diagnostic in diagnostics]
+
+
+def _both_parsers(directory: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with_c = _outcome(load(directory, {"s.yaml": text}))
+    with monkeypatch.context() as patch:
+        patch.setattr(states, "_C_PARSER", None)
+        assert _outcome(load(directory, {"s.yaml": text})) == with_c
+
+
+_CORPUS = [
+    "services:\n  - name: api\n    criticality: high\n    depends_on: [db]\n"
+    "  - name: db\n    criticality: low\n",
+    "x-d: &d\n  criticality: high\n  risk: {security: 3}\n"
+    "services:\n  - <<: *d\n    name: a\n  - <<: [*d]\n    name: b\n",
+    "name: a\ncriticality: low\n---\n# empty\n---\nname: b\ncriticality: [low, 2]\n...\n",
+    "name: 'it''s'\ncriticality: \"lo\\x77\"\nowner: >-\n  folded\n    more\n  text\n\ntags: |+\n  kept\n\n",
+    "name: n\ncriticality: low\nreplicas: [0x1F, 0o7, 1_000, 012, .inf, -.nan, 1e3, 1.5, ~, true, True]\n",
+    "name: n\ncriticality: low\ndeadline: 2027-02-30\n"
+    "owner: 2027-01-01 10:00:00\ntags: [2027-01-01T10:00:00Z]\n",
+    "services:\n  - \n  - name:\n  - [a]\n? [a, b]\n: c\n",
+    "name: n\ncriticality: low\n[a]: 1\n{b: 1}: 2\n? x\n: y\n~: 3\n1: 4\n? {? {c: 1} : d}\n: e\n",
+    "name: n\nname: m\n",
+    "name: n\n<<: *nope\n",
+    "name: n\n<<: {a: 1}\n<<: {b: 2}\n",
+    "name: n\n<<: [1]\n",
+    "name: n\n<<:\ncriticality: low\n",
+    "name: n\nregions: &r [a, *r]\n",
+    "name: n\ncriticality: [low\n",
+    "name: n\n  criticality: low\n",
+    "name: n\nrisk:\n\tsecurity: 3\n",
+    "name: 日本語\r\ncriticality: hihg\r\nowner: «é»\r\n",
+    "name: n\nx: &a:b 1\ny: *a:b\n",
+    "%YAML 1.1\n---\nname: n\ncriticality: low\npci: on\nreplicas: 1:30\n",
+    "name: n\nx: " + "[" * 70 + "]" * 70 + "\n",
+    "a: &a 1\nb: [" + ",".join(["*a"] * 120) + "]\n",
+    "|\n  block at the top\n---\n",
+    "- name: api\n",
+    "name: n\ncriticality: low\nowner: !custom x\n",
+    "name: n\ncriticality: low\n...\n%YAML 1.1\n---\nname: m\ncriticality: yes\n",
+]
+
+
+@pytest.mark.parametrize("text", _CORPUS)
+def test_both_parsers_give_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    pytest.importorskip("_ruamel_yaml")
+    _both_parsers(tmp_path, text, monkeypatch)
+
+
+_FRAGMENTS = [
+    *["\n", "\n", "  ", " ", "- ", ": ", "? ", "[", "]", "{", "}", ", ", "#c", "---\n", "...\n"],
+    *["&a ", "*a", "&b:c ", "*b:c", "!!str ", "!x ", "'q'", '"d"', "|\n", ">-\n", "|#\n"],
+    *["name", "criticality", "low", "<<", "=", "1", "0x1F", "1.5", "true", "~", "2027-03-31", "é日"],
+    *["\t", "\u2028", "\ufeff", "%YAML 1.1\n", "x-", "services", "initiatives"],
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("".join))
+def test_both_parsers_agree_on_yaml_like_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    pytest.importorskip("_ruamel_yaml")
+    _both_parsers(tmp_path, text, monkeypatch)
+
+
+def test_ten_thousand_services_load_in_seconds(tmp_path: Path) -> None:
+    pytest.importorskip("_ruamel_yaml")  # ruamel's pure-Python parser alone takes about 10 s
+    lines = ["services:"]
+    for index in range(10_000):
+        lines += [
+            f"  - name: svc-{index}",
+            f"    criticality: {CRITICALITY.values[index % 4]}",
+            f"    risk: {{security: {index % 11}, privacy: {index % 7 / 2}}}",
+            "    deadline: 2027-03-31",
+            "    regions: [eu-west-1, us-east-1]",
+            f"    depends_on: [svc-{max(0, index - 1)}]" if index else "    depends_on: []",
+        ]
+    started = time.perf_counter()
+    portfolio, diagnostics = load(tmp_path, {"big.yaml": "\n".join(lines) + "\n"})
+    assert time.perf_counter() - started < 10.0  # about 1.5 s with the C parser, 25 s before it
+    assert diagnostics == [] and len(portfolio.subjects) == 10_000
 
 
 # ---------------------------------------------------------------------------------------------
