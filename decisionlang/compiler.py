@@ -51,9 +51,10 @@ Fn = Callable[["Context"], Any]
 class Recorder:
     """Collects what one rule read and compared, for its trace."""
 
-    __slots__ = ("comparisons", "facts", "maturities", "scores", "tradeoffs")
+    __slots__ = ("comparisons", "facts", "known", "maturities", "scores", "tradeoffs")
 
-    def __init__(self) -> None:
+    def __init__(self, known: dict[tuple[str, str], Fact] | None = None) -> None:
+        self.known = known if known is not None else {}  # facts already built for this subject's run
         self.facts: dict[tuple[str, str], Fact] = {}
         self.comparisons: list[Comparison] = []
         self.scores: dict[str, ScoreTrace] = {}
@@ -62,12 +63,15 @@ class Recorder:
 
     def fact(self, subject: Subject, path: str, value: Any) -> None:
         key = (subject.name, path)
-        if key not in self.facts:
+        if key in self.facts:
+            return
+        fact = self.known.get(key)
+        if fact is None:
             line, column = subject.location_of(path)
             missing = isinstance(value, Missing)
-            self.facts[key] = Fact(
-                subject.name, path, json_value(value), Location(subject.file, line, column), missing
-            )
+            fact = Fact(subject.name, path, json_value(value), Location(subject.file, line, column), missing)
+            self.known[key] = fact
+        self.facts[key] = fact
 
     def absorb(self, other: Recorder) -> None:
         for key, fact in other.facts.items():
@@ -84,7 +88,7 @@ class Recorder:
 class Context:
     """The state of one subject's evaluation: who, when, bound variables, memos, recorder."""
 
-    __slots__ = ("memo", "portfolio", "recorder", "subject", "today", "variables")
+    __slots__ = ("facts", "memo", "portfolio", "recorder", "subject", "today", "variables")
 
     def __init__(self, subject: Subject, portfolio: Portfolio, today: dt.date) -> None:
         self.subject = subject
@@ -93,6 +97,10 @@ class Context:
         self.variables: dict[str, Any] = {}
         self.memo: dict[tuple[str, str], tuple[Any, Recorder | None]] = {}
         self.recorder: Recorder | None = None
+        self.facts: dict[tuple[str, str], Fact] = {}  # shared by the recorders of this subject
+
+    def new_recorder(self) -> Recorder:
+        return Recorder(self.facts)
 
 
 # ---------------------------------------------------------------- compiled declarations
@@ -103,6 +111,7 @@ class CompiledRule:
     id: str
     kind: str  # no_go, not_yet, go, warn
     span: Span
+    location: Location
     condition: Fn  # already negated for `unless`
     because: Callable[[Context], str] | None
     until: Callable[[Context], str] | None
@@ -115,6 +124,7 @@ class CompiledPolicy:
     title: str | None
     enforcement: str
     span: Span
+    location: Location
     kinds: tuple[frozenset[str], ...]  # every clause must match one of its kinds
     tags: tuple[frozenset[str], ...]  # every clause must match one of its tags
     where: Fn | None
@@ -123,7 +133,11 @@ class CompiledPolicy:
     otherwise_kind: str
     otherwise_message: Callable[[Context], str] | None
     otherwise_span: Span | None
-    has_go_rules: bool = field(default=False)
+    # rule indexes by role, fixed at compile time so deciding a verdict is a few list scans
+    no_go_rules: tuple[int, ...] = field(default=())
+    blocking_rules: tuple[int, ...] = field(default=())  # no_go and not_yet
+    go_rules: tuple[int, ...] = field(default=())
+    warn_rules: tuple[int, ...] = field(default=())
 
 
 # ---------------------------------------------------------------- helpers
@@ -259,6 +273,7 @@ class Compiler:
             title=decl.title,
             enforcement=(decl.enforcement or ast.Enforcement.HARD).value,
             span=decl.span,
+            location=Location(decl.span.path, decl.span.line, decl.span.column),
             kinds=tuple(frozenset(group) for group in selector.kinds) if selector else (),
             tags=tuple(frozenset(group) for group in selector.tags) if selector else (),
             where=self.expr(selector.where) if selector and selector.where else None,
@@ -267,7 +282,10 @@ class Compiler:
             otherwise_kind=otherwise.kind.value if otherwise else ast.RuleKind.NOT_YET.value,
             otherwise_message=self.message(otherwise.message) if otherwise and otherwise.message else None,
             otherwise_span=otherwise.span if otherwise else None,
-            has_go_rules=any(rule.kind == "go" for rule in rules),
+            no_go_rules=tuple(i for i, rule in enumerate(rules) if rule.kind == "no_go"),
+            blocking_rules=tuple(i for i, rule in enumerate(rules) if rule.kind in ("no_go", "not_yet")),
+            go_rules=tuple(i for i, rule in enumerate(rules) if rule.kind == "go"),
+            warn_rules=tuple(i for i, rule in enumerate(rules) if rule.kind == "warn"),
         )
 
     def rule(self, decl: ast.RuleDecl) -> CompiledRule:
@@ -278,6 +296,7 @@ class Compiler:
             id=self.program.rule_ids[id(decl)],
             kind=decl.kind.value,
             span=decl.span,
+            location=Location(decl.span.path, decl.span.line, decl.span.column),
             condition=condition,
             because=self.message(decl.because) if decl.because else None,
             until=self.message(decl.until) if decl.until else None,
@@ -394,6 +413,8 @@ class Compiler:
             if ref.via is not None
             else None
         )
+        if variable is None and via is None and not (graph or is_subject_list or is_subject):
+            return _plain_field(path)  # the hot path: a value of the subject being decided
 
         def read(ctx: Context) -> Any:
             if via is not None:
@@ -458,7 +479,7 @@ class Compiler:
             hit = ctx.memo.get(key)
             if hit is None:
                 outer = ctx.recorder
-                inner = Recorder() if outer is not None else None
+                inner = Recorder(outer.known) if outer is not None else None
                 ctx.recorder = inner
                 try:
                     value = compute(ctx)
@@ -571,12 +592,14 @@ class Compiler:
         def compute(ctx: Context) -> Any:
             total = 0.0
             undetermined: Undetermined | None = None
+            tracing = ctx.recorder is not None
             traced: list[ScoreTerm] = []
             for text, fn, weight, ranks, bounds in terms:
                 raw = fn(ctx)
                 if isinstance(raw, Undetermined):
                     undetermined = raw if undetermined is None else merge(undetermined, raw)
-                    traced.append(ScoreTerm(text, None, None, weight, None))
+                    if tracing:
+                        traced.append(ScoreTerm(text, None, None, weight, None))
                     continue
                 value = (
                     ranks[raw] if ranks is not None else (1 if raw is True else 0 if raw is False else raw)
@@ -588,6 +611,8 @@ class Compiler:
                     normalized = value
                 contribution = weight * normalized
                 total += contribution
+                if not tracing:
+                    continue
                 traced.append(
                     ScoreTerm(
                         text,
@@ -734,6 +759,9 @@ class Compiler:
             left, right = _by_name(left), _by_name(right)
         text = span.text()
         location = Location(span.path, span.line, span.column)
+        threshold = self._literal(node.right)
+        if threshold is not _ABSENT and (ranks is None or threshold in ranks):
+            return _compare_to_literal(left, threshold, test, ranks, op, text, span, location)
 
         def compare(ctx: Context) -> Any:
             a, b = left(ctx), right(ctx)
@@ -756,6 +784,15 @@ class Compiler:
             return result
 
         return compare
+
+    def _literal(self, node: ast.Expr) -> Any:
+        """The value of a literal threshold (number, text, boolean, scale value), else _ABSENT."""
+        if isinstance(node, (ast.Number, ast.Text, ast.Boolean)):
+            return node.value
+        resolution = self.program.resolutions.get(id(node))
+        if isinstance(resolution, ScaleValueRef):
+            return resolution.value
+        return _ABSENT
 
     def _logical(self, node: ast.Logical) -> Fn:
         left, right = self.expr(node.left), self.expr(node.right)
@@ -925,6 +962,49 @@ class Compiler:
 
 
 _ABSENT = object()
+
+
+def _compare_to_literal(
+    left: Fn,
+    threshold: Any,
+    test: Callable[[Any, Any], bool],
+    ranks: dict[str, int] | None,
+    op: ast.CompareOp,
+    text: str,
+    span: Span,
+    location: Location,
+) -> Fn:
+    """`field >= 8`, `criticality == critical`: the most common comparison, with its threshold fixed."""
+    ranked = ranks[threshold] if ranks is not None else threshold
+
+    def compare(ctx: Context) -> Any:
+        a = left(ctx)
+        if isinstance(a, Undetermined):
+            result: Any = a
+        else:
+            try:
+                result = test(ranks.get(a, a) if ranks is not None else a, ranked)
+            except TypeError:
+                clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{text}`"
+                result = _problem("DL-EVAL-TYPE", clash, span)
+        if ctx.recorder is not None:
+            _record_comparison(ctx.recorder, text, op, a, threshold, ranks, result, location)
+        return result
+
+    return compare
+
+
+def _plain_field(path: str) -> Fn:
+    def read(ctx: Context) -> Any:
+        subject = ctx.subject
+        value = subject.fields.get(path, _ABSENT)
+        if value is _ABSENT:
+            value = Missing(((subject.name, subject.file, path),))
+        if ctx.recorder is not None:
+            ctx.recorder.fact(subject, path, value)
+        return value
+
+    return read
 
 
 def _by_name(fn: Fn) -> Fn:

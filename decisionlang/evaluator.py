@@ -8,6 +8,7 @@ Per subject: the worst verdict over applicable soft and hard policies; advisory 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -53,38 +54,26 @@ def _outcome(value: object) -> Outcome:
     return Outcome.NOT_FIRED
 
 
-@dataclass
-class _RuleRun:
-    """One rule's raw result on one subject, before it becomes a trace."""
-
-    rule: CompiledRule
-    value: object
-    recorder: Recorder | None
-
-    @property
-    def outcome(self) -> Outcome:
-        return _outcome(self.value)
-
-
-def _trace(run: _RuleRun, ctx: Context, decisive: bool) -> RuleTrace:
-    rule, recorder = run.rule, run.recorder
-    outcome = run.outcome
+def _trace(
+    rule: CompiledRule, value: object, recorder: Recorder | None, ctx: Context, decisive: bool
+) -> RuleTrace:
+    outcome = _outcome(value)
     explain = decisive or outcome in (Outcome.FIRED, Outcome.UNKNOWN, Outcome.ERROR)
     message = (rule.because(ctx) if rule.because else rule.default_message) if explain else None
     until = rule.until(ctx) if rule.until and explain else None
     error = None
-    if isinstance(run.value, Problem):
-        error = Diagnostic(run.value.code, run.value.message, span=run.value.span, severity=Severity.WARNING)
-        message = f"evaluation problem: {run.value.message}"
-    elif isinstance(run.value, Missing) and decisive:
-        message = _missing_text(run.value.fields)
+    if isinstance(value, Problem):
+        error = Diagnostic(value.code, value.message, span=value.span, severity=Severity.WARNING)
+        message = f"evaluation problem: {value.message}"
+    elif isinstance(value, Missing) and decisive:
+        message = _missing_text(value.fields)
     return RuleTrace(
         rule=rule.id,
         kind=rule.kind,
         outcome=outcome,
         message=message,
         until=until,
-        location=_location(rule.span),
+        location=rule.location,
         facts=tuple(recorder.facts.values()) if recorder else (),
         comparisons=tuple(recorder.comparisons) if recorder else (),
         scores=tuple(recorder.scores.values()) if recorder else (),
@@ -92,60 +81,51 @@ def _trace(run: _RuleRun, ctx: Context, decisive: bool) -> RuleTrace:
         maturities=tuple(recorder.maturities.values()) if recorder else (),
         error=error,
         decisive=decisive,
-        missing=run.value.fields if isinstance(run.value, Missing) else (),
+        missing=value.fields if isinstance(value, Missing) else (),
     )
 
 
 def _applies(policy: CompiledPolicy, subject: Subject) -> bool:
-    if any(subject.kind not in kinds for kinds in policy.kinds):
+    if policy.kinds and any(subject.kind not in kinds for kinds in policy.kinds):
         return False
+    if not policy.tags:
+        return True
     tags = subject.fields.get("tags", ())
     return all(any(tag in group for tag in tags) for group in policy.tags)
 
 
-def _run(rule: CompiledRule, ctx: Context, tracing: bool) -> _RuleRun:
-    recorder = Recorder() if tracing else None
-    ctx.recorder = recorder
+def _traced_run(rule: CompiledRule, ctx: Context) -> tuple[object, Recorder]:
+    recorder = ctx.recorder = ctx.new_recorder()
     value = rule.condition(ctx)
     ctx.recorder = None
-    return _RuleRun(rule, value, recorder)
+    return value, recorder
 
 
-def _decide(policy: CompiledPolicy, runs: list[_RuleRun]) -> tuple[Verdict, set[int]]:
-    """The verdict and the indexes of the runs that decided it."""
-    fired_no_go = {i for i, run in enumerate(runs) if run.rule.kind == "no_go" and run.value is True}
-    if fired_no_go:
-        return Verdict.NO_GO, fired_no_go
-    blockers = {
-        i
-        for i, run in enumerate(runs)
-        if run.rule.kind in _BLOCKING and (run.value is True or isinstance(run.value, Undetermined))
-    }
+def _decide(policy: CompiledPolicy, values: list[object]) -> tuple[Verdict, list[int]]:
+    """The verdict (S4) and the indexes of the rules that decided it; -1 stands for `otherwise`."""
+    fired = [i for i in policy.no_go_rules if values[i] is True]
+    if fired:
+        return Verdict.NO_GO, fired
+    blockers = [i for i in policy.blocking_rules if values[i] is True or isinstance(values[i], Undetermined)]
     if blockers:
         return Verdict.NOT_YET, blockers
-    go_runs = [i for i, run in enumerate(runs) if run.rule.kind == "go"]
-    if not go_runs:
-        return Verdict.GO, set()
-    holding = {i for i in go_runs if runs[i].value is True}
+    if not policy.go_rules:
+        return Verdict.GO, []
+    holding = [i for i in policy.go_rules if values[i] is True]
     if holding:
         return Verdict.GO, holding
-    undecided = {i for i in go_runs if isinstance(runs[i].value, Undetermined)}
+    undecided = [i for i in policy.go_rules if isinstance(values[i], Undetermined)]
     if undecided:
         return Verdict.NOT_YET, undecided
-    return _VERDICT_OF_KIND[policy.otherwise_kind], {-1}
+    return _VERDICT_OF_KIND[policy.otherwise_kind], [-1]
 
 
-def _otherwise_trace(
-    policy: CompiledPolicy, ctx: Context, verdict: Verdict, runs: list[_RuleRun]
-) -> RuleTrace:
+def _otherwise_trace(policy: CompiledPolicy, ctx: Context, values: list[object]) -> RuleTrace:
     if policy.otherwise_message is not None:
         message = policy.otherwise_message(ctx)
     else:
-        failed = [
-            run.rule.because(ctx) if run.rule.because else run.rule.default_message
-            for run in runs
-            if run.rule.kind == "go"
-        ]
+        go_rules = [policy.rules[i] for i in policy.go_rules]
+        failed = [rule.because(ctx) if rule.because else rule.default_message for rule in go_rules]
         message = "no `go` rule holds: " + "; ".join(failed)
     span = policy.otherwise_span or policy.span
     return RuleTrace(
@@ -189,7 +169,7 @@ def evaluate_policy(policy: CompiledPolicy, ctx: Context, tracing: bool) -> Poli
     if not _applies(policy, ctx.subject):
         return None
     if policy.where is not None:
-        recorder = Recorder() if tracing else None
+        recorder = ctx.new_recorder() if tracing else None
         ctx.recorder = recorder
         applies = policy.where(ctx)
         ctx.recorder = None
@@ -198,18 +178,31 @@ def evaluate_policy(policy: CompiledPolicy, ctx: Context, tracing: bool) -> Poli
         if isinstance(applies, Undetermined):
             trace = _where_unknown_trace(policy, applies, recorder)
             return PolicyResult(
-                policy.id, policy.title, policy.enforcement, Verdict.NOT_YET, _location(policy.span), (trace,)
+                policy.id, policy.title, policy.enforcement, Verdict.NOT_YET, policy.location, (trace,)
             )
-    runs = [_run(rule, ctx, tracing) for rule in policy.rules]
-    decisive_runs = [run for run in runs if run.rule.kind != "warn"]
-    verdict, decisive = _decide(policy, decisive_runs)
-    decisive_ids = {id(decisive_runs[i]) for i in decisive if i >= 0}
-    traces = [_trace(run, ctx, id(run) in decisive_ids) for run in runs]
+    rules = policy.rules
+    recorders: list[Recorder | None]
+    if tracing:
+        traced = [_traced_run(rule, ctx) for rule in rules]
+        values = [value for value, _ in traced]
+        recorders = [recorder for _, recorder in traced]
+    else:
+        values = [rule.condition(ctx) for rule in rules]
+        recorders = [None] * len(rules)
+    verdict, decisive = _decide(policy, values)
+    shown = range(len(rules)) if tracing else _reported(policy, values, decisive)
+    traces = [_trace(rules[i], values[i], recorders[i], ctx, i in decisive) for i in shown]
     if -1 in decisive:
-        traces.append(_otherwise_trace(policy, ctx, verdict, decisive_runs))
-    return PolicyResult(
-        policy.id, policy.title, policy.enforcement, verdict, _location(policy.span), tuple(traces)
-    )
+        traces.append(_otherwise_trace(policy, ctx, values))
+    return PolicyResult(policy.id, policy.title, policy.enforcement, verdict, policy.location, tuple(traces))
+
+
+def _reported(policy: CompiledPolicy, values: list[object], decisive: list[int]) -> list[int]:
+    """Without tracing, only the rules that decided, warned or failed to evaluate are kept."""
+    kept = {i for i in decisive if i >= 0}
+    kept.update(i for i in policy.warn_rules if values[i] is not False)
+    kept.update(i for i, value in enumerate(values) if isinstance(value, Problem))
+    return sorted(kept)
 
 
 def evaluate_subject(
@@ -289,12 +282,18 @@ def evaluate(
     wanted = set(only) if only is not None else None
     subjects: list[SubjectResult] = []
     diagnostics: list[Diagnostic] = []
-    for subject in portfolio.subjects:
-        if wanted is not None and subject.name not in wanted:
-            continue
-        result, problems = evaluate_subject(policies, subject, portfolio, options)
-        subjects.append(result)
-        diagnostics.extend(problems)
+    # The loaded project is long-lived: keep the collector from rescanning it for every few
+    # thousand results this loop allocates (it doubled evaluation time on large portfolios).
+    gc.freeze()
+    try:
+        for subject in portfolio.subjects:
+            if wanted is not None and subject.name not in wanted:
+                continue
+            result, problems = evaluate_subject(policies, subject, portfolio, options)
+            subjects.append(result)
+            diagnostics.extend(problems)
+    finally:
+        gc.unfreeze()
     verdict = Verdict.worst([subject.verdict for subject in subjects])
     unique = list(dict.fromkeys(diagnostics))
     return Report(verdict, tuple(subjects), tuple(unique), options.today)
