@@ -60,6 +60,9 @@ def evaluate_project(
 ) -> Report:
     """Evaluate every applicable policy on every subject (or the named ones).
 
+    With `trace=False` (verdicts only, faster) each policy keeps just the rules that decided,
+    warned or failed to evaluate, without the facts and comparisons they read.
+
     Raises DecisionlangError when the project has errors or a named service does not exist."""
     if project.errors:
         raise DecisionlangError(list(project.errors))
