@@ -57,6 +57,7 @@ class ConstRef:
 @dataclass(frozen=True)
 class DefineRef:
     name: str
+    variable: str | None = None  # `t.h1_secured`: the definition evaluated for the bound subject `t`
 
 
 @dataclass(frozen=True)
@@ -628,6 +629,9 @@ class Checker:
             if not rest:
                 program.resolutions[id(node)] = VariableRef(head)
                 return variable_type
+            if variable_type in (SUBJECT, ANY) and len(rest) == 1 and rest[0] in program.defines:
+                program.resolutions[id(node)] = DefineRef(rest[0], head)
+                return self._define_type(rest[0])
             if variable_type in (SUBJECT, ANY):
                 return self._subject_field(".".join(rest), node, head)
             self.error(
@@ -1038,8 +1042,10 @@ class Checker:
         inner = _Scope(
             {**scope.variables, node.variable: element}, scope.sides, scope.constant_only, scope.description
         )
-        if node.function in ("all", "any", "none", "count"):
+        if node.function in ("all", "any", "none", "count", "filter"):
             self.condition(node.body, inner, f"the condition of `{node.function}`")
+            if node.function == "filter":
+                return collection if isinstance(collection, ListType) else ANY
             return BOOL if node.function != "count" else NUMBER
         body = self.expr(node.body, inner)
         if node.function in ("sum", "average") and body not in (NUMBER, ANY):
@@ -1052,7 +1058,7 @@ class Checker:
         return body if node.function in ("min", "max") else NUMBER
 
 
-QUANTIFIERS = ("all", "any", "none", "count", "sum", "average", "min", "max")
+QUANTIFIERS = ("all", "any", "none", "count", "filter", "sum", "average", "min", "max")
 FUNCTIONS = (
     "score", "level", "rank", "max", "min", "count", "length", "sum", "average",
     "abs", "round", "floor", "ceil", "days", "lower", "upper", *QUANTIFIERS,

@@ -372,8 +372,10 @@ class Compiler:
                 return self._field(resolution, node.span)
             case ConstRef(name=name):
                 return self._constant(name)
-            case DefineRef(name=name):
+            case DefineRef(name=name, variable=None):
                 return self._define(name)
+            case DefineRef(name=name, variable=str(variable)):
+                return _for_subject(variable, self._define(name))
             case TradeoffRef(name=name):
                 return self._tradeoff(name)
             case SideRef(tradeoff=tradeoff, side=side):
@@ -953,6 +955,11 @@ class Compiler:
                     variables.pop(variable, None)
                 else:
                     variables[variable] = saved
+            if kind == "filter":
+                pending = [value for value in results if isinstance(value, Undetermined)]
+                if pending:
+                    return _merged(pending)
+                return [item for item, keep in zip(items, results, strict=True) if keep is True]
             return _aggregate(kind, results, span, key)
 
         return aggregate
@@ -1005,6 +1012,22 @@ def _plain_field(path: str) -> Fn:
         return value
 
     return read
+
+
+def _for_subject(variable: str, fn: Fn) -> Fn:
+    """Evaluate `fn` as if deciding the subject bound to `variable` (`t.h1_secured`)."""
+
+    def evaluate(ctx: Context) -> Any:
+        subject = ctx.variables[variable]
+        if isinstance(subject, Undetermined):
+            return subject
+        saved, ctx.subject = ctx.subject, subject
+        try:
+            return fn(ctx)
+        finally:
+            ctx.subject = saved
+
+    return evaluate
 
 
 def _by_name(fn: Fn) -> Fn:
