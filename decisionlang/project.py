@@ -118,6 +118,13 @@ def _read_config(root: Path) -> tuple[dict[str, list[str]], list[Diagnostic]]:
     return config, diagnostics
 
 
+def _is_bare_policy_directory(root: Path) -> bool:
+    """A directory of policy files without the decision-repo layout or a configuration."""
+    if (root / CONFIG_FILE).exists() or any((root / name).exists() for name in DEFAULT_POLICY_DIRS):
+        return False
+    return any(root.glob(f"*{POLICY_SUFFIX}"))
+
+
 def discover(root: Path) -> tuple[Layout, list[Diagnostic]]:
     """Find the policy and state files of the decision repo at `root`."""
     root = root.resolve()
@@ -131,6 +138,8 @@ def discover(root: Path) -> tuple[Layout, list[Diagnostic]]:
             )
         ]
     config, diagnostics = _read_config(root)
+    if _is_bare_policy_directory(root):
+        config["policies"] = ["."]  # `decisionlang validate policies/`: the directory is the policy set
     policies, policy_problems = _files_under(root, config["policies"], (POLICY_SUFFIX,), "policy")
     states, state_problems = _files_under(root, config["states"], STATE_SUFFIXES, "state")
     diagnostics += policy_problems + state_problems
