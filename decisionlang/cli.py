@@ -258,5 +258,56 @@ def validate(directory: Path, output_format: str) -> None:
     sys.exit(EXIT_INVALID if errors else EXIT_OK)
 
 
+@main.group("import")
+def import_() -> None:
+    """Write decisionlang state files from what teams already have."""
+
+
+@import_.command("backstage")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the state file here (default: stdout).",
+)
+@click.option(
+    "--report-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Format of the report of what was and was not imported, on stderr.",
+)
+@_guarded
+def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
+    """Import Backstage catalog entities from PATHS (files, or directories of *.yaml) as subjects."""
+    from decisionlang.importers import yaml_files
+    from decisionlang.importers.backstage import (
+        import_backstage,
+        render_report_json,
+        render_report_text,
+        render_state,
+    )
+
+    try:
+        result = import_backstage(yaml_files(paths))
+    except DecisionlangError as error:
+        if report_format == "json":
+            click.echo(render_report_json(None, error.diagnostics), err=True, nl=False)
+        _fail(error.diagnostics, outcome="nothing was imported")
+    state = render_state(result)
+    if output is None:
+        click.echo(state, nl=False)
+    else:
+        try:
+            write_atomically(output, state)
+        except OSError as error:
+            message = f"cannot write `{output}`: {error.strerror}"
+            _fail([Diagnostic("DL-CLI-OUTPUT", message, file=str(output))], outcome="nothing was written")
+    report = render_report_json(result) if report_format == "json" else render_report_text(result)
+    click.echo(report, err=True, nl=False)
+    sys.exit(EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
