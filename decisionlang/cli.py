@@ -2,6 +2,7 @@
 
 Exit codes: 0 all GO (or within --fail-on), 1 a NO-GO, 3 a NOT YET (no NO-GO) with
 --fail-on not-yet, 2 invalid input or usage, 70 an internal error (never a traceback).
+`decisionlang test`: 0 every case passed, 1 a case failed, 4 rule coverage below --min-coverage.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ EXIT_OK = 0
 EXIT_NO_GO = 1
 EXIT_INVALID = 2
 EXIT_NOT_YET = 3
+EXIT_LOW_COVERAGE = 4
 EXIT_INTERNAL = 70
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -307,6 +309,56 @@ def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) 
     report = render_report_json(result) if report_format == "json" else render_report_text(result)
     click.echo(report, err=True, nl=False)
     sys.exit(EXIT_OK)
+
+
+@main.command("test")
+@_directory
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_as_of
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    metavar="N",
+    help="Exit with 4 when rule coverage is below N % (0-100).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+@_color
+@_guarded
+def policy_tests(
+    directory: Path,
+    output_format: str,
+    as_of: dt.date | None,
+    min_coverage: float | None,
+    output: Path | None,
+    color: bool | None,
+) -> None:
+    """Run the policy tests (`*.test.yaml`) under DIRECTORY and report rule coverage."""
+    from decisionlang.render.testreport import render_test_json, render_test_text
+    from decisionlang.testing import run_tests
+
+    report = run_tests(directory, as_of=as_of)
+    if output_format == "json":
+        text = render_test_json(report)
+    else:
+        text = render_test_text(report, color=_use_color(color) and output is None)
+    if report.errors:
+        if output_format == "json":
+            _emit(text, output)
+        _fail(report.diagnostics, outcome="no test was run")
+    _emit(text, output)
+    sys.exit(_test_exit_code(report.failed, report.coverage.percent, min_coverage))
+
+
+def _test_exit_code(failed: int, coverage: float, min_coverage: float | None) -> int:
+    if failed:
+        return EXIT_NO_GO
+    if min_coverage is not None and coverage < min_coverage:
+        return EXIT_LOW_COVERAGE
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

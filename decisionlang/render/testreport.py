@@ -1,0 +1,220 @@
+"""The `decisionlang test` output: a line per case, expected vs actual and the trace of each failure,
+the rule coverage, then `N passed, M failed` alone on the last line. Also the JSON form.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from decisionlang import diagnostics
+from decisionlang.render.explain import render_explain
+from decisionlang.render.json import diagnostic_to_dict, json_number, location_to_dict, subject_to_dict
+from decisionlang.render.text import indent, paint, plural, short_location
+from decisionlang.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
+
+SCHEMA_ID = "decisionlang/test-report/v1"
+TRACE_INDENT = 6
+
+# How each aspect of an expectation is named in the text output.
+_ASPECTS = {
+    "verdict": "verdict",
+    "rules": "deciding rules",
+    "missing": "missing fields",
+    "warnings": "warnings",
+    "message_contains": "deciding messages",
+}
+
+
+# ---------------------------------------------------------------- text
+
+
+def render_test_text(report: TestReport, *, color: bool) -> str:
+    """Cases, failures with their traces, coverage, warnings, and the closing count line."""
+    lines: list[str] = []
+    for result in report.cases:
+        lines.extend(case_lines(result, color=color))
+    if lines and lines[-1]:
+        lines.append("")
+    lines.extend(coverage_lines(report.coverage, color=color))
+    for diagnostic in report.diagnostics:
+        lines.append("")
+        lines.append(diagnostics.render_text(diagnostic))
+    lines.append("")
+    lines.append(closing_line(report, color=color))
+    return "\n".join(lines) + "\n"
+
+
+def case_lines(result: CaseResult, *, color: bool) -> list[str]:
+    """`PASS name (file:line)`; for a failure, expected vs actual, then the subject's trace."""
+    status = (
+        paint("PASS", "bold", "green", color=color)
+        if result.passed
+        else paint("FAIL", "bold", "red", color=color)
+    )
+    lines = [f"{status} {result.case.name} {paint(f'({case_location(result.case)})', 'dim', color=color)}"]
+    if result.passed:
+        return lines
+    lines.extend(indent(mismatch_lines(result.mismatches, color=color), 4))
+    case = result.case
+    lines.append(f"    trace of {case.subject} as of {case.as_of.isoformat()}:")
+    trace = render_explain(result.result, color=color).rstrip("\n").split("\n")
+    lines.extend(indent(trace, TRACE_INDENT))
+    lines.append("")
+    return lines
+
+
+def case_location(case: Case) -> str:
+    return f"{case.file}:{case.line}"
+
+
+def mismatch_lines(mismatches: tuple[Mismatch, ...], *, color: bool) -> list[str]:
+    """`expected verdict:  no-go` over `actual verdict:    not-yet`, labels aligned."""
+    rows: list[tuple[str, str, str]] = []
+    for mismatch in mismatches:
+        aspect = aspect_words(mismatch.aspect)
+        if mismatch.aspect == "message_contains":
+            expected, actual = "containing " + quoted(mismatch.expected), quoted(mismatch.actual)
+        else:
+            expected, actual = shown(mismatch.expected), shown(mismatch.actual)
+        rows.append((f"expected {aspect}:", expected, "green"))
+        rows.append((f"actual {aspect}:", actual, "red"))
+    width = max(len(label) for label, _, _ in rows)
+    return [f"{label:<{width}}  {paint(value, style, color=color)}" for label, value, style in rows]
+
+
+def aspect_words(aspect: str) -> str:
+    if aspect.startswith("policy "):
+        return f"verdict of {aspect}"
+    return _ASPECTS.get(aspect, aspect)
+
+
+def shown(value: str | tuple[str, ...]) -> str:
+    """One value as is; a list comma-separated, or `(none)`."""
+    if isinstance(value, str):
+        return value
+    return ", ".join(value) if value else "(none)"
+
+
+def quoted(texts: str | tuple[str, ...]) -> str:
+    """Messages in quotes, `; `-separated: they may hold commas themselves."""
+    items = (texts,) if isinstance(texts, str) else texts
+    return "; ".join(f'"{text}"' for text in items) if items else "(none)"
+
+
+def coverage_lines(coverage: Coverage, *, color: bool) -> list[str]:
+    """The headline, one row per rule, then the rules that never fired and never failed."""
+    style = "green" if coverage.covered == coverage.total else "yellow"
+    percent = paint(f"{format_percent(coverage.percent)}%", "bold", style, color=color)
+    lines = [f"Rule coverage: {percent} ({coverage.covered} of {plural(coverage.total, 'outcome')})"]
+    if not coverage.rules:
+        return lines
+    width = max(len(rule.rule) for rule in coverage.rules)
+    lines.append(f"  {'rule':<{width}}  fired  not fired  location")
+    lines.extend(f"  {coverage_row(rule, width, color=color)}" for rule in coverage.rules)
+    for title, rules in (("Never fired:", coverage.never_fired), ("Never failed:", coverage.never_failed)):
+        if rules:
+            lines.append(title)
+            lines.extend(
+                f"  {rule.rule}  {paint(f'({short_location(rule.location)})', 'dim', color=color)}"
+                for rule in rules
+            )
+    return lines
+
+
+def coverage_row(rule: RuleCoverage, width: int, *, color: bool) -> str:
+    fired = yes_no(rule.fired, len("fired"), color=color)
+    not_fired = yes_no(rule.not_fired, len("not fired"), color=color)
+    location = paint(short_location(rule.location), "dim", color=color)
+    return f"{rule.rule:<{width}}  {fired}  {not_fired}  {location}"
+
+
+def yes_no(covered: bool, width: int, *, color: bool) -> str:
+    """`yes` (green) or `no` (red), padded to `width` outside the colour codes."""
+    word = "yes" if covered else "no"
+    return paint(word, "green" if covered else "red", color=color) + " " * (width - len(word))
+
+
+def format_percent(percent: float) -> str:
+    """One decimal, never rounded up to 100.0 nor down to 0.0 (like coverage.py): 99.96 is 99.9."""
+    shown = round(percent, 1)
+    if shown == 100.0 and percent < 100.0:
+        shown = 99.9
+    elif shown == 0.0 and percent > 0.0:
+        shown = 0.1
+    return f"{shown:.1f}"
+
+
+def closing_line(report: TestReport, *, color: bool) -> str:
+    """`N passed, M failed`, alone on its line."""
+    passed = paint(f"{report.passed} passed", "green", color=color and report.passed > 0)
+    failed = paint(f"{report.failed} failed", "bold", "red", color=color and report.failed > 0)
+    return f"{passed}, {failed}"
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def render_test_json(report: TestReport) -> str:
+    """The report as one JSON object (schema `decisionlang/test-report/v1`), keys sorted."""
+    text = json.dumps(run_to_dict(report), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    return text + "\n"
+
+
+def run_to_dict(report: TestReport) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_ID,
+        "valid": not report.errors,
+        "test_files": list(report.test_files),
+        "summary": {"passed": report.passed, "failed": report.failed, "total": len(report.cases)},
+        "cases": [case_to_dict(result) for result in report.cases],
+        "coverage": coverage_to_dict(report.coverage),
+        "diagnostics": [diagnostic_to_dict(diagnostic) for diagnostic in report.diagnostics],
+    }
+
+
+def case_to_dict(result: CaseResult) -> dict[str, Any]:
+    """A case; a failed one also carries its mismatches and the subject's full trace."""
+    case = result.case
+    data: dict[str, Any] = {
+        "name": case.name,
+        "file": case.file,
+        "line": case.line,
+        "subject": case.subject,
+        "as_of": case.as_of.isoformat(),
+        "passed": result.passed,
+        "verdict": result.result.verdict.value,
+        "expected_verdict": case.expect.verdict.value,
+        "mismatches": [mismatch_to_dict(mismatch) for mismatch in result.mismatches],
+    }
+    if not result.passed:
+        data["trace"] = subject_to_dict(result.result)
+    return data
+
+
+def mismatch_to_dict(mismatch: Mismatch) -> dict[str, Any]:
+    def plain(value: str | tuple[str, ...]) -> str | list[str]:
+        return value if isinstance(value, str) else list(value)
+
+    return {"aspect": mismatch.aspect, "expected": plain(mismatch.expected), "actual": plain(mismatch.actual)}
+
+
+def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
+    return {
+        "covered": coverage.covered,
+        "total": coverage.total,
+        "percent": json_number(coverage.percent),
+        "rules": [
+            {
+                "rule": rule.rule,
+                "policy": rule.policy,
+                "kind": rule.kind,
+                "location": location_to_dict(rule.location),
+                "fired": rule.fired,
+                "not_fired": rule.not_fired,
+            }
+            for rule in coverage.rules
+        ],
+        "never_fired": [rule.rule for rule in coverage.never_fired],
+        "never_failed": [rule.rule for rule in coverage.never_failed],
+    }
