@@ -51,6 +51,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 Scalar = str | int | float | bool | None
 
 _CORE = "tag:yaml.org,2002:"
+# Tags of plain data; `merge` and `value` are those ruamel gives the plain scalars `<<` and `=`.
+_PLAIN_TAGS = frozenset(
+    _CORE + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "merge", "value")
+)
 
 
 @dataclass(frozen=True)
@@ -247,7 +252,7 @@ class _Builder:
     def build(self, node: Node) -> Located:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         tag = str(node.tag)
-        if not tag.startswith(_CORE):
+        if tag not in _PLAIN_TAGS:
             self._fail(node, f"YAML tag `{tag}` is not supported", "remove the tag: only plain YAML is read")
         if isinstance(node, MappingNode):
             return Located(self._mapping(node), line, column)
