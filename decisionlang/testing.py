@@ -475,6 +475,18 @@ def _inline_state(display: str, text: str) -> _InlineState:
     return path
 
 
+class _Entries(dict[str, tuple[Any, Any]]):
+    """A mapping's entries by key (key node, value node), and the known keys its typos stand for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.typos: set[str] = set()
+
+    def lacks(self, key: str) -> bool:
+        """Whether `key` is absent, and not merely misspelt (already reported)."""
+        return key not in self and key not in self.typos
+
+
 class _TestFile:
     """One test file being read: its text, its YAML nodes, and the problems found so far."""
 
@@ -497,16 +509,16 @@ class _TestFile:
 
     # --- shapes
 
-    def mapping(self, node: Any, allowed: Sequence[str], what: str) -> dict[str, tuple[Any, Any]] | None:
-        """The entries of a mapping by key (key node, value node), reporting unknown and repeated keys."""
+    def mapping(self, node: Any, allowed: Sequence[str], what: str) -> _Entries | None:
+        """The entries of a mapping, reporting unknown and repeated keys."""
         if not isinstance(node, MappingNode):
             self.report(SHAPE, f"{what} must be a mapping, got {_shape(node)}", node)
             return None
-        entries: dict[str, tuple[Any, Any]] = {}
+        entries = _Entries()
         for key, value in node.value:
             name = str(key.value) if isinstance(key, ScalarNode) else None
             if name is None or name not in allowed:
-                self._unknown_key(key, name, allowed, what)
+                entries.typos.update(self._unknown_key(key, name, allowed, what))
             elif name in entries:
                 line = entries[name][0].start_mark.line + 1
                 self.report(KEY, f"`{name}` is given twice in {what}", key, f"first given at line {line}")
@@ -514,11 +526,13 @@ class _TestFile:
                 entries[name] = (key, value)
         return entries
 
-    def _unknown_key(self, key: Any, name: str | None, allowed: Sequence[str], what: str) -> None:
+    def _unknown_key(self, key: Any, name: str | None, allowed: Sequence[str], what: str) -> list[str]:
+        """Reports the key; returns the known key it is most likely a typo of, if any."""
         known = ", ".join(f"`{option}`" for option in allowed)
         matches = difflib.get_close_matches(name or "", allowed, n=1, cutoff=_KEY_CUTOFF)
         help = f"did you mean `{matches[0]}`? the keys are {known}" if matches else f"the keys are {known}"
         self.report(KEY, f"unknown key `{name if name is not None else _shape(key)}` in {what}", key, help)
+        return matches
 
     def text(self, node: Any, what: str) -> str | None:
         if isinstance(node, ScalarNode) and node.tag != _NULL and str(node.value).strip():
@@ -636,6 +650,7 @@ class _Draft:
     inline: list[tuple[str, str]] = field(default_factory=list)  # state texts, with their key
     states: list[Path] = field(default_factory=list)
     missing: list[tuple[str, Any]] = field(default_factory=list)  # `expect.missing`, checked once loaded
+    broken: bool = False  # its keys or subjects have a problem already
 
 
 class _CaseLoader:
@@ -670,10 +685,12 @@ class _CaseLoader:
         if entries is None:
             return None, []
         as_of = file.date(entries["as_of"][1], "`as_of`") if "as_of" in entries else None
-        if "cases" not in entries:
+        if entries.lacks("cases"):
             file.report(
                 REQUIRED, "test file has no `cases`", root, "add `cases:` with one `- name: ...` per case"
             )
+            return as_of, []
+        if "cases" not in entries:
             return as_of, []
         cases = file.items(entries["cases"][1], "`cases`")
         if cases is None:
@@ -699,24 +716,32 @@ class _CaseLoader:
                 )
 
     def _case(self, file: _TestFile, node: Any) -> _Draft | None:
+        known_problems = len(file.problems)
         entries = file.mapping(node, _CASE_KEYS, "a case")
         if entries is None:
             return None
+        misspelt = len(file.problems) > known_problems
         name = file.text(entries["name"][1], "a case's `name`") if "name" in entries else None
-        if "name" not in entries:
+        if entries.lacks("name"):
             file.report(
                 REQUIRED, "case has no `name`", node, "name each case: `- name: a critical service is NO-GO`"
             )
-        if "expect" not in entries:
+        if entries.lacks("expect"):
             file.report(
                 REQUIRED, f"case `{name or '?'}` has no `expect`", node, "add `expect: {verdict: go}`"
             )
+            return None
+        if "expect" not in entries:
             return None
         expect, missing = self._expectation(file, entries["expect"][1])
         if name is None or expect is None:
             return None
         draft = _Draft(name, node, expect, missing=missing)
+        known_problems = len(file.problems)
         self._case_details(file, entries, draft)
+        # A case whose keys or subjects have a problem still has its subjects loaded (to report theirs),
+        # but its subject under test is not looked for: a misspelt `subjects:` would make it unknown too.
+        draft.broken = misspelt or len(file.problems) > known_problems
         return draft
 
     def _case_details(self, file: _TestFile, entries: Mapping[str, tuple[Any, Any]], draft: _Draft) -> None:
@@ -758,9 +783,9 @@ class _CaseLoader:
         if entries is None:
             return None, []
         if "verdict" not in entries:
-            file.report(
-                REQUIRED, "`expect` has no `verdict`", node, "add `verdict: go` (or `no-go`, `not-yet`)"
-            )
+            if entries.lacks("verdict"):
+                help = "add `verdict: go` (or `no-go`, `not-yet`)"
+                file.report(REQUIRED, "`expect` has no `verdict`", node, help)
             return None, []
         verdict = file.verdict(entries["verdict"][1], "`expect.verdict`")
         policies = self._policy_verdicts(file, entries["policies"][1]) if "policies" in entries else ()
@@ -829,13 +854,12 @@ class _CaseLoader:
     # --- subjects
 
     def _prepare(self, file: _TestFile, draft: _Draft, file_as_of: dt.date | None) -> _Prepared | None:
-        files: list[tuple[str, Path]] = [
-            (file.source.path, _inline_state(file.source.path, text)) for _, text in draft.inline
-        ]
-        files += [(self.layout.display(path), path) for path in draft.states]
+        # State files first: a name given both there and inline is reported in the test file.
+        files = [(self.layout.display(path), path) for path in draft.states]
+        files += [(file.source.path, _inline_state(file.source.path, text)) for _, text in draft.inline]
         portfolio, problems = load_states(files, self.policy_set.program.fields, limits=self.limits)
         file.problems.extend(_into_test_file(problem, file.source) for problem in problems)
-        if any(problem.is_error for problem in problems):
+        if draft.broken or any(problem.is_error for problem in problems):
             return None
         subject = self._subject_under_test(file, draft, portfolio)
         if subject is None or not self._missing_known(file, draft, portfolio):

@@ -30,17 +30,20 @@ _ASPECTS = {
 
 
 def render_test_text(report: TestReport, *, color: bool) -> str:
-    """Cases, failures with their traces, coverage, warnings, and the closing count line."""
+    """Cases, failures with their traces, coverage, diagnostics, and the closing count line.
+
+    An invalid run (a diagnostic is an error) ran no case: it shows its diagnostics only."""
     lines: list[str] = []
     for result in report.cases:
         lines.extend(case_lines(result, color=color))
     if lines and lines[-1]:
         lines.append("")
-    lines.extend(coverage_lines(report.coverage, color=color))
-    for diagnostic in report.diagnostics:
+    if not report.errors:
+        lines.extend(coverage_lines(report.coverage, color=color))
         lines.append("")
+    for diagnostic in report.diagnostics:
         lines.append(diagnostics.render_text(diagnostic))
-    lines.append("")
+        lines.append("")
     lines.append(closing_line(report, color=color))
     return "\n".join(lines) + "\n"
 
@@ -156,7 +159,9 @@ def closing_line(report: TestReport, *, color: bool) -> str:
 
 
 def render_test_json(report: TestReport) -> str:
-    """The report as one JSON object (schema `decisionlang/test-report/v1`), keys sorted."""
+    """The report as one JSON object (schema `decisionlang/test-report/v1`), keys sorted.
+
+    `coverage` is null when the run was invalid (no case was run)."""
     text = json.dumps(run_to_dict(report), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
     return text + "\n"
 
@@ -168,7 +173,7 @@ def run_to_dict(report: TestReport) -> dict[str, Any]:
         "test_files": list(report.test_files),
         "summary": {"passed": report.passed, "failed": report.failed, "total": len(report.cases)},
         "cases": [case_to_dict(result) for result in report.cases],
-        "coverage": coverage_to_dict(report.coverage),
+        "coverage": None if report.errors else coverage_to_dict(report.coverage),
         "diagnostics": [diagnostic_to_dict(diagnostic) for diagnostic in report.diagnostics],
     }
 
