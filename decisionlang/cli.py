@@ -292,10 +292,14 @@ def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) 
     )
 
     try:
-        result = import_backstage(yaml_files(paths))
+        files = yaml_files(paths)
+        if output is not None:  # a re-import into a directory it reads: the previous output is no entity
+            files = [(shown, path) for shown, path in files if path.resolve() != output.resolve()]
+        result = import_backstage(files)
     except DecisionlangError as error:
-        if report_format == "json":
+        if report_format == "json":  # the diagnostics are in the report: stderr stays one JSON object
             click.echo(render_report_json(None, error.diagnostics), err=True, nl=False)
+            sys.exit(EXIT_INVALID)
         _fail(error.diagnostics, outcome="nothing was imported")
     state = render_state(result)
     if output is None:
@@ -316,7 +320,11 @@ def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) 
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@_as_of
+@click.option(
+    "--as-of",
+    type=_AsOf(),
+    help="Date (YYYY-MM-DD) of the cases whose test file and case give no `as_of` (default: today).",
+)
 @click.option(
     "--min-coverage",
     type=click.FloatRange(0, 100),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,19 @@ def test_output_file_is_written_and_stdout_stays_empty(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == run(str(FIXTURES)).stdout
     assert "imported 13 of 13 entities" in result.stderr
     assert [path.name for path in tmp_path.iterdir()] == ["backstage.yaml"]  # no temporary file left
+
+
+def test_reimport_into_the_directory_it_reads(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    shutil.copytree(FIXTURES, catalog)
+    target = catalog / "imported.yaml"
+    first = run(str(catalog), "--output", str(target))
+    assert first.exit_code == 0, first.stderr
+    written = target.read_text(encoding="utf-8")
+    second = run(str(catalog), "--output", str(target))
+    assert second.exit_code == 0, second.stderr  # the previous output is not read as a catalog file
+    assert target.read_text(encoding="utf-8") == written
+    assert run(str(target), "--output", str(target)).exit_code == cli.EXIT_INVALID  # nothing left to read
 
 
 def test_output_does_not_depend_on_the_order_of_the_files() -> None:
@@ -293,7 +307,7 @@ def test_cli_json_report_on_invalid_input(tmp_path: Path) -> None:
     result = run(str(bad), "--report-format", "json")
     assert result.exit_code == cli.EXIT_INVALID
     assert result.stdout == ""
-    report = json.loads(result.stderr[: result.stderr.index("\n}\n") + 3])
+    report = json.loads(result.stderr)  # nothing else on stderr
     assert report["entities"] == []
     [diagnostic] = report["diagnostics"]
     assert diagnostic["code"] == "DL-IMPORT-ENTITY"
@@ -322,3 +336,17 @@ def test_fixtures_are_the_shared_real_files() -> None:
         pytest.skip("the shared real-world files are not available")
     for fixture in sorted(FIXTURES.glob("*.yaml")):
         assert fixture.read_bytes() == (shared / fixture.name).read_bytes(), fixture.name
+
+
+def test_docs_excerpts_are_real_output() -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    report = (ROOT / "tests" / "golden" / "import" / "backstage-report.txt").read_text(encoding="utf-8")
+    state = (ROOT / "tests" / "golden" / "import" / "backstage-catalog.yaml").read_text(encoding="utf-8")
+    report_block = docs.split(
+        "From the example catalog\n(`tests/golden/import/backstage-report.txt`):\n\n```\n"
+    )[1]
+    for line in report_block.split("```")[0].splitlines():
+        assert line == "..." or line in report.splitlines(), line
+    yaml_block = docs.split("```yaml\nservices:\n")[1].split("```")[0]
+    for subject in yaml_block.split("  - name: ")[1:]:
+        assert "  - name: " + subject in state, subject.splitlines()[0]

@@ -41,6 +41,7 @@ from decisionlang.states import YamlLimits
 
 __all__ = [
     "ENTITY",
+    "KINDS",
     "NO_ENTITY",
     "USEFUL_ANNOTATIONS",
     "BackstageImport",
@@ -50,6 +51,7 @@ __all__ = [
     "render_report_json",
     "render_report_text",
     "render_state",
+    "report_to_dict",
 ]
 
 ENTITY = "DL-IMPORT-ENTITY"
@@ -358,6 +360,8 @@ def import_backstage(
         file_entities, file_problems = _entities(loaded)
         entities.extend(file_entities)
         problems.extend(file_problems)
+    if not files:
+        problems.append(Diagnostic(NO_ENTITY, "no catalog file to import", help=_ENTITY_HELP))
     if problems:
         raise DecisionlangError(sorted_diagnostics(problems))
     return _Importer(entities).run(tuple(display for display, _ in files))
@@ -698,7 +702,8 @@ def _left_out(key: str, text: str, ref: _Ref) -> str:
     if ref.kind is None:
         why = f"`{text}` names no kind, and no single imported entity has that name"
     else:
-        why = f"`{text}` ({ref.text()}) is not among the imported entities"
+        full = "" if text == ref.text() else f" ({ref.text()})"
+        why = f"`{text}`{full} is not among the imported entities"
     if key == "dependencyOf":
         return f"left out: {why}, so no `depends_on` can name this subject"
     into = "provides_apis" if key == "providesApis" else "depends_on"
@@ -779,7 +784,8 @@ def _summary(result: BackstageImport) -> list[str]:
     skipped = len(result.entities) - len(imported)
     fields = sum(1 for entity in imported for finding in entity.findings if not finding.reference)
     lines = [
-        f"imported {len(imported)} of {len(result.entities)} entities from {len(result.files)} files"
+        f"imported {len(imported)} of {len(result.entities)} entities from {len(result.files)}"
+        f" {_plural(len(result.files), 'file')}"
         f" as subjects ({by_kind or 'none'}); {skipped} {_plural(skipped, 'entity', 'entities')} and"
         f" {fields} {_plural(fields, 'field')} not imported",
     ]
