@@ -1,4 +1,4 @@
-"""Policy unit tests: the `*.test.yaml` files that `decisionlang test DIR` runs (see docs/testing.md).
+"""Policy unit tests: the `*.test.yaml` files that `decisionlang test DIR` runs.
 
 A run goes through three stages; each reports problems as diagnostics instead of raising:
 
@@ -68,7 +68,8 @@ FIELD = "DL-TEST-FIELD"  # `expect.missing` names no declared field (or no subje
 SUBJECT = "DL-TEST-SUBJECT"  # the subject under test is unknown, or not named among several
 STATE_OUTSIDE = "DL-TEST-STATE-OUTSIDE"  # a `states:` file outside the project root
 STATE_NOT_FOUND = "DL-TEST-STATE-NOT-FOUND"  # a `states:` file that does not exist
-NO_TESTS = "DL-TEST-NO-TESTS"  # no `*.test.yaml` file under the directory
+NO_TESTS = "DL-TEST-NO-TESTS"  # no `*.test.yaml` file under the directory, or not a directory
+NO_POLICIES = "DL-TEST-NO-POLICIES"  # no `*.policy` file under the directory
 EMPTY = "DL-TEST-EMPTY"  # (warning) a test file without cases
 
 _FILE_KEYS = ("as_of", "cases")
@@ -216,29 +217,23 @@ def run_tests(
     suite, diagnostics = _discover(Path(directory))
     policy_set, problems = _compile(suite)
     diagnostics += problems
-    empty = measure_coverage(policy_set.policies, ())
-    if any(d.is_error for d in diagnostics):
-        return TestReport(
-            suite.layout.root, suite.shown_tests, (), empty, tuple(sorted_diagnostics(diagnostics))
-        )
-    loader = _CaseLoader(suite.layout, policy_set, limits or YamlLimits(), as_of or dt.date.today())
     prepared: list[_Prepared] = []
-    for path in suite.test_files:
-        cases, file_problems = loader.load_file(path)
-        prepared.extend(cases)
-        diagnostics += file_problems
-    if any(d.is_error for d in diagnostics):
-        return TestReport(
-            suite.layout.root, suite.shown_tests, (), empty, tuple(sorted_diagnostics(diagnostics))
-        )
-    results = []
-    for case in prepared:
-        result, evaluation_problems = _run_case(case, policy_set.policies)
-        results.append(result)
-        diagnostics += evaluation_problems
+    if not any(d.is_error for d in diagnostics):
+        loader = _CaseLoader(suite.layout, policy_set, limits or YamlLimits(), as_of or dt.date.today())
+        for path in suite.test_files:
+            cases, file_problems = loader.load_file(path)
+            prepared.extend(cases)
+            diagnostics += file_problems
+    results: list[CaseResult] = []
+    if not any(d.is_error for d in diagnostics):  # a case runs only in a valid suite
+        for case in prepared:
+            result, evaluation_problems = _run_case(case, policy_set.policies)
+            results.append(result)
+            diagnostics += evaluation_problems
     coverage = measure_coverage(policy_set.policies, [result.result for result in results])
+    shown = suite.shown_tests
     return TestReport(
-        suite.layout.root, suite.shown_tests, tuple(results), coverage, tuple(sorted_diagnostics(diagnostics))
+        suite.layout.root, shown, tuple(results), coverage, tuple(sorted_diagnostics(diagnostics))
     )
 
 
@@ -276,7 +271,7 @@ def _discover(directory: Path) -> tuple[_Suite, list[Diagnostic]]:
     if not policies:
         diagnostics.append(
             Diagnostic(
-                NO_TESTS,
+                NO_POLICIES,
                 f"no `*{POLICY_SUFFIX}` file under `{shown}`",
                 file=shown,
                 help="run `decisionlang test` on the directory that holds the policies and their tests",
@@ -357,7 +352,8 @@ def _run_case(prepared: _Prepared, policies: Sequence[CompiledPolicy]) -> tuple[
 
 
 def compare(expect: Expectation, result: SubjectResult) -> tuple[Mismatch, ...]:
-    """Every expectation that the subject's evaluation does not meet, in the order they are written."""
+    """Every expectation the subject's evaluation does not meet: verdict, policies, rules, missing,
+    warnings, then messages."""
     mismatches: list[Mismatch] = []
     if result.verdict is not expect.verdict:
         mismatches.append(Mismatch("verdict", expect.verdict.value, result.verdict.value))
@@ -434,8 +430,9 @@ def _observe(policy: PolicyResult, fired: set[str], not_fired: set[str]) -> None
             fired.add(rule.rule)
         elif rule.outcome is Outcome.NOT_FIRED:
             not_fired.add(rule.rule)
+    # The policy was evaluated and its `otherwise` did not decide (it is traced only when it does).
     otherwise = f"{policy.policy}.otherwise"
-    if otherwise not in fired and all(rule.rule != otherwise for rule in policy.rules):
+    if all(rule.rule != otherwise for rule in policy.rules):
         not_fired.add(otherwise)
 
 
@@ -494,6 +491,18 @@ class _TestFile:
         self.source = source
         self.path = path
         self.problems: list[Diagnostic] = []
+        self._blank: str | None = None
+
+    def inline_text(self, key: Any, value: Any, collection: str) -> str:
+        """The text with everything blanked but `key: value`, the key renamed to `collection`.
+
+        Lines and columns are kept, so the state loader's positions are positions in the test file."""
+        if self._blank is None:
+            self._blank = re.sub(r"[^\n]", " ", self.source.text)
+        text, blank = self.source.text, self._blank
+        start, key_end, end = key.start_mark.index, key.end_mark.index, value.end_mark.index
+        renamed = text[start:key_end].replace(str(key.value), collection)
+        return blank[:start] + renamed + text[key_end:end] + blank[end:]
 
     # --- positions
 
@@ -753,7 +762,7 @@ class _CaseLoader:
         for key, collection in _INLINE_KEYS.items():
             if key in entries and file.items(entries[key][1], f"`{key}`") is not None:
                 key_node, value = entries[key]
-                draft.inline.append((key, _inline_text(file.source, key_node, value, collection)))
+                draft.inline.append((key, file.inline_text(key_node, value, collection)))
         if "states" in entries:
             draft.states = self._state_files(file, entries["states"][1])
 
@@ -925,18 +934,6 @@ def _listing(what: str, names: Iterable[str]) -> str:
         if shown
         else f"there are no {what}"
     )
-
-
-def _inline_text(source: SourceFile, key: Any, value: Any, collection: str) -> str:
-    """The test file's text with everything blanked but `key: value`, the key renamed to `collection`.
-
-    Lines and columns are kept, so the state loader's positions are positions in the test file."""
-    start, end = key.start_mark.index, value.end_mark.index
-    key_end = key.end_mark.index
-    blank = re.sub(r"[^\n]", " ", source.text)
-    kept = source.text[key_end:end]
-    renamed = source.text[start:key_end].replace(str(key.value), collection)
-    return blank[:start] + renamed + kept + blank[end:]
 
 
 def _into_test_file(problem: Diagnostic, source: SourceFile) -> Diagnostic:

@@ -314,6 +314,12 @@ def test_no_test_file(project: Path) -> None:
     assert "error[DL-TEST-NO-TESTS]: no `*.test.yaml` file under `bad`" in result.stderr
 
 
+def test_no_policy_file(project: Path) -> None:
+    (project / "bad" / "release.policy").unlink()
+    shutil.copy(FIXTURES / "passing" / "release.test.yaml", project / "bad" / "release.test.yaml")
+    assert codes(run_tests(project / "bad")) == ["DL-TEST-NO-POLICIES"]
+
+
 def test_not_a_directory(tmp_path: Path) -> None:
     assert codes(run_tests(tmp_path / "nowhere")) == ["DL-TEST-NO-TESTS"]
 
@@ -325,7 +331,7 @@ def test_every_test_diagnostic_code_is_exercised() -> None:
         if isinstance(value, str) and value.startswith("DL-TEST-")
     }
     exercised = {code for found in EXPECTED_CODES.values() for code in found if code.startswith("DL-TEST-")}
-    exercised |= {"DL-TEST-READ", "DL-TEST-NO-TESTS"}  # by test_not_utf8_test_file and test_no_test_file
+    exercised |= {"DL-TEST-READ", "DL-TEST-NO-TESTS", "DL-TEST-NO-POLICIES"}  # by the tests above
     assert declared == exercised
 
 
@@ -368,3 +374,23 @@ def test_root_is_the_nearest_directory_with_a_configuration(project: Path) -> No
     assert testing.find_root(project / "passing") == project.resolve()
     (project / "decisionlang.yaml").unlink()
     assert testing.find_root(project / "passing") == (project / "passing").resolve()
+
+
+def test_coverage_does_not_depend_on_the_order_of_the_cases(project: Path) -> None:
+    (project / "bad" / "order.test.yaml").write_text(
+        """cases:
+  - name: the fallback decides first
+    subjects: [{ name: a, criticality: low, tier: 3, business_value: 2, risk: { security: 1 },
+                 maturity: { readability: 3 } }]
+    expect: { verdict: not-yet, rules: [release.otherwise] }
+  - name: then a go rule decides
+    subjects: [{ name: b, criticality: low, tier: 3, business_value: 9, risk: { security: 1 },
+                 maturity: { readability: 3 } }]
+    expect: { verdict: go, rules: [release.worth_it] }
+""",
+        encoding="utf-8",
+    )
+    report = run_tests(project / "bad")
+    assert (report.passed, report.failed) == (2, 0)
+    otherwise = next(rule for rule in report.coverage.rules if rule.rule == "release.otherwise")
+    assert (otherwise.fired, otherwise.not_fired) == (True, True)
