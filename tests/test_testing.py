@@ -394,3 +394,20 @@ def test_coverage_does_not_depend_on_the_order_of_the_cases(project: Path) -> No
     assert (report.passed, report.failed) == (2, 0)
     otherwise = next(rule for rule in report.coverage.rules if rule.rule == "release.otherwise")
     assert (otherwise.fired, otherwise.not_fired) == (True, True)
+
+
+def test_warnings_are_shown_and_do_not_fail_the_run(project: Path) -> None:
+    (project / "bad" / "unread.test.yaml").write_text(
+        """cases:
+  - name: an unread field is a warning
+    subjects:
+      - { name: a, criticality: low, tier: 3, business_value: 7, maturity: { readability: 3 }, colour: blue }
+    expect: { verdict: go }
+""",
+        encoding="utf-8",
+    )
+    result = run(str(project / "bad"), "--no-color")
+    assert result.exit_code == cli.EXIT_OK
+    lines = result.stdout.splitlines()
+    assert "bad/unread.test.yaml:4:96: warning[DL-STATE-UNKNOWN-FIELD]: field `colour`" in result.stdout
+    assert lines[-1] == "1 passed, 0 failed"
