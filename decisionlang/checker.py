@@ -7,6 +7,7 @@ The checker resolves every name once and records, per expression node, what it r
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -818,7 +819,7 @@ class Checker:
             and isinstance(node.left, ast.Name)
             and node.left.name in right.values
         ):
-            self.diagnostics = [d for d in self.diagnostics if d.span != node.left.span]
+            self.diagnostics = [d for d in self.diagnostics if d.span is not node.left.span]
             left = self.expr(node.left, scope, expected=right)
         if {left, right} == {SUBJECT, TEXT}:
             return BOOL  # a subject equals the text of its name
@@ -892,9 +893,26 @@ class Checker:
                     node.span,
                     help="compare numbers, dates and scales with ==, <, >",
                 )
-        if node.op is ast.TextTestOp.MATCHES and isinstance(node.pattern, ast.Text):
-            _check_regex(node.pattern, self)
+        if node.op is ast.TextTestOp.MATCHES:
+            self._check_pattern(node.pattern)
         return BOOL
+
+    def _check_pattern(self, pattern: ast.Expr) -> None:
+        """`matches` patterns are written in policies: a pattern read from state data could make a
+        regular expression run for hours (catastrophic backtracking)."""
+        literal = pattern
+        resolution = self.program.resolutions.get(id(pattern))
+        if isinstance(resolution, ConstRef):
+            literal = self.program.constants[resolution.name].value
+        if not isinstance(literal, ast.Text):
+            self.error(
+                "DL-CHECK-REGEX",
+                "the pattern of `matches` must be written in the policy",
+                pattern.span,
+                help='write the pattern as a text, e.g. `name matches "^pay"`, or as a `const`',
+            )
+            return
+        _check_regex(literal, pattern.span, self)
 
     # -- calls
     def _call(self, node: ast.Call, scope: _Scope) -> Type:
@@ -1082,17 +1100,29 @@ ARITHMETIC: dict[tuple[ast.ArithOp, Type, Type], Type] = {
 }
 
 
-def _check_regex(pattern: ast.Text, checker: Checker) -> None:
-    import re
+_NESTED_REPETITION = re.compile(r"\([^()]*[+*][^()]*\)[+*{]")
 
+
+def _check_regex(pattern: ast.Text, span: Span, checker: Checker) -> None:
     try:
         re.compile(pattern.value)
     except re.error as error:
         checker.error(
             "DL-CHECK-REGEX",
             f"invalid regular expression: {error.msg}",
-            pattern.span,
+            span,
             help="`matches` takes a Python regular expression",
+        )
+        return
+    except (RecursionError, OverflowError):
+        checker.error("DL-CHECK-REGEX", "this regular expression nests too deeply", span)
+        return
+    if _NESTED_REPETITION.search(pattern.value):
+        checker.error(
+            "DL-CHECK-REGEX",
+            "a repetition inside a repetition can take exponential time on some texts",
+            span,
+            help="rewrite `(a+)+` as `a+`; patterns must stay fast on any state value",
         )
 
 
@@ -1179,10 +1209,11 @@ def _compare_truth(expr: ast.Compare, program: Program) -> bool | None:
 
 
 def _cap_per_file(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    counts: dict[str, int] = {}
+    """At most MAX_ERRORS_PER_FILE errors (and as many warnings) per file, to stop cascades."""
+    counts: dict[tuple[str, bool], int] = {}
     kept = []
     for diagnostic in diagnostics:
-        key = diagnostic.span.path if diagnostic.span else ""
+        key = (diagnostic.span.path if diagnostic.span else "", diagnostic.is_error)
         counts[key] = counts.get(key, 0) + 1
         if counts[key] <= MAX_ERRORS_PER_FILE:
             kept.append(diagnostic)

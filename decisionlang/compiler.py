@@ -186,11 +186,7 @@ def _arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
             result = left * right
         else:
             result = left / right
-        if type(result) is float:
-            # Decimal-looking results: 0.7 + 0.1 is 0.8, not 0.7999999999999999 (see S25).
-            result = round(result, DECIMALS)
-            return int(result) if result.is_integer() and abs(result) < 2**53 else result
-        return result
+        return _tidy(result)
     if isinstance(left, dt.date) and isinstance(right, dt.date) and op is ast.ArithOp.SUB:
         return Duration((left - right).days)
     if isinstance(left, dt.date) and isinstance(right, Duration) and op in (ast.ArithOp.ADD, ast.ArithOp.SUB):
@@ -737,7 +733,9 @@ class Compiler:
                 return _arith(op, a, b)
             except ZeroDivisionError:
                 return _problem("DL-EVAL-DIV-ZERO", f"division by zero in `{span.text()}`", span)
-            except (TypeError, OverflowError, ValueError):
+            except OverflowError:
+                return _problem("DL-EVAL-RANGE", f"the result of `{span.text()}` is out of range", span)
+            except (TypeError, ValueError):
                 return _problem(
                     "DL-EVAL-TYPE",
                     f"cannot compute {_type_name(a)} {op.value} {_type_name(b)} in `{span.text()}`",
@@ -1087,7 +1085,7 @@ def _unary_function(arg: Fn, function: Callable[[Any], Any], span: Span, name: s
             return function(value)
         except EmptyList as error:
             return _problem("DL-EVAL-EMPTY", str(error), span)
-        except (TypeError, KeyError, ValueError, ZeroDivisionError) as error:
+        except (TypeError, KeyError, ValueError, ArithmeticError) as error:
             return _problem("DL-EVAL-CALL", f"`{name}` failed on {display(value)}: {error}", span)
 
     return call
@@ -1104,10 +1102,18 @@ def _nary_function(args: list[Fn], function: Callable[[list[Any]], Any], span: S
             return result
         try:
             return function(values)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, ArithmeticError) as error:
             return _problem("DL-EVAL-CALL", f"`{name}` failed: {error}", span)
 
     return call
+
+
+def _tidy(result: Any) -> Any:
+    """Decimal-looking results: 0.7 + 0.1 is 0.8, not 0.7999999999999999 (see S25)."""
+    if type(result) is float and math.isfinite(result):
+        result = round(result, DECIMALS)
+        return int(result) if result.is_integer() and abs(result) < 2**53 else result
+    return result
 
 
 def _round_half_up(value: float, digits: int = 0) -> float:
@@ -1120,13 +1126,13 @@ def _round_half_up(value: float, digits: int = 0) -> float:
 def _average(values: list[Any]) -> float:
     if not values:
         raise EmptyList("`average` of an empty list")
-    return float(sum(values)) / len(values)
+    return float(_tidy(float(sum(values)) / len(values)))
 
 
 SIMPLE_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "count": len,
     "length": len,
-    "sum": lambda values: sum(values),
+    "sum": lambda values: _tidy(sum(values)),
     "average": _average,
     "abs": abs,
     "round": lambda value, digits=0: _round_half_up(value, int(digits)),
@@ -1158,10 +1164,10 @@ def _aggregate(kind: str, results: list[Any], span: Span, key: Callable[[Any], A
     if kind == "count":
         return sum(1 for value in results if value is True)
     if kind == "sum":
-        return sum(results)
+        return _tidy(sum(results))
     if kind == "average":
         return (
-            sum(results) / len(results)
+            _tidy(sum(results) / len(results))
             if results
             else Problem("DL-EVAL-EMPTY", "`average` of an empty list", span)
         )

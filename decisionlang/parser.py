@@ -605,6 +605,10 @@ def _parse_fragment(
         return None
     try:
         tree = _lark().parse(_unescape(text), start="expr")
+        too_deep = _nesting_problem(tree, source)
+        if too_deep is not None:
+            diagnostics.append(too_deep)
+            return None
         expr: ast.Expr = transformer.transform(tree)
     except UnexpectedInput as error:
         diagnostic = _syntax_diagnostic(error, source, line_shift=line - 1, column_shift=column - 1)
@@ -747,6 +751,9 @@ def parse_module(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic
         return None, _first_per_line(diagnostics)
     if diagnostics:
         return None, _first_per_line(diagnostics)
+    too_deep = _nesting_problem(tree, source)
+    if too_deep is not None:
+        return None, [too_deep]
     transformer = _ToAst(source)
     try:
         declarations = transformer.transform(tree)
@@ -754,6 +761,27 @@ def parse_module(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic
         raise RuntimeError(f"internal error while reading {source.path}: {error.orig_exc!r}") from error
     module = ast.Module(source.path, tuple(declarations), span=point(source, 1, 1))
     return module, transformer.diagnostics
+
+
+MAX_NESTING = 100
+
+
+def _nesting_problem(tree: lark.Tree[Token], source: SourceFile) -> Diagnostic | None:
+    """Expressions nested (or chained) deeper than MAX_NESTING: refused before anything recurses."""
+    stack: list[tuple[lark.Tree[Token], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            line = getattr(node.meta, "line", 1) if not node.meta.empty else 1
+            column = getattr(node.meta, "column", 1) if not node.meta.empty else 1
+            return Diagnostic(
+                "DL-PARSE-LIMIT",
+                f"this expression nests more than {MAX_NESTING} levels deep",
+                span=point(source, line, column),
+                help="split it into named `define`s; no readable policy needs this depth",
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+    return None
 
 
 def parse_expression(text: str, path: str = "<expression>") -> tuple[ast.Expr | None, list[Diagnostic]]:

@@ -226,8 +226,12 @@ def load_modules(layout: Layout) -> tuple[list[ast.Module], list[Diagnostic]]:
 def _resolve_import(
     root: Path, importer: Path, decl: ast.Import, diagnostics: list[Diagnostic]
 ) -> Path | None:
-    target = (importer.parent / decl.path).resolve()
-    if not _inside(root, target):
+    try:
+        target = (importer.parent / decl.path).resolve()
+        outside, exists = not _inside(root, target), target.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        outside, exists, target = False, False, importer
+    if outside:
         diagnostics.append(
             Diagnostic(
                 "DL-CHECK-IMPORT-OUTSIDE",
@@ -237,7 +241,7 @@ def _resolve_import(
             )
         )
         return None
-    if not target.is_file():
+    if not exists:
         diagnostics.append(
             Diagnostic(
                 "DL-CHECK-IMPORT-NOT-FOUND",

@@ -42,15 +42,26 @@ class SourceFile:
         return low + 1, offset - self._line_starts[low] + 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Span:
-    """A region of a source file: 1-based lines and columns, end exclusive."""
+    """A region of a source file: 1-based lines and columns, end exclusive.
 
-    source: SourceFile = field(compare=False, repr=False)
+    Two spans are equal when they cover the same region of the same file path."""
+
+    source: SourceFile = field(repr=False)
     line: int
     column: int
     end_line: int
     end_column: int
+
+    def _key(self) -> tuple[str, int, int, int, int]:
+        return (self.source.path, self.line, self.column, self.end_line, self.end_column)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     @property
     def path(self) -> str:
