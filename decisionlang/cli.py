@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ EXIT_INVALID = 2
 EXIT_NOT_YET = 3
 EXIT_LOW_COVERAGE = 4
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,6 +39,8 @@ class _AsOf(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, dt.date):
             return value
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+                raise ValueError(value)
             return dt.date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"`{value}` is not a date; write it as YYYY-MM-DD, e.g. 2027-03-31", param, ctx)
@@ -49,20 +53,34 @@ def _use_color(choice: bool | None) -> bool:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory, then rename: never half a file."""
+    """Write through a temporary file in the same directory, then rename: never half a file.
+
+    The file gets the mode an ordinary write would give it (an existing file keeps its own)."""
     path = path.resolve()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _emit(text: str, output: Path | None) -> None:
-    if output is None:
+    if output is None or str(output) == "-":
         # Colour was decided already (the text has codes only when wanted): never let click strip it.
         click.echo(text, nl=not text.endswith("\n"), color=True)
         return
@@ -111,8 +129,11 @@ def _guarded(command: F) -> F:
             return command(*args, **kwargs)
         except DecisionlangError as error:
             _fail(error.diagnostics, as_json=kwargs.get("output_format") == "json")
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except KeyboardInterrupt:
+            click.echo("decisionlang: interrupted; nothing was written", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as error:  # an internal error: say so briefly, never a traceback
             click.echo(f"decisionlang: internal error: {type(error).__name__}: {error}", err=True)
             click.echo("please report it with the command and inputs that caused it", err=True)

@@ -284,7 +284,10 @@ def evaluate(
     diagnostics: list[Diagnostic] = []
     # The loaded project is long-lived: keep the collector from rescanning it for every few
     # thousand results this loop allocates (it doubled evaluation time on large portfolios).
-    gc.freeze()
+    # Only a freeze of our own is undone, so a host application's own freeze is left alone.
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
     try:
         for subject in portfolio.subjects:
             if wanted is not None and subject.name not in wanted:
@@ -293,7 +296,8 @@ def evaluate(
             subjects.append(result)
             diagnostics.extend(problems)
     finally:
-        gc.unfreeze()
+        if freezing:
+            gc.unfreeze()
     verdict = Verdict.worst([subject.verdict for subject in subjects])
     unique = list(dict.fromkeys(diagnostics))
     return Report(verdict, tuple(subjects), tuple(unique), options.today)

@@ -5,6 +5,8 @@ Every path stays inside the project root: imports and configured paths that leav
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from decisionlang.parser import parse_module
 from decisionlang.spans import SourceFile, Span, point
 
 CONFIG_FILE = "decisionlang.yaml"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")  # tab, line breaks, form feed are fine
 POLICY_SUFFIX = ".policy"
 STATE_SUFFIXES = (".yaml", ".yml")
 MAX_POLICY_BYTES = 2_000_000
@@ -188,7 +191,18 @@ def read_source(root: Path, path: Path) -> tuple[SourceFile | None, Diagnostic |
         )
     except OSError as error:
         return None, Diagnostic("DL-PARSE-READ", f"cannot read the file: {error.strerror}", file=shown)
-    return SourceFile(shown, text.lstrip("\ufeff")), None
+    text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))  # one spelling per accented letter
+    control = _CONTROL.search(text)
+    if control is not None:
+        source = SourceFile(shown, text)
+        line, column = source.position(control.start())
+        return None, Diagnostic(
+            "DL-PARSE-ENCODING",
+            f"control character U+{ord(control.group()):04X} in a policy file",
+            span=point(source, line, column),
+            help="policies hold printable text, tabs and line breaks only",
+        )
+    return SourceFile(shown, text), None
 
 
 def load_modules(layout: Layout) -> tuple[list[ast.Module], list[Diagnostic]]:

@@ -84,7 +84,7 @@ class Span:
 
     def excerpt(self) -> list[str]:
         """The source line with a caret underline, as rendered under a diagnostic."""
-        text = self.source.line_text(self.line)
+        text = _visible(self.source.line_text(self.line))
         if not text and self.line > 1 and self.column == 1:
             return []
         width = self.end_column - self.column if self.end_line == self.line else len(text) - self.column + 1
@@ -93,6 +93,13 @@ class Span:
         pad = " " * (len(gutter) - 2) + "| "
         prefix = "".join(ch if ch == "\t" else " " for ch in text[: self.column - 1])
         return [gutter + text, pad + prefix + "^" * width]
+
+
+def _visible(text: str) -> str:
+    """Control characters shown as their Unicode pictures (␛ for ESC), never sent to the terminal."""
+    return "".join(chr(0x2400 + ord(ch)) if ord(ch) < 0x20 and ch != "\t" else ch for ch in text).replace(
+        "\x7f", "\u2421"
+    )
 
 
 def point(source: SourceFile, line: int, column: int, length: int = 1) -> Span:

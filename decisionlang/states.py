@@ -34,6 +34,7 @@ import importlib
 import json
 import math
 import re
+import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -167,6 +168,7 @@ def load_states(
         file_candidates, file_diagnostics = _load_file(display_path, real_path, schema, limits)
         candidates.extend(file_candidates)
         diagnostics.extend(file_diagnostics)
+    diagnostics.extend(_check_control_characters(candidates))
     diagnostics.extend(_check_names(candidates))
     diagnostics.extend(_check_references(candidates))
     subjects = [candidate.subject for candidate in candidates if candidate.subject and not candidate.rejected]
@@ -350,7 +352,8 @@ def _read_source(
         line, column = source.position(len(before))
         message = f"state file is not valid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
         return None, [Diagnostic(YAML_SYNTAX, message, point(source, line, column), help="save it as UTF-8")]
-    return SourceFile(display_path, _normalise_newlines(text)), []
+    # One spelling per character: an accent typed as a combining mark (NFD) matches the schema's.
+    return SourceFile(display_path, unicodedata.normalize("NFC", _normalise_newlines(text))), []
 
 
 def _normalise_newlines(text: str) -> str:
@@ -1505,6 +1508,34 @@ def _references(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[_
 
 # ---------------------------------------------------------------------------------------------
 # checks across files
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _check_control_characters(candidates: Sequence[_Candidate]) -> list[Diagnostic]:
+    """Reject texts carrying control characters: printed, they could rewrite a reviewer's terminal."""
+    problems: list[Diagnostic] = []
+    for candidate in candidates:
+        subject = candidate.subject
+        if subject is None:
+            continue
+        for path, value in sorted(subject.fields.items()):
+            texts = value if isinstance(value, list) else [value]
+            bad = next((m for text in texts if isinstance(text, str) and (m := _CONTROL.search(text))), None)
+            if bad is None:
+                continue
+            candidate.rejected = True
+            line, column = subject.location_of(path)
+            problems.append(
+                Diagnostic(
+                    TYPE,
+                    f"`{path}` contains the control character U+{ord(bad.group()):04X}",
+                    point(candidate.source, line, column),
+                    help="texts may hold any printable character, tabs and line breaks, but no control codes",
+                )
+            )
+    return problems
 
 
 def _check_names(candidates: Sequence[_Candidate]) -> list[Diagnostic]:
