@@ -38,6 +38,10 @@ def load_project(root: str | Path, *, limits: YamlLimits | None = None) -> Proje
     layout, diagnostics = discover(Path(root))
     modules, parse_problems = load_modules(layout)
     diagnostics += parse_problems
+    if any(d.is_error for d in parse_problems):
+        # A file that does not parse leaves holes (a missing scale, half a schema) that would
+        # surface as dozens of misleading errors downstream: report the syntax first, alone.
+        return Project(layout, Program(), (), Portfolio.of(()), tuple(sorted_diagnostics(diagnostics)))
     program, check_problems = check_program(modules)
     diagnostics += check_problems
     policy_errors = any(d.is_error for d in diagnostics)

@@ -120,7 +120,9 @@ def _decide(policy: CompiledPolicy, values: list[object]) -> tuple[Verdict, list
     return _VERDICT_OF_KIND[policy.otherwise_kind], [-1]
 
 
-def _otherwise_trace(policy: CompiledPolicy, ctx: Context, values: list[object]) -> RuleTrace:
+def _otherwise_trace(
+    policy: CompiledPolicy, ctx: Context, values: list[object], decisive: bool = True
+) -> RuleTrace:
     if policy.otherwise_message is not None:
         message = policy.otherwise_message(ctx)
     else:
@@ -131,11 +133,11 @@ def _otherwise_trace(policy: CompiledPolicy, ctx: Context, values: list[object])
     return RuleTrace(
         rule=f"{policy.id}.otherwise",
         kind="otherwise",
-        outcome=Outcome.APPLIED,
+        outcome=Outcome.APPLIED if decisive else Outcome.NOT_FIRED,
         message=message,
         until=None,
         location=_location(span),
-        decisive=True,
+        decisive=decisive,
     )
 
 
@@ -194,6 +196,10 @@ def evaluate_policy(policy: CompiledPolicy, ctx: Context, tracing: bool) -> Poli
     traces = [_trace(rules[i], values[i], recorders[i], ctx, i in decisive) for i in shown]
     if -1 in decisive:
         traces.append(_otherwise_trace(policy, ctx, values))
+    elif verdict is not Verdict.GO and policy.go_rules and all(values[i] is False for i in policy.go_rules):
+        # Blockers decided, but no `go` rule holds either: removing the blockers is not enough,
+        # and what must hold for GO says so (S15).
+        traces.append(_otherwise_trace(policy, ctx, values, decisive=False))
     return PolicyResult(policy.id, policy.title, policy.enforcement, verdict, policy.location, tuple(traces))
 
 

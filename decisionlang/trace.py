@@ -195,12 +195,14 @@ class SubjectResult:
 
     @property
     def must_hold(self) -> tuple[str, ...]:
-        """What must change to reach GO: every blocking rule's `until`, every missing field."""
+        """What must change to reach GO (S15): every deciding rule's `until` (or message), then the
+        `otherwise` of policies whose `go` rules do not hold either, then every missing field."""
         items: list[str] = []
         for policy in self.policies:
             if policy.verdict is Verdict.GO or policy.enforcement == "advisory":
                 continue
-            for rule in policy.reasons:
+            pending = [rule for rule in policy.rules if rule.kind == "otherwise" and not rule.decisive]
+            for rule in [*policy.reasons, *pending]:
                 if rule.until:
                     items.append(rule.until)
                 elif rule.message and rule.outcome is not Outcome.UNKNOWN:  # missing: listed below
