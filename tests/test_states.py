@@ -7,11 +7,12 @@ import io
 import os
 import string
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -866,21 +867,30 @@ def _flat(subject: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(item) for item in value]
+    return value
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     names=st.lists(st.text(_NAME_CHARS, min_size=1, max_size=12), min_size=1, max_size=4, unique=True),
     bodies=st.lists(_subjects, min_size=4, max_size=4),
 )
 def test_valid_subjects_round_trip(tmp_path: Path, names: list[str], bodies: list[dict[str, Any]]) -> None:
+    assume(len({_nfc(name) for name in names}) == len(names))  # texts are read in NFC
     subjects = [{"name": name, **body} for name, body in zip(names, bodies, strict=False)]
     stream = io.StringIO()
     YAML(typ="rt").dump({"services": subjects}, stream)
     portfolio, diagnostics = load(tmp_path, {"generated.yaml": stream.getvalue()})
     assert diagnostics == []
     for subject in subjects:
-        loaded = portfolio.by_name[subject["name"]].fields
+        loaded = portfolio.by_name[_nfc(subject["name"])].fields
         for path, value in _flat(subject).items():
-            expected = Duration(value) if path == "review_every" else value
+            expected = Duration(value) if path == "review_every" else _nfc(value)
             assert loaded[path] == expected
             assert type(loaded[path]) is type(expected)
 
