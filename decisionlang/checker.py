@@ -504,11 +504,12 @@ class Checker:
             return
         fires = truth != rule.unless
         if not fires:
+            always = "always holds, so `unless` never fires" if rule.unless else "is always false"
             self.warning(
                 "DL-CHECK-NEVER-FIRES",
                 f"rule `{self.program.rule_ids[id(rule)]}` can never fire",
                 rule.condition.span,
-                help="its condition is always false for the declared schema ranges and scales",
+                help=f"its condition {always} for the declared schema ranges and scales",
             )
 
     def message(self, message: ast.Message, scope: _Scope) -> None:

@@ -435,7 +435,11 @@ class Compiler:
                     value = Missing(((subject.name, subject.file, path),))
                 elif is_subject_list:
                     by_name = ctx.portfolio.by_name
-                    value = [by_name[name] for name in value if name in by_name and name != subject.name]
+                    value = [
+                        by_name[name]
+                        for name in dict.fromkeys(value)
+                        if name in by_name and name != subject.name
+                    ]
                 elif is_subject:
                     named = ctx.portfolio.by_name.get(value)
                     value = (

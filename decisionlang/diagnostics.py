@@ -20,7 +20,9 @@ class Diagnostic:
     span: Span | None = None
     help: str | None = None
     severity: Severity = Severity.ERROR
-    file: str | None = None  # for problems that concern a whole file and have no span
+    file: str | None = None  # for problems without a span: the file, and where known a position
+    line: int | None = None
+    column: int | None = None
 
     @property
     def is_error(self) -> bool:
@@ -30,19 +32,21 @@ class Diagnostic:
     def where(self) -> str:
         if self.span is not None:
             return str(self.span)
+        if self.file is not None and self.line is not None:
+            return f"{self.file}:{self.line}:{self.column or 1}"
         return self.file or "<input>"
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         if self.span is not None:
             return (self.span.path, self.span.line, self.span.column, self.code, self.message)
-        return (self.file or "", 0, 0, self.code, self.message)
+        return (self.file or "", self.line or 0, self.column or 0, self.code, self.message)
 
     def to_json(self) -> dict[str, object]:
         location: dict[str, object] | None = None
         if self.span is not None:
             location = self.span.location()
         elif self.file is not None:
-            location = {"file": self.file, "line": None, "column": None}
+            location = {"file": self.file, "line": self.line, "column": self.column}
         return {
             "code": self.code,
             "severity": self.severity.value,

@@ -246,7 +246,7 @@ def evaluate_subject(
                 )
     verdict = Verdict.worst([r.verdict for r in results if r.enforcement != "advisory"])
     if options.strict:
-        diagnostics.extend(_strict_errors(missing, subject))
+        diagnostics.extend(_strict_errors(missing, subject, portfolio))
     location = Location(subject.file, subject.line, subject.column)
     return (
         SubjectResult(
@@ -267,16 +267,24 @@ def _missing_text(fields: tuple[tuple[str, str, str], ...]) -> str:
     return "missing information: " + ", ".join(f"{path} ({file})" for _, file, path in fields)
 
 
-def _strict_errors(missing: list[MissingInformation], subject: Subject) -> list[Diagnostic]:
-    return [
-        Diagnostic(
-            "DL-EVAL-MISSING",
-            f"{item} needed by rule `{item.rule}` for `{subject.name}`",
-            file=item.file,
-            help=f"declare `{item.path}` in {item.file}, or run without --strict to get NOT YET instead",
+def _strict_errors(
+    missing: list[MissingInformation], subject: Subject, portfolio: Portfolio
+) -> list[Diagnostic]:
+    """--strict: each missing field is an error at the subject that lacks it (S22)."""
+    errors = []
+    for item in missing:
+        owner = portfolio.by_name.get(item.subject, subject)
+        errors.append(
+            Diagnostic(
+                "DL-EVAL-MISSING",
+                f"{item} needed by rule `{item.rule}` for `{subject.name}`",
+                file=item.file,
+                line=owner.line,
+                column=owner.column,
+                help=f"declare `{item.path}` for `{owner.name}`, or run without --strict to get NOT YET",
+            )
         )
-        for item in missing
-    ]
+    return errors
 
 
 def evaluate(

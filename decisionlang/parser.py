@@ -7,6 +7,7 @@ import functools
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -653,6 +654,10 @@ def _expected_list(expected: set[str]) -> str:
 
 _HINTS: list[tuple[Callable[[str, set[str]], bool], str]] = [
     (
+        lambda got, exp: got.isspace(),
+        "an unusual space: to group digits write 12_000 (or 12000); elsewhere use a plain space",
+    ),
+    (
         lambda got, exp: got == "=" and "COMP_OP" in exp,
         "to compare, write `==`; `=` only names a trade-off side",
     ),
@@ -672,6 +677,13 @@ _HINTS: list[tuple[Callable[[str, set[str]], bool], str]] = [
 ]
 
 
+def _show_character(char: str) -> str:
+    """`&`, or for an invisible or unusual character its code point and name: U+00A0 (NO-BREAK SPACE)."""
+    if char.isprintable() and not char.isspace() and ord(char) < 0x2000:
+        return f"`{char}`"
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed character')})"
+
+
 def _hint(got: str, expected: set[str]) -> str | None:
     for test, text in _HINTS:
         if test(got, expected):
@@ -687,11 +699,18 @@ def _syntax_diagnostic(
         column_shift if error.line in (1, -1, None) else 0
     )
     if isinstance(error, UnexpectedCharacters):
-        got = source.text.splitlines()[line - 1][column - 1 : column] if source.text else "?"
+        got = source.line_text(line)[column - 1 : column] or "?"
         expected = set(error.allowed or ())
+        if got == '"':
+            return Diagnostic(
+                "DL-PARSE-STRING",
+                'this text is not closed: the `"` that opens it has no closing `"` on the same line',
+                span=point(source, line, column),
+                help='close it with `"` on the same line (texts cannot span lines; write \\" for a quote)',
+            )
         return Diagnostic(
             "DL-PARSE-CHARACTER",
-            f"unexpected character `{got}`; expected {_expected_list(expected)}",
+            f"unexpected character {_show_character(got)}; expected {_expected_list(expected)}",
             span=point(source, line, column),
             help=_hint(got, expected) or "remove the character, or put the text between double quotes",
         )

@@ -53,7 +53,7 @@ class Portfolio:
         by_name = {subject.name: subject for subject in ordered}
         reverse: dict[str, list[str]] = {subject.name: [] for subject in ordered}
         for subject in ordered:
-            for dependency in subject.fields.get("depends_on", ()):
+            for dependency in dict.fromkeys(subject.fields.get("depends_on", ())):
                 if dependency in reverse and dependency != subject.name:
                     reverse[dependency].append(subject.name)
         dependents = {name: tuple(sorted(names)) for name, names in reverse.items()}

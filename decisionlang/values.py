@@ -78,7 +78,10 @@ def display(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        return f"{value:.4f}".rstrip("0").rstrip(".")
+        if abs(value) >= 1e15:
+            return f"{value:g}"
+        digits = 4 if abs(value) >= 0.01 else 10  # small values keep their first digits
+        return f"{value:.{digits}f}".rstrip("0").rstrip(".")
     if isinstance(value, Missing):
         return "unknown"
     if isinstance(value, Problem):
