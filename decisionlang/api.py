@@ -116,7 +116,8 @@ def _unknown_subject(name: str, project: Project) -> Diagnostic:
 
 
 def _unmatched_kinds(program: Program, portfolio: Portfolio) -> list[Diagnostic]:
-    """A policy selecting a kind no subject has is most likely a typo: warn, with a suggestion."""
+    """A policy selecting a kind no subject has, close to one some subject has, is most likely a
+    typo: warn, with the suggestion. (A library's policy for kinds a repo does not use is not.)"""
     kinds = {subject.kind for subject in portfolio.subjects}
     warnings = []
     for policy in program.policies.values():
@@ -124,13 +125,14 @@ def _unmatched_kinds(program: Program, portfolio: Portfolio) -> list[Diagnostic]
         if selector is None or not portfolio.subjects:
             continue
         for kind in sorted({kind for group in selector.kinds for kind in group}):
-            if kind not in kinds:
+            suggestion = did_you_mean(kind, kinds) if kind not in kinds else None
+            if suggestion is not None:
                 warnings.append(
                     Diagnostic(
                         "DL-CHECK-NO-SUBJECT",
                         f"policy `{policy.name}` applies to kind `{kind}`, which no subject has",
                         span=selector.span,
-                        help=did_you_mean(kind, kinds) or f"the kinds in use are {', '.join(sorted(kinds))}",
+                        help=suggestion,
                         severity=Severity.WARNING,
                     )
                 )
