@@ -253,6 +253,7 @@ class CriterionTerm(Node):
     weight: float
     low: float | None = None
     high: float | None = None
+    weight_constant: str | None = None  # `weight w_value`: the weight is this constant's value
 
 
 @dataclass(frozen=True)
@@ -338,6 +339,7 @@ class RuleDecl(Node):
 class Otherwise(Node):
     kind: RuleKind
     message: Message | None
+    until: Message | None = None
 
 
 @dataclass(frozen=True)

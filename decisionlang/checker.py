@@ -105,6 +105,10 @@ class Program:
     resolutions: dict[int, Resolution] = field(default_factory=dict)
     types: dict[int, Type] = field(default_factory=dict)
     term_ranges: dict[int, tuple[float, float]] = field(default_factory=dict)  # id(CriterionTerm) -> range
+    term_weights: dict[int, float] = field(default_factory=dict)  # id(CriterionTerm) -> weight from a const
+
+    def weight_of(self, term: ast.CriterionTerm) -> float:
+        return self.term_weights.get(id(term), term.weight)
 
     def all_fields(self) -> dict[str, FieldSpec]:
         return {**BUILTIN_FIELDS, **DERIVED_FIELDS, **self.fields}
@@ -353,7 +357,9 @@ class Checker:
                     term.expr.span,
                     help="score numbers (or scale ranks); compare texts or dates to get a condition",
                 )
-            if term.weight == 0:
+            if term.weight_constant is not None:
+                self._resolve_weight(term)
+            elif term.weight == 0:
                 self.warning(
                     "DL-CHECK-CRITERIA", "a term with weight 0 never counts", term.span, help="remove it"
                 )
@@ -367,6 +373,23 @@ class Checker:
                     term.expr.span,
                     help="add `over LOW..HIGH` after the weight, or declare a range for the field",
                 )
+
+    def _resolve_weight(self, term: ast.CriterionTerm) -> None:
+        """`weight w_value`: a constant holding a number, so boards tune weights at the top of a file."""
+        name = term.weight_constant
+        assert name is not None
+        const = self.program.constants.get(name)
+        value = const.value if const is not None else None
+        if isinstance(value, ast.Number):
+            self.program.term_weights[id(term)] = value.value
+            return
+        self.error(
+            "DL-CHECK-CRITERIA",
+            f"the weight `{name}` must be a constant holding a number",
+            term.span,
+            help=did_you_mean(name, self.program.constants)
+            or f"declare it, e.g. `const {name} = 2`, or write the number",
+        )
 
     def _term_range(self, term: ast.CriterionTerm, type_: Type) -> tuple[float, float] | None:
         if term.low is not None and term.high is not None:
@@ -488,8 +511,9 @@ class Checker:
                     policy.otherwise.span,
                     help='use `otherwise not_yet "..."`, or a `warn ... when` rule',
                 )
-            if policy.otherwise.message is not None:
-                self.message(policy.otherwise.message, scope)
+            for text in (policy.otherwise.message, policy.otherwise.until):
+                if text is not None:
+                    self.message(text, scope)
             if not any(rule.kind is ast.RuleKind.GO for rule in policy.rules):
                 self.warning(
                     "DL-CHECK-NEVER-FIRES",

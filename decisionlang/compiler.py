@@ -132,6 +132,7 @@ class CompiledPolicy:
     rules: tuple[CompiledRule, ...]
     otherwise_kind: str
     otherwise_message: Callable[[Context], str] | None
+    otherwise_until: Callable[[Context], str] | None
     otherwise_span: Span | None
     # rule indexes by role, fixed at compile time so deciding a verdict is a few list scans
     no_go_rules: tuple[int, ...] = field(default=())
@@ -277,6 +278,7 @@ class Compiler:
             rules=rules,
             otherwise_kind=otherwise.kind.value if otherwise else ast.RuleKind.NOT_YET.value,
             otherwise_message=self.message(otherwise.message) if otherwise and otherwise.message else None,
+            otherwise_until=self.message(otherwise.until) if otherwise and otherwise.until else None,
             otherwise_span=otherwise.span if otherwise else None,
             no_go_rules=tuple(i for i, rule in enumerate(rules) if rule.kind == "no_go"),
             blocking_rules=tuple(i for i, rule in enumerate(rules) if rule.kind in ("no_go", "not_yet")),
@@ -587,7 +589,8 @@ class Compiler:
             )
             explicit = term.low is not None
             bounds = self.program.term_ranges.get(id(term)) if explicit or normalize_to is not None else None
-            terms.append((term.expr.span.text(), self.expr(term.expr), term.weight, ranks, bounds))
+            weight = self.program.weight_of(term)
+            terms.append((term.expr.span.text(), self.expr(term.expr), weight, ranks, bounds))
         lowest = sum(weight for *_, weight, _, bounds in terms if weight < 0)
         highest = sum(weight for *_, weight, _, bounds in terms if weight > 0)
 

@@ -135,7 +135,7 @@ def _otherwise_trace(
         kind="otherwise",
         outcome=Outcome.APPLIED if decisive else Outcome.NOT_FIRED,
         message=message,
-        until=None,
+        until=policy.otherwise_until(ctx) if policy.otherwise_until else None,
         location=_location(span),
         decisive=decisive,
     )

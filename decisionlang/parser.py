@@ -240,7 +240,12 @@ class _ToAst(Transformer[Token, Any]):
     def criteria_term(self, meta: Any, items: list[Any]) -> ast.CriterionTerm:
         expr, weight = items[0], items[1]
         low, high = items[2] if len(items) > 2 else (None, None)
+        if isinstance(weight, Token):  # `weight w_value`: a constant, resolved by the checker
+            return ast.CriterionTerm(expr, 0, low, high, str(weight), span=self.span_of(meta))
         return ast.CriterionTerm(expr, weight, low, high, span=self.span_of(meta))
+
+    def weight_constant(self, items: list[Token]) -> Token:
+        return items[0]
 
     def criteria_normalize(self, items: list[float]) -> tuple[str, float]:
         return ("normalize", items[0])
@@ -371,8 +376,10 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def otherwise(self, meta: Any, items: list[Any]) -> ast.Otherwise:
         kind, _ = items[0]
-        message = self.message(items[1]) if len(items) > 1 else None
-        return ast.Otherwise(kind, message, span=self.span_of(meta))
+        rest = items[1:]
+        until = rest.pop()[1] if rest and isinstance(rest[-1], tuple) else None
+        message = self.message(rest[0]) if rest else None
+        return ast.Otherwise(kind, message, until, span=self.span_of(meta))
 
     # -- expressions
     @v_args(meta=True)
