@@ -53,8 +53,9 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def _files_under(
-    root: Path, entries: Sequence[str], suffixes: tuple[str, ...], what: str
+    root: Path, entries: Sequence[str], suffixes: tuple[str, ...], what: str, *, configured: bool = False
 ) -> tuple[list[Path], list[Diagnostic]]:
+    """The files with these suffixes under each entry; a configured entry must exist."""
     files: list[Path] = []
     diagnostics: list[Diagnostic] = []
     for entry in entries:
@@ -70,10 +71,30 @@ def _files_under(
             )
             continue
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes and _inside(root, p)]
-            files.extend(sorted(found, key=lambda p: p.as_posix()))
+            found = [p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes]
+            for escaping in (p for p in found if not _inside(root, p)):
+                diagnostics.append(
+                    Diagnostic(
+                        "DL-CONFIG-OUTSIDE",
+                        f"{what} file `{display_path(root, escaping)}` links to a file outside the project",
+                        file=display_path(root, escaping),
+                        help="it was skipped: copy the file into the project instead of linking it",
+                        severity=Severity.WARNING,
+                    )
+                )
+            inside = [p for p in found if _inside(root, p)]
+            files.extend(sorted(inside, key=lambda p: p.as_posix()))
         elif path.is_file():
             files.append(path)
+        elif configured:
+            diagnostics.append(
+                Diagnostic(
+                    "DL-CONFIG",
+                    f"{what} path `{entry}` does not exist",
+                    file=CONFIG_FILE,
+                    help=f"fix the path in {CONFIG_FILE}, or remove it",
+                )
+            )
     return files, diagnostics
 
 
@@ -118,6 +139,7 @@ def _read_config(root: Path) -> tuple[dict[str, list[str]], list[Diagnostic]]:
             diagnostics.append(Diagnostic("DL-CONFIG", f"`{key}` must be a list of paths", file=CONFIG_FILE))
             continue
         config[key] = entries
+        config.setdefault("explicit", []).append(key)  # paths the user wrote must exist
     return config, diagnostics
 
 
@@ -143,8 +165,13 @@ def discover(root: Path) -> tuple[Layout, list[Diagnostic]]:
     config, diagnostics = _read_config(root)
     if _is_bare_policy_directory(root):
         config["policies"] = ["."]  # `decisionlang validate policies/`: the directory is the policy set
-    policies, policy_problems = _files_under(root, config["policies"], (POLICY_SUFFIX,), "policy")
-    states, state_problems = _files_under(root, config["states"], STATE_SUFFIXES, "state")
+    explicit = set(config.pop("explicit", []))
+    policies, policy_problems = _files_under(
+        root, config["policies"], (POLICY_SUFFIX,), "policy", configured="policies" in explicit
+    )
+    states, state_problems = _files_under(
+        root, config["states"], STATE_SUFFIXES, "state", configured="states" in explicit
+    )
     diagnostics += policy_problems + state_problems
     if not policies:
         diagnostics.append(

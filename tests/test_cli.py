@@ -242,3 +242,20 @@ def test_a_bare_policy_directory_is_validated_as_a_policy_set() -> None:
     assert result.exit_code == cli.EXIT_OK
     assert result.stdout.startswith("valid: 2 files, 0 subjects, 0 errors, 1 warnings")
     assert "DL-CONFIG-NO-STATES" in result.stderr
+
+
+def test_a_configured_path_that_does_not_exist_is_an_error(repo: Path) -> None:
+    (repo / "decisionlang.yaml").write_text("states: [services, typo_dir]\n", encoding="utf-8")
+    result = run("validate", str(repo))
+    assert result.exit_code == cli.EXIT_INVALID
+    assert "state path `typo_dir` does not exist" in result.stderr
+
+
+def test_a_linked_file_outside_the_project_is_skipped_with_a_warning(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("name: intruder\n", encoding="utf-8")
+    (repo / "services" / "linked.yaml").symlink_to(outside)
+    result = run("validate", str(repo))
+    assert result.exit_code == cli.EXIT_OK
+    assert "DL-CONFIG-OUTSIDE" in result.stderr and "services/linked.yaml" in result.stderr
+    assert "6 subjects" in result.stdout
