@@ -182,6 +182,13 @@ def main() -> None:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
 )
+@click.option(
+    "--trace/--no-trace",
+    default=True,
+    show_default=True,
+    help="Record the facts and comparisons behind each verdict; --no-trace keeps only the deciding "
+    "rules and their messages, several times faster on large portfolios.",
+)
 @_color
 @_guarded
 def check(
@@ -192,6 +199,7 @@ def check(
     as_of: dt.date | None,
     fail_on: str,
     output: Path | None,
+    trace: bool,
     color: bool | None,
 ) -> None:
     """Evaluate every applicable policy on every subject of DIRECTORY."""
@@ -199,7 +207,7 @@ def check(
     from decisionlang.render import render_json, render_text
 
     project = load_project(directory)
-    report = evaluate_project(project, as_of=as_of, services=services or None, strict=strict)
+    report = evaluate_project(project, as_of=as_of, services=services or None, strict=strict, trace=trace)
     if strict and any(d.is_error for d in report.diagnostics):
         _fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")
     if output_format == "json":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -259,3 +260,20 @@ def test_a_linked_file_outside_the_project_is_skipped_with_a_warning(repo: Path,
     assert result.exit_code == cli.EXIT_OK
     assert "DL-CONFIG-OUTSIDE" in result.stderr and "services/linked.yaml" in result.stderr
     assert "6 subjects" in result.stdout
+
+
+def test_no_trace_keeps_verdicts_and_reasons_without_facts() -> None:
+    traced = json.loads(run("check", str(QUICKSTART), *AS_OF, "--format", "json").stdout)
+    lean = json.loads(run("check", str(QUICKSTART), *AS_OF, "--format", "json", "--no-trace").stdout)
+    jsonschema.validate(lean, SCHEMA)
+
+    def reasons(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [
+            (s["service"], s["verdict"], r["rule"])
+            for s in report["services"]
+            for p in s["policies"]
+            for r in p["reasons"]
+        ]
+
+    assert reasons(lean) == reasons(traced)
+    assert all(not r["facts"] for s in lean["services"] for p in s["policies"] for r in p["rules"])
