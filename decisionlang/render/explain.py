@@ -177,6 +177,8 @@ def outcome_words(rule: RuleTrace) -> str:
     """The outcome in words: fired, did not fire, could not be decided, evaluation problem."""
     if rule.outcome is Outcome.FIRED:
         return "fired"
+    if rule.outcome is Outcome.NOT_FIRED and rule.kind == "otherwise":
+        return "held back by the blocking rules; it applies once they are lifted, since no `go` rule holds"
     if rule.outcome is Outcome.NOT_FIRED:
         return "did not fire"
     if rule.outcome is Outcome.UNKNOWN:
