@@ -15,6 +15,7 @@ from decisionlang.project import Layout, discover, load_modules
 from decisionlang.states import YamlLimits, load_states
 from decisionlang.subjects import Portfolio
 from decisionlang.trace import Report, SubjectResult
+from decisionlang.waivers import Waiver, load_waivers
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Project:
     policies: tuple[CompiledPolicy, ...]
     portfolio: Portfolio
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    waivers: tuple[Waiver, ...] = field(default=())
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -51,7 +53,12 @@ def load_project(root: str | Path, *, limits: YamlLimits | None = None) -> Proje
     diagnostics += state_problems
     if not any(d.is_error for d in state_problems):
         diagnostics += _unmatched_kinds(program, portfolio)
-    return Project(layout, program, policies, portfolio, tuple(sorted_diagnostics(diagnostics)))
+    waiver_files = [(layout.display(path), path) for path in layout.waiver_files]
+    waivers, waiver_problems = load_waivers(waiver_files, limits)
+    diagnostics += waiver_problems + _stale_waivers(waivers, program, portfolio)
+    return Project(
+        layout, program, policies, portfolio, tuple(sorted_diagnostics(diagnostics)), tuple(waivers)
+    )
 
 
 def evaluate_project(
@@ -61,6 +68,7 @@ def evaluate_project(
     services: Iterable[str] | None = None,
     strict: bool = False,
     trace: bool = True,
+    warn_days: int = 30,
 ) -> Report:
     """Evaluate every applicable policy on every subject (or the named ones).
 
@@ -75,7 +83,13 @@ def evaluate_project(
         unknown = [name for name in wanted if name not in project.portfolio.by_name]
         if unknown:
             raise DecisionlangError([_unknown_subject(name, project) for name in unknown])
-    options = EvaluationOptions(today=as_of or dt.date.today(), trace=trace, strict=strict)
+    options = EvaluationOptions(
+        today=as_of or dt.date.today(),
+        trace=trace,
+        strict=strict,
+        waivers=project.waivers,
+        warn_days=warn_days,
+    )
     report = evaluate(project.policies, project.portfolio, options, only=wanted)
     warnings = tuple(project.diagnostics) + report.diagnostics
     return Report(report.verdict, report.subjects, tuple(sorted_diagnostics(list(warnings))), report.as_of)
@@ -137,3 +151,32 @@ def _unmatched_kinds(program: Program, portfolio: Portfolio) -> list[Diagnostic]
                     )
                 )
     return warnings
+
+
+def _stale_waivers(waivers: list[Waiver], program: Program, portfolio: Portfolio) -> list[Diagnostic]:
+    """Waivers naming a subject, policy or rule that does not exist (any more)."""
+    rules = set(program.rule_ids.values()) | {f"{name}.otherwise" for name in program.policies}
+    stale = []
+    for waiver in waivers:
+        problem = None
+        if waiver.subject not in portfolio.by_name:
+            problem = (
+                f"no subject is named `{waiver.subject}`",
+                did_you_mean(waiver.subject, portfolio.by_name),
+            )
+        elif waiver.policy not in program.policies:
+            problem = f"no policy is named `{waiver.policy}`", did_you_mean(waiver.policy, program.policies)
+        elif waiver.rule is not None and waiver.rule not in rules:
+            problem = f"no rule has the id `{waiver.rule}`", did_you_mean(waiver.rule, rules)
+        if problem is not None:
+            message, hint = problem
+            stale.append(
+                Diagnostic(
+                    "DL-WAIVER-STALE",
+                    f"waiver `{waiver.id}` is stale: {message}",
+                    span=waiver.span,
+                    help=hint or "remove the waiver, or point it at what it should lift",
+                    severity=Severity.WARNING,
+                )
+            )
+    return stale

@@ -17,6 +17,7 @@ from decisionlang.diagnostics import Diagnostic, Severity
 from decisionlang.spans import Span
 from decisionlang.subjects import Portfolio, Subject
 from decisionlang.trace import (
+    AppliedWaiver,
     Location,
     MissingInformation,
     Outcome,
@@ -28,6 +29,7 @@ from decisionlang.trace import (
     Warning,
 )
 from decisionlang.values import Missing, Problem, Undetermined
+from decisionlang.waivers import Waiver
 
 _VERDICT_OF_KIND = {"no_go": Verdict.NO_GO, "not_yet": Verdict.NOT_YET, "go": Verdict.GO}
 _BLOCKING = ("no_go", "not_yet")
@@ -38,6 +40,8 @@ class EvaluationOptions:
     today: dt.date
     trace: bool = True
     strict: bool = False
+    waivers: tuple[Waiver, ...] = ()
+    warn_days: int = 30  # warn about waivers expiring within this many days
 
 
 def _location(span: Span) -> Location:
@@ -166,8 +170,11 @@ def _where_unknown_trace(policy: CompiledPolicy, value: Undetermined, recorder: 
     )
 
 
-def evaluate_policy(policy: CompiledPolicy, ctx: Context, tracing: bool) -> PolicyResult | None:
-    """The policy's verdict on ctx.subject, or None when it does not apply."""
+def evaluate_policy(
+    policy: CompiledPolicy, ctx: Context, tracing: bool, waivers: Sequence[Waiver] = ()
+) -> PolicyResult | None:
+    """The policy's verdict on ctx.subject, or None when it does not apply. `waivers` are the
+    waivers in force for this subject and (soft) policy."""
     if not _applies(policy, ctx.subject):
         return None
     if policy.where is not None:
@@ -192,6 +199,14 @@ def evaluate_policy(policy: CompiledPolicy, ctx: Context, tracing: bool) -> Poli
         values = [rule.condition(ctx) for rule in rules]
         recorders = [None] * len(rules)
     verdict, decisive = _decide(policy, values)
+    unwaived: Verdict | None = None
+    used: list[Waiver] = []
+    if waivers and verdict is not Verdict.GO:
+        lifted, still_deciding, used = _lift(policy, values, waivers)
+        if used:
+            unwaived = verdict
+            # Lifted to GO, the trace keeps the rules that fired; else the rules still deciding.
+            verdict, decisive = lifted, (decisive if lifted is Verdict.GO else still_deciding)
     shown = range(len(rules)) if tracing else _reported(policy, values, decisive)
     traces = [_trace(rules[i], values[i], recorders[i], ctx, i in decisive) for i in shown]
     if -1 in decisive:
@@ -200,7 +215,17 @@ def evaluate_policy(policy: CompiledPolicy, ctx: Context, tracing: bool) -> Poli
         # Blockers decided, but no `go` rule holds either: removing the blockers is not enough,
         # and what must hold for GO says so (S15).
         traces.append(_otherwise_trace(policy, ctx, values, decisive=False))
-    return PolicyResult(policy.id, policy.title, policy.enforcement, verdict, policy.location, tuple(traces))
+    applied = tuple(_applied(waiver) for waiver in used)
+    return PolicyResult(
+        policy.id,
+        policy.title,
+        policy.enforcement,
+        verdict,
+        policy.location,
+        tuple(traces),
+        applied,
+        unwaived,
+    )
 
 
 def _reported(policy: CompiledPolicy, values: list[object], decisive: list[int]) -> list[int]:
@@ -219,10 +244,21 @@ def evaluate_subject(
     warnings: list[Warning] = []
     missing: list[MissingInformation] = []
     diagnostics: list[Diagnostic] = []
+    subject_waivers = [waiver for waiver in options.waivers if waiver.subject == subject.name]
     for policy in policies:
-        result = evaluate_policy(policy, ctx, options.trace)
+        mine = [waiver for waiver in subject_waivers if waiver.policy == policy.id]
+        usable, notes = _usable_waivers(mine, policy, options) if mine else ([], [])
+        result = evaluate_policy(policy, ctx, options.trace, usable)
         if result is None:
             continue
+        if mine:
+            used = {waiver.id for waiver in result.waived_by}
+            stale = [waiver for waiver in usable if waiver.id not in used]
+            diagnostics.extend(notes)
+            diagnostics.extend(
+                _waiver_note("DL-WAIVER-STALE", w, f"`{w.rule or w.policy}` no longer blocks `{w.subject}`")
+                for w in stale
+            )
         results.append(result)
         advisory = result.enforcement == "advisory"
         for rule in result.rules:
@@ -260,6 +296,77 @@ def evaluate_subject(
         ),
         diagnostics,
     )
+
+
+def _usable_waivers(
+    waivers: Sequence[Waiver], policy: CompiledPolicy, options: EvaluationOptions
+) -> tuple[list[Waiver], list[Diagnostic]]:
+    """The waivers in force today for this policy, and notes on the others (expired, hard...)."""
+    usable: list[Waiver] = []
+    notes: list[Diagnostic] = []
+    today = options.today
+    for waiver in waivers:
+        if waiver.expires < today:
+            notes.append(
+                _waiver_note(
+                    "DL-WAIVER-EXPIRED", waiver, f"expired on {waiver.expires}; it no longer applies"
+                )
+            )
+        elif waiver.granted > today:
+            notes.append(_waiver_note("DL-WAIVER-NOT-GRANTED", waiver, f"applies from {waiver.granted} only"))
+        elif policy.enforcement == "hard":
+            notes.append(
+                _waiver_note("DL-WAIVER-HARD", waiver, f"cannot lift `{policy.id}`: its enforcement is hard")
+            )
+        else:
+            if (waiver.expires - today).days <= options.warn_days:
+                days = (waiver.expires - today).days
+                notes.append(
+                    _waiver_note("DL-WAIVER-EXPIRING", waiver, f"expires on {waiver.expires}, in {days} days")
+                )
+            usable.append(waiver)
+    return usable, notes
+
+
+def _lift(
+    policy: CompiledPolicy, values: list[object], waivers: Sequence[Waiver]
+) -> tuple[Verdict, list[int], list[Waiver]]:
+    """Decide again as if the waived rules had not fired; returns the verdict, its deciding rules
+    and the waivers that made a difference. A waiver of the whole policy lifts it entirely."""
+    rules = policy.rules
+    covered = [
+        i
+        for i in policy.blocking_rules
+        if (values[i] is True or isinstance(values[i], Undetermined))
+        and any(waiver.covers(rules[i].id) for waiver in waivers)
+    ]
+    masked = [False if i in covered else value for i, value in enumerate(values)]
+    verdict, decisive = _decide(policy, masked)
+    used = [waiver for waiver in waivers if any(waiver.covers(rules[i].id) for i in covered)]
+    otherwise_waivers = [w for w in waivers if w.covers(f"{policy.id}.otherwise")]
+    if decisive == [-1] and otherwise_waivers:
+        verdict, decisive, used = Verdict.GO, [], [*used, *otherwise_waivers]
+    whole = [waiver for waiver in waivers if waiver.rule is None]
+    if verdict is not Verdict.GO and whole:
+        verdict, decisive, used = Verdict.GO, [], [*used, *whole]
+    return verdict, decisive, list(dict.fromkeys(used))
+
+
+def _applied(waiver: Waiver) -> AppliedWaiver:
+    return AppliedWaiver(
+        waiver.id,
+        waiver.expires,
+        waiver.owner,
+        waiver.approver,
+        waiver.rationale,
+        waiver.compensating_measure,
+        Location(waiver.span.path, waiver.span.line, waiver.span.column),
+    )
+
+
+def _waiver_note(code: str, waiver: Waiver, text: str) -> Diagnostic:
+    message = f"waiver `{waiver.id}` on `{waiver.subject}`: {text}"
+    return Diagnostic(code, message, span=waiver.span, severity=Severity.WARNING)
 
 
 def _missing_text(fields: tuple[tuple[str, str, str], ...]) -> str:

@@ -27,6 +27,7 @@ STATE_SUFFIXES = (".yaml", ".yml")
 MAX_POLICY_BYTES = 2_000_000
 DEFAULT_POLICY_DIRS = ("policies",)
 DEFAULT_STATE_DIRS = ("services", "initiatives")
+DEFAULT_WAIVER_DIRS = ("waivers",)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Layout:
     root: Path
     policy_files: tuple[Path, ...]
     state_files: tuple[Path, ...]
+    waiver_files: tuple[Path, ...] = ()
 
     def display(self, path: Path) -> str:
         return display_path(self.root, path)
@@ -100,7 +102,11 @@ def _files_under(
 
 def _read_config(root: Path) -> tuple[dict[str, list[str]], list[Diagnostic]]:
     config_path = root / CONFIG_FILE
-    defaults = {"policies": list(DEFAULT_POLICY_DIRS), "states": list(DEFAULT_STATE_DIRS)}
+    defaults = {
+        "policies": list(DEFAULT_POLICY_DIRS),
+        "states": list(DEFAULT_STATE_DIRS),
+        "waivers": list(DEFAULT_WAIVER_DIRS),
+    }
     if not config_path.is_file():
         return defaults, []
     text = config_path.read_text(encoding="utf-8", errors="replace")
@@ -130,7 +136,7 @@ def _read_config(root: Path) -> tuple[dict[str, list[str]], list[Diagnostic]]:
                     "DL-CONFIG",
                     f"unknown setting `{key}`",
                     file=CONFIG_FILE,
-                    help="the settings are `policies` and `states`, each a list of files or directories",
+                    help="the settings are `policies`, `states` and `waivers`: lists of files or folders",
                 )
             )
             continue
@@ -172,6 +178,10 @@ def discover(root: Path) -> tuple[Layout, list[Diagnostic]]:
     states, state_problems = _files_under(
         root, config["states"], STATE_SUFFIXES, "state", configured="states" in explicit
     )
+    waivers, waiver_problems = _files_under(
+        root, config["waivers"], STATE_SUFFIXES, "waiver", configured="waivers" in explicit
+    )
+    diagnostics += waiver_problems
     diagnostics += policy_problems + state_problems
     if not policies:
         diagnostics.append(
@@ -192,7 +202,7 @@ def discover(root: Path) -> tuple[Layout, list[Diagnostic]]:
                 severity=Severity.WARNING,
             )
         )
-    return Layout(root, tuple(policies), tuple(states)), diagnostics
+    return Layout(root, tuple(policies), tuple(states), tuple(waivers)), diagnostics
 
 
 # ---------------------------------------------------------------- policy files and imports

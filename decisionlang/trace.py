@@ -150,13 +150,28 @@ class RuleTrace:
 
 
 @dataclass(frozen=True)
+class AppliedWaiver:
+    """A waiver that lifted a soft policy's verdict: the compromise, knowingly accepted."""
+
+    id: str
+    expires: dt.date
+    owner: str
+    approver: str
+    rationale: str
+    compensating_measure: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class PolicyResult:
     policy: str
     title: str | None
     enforcement: str
-    verdict: Verdict
+    verdict: Verdict  # after waivers
     location: Location
-    rules: tuple[RuleTrace, ...]
+    rules: tuple[RuleTrace, ...]  # the rules that fired stay here, waived or not
+    waived_by: tuple[AppliedWaiver, ...] = ()
+    unwaived: Verdict | None = None  # the verdict a waiver lifted, when one did
 
     @property
     def reasons(self) -> tuple[RuleTrace, ...]:
@@ -192,6 +207,11 @@ class SubjectResult:
     policies: tuple[PolicyResult, ...]
     warnings: tuple[Warning, ...]
     missing: tuple[MissingInformation, ...]
+
+    @property
+    def waivers(self) -> tuple[AppliedWaiver, ...]:
+        """The waivers that lifted one of its policies, in policy order."""
+        return tuple(waiver for policy in self.policies for waiver in policy.waived_by)
 
     @property
     def must_hold(self) -> tuple[str, ...]:

@@ -76,6 +76,19 @@ def policy_to_dict(policy: PolicyResult) -> dict[str, Any]:
         "location": location_to_dict(policy.location),
         "reasons": [rule_to_dict(rule) for rule in policy.reasons],
         "rules": [rule_to_dict(rule) for rule in policy.rules],
+        "unwaived_verdict": policy.unwaived.value if policy.unwaived is not None else None,
+        "waivers": [
+            {
+                "id": waiver.id,
+                "expires": waiver.expires.isoformat(),
+                "owner": waiver.owner,
+                "approver": waiver.approver,
+                "rationale": waiver.rationale,
+                "compensating_measure": waiver.compensating_measure,
+                "location": location_to_dict(waiver.location),
+            }
+            for waiver in policy.waived_by
+        ],
     }
 
 

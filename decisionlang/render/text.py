@@ -283,12 +283,23 @@ def headline(subject: SubjectResult, *, color: bool) -> str:
     """`✗ NO-GO    payments-api (service)  services/payments.yaml:3`."""
     name = paint(subject.subject, "bold", color=color)
     where = paint(short_location(subject.location), "dim", color=color)
-    return f"{badge(subject.verdict, color=color, pad=True)}  {name} ({subject.kind})  {where}"
+    waived = waiver_note(subject)
+    return f"{badge(subject.verdict, color=color, pad=not waived)}{waived}  {name} ({subject.kind})  {where}"
+
+
+def waiver_note(subject: SubjectResult) -> str:
+    """` (waived: W-2026-014, expires 2027-03-31)` when waivers lifted its verdict."""
+    if not subject.waivers:
+        return ""
+    listed = ", ".join(f"{waiver.id}, expires {waiver.expires.isoformat()}" for waiver in subject.waivers)
+    return f" (waived: {listed})"
 
 
 def subject_block(subject: SubjectResult, *, color: bool) -> list[str]:
     lines = [headline(subject, color=color)]
     body: list[str] = []
+    for policy in subject.policies:
+        body.extend(waived_lines(policy, subject.subject, color=color))
     if subject.verdict is not Verdict.GO:
         for policy in blocking_policies(subject):
             body.extend(policy_lines(policy, subject.subject, color=color))
@@ -296,6 +307,29 @@ def subject_block(subject: SubjectResult, *, color: bool) -> list[str]:
         body.extend(f"{label} {format_missing(missing, subject.subject)}" for missing in subject.missing)
     body.extend(format_warning(warning, color=color) for warning in subject.warnings)
     lines.extend(indent(body, 4))
+    return lines
+
+
+def waived_lines(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
+    """A lifted verdict stays visible: the waiver, who accepted it, and the rules that still fire."""
+    if not policy.waived_by or policy.unwaived is None:
+        return []
+    lines = [
+        f"waived policy {paint(policy.policy, 'bold', color=color)}{quoted_title(policy.title)}: "
+        f"{verdict_word(policy.unwaived, color=color)} lifted to {verdict_word(policy.verdict, color=color)}"
+        " by a waiver"
+    ]
+    for waiver in policy.waived_by:
+        where = paint(str(waiver.location), "dim", color=color)
+        lines.append(
+            f"  waiver {waiver.id}  {where}: accepted by {waiver.owner},"
+            f" approved by {waiver.approver}, expires {waiver.expires.isoformat()}"
+        )
+        lines.append(f"    rationale  {waiver.rationale}")
+        lines.append(f"    measure    {waiver.compensating_measure}")
+    if policy.verdict is Verdict.GO:  # the rules the waiver lifted; others are listed as blockers
+        for rule in policy.reasons:
+            lines.extend(indent(rule_lines(rule, subject, color=color), 2))
     return lines
 
 
