@@ -1,0 +1,268 @@
+"""The examples: the scale-up portfolio's verdicts (golden and explicit), its library copy, the quickstart.
+
+examples/scaleup/ is a decision repo for a fictional 300-person scale-up that adopts the policy library
+by copying it. Its report is golden-tested; the key verdicts are also asserted one by one with the
+rule that decides them, so that a reviewer reads the intent here and a change of verdict is reviewed
+as such, not only as a golden diff. DECISIONLANG_UPDATE_GOLDEN=1 (or `make golden`) regenerates
+the golden files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner, Result
+from support import check_golden
+
+from decisionlang import cli
+
+ROOT = Path(__file__).parent.parent
+LIBRARY = ROOT / "policies"
+SCALEUP = ROOT / "examples" / "scaleup"
+QUICKSTART = ROOT / "examples" / "quickstart"
+SCHEMA = json.loads((ROOT / "schemas" / "report-v1.schema.json").read_text(encoding="utf-8"))
+AS_OF = ["--as-of", "2026-11-26"]
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def report_json() -> str:
+    result = run("check", str(SCALEUP), *AS_OF, "--format", "json")
+    assert result.exit_code == cli.EXIT_NO_GO, result.output
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def report(report_json: str) -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads(report_json)
+    return payload
+
+
+def subject(report: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [s for s in report["services"] if s["service"] == name]
+    assert len(found) == 1, f"{name} is not in the report"
+    return found[0]
+
+
+def deciding_rules(entry: dict[str, Any]) -> set[str]:
+    """Ids of the rules behind a NOT YET or a NO-GO: the `reasons` of the policies that did not say GO."""
+    return {r["rule"] for p in entry["policies"] if p["verdict"] != "go" for r in p["reasons"]}
+
+
+def messages(entry: dict[str, Any]) -> str:
+    return "\n".join(r["message"] for p in entry["policies"] for r in p["reasons"])
+
+
+def warning_rules(entry: dict[str, Any]) -> set[str]:
+    return {w["rule"] for w in entry["warnings"]}
+
+
+# ---------------------------------------------------------------- the library copy
+
+
+def test_scaleup_policies_are_an_exact_copy_of_the_library() -> None:
+    """Decision repos adopt the library by copying it: `cp policies/*.policy examples/scaleup/policies/`."""
+    library = {p.name: p.read_bytes() for p in sorted(LIBRARY.glob("*.policy"))}
+    copy = {p.name: p.read_bytes() for p in sorted((SCALEUP / "policies").iterdir())}
+    assert library, "the library has no .policy file"
+    assert sorted(copy) == sorted(library), "examples/scaleup/policies/ must hold exactly policies/*.policy"
+    drifted = [name for name in library if copy[name] != library[name]]
+    resync = "cp policies/*.policy examples/scaleup/policies/"
+    assert not drifted, f"out of sync with policies/: {drifted}; run `{resync}`"
+
+
+# ---------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize("example", [SCALEUP, QUICKSTART], ids=["scaleup", "quickstart"])
+def test_example_validates_without_errors_or_warnings(example: Path) -> None:
+    result = run("validate", str(example))
+    assert result.exit_code == cli.EXIT_OK, result.output
+    assert result.stdout.startswith("valid: ")
+    assert result.stdout.rstrip().endswith(" 0 errors, 0 warnings")
+
+
+def test_scaleup_size() -> None:
+    result = run("validate", str(SCALEUP))
+    assert result.stdout.strip() == "valid: 19 files, 39 subjects, 0 errors, 0 warnings"
+
+
+# ---------------------------------------------------------------- golden reports
+
+
+def test_scaleup_check_text_golden() -> None:
+    result = run("check", str(SCALEUP), *AS_OF, "--no-color")
+    assert result.exit_code == cli.EXIT_NO_GO
+    assert "\x1b[" not in result.stdout
+    assert result.stdout.splitlines()[-1] == "39 subjects: 28 GO, 9 NOT YET, 2 NO-GO — overall NO-GO"
+    check_golden("examples/scaleup-check.txt", result.stdout)
+
+
+def test_scaleup_check_json_golden_and_schema(report_json: str, report: dict[str, Any]) -> None:
+    jsonschema.validate(report, SCHEMA)
+    assert report["summary"] == {"go": 28, "no-go": 2, "not-yet": 9}
+    assert report["verdict"] == "no-go"
+    assert report["diagnostics"] == []
+    check_golden("examples/scaleup-check.json", report_json)
+
+
+def test_scaleup_explain_of_the_aiops_pilot_golden() -> None:
+    """The `explain` the README walks through."""
+    result = run("explain", "aiops-anomaly-detection", str(SCALEUP), *AS_OF, "--no-color")
+    assert result.exit_code == cli.EXIT_OK
+    check_golden("examples/scaleup-explain-aiops-anomaly-detection.txt", result.stdout)
+
+
+# ---------------------------------------------------------------- the stories, verdict by verdict
+
+
+def test_the_aiops_pilot_waits_for_the_h1_foundations_of_its_targets(report: dict[str, Any]) -> None:
+    aiops = subject(report, "aiops-anomaly-detection")
+    assert aiops["verdict"] == "not-yet"
+    assert deciding_rules(aiops) == {"horizon_sequencing.h1_not_secured", "ai_readiness.storage_headroom"}
+    text = messages(aiops)
+    h1 = "H3 initiative on services whose H1 foundations do not hold: observability-platform, message-bus"
+    assert h1 in text  # the trace names the targets
+    assert "on observability-platform" in text  # the storage headroom names its target too
+    assert not aiops["missing"]  # a reasoned NOT YET, not missing information
+
+
+def test_the_groundwork_the_aiops_pilot_waits_for_is_go(report: dict[str, Any]) -> None:
+    assert subject(report, "observability-foundations")["verdict"] == "go"
+    observability = subject(report, "observability-platform")
+    assert observability["verdict"] == "not-yet"
+    assert deciding_rules(observability) == {
+        "h1_foundations.fragility_unreviewed",
+        "h1_foundations.costs_invisible",
+    }
+    assert warning_rules(observability) == {"weak_signals.bus_factor", "weak_signals.no_capacity_plan"}
+    message_bus = subject(report, "message-bus")
+    assert message_bus["verdict"] == "not-yet"
+    assert deciding_rules(message_bus) == {"h1_foundations.fragility_unreviewed"}
+
+
+def test_ai_is_sequenced_not_refused(report: dict[str, Any]) -> None:
+    eta = subject(report, "eta-prediction-ml")
+    assert eta["verdict"] == "go"
+    assert not eta["warnings"]
+
+
+def test_the_colo_exit_is_no_go_because_it_moves_an_unsupported_bridge(report: dict[str, Any]) -> None:
+    colo = subject(report, "colo-exit-migration")
+    assert colo["verdict"] == "no-go"
+    assert "initiative_charter.builds_on_end_of_life" in deciding_rules(colo)
+    assert "building on services past their end of support: carrier-edi-bridge" in messages(colo)
+
+
+def test_billing_is_no_go_under_a_change_freeze(report: dict[str, Any]) -> None:
+    billing = subject(report, "billing-engine")
+    assert billing["verdict"] == "no-go"
+    no_go = {r["rule"] for p in billing["policies"] if p["verdict"] == "no-go" for r in p["reasons"]}
+    assert no_go == {"delivery_balance.change_freeze"}
+    assert "changes fail 34 % of the time (freeze from 30 %)" in messages(billing)
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        (
+            "returns-portal",
+            {
+                "maturity.readability",
+                "dora.deploys_per_week",
+                "dora.lead_time_hours",
+                "dora.change_failure_rate",
+                "dora.restore_hours",
+                "slo.measured",
+                "slo.target",
+                "load.monthly_units",
+                "cost.unit_target_eur",
+            },
+        ),
+        ("warehouse-cost-cut", {"business_value"}),
+    ],
+)
+def test_not_yet_for_missing_information_names_the_facts_and_the_file(
+    report: dict[str, Any], name: str, fields: set[str]
+) -> None:
+    entry = subject(report, name)
+    assert entry["verdict"] == "not-yet"
+    assert {m["field"] for m in entry["missing"]} == fields
+    assert all(m["file"].startswith(("services/", "initiatives/")) for m in entry["missing"])
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict", "rules"),
+    [
+        (
+            "carrier-edi-bridge",
+            "not-yet",
+            {"maturity_floor.below_floor", "standards_discipline.off_standard"},
+        ),
+        ("routing-optimizer", "not-yet", {"cost_discipline.off_balance"}),
+        ("label-service", "not-yet", {"dora_delivery.below_expected_class"}),
+        ("nordics-expansion", "not-yet", {"initiative_charter.awaiting_arbitration"}),
+    ],
+)
+def test_other_not_yets_and_their_deciding_rules(
+    report: dict[str, Any], name: str, verdict: str, rules: set[str]
+) -> None:
+    entry = subject(report, name)
+    assert entry["verdict"] == verdict
+    assert deciding_rules(entry) == rules
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict", "warnings"),
+    [
+        ("secrets-vault", "go", {"weak_signals.bus_factor"}),
+        ("event-pipeline", "go", {"weak_signals.bus_factor"}),
+        ("corporate-vpn", "go", {"weak_signals.no_capacity_plan"}),
+        ("erp", "go", {"weak_signals.end_of_life_soon", "dora_delivery.stale_measurement"}),
+        ("carrier-edi-replacement", "go", {"weak_signals.emergency_driven"}),
+        ("warehouse-cost-cut", "not-yet", {"weak_signals.budget_only", "weak_signals.no_criteria"}),
+        (
+            "carrier-edi-bridge",
+            "not-yet",
+            {"weak_signals.bus_factor", "weak_signals.no_capacity_plan", "weak_signals.end_of_life"},
+        ),
+    ],
+)
+def test_weak_signals_warn_without_deciding(
+    report: dict[str, Any], name: str, verdict: str, warnings: set[str]
+) -> None:
+    entry = subject(report, name)
+    assert entry["verdict"] == verdict
+    assert warning_rules(entry) == warnings
+
+
+def test_the_tier_1_carrier_gateway_rests_on_the_fragile_bridge(report: dict[str, Any]) -> None:
+    """The library reads no `depends_on`: the tier-1 gateway is GO on its own facts, and the fragility
+    of what it rests on shows in the bridge's verdict and in the initiatives that target both."""
+    states = (SCALEUP / "services" / "delivery.yaml").read_text(encoding="utf-8")
+    assert "depends_on: [carrier-edi-bridge, message-bus, k8s-platform, secrets-vault]" in states
+    assert subject(report, "carrier-gateway")["verdict"] == "go"
+    assert subject(report, "carrier-edi-bridge")["verdict"] == "not-yet"
+    assert subject(report, "carrier-edi-replacement")["verdict"] == "go"
+
+
+# ---------------------------------------------------------------- the README
+
+
+def test_readme_table_matches_the_report(report: dict[str, Any]) -> None:
+    """The README's table of every subject gives the verdict the engine gives."""
+    readme = (SCALEUP / "README.md").read_text(encoding="utf-8")
+    row = re.compile(r"^\| `([a-z0-9-]+)` \| (service|initiative) \| (GO|NOT YET|NO-GO) \|", re.MULTILINE)
+    rows = row.findall(readme)
+    words = {"go": "GO", "not-yet": "NOT YET", "no-go": "NO-GO"}
+    actual = {(s["service"], s["kind"], words[s["verdict"]]) for s in report["services"]}
+    assert len(rows) == len(report["services"])
+    assert set(rows) == actual
