@@ -8,18 +8,25 @@ Exit codes: 0 all GO (or within --fail-on), 1 a NO-GO, 3 a NOT YET (no NO-GO) wi
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import re
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, cast
 
 import click
 
+from decisionlang.changes import ChangeKind
 from decisionlang.diagnostics import DecisionlangError, Diagnostic, render_text
+
+if TYPE_CHECKING:
+    from decisionlang.changes import SubjectChange, VerdictDiff
+    from decisionlang.trace import Report
 
 EXIT_OK = 0
 EXIT_NO_GO = 1
@@ -162,13 +169,23 @@ def main() -> None:
     """Go / no-go / not-yet decisions for infrastructure, from readable policies."""
 
 
+CHECK_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
+EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.render.<format>.render_<format>
+
+
 @main.command()
 @_directory
 @click.option(
     "--service", "-s", "services", multiple=True, metavar="NAME", help="Only this subject (repeatable)."
 )
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "output_format",
+    type=click.Choice(CHECK_FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people; json (schema report-v1); markdown for a pull-request comment; sarif, junit "
+    "and github (workflow commands) for CI.",
 )
 @_strict
 @_as_of
@@ -187,7 +204,20 @@ def main() -> None:
     default=True,
     show_default=True,
     help="Record the facts and comparisons behind each verdict; --no-trace keeps only the deciding "
-    "rules and their messages, several times faster on large portfolios.",
+    "rules and their messages, several times faster on large portfolios (--base always traces).",
+)
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Compare with the decision repo at this git revision (e.g. origin/main), read without "
+    "touching the working tree: report the subjects added, removed and whose verdict or reasons "
+    "changed, and exit per the changed subjects.",
+)
+@click.option(
+    "--all",
+    "gate_all",
+    is_flag=True,
+    help="With --base: exit per the whole head report, not only the changed subjects.",
 )
 @_color
 @_guarded
@@ -200,22 +230,173 @@ def check(
     fail_on: str,
     output: Path | None,
     trace: bool,
+    base: str | None,
+    gate_all: bool,
     color: bool | None,
 ) -> None:
-    """Evaluate every applicable policy on every subject of DIRECTORY."""
-    from decisionlang.api import evaluate_project, load_project
-    from decisionlang.render import render_json, render_text
+    """Evaluate every applicable policy on every subject of DIRECTORY.
 
+    With --base REV, evaluate DIRECTORY at the git revision REV too and report what the change
+    does to the decisions."""
+    from decisionlang.api import evaluate_project, load_project
+
+    renderer = _external_renderer(output_format) if output_format in EXTERNAL_FORMATS else None
+    out = _Output(output_format, fail_on, output, _use_color(color) and output is None, renderer)
+    if base is not None:
+        _check_against_base(
+            directory, base, services=services, strict=strict, as_of=as_of, gate_all=gate_all, out=out
+        )
     project = load_project(directory)
     report = evaluate_project(project, as_of=as_of, services=services or None, strict=strict, trace=trace)
+    _fail_on_strict_errors(report, strict, output_format)
+    _emit(_render_report(report, None, out), output)
+    sys.exit(_exit_code(report.verdict.value, fail_on))
+
+
+@dataclass(frozen=True)
+class _Output:
+    """How `check` renders and where it writes."""
+
+    format: str
+    fail_on: str
+    path: Path | None
+    color: bool
+    renderer: Renderer | None  # markdown, sarif, junit, github
+
+
+def _render_report(report: Report, diff: VerdictDiff | None, out: _Output, *, gate_all: bool = False) -> str:
+    if out.renderer is not None:
+        return out.renderer(report, diff, fail_on=out.fail_on)
+    if out.format == "json":
+        from decisionlang.render import render_json
+
+        return render_json(report, diff)
+    if diff is not None:
+        return render_diff_text(diff, color=out.color, gate_all=gate_all)
+    from decisionlang.render import render_text
+
+    return render_text(report, color=out.color)
+
+
+def _check_against_base(
+    directory: Path,
+    base: str,
+    *,
+    services: tuple[str, ...],
+    strict: bool,
+    as_of: dt.date | None,
+    gate_all: bool,
+    out: _Output,
+) -> NoReturn:
+    """`check --base REV`: the verdict diff, rendered; the exit code follows the head verdicts of
+    the changed subjects (of all subjects with --all)."""
+    from decisionlang.gitdiff import changed_verdict, diff_against
+
+    diff = diff_against(directory, base, as_of=as_of, services=services or None, strict=strict)
+    _fail_on_strict_errors(diff.head, strict, out.format)
+    _emit(_render_report(diff.head, diff, out, gate_all=gate_all), out.path)
+    verdict = diff.head.verdict if gate_all else changed_verdict(diff)
+    sys.exit(_exit_code(verdict.value, out.fail_on))
+
+
+def _fail_on_strict_errors(report: Report, strict: bool, output_format: str) -> None:
     if strict and any(d.is_error for d in report.diagnostics):
         _fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")
-    if output_format == "json":
-        text = render_json(report)
-    else:
-        text = render_text(report, color=_use_color(color) and output is None)
-    _emit(text, output)
-    sys.exit(_exit_code(report.verdict.value, fail_on))
+
+
+class Renderer(Protocol):
+    def __call__(self, report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str: ...
+
+
+def _external_renderer(output_format: str) -> Renderer:
+    """`render_<format>` of `decisionlang.render.<format>`, imported only when asked for."""
+    module_name = f"decisionlang.render.{output_format}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        module = None
+    renderer = getattr(module, f"render_{output_format}", None)
+    if renderer is None:
+        raise click.UsageError(
+            f"--format {output_format} is not available yet in this version of decisionlang; "
+            "use --format text or json",
+            ctx=click.get_current_context(silent=True),
+        )
+    return cast(Renderer, renderer)
+
+
+# ---------------------------------------------------------------- check --base, as text
+
+
+def render_diff_text(diff: VerdictDiff, *, color: bool, gate_all: bool = False) -> str:
+    """The headline, each changed subject (before -> after, why, facts and rules that changed),
+    the unchanged ones as a count, then the head report of the changed subjects."""
+    from decisionlang.diagnostics import render_text as render_diagnostic
+    from decisionlang.gitdiff import base_evaluated, changed_report
+    from decisionlang.render.text import render_text, summary_line
+
+    lines = [_diff_headline(diff, color=color)]
+    if not base_evaluated(diff):
+        lines.append("")
+        lines.extend(render_diagnostic(diagnostic) for diagnostic in diff.before.diagnostics)
+    for change in diff.changes:
+        lines.append("")
+        lines.extend(_change_lines(change, color=color))
+    if diff.changes and diff.unchanged:
+        lines.extend(["", f"{_plural(diff.unchanged, 'subject')} unchanged."])
+    changed = changed_report(diff)
+    if changed.subjects:
+        lines.extend(
+            ["", "Head report of the changed subjects:", "", render_text(changed, color=color).rstrip("\n")]
+        )
+    if gate_all:
+        lines.extend(
+            [
+                "",
+                f"--all: the exit code follows the whole head report: {summary_line(diff.head, color=color)}",
+            ]
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _diff_headline(diff: VerdictDiff, *, color: bool) -> str:
+    """`Against origin/main (commit 0123456789ab): 3 subjects changed (2 moved, 1 added), 4 unchanged`."""
+    from decisionlang.render.text import paint
+
+    against = f"Against {paint(diff.base, 'bold', color=color)} (commit {diff.base_commit[:12]})"
+    if not diff.changes:
+        return f"{against}: no verdict changed; {_plural(diff.unchanged, 'subject')} unchanged"
+    counts = {kind: sum(1 for change in diff.changes if change.kind is kind) for kind in ChangeKind}
+    kinds = ", ".join(f"{count} {kind.value}" for kind, count in counts.items() if count)
+    changed = _plural(len(diff.changes), "subject")
+    return f"{against}: {changed} changed ({kinds}), {diff.unchanged} unchanged"
+
+
+_KIND_STYLES = {"added": "cyan", "removed": "dim", "moved": "bold", "changed": "yellow"}
+
+
+def _change_lines(change: SubjectChange, *, color: bool) -> list[str]:
+    """`moved    website: GO -> NOT YET because ...`, then for moved and changed subjects the
+    rules that now decide, those that no longer do, and every fact that changed."""
+    from decisionlang.gitdiff import fact_text
+    from decisionlang.render.text import paint
+
+    lines = [
+        f"{paint(f'{change.kind.value:<8}', _KIND_STYLES[change.kind.value], color=color)} {change.summary}"
+    ]
+    if change.kind not in (ChangeKind.MOVED, ChangeKind.CHANGED):
+        return lines
+    details = [("now deciding", rule) for rule in change.rules_now]
+    details += [("no longer", rule) for rule in change.rules_before]
+    details += [("fact", fact_text(fact, change.subject)) for fact in change.facts]
+    lines.extend(f"         {label:<14}{text}" for label, text in details)
+    return lines
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 @main.command()

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from decisionlang.changes import FactChange, SubjectChange, VerdictDiff
 from decisionlang.diagnostics import Diagnostic
 from decisionlang.trace import (
     Comparison,
@@ -36,14 +37,23 @@ SCHEMA_ID = "decisionlang/report/v1"
 FLOAT_DECIMALS = 6
 
 
-def render_json(report: Report) -> str:
-    """The report as one pretty-printed JSON object followed by a newline."""
-    text = json.dumps(report_to_dict(report), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+def render_json(report: Report, diff: VerdictDiff | None = None) -> str:
+    """The report as one pretty-printed JSON object followed by a newline; with a verdict diff
+    (`check --base`), its `changes` section too."""
+    data = report_to_dict(report, diff)
+    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
     return text + "\n"
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
+def report_to_dict(report: Report, diff: VerdictDiff | None = None) -> dict[str, Any]:
     """The report as plain JSON data (dicts, lists, str, int, float, bool, None)."""
+    data = _report_fields(report)
+    if diff is not None:
+        data["changes"] = changes_to_dict(diff)
+    return data
+
+
+def _report_fields(report: Report) -> dict[str, Any]:
     return {
         "schema": SCHEMA_ID,
         "as_of": report.as_of.isoformat() if report.as_of is not None else None,
@@ -241,3 +251,47 @@ def json_value(value: Any) -> Any:
             items.sort(key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
         return items
     return str(value)  # e.g. a Duration: "30 days"
+
+
+# ---------------------------------------------------------------- the verdict diff (`check --base`)
+
+
+def changes_to_dict(diff: VerdictDiff) -> dict[str, Any]:
+    """What the change does to the decisions: the base, each changed subject, the gate verdict."""
+    from decisionlang.gitdiff import base_evaluated, changed_verdict
+
+    evaluated = base_evaluated(diff)
+    return {
+        "base": diff.base,
+        "base_commit": diff.base_commit,
+        "base_evaluated": evaluated,
+        "base_verdict": diff.before.verdict.value if evaluated else None,
+        "base_summary": diff.before.summary(),
+        "base_diagnostics": [diagnostic_to_dict(diagnostic) for diagnostic in diff.before.diagnostics],
+        "verdict": changed_verdict(diff).value,
+        "unchanged": diff.unchanged,
+        "subjects": [change_to_dict(change) for change in diff.changes],
+    }
+
+
+def change_to_dict(change: SubjectChange) -> dict[str, Any]:
+    return {
+        "service": change.subject,
+        "change": change.kind.value,
+        "before": change.before.value if change.before is not None else None,
+        "after": change.after.value if change.after is not None else None,
+        "summary": change.summary,
+        "rules_now": list(change.rules_now),
+        "rules_before": list(change.rules_before),
+        "facts": [fact_change_to_dict(fact) for fact in change.facts],
+    }
+
+
+def fact_change_to_dict(fact: FactChange) -> dict[str, Any]:
+    return {
+        "subject": fact.subject,
+        "field": fact.path,
+        "before": json_value(fact.before),
+        "after": json_value(fact.after),
+        "location": location_to_dict(fact.location) if fact.location is not None else None,
+    }
