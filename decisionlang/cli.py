@@ -25,6 +25,7 @@ from decisionlang.changes import ChangeKind
 from decisionlang.diagnostics import DecisionlangError, Diagnostic, render_text
 
 if TYPE_CHECKING:
+    from decisionlang.api import Project
     from decisionlang.changes import SubjectChange, VerdictDiff
     from decisionlang.trace import Report
 
@@ -219,6 +220,14 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
     is_flag=True,
     help="With --base: exit per the whole head report, not only the changed subjects.",
 )
+@click.option(
+    "--record",
+    metavar="LOG",
+    is_flag=False,
+    flag_value="",
+    help="Append the decision to the decision log LOG, an SQLite file created when missing (--record "
+    "alone: $DECISIONLANG_LOG); its id is printed on stderr. See docs/decision-log.md.",
+)
 @_color
 @_guarded
 def check(
@@ -232,6 +241,7 @@ def check(
     trace: bool,
     base: str | None,
     gate_all: bool,
+    record: str | None,
     color: bool | None,
 ) -> None:
     """Evaluate every applicable policy on every subject of DIRECTORY.
@@ -242,6 +252,8 @@ def check(
 
     renderer = _external_renderer(output_format) if output_format in EXTERNAL_FORMATS else None
     out = _Output(output_format, fail_on, output, _use_color(color) and output is None, renderer)
+    if record is not None:
+        _check_record_option(record, base)
     if base is not None:
         _check_against_base(
             directory, base, services=services, strict=strict, as_of=as_of, gate_all=gate_all, out=out
@@ -250,6 +262,8 @@ def check(
     report = evaluate_project(project, as_of=as_of, services=services or None, strict=strict, trace=trace)
     _fail_on_strict_errors(report, strict, output_format)
     _emit(_render_report(report, None, out), output)
+    if record is not None:
+        _record_decision(project, report, record, services)
     sys.exit(_exit_code(report.verdict.value, fail_on))
 
 
@@ -577,6 +591,85 @@ def _test_exit_code(failed: int, coverage: float, min_coverage: float | None) ->
     if min_coverage is not None and coverage < min_coverage:
         return EXIT_LOW_COVERAGE
     return EXIT_OK
+
+
+# ---------------------------------------------------------------- the decision log
+
+
+def _check_record_option(record: str, base: str | None) -> None:
+    if base is not None:
+        raise click.UsageError("--record records one evaluation: it cannot be combined with --base")
+    if record and Path(record).is_dir():
+        raise click.UsageError(
+            f"--record takes the log file, and `{record}` is a directory: write DIRECTORY before "
+            f"--record, or give a file (--record {Path(record) / 'decisions.sqlite'})"
+        )
+
+
+def _record_decision(project: Project, report: Report, log: str, services: tuple[str, ...]) -> None:
+    """`check --record`: append after the report is out; a log that cannot take it exits 2."""
+    from decisionlang.decisionlog import log_path, record_report
+
+    try:
+        path = log_path(log)
+        logged = record_report(path, project, report, scope=services or None)
+    except DecisionlangError as error:
+        _fail(error.diagnostics, outcome="the decision was evaluated but not recorded")
+    entry = f"entry {logged.entry} of {path}"
+    click.echo(f"decisionlang: recorded decision {logged.record.decision_id} ({entry})", err=True)
+
+
+_log = click.option(
+    "--log", metavar="LOG", help="The decision log (default: $DECISIONLANG_LOG). See docs/decision-log.md."
+)
+
+
+@main.command()
+@click.argument("subject", required=False)
+@click.option("--since", type=_AsOf(), help="Only what was recorded on or after this date (YYYY-MM-DD, UTC).")
+@_log
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_guarded
+def history(subject: str | None, since: dt.date | None, log: str | None, output_format: str) -> None:
+    """How SUBJECT's verdict moved between recorded decisions, when and why (the facts and rules that
+    changed). Without SUBJECT: the portfolio's verdict moves."""
+    from decisionlang.decisionlog import log_path, read_history
+    from decisionlang.decisionlog.render import render_history_json, render_history_text
+
+    start = dt.datetime.combine(since, dt.time(), dt.UTC) if since is not None else None
+    try:
+        result = read_history(log_path(log), subject=subject, since=start)
+    except DecisionlangError as error:
+        _fail(error.diagnostics, outcome="no history was read")
+    render = render_history_json if output_format == "json" else render_history_text
+    click.echo(render(result), nl=False)
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("decision_id")
+@click.option("--note", required=True, help="What was concluded, and why.")
+@click.option(
+    "--status",
+    required=True,
+    type=click.Choice(["superseded", "revisited", "confirmed"]),
+    help="What a later look at the decision found.",
+)
+@click.option("--by", "author", metavar="NAME", help="Who annotates (kept with the note).")
+@_log
+@_guarded
+def annotate(decision_id: str, note: str, status: str, author: str | None, log: str | None) -> None:
+    """Append a note to the recorded decision DECISION_ID; the decision itself is never rewritten."""
+    from decisionlang.decisionlog import AnnotationStatus, annotate_decision, log_path
+
+    try:
+        logged = annotate_decision(log_path(log), decision_id, AnnotationStatus(status), note, author=author)
+    except DecisionlangError as error:
+        _fail(error.diagnostics, outcome="nothing was annotated")
+    click.echo(f"annotated decision {decision_id}: {status} (annotation {logged.number})")
+    sys.exit(EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover
