@@ -1,0 +1,636 @@
+"""The ready-made CI integrations, tested for real: the GitHub Action, its example workflow, the
+pre-commit hooks, and the GitLab CI snippet of docs/ci.md.
+
+- `action.yml` and `examples/github-workflow.yml` are validated against GitHub's own schemas (as
+  vendored by check-jsonschema), their references are cross-checked, and the action's shell steps
+  pass shellcheck.
+- The action's `run:` steps are then *run*, here, the way the GitHub runner runs them (`bash
+  --noprofile --norc -eo pipefail`, `${{ }}` expressions evaluated into `env:`, `GITHUB_OUTPUT`,
+  `GITHUB_STEP_SUMMARY`, `RUNNER_TEMP`): on a shallow clone of a pull request whose base branch is
+  not fetched, with a fake `gh` that keeps the pull request's comments.
+- The pre-commit hooks are run by pre-commit itself (`pre-commit try-repo`) in a temporary git
+  repository; see `test_pre_commit_*` for what that installs.
+
+Slow tests (a hook environment installed from PyPI, the action's install step) are skipped with
+DECISIONLANG_SKIP_SLOW=1; they run by default.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from decisionlang import cli
+
+ROOT = Path(__file__).parents[1]
+QUICKSTART = ROOT / "examples" / "quickstart"
+ACTION = ROOT / "action.yml"
+WORKFLOW = ROOT / "examples" / "github-workflow.yml"
+HOOKS = ROOT / ".pre-commit-hooks.yaml"
+CI_DOCS = ROOT / "docs" / "ci.md"
+SARIF_SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
+BIN = Path(sys.executable).parent  # the test environment's scripts: decisionlang, shellcheck
+
+try:
+    from decisionlang.render.markdown import MARKER
+except ImportError:  # the markdown renderer is not there yet: the marker the action looks for
+    MARKER = "<!-- decisionlang:report -->"
+
+slow = pytest.mark.skipif(
+    os.environ.get("DECISIONLANG_SKIP_SLOW") == "1", reason="DECISIONLANG_SKIP_SLOW=1: slow test skipped"
+)
+# TODO(issue 4): drop once `check --base` and the CI formats are committed (developed alongside).
+needs_diff = pytest.mark.skipif(
+    not any(param.name == "base" for param in cli.check.params),
+    reason="needs `decisionlang check --base` and --format markdown|sarif|github",
+)
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+SIMPLE_REFERENCE = re.compile(r"^[A-Za-z_][\w-]*(\.[\w-]+)*$")
+
+
+def load_yaml(path: Path) -> Any:
+    """YAML 1.2, as GitHub reads it: `on:` stays the string "on"."""
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+ACTION_DATA = load_yaml(ACTION)
+STEPS: list[dict[str, Any]] = ACTION_DATA["runs"]["steps"]
+
+
+def step(name: str) -> dict[str, Any]:
+    (found,) = [s for s in STEPS if s["name"] == name]
+    return found
+
+
+def expressions(node: Any) -> Iterator[str]:
+    """Every `${{ }}` expression in a YAML tree."""
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from expressions(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from expressions(value)
+    elif isinstance(node, str):
+        yield from (m.group(1) for m in EXPRESSION.finditer(node))
+
+
+def git_env(home: Path) -> dict[str, str]:
+    """Git with an identity and without the user's or the system's configuration."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".gitconfig").write_text("", encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+    env.update(
+        HOME=str(home),
+        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.invalid",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.invalid",
+    )
+    return env
+
+
+def git(cwd: Path, env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
+    return result.stdout.strip()
+
+
+# ---------------------------------------------------------------- structure
+
+
+def test_action_and_workflow_match_githubs_schemas() -> None:
+    for schema, path in (("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW)):
+        result = subprocess.run(
+            [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"{path.name}: {result.stdout}{result.stderr}"
+
+
+def test_action_inputs_and_defaults() -> None:
+    inputs = ACTION_DATA["inputs"]
+    assert set(inputs) == {
+        "directory",
+        "base",
+        "fail-on",
+        "all",
+        "python-version",
+        "version",
+        "github-token",
+        "sarif",
+    }
+    assert inputs["base"]["default"] == "origin/${{ github.base_ref }}"
+    assert inputs["fail-on"]["default"] == "not-yet"
+    assert inputs["github-token"]["default"] == ""  # no token, no comment
+    assert inputs["sarif"]["default"] == inputs["all"]["default"] == "false"
+    assert ACTION_DATA["runs"]["using"] == "composite"
+    assert "${{ github.action_path }}" in step("Install decisionlang")["env"].values()
+
+
+def test_action_references_exist() -> None:
+    """Every `inputs.X` and `steps.X.outputs` is declared; every input is used; `run:` steps are bash."""
+    used_inputs = set()
+    step_ids = [s["id"] for s in STEPS if "id" in s]
+    for expression in expressions(ACTION_DATA):
+        for name in re.findall(r"\binputs\.([\w-]+)", expression):
+            assert name in ACTION_DATA["inputs"], f"unknown input {name} in ${{{{ {expression} }}}}"
+            used_inputs.add(name)
+        for name in re.findall(r"\bsteps\.([\w-]+)\.outputs\.", expression):
+            assert name in step_ids, f"unknown step {name} in ${{{{ {expression} }}}}"
+    assert used_inputs == set(ACTION_DATA["inputs"])
+    for position, entry in enumerate(STEPS):
+        if "run" in entry:
+            assert entry["shell"] == "bash", entry["name"]
+        else:
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@v\d+", entry["uses"]), entry["uses"]
+        for expression in expressions(entry):  # a step reads only the outputs of earlier steps
+            for name in re.findall(r"\bsteps\.([\w-]+)\.", expression):
+                assert name in [s.get("id") for s in STEPS[:position]], f"{entry['name']} reads {name}"
+    for name, output in ACTION_DATA["outputs"].items():
+        (expression,) = expressions(output["value"])
+        stepid, _, key = expression.removeprefix("steps.").partition(".outputs.")
+        assert f"{key}=" in next(s for s in STEPS if s.get("id") == stepid)["run"], name
+
+
+def test_run_steps_take_inputs_from_env_only() -> None:
+    """No `${{ }}` inside a script: a branch name or a path cannot inject shell code."""
+    for entry in STEPS:
+        if "run" in entry:
+            assert "${{" not in entry["run"], entry["name"]
+
+
+def test_run_steps_pass_shellcheck() -> None:
+    for entry in STEPS:
+        if "run" not in entry:
+            continue
+        result = subprocess.run(
+            [str(BIN / "shellcheck"), "--shell=bash", "--severity=style", "-"],
+            input=entry["run"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"{entry['name']}:\n{result.stdout}"
+
+
+def test_the_comment_is_found_by_the_renderers_marker() -> None:
+    assert MARKER == "<!-- decisionlang:report -->"
+    assert f"marker='{MARKER}'" in step("Comment on the pull request")["run"]
+
+
+def test_example_workflow_uses_the_action() -> None:
+    workflow = load_yaml(WORKFLOW)
+    assert "pull_request" in workflow["on"]
+    assert workflow["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "security-events": "write",
+    }
+    (job,) = workflow["jobs"].values()
+    assert job["steps"][0]["uses"].startswith("actions/checkout@")
+    (uses,) = [s for s in job["steps"] if s.get("uses", "").split("@")[0].endswith("/decisionlang")]
+    assert set(uses["with"]) <= set(ACTION_DATA["inputs"])
+    assert uses["with"]["github-token"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert uses["with"]["sarif"] is True
+
+
+def test_pre_commit_manifest() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(HOOKS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    hooks = {hook["id"]: hook for hook in load_yaml(HOOKS)}
+    assert set(hooks) == {"decisionlang-validate", "decisionlang-check"}
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert hook["pass_filenames"] is False
+        assert hook["entry"].split()[0] == "decisionlang"
+        files = re.compile(hook["files"])
+        for path in (
+            "policies/production.policy",
+            "services/crm.yaml",
+            "initiatives/a.yml",
+            "decisionlang.yaml",
+        ):
+            assert files.search(path), path
+        assert not files.search("README.md")
+    assert hooks["decisionlang-validate"]["entry"] == "decisionlang validate"
+    assert hooks["decisionlang-check"]["entry"] == "decisionlang check"
+
+
+# ---------------------------------------------------------------- the action's steps, run here
+
+
+@dataclass
+class LocalRunner:
+    """Runs action.yml's `run:` steps as the GitHub runner does, in `workspace`."""
+
+    workspace: Path
+    temp: Path
+    env: dict[str, str]
+    github: dict[str, Any]
+    inputs: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    summary: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.temp.mkdir(parents=True, exist_ok=True)
+        self.summary = self.temp / "step-summary.md"
+        self.summary.touch()
+
+    def context(self) -> dict[str, Any]:
+        inputs = {name: spec.get("default", "") for name, spec in ACTION_DATA["inputs"].items()} | self.inputs
+        return {
+            "github": self.github,
+            "runner": {"temp": str(self.temp)},
+            "inputs": {name: self.evaluate(str(value), inputs={}) for name, value in inputs.items()},
+            "steps": {s["id"]: {"outputs": self.outputs.get(s["id"], {})} for s in STEPS if "id" in s},
+        }
+
+    def evaluate(self, text: str, inputs: dict[str, Any] | None = None) -> str:
+        """`${{ a.b.c }}` references only, which is all the action's `env:` and defaults use."""
+        context = self.context() if inputs is None else {"github": self.github}
+
+        def value(match: re.Match[str]) -> str:
+            reference = match.group(1)
+            assert SIMPLE_REFERENCE.match(reference), f"not a plain reference: {reference}"
+            node: Any = context
+            parts = reference.split(".")
+            for position, part in enumerate(parts):
+                if parts[0] == "steps" and position == 3:  # an output not set is empty
+                    return str(node.get(part, ""))
+                assert isinstance(node, dict) and part in node, f"unknown reference {reference}"
+                node = node[part]
+            return "" if node is None else str(node)
+
+        return EXPRESSION.sub(value, text)
+
+    def run(self, name: str, path: Path | None = None) -> subprocess.CompletedProcess[str]:
+        entry = step(name)
+        output = self.temp / "github-output"
+        output.write_text("", encoding="utf-8")
+        env = dict(self.env)
+        env.update({key: self.evaluate(str(value)) for key, value in entry.get("env", {}).items()})
+        env.update(
+            GITHUB_OUTPUT=str(output),
+            GITHUB_STEP_SUMMARY=str(self.summary),
+            GITHUB_WORKSPACE=str(self.workspace),
+            RUNNER_TEMP=str(self.temp),
+        )
+        if path is not None:
+            env["PATH"] = f"{path}{os.pathsep}{env['PATH']}"
+        script = self.temp / "step.sh"
+        script.write_text(entry["run"], encoding="utf-8")
+        result = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=self.workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if "id" in entry:
+            lines = output.read_text(encoding="utf-8").splitlines()
+            self.outputs[entry["id"]] = dict(line.split("=", 1) for line in lines if "=" in line)
+        return result
+
+
+FAKE_GH = """\
+#!{python}
+'''A stand-in for `gh api`: the pull request's comments live in $FAKE_GH_STATE.'''
+import json, os, subprocess, sys
+from pathlib import Path
+
+state = Path(os.environ["FAKE_GH_STATE"])
+args = sys.argv[1:]
+with open(os.environ["FAKE_GH_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\\n")
+if os.environ.get("FAKE_GH_FAIL"):
+    sys.exit("HTTP 403: Resource not accessible by integration")
+assert args[0] == "api"
+options, rest = {{}}, []
+position = 1
+while position < len(args):
+    if args[position] in ("--method", "--input", "--jq"):
+        options[args[position]] = args[position + 1]
+        position += 2
+    elif args[position] == "--paginate":
+        position += 1
+    else:
+        rest.append(args[position])
+        position += 1
+(endpoint,) = rest
+comments = json.loads(state.read_text())
+method = options.get("--method", "GET")
+if method == "GET":
+    assert endpoint.endswith("/issues/7/comments"), endpoint
+    text = json.dumps(comments)
+    if "--jq" in options:
+        text = subprocess.run(["jq", "-r", options["--jq"]], input=text, capture_output=True,
+                              text=True, check=True).stdout
+    sys.stdout.write(text)
+    sys.exit(0)
+body = json.loads(Path(options["--input"]).read_text())["body"]
+if method == "POST":
+    assert endpoint.endswith("/issues/7/comments"), endpoint
+    comments.append({{"id": 1000 + len(comments), "body": body}})
+else:
+    assert method == "PATCH" and "/issues/comments/" in endpoint, (method, endpoint)
+    (comment,) = [c for c in comments if str(c["id"]) == endpoint.rsplit("/", 1)[1]]
+    comment["body"] = body
+state.write_text(json.dumps(comments))
+print("{{}}")
+"""
+
+
+@pytest.fixture
+def pull_request(tmp_path: Path) -> dict[str, Any]:
+    """A repository with the quickstart under decisions/ on main, and a pull request branch that
+    makes ledger-db NO-GO; the workspace is a depth-1 clone of the branch, without origin/main."""
+    env = git_env(tmp_path / "home")
+    seed = tmp_path / "seed"
+    shutil.copytree(QUICKSTART, seed / "decisions")
+    (seed / "README.md").write_text("platform\n", encoding="utf-8")
+    git(tmp_path, env, "init", "-q", str(seed))
+    git(seed, env, "add", ".")
+    git(seed, env, "commit", "-q", "-m", "decisions")
+    git(tmp_path, env, "clone", "-q", "--bare", str(seed), str(tmp_path / "origin.git"))
+    git(seed, env, "checkout", "-q", "-b", "retire-ledger")
+    payments = seed / "decisions" / "services" / "payments.yaml"
+    text = payments.read_text(encoding="utf-8")
+    payments.write_text(text.replace("support_ends: 2030-01-31", "support_ends: 2025-01-31"), "utf-8")
+    git(seed, env, "commit", "-q", "-am", "ledger-db: support ended")
+    git(seed, env, "push", "-q", str(tmp_path / "origin.git"), "retire-ledger")
+    workspace = tmp_path / "workspace"
+    origin = (tmp_path / "origin.git").as_uri()
+    git(tmp_path, env, "clone", "-q", "--depth=1", "--branch=retire-ledger", origin, str(workspace))
+    github = {
+        "action_path": str(ROOT),
+        "base_ref": "main",
+        "event": {"pull_request": {"number": 7}},
+        "repository": "acme/platform",
+        "run_id": "42",
+        "server_url": "https://github.com",
+    }
+    runner = LocalRunner(workspace, tmp_path / "runner-temp", env, github, {"directory": "decisions"})
+    runner.outputs["install"] = {"bin": str(BIN / "decisionlang")}  # the test's own decisionlang
+    return {"runner": runner, "env": env, "workspace": workspace, "tmp": tmp_path}
+
+
+def test_fetch_step_fetches_a_missing_base_shallowly(pull_request: dict[str, Any]) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    workspace: Path = pull_request["workspace"]
+    env = pull_request["env"]
+    assert subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "origin/main"], cwd=workspace
+    ).returncode
+    result = runner.run("Fetch the base revision")
+    assert result.returncode == 0, result.stderr
+    assert "fetching main from origin (depth 1)" in result.stdout
+    assert runner.outputs["base"] == {"revision": "origin/main"}
+    assert git(workspace, env, "rev-parse", "--is-shallow-repository") == "true"
+    main = git(pull_request["tmp"] / "origin.git", env, "rev-parse", "main")
+    assert git(workspace, env, "rev-parse", "origin/main") == main
+    # Fetched once: a second run finds it and fetches nothing.
+    again = runner.run("Fetch the base revision")
+    assert again.returncode == 0 and "fetching" not in again.stdout
+
+
+def test_fetch_step_outside_a_pull_request_checks_everything(pull_request: dict[str, Any]) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    runner.github["base_ref"] = ""  # a push: the default base is "origin/"
+    result = runner.run("Fetch the base revision")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("::notice title=decisionlang::no base revision")
+    assert runner.outputs["base"] == {"revision": ""}
+
+
+def test_fetch_step_fetches_a_commit_id(pull_request: dict[str, Any]) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    env = pull_request["env"]
+    main = git(pull_request["tmp"] / "origin.git", env, "rev-parse", "main")
+    runner.inputs["base"] = main
+    result = runner.run("Fetch the base revision")
+    assert result.returncode == 0, result.stderr
+    assert runner.outputs["base"] == {"revision": main}
+
+
+def run_action(runner: LocalRunner) -> subprocess.CompletedProcess[str]:
+    """The base fetched, then the check (the install step is the test's own decisionlang)."""
+    fetched = runner.run("Fetch the base revision")
+    assert fetched.returncode == 0, fetched.stderr
+    checked = runner.run("Check the decisions")
+    assert checked.returncode == 0, checked.stderr  # the step records the verdict, never fails
+    return checked
+
+
+def annotations(output: str) -> list[str]:
+    return [line for line in output.splitlines() if re.match(r"::(error|warning|notice) ", line)]
+
+
+@needs_diff
+def test_check_step_on_a_pull_request(pull_request: dict[str, Any]) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    runner.inputs["sarif"] = "true"
+    result = run_action(runner)
+    outputs = runner.outputs["check"]
+    assert outputs["exit-code"] == "1"  # ledger-db, which the change touches, is NO-GO
+    found = annotations(result.stdout)
+    assert found, result.stdout
+    assert all(line.startswith("::") and " file=decisions/" in line for line in found), found
+    assert any(line.startswith("::error file=decisions/services/payments.yaml,") for line in found)
+    assert not any("legacy-crm" in line for line in found)  # a known NO-GO the change does not touch
+    # The comment, also the job summary.
+    markdown = Path(outputs["markdown-file"]).read_text(encoding="utf-8")
+    assert markdown.splitlines()[0] == MARKER
+    assert "ledger-db" in markdown
+    assert runner.summary.read_text(encoding="utf-8") == markdown
+    # SARIF for code scanning: valid, with URIs relative to the git repository.
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text(encoding="utf-8"))
+    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
+    uris = [m.group(1) for m in re.finditer(r'"uri": "([^"]*)"', json.dumps(sarif))]
+    assert uris and all(uri.startswith("decisions/") for uri in uris if not uri.startswith("http")), uris
+    assert (runner.workspace / uris[-1]).is_file()
+
+
+@needs_diff
+def test_check_step_gates_on_the_changed_subjects_unless_all(pull_request: dict[str, Any]) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    runner.inputs["fail-on"] = "no-go"
+    crm = runner.workspace / "decisions" / "services" / "crm.yaml"
+    crm.write_text(crm.read_text(encoding="utf-8") + "# owned by team-crm\n", encoding="utf-8")
+    website = runner.workspace / "decisions" / "services" / "analytics.yaml"
+    text = website.read_text(encoding="utf-8")
+    website.write_text(text.replace("readability: 4", "readability: 2"), encoding="utf-8")
+    payments = runner.workspace / "decisions" / "services" / "payments.yaml"  # undo the NO-GO
+    text = payments.read_text(encoding="utf-8")
+    payments.write_text(text.replace("support_ends: 2025-01-31", "support_ends: 2030-01-31"), "utf-8")
+    run_action(runner)
+    assert runner.outputs["check"]["exit-code"] == "0"  # a NOT YET under fail-on no-go
+    runner.inputs["all"] = "true"
+    run_action(runner)
+    assert runner.outputs["check"]["exit-code"] == "1"  # legacy-crm, NO-GO all along
+
+
+@needs_diff
+def test_check_step_without_a_base_checks_every_subject(pull_request: dict[str, Any]) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    runner.github["base_ref"] = ""
+    result = run_action(runner)
+    assert runner.outputs["check"]["exit-code"] == "1"
+    assert any(
+        line.startswith("::error file=decisions/services/crm.yaml,") for line in annotations(result.stdout)
+    ), result.stdout
+
+
+@needs_diff
+def test_check_step_on_invalid_policies(pull_request: dict[str, Any]) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    policy = runner.workspace / "decisions" / "policies" / "production.policy"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("criticality >= high", "criticality >= hihg", 1), encoding="utf-8")
+    result = run_action(runner)
+    assert runner.outputs["check"]["exit-code"] == "2"
+    assert "markdown-file" not in runner.outputs["check"]
+    assert (
+        "::error file=decisions/policies/production.policy,line=7,col=66,"
+        "title=decisionlang DL-CHECK-SCALE-VALUE::`hihg` is not a value of scale `criticality`"
+        "%0Ahelp: did you mean `high`?"
+    ) in annotations(result.stdout)
+    assert "error[DL-CHECK-SCALE-VALUE]" in result.stderr  # the full diagnostic, in the log
+
+
+@pytest.fixture
+def fake_gh(tmp_path: Path, pull_request: dict[str, Any]) -> dict[str, Any]:
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text(FAKE_GH.format(python=sys.executable), encoding="utf-8")
+    gh.chmod(0o755)
+    state = tmp_path / "comments.json"
+    state.write_text(json.dumps([{"id": 1, "body": "Looks good to me"}]), encoding="utf-8")
+    log = tmp_path / "gh.log"
+    runner: LocalRunner = pull_request["runner"]
+    runner.env.update(FAKE_GH_STATE=str(state), FAKE_GH_LOG=str(log))
+    runner.inputs["github-token"] = "a-token"
+    return {"path": bin_dir, "state": state, "log": log}
+
+
+def gh_calls(log: Path) -> list[list[str]]:
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+@needs_diff
+def test_comment_step_posts_then_updates_in_place(
+    pull_request: dict[str, Any], fake_gh: dict[str, Any]
+) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    run_action(runner)
+    result = runner.run("Comment on the pull request", path=fake_gh["path"])
+    assert result.returncode == 0, result.stderr
+    assert "commented on pull request #7" in result.stdout
+    comments = json.loads(fake_gh["state"].read_text(encoding="utf-8"))
+    assert [c["id"] for c in comments] == [1, 1001]
+    report = Path(runner.outputs["check"]["markdown-file"]).read_text(encoding="utf-8")
+    assert comments[1]["body"] == report
+    # The next push: the same comment is updated, no second one is posted.
+    payments = runner.workspace / "decisions" / "services" / "payments.yaml"
+    text = payments.read_text(encoding="utf-8")
+    payments.write_text(text.replace("support_ends: 2025-01-31", "support_ends: 2030-01-31"), "utf-8")
+    run_action(runner)
+    result = runner.run("Comment on the pull request", path=fake_gh["path"])
+    assert result.returncode == 0, result.stderr
+    assert "updated comment 1001 on pull request #7" in result.stdout
+    comments = json.loads(fake_gh["state"].read_text(encoding="utf-8"))
+    assert [c["id"] for c in comments] == [1, 1001]
+    assert comments[1]["body"] != report
+    assert comments[1]["body"].startswith(MARKER + "\n")
+    calls = gh_calls(fake_gh["log"])
+    assert [call[:3] for call in calls if "--method" in call] == [
+        ["api", "--method", "POST"],
+        ["api", "--method", "PATCH"],
+    ]
+    assert calls[-1][3] == "repos/acme/platform/issues/comments/1001"
+
+
+@needs_diff
+def test_comment_step_reports_invalid_input(pull_request: dict[str, Any], fake_gh: dict[str, Any]) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    policy = runner.workspace / "decisions" / "policies" / "production.policy"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("criticality >= high", "criticality >= hihg", 1), encoding="utf-8")
+    run_action(runner)
+    result = runner.run("Comment on the pull request", path=fake_gh["path"])
+    assert result.returncode == 0, result.stderr
+    body = json.loads(fake_gh["state"].read_text(encoding="utf-8"))[-1]["body"]
+    assert body.startswith(MARKER + "\n### decisionlang: the decisions could not be evaluated (exit code 2)")
+    assert "error[DL-CHECK-SCALE-VALUE]: `hihg` is not a value of scale `criticality`" in body
+
+
+@needs_diff
+def test_comment_step_without_permission_warns(pull_request: dict[str, Any], fake_gh: dict[str, Any]) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    runner.env["FAKE_GH_FAIL"] = "1"  # a pull request from a fork: a read-only token
+    run_action(runner)
+    result = runner.run("Comment on the pull request", path=fake_gh["path"])
+    assert result.returncode == 0, result.stderr
+    assert "::warning title=decisionlang::could not read the comments of pull request #7" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("0", "decisionlang: no subject fails --fail-on not-yet"),
+        ("1", "::error title=decisionlang::NO-GO"),
+        ("2", "::error title=decisionlang::invalid policies, states or options"),
+        ("3", "::error title=decisionlang::NOT YET"),
+        ("70", "::error title=decisionlang::decisionlang failed with exit code 70"),
+    ],
+)
+def test_fail_step_keeps_the_exit_code(pull_request: dict[str, Any], code: str, message: str) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    runner.outputs["check"] = {"exit-code": code}
+    result = runner.run("Fail per fail-on")
+    assert result.returncode == int(code)
+    assert result.stdout.startswith(message)
+
+
+@slow
+def test_install_step_installs_from_the_action_path(tmp_path: Path) -> None:
+    """The default install: `pip install` of the action's own directory into a fresh venv (its
+    dependencies come from PyPI, as on a runner)."""
+    github = {"action_path": str(ROOT), "base_ref": ""}
+    runner = LocalRunner(tmp_path, tmp_path / "runner-temp", dict(os.environ), github)
+    runner.outputs["python"] = {"python-path": sys.executable}
+    result = runner.run("Install decisionlang")
+    assert result.returncode == 0, result.stdout + result.stderr
+    installed = Path(runner.outputs["install"]["bin"])
+    assert installed.parent.parent == runner.temp / "decisionlang-venv"
+    version = subprocess.run([str(installed), "--version"], capture_output=True, text=True, check=True)
+    assert "version" in version.stdout
