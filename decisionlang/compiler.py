@@ -787,7 +787,7 @@ class Compiler:
                         span,
                     )
             if ctx.recorder is not None:
-                _record_comparison(ctx.recorder, text, op, a, b, ranks, result, location)
+                _record_comparison(ctx.recorder, text, op, a, b, ranks, result, location, ctx.variables)
             return result
 
         return compare
@@ -1000,7 +1000,7 @@ def _compare_to_literal(
                 clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{text}`"
                 result = _problem("DL-EVAL-TYPE", clash, span)
         if ctx.recorder is not None:
-            _record_comparison(ctx.recorder, text, op, a, threshold, ranks, result, location)
+            _record_comparison(ctx.recorder, text, op, a, threshold, ranks, result, location, ctx.variables)
         return result
 
     return compare
@@ -1209,6 +1209,7 @@ def _record_comparison(
     ranks: dict[str, int] | None,
     result: Any,
     location: Location,
+    variables: dict[str, Any],
 ) -> None:
     margin = None
     if not isinstance(left, Undetermined) and not isinstance(right, Undetermined):
@@ -1225,8 +1226,14 @@ def _record_comparison(
             None if isinstance(result, Undetermined) else bool(result),
             margin,
             location,
+            _bound(variables) if variables else None,
         )
     )
+
+
+def _bound(variables: dict[str, Any]) -> str:
+    """`t = billing`: the items an aggregate was at when a comparison inside it was made."""
+    return ", ".join(f"{name} = {display(value)}" for name, value in sorted(variables.items()))
 
 
 def compile_program(program: Program) -> tuple[CompiledPolicy, ...]:

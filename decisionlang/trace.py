@@ -77,6 +77,7 @@ class Comparison:
     holds: bool | None
     margin: float | None
     location: Location
+    bound: str | None = None  # inside an aggregate: which item, e.g. "t = observability-platform"
 
 
 @dataclass(frozen=True)

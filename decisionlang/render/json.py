@@ -139,6 +139,7 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
         "holds": comparison.holds,
         "margin": json_number(comparison.margin),
         "location": location_to_dict(comparison.location),
+        "bound": comparison.bound,
     }
 
 

@@ -193,7 +193,8 @@ def format_comparison(comparison: Comparison) -> str:
         body = f"{comparison_side(left_text, comparison.left, threshold=False)} {comparison.operator}"
         if right_text is not None:
             body += " " + comparison_side(right_text, comparison.right, threshold=True)
-    return f"{body}  ({comparison_status(comparison)})"
+    bound = f"  [{comparison.bound}]" if comparison.bound else ""
+    return f"{body}  ({comparison_status(comparison)}){bound}"
 
 
 def format_score_total(score: ScoreTrace) -> str:
