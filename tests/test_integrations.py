@@ -638,3 +638,100 @@ def test_install_step_installs_from_the_action_path(tmp_path: Path) -> None:
     assert installed.parent.parent == runner.temp / "decisionlang-venv"
     version = subprocess.run([str(installed), "--version"], capture_output=True, text=True, check=True)
     assert "version" in version.stdout
+
+
+# ---------------------------------------------------------------- pre-commit, for real
+
+
+@pytest.fixture(scope="module")
+def pre_commit_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A PRE_COMMIT_HOME of the test session's own: the user's pre-commit cache is left alone."""
+    base = tmp_path_factory.mktemp("pre-commit")
+    env = git_env(base / "home")
+    env["PRE_COMMIT_HOME"] = str(base / "cache")
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+@pytest.fixture
+def decision_repo(tmp_path: Path, pre_commit_env: dict[str, str]) -> Path:
+    """A git repository holding a copy of the quickstart, committed."""
+    repo = tmp_path / "decisions"
+    shutil.copytree(QUICKSTART, repo)
+    git(tmp_path, pre_commit_env, "init", "-q", str(repo))
+    git(repo, pre_commit_env, "add", ".")
+    git(repo, pre_commit_env, "commit", "-q", "-m", "the quickstart")
+    return repo
+
+
+def try_repo(repo: Path, env: dict[str, str], hook: str) -> subprocess.CompletedProcess[str]:
+    """`pre-commit try-repo` on this checkout's HEAD commit, on every file of `repo`."""
+    head = git(ROOT, env, "rev-parse", "HEAD")
+    command = ["try-repo", str(ROOT), hook, "--ref", head, "--all-files", "--color=never"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", *command],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    result.stdout += result.stderr
+    return result
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@slow
+def test_pre_commit_validate_hook(decision_repo: Path, pre_commit_env: dict[str, str]) -> None:
+    """pre-commit itself runs the hook. `pre-commit try-repo --ref HEAD` clones this checkout at its
+    HEAD commit and pip-installs that commit (its dependencies from PyPI) into the hook's
+    environment: it tests the *committed* `.pre-commit-hooks.yaml` and code, never uncommitted
+    edits — commit before running it. try-repo builds the environment afresh on every run (about
+    10 s with pip's cache), in a PRE_COMMIT_HOME of the test session's own."""
+    passed = try_repo(decision_repo, pre_commit_env, "decisionlang-validate")
+    assert passed.returncode == 0, passed.stdout
+    assert re.search(r"^decisionlang validate\.+Passed$", passed.stdout, re.MULTILINE), passed.stdout
+
+    edit(decision_repo / "policies" / "production.policy", "criticality >= high", "criticality >= hihg")
+    failed = try_repo(decision_repo, pre_commit_env, "decisionlang-validate")
+    assert failed.returncode == 1, failed.stdout
+    assert re.search(r"^decisionlang validate\.+Failed$", failed.stdout, re.MULTILINE), failed.stdout
+    assert (
+        "policies/production.policy:7:66: error[DL-CHECK-SCALE-VALUE]: "
+        "`hihg` is not a value of scale `criticality`"
+    ) in failed.stdout
+    assert "help: did you mean `high`?" in failed.stdout
+
+
+@slow
+def test_pre_commit_check_hook(decision_repo: Path, pre_commit_env: dict[str, str]) -> None:
+    """As for validate (the committed hook and code, from HEAD). The check hook compares the files
+    to be committed with HEAD and fails on a NO-GO among the subjects they change."""
+    passed = try_repo(decision_repo, pre_commit_env, "decisionlang-check")
+    # Nothing changed since HEAD: legacy-crm's known NO-GO does not block the commit.
+    assert passed.returncode == 0, passed.stdout
+    assert re.search(r"^decisionlang check\.+Passed$", passed.stdout, re.MULTILINE), passed.stdout
+
+    analytics = decision_repo / "services" / "analytics.yaml"
+    edit(analytics, "readability: 4", "readability: 2")  # website: GO -> NOT YET, work in progress
+    assert try_repo(decision_repo, pre_commit_env, "decisionlang-check").returncode == 0
+
+    payments = decision_repo / "services" / "payments.yaml"
+    edit(payments, "support_ends: 2030-01-31", "support_ends: 2025-01-31")  # ledger-db: GO -> NO-GO
+    failed = try_repo(decision_repo, pre_commit_env, "decisionlang-check")
+    assert failed.returncode == 1, failed.stdout
+    assert re.search(r"^decisionlang check\.+Failed$", failed.stdout, re.MULTILINE), failed.stdout
+    assert "ledger-db" in failed.stdout and "NO-GO" in failed.stdout
+    assert "vendor support ended on 2025-01-31" in failed.stdout
+
+    edit(payments, "support_ends: 2025-01-31", "support_ends: 2030-01-31")
+    edit(decision_repo / "policies" / "production.policy", "criticality >= high", "criticality >= hihg")
+    broken = try_repo(decision_repo, pre_commit_env, "decisionlang-check")
+    assert broken.returncode == 1, broken.stdout
+    assert "error[DL-CHECK-SCALE-VALUE]: `hihg` is not a value of scale `criticality`" in broken.stdout
