@@ -1,0 +1,1725 @@
+"""`decisionlang report`: the board report, one self-contained HTML file.
+
+Written for a governance board that does not read JSON: the portfolio at a glance, the subjects
+that need a decision, the assumed compromises (waivers), the declared trade-offs as scatter charts
+with their acceptable zone, maturity on its axes, the dependencies of tier-1 subjects, then every
+subject with its plain-language justification and what must hold for GO.
+
+The file references nothing outside itself (a Content-Security-Policy forbids it): the stylesheet
+and one small script are inlined from `assets/`, the charts are inline SVG drawn here, each with a
+title, a description and a data table. The same inputs give the same bytes.
+
+Subject facts that traces do not carry (owner, horizon, tier, the maturity axes) come from the
+portfolio; the trade-offs' declarations (to draw the acceptable zone) from the checked program.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from decisionlang import __version__, ast
+from decisionlang.changes import ChangeKind, SubjectChange
+from decisionlang.checker import ConstRef, DefineRef, FieldRef, Program, SideRef
+from decisionlang.diagnostics import Diagnostic
+from decisionlang.render.explain import reason_sentence, verdict_sentence
+from decisionlang.render.text import (
+    VERDICT_SYMBOLS,
+    blocking_policies,
+    format_fact,
+    format_margin,
+    format_maturity,
+    format_missing,
+    format_number,
+    format_score_total,
+    format_tradeoff,
+    format_value,
+    plural,
+    short_location,
+    split_expression,
+    unique,
+)
+from decisionlang.subjects import Portfolio, Subject
+from decisionlang.trace import (
+    Comparison,
+    Location,
+    MaturityTrace,
+    Outcome,
+    PolicyResult,
+    Report,
+    RuleTrace,
+    SubjectResult,
+    TradeoffTrace,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from decisionlang.api import Project
+    from decisionlang.decisionlog.model import LoggedDecision
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+VERDICT_ORDER = (Verdict.NO_GO, Verdict.NOT_YET, Verdict.GO)  # worst first, as a board reads
+TIER_ONE_TAGS = frozenset({"tier-1", "tier1", "tier_1"})
+WAIVER_WARN_DAYS = 30  # the check's default --warn-days
+WAIVER_CODE_PREFIX = "DL-WAIVER-"
+MAX_OUTLIER_LABELS = 12
+MAX_TREND_POINTS = 12  # recorded decisions shown in the trend, the latest ones
+MAX_GRAPH_NODES = 24
+MAX_GRAPH_DEPTH = 4
+LOOP_ROOM = 30.0  # room right of a layer for links between nodes of the same layer
+ZONE_COLUMNS, ZONE_ROWS = 120, 75
+DECLARED_RANGE_SHARE = 0.25  # draw a side's whole declared scale when the values cover this much of it
+LOG_SCALE_RATIO = 1000.0  # values spanning three orders of magnitude get a logarithmic axis
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """Counts of verdicts at one recorded decision (from a decision log), oldest first."""
+
+    label: str  # the decision's date
+    note: str  # e.g. `entry 12`, or `this report`
+    counts: Mapping[Verdict, int]
+
+
+@dataclass(frozen=True)
+class LogView:
+    """What a decision log adds to the report: verdicts that moved since the last recorded decision
+    (on other inputs than this report's), and verdict counts over the recorded decisions."""
+
+    source: str  # the log, as given
+    baseline: str | None  # the recorded decision compared with, in words; None when there is none
+    movements: tuple[SubjectChange, ...]
+    trends: tuple[TrendPoint, ...]
+
+
+@dataclass(frozen=True)
+class WaiverView:
+    """An assumed compromise as the report shows it: which waiver lifted which policy, until when."""
+
+    id: str
+    subject: str
+    policy: str
+    lifted: Verdict | None  # the verdict the waiver lifted
+    expires: dt.date
+    owner: str
+    approver: str
+    rationale: str
+    compensating_measure: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """Everything the report shows, gathered once: the renderers below only format it."""
+
+    title: str
+    report: Report
+    portfolio: Portfolio
+    program: Program
+    anchors: Mapping[str, str]  # subject name -> HTML id
+    log: LogView | None
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return self.report.as_of
+
+    def subject(self, name: str) -> Subject | None:
+        return self.portfolio.by_name.get(name)
+
+    @functools.cached_property
+    def results(self) -> dict[str, SubjectResult]:
+        return {result.subject: result for result in self.report.subjects}
+
+    @functools.cached_property
+    def waivers(self) -> tuple[WaiverView, ...]:
+        return tuple(waiver for result in self.report.subjects for waiver in waivers_of(result))
+
+
+def render_html(
+    report: Report,
+    portfolio: Portfolio,
+    program: Program,
+    *,
+    title: str,
+    log: LogView | None = None,
+) -> str:
+    """The board report as one HTML document. With a decision log (`read_log`), it also shows which
+    verdicts moved since the last recorded decision and the trend over the recorded decisions."""
+    view = BoardView(title, report, portfolio, program, anchors_for(report), log)
+    parts = [
+        document_head(view),
+        '<body>\n<a class="skip" href="#subjects">Skip to the subjects</a>\n',
+        page_header(view),
+        "<main>\n",
+        glance_section(view),
+        attention_section(view),
+        waivers_section(view),
+        tradeoffs_section(view),
+        maturity_section(view),
+        dependencies_section(view),
+        subjects_section(view),
+        reading_section(view),
+        "</main>\n",
+        page_footer(view),
+        f"<script>\n{asset('report.js')}</script>\n</body>\n</html>\n",
+    ]
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+@functools.cache
+def asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def anchors_for(report: Report) -> dict[str, str]:
+    """A stable, unique HTML id per subject, readable when the name allows it."""
+    anchors: dict[str, str] = {}
+    taken: set[str] = set()
+    for result in report.subjects:
+        base = "s-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", result.subject).strip("-") or "subject")
+        anchor, number = base, 2
+        while anchor in taken:
+            anchor, number = f"{base}-{number}", number + 1
+        taken.add(anchor)
+        anchors[result.subject] = anchor
+    return anchors
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
+
+
+def badge(verdict: Verdict) -> str:
+    """`✗ NO-GO` as HTML: a symbol and a word, so the verdict reads without colour."""
+    return f'<span class="badge {verdict.value}">{VERDICT_SYMBOLS[verdict]} {verdict.label}</span>'
+
+
+def subject_badge(result: SubjectResult) -> str:
+    """The verdict, with the waivers that lifted it: `✓ GO (waived: W-1, expires 2027-03-31)`."""
+    text = badge(result.verdict)
+    waivers = waivers_of(result)
+    if waivers:
+        notes = "; ".join(f"waived: {waiver.id}, expires {waiver.expires.isoformat()}" for waiver in waivers)
+        text += f' <span class="waived">({esc(notes)})</span>'
+    return text
+
+
+def link(view: BoardView, name: str) -> str:
+    anchor = view.anchors.get(name)
+    return f'<a href="#{anchor}">{esc(name)}</a>' if anchor else esc(name)
+
+
+def text_field(subject: Subject | None, path: str) -> str | None:
+    if subject is None:
+        return None
+    value = subject.fields.get(path)
+    return None if value is None else format_value(value)
+
+
+def is_tier_one(subject: Subject) -> bool:
+    """Tier 1: a `tier` of 1, or a `tier-1` tag."""
+    tier = subject.fields.get("tier")
+    if tier is not None and str(tier).strip().lower() in {"1", "tier-1", "tier1"}:
+        return True
+    return any(str(tag).lower() in TIER_ONE_TAGS for tag in subject.fields.get("tags", ()))
+
+
+def counts_by(
+    results: Iterable[SubjectResult], key: Callable[[SubjectResult], str]
+) -> dict[str, Counter[Verdict]]:
+    groups: dict[str, Counter[Verdict]] = {}
+    for result in results:
+        groups.setdefault(key(result), Counter())[result.verdict] += 1
+    return groups
+
+
+def num(value: float) -> str:
+    """An SVG coordinate: one decimal, no noise."""
+    text = f"{round(value, 1):.1f}".rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
+
+
+def waivers_of(result: SubjectResult) -> tuple[WaiverView, ...]:
+    """The waivers that lifted the subject's policies, with the policy each lifted."""
+    return tuple(
+        WaiverView(
+            id=waiver.id,
+            subject=result.subject,
+            policy=policy.policy,
+            lifted=policy.unwaived,
+            expires=waiver.expires,
+            owner=waiver.owner,
+            approver=waiver.approver,
+            rationale=waiver.rationale,
+            compensating_measure=waiver.compensating_measure,
+            location=waiver.location,
+        )
+        for policy in result.policies
+        for waiver in policy.waived_by
+    )
+
+
+def svg_open(chart_id: str, width: float, height: float, title: str, desc: str, css: str = "chart") -> str:
+    """An accessible chart: role img, labelled by its title and described by its description."""
+    return (
+        f'<svg class="{css}" id="{chart_id}" role="img" viewBox="0 0 {num(width)} {num(height)}"'
+        f' width="{num(width)}" height="{num(height)}" xmlns="http://www.w3.org/2000/svg"'
+        f' aria-labelledby="{chart_id}-title {chart_id}-desc">'
+        f'<title id="{chart_id}-title">{esc(title)}</title><desc id="{chart_id}-desc">{esc(desc)}</desc>'
+    )
+
+
+def table(
+    caption: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    numeric: Sequence[int] = (),
+    css: str = "",
+    row_header: bool = True,
+) -> str:
+    """A data table; cells are HTML already. The first cell of a row is its header when asked."""
+    head = "".join(
+        f'<th scope="col"{" class=num" if index in numeric else ""}>{esc(header)}</th>'
+        for index, header in enumerate(headers)
+    )
+    body: list[str] = []
+    for row in rows:
+        cells = []
+        for index, cell in enumerate(row):
+            tag = "th" if index == 0 and row_header else "td"
+            scope = ' scope="row"' if tag == "th" else ""
+            cls = ' class="num"' if index in numeric else ""
+            cells.append(f"<{tag}{scope}{cls}>{cell}</{tag}>")
+        body.append("<tr>" + "".join(cells) + "</tr>\n")
+    css_attr = f' class="{css}"' if css else ""
+    return (
+        f"<table{css_attr}><caption>{esc(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
+        f"<tbody>\n{''.join(body)}</tbody></table>\n"
+    )
+
+
+# ---------------------------------------------------------------- page frame
+
+
+def document_head(view: BoardView) -> str:
+    as_of = f" — as of {view.as_of.isoformat()}" if view.as_of else ""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="generator" content="decisionlang {esc(__version__)}">\n'
+        f"<title>Decision report: {esc(view.title)}{esc(as_of)}</title>\n"
+        f"<style>\n{asset('report.css')}</style>\n</head>\n"
+    )
+
+
+SECTIONS = (
+    ("glance", "Portfolio at a glance"),
+    ("attention", "Subjects that need a decision"),
+    ("waivers", "Assumed compromises (waivers)"),
+    ("tradeoffs", "Trade-offs"),
+    ("maturity", "Maturity"),
+    ("dependencies", "Dependencies of tier-1 subjects"),
+    ("subjects", "Every subject, with its justification"),
+    ("reading", "How to read this report"),
+)
+
+
+def page_header(view: BoardView) -> str:
+    report = view.report
+    counts = report.summary()
+    parts = ", ".join(f"{counts[verdict.value]} {badge(verdict)}" for verdict in VERDICT_ORDER)
+    as_of = view.as_of.isoformat() if view.as_of else "today"
+    entries = "".join(f'<li><a href="#{anchor}">{esc(name)}</a></li>' for anchor, name in SECTIONS)
+    return (
+        f"<header>\n<h1>Decision report: {esc(view.title)}</h1>\n"
+        f'<p class="lead">Decided as of <time datetime="{esc(as_of)}">{esc(as_of)}</time>: '
+        f"{plural(len(report.subjects), 'subject')} — {parts}. "
+        f"Overall verdict: {badge(report.verdict)} (the most severe one).</p>\n"
+        f'<nav class="toc" aria-label="Contents"><ol>{entries}</ol></nav>\n</header>\n'
+    )
+
+
+def page_footer(view: BoardView) -> str:
+    as_of = view.as_of.isoformat() if view.as_of else "today"
+    return (
+        f"<footer>\n<p>Generated by decisionlang {esc(__version__)} from the policies and states of"
+        f" {esc(view.title)}, as of {esc(as_of)}. Every verdict can be replayed with"
+        f" <code>decisionlang explain SUBJECT --as-of {esc(as_of)}</code>.</p>\n"
+        '<p id="report-status" data-status="static"></p>\n</footer>\n'
+    )
+
+
+def section(anchor: str, title: str, body: str) -> str:
+    return (
+        f'<section id="{anchor}" aria-labelledby="{anchor}-h">\n<h2 id="{anchor}-h">{esc(title)}</h2>\n'
+        f"{body}</section>\n"
+    )
+
+
+# ---------------------------------------------------------------- at a glance
+
+
+def glance_section(view: BoardView) -> str:
+    results = view.report.subjects
+    counts = Counter(result.verdict for result in results)
+    body = [verdict_bar(counts, len(results))]
+    verdict_rows = [
+        (badge(verdict), str(counts[verdict]), percent(counts[verdict], len(results)))
+        for verdict in VERDICT_ORDER
+    ]
+    tables = [table("Subjects per verdict", ("Verdict", "Subjects", "Share"), verdict_rows, numeric=(1, 2))]
+    tables.append(grouped_table("Subjects per kind", "Kind", counts_by(results, lambda r: r.kind), None))
+    horizons = counts_by(results, lambda r: text_field(view.subject(r.subject), "horizon") or "")
+    if any(horizons):
+        order = scale_order(view.program, "horizon")
+        tables.append(grouped_table("Subjects per horizon", "Horizon", horizons, order, empty="no horizon"))
+    owners = counts_by(results, lambda r: text_field(view.subject(r.subject), "owner") or "")
+    tables.append(grouped_table("Subjects per owner", "Owner", owners, None, empty="no owner"))
+    body.append(f'<div class="counts">\n{"".join(tables)}</div>\n')
+    body.append(movements_block(view))
+    if view.log is not None and view.log.trends:
+        body.append(trend_chart(view.log.trends))
+    return section("glance", "Portfolio at a glance", "".join(body))
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)} %" if whole else "–"
+
+
+def scale_order(program: Program, path: str) -> list[str] | None:
+    spec = program.all_fields().get(path)
+    values = getattr(spec.type, "values", None) if spec is not None else None
+    return list(values) if values else None
+
+
+def grouped_table(
+    caption: str,
+    label: str,
+    groups: Mapping[str, Counter[Verdict]],
+    order: Sequence[str] | None,
+    empty: str = "",
+) -> str:
+    """One row per group (in scale order when there is one), a column per verdict, worst first."""
+    known = [key for key in (order or ()) if key in groups]
+    keys = known + sorted(key for key in groups if key not in known and key) + ([""] if "" in groups else [])
+    rows = []
+    for key in keys:
+        counter = groups[key]
+        name = esc(key) if key else f'<span class="muted">{esc(empty)}</span>'
+        rows.append([name, str(sum(counter.values())), *(str(counter[verdict]) for verdict in VERDICT_ORDER)])
+    headers = (label, "Subjects", *(f"{VERDICT_SYMBOLS[v]} {v.label}" for v in VERDICT_ORDER))
+    return table(caption, headers, rows, numeric=(1, 2, 3, 4))
+
+
+def verdict_bar(counts: Counter[Verdict], total: int) -> str:
+    """The portfolio as one bar split by verdict, worst first; each segment says its count."""
+    width, height, top = 720.0, 46.0, 4.0
+    words = ", ".join(f"{counts[verdict]} {verdict.label}" for verdict in VERDICT_ORDER)
+    svg = [svg_open("verdict-bar", width, height + 8, "Subjects per verdict", f"{total} subjects: {words}.")]
+    x = 0.0
+    for verdict in VERDICT_ORDER:
+        count = counts[verdict]
+        if not count:
+            continue
+        share = width * count / total
+        svg.append(
+            f'<rect class="seg-{verdict.value}" x="{num(x)}" y="{num(top)}" width="{num(share)}"'
+            f' height="{num(height)}"><title>{count} {verdict.label}</title></rect>'
+        )
+        label = f"{VERDICT_SYMBOLS[verdict]} {verdict.label} {count}"
+        if share >= 7.5 * len(label):
+            cls = "seg-not-yet-label" if verdict is Verdict.NOT_YET else "seg-label"
+            svg.append(
+                f'<text class="{cls}" x="{num(x + share / 2)}" y="{num(top + height / 2 + 4)}"'
+                f' text-anchor="middle">{esc(label)}</text>'
+            )
+        x += share
+    svg.append("</svg>")
+    caption = f"The portfolio by verdict, worst first: {words}."
+    return f"<figure>\n{''.join(svg)}\n<figcaption>{esc(caption)}</figcaption>\n</figure>\n"
+
+
+def movements_block(view: BoardView) -> str:
+    heading = "<h3>Moved since the last recorded decision</h3>\n"
+    log = view.log
+    if log is None:
+        return (
+            heading
+            + '<p class="note">No decision log was given (<code>--log</code>), so the report cannot say'
+            " which verdicts moved since the last recorded decision.</p>\n"
+        )
+    if log.baseline is None:
+        return (
+            heading
+            + f"<p>The decision log {esc(log.source)} holds no earlier decision to compare with.</p>\n"
+        )
+    compared = f"<p>Compared with {esc(log.baseline)} in the decision log {esc(log.source)}.</p>\n"
+    if not log.movements:
+        return heading + compared + "<p>No verdict moved since then.</p>\n"
+    rows = []
+    for change in log.movements:
+        before = badge(change.before) if change.before is not None else '<span class="muted">new</span>'
+        after = badge(change.after) if change.after is not None else '<span class="muted">removed</span>'
+        rows.append((link(view, change.subject), before, after, esc(change.summary)))
+    return (
+        heading + compared + table("Verdicts that moved", ("Subject", "Before", "Now", "What changed"), rows)
+    )
+
+
+def trend_chart(trends: Sequence[TrendPoint]) -> str:
+    """Verdict counts at each recorded decision, as stacked columns, oldest on the left."""
+    column, gap, height, left, bottom = 44.0, 30.0, 180.0, 40.0, 48.0
+    width = left + len(trends) * (column + gap) + gap
+    peak = max((sum(point.counts.values()) for point in trends), default=0) or 1
+    scale = height / peak
+    lines = "; ".join(
+        f"{point.label} ({point.note}): "
+        + ", ".join(f"{point.counts.get(v, 0)} {v.label}" for v in VERDICT_ORDER)
+        for point in trends
+    )
+    svg = [svg_open("trend", width, height + bottom + 10, "Verdicts over the recorded decisions", lines)]
+    svg.append(
+        f'<g class="axis"><line x1="{num(left)}" y1="{num(height + 10)}" x2="{num(width)}"'
+        f' y2="{num(height + 10)}"/></g>'
+    )
+    for index, point in enumerate(trends):
+        x = left + gap + index * (column + gap)
+        y = height + 10
+        for verdict in reversed(VERDICT_ORDER):
+            count = point.counts.get(verdict, 0)
+            if count:
+                y -= count * scale
+                svg.append(
+                    f'<rect class="seg-{verdict.value}" x="{num(x)}" y="{num(y)}" width="{num(column)}"'
+                    f' height="{num(count * scale)}"><title>{esc(point.label)}: {count} {verdict.label}'
+                    "</title></rect>"
+                )
+        svg.append(
+            f'<text x="{num(x + column / 2)}" y="{num(height + 28)}" text-anchor="middle">'
+            f'{esc(point.label)}</text><text class="label" x="{num(x + column / 2)}" y="{num(height + 42)}"'
+            f' text-anchor="middle">{esc(point.note)}</text>'
+        )
+    svg.append("</svg>")
+    rows = [
+        (esc(f"{point.label} ({point.note})"), *(str(point.counts.get(v, 0)) for v in VERDICT_ORDER))
+        for point in trends
+    ]
+    data = table(
+        "Verdicts at each recorded decision",
+        ("Decision", *(f"{VERDICT_SYMBOLS[v]} {v.label}" for v in VERDICT_ORDER)),
+        rows,
+        numeric=(1, 2, 3),
+    )
+    return (
+        "<h3>Trend over the recorded decisions</h3>\n<figure>\n" + "".join(svg) + "\n<figcaption>Subjects per"
+        " verdict at each recorded decision, oldest first.</figcaption>\n</figure>\n"
+        f"<details><summary>Data</summary>\n{data}</details>\n"
+    )
+
+
+# -- from a decision log
+
+
+def read_log(path: Path, project: Project, report: Report, *, source: str | None = None) -> LogView:
+    """Open the decision log at `path` (it must exist) and gather what the report shows from it."""
+    from decisionlang.decisionlog import open_log
+    from decisionlang.decisionlog.record import ENGINE_VERSION, decision_id, policies_digest, states_digest
+
+    current = decision_id(policies_digest(project), states_digest(project), ENGINE_VERSION)
+    store = open_log(path)
+    try:
+        entries = store.entries_since(dt.datetime(1, 1, 1, tzinfo=dt.UTC))
+    finally:
+        store.close()
+    return log_view(entries, report, current, source or str(path))
+
+
+def log_view(entries: Sequence[LoggedDecision], report: Report, current_id: str, source: str) -> LogView:
+    """Movements against the latest whole-portfolio decision recorded on other inputs than this
+    report's (`current_id`), and the verdict counts of the last recorded decisions, then this report's."""
+    whole = [logged for logged in entries if logged.record.scope is None] or list(entries)
+    earlier = [logged for logged in whole if logged.record.decision_id != current_id]
+    baseline = earlier[-1] if earlier else None
+    movements: tuple[SubjectChange, ...] = ()
+    described = None
+    if baseline is not None:
+        movements = verdict_moves(baseline, report)
+        record = baseline.record
+        described = f"entry {baseline.entry} (decision {record.decision_id}, recorded {record.recorded_at})"
+    trends = [
+        TrendPoint(
+            logged.record.as_of or logged.record.recorded_at[:10],
+            f"entry {logged.entry}",
+            Counter(Verdict(decision.verdict) for decision in logged.record.subjects),
+        )
+        for logged in whole[-MAX_TREND_POINTS:]
+    ]
+    now = report.as_of.isoformat() if report.as_of else "today"
+    trends.append(TrendPoint(now, "this report", Counter(result.verdict for result in report.subjects)))
+    return LogView(source, described, movements, tuple(trends))
+
+
+def verdict_moves(baseline: LoggedDecision, report: Report) -> tuple[SubjectChange, ...]:
+    before = {decision.subject: decision for decision in baseline.record.subjects}
+    when = baseline.record.as_of or baseline.record.recorded_at[:10]
+    changes = []
+    for result in report.subjects:
+        recorded = before.get(result.subject)
+        previous = Verdict(recorded.verdict) if recorded is not None else None
+        if previous is result.verdict:
+            continue
+        rules_now = tuple(
+            unique(rule.rule for policy in blocking_policies(result) for rule in policy.reasons)
+        )
+        rules_before = tuple(recorded_reasons(recorded.trace)) if recorded is not None else ()
+        if previous is None:
+            summary = f"new since {when}; now {result.verdict.label}"
+            kind = ChangeKind.ADDED
+        else:
+            summary = f"{previous.label} on {when}, now {result.verdict.label}"
+            kind = ChangeKind.MOVED
+        gone = [rule for rule in rules_before if rule not in rules_now]
+        new = [rule for rule in rules_now if rule not in rules_before]
+        if gone:
+            summary += f"; no longer held back by {', '.join(gone)}"
+        if new:
+            summary += f"; now held back by {', '.join(new)}"
+        changes.append(
+            SubjectChange(result.subject, kind, previous, result.verdict, (), rules_now, tuple(gone), summary)
+        )
+    current = {result.subject for result in report.subjects}
+    for name, recorded in sorted(before.items()):
+        if name not in current:
+            summary = f"{Verdict(recorded.verdict).label} on {when}; no longer in the portfolio"
+            changes.append(
+                SubjectChange(name, ChangeKind.REMOVED, Verdict(recorded.verdict), None, (), (), (), summary)
+            )
+    return tuple(sorted(changes, key=lambda change: change.subject))
+
+
+def recorded_reasons(trace: str) -> list[str]:
+    """The deciding rules of the policies that held a subject back, from its recorded JSON trace."""
+    try:
+        data = json.loads(trace)
+    except ValueError:
+        return []
+    rules: list[str] = []
+    for policy in data.get("policies", ()):
+        if policy.get("verdict") == Verdict.GO.value or policy.get("enforcement") == "advisory":
+            continue
+        rules.extend(str(reason.get("rule")) for reason in policy.get("reasons", ()))
+    return unique(rules)
+
+
+# ---------------------------------------------------------------- needs a decision
+
+
+def attention_section(view: BoardView) -> str:
+    pending = [result for result in view.report.subjects if result.verdict is not Verdict.GO]
+    if not pending:
+        return section(
+            "attention", SECTIONS[1][1], "<p>Every subject is GO: nothing waits for a decision.</p>\n"
+        )
+    pending.sort(key=lambda result: (-result.verdict.severity, result.subject))
+    rows = []
+    for result in pending:
+        reasons = main_reasons(result)
+        must = result.must_hold
+        more = f' <span class="muted">(and {len(must) - 1} more)</span>' if len(must) > 1 else ""
+        rows.append(
+            (
+                link(view, result.subject),
+                badge(result.verdict),
+                esc(text_field(view.subject(result.subject), "owner") or "—"),
+                esc(reasons[0]) if reasons else "—",
+                (esc(must[0]) + more) if must else "—",
+            )
+        )
+    intro = (
+        f"<p>{plural(len(pending), 'subject')} cannot go ahead as they stand. NO-GO first; each name"
+        " links to the full justification.</p>\n"
+    )
+    caption = "NO-GO and NOT YET subjects, with the main reason and the first thing that must hold for GO"
+    headers = ("Subject", "Verdict", "Owner", "Main reason", "What must hold for GO")
+    return section("attention", SECTIONS[1][1], intro + table(caption, headers, rows, css="wide"))
+
+
+def main_reasons(result: SubjectResult) -> list[str]:
+    """The deciding rules' reasons, in plain words, across the policies that hold the subject back."""
+    return unique(reason_sentence(rule) for policy in blocking_policies(result) for rule in policy.reasons)
+
+
+# ---------------------------------------------------------------- waivers
+
+
+def waivers_section(view: BoardView) -> str:
+    waivers = view.waivers
+    problems = [d for d in view.report.diagnostics if d.code.startswith(WAIVER_CODE_PREFIX)]
+    notes = ""
+    if problems:
+        items = "".join(f"<li>{esc(diagnostic_line(d))}</li>" for d in problems)
+        notes = (
+            "<h3>Waivers that need attention</h3>\n<p>Expired, expiring, stale or refused waivers:</p>\n"
+            f"<ul>{items}</ul>\n"
+        )
+    if not waivers:
+        return section(
+            "waivers",
+            SECTIONS[2][1],
+            "<p>No waiver lifts a verdict in this report: every verdict stands as the policies decide"
+            " it.</p>\n" + notes,
+        )
+    rows = []
+    for waiver in sorted(waivers, key=lambda waiver: (waiver.expires, waiver.id, waiver.subject)):
+        lifted = badge(waiver.lifted) if waiver.lifted is not None else "—"
+        rows.append(
+            (
+                esc(waiver.id),
+                link(view, waiver.subject),
+                esc(waiver.policy),
+                lifted,
+                esc(waiver.owner),
+                esc(waiver.approver),
+                expiry(waiver.expires, view.as_of),
+                esc(waiver.rationale),
+                esc(waiver.compensating_measure),
+            )
+        )
+    headers = (
+        "Waiver",
+        "Subject",
+        "Policy",
+        "Lifted",
+        "Accepted by",
+        "Approved by",
+        "Expires",
+        "Why",
+        "Compensating measure",
+    )
+    intro = (
+        "<p>A waiver is a compromise knowingly accepted: it lifts a soft policy's verdict for one subject"
+        " until its expiry date, and never a hard policy's. Soonest expiry first.</p>\n"
+    )
+    return section(
+        "waivers", SECTIONS[2][1], intro + table("Waivers in force", headers, rows, css="wide") + notes
+    )
+
+
+def expiry(expires: dt.date, as_of: dt.date | None) -> str:
+    text = f'<time datetime="{expires.isoformat()}">{expires.isoformat()}</time>'
+    if as_of is None:
+        return text
+    days = (expires - as_of).days
+    note = f"in {plural(days, 'day')}" if days >= 0 else f"{plural(-days, 'day')} ago"
+    if 0 <= days <= WAIVER_WARN_DAYS:
+        return f'{text} <span class="soon">⚠ {note}</span>'
+    return f'{text} <span class="muted">({note})</span>'
+
+
+# ---------------------------------------------------------------- trade-offs
+
+
+@dataclass(frozen=True)
+class Point:
+    subject: str
+    x: float | None
+    y: float | None
+    trace: TradeoffTrace
+
+
+def tradeoff_points(report: Report) -> dict[str, list[Point]]:
+    """Per trade-off, one point per subject whose evaluation traced it."""
+    points: dict[str, dict[str, Point]] = {}
+    for result in report.subjects:
+        for policy in result.policies:
+            for rule in policy.rules:
+                for trace in rule.tradeoffs:
+                    per_subject = points.setdefault(trace.tradeoff, {})
+                    if result.subject not in per_subject:
+                        x, y = as_number(trace.first_value), as_number(trace.second_value)
+                        per_subject[result.subject] = Point(result.subject, x, y, trace)
+    return {name: list(found.values()) for name, found in points.items()}
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def tradeoffs_section(view: BoardView) -> str:
+    declared = view.program.tradeoffs
+    if not declared:
+        return section("tradeoffs", SECTIONS[3][1], "<p>The policies declare no trade-off.</p>\n")
+    points = tradeoff_points(view.report)
+    intro = (
+        "<p>Each trade-off opposes two measures; the board agreed on an acceptable zone between them. Each"
+        " subject the trade-off concerns is a point: a filled dot (●) inside the zone, a cross (✕, named)"
+        " outside it, a hollow triangle (△) when it could not be decided. The shaded area is the acceptable"
+        " zone where it can be drawn from the two measures alone.</p>\n"
+    )
+    charts = [tradeoff_figure(view, declared[name], points.get(name, [])) for name in sorted(declared)]
+    return section("tradeoffs", SECTIONS[3][1], intro + "".join(charts))
+
+
+def tradeoff_figure(view: BoardView, decl: ast.TradeoffDecl, points: list[Point]) -> str:
+    name = decl.name
+    heading = (
+        f'<h3 id="tradeoff-{slug(name)}">{esc(decl.title or name)}'
+        f' <span class="kind">({esc(name)})</span></h3>\n'
+    )
+    condition = (
+        f"<p>Acceptable when <code>{esc(decl.acceptable.span.text())}</code>"
+        f"{constants_note(view, decl)}.</p>\n"
+    )
+    if not points:
+        return heading + condition + '<p class="muted">No subject is concerned by this trade-off.</p>\n'
+    plotted = [point for point in points if point.x is not None and point.y is not None]
+    outside = sorted(
+        (point for point in points if point.trace.acceptable is False),
+        key=lambda point: (point.trace.margin if point.trace.margin is not None else math.inf, point.subject),
+    )
+    undecided = [point for point in points if point.trace.acceptable is None]
+    inside = len(points) - len(outside) - len(undecided)
+    summary = (
+        f"{plural(len(points), 'subject')}: {inside} inside the acceptable zone, {len(outside)} outside,"
+        f" {len(undecided)} undecided"
+    )
+    if outside:
+        summary += ". Outside: " + ", ".join(point.subject for point in outside)
+    chart = scatter(view, decl, plotted, summary + ".") if plotted else ""
+    unplotted = len(points) - len(plotted)
+    caption = summary + "."
+    if unplotted:
+        caption += f" {plural(unplotted, 'subject')} not plotted: a measure is missing or not a number."
+    figure = f"<figure>\n{chart}\n<figcaption>{esc(caption)}</figcaption>\n</figure>\n" if chart else ""
+    data = tradeoff_table(view, decl, points)
+    return (
+        heading
+        + condition
+        + figure
+        + f"<details><summary>Data for every subject</summary>\n{data}</details>\n"
+    )
+
+
+def constants_note(view: BoardView, decl: ast.TradeoffDecl) -> str:
+    """The values of the constants the zone refers to, so the board sees the agreed thresholds."""
+    names = sorted(constants_in(view.program, decl.acceptable))
+    values = []
+    for constant in names:
+        value = ZoneCompiler(view.program, decl).constant(constant)(0.0, 0.0)
+        values.append(f"<code>{esc(constant)}</code> = {esc(format_value(value, none='?'))}")
+    return f", with {', '.join(values)}" if values else ""
+
+
+def constants_in(program: Program, node: ast.Expr) -> set[str]:
+    found: set[str] = set()
+    for child in walk(node):
+        resolution = program.resolutions.get(id(child))
+        if isinstance(resolution, ConstRef):
+            found.add(resolution.name)
+    return found
+
+
+def walk(node: ast.Expr) -> Iterable[ast.Expr]:
+    yield node
+    for value in vars(node).values():
+        if isinstance(value, ast.Expr):
+            yield from walk(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, ast.Expr):
+                    yield from walk(item)
+
+
+def tradeoff_table(view: BoardView, decl: ast.TradeoffDecl, points: list[Point]) -> str:
+    def order(point: Point) -> tuple[int, float, str]:
+        rank = {False: 0, None: 1, True: 2}[point.trace.acceptable]
+        margin = point.trace.margin if point.trace.margin is not None and rank == 0 else 0.0
+        return rank, margin, point.subject
+
+    rows = []
+    for point in sorted(points, key=order):
+        trace = point.trace
+        zone = {True: "● inside", False: "✕ outside", None: "△ undecided"}[trace.acceptable]
+        margin = (
+            format_margin(trace.margin) if trace.margin is not None and math.isfinite(trace.margin) else "—"
+        )
+        rows.append(
+            (
+                link(view, point.subject),
+                esc(format_value(trace.first_value, none="unknown")),
+                esc(format_value(trace.second_value, none="unknown")),
+                zone,
+                margin,
+            )
+        )
+    headers = ("Subject", decl.first.name, decl.second.name, "Acceptable zone", "Margin to its edge")
+    caption = f"{decl.title or decl.name}: both measures of every subject concerned, outliers first"
+    return table(caption, headers, rows, numeric=(1, 2, 4))
+
+
+def scatter(view: BoardView, decl: ast.TradeoffDecl, points: list[Point], desc: str) -> str:
+    width, height = 680.0, 420.0
+    left, right, top, bottom = 64.0, 24.0, 16.0, 52.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    x_axis = Axis.fit([p.x for p in points if p.x is not None], side_range(view.program, decl.first.expr))
+    y_axis = Axis.fit([p.y for p in points if p.y is not None], side_range(view.program, decl.second.expr))
+
+    def sx(value: float) -> float:
+        return left + x_axis.position(value) * plot_w
+
+    def sy(value: float) -> float:
+        return top + plot_h - y_axis.position(value) * plot_h
+
+    chart_id = f"chart-tradeoff-{slug(decl.name)}"
+    title = f"Trade-off {decl.title or decl.name}: {decl.second.name} against {decl.first.name}"
+    zone = ZoneCompiler(view.program, decl)
+    shading, zone_words = zone_path(zone, x_axis, y_axis, left, top, plot_w, plot_h)
+    svg = [svg_open(chart_id, width, height, title, f"{desc} {zone_words}")]
+    if shading:
+        svg.append(f'<path class="zone" d="{shading}"><title>{esc(zone_words)}</title></path>')
+    svg.append(axes(x_axis, y_axis, sx, sy, left, top, plot_w, plot_h))
+    svg.append(
+        f'<text x="{num(left + plot_w / 2)}" y="{num(height - 10)}" text-anchor="middle">'
+        f"{esc(side_label(decl.first, x_axis))}</text>"
+        f'<text transform="translate(16 {num(top + plot_h / 2)}) rotate(-90)" text-anchor="middle">'
+        f"{esc(side_label(decl.second, y_axis))}</text>"
+    )
+    labels = LabelPlacer(left, top, left + plot_w, top + plot_h)
+    outliers: list[tuple[float, float, Point]] = []
+    for point in sorted(points, key=lambda p: ({True: 0, None: 1, False: 2}[p.trace.acceptable], p.subject)):
+        assert point.x is not None and point.y is not None
+        x, y = sx(point.x), sy(point.y)
+        svg.append(marker(point, x, y))
+        if point.trace.acceptable is False:
+            outliers.append((x, y, point))
+    outliers.sort(
+        key=lambda item: (item[2].trace.margin if item[2].trace.margin is not None else 0.0, item[2].subject)
+    )
+    for x, y, point in outliers[:MAX_OUTLIER_LABELS]:
+        placed = labels.place(point.subject, x, y)
+        if placed is not None:
+            lx, ly, anchor = placed
+            svg.append(
+                f'<text class="label" x="{num(lx)}" y="{num(ly)}" text-anchor="{anchor}">'
+                f"{esc(point.subject)}</text>"
+            )
+    svg.append("</svg>")
+    return "".join(svg)
+
+
+def side_label(side: ast.TradeoffSide, axis: Axis) -> str:
+    text = side.expr.span.text()
+    label = side.name if text == side.name else f"{side.name} ({text})"
+    return label + (", logarithmic scale" if axis.log else "")
+
+
+def side_range(program: Program, expr: ast.Expr) -> tuple[float, float] | None:
+    """The declared range of a side that is a plain field (`integer 0..5`), to draw the whole scale."""
+    resolution = program.resolutions.get(id(expr))
+    if isinstance(resolution, FieldRef) and resolution.variable is None:
+        spec = resolution.spec
+        if spec.minimum is not None and spec.maximum is not None and spec.maximum > spec.minimum:
+            return float(spec.minimum), float(spec.maximum)
+    return None
+
+
+def marker(point: Point, x: float, y: float) -> str:
+    trace = point.trace
+    tip = (
+        f"{point.subject}: {trace.first} {format_value(trace.first_value)}, {trace.second}"
+        f" {format_value(trace.second_value)} — "
+        + {True: "inside the zone", False: "outside the zone", None: "undecided"}[trace.acceptable]
+    )
+    title = f"<title>{esc(tip)}</title>"
+    if trace.acceptable is True:
+        return f'<circle class="pt-in" cx="{num(x)}" cy="{num(y)}" r="5">{title}</circle>'
+    if trace.acceptable is False:
+        d = (
+            f"M{num(x - 5)} {num(y - 5)}L{num(x + 5)} {num(y + 5)}"
+            f"M{num(x - 5)} {num(y + 5)}L{num(x + 5)} {num(y - 5)}"
+        )
+        return f'<path class="pt-out" d="{d}">{title}</path>'
+    d = f"M{num(x)} {num(y - 6)}L{num(x + 5.5)} {num(y + 4)}L{num(x - 5.5)} {num(y + 4)}Z"
+    return f'<path class="pt-unknown" d="{d}">{title}</path>'
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A chart axis: linear with round ticks, or logarithmic when values span orders of magnitude."""
+
+    low: float
+    high: float
+    ticks: tuple[float, ...]
+    log: bool = False
+
+    @staticmethod
+    def fit(values: Sequence[float], declared: tuple[float, float] | None) -> Axis:
+        low, high = (min(values), max(values)) if values else (0.0, 1.0)
+        if declared is not None and (high - low) >= DECLARED_RANGE_SHARE * (declared[1] - declared[0]):
+            low, high = min(low, declared[0]), max(high, declared[1])  # the whole scale, when it is read
+        if low > 0 and high / low >= LOG_SCALE_RATIO:
+            first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+            return Axis(10.0**first, 10.0**last, tuple(10.0**power for power in range(first, last + 1)), True)
+        if high - low < 1e-9:
+            low, high = low - 1, high + 1
+        step = nice_step((high - low) / 5)
+        low, high = math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
+        count = round((high - low) / step)
+        return Axis(low, high, tuple(round(low + index * step, 10) for index in range(count + 1)))
+
+    def position(self, value: float) -> float:
+        if self.log:
+            low = math.log10(self.low)
+            return (math.log10(max(value, self.low)) - low) / (math.log10(self.high) - low)
+        return (value - self.low) / (self.high - self.low)
+
+    def value(self, position: float) -> float:
+        if self.log:
+            low = math.log10(self.low)
+            return float(10.0 ** (low + position * (math.log10(self.high) - low)))
+        return self.low + position * (self.high - self.low)
+
+
+def nice_step(raw: float) -> float:
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 2.5, 5, 10):
+        if raw <= multiple * magnitude:
+            return multiple * magnitude
+    return 10 * magnitude
+
+
+def axes(
+    x_axis: Axis,
+    y_axis: Axis,
+    sx: Callable[[float], float],
+    sy: Callable[[float], float],
+    left: float,
+    top: float,
+    plot_w: float,
+    plot_h: float,
+) -> str:
+    parts = ['<g class="axis">']
+    bottom = top + plot_h
+    for tick in x_axis.ticks:
+        x = sx(tick)
+        parts.append(f'<line class="grid" x1="{num(x)}" y1="{num(top)}" x2="{num(x)}" y2="{num(bottom)}"/>')
+        parts.append(
+            f'<text x="{num(x)}" y="{num(bottom + 16)}" text-anchor="middle">'
+            f"{esc(format_number(tick))}</text>"
+        )
+    for tick in y_axis.ticks:
+        y = sy(tick)
+        parts.append(
+            f'<line class="grid" x1="{num(left)}" y1="{num(y)}" x2="{num(left + plot_w)}" y2="{num(y)}"/>'
+        )
+        parts.append(
+            f'<text x="{num(left - 6)}" y="{num(y + 4)}" text-anchor="end">{esc(format_number(tick))}</text>'
+        )
+    parts.append(f'<path d="M{num(left)} {num(top)}V{num(bottom)}H{num(left + plot_w)}" fill="none"/></g>')
+    return "".join(parts)
+
+
+class LabelPlacer:
+    """Greedy placement of outlier names around their point, skipping a name that would overlap."""
+
+    def __init__(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        self.bounds = (x0, y0, x1, y1)
+        self.boxes: list[tuple[float, float, float, float]] = []
+
+    def place(self, text: str, x: float, y: float) -> tuple[float, float, str] | None:
+        width, height = 6.2 * len(text), 12.0
+        for dx, dy, anchor in ((8, -7, "start"), (8, 15, "start"), (-8, -7, "end"), (-8, 15, "end")):
+            lx, ly = x + dx, y + dy
+            x0 = lx if anchor == "start" else lx - width
+            box = (x0, ly - height + 2, x0 + width, ly + 2)
+            if self.fits(box):
+                self.boxes.append(box)
+                return lx, ly, anchor
+        return None
+
+    def fits(self, box: tuple[float, float, float, float]) -> bool:
+        x0, y0, x1, y1 = self.bounds
+        if box[0] < x0 or box[2] > x1 + 20 or box[1] < y0 - 10 or box[3] > y1:
+            return False
+        return all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in self.boxes)
+
+
+# -- the acceptable zone, from the trade-off's declaration
+
+ZoneFn = Callable[[float, float], Any]  # (first, second) -> True / False / None (depends on other facts)
+
+
+class ZoneCompiler:
+    """The acceptable condition as a function of the two sides alone, in three-valued logic: what it
+    reads besides the sides and constants (a subject's own target, say) is unknown, so a point of the
+    plane is in the zone (True), out of it (False), or depends on other facts (None)."""
+
+    def __init__(self, program: Program, decl: ast.TradeoffDecl) -> None:
+        self.program = program
+        self.decl = decl
+        self.others: list[str] = []  # source text of what the zone reads besides the sides
+
+    def compile(self) -> ZoneFn:
+        return self.expr(self.decl.acceptable)
+
+    def expr(self, node: ast.Expr) -> ZoneFn:
+        match node:
+            case ast.Number(value=value):
+                number = float(value)
+                return lambda x, y: number
+            case ast.Boolean(value=flag):
+                return lambda x, y: flag
+            case ast.Name() | ast.Attribute():
+                return self.reference(node)
+            case ast.Unary(op=ast.UnaryOp.NEG, operand=operand):
+                inner = self.expr(operand)
+                return lambda x, y: _neg(inner(x, y))
+            case ast.Unary(op=ast.UnaryOp.NOT, operand=operand):
+                inner = self.expr(operand)
+                return lambda x, y: _not(inner(x, y))
+            case ast.Arithmetic(op=op, left=left, right=right):
+                return _arith(op, self.expr(left), self.expr(right))
+            case ast.Compare(op=op, left=left, right=right):
+                return _compare(op, self.expr(left), self.expr(right))
+            case ast.Logical(op=op, left=left, right=right):
+                return _logical(op, self.expr(left), self.expr(right))
+        return self.unknown(node)
+
+    def reference(self, node: ast.Name | ast.Attribute) -> ZoneFn:
+        resolution = self.program.resolutions.get(id(node))
+        if isinstance(resolution, SideRef) and resolution.tradeoff == self.decl.name:
+            if resolution.side == self.decl.first.name:
+                return lambda x, y: x
+            return lambda x, y: y
+        if isinstance(resolution, ConstRef):
+            return self.constant(resolution.name)
+        if isinstance(resolution, DefineRef) and resolution.variable is None:
+            return self.expr(self.program.defines[resolution.name].value)
+        return self.unknown(node)
+
+    def constant(self, name: str) -> ZoneFn:
+        value = self.expr(self.program.constants[name].value)(0.0, 0.0)
+        return lambda x, y: value
+
+    def unknown(self, node: ast.Expr) -> ZoneFn:
+        self.others.append(node.span.text())
+        return lambda x, y: None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _neg(value: Any) -> Any:
+    number = _number(value)
+    return None if number is None else -number
+
+
+def _not(value: Any) -> Any:
+    return None if value is None else not value
+
+
+def _arith(op: ast.ArithOp, left: ZoneFn, right: ZoneFn) -> ZoneFn:
+    def compute(x: float, y: float) -> float | None:
+        a, b = _number(left(x, y)), _number(right(x, y))
+        if a is None or b is None:
+            return None
+        if op is ast.ArithOp.ADD:
+            return a + b
+        if op is ast.ArithOp.SUB:
+            return a - b
+        if op is ast.ArithOp.MUL:
+            return a * b
+        return a / b if b else None
+
+    return compute
+
+
+def _compare(op: ast.CompareOp, left: ZoneFn, right: ZoneFn) -> ZoneFn:
+    tests: dict[ast.CompareOp, Callable[[float, float], bool]] = {
+        ast.CompareOp.EQ: lambda a, b: abs(a - b) < 1e-12,
+        ast.CompareOp.NE: lambda a, b: abs(a - b) >= 1e-12,
+        ast.CompareOp.LT: lambda a, b: a < b,
+        ast.CompareOp.LE: lambda a, b: a <= b + 1e-12,
+        ast.CompareOp.GT: lambda a, b: a > b,
+        ast.CompareOp.GE: lambda a, b: a + 1e-12 >= b,
+    }
+    test = tests[op]
+
+    def compare(x: float, y: float) -> bool | None:
+        a, b = _number(left(x, y)), _number(right(x, y))
+        return None if a is None or b is None else test(a, b)
+
+    return compare
+
+
+def _logical(op: ast.LogicOp, left: ZoneFn, right: ZoneFn) -> ZoneFn:
+    decisive = op is ast.LogicOp.OR  # True decides an `or`, False an `and`
+
+    def combine(x: float, y: float) -> bool | None:
+        a: bool | None = left(x, y)
+        b: bool | None = right(x, y)
+        if a is decisive or b is decisive:
+            return decisive
+        if a is None or b is None:
+            return None
+        return not decisive
+
+    return combine
+
+
+def zone_path(
+    zone: ZoneCompiler, x_axis: Axis, y_axis: Axis, left: float, top: float, plot_w: float, plot_h: float
+) -> tuple[str, str]:
+    """The zone sampled on a grid as one SVG path of row runs, and the words that describe it."""
+    condition = zone.compile()
+    others = unique(zone.others)
+    cell_w, cell_h = plot_w / ZONE_COLUMNS, plot_h / ZONE_ROWS
+    runs: list[str] = []
+    seen: set[Any] = set()
+    for row in range(ZONE_ROWS):
+        y_value = y_axis.value(1 - (row + 0.5) / ZONE_ROWS)
+        start: int | None = None
+        for column in range(ZONE_COLUMNS + 1):
+            inside = False
+            if column < ZONE_COLUMNS:
+                result = condition(x_axis.value((column + 0.5) / ZONE_COLUMNS), y_value)
+                seen.add(result)
+                inside = result is not False  # True, or None: it can be acceptable there
+            if inside and start is None:
+                start = column
+            elif not inside and start is not None:
+                x0, y0, run = left + start * cell_w, top + row * cell_h, (column - start) * cell_w
+                runs.append(f"M{num(x0)} {num(y0)}h{num(run)}v{num(cell_h)}h{num(-run)}z")
+                start = None
+    if False not in seen:
+        reason = f" (it depends on {', '.join(others)})" if others else ""
+        return "", f"The acceptable zone cannot be drawn from these two measures alone{reason}."
+    if not runs:
+        return "", "No combination of these two measures is acceptable on the plotted range."
+    if others:
+        return "".join(runs), (
+            "The shaded area is where the trade-off can be acceptable; each subject's own"
+            f" {', '.join(others)} also decide."
+        )
+    return "".join(runs), "The shaded area is the acceptable zone."
+
+
+# ---------------------------------------------------------------- maturity
+
+
+def maturity_axes(program: Program) -> list[tuple[str, str, float, float]]:
+    """The `maturity.*` fields of the schema: path, short name, range."""
+    found = []
+    for path, spec in program.fields.items():
+        if path.startswith("maturity.") and spec.minimum is not None and spec.maximum is not None:
+            found.append((path, path.removeprefix("maturity."), float(spec.minimum), float(spec.maximum)))
+    return found
+
+
+def axis_models(program: Program) -> list[str]:
+    """The maturity models whose levels read the `maturity.*` axes."""
+    models = []
+    for name, decl in program.maturities.items():
+        nodes = (node for level in decl.levels for req in level.requirements for node in walk(req.condition))
+        paths = (program.resolutions.get(id(node)) for node in nodes)
+        if any(isinstance(ref, FieldRef) and ref.path.startswith("maturity.") for ref in paths):
+            models.append(name)
+    return sorted(models)
+
+
+def traced_maturities(result: SubjectResult, models: Sequence[str]) -> list[MaturityTrace]:
+    found: dict[str, MaturityTrace] = {}
+    for policy in result.policies:
+        for rule in policy.rules:
+            for trace in rule.maturities:
+                if trace.maturity in models:
+                    found.setdefault(trace.maturity, trace)
+    return [found[name] for name in models if name in found]
+
+
+def maturity_section(view: BoardView) -> str:
+    axes_ = maturity_axes(view.program)
+    rated = [
+        result
+        for result in view.report.subjects
+        if (subject := view.subject(result.subject)) is not None
+        and any(path in subject.fields for path, *_ in axes_)
+    ]
+    if not axes_ or not rated:
+        return section(
+            "maturity",
+            SECTIONS[4][1],
+            "<p>No subject rates its maturity (no <code>maturity.*</code> fact).</p>\n",
+        )
+    descriptions = "".join(
+        f"<dt><code>{esc(name)}</code></dt><dd>{esc(view.program.fields[path].description or '')}"
+        f" ({format_number(low)} to {format_number(high)})</dd>"
+        for path, name, low, high in axes_
+    )
+    models = axis_models(view.program)
+    rows = []
+    for result in rated:
+        subject = view.subject(result.subject)
+        assert subject is not None
+        cells = [link(view, result.subject)]
+        for path, _name, low, high in axes_:
+            value = as_number(subject.fields.get(path))
+            cells.append(maturity_cell(value, low, high))
+        traces = traced_maturities(result, models)
+        words = "; ".join(maturity_words(trace, len(models) > 1) for trace in traces)
+        cells.append(esc(words) if words else '<span class="muted">—</span>')
+        rows.append(cells)
+    headers = ("Subject", *(name for _path, name, *_ in axes_), "Level reached")
+    caption = "Maturity per subject on each axis (a bar per axis, the score beside it; — when not rated)"
+    intro = (
+        f"<p>{plural(len(rated), 'subject')} rate themselves on {plural(len(axes_), 'axis', 'axes')}:</p>\n"
+        f'<dl class="facts">{descriptions}</dl>\n'
+    )
+    numeric = tuple(range(1, len(axes_) + 1))
+    return section(
+        "maturity", SECTIONS[4][1], intro + table(caption, headers, rows, numeric=numeric, css="wide")
+    )
+
+
+def maturity_cell(value: float | None, low: float, high: float) -> str:
+    if value is None:
+        return '<span class="muted">—</span>'
+    share = max(0.0, min(1.0, (value - low) / (high - low)))
+    return (
+        '<svg class="bar" viewBox="0 0 50 6" aria-hidden="true"><rect class="track" width="50" height="6"/>'
+        f'<rect width="{num(50 * share)}" height="6"/></svg>{esc(format_number(value))}'
+    )
+
+
+def maturity_words(trace: MaturityTrace, named: bool) -> str:
+    level = f"{trace.rank} {trace.level}" if trace.level is not None else "0 (none)"
+    words = level + (f", next: {trace.next_level}" if trace.next_level else " (the top level)")
+    return f"{trace.maturity}: {words}" if named else words
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+def dependencies_section(view: BoardView) -> str:
+    tier_one = [subject for subject in view.portfolio.subjects if is_tier_one(subject)]
+    title = SECTIONS[5][1]
+    if not tier_one:
+        return section(
+            "dependencies",
+            title,
+            "<p>No subject is tier 1 (a <code>tier</code> of 1 or a <code>tier-1</code> tag).</p>\n",
+        )
+    intro = (
+        "<p>Tier-1 subjects (a <code>tier</code> of 1 or a <code>tier-1</code> tag) and what they rest on."
+        " A dependency whose own verdict is not GO is <strong>blocking</strong>: drawn with a thick border"
+        " (solid for ✗ NO-GO, dashed for … NOT YET) and a dashed link, and named under the chart.</p>\n"
+    )
+    alone = [subject.name for subject in tier_one if not view.portfolio.dependencies_of(subject.name)]
+    figures = [
+        dependency_figure(view, subject)
+        for subject in tier_one
+        if view.portfolio.dependencies_of(subject.name)
+    ]
+    tail = ""
+    if alone:
+        tail = (
+            "<p>Tier-1 subjects without dependencies: "
+            + ", ".join(link(view, name) for name in alone)
+            + ".</p>\n"
+        )
+    return section("dependencies", title, intro + "".join(figures) + tail)
+
+
+def dependency_layers(portfolio: Portfolio, root: str) -> tuple[list[list[str]], int]:
+    """Breadth-first layers of the dependency closure, capped; and how many were left out."""
+    layers = [[root]]
+    placed = {root}
+    left_out = 0
+    while layers[-1] and len(layers) <= MAX_GRAPH_DEPTH:
+        following: list[str] = []
+        for name in layers[-1]:
+            for dependency in portfolio.dependencies_of(name):
+                if dependency in placed:
+                    continue
+                if len(placed) >= MAX_GRAPH_NODES:
+                    left_out += 1
+                    placed.add(dependency)
+                    continue
+                placed.add(dependency)
+                following.append(dependency)
+        layers.append(following)
+    left_out += len(set(portfolio.closure(root, "depends_on")) - placed)
+    return [layer for layer in layers if layer], left_out
+
+
+def dependency_figure(view: BoardView, subject: Subject) -> str:
+    layers, left_out = dependency_layers(view.portfolio, subject.name)
+    node_w, node_h, gap_x, gap_y, pad = 190.0, 40.0, 56.0, 14.0, 6.0
+    rows = max(len(layer) for layer in layers)
+    width = pad * 2 + len(layers) * node_w + (len(layers) - 1) * gap_x + LOOP_ROOM
+    height = pad * 2 + rows * node_h + (rows - 1) * gap_y
+    position: dict[str, tuple[float, float]] = {}
+    for depth, layer in enumerate(layers):
+        offset = (height - (len(layer) * node_h + (len(layer) - 1) * gap_y)) / 2
+        for index, name in enumerate(layer):
+            position[name] = (pad + depth * (node_w + gap_x), offset + index * (node_h + gap_y))
+
+    def verdict_of(name: str) -> Verdict | None:
+        result = view.results.get(name)
+        return result.verdict if result is not None else None
+
+    blocking = [
+        name for name in position if name != subject.name and verdict_of(name) not in (Verdict.GO, None)
+    ]
+    direct = view.portfolio.dependencies_of(subject.name)
+    root_verdict = verdict_of(subject.name)
+    words = [f"{subject.name} ({root_verdict.label if root_verdict else 'not evaluated'})"]
+    words.append("depends on " + ", ".join(f"{name} ({label_of(verdict_of(name))})" for name in direct))
+    if blocking:
+        words.append("blocking: " + ", ".join(blocking))
+    else:
+        words.append("no blocking dependency")
+    desc = "; ".join(words) + "."
+    chart_id = f"chart-deps-{slug(subject.name)}"
+    svg = [svg_open(chart_id, width, height, f"Dependencies of {subject.name}", desc)]
+    svg.append(
+        "<defs>"
+        + "".join(
+            f'<marker id="{chart_id}-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7"'
+            f' markerHeight="7" orient="auto"><path class="arrow {kind}" d="M0 0L10 5L0 10z"/></marker>'
+            for kind in ("plain", "blocking")
+        )
+        + "</defs>"
+    )
+    for name, (x, y) in position.items():
+        for dependency in view.portfolio.dependencies_of(name):
+            if dependency not in position:
+                continue
+            tx, ty = position[dependency]
+            kind = "blocking" if dependency in blocking else "plain"
+            svg.append(
+                f'<path class="edge {kind}" d="{edge_path(x, y, tx, ty, node_w, node_h)}"'
+                f' marker-end="url(#{chart_id}-{kind})"/>'
+            )
+    for name, (x, y) in position.items():
+        verdict = verdict_of(name)
+        cls = "node root" if name == subject.name else "node"
+        if name in blocking and verdict is not None:
+            cls += f" block-{verdict.value}"
+        shown = name if len(name) <= 26 else name[:25] + "…"
+        status = label_of(verdict) + (" · blocking" if name in blocking else "")
+        svg.append(
+            f'<g><title>{esc(name)}: {esc(status)}</title><rect class="{cls}" x="{num(x)}" y="{num(y)}"'
+            f' width="{num(node_w)}" height="{num(node_h)}" rx="4"/>'
+            f'<text class="node-verdict" x="{num(x + 8)}" y="{num(y + 16)}">{esc(status)}</text>'
+            f'<text x="{num(x + 8)}" y="{num(y + 32)}">{esc(shown)}</text></g>'
+        )
+    svg.append("</svg>")
+    items = "".join(
+        f"<li>{link(view, name)}: {badge(verdict_of(name) or Verdict.GO)}"
+        f"{' — directly' if name in direct else ' — through another dependency'}</li>"
+        for name in blocking
+    )
+    listing = (
+        f"<p>Blocking dependencies:</p>\n<ul>{items}</ul>\n"
+        if blocking
+        else "<p>No blocking dependency.</p>\n"
+    )
+    more = f" {plural(left_out, 'more dependency', 'more dependencies')} not drawn." if left_out else ""
+    verdict_html = subject_badge(view.results[subject.name]) if subject.name in view.results else ""
+    return (
+        f'<h3 id="deps-{slug(subject.name)}">{link(view, subject.name)} {verdict_html}</h3>\n'
+        f"<figure>\n{''.join(svg)}\n<figcaption>{esc(desc)}{esc(more)}</figcaption>\n</figure>\n{listing}"
+    )
+
+
+def edge_path(x: float, y: float, tx: float, ty: float, node_w: float, node_h: float) -> str:
+    """A dependency link: forward to the next layer, or looping round to a node of the same or an
+    earlier layer (a dependency between siblings, or a cycle)."""
+    y1, y2 = y + node_h / 2, ty + node_h / 2
+    if tx > x:
+        x1, x2 = x + node_w, tx
+        bend = (x2 - x1) / 2
+        return (
+            f"M{num(x1)} {num(y1)}C{num(x1 + bend)} {num(y1)} {num(x2 - bend)} {num(y2)} {num(x2)} {num(y2)}"
+        )
+    x1 = x + node_w if tx == x else x
+    x2 = tx + node_w
+    out = x1 + LOOP_ROOM if tx == x else x1 - LOOP_ROOM
+    return f"M{num(x1)} {num(y1)}C{num(out)} {num(y1)} {num(x2 + LOOP_ROOM)} {num(y2)} {num(x2)} {num(y2)}"
+
+
+def label_of(verdict: Verdict | None) -> str:
+    return f"{VERDICT_SYMBOLS[verdict]} {verdict.label}" if verdict is not None else "not evaluated"
+
+
+# ---------------------------------------------------------------- subjects
+
+
+def subjects_section(view: BoardView) -> str:
+    results = view.report.subjects
+    filter_box = (
+        '<p class="filter" id="subject-filter" hidden><label>Filter the subjects (name, owner, verdict): '
+        f'<input type="search" autocomplete="off"></label> <output>{len(results)} subjects</output></p>\n'
+    )
+    articles = [subject_article(view, result) for result in results]
+    intro = "<p>Every subject in name order: its verdict, why, and what must hold for GO.</p>\n"
+    return section("subjects", SECTIONS[6][1], intro + filter_box + "".join(articles))
+
+
+KEY_FACTS = (
+    ("owner", "Owner"),
+    ("horizon", "Horizon"),
+    ("tier", "Tier"),
+    ("criticality", "Criticality"),
+    ("trajectory", "Trajectory"),
+    ("tags", "Tags"),
+)
+
+
+def subject_article(view: BoardView, result: SubjectResult) -> str:
+    anchor = view.anchors[result.subject]
+    subject = view.subject(result.subject)
+    search = " ".join(
+        [result.subject, result.kind, result.verdict.label, text_field(subject, "owner") or ""]
+    ).lower()
+    parts = [
+        f'<article class="subject {result.verdict.value}" id="{anchor}" aria-labelledby="{anchor}-h"'
+        f' data-search="{esc(search)}">\n'
+        f'<h3 id="{anchor}-h">{esc(result.subject)} <span class="kind">{esc(result.kind)}</span></h3>\n'
+        f"<p>Verdict: {subject_badge(result)}</p>\n",
+        key_facts(view, subject, result),
+        f"<p>{esc(verdict_sentence(result, color=False))}</p>\n",
+    ]
+    reasons = reasons_list(view, result) if result.verdict is not Verdict.GO else go_reasons(result)
+    if reasons:
+        parts.append(f"<h4>Why</h4>\n{reasons}")
+    parts.append(policies_table(result))
+    if result.verdict is not Verdict.GO or result.must_hold:
+        parts.append(must_hold_list(result))
+    if result.waivers:
+        parts.append(compromises(view, result))
+    if result.warnings:
+        items = "".join(
+            f'<li>{esc(warning.message)} <span class="where">({esc(warning.rule)})</span></li>'
+            for warning in result.warnings
+        )
+        parts.append(f"<h4>Warnings</h4>\n<ul>{items}</ul>\n")
+    parts.append("</article>\n")
+    return "".join(parts)
+
+
+def key_facts(view: BoardView, subject: Subject | None, result: SubjectResult) -> str:
+    items = []
+    for path, label in KEY_FACTS:
+        value = text_field(subject, path)
+        if path == "tags" and subject is not None:
+            value = ", ".join(str(tag) for tag in subject.fields.get("tags", ()))
+        if value:
+            items.append(f"<dt>{label}</dt><dd>{esc(value)}</dd>")
+    for path, label in (("depends_on", "Depends on"), ("targets", "Targets")):
+        names = list(dict.fromkeys(subject.fields.get(path, ()))) if subject is not None else []
+        if names:
+            linked = ", ".join(f"{link(view, name)} {verdict_hint(view, name)}" for name in names)
+            items.append(f"<dt>{label}</dt><dd>{linked}</dd>")
+    items.append(f'<dt>Defined in</dt><dd class="where">{esc(short_location(result.location))}</dd>')
+    return f'<dl class="facts">{"".join(items)}</dl>\n'
+
+
+def verdict_hint(view: BoardView, name: str) -> str:
+    result = view.results.get(name)
+    return f'<span class="muted">({label_of(result.verdict)})</span>' if result is not None else ""
+
+
+def reasons_list(view: BoardView, result: SubjectResult) -> str:
+    items = []
+    for policy in blocking_policies(result):
+        for rule in policy.reasons:
+            items.append(reason_item(view, policy, rule, result.subject))
+    listed = {rule.rule for policy in blocking_policies(result) for rule in policy.reasons}
+    for missing in result.missing:
+        if missing.rule not in listed:
+            items.append(f"<li>Missing information: {esc(format_missing(missing, result.subject))}</li>")
+    return f'<ul class="reasons">{"".join(unique(items))}</ul>\n' if items else ""
+
+
+def compromises(view: BoardView, result: SubjectResult) -> str:
+    """The waived policies: the waiver (who accepted, until when, what compensates) and the rules
+    it lifted, which still fired."""
+    items = []
+    for policy in result.policies:
+        for waiver in policy.waived_by:
+            lifted = f"{badge(policy.unwaived)} lifted to GO" if policy.unwaived is not None else "lifted"
+            reasons = "".join(reason_item(view, policy, rule, result.subject) for rule in policy.reasons)
+            items.append(
+                f"<li><strong>Waiver {esc(waiver.id)}</strong>: policy {esc(policy.title or policy.policy)}"
+                f" ({esc(policy.enforcement)}) {lifted}, expires {expiry(waiver.expires, view.as_of)}."
+                f" Why: {esc(waiver.rationale)}. Compensating measure: {esc(waiver.compensating_measure)}."
+                f" Accepted by {esc(waiver.owner)}, approved by {esc(waiver.approver)}"
+                f' <span class="where">({esc(short_location(waiver.location))})</span>.'
+                f"{'<ul>' + reasons + '</ul>' if reasons else ''}</li>"
+            )
+    return f'<h4>Compromises knowingly accepted</h4>\n<ul class="reasons">{"".join(items)}</ul>\n'
+
+
+def go_reasons(result: SubjectResult) -> str:
+    """For a GO subject, the `go` rules that held: the positive case, in the policies' words."""
+    items = unique(
+        f'<li>{esc(reason_sentence(rule))} <span class="where">({esc(policy.title or policy.policy)})'
+        "</span></li>"
+        for policy in result.policies
+        for rule in policy.reasons
+        if rule.kind == "go" and rule.message and not policy.waived_by
+    )
+    return f'<ul class="reasons">{"".join(items)}</ul>\n' if items else ""
+
+
+def reason_item(view: BoardView, policy: PolicyResult, rule: RuleTrace, subject: str) -> str:
+    source = (
+        f"{badge(policy.verdict)} from policy <strong>{esc(policy.title or policy.policy)}</strong>"
+        f" ({esc(policy.enforcement)}), rule <code>{esc(rule.rule)}</code>"
+    )
+    details = rule_details(rule, subject)
+    return f'<li><span class="because">{esc(reason_sentence(rule))}</span> — {source}{details}</li>'
+
+
+def rule_details(rule: RuleTrace, subject: str) -> str:
+    """Facts, thresholds and margins behind one deciding rule, folded (opened for printing)."""
+    parts: list[str] = []
+    if rule.comparisons:
+        parts.append(comparisons_table(rule.comparisons))
+    extra = [format_score_total(score) for score in rule.scores]
+    extra += [format_tradeoff(tradeoff) for tradeoff in rule.tradeoffs]
+    extra += [format_maturity(maturity) for maturity in rule.maturities]
+    if extra:
+        parts.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in unique(extra)) + "</ul>")
+    if rule.facts:
+        facts = unique(format_fact(fact, subject, color=False) for fact in rule.facts)
+        parts.append("<p>Facts read:</p><ul>" + "".join(f"<li>{esc(line)}</li>" for line in facts) + "</ul>")
+    if rule.until:
+        parts.append(f"<p>Lifted when: {esc(rule.until)}</p>")
+    parts.append(f'<p class="where">Rule defined at {esc(str(rule.location))}</p>')
+    return f"<details><summary>Facts, thresholds and margins</summary>\n{''.join(parts)}</details>"
+
+
+def comparisons_table(comparisons: Sequence[Comparison]) -> str:
+    rows = []
+    for comparison in comparisons:
+        sides = split_expression(comparison.expression, comparison.operator)
+        left_text, right_text = sides if sides is not None else (comparison.expression, None)
+        found = format_value(comparison.left, none="unknown")
+        threshold = format_value(comparison.right, none="unknown")
+        if right_text is not None and right_text not in {threshold, f'"{threshold}"'}:
+            threshold = f"{right_text} = {threshold}"
+        elif right_text is None and sides is not None:
+            threshold = "—"
+        holds = {None: "unknown", True: "holds", False: "does not hold"}[comparison.holds]
+        margin = "—"
+        if comparison.margin is not None and math.isfinite(comparison.margin):
+            margin = format_margin(comparison.margin)
+        rows.append(
+            (
+                f"<code>{esc(left_text)} {esc(comparison.operator)}</code>",
+                esc(found),
+                esc(threshold),
+                holds,
+                margin,
+            )
+        )
+    return table("What was checked", ("Check", "Found", "Threshold", "Result", "Margin"), rows, numeric=(4,))
+
+
+def policies_table(result: SubjectResult) -> str:
+    if not result.policies:
+        return "<p>No policy applies to this subject.</p>\n"
+    rows = []
+    for policy in result.policies:
+        deciding = unique(reason_sentence(rule) for rule in policy.reasons) or [decided_by_default(policy)]
+        rows.append(
+            (
+                esc(policy.title or policy.policy),
+                esc(policy.enforcement),
+                badge(policy.verdict),
+                esc("; ".join(deciding)),
+            )
+        )
+    caption = f"The {plural(len(result.policies), 'policy', 'policies')} applied to {result.subject}"
+    return (
+        "<details><summary>Every policy applied</summary>\n"
+        + table(caption, ("Policy", "Enforcement", "Verdict", "Deciding rule"), rows)
+        + "</details>\n"
+    )
+
+
+def decided_by_default(policy: PolicyResult) -> str:
+    if policy.verdict is Verdict.GO:
+        fired = [rule for rule in policy.rules if rule.outcome is Outcome.FIRED and rule.kind == "warn"]
+        return "no blocking rule fired" + (" (warnings below)" if fired else "")
+    return "see the reasons above"
+
+
+def must_hold_list(result: SubjectResult) -> str:
+    items = result.must_hold
+    if not items:
+        return "<h4>What must hold for GO</h4>\n<p>No remediation was recorded; see the reasons above.</p>\n"
+    listed = "".join(f"<li>{esc(item)}</li>" for item in items)
+    return f"<h4>What must hold for GO</h4>\n<ol>{listed}</ol>\n"
+
+
+# ---------------------------------------------------------------- reading guide and notes
+
+
+def reading_section(view: BoardView) -> str:
+    legend = table(
+        "The three verdicts",
+        ("Verdict", "Meaning"),
+        [
+            (badge(Verdict.GO), "Every policy that applies allows it to go ahead."),
+            (
+                badge(Verdict.NOT_YET),
+                "It cannot go ahead today, but it can once what must hold for GO is met.",
+            ),
+            (badge(Verdict.NO_GO), "At least one policy blocks it as it stands."),
+        ],
+    )
+    notes = [
+        legend,
+        "<p>A <strong>margin</strong> is the distance to a threshold: positive on the side where the check"
+        " holds, negative where it fails, 0 at the threshold itself. <strong>Hard</strong> policies can"
+        " never be waived; <strong>soft</strong> ones can, with a dated waiver; <strong>advisory</strong>"
+        " ones only warn. Missing information is never read as zero: it makes a verdict NOT YET and"
+        " names the file to complete.</p>\n",
+    ]
+    warnings = [d for d in view.report.diagnostics if not d.is_error]
+    if warnings:
+        items = "".join(f"<li>{esc(diagnostic_line(d))}</li>" for d in warnings)
+        notes.append(f"<h3>Warnings about the policies and states</h3>\n<ul>{items}</ul>\n")
+    return section("reading", SECTIONS[7][1], "".join(notes))
+
+
+def diagnostic_line(diagnostic: Diagnostic) -> str:
+    return f"{diagnostic.where}: {diagnostic.message} [{diagnostic.code}]"
