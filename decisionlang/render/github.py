@@ -1,0 +1,79 @@
+"""`check --format github`: GitHub Actions workflow commands, one inline annotation per finding.
+
+    ::error file=services/crm.yaml,line=15,col=15,title=legacy-crm%3A NO-GO (change_readiness.unsupported)::…
+
+The command follows what fails the job: a NO-GO is an `error`; a NOT YET is an `error` under
+`--fail-on not-yet` and a `warning` otherwise; an advisory warning is a `notice`. With a diff, only
+the changed subjects are annotated (what the check gates on by default), so a known NO-GO elsewhere
+does not flood every pull request.
+
+Values are escaped as the runner unescapes them (actions/toolkit `command.ts`, actions/runner
+`ActionCommand.cs`): in the message `%`, CR and LF; in properties also `:` and `,`. Paths are
+relative to the decision repo's root: run the check from the repository root for GitHub to place
+the annotations on the right files.
+"""
+
+from __future__ import annotations
+
+from decisionlang.changes import VerdictDiff
+from decisionlang.render.sarif import Finding, findings
+from decisionlang.trace import Report, Verdict
+
+_DATA_ESCAPES = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
+_PROPERTY_ESCAPES = (*_DATA_ESCAPES, (":", "%3A"), (",", "%2C"))
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: `%` first, so that the escapes themselves survive."""
+    for raw, escaped in _DATA_ESCAPES:
+        text = text.replace(raw, escaped)
+    return text
+
+
+def escape_property(text: str) -> str:
+    """A workflow command property value: as data, plus `:` and `,` (the command's separators)."""
+    for raw, escaped in _PROPERTY_ESCAPES:
+        text = text.replace(raw, escaped)
+    return text
+
+
+def render_github(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str:
+    """One workflow command per finding, a line each; empty when there is nothing to annotate."""
+    subjects = diff.changed_subjects if diff is not None else None
+    return "".join(annotation(finding, fail_on=fail_on) + "\n" for finding in findings(report, subjects))
+
+
+def command_name(finding: Finding, *, fail_on: str) -> str:
+    if finding.verdict is None:
+        return "notice"
+    if finding.verdict is Verdict.NO_GO or fail_on == "not-yet":
+        return "error"
+    return "warning"
+
+
+def annotation(finding: Finding, *, fail_on: str) -> str:
+    """`::error file=…,line=…,col=…,title=…::message`, every value escaped."""
+    location = finding.location
+    properties = [("file", location.file)]
+    if location.line is not None:
+        properties.append(("line", str(location.line)))
+        if location.column is not None:
+            properties.append(("col", str(location.column)))
+    properties.append(("title", title(finding)))
+    rendered = ",".join(f"{name}={escape_property(value)}" for name, value in properties)
+    return f"::{command_name(finding, fail_on=fail_on)} {rendered}::{escape_data(message(finding))}"
+
+
+def title(finding: Finding) -> str:
+    """`legacy-crm: NO-GO (change_readiness.unsupported)`; `legacy-crm: warning (on_call.no_on_call)`."""
+    state = finding.verdict.label if finding.verdict is not None else "warning"
+    return f"{finding.subject.subject}: {state} ({finding.rule})"
+
+
+def message(finding: Finding) -> str:
+    """The reason, how to lift it, and where the rule is: several lines, escaped on output."""
+    lines = [finding.sentence()]
+    if finding.until:
+        lines.append(f"until: {finding.until}")
+    lines.append(f"rule {finding.rule} at {finding.rule_location}")
+    return "\n".join(lines)

@@ -1,0 +1,337 @@
+"""`check --format sarif`: SARIF 2.1.0 for code scanning (GitHub, GitLab, IDE viewers).
+
+One result per deciding rule per subject, at the deciding fact in the state file, with the rule in
+the policy file as a related location; advisory warnings are `note` results. Rule metadata sits in
+`tool.driver.rules`. URIs are relative to the decision repo's root (uriBaseId `PROJECTROOT`).
+
+A partial fingerprint hashes policy, rule and subject, never lines, so an alert survives edits
+around it. With a diff, every head finding is still reported (code scanning compares runs itself)
+and each carries a `baselineState` against the base revision.
+
+Also home of `Finding` and `findings`, the deciding rules of a report flattened, which the GitHub
+annotations share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from decisionlang import __version__
+from decisionlang.changes import VerdictDiff
+from decisionlang.render.text import blocking_policies, format_value, quoted_title, rule_kind_words
+from decisionlang.trace import Fact, Location, PolicyResult, Report, RuleTrace, SubjectResult, Verdict
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/decisionlang/"
+URI_BASE_ID = "PROJECTROOT"
+FINGERPRINT_KEY = "decisionlang/v1"
+
+_LEVELS = {Verdict.NO_GO: "error", Verdict.NOT_YET: "warning", None: "note"}
+
+# What a rule of each kind does to a subject, for the rule's full description.
+_EFFECTS = {
+    "no_go": "When it fires, the subject is NO-GO.",
+    "not_yet": "When it fires, the subject is NOT YET.",
+    "go": "The policy gives GO only when a go rule holds; one that cannot be decided gives NOT YET.",
+    "otherwise": "It applies when no other rule of the policy decides.",
+    "warn": "When it fires, it reports a warning; the verdict does not change.",
+}
+
+
+# ---------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that decides a subject's non-GO verdict under a policy, or an advisory warning."""
+
+    subject: SubjectResult
+    policy: str
+    policy_title: str | None
+    enforcement: str
+    rule: str  # the rule's stable id
+    kind: str  # no_go, not_yet, go, otherwise, warn
+    verdict: Verdict | None  # the policy's verdict; None for a warning
+    message: str
+    until: str | None
+    rule_location: Location
+    facts: tuple[Fact, ...]  # what the rule read (empty without a trace)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.policy, self.rule, self.subject.subject)
+
+    @property
+    def fact(self) -> Fact | None:
+        return deciding_fact(self.facts, self.subject.subject)
+
+    @property
+    def location(self) -> Location:
+        """Where to point in the state file: the deciding fact, or the subject itself."""
+        fact = self.fact
+        return fact.location if fact is not None else self.subject.location
+
+    @property
+    def level(self) -> str:
+        """The SARIF level: error for NO-GO, warning for NOT YET, note for a warning."""
+        return _LEVELS[self.verdict]
+
+    def sentence(self) -> str:
+        """`legacy-crm is NO-GO under policy change_readiness: vendor support ended on 2025-12-31`."""
+        if self.verdict is None:
+            return f"{self.subject.subject}: warning from policy {self.policy}: {self.message}"
+        return f"{self.subject.subject} is {self.verdict.label} under policy {self.policy}: {self.message}"
+
+
+def findings(report: Report, subjects: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding of the report in report order (of the named subjects only, if given)."""
+    wanted = set(subjects) if subjects is not None else None
+    found: list[Finding] = []
+    for subject in report.subjects:
+        if wanted is None or subject.subject in wanted:
+            found.extend(subject_findings(subject))
+    return found
+
+
+def subject_findings(subject: SubjectResult) -> list[Finding]:
+    found = [
+        Finding(
+            subject=subject,
+            policy=policy.policy,
+            policy_title=policy.title,
+            enforcement=policy.enforcement,
+            rule=rule.rule,
+            kind=rule.kind,
+            verdict=policy.verdict,
+            message=rule.message or f"{rule_kind_words(rule.kind)} {rule.rule} decided",
+            until=rule.until,
+            rule_location=rule.location,
+            facts=rule.facts,
+        )
+        for policy in blocking_policies(subject)
+        for rule in policy.reasons
+    ]
+    for warning in subject.warnings:
+        policy, rule = _find_rule(subject, warning.policy, warning.rule)
+        found.append(
+            Finding(
+                subject=subject,
+                policy=warning.policy,
+                policy_title=policy.title if policy is not None else None,
+                enforcement=policy.enforcement if policy is not None else "advisory",
+                rule=warning.rule,
+                kind=rule.kind if rule is not None else "warn",
+                verdict=None,
+                message=warning.message,
+                until=None,
+                rule_location=warning.location,
+                facts=rule.facts if rule is not None else (),
+            )
+        )
+    return found
+
+
+def _find_rule(
+    subject: SubjectResult, policy_id: str, rule_id: str
+) -> tuple[PolicyResult | None, RuleTrace | None]:
+    for policy in subject.policies:
+        if policy.policy == policy_id:
+            return policy, next((rule for rule in policy.rules if rule.rule == rule_id), None)
+    return None, None
+
+
+def deciding_fact(facts: tuple[Fact, ...], subject: str) -> Fact | None:
+    """The fact to point at: the subject's first missing one (what to add), else its first one.
+
+    Facts of other subjects (a dependency's tier, say) live in other files: the subject's own
+    location is a better anchor for them."""
+    own = [fact for fact in facts if fact.subject == subject]
+    return next((fact for fact in own if fact.missing), own[0] if own else None)
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable across runs and edits: the policy, rule and subject, never a line number."""
+    text = "\x1f".join((FINGERPRINT_KEY, *finding.key))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- SARIF
+
+
+def render_sarif(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str:
+    """The report as one SARIF 2.1.0 log, pretty-printed, followed by a newline."""
+    return json.dumps(sarif_log(report, diff, fail_on=fail_on), indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif_log(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> dict[str, Any]:
+    found = findings(report)
+    rules = rule_descriptors(found)
+    index = {rule["id"]: position for position, rule in enumerate(rules)}
+    before = {finding.key: finding for finding in findings(diff.before)} if diff is not None else None
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "decisionlang",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
+        "originalUriBaseIds": {
+            URI_BASE_ID: {"description": {"text": "The root of the decision repo that was checked."}}
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": [sarif_result(finding, index[finding.rule], before) for finding in found],
+        "properties": run_properties(report, diff, fail_on=fail_on),
+    }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def rule_descriptors(found: list[Finding]) -> list[dict[str, Any]]:
+    """`tool.driver.rules`: one entry per rule that decided somewhere, sorted by id."""
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in found:
+        by_rule.setdefault(finding.rule, []).append(finding)
+    return [rule_descriptor(by_rule[rule]) for rule in sorted(by_rule)]
+
+
+def rule_descriptor(occurrences: list[Finding]) -> dict[str, Any]:
+    first = occurrences[0]
+    kind_words = rule_kind_words(first.kind)
+    policy = f"policy {first.policy}{quoted_title(first.policy_title)}"
+    effect = _EFFECTS.get(first.kind, "")
+    if first.enforcement == "advisory":
+        effect = "The policy is advisory: it only warns, the verdict does not change."
+    full = (
+        f"The {kind_words} {first.rule} of {policy} ({first.enforcement} enforcement), "
+        f"defined at {first.rule_location}. {effect}"
+    ).strip()
+    untils = {finding.until for finding in occurrences}
+    until = untils.pop() if len(untils) == 1 else None
+    lift = f"It holds until: {with_stop(until)} " if until else ""
+    help_text = f"{lift}Run `decisionlang explain SUBJECT` for the full trace of a subject."
+    return {
+        "id": first.rule,
+        "shortDescription": {"text": f"{first.rule}: {kind_words} of policy {first.policy}"},
+        "fullDescription": {"text": full},
+        "help": {"text": help_text},
+        "defaultConfiguration": {"level": default_level(first)},
+        "properties": {"policy": first.policy, "kind": first.kind, "enforcement": first.enforcement},
+    }
+
+
+def with_stop(text: str) -> str:
+    """The text ending a sentence: a full stop added unless it already ends with punctuation."""
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def default_level(finding: Finding) -> str:
+    if finding.enforcement == "advisory" or finding.kind == "warn":
+        return "note"
+    return "error" if finding.kind == "no_go" else "warning"
+
+
+def sarif_result(
+    finding: Finding, rule_index: int, before: dict[tuple[str, str, str], Finding] | None
+) -> dict[str, Any]:
+    subject = finding.subject
+    primary = finding.fact
+    related = [related_location(1, finding.rule_location, f"{rule_kind_words(finding.kind)} {finding.rule}")]
+    seen = set()
+    for fact in finding.facts:
+        words = fact_words(fact, subject.subject)
+        if fact is not primary and (fact.location, words) not in seen:
+            seen.add((fact.location, words))
+            related.append(related_location(len(related) + 1, fact.location, words))
+    message = finding.sentence()
+    if finding.until:
+        message += f" (until: {finding.until})"
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": finding.level,
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": physical_location(finding.location),
+                "logicalLocations": [
+                    {"name": subject.subject, "fullyQualifiedName": subject.subject, "kind": "resource"}
+                ],
+            }
+        ],
+        "relatedLocations": related,
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
+        "properties": {
+            "subject": subject.subject,
+            "subjectKind": subject.kind,
+            "verdict": subject.verdict.value,
+            "policy": finding.policy,
+            "policyVerdict": finding.verdict.value if finding.verdict is not None else None,
+            "enforcement": finding.enforcement,
+        },
+    }
+    if before is not None:
+        result["baselineState"] = baseline_state(finding, before.get(finding.key))
+    return result
+
+
+def baseline_state(finding: Finding, previous: Finding | None) -> str:
+    if previous is None:
+        return "new"
+    same = (previous.verdict, previous.message, previous.until) == (
+        finding.verdict,
+        finding.message,
+        finding.until,
+    )
+    return "unchanged" if same else "updated"
+
+
+def fact_words(fact: Fact, subject: str) -> str:
+    """`read tier of fax-gateway = 2`, or `missing: risk.compliance`."""
+    owner = "" if fact.subject == subject else f" of {fact.subject}"
+    if fact.missing:
+        return f"missing: {fact.path}{owner}"
+    return f"read {fact.path}{owner} = {format_value(fact.value)}"
+
+
+def related_location(number: int, location: Location, text: str) -> dict[str, Any]:
+    return {"id": number, "physicalLocation": physical_location(location), "message": {"text": text}}
+
+
+def physical_location(location: Location) -> dict[str, Any]:
+    artifact = {"uri": file_uri(location.file), "uriBaseId": URI_BASE_ID}
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    if location.line is not None and location.line >= 1:
+        region: dict[str, int] = {"startLine": location.line}
+        if location.column is not None and location.column >= 1:
+            region["startColumn"] = location.column
+        physical["region"] = region
+    return physical
+
+
+def file_uri(path: str) -> str:
+    """A relative URI reference for a repo-relative path: forward slashes, percent-encoded."""
+    return quote(path.replace("\\", "/"), safe="/")
+
+
+def run_properties(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "verdict": report.verdict.value,
+        "summary": report.summary(),
+        "failOn": fail_on,
+    }
+    if report.as_of is not None:
+        properties["asOf"] = report.as_of.isoformat()
+    if diff is not None:
+        properties["base"] = diff.base
+        properties["baseCommit"] = diff.base_commit
+        properties["changedSubjects"] = list(diff.changed_subjects)
+        properties["unchangedSubjects"] = diff.unchanged
+    return properties
