@@ -64,8 +64,8 @@ def one_line(text: str) -> str:
 def md_text(text: str) -> str:
     """Data as literal text in markdown (paragraphs, list items, table cells), even at a line's start.
 
-    Surrounding spaces are dropped: markdown would drop them, or read four as an indented code block."""
-    text = one_line(text).strip(" \t").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    Surrounding whitespace is dropped: markdown would drop it, or read four spaces as a code block."""
+    text = one_line(text).strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
     return _BLOCK_START.sub(lambda match: f"{match[1]}\\{match[2]}", text, count=1)
 
@@ -180,7 +180,10 @@ def snapshot_parts(report: Report) -> tuple[list[str], list[str], list[list[str]
     listed = [subject for subject in report.subjects if subject.verdict is not Verdict.GO]
     go = len(report.subjects) - len(listed)
     if not listed:
-        return [], ([f"Every subject is GO ({len(report.subjects)}).", ""] if report.subjects else []), []
+        everyone = (
+            f"All {plural(len(report.subjects), 'subject')} are GO." if report.subjects else "No subject."
+        )
+        return [], [everyone, ""], []
     rows = ["| Subject | Verdict | Why |", "| --- | --- | --- |"]
     rows += [
         f"| {subject_cell(subject.subject)} | {badge(subject.verdict)} | {why_now(subject)} |"
@@ -210,9 +213,14 @@ def why_now(subject: SubjectResult) -> str:
 
 def diff_parts(report: Report, diff: VerdictDiff) -> tuple[list[str], list[str], list[list[str]]]:
     """The changed subjects: a row each, a trace each but the removed; the unchanged counted."""
-    rest = [f"{plural(diff.unchanged, 'subject')} unchanged.", ""] if diff.unchanged else []
+    unchanged = f"{plural(diff.unchanged, 'subject')} unchanged."
     if not diff.changes:
-        return [], ["No subject's decision changes.", "", *rest], []
+        return (
+            [],
+            [f"No subject's decision changes. {unchanged}" if diff.unchanged else "No subject.", ""],
+            [],
+        )
+    rest = [unchanged, ""] if diff.unchanged else []
     head = {subject.subject: subject for subject in report.subjects}
     base = {subject.subject: subject for subject in diff.before.subjects}
     rows = ["| Subject | Before | After | Why |", "| --- | --- | --- | --- |"]
