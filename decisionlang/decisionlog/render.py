@@ -44,7 +44,7 @@ def move_summary(move: VerdictMove) -> str:
         reasons.append("now decided by " + ", ".join(move.rules_now))
     elif move.rules_before:
         reasons.append("no longer decided by " + ", ".join(move.rules_before))
-    if not reasons and move.inputs:
+    if not move.facts:  # then the facts did not move it: say what did (the as-of date, say)
         reasons += move.inputs
     return f"{head}: {'; '.join(reasons)}" if reasons else head
 
