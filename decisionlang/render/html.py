@@ -53,7 +53,6 @@ from decisionlang.trace import (
     Comparison,
     Location,
     MaturityTrace,
-    Outcome,
     PolicyResult,
     Report,
     RuleTrace,
@@ -73,11 +72,13 @@ TIER_ONE_TAGS = frozenset({"tier-1", "tier1", "tier_1"})
 WAIVER_WARN_DAYS = 30  # the check's default --warn-days
 WAIVER_CODE_PREFIX = "DL-WAIVER-"
 MAX_OUTLIER_LABELS = 12
+MAX_CHECKS = 10  # comparisons shown per deciding rule (a quantifier over many targets makes many)
+MAX_FACTS = 12  # facts shown per deciding rule; `decisionlang explain` has them all
 MAX_TREND_POINTS = 12  # recorded decisions shown in the trend, the latest ones
 MAX_GRAPH_NODES = 24
 MAX_GRAPH_DEPTH = 4
 LOOP_ROOM = 30.0  # room right of a layer for links between nodes of the same layer
-ZONE_COLUMNS, ZONE_ROWS = 120, 75
+ZONE_COLUMNS, ZONE_ROWS = 96, 60  # the acceptable zone is sampled on this grid
 DECLARED_RANGE_SHARE = 0.25  # draw a side's whole declared scale when the values cover this much of it
 LOG_SCALE_RATIO = 1000.0  # values spanning three orders of magnitude get a logarithmic axis
 
@@ -165,6 +166,7 @@ def render_html(
         "<main>\n",
         glance_section(view),
         attention_section(view),
+        policies_section(view),
         waivers_section(view),
         tradeoffs_section(view),
         maturity_section(view),
@@ -298,8 +300,9 @@ def table(
     row_header: bool = True,
 ) -> str:
     """A data table; cells are HTML already. The first cell of a row is its header when asked."""
+    numeric_class = ' class="num"'
     head = "".join(
-        f'<th scope="col"{" class=num" if index in numeric else ""}>{esc(header)}</th>'
+        f'<th scope="col"{numeric_class if index in numeric else ""}>{esc(header)}</th>'
         for index, header in enumerate(headers)
     )
     body: list[str] = []
@@ -336,6 +339,7 @@ def document_head(view: BoardView) -> str:
 SECTIONS = (
     ("glance", "Portfolio at a glance"),
     ("attention", "Subjects that need a decision"),
+    ("policies", "What each policy decided"),
     ("waivers", "Assumed compromises (waivers)"),
     ("tradeoffs", "Trade-offs"),
     ("maturity", "Maturity"),
@@ -370,7 +374,8 @@ def page_footer(view: BoardView) -> str:
     )
 
 
-def section(anchor: str, title: str, body: str) -> str:
+def section(anchor: str, body: str) -> str:
+    title = dict(SECTIONS)[anchor]
     return (
         f'<section id="{anchor}" aria-labelledby="{anchor}-h">\n<h2 id="{anchor}-h">{esc(title)}</h2>\n'
         f"{body}</section>\n"
@@ -400,7 +405,7 @@ def glance_section(view: BoardView) -> str:
     body.append(movements_block(view))
     if view.log is not None and view.log.trends:
         body.append(trend_chart(view.log.trends))
-    return section("glance", "Portfolio at a glance", "".join(body))
+    return section("glance", "".join(body))
 
 
 def percent(part: int, whole: int) -> str:
@@ -638,9 +643,7 @@ def recorded_reasons(trace: str) -> list[str]:
 def attention_section(view: BoardView) -> str:
     pending = [result for result in view.report.subjects if result.verdict is not Verdict.GO]
     if not pending:
-        return section(
-            "attention", SECTIONS[1][1], "<p>Every subject is GO: nothing waits for a decision.</p>\n"
-        )
+        return section("attention", "<p>Every subject is GO: nothing waits for a decision.</p>\n")
     pending.sort(key=lambda result: (-result.verdict.severity, result.subject))
     rows = []
     for result in pending:
@@ -662,12 +665,60 @@ def attention_section(view: BoardView) -> str:
     )
     caption = "NO-GO and NOT YET subjects, with the main reason and the first thing that must hold for GO"
     headers = ("Subject", "Verdict", "Owner", "Main reason", "What must hold for GO")
-    return section("attention", SECTIONS[1][1], intro + table(caption, headers, rows, css="wide"))
+    return section("attention", intro + table(caption, headers, rows, css="wide"))
 
 
 def main_reasons(result: SubjectResult) -> list[str]:
     """The deciding rules' reasons, in plain words, across the policies that hold the subject back."""
     return unique(reason_sentence(rule) for policy in blocking_policies(result) for rule in policy.reasons)
+
+
+# ---------------------------------------------------------------- policies
+
+
+def policies_section(view: BoardView) -> str:
+    """What each policy decided across the portfolio: the policies holding most subjects back first."""
+    stats: dict[str, tuple[PolicyResult, Counter[Verdict], int]] = {}
+    for result in view.report.subjects:
+        for policy in result.policies:
+            first, counts, waived = stats.get(policy.policy, (policy, Counter(), 0))
+            counts[policy.verdict] += 1
+            stats[policy.policy] = (first, counts, waived + (1 if policy.waived_by else 0))
+    if not stats:
+        return section("policies", "<p>No policy applies to any subject.</p>\n")
+
+    def order(name: str) -> tuple[int, int, str]:
+        counts = stats[name][1]
+        return -counts[Verdict.NO_GO], -counts[Verdict.NOT_YET], name
+
+    rows = []
+    for name in sorted(stats, key=order):
+        policy, counts, waived = stats[name]
+        rows.append(
+            (
+                f'<span id="{policy_anchor(name)}"><code>{esc(name)}</code></span>'
+                + (f"<br>{esc(policy.title)}" if policy.title else ""),
+                esc(policy.enforcement),
+                str(sum(counts.values())),
+                *(str(counts[verdict]) for verdict in VERDICT_ORDER),
+                str(waived),
+            )
+        )
+    headers = (
+        "Policy",
+        "Enforcement",
+        "Applies to",
+        *(f"{VERDICT_SYMBOLS[v]} {v.label}" for v in VERDICT_ORDER),
+        "Waived",
+    )
+    intro = (
+        "<p>How many subjects each policy concerns, and what it decided for them. <strong>Hard</strong>"
+        " policies are never waived, <strong>soft</strong> ones can be with a dated waiver,"
+        " <strong>advisory</strong> ones only warn. The policies holding most subjects back come first.</p>\n"
+    )
+    caption = "Verdicts per policy (a subject counts once per policy that applies to it)"
+    table_html = table(caption, headers, rows, numeric=(2, 3, 4, 5, 6), css="wide")
+    return section("policies", intro + table_html)
 
 
 # ---------------------------------------------------------------- waivers
@@ -686,7 +737,6 @@ def waivers_section(view: BoardView) -> str:
     if not waivers:
         return section(
             "waivers",
-            SECTIONS[2][1],
             "<p>No waiver lifts a verdict in this report: every verdict stands as the policies decide"
             " it.</p>\n" + notes,
         )
@@ -721,9 +771,7 @@ def waivers_section(view: BoardView) -> str:
         "<p>A waiver is a compromise knowingly accepted: it lifts a soft policy's verdict for one subject"
         " until its expiry date, and never a hard policy's. Soonest expiry first.</p>\n"
     )
-    return section(
-        "waivers", SECTIONS[2][1], intro + table("Waivers in force", headers, rows, css="wide") + notes
-    )
+    return section("waivers", intro + table("Waivers in force", headers, rows, css="wide") + notes)
 
 
 def expiry(expires: dt.date, as_of: dt.date | None) -> str:
@@ -771,7 +819,7 @@ def as_number(value: Any) -> float | None:
 def tradeoffs_section(view: BoardView) -> str:
     declared = view.program.tradeoffs
     if not declared:
-        return section("tradeoffs", SECTIONS[3][1], "<p>The policies declare no trade-off.</p>\n")
+        return section("tradeoffs", "<p>The policies declare no trade-off.</p>\n")
     points = tradeoff_points(view.report)
     intro = (
         "<p>Each trade-off opposes two measures; the board agreed on an acceptable zone between them. Each"
@@ -780,7 +828,7 @@ def tradeoffs_section(view: BoardView) -> str:
         " zone where it can be drawn from the two measures alone.</p>\n"
     )
     charts = [tradeoff_figure(view, declared[name], points.get(name, [])) for name in sorted(declared)]
-    return section("tradeoffs", SECTIONS[3][1], intro + "".join(charts))
+    return section("tradeoffs", intro + "".join(charts))
 
 
 def tradeoff_figure(view: BoardView, decl: ast.TradeoffDecl, points: list[Point]) -> str:
@@ -1130,7 +1178,8 @@ class ZoneCompiler:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    kind = type(value)
+    return float(value) if kind is float or kind is int else None
 
 
 def _neg(value: Any) -> Any:
@@ -1272,7 +1321,6 @@ def maturity_section(view: BoardView) -> str:
     if not axes_ or not rated:
         return section(
             "maturity",
-            SECTIONS[4][1],
             "<p>No subject rates its maturity (no <code>maturity.*</code> fact).</p>\n",
         )
     descriptions = "".join(
@@ -1300,9 +1348,7 @@ def maturity_section(view: BoardView) -> str:
         f'<dl class="facts">{descriptions}</dl>\n'
     )
     numeric = tuple(range(1, len(axes_) + 1))
-    return section(
-        "maturity", SECTIONS[4][1], intro + table(caption, headers, rows, numeric=numeric, css="wide")
-    )
+    return section("maturity", intro + table(caption, headers, rows, numeric=numeric, css="wide"))
 
 
 def maturity_cell(value: float | None, low: float, high: float) -> str:
@@ -1326,11 +1372,9 @@ def maturity_words(trace: MaturityTrace, named: bool) -> str:
 
 def dependencies_section(view: BoardView) -> str:
     tier_one = [subject for subject in view.portfolio.subjects if is_tier_one(subject)]
-    title = SECTIONS[5][1]
     if not tier_one:
         return section(
             "dependencies",
-            title,
             "<p>No subject is tier 1 (a <code>tier</code> of 1 or a <code>tier-1</code> tag).</p>\n",
         )
     intro = (
@@ -1351,7 +1395,7 @@ def dependencies_section(view: BoardView) -> str:
             + ", ".join(link(view, name) for name in alone)
             + ".</p>\n"
         )
-    return section("dependencies", title, intro + "".join(figures) + tail)
+    return section("dependencies", intro + "".join(figures) + tail)
 
 
 def dependency_layers(portfolio: Portfolio, root: str) -> tuple[list[list[str]], int]:
@@ -1488,7 +1532,7 @@ def subjects_section(view: BoardView) -> str:
     )
     articles = [subject_article(view, result) for result in results]
     intro = "<p>Every subject in name order: its verdict, why, and what must hold for GO.</p>\n"
-    return section("subjects", SECTIONS[6][1], intro + filter_box + "".join(articles))
+    return section("subjects", intro + filter_box + "".join(articles))
 
 
 KEY_FACTS = (
@@ -1518,7 +1562,7 @@ def subject_article(view: BoardView, result: SubjectResult) -> str:
     reasons = reasons_list(view, result) if result.verdict is not Verdict.GO else go_reasons(result)
     if reasons:
         parts.append(f"<h4>Why</h4>\n{reasons}")
-    parts.append(policies_table(result))
+    parts.append(policies_line(view, result))
     if result.verdict is not Verdict.GO or result.must_hold:
         parts.append(must_hold_list(result))
     if result.waivers:
@@ -1611,7 +1655,8 @@ def rule_details(rule: RuleTrace, subject: str) -> str:
     """Facts, thresholds and margins behind one deciding rule, folded (opened for printing)."""
     parts: list[str] = []
     if rule.comparisons:
-        parts.append(comparisons_table(rule.comparisons))
+        parts.append(comparisons_table(rule.comparisons[:MAX_CHECKS]))
+        parts.append(more_note(len(rule.comparisons) - MAX_CHECKS, "check", subject))
     extra = [format_score_total(score) for score in rule.scores]
     extra += [format_tradeoff(tradeoff) for tradeoff in rule.tradeoffs]
     extra += [format_maturity(maturity) for maturity in rule.maturities]
@@ -1619,11 +1664,21 @@ def rule_details(rule: RuleTrace, subject: str) -> str:
         parts.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in unique(extra)) + "</ul>")
     if rule.facts:
         facts = unique(format_fact(fact, subject, color=False) for fact in rule.facts)
-        parts.append("<p>Facts read:</p><ul>" + "".join(f"<li>{esc(line)}</li>" for line in facts) + "</ul>")
-    if rule.until:
-        parts.append(f"<p>Lifted when: {esc(rule.until)}</p>")
+        listed = "".join(f"<li>{esc(line)}</li>" for line in facts[:MAX_FACTS])
+        parts.append(
+            f"<p>Facts read:</p><ul>{listed}</ul>{more_note(len(facts) - MAX_FACTS, 'fact', subject)}"
+        )
     parts.append(f'<p class="where">Rule defined at {esc(str(rule.location))}</p>')
     return f"<details><summary>Facts, thresholds and margins</summary>\n{''.join(parts)}</details>"
+
+
+def more_note(left_out: int, what: str, subject: str) -> str:
+    if left_out <= 0:
+        return ""
+    return (
+        f'<p class="muted">and {plural(left_out, "more " + what)}: see'
+        f" <code>decisionlang explain {esc(subject)}</code></p>"
+    )
 
 
 def comparisons_table(comparisons: Sequence[Comparison]) -> str:
@@ -1653,33 +1708,25 @@ def comparisons_table(comparisons: Sequence[Comparison]) -> str:
     return table("What was checked", ("Check", "Found", "Threshold", "Result", "Margin"), rows, numeric=(4,))
 
 
-def policies_table(result: SubjectResult) -> str:
+def policies_line(view: BoardView, result: SubjectResult) -> str:
+    """Every policy applied, grouped by its verdict, each linked to the policy table."""
     if not result.policies:
         return "<p>No policy applies to this subject.</p>\n"
-    rows = []
-    for policy in result.policies:
-        deciding = unique(reason_sentence(rule) for rule in policy.reasons) or [decided_by_default(policy)]
-        rows.append(
-            (
-                esc(policy.title or policy.policy),
-                esc(policy.enforcement),
-                badge(policy.verdict),
-                esc("; ".join(deciding)),
-            )
-        )
-    caption = f"The {plural(len(result.policies), 'policy', 'policies')} applied to {result.subject}"
-    return (
-        "<details><summary>Every policy applied</summary>\n"
-        + table(caption, ("Policy", "Enforcement", "Verdict", "Deciding rule"), rows)
-        + "</details>\n"
-    )
+    groups = []
+    for verdict in VERDICT_ORDER:
+        names = [
+            f'<a href="#{policy_anchor(policy.policy)}">{esc(policy.policy)}</a>'
+            + (" (waived)" if policy.waived_by else "")
+            for policy in result.policies
+            if policy.verdict is verdict
+        ]
+        if names:
+            groups.append(f"{badge(verdict)} {', '.join(names)}")
+    return f'<p class="applied">Policies applied: {"; ".join(groups)}.</p>\n'
 
 
-def decided_by_default(policy: PolicyResult) -> str:
-    if policy.verdict is Verdict.GO:
-        fired = [rule for rule in policy.rules if rule.outcome is Outcome.FIRED and rule.kind == "warn"]
-        return "no blocking rule fired" + (" (warnings below)" if fired else "")
-    return "see the reasons above"
+def policy_anchor(name: str) -> str:
+    return f"p-{slug(name)}"
 
 
 def must_hold_list(result: SubjectResult) -> str:
@@ -1718,7 +1765,7 @@ def reading_section(view: BoardView) -> str:
     if warnings:
         items = "".join(f"<li>{esc(diagnostic_line(d))}</li>" for d in warnings)
         notes.append(f"<h3>Warnings about the policies and states</h3>\n<ul>{items}</ul>\n")
-    return section("reading", SECTIONS[7][1], "".join(notes))
+    return section("reading", "".join(notes))
 
 
 def diagnostic_line(diagnostic: Diagnostic) -> str:

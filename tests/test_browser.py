@@ -1,0 +1,136 @@
+"""The board report in a real browser: Debian's chromium, headless, on the examples.
+
+Chromium is installed by `scripts/install-chromium.sh` when /usr/bin/chromium is missing and the
+tests run as root (as on the project's machines and in CI); otherwise these tests are skipped with
+the reason. Set DECISIONLANG_SKIP_BROWSER=1 to skip them on purpose.
+
+Each report is opened from a file:// URL with networking off. The tests check that the inline script
+ran without an error (it writes `data-status="ok"` into the DOM only then), that nothing was logged
+to the console (a script error, or a blocked request: the report's Content-Security-Policy refuses
+anything outside the file), that every section and chart is in the rendered DOM, and they save a
+screenshot and a PDF print under tests/output/browser/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from decisionlang.api import evaluate_project, load_project
+from decisionlang.render.html import render_html
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = Path(__file__).resolve().parent / "output" / "browser"
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL = ROOT / "scripts" / "install-chromium.sh"
+AS_OF = dt.date(2026, 11, 26)
+SECTIONS = ("glance", "attention", "policies", "waivers", "tradeoffs", "maturity", "dependencies", "subjects")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if os.environ.get("DECISIONLANG_SKIP_BROWSER") == "1":
+        pytest.skip("DECISIONLANG_SKIP_BROWSER=1")
+    if not CHROMIUM.exists():
+        if os.geteuid() != 0:
+            pytest.skip(
+                "chromium is missing and installing it needs root: run scripts/install-chromium.sh as root"
+            )
+        completed = subprocess.run(
+            ["bash", str(INSTALL)], capture_output=True, text=True, timeout=1800, check=False
+        )
+        if completed.returncode != 0 or not CHROMIUM.exists():
+            pytest.fail(
+                f"scripts/install-chromium.sh failed (exit {completed.returncode}):\n"
+                f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+            )
+    return CHROMIUM
+
+
+def browse(chromium: Path, page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    arguments = [str(chromium), *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()]
+    return subprocess.run(arguments, capture_output=True, text=True, timeout=180, check=False)
+
+
+def console_lines(stderr: str) -> list[str]:
+    """What the page logged: script errors, CSP refusals, console calls."""
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()[:24]
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.fixture(scope="module", params=["quickstart", "scaleup"])
+def page(request: pytest.FixtureRequest) -> tuple[str, Path, str]:
+    name: str = request.param
+    project = load_project(ROOT / "examples" / name)
+    report = evaluate_project(project, as_of=AS_OF)
+    text = render_html(report, project.portfolio, project.program, title=name)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT / f"{name}.html"
+    path.write_text(text, encoding="utf-8")
+    return name, path, text
+
+
+def test_report_renders_in_chromium(chromium: Path, page: tuple[str, Path, str], tmp_path: Path) -> None:
+    name, path, static = page
+    completed = browse(chromium, path, tmp_path / "profile", "--dump-dom")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    dom = completed.stdout
+    assert console_lines(completed.stderr) == []
+    status = re.search(r'<p id="report-status"[^>]*>', dom)
+    assert status is not None
+    assert 'data-status="ok"' in status.group(0), re.findall(r'<p id="report-status".*?</p>', dom)
+    charts = static.count('role="img"')
+    assert f'data-charts="{charts}"' in status.group(0)
+    assert dom.count('role="img"') == charts and charts >= 3
+    for anchor in SECTIONS:
+        assert f'<section id="{anchor}"' in dom, anchor
+    assert 'id="verdict-bar"' in dom
+    project = load_project(ROOT / "examples" / name)
+    for tradeoff in project.program.tradeoffs:
+        assert f'id="tradeoff-{tradeoff}"' in dom
+    assert dom.count('<article class="subject') == len(project.portfolio.subjects)
+    assert re.search(r'<p class="filter" id="subject-filter"(?! hidden)', dom), "the filter was not enabled"
+    if name == "scaleup":
+        assert dom.count('id="chart-deps-') >= 3
+        assert 'class="zone"' in dom and 'class="pt-out"' in dom
+
+
+def test_screenshot_and_print(chromium: Path, page: tuple[str, Path, str], tmp_path: Path) -> None:
+    name, path, _static = page
+    shot = OUTPUT / f"{name}.png"
+    shot.unlink(missing_ok=True)
+    completed = browse(chromium, path, tmp_path / "shot", f"--screenshot={shot}", "--window-size=1280,2000")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert console_lines(completed.stderr) == []
+    assert png_size(shot) == (1280, 2000)
+    assert shot.stat().st_size > 20_000  # text and charts, not a blank page
+    pdf = OUTPUT / f"{name}.pdf"
+    pdf.unlink(missing_ok=True)
+    completed = browse(chromium, path, tmp_path / "print", f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert pdf.stat().st_size > 20_000
