@@ -383,13 +383,12 @@ class Checker:
         if isinstance(value, ast.Number):
             self.program.term_weights[id(term)] = value.value
             return
-        self.error(
-            "DL-CHECK-CRITERIA",
-            f"the weight `{name}` must be a constant holding a number",
-            term.span,
-            help=did_you_mean(name, self.program.constants)
-            or f"declare it, e.g. `const {name} = 2`, or write the number",
-        )
+        if const is not None:
+            hint = f"`{name}` is `{const.value.span.text()}`; a weight constant holds a plain number"
+        else:
+            hint = did_you_mean(name, self.program.constants) or f"declare it: `const {name} = 2`"
+        message = f"the weight `{name}` must be a constant holding a number"
+        self.error("DL-CHECK-CRITERIA", message, term.span, help=hint)
 
     def _term_range(self, term: ast.CriterionTerm, type_: Type) -> tuple[float, float] | None:
         if term.low is not None and term.high is not None:

@@ -232,6 +232,7 @@ def _reported(policy: CompiledPolicy, values: list[object], decisive: list[int])
     """Without tracing, only the rules that decided, warned or failed to evaluate are kept."""
     kept = {i for i in decisive if i >= 0}
     kept.update(i for i in policy.warn_rules if values[i] is not False)
+    kept.update(i for i in policy.blocking_rules if values[i] is True)  # what must hold lists them
     kept.update(i for i, value in enumerate(values) if isinstance(value, Problem))
     return sorted(kept)
 

@@ -581,7 +581,8 @@ def parse_message(token: Token, source: SourceFile, owner: _ToAst, span: Span) -
     parts: list[str | ast.Expr] = []
     position = 0
     for match in _PLACEHOLDER.finditer(raw):
-        if match.start() > 0 and raw[match.start() - 1] == "\\":
+        backslashes = len(raw[: match.start()]) - len(raw[: match.start()].rstrip("\\"))
+        if backslashes % 2 == 1:  # `\{x}` is a literal brace; `\\{x}` a backslash, then x
             continue
         if match.start() > position:
             parts.append(_unescape(raw[position : match.start()]))

@@ -222,8 +222,15 @@ class SubjectResult:
         for policy in self.policies:
             if policy.verdict is Verdict.GO or policy.enforcement == "advisory":
                 continue
+            # Lifting the deciding rules is not enough when other blocking rules fire too (a
+            # NOT YET behind a NO-GO), or when the `go` rules fail behind them (their `otherwise`).
+            also_blocking = [
+                rule
+                for rule in policy.rules
+                if rule.kind in ("no_go", "not_yet") and rule.outcome is Outcome.FIRED and not rule.decisive
+            ]
             pending = [rule for rule in policy.rules if rule.kind == "otherwise" and not rule.decisive]
-            for rule in [*policy.reasons, *pending]:
+            for rule in [*policy.reasons, *also_blocking, *pending]:
                 if rule.until:
                     items.append(rule.until)
                 elif rule.message and rule.outcome is not Outcome.UNKNOWN:  # missing: listed below
