@@ -16,10 +16,9 @@ from pathlib import Path
 
 from decisionlang import __version__
 from decisionlang.render.explain import reason_sentence, verdict_sentence
-from decisionlang.render.html import WaiverView, waivers_of
+from decisionlang.render.html import WaiverView, holding_back, waivers_of
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
-    blocking_policies,
     format_comparison,
     format_maturity,
     format_score_total,
@@ -166,7 +165,7 @@ def context(
 
 def decision(result: SubjectResult) -> list[str]:
     lines = [f"**{result.verdict.label}.** {verdict_sentence(result, color=False)}", ""]
-    deciding = [(policy, rule) for policy in blocking_policies(result) for rule in policy.reasons]
+    deciding = [(policy, rule) for policy in holding_back(result) for rule in policy.reasons]
     if result.verdict is Verdict.GO:
         deciding = [
             (p, r)

@@ -670,7 +670,12 @@ def attention_section(view: BoardView) -> str:
 
 def main_reasons(result: SubjectResult) -> list[str]:
     """The deciding rules' reasons, in plain words, across the policies that hold the subject back."""
-    return unique(reason_sentence(rule) for policy in blocking_policies(result) for rule in policy.reasons)
+    return unique(reason_sentence(rule) for policy in holding_back(result) for rule in policy.reasons)
+
+
+def holding_back(result: SubjectResult) -> list[PolicyResult]:
+    """The policies holding the subject back, the most severe verdict first (NO-GO before NOT YET)."""
+    return sorted(blocking_policies(result), key=lambda policy: -policy.verdict.severity)
 
 
 # ---------------------------------------------------------------- policies
@@ -856,9 +861,9 @@ def tradeoff_figure(view: BoardView, decl: ast.TradeoffDecl, points: list[Point]
     )
     if outside:
         summary += ". Outside: " + ", ".join(point.subject for point in outside)
-    chart = scatter(view, decl, plotted, summary + ".") if plotted else ""
+    chart, zone_words = scatter(view, decl, plotted, summary + ".") if plotted else ("", "")
     unplotted = len(points) - len(plotted)
-    caption = summary + "."
+    caption = f"{summary}. {zone_words}"
     if unplotted:
         caption += f" {plural(unplotted, 'subject')} not plotted: a measure is missing or not a number."
     figure = f"<figure>\n{chart}\n<figcaption>{esc(caption)}</figcaption>\n</figure>\n" if chart else ""
@@ -928,7 +933,8 @@ def tradeoff_table(view: BoardView, decl: ast.TradeoffDecl, points: list[Point])
     return table(caption, headers, rows, numeric=(1, 2, 4))
 
 
-def scatter(view: BoardView, decl: ast.TradeoffDecl, points: list[Point], desc: str) -> str:
+def scatter(view: BoardView, decl: ast.TradeoffDecl, points: list[Point], desc: str) -> tuple[str, str]:
+    """The chart, and the words that say what its shaded area is (or why there is none)."""
     width, height = 680.0, 420.0
     left, right, top, bottom = 64.0, 24.0, 16.0, 52.0
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -975,7 +981,7 @@ def scatter(view: BoardView, decl: ast.TradeoffDecl, points: list[Point], desc: 
                 f"{esc(point.subject)}</text>"
             )
     svg.append("</svg>")
-    return "".join(svg)
+    return "".join(svg), zone_words
 
 
 def side_label(side: ast.TradeoffSide, axis: Axis) -> str:
@@ -1601,7 +1607,7 @@ def verdict_hint(view: BoardView, name: str) -> str:
 
 def reasons_list(view: BoardView, result: SubjectResult) -> str:
     items = []
-    for policy in blocking_policies(result):
+    for policy in holding_back(result):
         for rule in policy.reasons:
             items.append(reason_item(view, policy, rule, result.subject))
     listed = {rule.rule for policy in blocking_policies(result) for rule in policy.reasons}
