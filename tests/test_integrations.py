@@ -664,10 +664,10 @@ def decision_repo(tmp_path: Path, pre_commit_env: dict[str, str]) -> Path:
     return repo
 
 
-def try_repo(repo: Path, env: dict[str, str], hook: str) -> subprocess.CompletedProcess[str]:
-    """`pre-commit try-repo` on this checkout's HEAD commit, on every file of `repo`."""
+def try_repo(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`pre-commit try-repo` with every hook of this checkout's HEAD commit, on every file of `repo`."""
     head = git(ROOT, env, "rev-parse", "HEAD")
-    command = ["try-repo", str(ROOT), hook, "--ref", head, "--all-files", "--color=never"]
+    command = ["try-repo", str(ROOT), "--ref", head, "--all-files", "--color=never"]
     result = subprocess.run(
         [sys.executable, "-m", "pre_commit", *command],
         cwd=repo,
@@ -681,6 +681,13 @@ def try_repo(repo: Path, env: dict[str, str], hook: str) -> subprocess.Completed
     return result
 
 
+def hook_status(output: str, name: str) -> str:
+    """`Passed` or `Failed`, from pre-commit's `decisionlang check.....Passed` line."""
+    match = re.search(rf"^{re.escape(name)}\.+(Passed|Failed)$", output, re.MULTILINE)
+    assert match, output
+    return match.group(1)
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
@@ -688,50 +695,221 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 @slow
-def test_pre_commit_validate_hook(decision_repo: Path, pre_commit_env: dict[str, str]) -> None:
-    """pre-commit itself runs the hook. `pre-commit try-repo --ref HEAD` clones this checkout at its
-    HEAD commit and pip-installs that commit (its dependencies from PyPI) into the hook's
-    environment: it tests the *committed* `.pre-commit-hooks.yaml` and code, never uncommitted
-    edits — commit before running it. try-repo builds the environment afresh on every run (about
-    10 s with pip's cache), in a PRE_COMMIT_HOME of the test session's own."""
-    passed = try_repo(decision_repo, pre_commit_env, "decisionlang-validate")
-    assert passed.returncode == 0, passed.stdout
-    assert re.search(r"^decisionlang validate\.+Passed$", passed.stdout, re.MULTILINE), passed.stdout
+def test_pre_commit_hooks(decision_repo: Path, pre_commit_env: dict[str, str]) -> None:
+    """pre-commit itself runs both hooks, as in a decision repo's commit.
 
-    edit(decision_repo / "policies" / "production.policy", "criticality >= high", "criticality >= hihg")
-    failed = try_repo(decision_repo, pre_commit_env, "decisionlang-validate")
-    assert failed.returncode == 1, failed.stdout
-    assert re.search(r"^decisionlang validate\.+Failed$", failed.stdout, re.MULTILINE), failed.stdout
-    assert (
-        "policies/production.policy:7:66: error[DL-CHECK-SCALE-VALUE]: "
-        "`hihg` is not a value of scale `criticality`"
-    ) in failed.stdout
-    assert "help: did you mean `high`?" in failed.stdout
-
-
-@slow
-def test_pre_commit_check_hook(decision_repo: Path, pre_commit_env: dict[str, str]) -> None:
-    """As for validate (the committed hook and code, from HEAD). The check hook compares the files
-    to be committed with HEAD and fails on a NO-GO among the subjects they change."""
-    passed = try_repo(decision_repo, pre_commit_env, "decisionlang-check")
-    # Nothing changed since HEAD: legacy-crm's known NO-GO does not block the commit.
-    assert passed.returncode == 0, passed.stdout
-    assert re.search(r"^decisionlang check\.+Passed$", passed.stdout, re.MULTILINE), passed.stdout
-
+    `pre-commit try-repo --ref HEAD` clones this checkout at its HEAD commit and pip-installs that
+    commit (its dependencies from PyPI) into the hooks' environment: it tests the *committed*
+    `.pre-commit-hooks.yaml` and code, never uncommitted edits — commit before running it.
+    try-repo builds that environment afresh on every call (about 10 s with pip's cache), so each
+    call runs both hooks (try-repo without a hook id), three calls in all.
+    """
+    # A change that leaves a subject NOT YET: validate passes, and so does check (--fail-on no-go),
+    # although legacy-crm is NO-GO: it was so at HEAD already and the change does not touch it.
     analytics = decision_repo / "services" / "analytics.yaml"
-    edit(analytics, "readability: 4", "readability: 2")  # website: GO -> NOT YET, work in progress
-    assert try_repo(decision_repo, pre_commit_env, "decisionlang-check").returncode == 0
+    edit(analytics, "readability: 4", "readability: 2")  # website: GO -> NOT YET
+    passed = try_repo(decision_repo, pre_commit_env)
+    assert passed.returncode == 0, passed.stdout
+    assert hook_status(passed.stdout, "decisionlang validate") == "Passed"
+    assert hook_status(passed.stdout, "decisionlang check") == "Passed"
 
+    # A change that makes a subject NO-GO: check fails and shows why.
     payments = decision_repo / "services" / "payments.yaml"
     edit(payments, "support_ends: 2030-01-31", "support_ends: 2025-01-31")  # ledger-db: GO -> NO-GO
-    failed = try_repo(decision_repo, pre_commit_env, "decisionlang-check")
-    assert failed.returncode == 1, failed.stdout
-    assert re.search(r"^decisionlang check\.+Failed$", failed.stdout, re.MULTILINE), failed.stdout
-    assert "ledger-db" in failed.stdout and "NO-GO" in failed.stdout
-    assert "vendor support ended on 2025-01-31" in failed.stdout
+    no_go = try_repo(decision_repo, pre_commit_env)
+    assert no_go.returncode == 1, no_go.stdout
+    assert hook_status(no_go.stdout, "decisionlang validate") == "Passed"
+    assert hook_status(no_go.stdout, "decisionlang check") == "Failed"
+    assert "ledger-db: GO -> NO-GO" in no_go.stdout
+    assert "vendor support ended on 2025-01-31" in no_go.stdout
 
+    # A broken policy: both fail, with the diagnostic.
     edit(payments, "support_ends: 2025-01-31", "support_ends: 2030-01-31")
     edit(decision_repo / "policies" / "production.policy", "criticality >= high", "criticality >= hihg")
-    broken = try_repo(decision_repo, pre_commit_env, "decisionlang-check")
+    broken = try_repo(decision_repo, pre_commit_env)
     assert broken.returncode == 1, broken.stdout
-    assert "error[DL-CHECK-SCALE-VALUE]: `hihg` is not a value of scale `criticality`" in broken.stdout
+    assert hook_status(broken.stdout, "decisionlang validate") == "Failed"
+    assert hook_status(broken.stdout, "decisionlang check") == "Failed"
+    diagnostic = (
+        "policies/production.policy:7:66: error[DL-CHECK-SCALE-VALUE]: "
+        "`hihg` is not a value of scale `criticality`"
+    )
+    assert broken.stdout.count(diagnostic) == 2, broken.stdout  # once per hook
+    assert "help: did you mean `high`?" in broken.stdout
+
+
+# ---------------------------------------------------------------- docs/ci.md: GitLab CI and samples
+
+
+def doc_block(name: str) -> str:
+    """The fenced block between `<!-- name -->` and `<!-- /name -->` in docs/ci.md."""
+    text = CI_DOCS.read_text(encoding="utf-8")
+    match = re.search(rf"<!-- {name} -->\n```\w*\n(.*?)```\n<!-- /{name} -->", text, re.DOTALL)
+    assert match, f"no {name} block in docs/ci.md"
+    return match.group(1)
+
+
+GITLAB_JOB = YAML(typ="safe").load(doc_block("gitlab-ci"))["decisionlang"]
+
+
+def test_gitlab_job_matches_gitlabs_schema(tmp_path: Path) -> None:
+    config = tmp_path / ".gitlab-ci.yml"
+    config.write_text(doc_block("gitlab-ci"), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.gitlab-ci", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert GITLAB_JOB["artifacts"]["reports"] == {
+        "junit": "decisionlang-junit.xml",
+        "codequality": "gl-code-quality-report.json",
+    }
+
+
+def run_gitlab_job(
+    workspace: Path, env: dict[str, str], **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """The job's `script:` as the GitLab runner runs it: one shell, stopping at the first failure
+    (its `before_script`, `pip install`, is the test's own decisionlang on PATH)."""
+    job_env = dict(env) | {key: str(value) for key, value in GITLAB_JOB["variables"].items()} | variables
+    job_env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+    return subprocess.run(
+        ["bash", "-e", "-c", "\n".join(GITLAB_JOB["script"])],
+        cwd=workspace,
+        env=job_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+CODE_QUALITY_SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
+
+
+def check_code_quality(report: Any, workspace: Path) -> None:
+    """GitLab's Code Quality format: the fields its merge-request widget reads."""
+    assert isinstance(report, list) and report
+    for finding in report:
+        assert set(finding) == {"description", "check_name", "fingerprint", "severity", "location"}
+        assert all(isinstance(finding[key], str) and finding[key] for key in ("description", "check_name"))
+        assert re.fullmatch(r"[0-9a-f]{16,}", finding["fingerprint"])
+        assert finding["severity"] in CODE_QUALITY_SEVERITIES
+        assert (workspace / finding["location"]["path"]).is_file(), finding["location"]
+        assert (
+            isinstance(finding["location"]["lines"]["begin"], int)
+            and finding["location"]["lines"]["begin"] >= 1
+        )
+    assert len({finding["fingerprint"] for finding in report}) == len(report)
+
+
+@needs_diff
+def test_gitlab_job_on_a_merge_request(pull_request: dict[str, Any]) -> None:
+    import junitparser
+
+    workspace: Path = pull_request["workspace"]
+    result = run_gitlab_job(
+        workspace, pull_request["env"], DECISIONS="decisions", CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr  # ledger-db is NO-GO
+    assert "ledger-db: GO -> NO-GO" in result.stdout
+    report = json.loads((workspace / "gl-code-quality-report.json").read_text(encoding="utf-8"))
+    check_code_quality(report, workspace)
+    (ledger,) = [f for f in report if f["description"].startswith("ledger-db is NO-GO")]
+    assert ledger["severity"] == "blocker"
+    assert ledger["location"] == {"path": "decisions/services/payments.yaml", "lines": {"begin": 27}}
+    # The jq conversion of the docs gives the same report.
+    jq = doc_block("gitlab-jq").replace('--arg prefix ""', "--arg prefix decisions/")
+    subprocess.run(["bash", "-e", "-c", jq], cwd=workspace, check=True)
+    assert json.loads((workspace / "gl-code-quality-report.json").read_text(encoding="utf-8")) == report
+    # JUnit, read by a real JUnit consumer.
+    suites = junitparser.JUnitXml.fromfile(str(workspace / "decisionlang-junit.xml"))
+    failed = {(case.classname, case.name) for suite in suites for case in suite if not case.is_passed}
+    assert ("change_readiness", "ledger-db") in failed
+
+
+@needs_diff
+def test_gitlab_job_on_the_default_branch(pull_request: dict[str, Any]) -> None:
+    workspace: Path = pull_request["workspace"]
+    result = run_gitlab_job(workspace, pull_request["env"], DECISIONS="decisions")
+    assert result.returncode == 1, result.stdout + result.stderr  # every subject: legacy-crm is NO-GO
+    report = json.loads((workspace / "gl-code-quality-report.json").read_text(encoding="utf-8"))
+    check_code_quality(report, workspace)
+    assert any(f["location"]["path"] == "decisions/services/crm.yaml" for f in report)
+
+
+SAMPLE = re.compile(r"(<!-- sample: (?P<name>[\w-]+) -->\n)(.*?)(<!-- /sample -->)", re.DOTALL)
+SAMPLE_AS_OF = "2026-11-26"
+SAMPLE_DATE = "2026-11-20T09:00:00+00:00"  # fixed commit dates: the base commit id is the same every run
+
+
+def sample_pull_request(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """The quickstart on main (a clone has origin/main), and the pull request's edits in the work tree."""
+    env = git_env(tmp_path / "home") | {"GIT_AUTHOR_DATE": SAMPLE_DATE, "GIT_COMMITTER_DATE": SAMPLE_DATE}
+    seed = tmp_path / "seed"
+    shutil.copytree(QUICKSTART, seed)
+    git(tmp_path, env, "init", "-q", str(seed))
+    git(seed, env, "add", ".")
+    git(seed, env, "commit", "-q", "-m", "the quickstart")
+    workspace = tmp_path / "platform"
+    git(tmp_path, env, "clone", "-q", str(seed), str(workspace))
+    edit(workspace / "services" / "payments.yaml", "support_ends: 2030-01-31", "support_ends: 2025-01-31")
+    edit(workspace / "services" / "analytics.yaml", "readability: 4", "readability: 2")  # website's
+    return workspace, env
+
+
+def render_samples(tmp_path: Path) -> dict[str, str]:
+    workspace, env = sample_pull_request(tmp_path)
+
+    def check(*args: str) -> str:
+        command = [str(BIN / "decisionlang"), "check", ".", "--base", "origin/main", "--as-of", SAMPLE_AS_OF]
+        result = subprocess.run(
+            [*command, *args], cwd=workspace, env=env, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 1, result.stderr
+        return result.stdout
+
+    def jq(expression: str, path: str) -> str:
+        result = subprocess.run(
+            ["jq", expression, path], cwd=workspace, capture_output=True, text=True, check=True
+        )
+        return result.stdout
+
+    markdown = check("--format", "markdown")
+    quoted = "".join(f"> {line}".rstrip() + "\n" for line in markdown.splitlines())
+    check("--format", "sarif", "--output", "decisionlang.sarif")
+    check("--format", "json", "--output", "report.json")
+    subprocess.run(
+        ["bash", "-e", "-c", GITLAB_JOB["script"][-2]],  # the job's Python converter
+        cwd=workspace,
+        env=env | {"DECISIONS": "."},
+        check=True,
+    )
+    codequality = json.loads((workspace / "gl-code-quality-report.json").read_text(encoding="utf-8"))
+    (ledger,) = [f for f in codequality if f["description"].startswith("ledger-db")]
+    command = f"$ decisionlang check . --base origin/main --as-of {SAMPLE_AS_OF}"
+    return {
+        "markdown": f"````markdown\n{markdown}````\n\nAs GitHub shows it:\n\n{quoted}",
+        "github": f"```text\n{check('--format', 'github')}```\n",
+        "sarif": "```json\n"
+        + jq('.runs[0].results[] | select(.properties.subject == "ledger-db")', "decisionlang.sarif")
+        + "```\n",
+        "junit": f"```xml\n{check('--format', 'junit')}```\n",
+        "json": f"```json\n{jq('.changes', 'report.json')}```\n",
+        "text": f"```\n{command}\n{check()}$ echo $?\n1\n```\n",
+        "codequality": f"```json\n{json.dumps(ledger, indent=2)}\n```\n",
+    }
+
+
+@needs_diff
+def test_docs_samples_are_current(tmp_path: Path) -> None:
+    """docs/ci.md shows real outputs; `make golden` (DECISIONLANG_UPDATE_GOLDEN=1) rewrites them."""
+    samples = render_samples(tmp_path)
+    doc = CI_DOCS.read_text(encoding="utf-8")
+    assert {m.group("name") for m in SAMPLE.finditer(doc)} == set(samples)
+    current = SAMPLE.sub(lambda m: m.group(1) + samples[m.group("name")] + m.group(4), doc)
+    if os.environ.get("DECISIONLANG_UPDATE_GOLDEN") == "1":
+        CI_DOCS.write_text(current, encoding="utf-8")
+        return
+    assert current == doc, "the samples in docs/ci.md differ from the outputs: `make golden`, then review"
