@@ -17,7 +17,6 @@ DECISIONLANG_SKIP_SLOW=1; they run by default.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -33,7 +32,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from decisionlang import cli
+from decisionlang.render.markdown import MARKER
 
 ROOT = Path(__file__).parents[1]
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -44,21 +43,8 @@ CI_DOCS = ROOT / "docs" / "ci.md"
 SARIF_SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
 BIN = Path(sys.executable).parent  # the test environment's scripts: decisionlang, shellcheck
 
-try:
-    from decisionlang.render.markdown import MARKER
-except ImportError:  # the markdown renderer is not there yet: the marker the action looks for
-    MARKER = "<!-- decisionlang:report -->"
-
 slow = pytest.mark.skipif(
     os.environ.get("DECISIONLANG_SKIP_SLOW") == "1", reason="DECISIONLANG_SKIP_SLOW=1: slow test skipped"
-)
-# TODO(issue 4): drop once `check --base` and the CI formats are committed (developed alongside).
-needs_diff = pytest.mark.skipif(
-    not any(param.name == "base" for param in cli.check.params)
-    or any(
-        importlib.util.find_spec(f"decisionlang.render.{f}") is None for f in ("markdown", "sarif", "github")
-    ),
-    reason="needs `decisionlang check --base` and --format markdown|sarif|github",
 )
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 SIMPLE_REFERENCE = re.compile(r"^[A-Za-z_][\w-]*(\.[\w-]+)*$")
@@ -458,7 +444,6 @@ def annotations(output: str) -> list[str]:
     return [line for line in output.splitlines() if re.match(r"::(error|warning|notice) ", line)]
 
 
-@needs_diff
 def test_check_step_on_a_pull_request(pull_request: dict[str, Any]) -> None:
     runner: LocalRunner = pull_request["runner"]
     runner.inputs["sarif"] = "true"
@@ -483,7 +468,6 @@ def test_check_step_on_a_pull_request(pull_request: dict[str, Any]) -> None:
     assert (runner.workspace / uris[-1]).is_file()
 
 
-@needs_diff
 def test_check_step_gates_on_the_changed_subjects_unless_all(pull_request: dict[str, Any]) -> None:
     runner: LocalRunner = pull_request["runner"]
     runner.inputs["fail-on"] = "no-go"
@@ -502,7 +486,6 @@ def test_check_step_gates_on_the_changed_subjects_unless_all(pull_request: dict[
     assert runner.outputs["check"]["exit-code"] == "1"  # legacy-crm, NO-GO all along
 
 
-@needs_diff
 def test_check_step_without_a_base_checks_every_subject(pull_request: dict[str, Any]) -> None:
     runner: LocalRunner = pull_request["runner"]
     runner.github["base_ref"] = ""
@@ -513,7 +496,6 @@ def test_check_step_without_a_base_checks_every_subject(pull_request: dict[str, 
     ), result.stdout
 
 
-@needs_diff
 def test_check_step_on_invalid_policies(pull_request: dict[str, Any]) -> None:
     runner: LocalRunner = pull_request["runner"]
     policy = runner.workspace / "decisions" / "policies" / "production.policy"
@@ -550,7 +532,6 @@ def gh_calls(log: Path) -> list[list[str]]:
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
 
-@needs_diff
 def test_comment_step_posts_then_updates_in_place(
     pull_request: dict[str, Any], fake_gh: dict[str, Any]
 ) -> None:
@@ -583,7 +564,6 @@ def test_comment_step_posts_then_updates_in_place(
     assert calls[-1][3] == "repos/acme/platform/issues/comments/1001"
 
 
-@needs_diff
 def test_comment_step_reports_invalid_input(pull_request: dict[str, Any], fake_gh: dict[str, Any]) -> None:
     runner: LocalRunner = pull_request["runner"]
     policy = runner.workspace / "decisions" / "policies" / "production.policy"
@@ -597,7 +577,6 @@ def test_comment_step_reports_invalid_input(pull_request: dict[str, Any], fake_g
     assert "error[DL-CHECK-SCALE-VALUE]: `hihg` is not a value of scale `criticality`" in body
 
 
-@needs_diff
 def test_comment_step_without_permission_warns(pull_request: dict[str, Any], fake_gh: dict[str, Any]) -> None:
     runner: LocalRunner = pull_request["runner"]
     runner.env["FAKE_GH_FAIL"] = "1"  # a pull request from a fork: a read-only token
@@ -804,7 +783,6 @@ def check_code_quality(report: Any, workspace: Path) -> None:
     assert len({finding["fingerprint"] for finding in report}) == len(report)
 
 
-@needs_diff
 def test_gitlab_job_on_a_merge_request(pull_request: dict[str, Any]) -> None:
     import junitparser
 
@@ -829,7 +807,6 @@ def test_gitlab_job_on_a_merge_request(pull_request: dict[str, Any]) -> None:
     assert ("change_readiness", "ledger-db") in failed
 
 
-@needs_diff
 def test_gitlab_job_on_the_default_branch(pull_request: dict[str, Any]) -> None:
     workspace: Path = pull_request["workspace"]
     result = run_gitlab_job(workspace, pull_request["env"], DECISIONS="decisions")
@@ -902,7 +879,6 @@ def render_samples(tmp_path: Path) -> dict[str, str]:
     }
 
 
-@needs_diff
 def test_docs_samples_are_current(tmp_path: Path) -> None:
     """docs/ci.md shows real outputs; `make golden` (DECISIONLANG_UPDATE_GOLDEN=1) rewrites them."""
     samples = render_samples(tmp_path)
