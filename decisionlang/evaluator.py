@@ -201,8 +201,9 @@ def evaluate_policy(
     verdict, decisive = _decide(policy, values)
     unwaived: Verdict | None = None
     used: list[Waiver] = []
+    waived: list[int] = []
     if waivers and verdict is not Verdict.GO:
-        lifted, still_deciding, used = _lift(policy, values, waivers)
+        lifted, still_deciding, used, waived = _lift(policy, values, waivers)
         if used:
             unwaived = verdict
             # Lifted to GO, the trace keeps the rules that fired; else the rules still deciding.
@@ -225,6 +226,7 @@ def evaluate_policy(
         tuple(traces),
         applied,
         unwaived,
+        tuple(rules[i].id for i in waived) if used else (),
     )
 
 
@@ -331,7 +333,7 @@ def _usable_waivers(
 
 def _lift(
     policy: CompiledPolicy, values: list[object], waivers: Sequence[Waiver]
-) -> tuple[Verdict, list[int], list[Waiver]]:
+) -> tuple[Verdict, list[int], list[Waiver], list[int]]:
     """Decide again as if the waived rules had not fired; returns the verdict, its deciding rules
     and the waivers that made a difference. A waiver of the whole policy lifts it entirely."""
     rules = policy.rules
@@ -350,7 +352,7 @@ def _lift(
     whole = [waiver for waiver in waivers if waiver.rule is None]
     if verdict is not Verdict.GO and whole:
         verdict, decisive, used = Verdict.GO, [], [*used, *whole]
-    return verdict, decisive, list(dict.fromkeys(used))
+    return verdict, decisive, list(dict.fromkeys(used)), covered
 
 
 def _applied(waiver: Waiver) -> AppliedWaiver:

@@ -173,6 +173,7 @@ class PolicyResult:
     rules: tuple[RuleTrace, ...]  # the rules that fired stay here, waived or not
     waived_by: tuple[AppliedWaiver, ...] = ()
     unwaived: Verdict | None = None  # the verdict a waiver lifted, when one did
+    waived_rules: tuple[str, ...] = ()  # the rules that fired but were waived
 
     @property
     def reasons(self) -> tuple[RuleTrace, ...]:
@@ -227,7 +228,10 @@ class SubjectResult:
             also_blocking = [
                 rule
                 for rule in policy.rules
-                if rule.kind in ("no_go", "not_yet") and rule.outcome is Outcome.FIRED and not rule.decisive
+                if rule.kind in ("no_go", "not_yet")
+                and rule.outcome is Outcome.FIRED
+                and not rule.decisive
+                and rule.rule not in policy.waived_rules
             ]
             pending = [rule for rule in policy.rules if rule.kind == "otherwise" and not rule.decisive]
             for rule in [*policy.reasons, *also_blocking, *pending]:

@@ -48,8 +48,7 @@ class DecisionRecord:
     verdict: str  # the portfolio's worst verdict
     subjects: tuple[SubjectDecision, ...]  # read back: those the query asked for
     scope: tuple[str, ...] | None = None  # the subjects asked for (`--service`); None: the whole portfolio
-    # Waivers that lifted a verdict in this decision. Always empty until waivers are evaluated;
-    # the field (and its column) exist so that records keep one shape when they are.
+    # Waivers that lifted a verdict in this decision: subject, policy, waiver id, expiry, approver.
     waivers_applied: tuple[Mapping[str, Any], ...] = ()
 
 

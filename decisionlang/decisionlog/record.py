@@ -57,7 +57,19 @@ def decision_record(
         verdict=report.verdict.value,
         subjects=subjects,
         scope=tuple(scope) if scope else None,
-        waivers_applied=(),  # waivers are not evaluated yet: see DecisionRecord.waivers_applied
+        waivers_applied=tuple(
+            {
+                "subject": subject.subject,
+                "policy": policy.policy,
+                "waiver": waiver.id,
+                "expires": waiver.expires.isoformat(),
+                "approver": waiver.approver,
+                "lifted": policy.unwaived.value if policy.unwaived is not None else None,
+            }
+            for subject in report.subjects
+            for policy in subject.policies
+            for waiver in policy.waived_by
+        ),
     )
 
 
