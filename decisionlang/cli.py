@@ -355,9 +355,13 @@ def render_diff_text(diff: VerdictDiff, *, color: bool, gate_all: bool = False) 
     if not base_evaluated(diff):
         lines.append("")
         lines.extend(render_diagnostic(diagnostic) for diagnostic in diff.before.diagnostics)
+    previous: list[str] = []
     for change in diff.changes:
-        lines.append("")
-        lines.extend(_change_lines(change, color=color))
+        block = _change_lines(change, color=color)
+        if len(block) > 1 or len(previous) != 1:  # blocks with details stand apart
+            lines.append("")
+        lines.extend(block)
+        previous = block
     if diff.changes and diff.unchanged:
         lines.extend(["", f"{_plural(diff.unchanged, 'subject')} unchanged."])
     changed = changed_report(diff)

@@ -29,7 +29,7 @@ from decisionlang.api import Project, evaluate_project, load_project
 from decisionlang.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
 from decisionlang.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.subjects import Portfolio
-from decisionlang.trace import Fact, Location, Report, RuleTrace, SubjectResult, Verdict
+from decisionlang.trace import Fact, Location, Outcome, Report, RuleTrace, SubjectResult, Verdict
 from decisionlang.values import json_value
 
 BASE_INVALID = "DL-GIT-BASE-INVALID"  # in `before.diagnostics`: the base could not be evaluated
@@ -98,13 +98,11 @@ def changed_report(diff: VerdictDiff) -> Report:
 
 def deciding_rules(result: SubjectResult) -> tuple[RuleTrace, ...]:
     """The rules that decided the subject's verdict: the decisive rules of its enforced policies
-    whose verdict is the subject's (a waived policy decides nothing)."""
+    whose verdict is the subject's (after waivers: a waived rule decides nothing)."""
     return tuple(
         rule
         for policy in result.policies
-        if policy.enforcement != "advisory"
-        and policy.verdict is result.verdict
-        and not getattr(policy, "waived_by", ())
+        if policy.enforcement != "advisory" and policy.verdict is result.verdict
         for rule in policy.reasons
     )
 
@@ -599,8 +597,13 @@ def _reason(
 
 
 def _waived_rules(result: SubjectResult) -> set[str]:
+    """Blocking rules that held but decided nothing, because a waiver lifted them."""
     return {
-        rule.rule for policy in result.policies if getattr(policy, "waived_by", ()) for rule in policy.reasons
+        rule.rule
+        for policy in result.policies
+        if policy.waived_by
+        for rule in policy.rules
+        if rule.kind in ("no_go", "not_yet", "otherwise") and rule.outcome is not Outcome.NOT_FIRED
     }
 
 

@@ -321,6 +321,25 @@ def test_changed_facts_without_a_moved_verdict(repo: Path) -> None:
     )
 
 
+def test_a_waiver_lifts_a_verdict(repo: Path) -> None:
+    edit(decisions(repo) / "policies" / "production.policy", "enforcement hard", "enforcement soft")
+    commit(repo, "a soft policy")
+    (decisions(repo) / "waivers").mkdir()
+    (decisions(repo) / "waivers" / "payments.yaml").write_text(
+        "waivers:\n  - id: W-1\n    subject: payments-api\n    rule: change_readiness.fragile_dependency\n"
+        "    owner: team-payments\n    approver: CTO\n    rationale: fax-gateway is replaced in Q1\n"
+        "    compensating_measure: manual fallback\n    granted: 2026-11-01\n    expires: 2027-03-31\n",
+        encoding="utf-8",
+    )
+    commit(repo, "a waiver")
+    (change,) = diff(repo).changes
+    assert (change.subject, change.before, change.after) == ("payments-api", Verdict.NOT_YET, Verdict.GO)
+    assert (
+        change.summary
+        == "payments-api: NOT YET -> GO because change_readiness.fragile_dependency is now waived"
+    )
+
+
 def test_the_working_tree_is_the_head(repo: Path) -> None:
     change_states(repo)  # not committed: compared with HEAD
     result = diff(repo, "HEAD")
