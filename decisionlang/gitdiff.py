@@ -324,7 +324,13 @@ def _read_blobs(repository: Repository, revision: str, oids: Sequence[str]) -> d
         end = data.find(b"\n", position)
         header = data[position:end].split() if end >= 0 else []
         if result.returncode != 0 or len(header) != 3 or header[1] != b"blob":
-            raise _error("DL-GIT-READ", f"cannot read the files of `{revision}`", repository.shown, None)
+            raise _error(
+                "DL-GIT-READ",
+                f"cannot read the files of `{revision}`",
+                repository.shown,
+                "in a partial clone git fetches files on demand: check access to the remote, "
+                "or fetch the revision with its files (`git fetch --refetch`)",
+            )
         size = int(header[2])
         contents[oid] = data[end + 1 : end + 1 + size]
         position = end + 1 + size + 1  # the content is followed by a newline
