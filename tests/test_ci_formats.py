@@ -9,6 +9,7 @@ Set DECISIONLANG_UPDATE_GOLDEN=1 (`make golden`) to rewrite the golden files.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -34,6 +35,7 @@ from decisionlang.render.junit import render_junit, xml_text
 from decisionlang.render.markdown import MARKER, MAX_CHARS, html_text, md_code, md_text, render_markdown
 from decisionlang.render.sarif import FINGERPRINT_KEY, Finding, findings, render_sarif
 from decisionlang.trace import (
+    AppliedWaiver,
     Fact,
     Location,
     Outcome,
@@ -251,6 +253,41 @@ def hostile_report() -> Report:
     return Report(Verdict.NO_GO, (subject, plain), (), AS_OF)
 
 
+WAIVER = AppliedWaiver(
+    id="W-2026-040",
+    expires=dt.date(2027, 3, 31),
+    owner="team-payments",
+    approver="architecture board",
+    rationale="the fax gateway is retired in Q1; moving it to tier 1 now is wasted work",
+    compensating_measure="daily reconciliation of fax-gateway traffic",
+    location=Location("waivers/payments.yaml", 4, 5),
+)
+
+
+def waived(report: Report) -> Report:
+    """The quickstart as if payments-api's policy were soft and a waiver lifted its NOT YET, as the
+    evaluator records it: verdict GO, the lifted rules kept as the policy's reasons."""
+    subjects = []
+    for subject in report.subjects:
+        if subject.subject == "payments-api":
+            policies = tuple(
+                dataclasses.replace(
+                    policy,
+                    enforcement="soft",
+                    verdict=Verdict.GO,
+                    waived_by=(WAIVER,),
+                    unwaived=policy.verdict,
+                    waived_rules=tuple(rule.rule for rule in policy.reasons),
+                )
+                if policy.policy == "change_readiness"
+                else policy
+                for policy in subject.policies
+            )
+            subject = dataclasses.replace(subject, verdict=Verdict.GO, policies=policies)
+        subjects.append(subject)
+    return dataclasses.replace(report, subjects=tuple(subjects))
+
+
 # ---------------------------------------------------------------- golden files and determinism
 
 
@@ -276,6 +313,16 @@ def test_golden_failing_on_not_yet(name: str, quickstart: Report) -> None:
 def test_golden_hostile_text(name: str) -> None:
     render, extension = RENDERERS[name]
     check_golden(f"ci_formats/hostile.{extension}", render(hostile_report(), None, fail_on="no-go"))
+
+
+@pytest.mark.parametrize("name", sorted(RENDERERS))
+def test_golden_with_a_waiver(name: str, quickstart: Report) -> None:
+    render, extension = RENDERERS[name]
+    head = waived(quickstart)
+    check_golden(f"ci_formats/waiver.{extension}", render(head, None, fail_on="no-go"))
+    check_golden(
+        f"ci_formats/waiver-diff.{extension}", render(head, build_diff(quickstart, head), fail_on="no-go")
+    )
 
 
 @pytest.mark.parametrize("name", sorted(RENDERERS))
@@ -361,6 +408,7 @@ def test_sarif_one_result_per_deciding_rule_per_subject(quickstart: Report) -> N
         "policy": "change_readiness",
         "policyVerdict": "no-go",
         "enforcement": "hard",
+        "waived": False,
     }
     primary = crm["locations"][0]["physicalLocation"]
     assert primary["artifactLocation"] == {"uri": "services/crm.yaml", "uriBaseId": "PROJECTROOT"}
@@ -897,3 +945,45 @@ def test_markdown_code_renders_as_itself(text: str) -> None:
 def test_markdown_summary_text_is_inert_html(text: str) -> None:
     escaped = html_text(text)
     assert "<" not in escaped and ">" not in escaped and "\n" not in escaped
+
+
+# ---------------------------------------------------------------- waivers
+
+
+def test_a_waived_rule_stays_visible_in_every_format(quickstart: Report) -> None:
+    head = waived(quickstart)
+    diff = build_diff(quickstart, head)
+    (result,) = [r for r in sarif(head)["runs"][0]["results"] if r["properties"]["subject"] == "payments-api"]
+    assert result["level"] == "warning" and result["properties"]["waived"] is True
+    (suppression,) = result["suppressions"]
+    assert (suppression["kind"], suppression["status"]) == ("external", "accepted")
+    assert suppression["properties"]["waiver"] == "W-2026-040"
+    assert WAIVER.rationale in suppression["justification"]
+    baseline = [
+        r for r in sarif(head, diff)["runs"][0]["results"] if r["properties"]["subject"] == "payments-api"
+    ]
+    assert baseline[0]["baselineState"] == "updated"
+
+    lines = [parse_command(line) for line in render_github(head, None, fail_on="not-yet").splitlines()]
+    (notice,) = [
+        (name, props, data) for name, props, data in lines if props["title"].startswith("payments-api")
+    ]
+    assert notice[0] == "notice"
+    assert notice[1]["title"] == "payments-api: NOT YET waived (change_readiness.fragile_dependency)"
+    assert "waived by W-2026-040 (expires 2027-03-31)" in notice[2]
+
+    outcomes = junit_cases(render_junit(head, None, fail_on="not-yet"))
+    assert outcomes[("change_readiness", "payments-api")] == "passed"
+    out = ET.fromstring(render_junit(head, None, fail_on="not-yet")).find(
+        "./testsuite[@name='change_readiness']/testcase[@name='payments-api']/system-out"
+    )
+    assert out is not None and "waiver W-2026-040" in (out.text or "")
+
+    text = render_markdown(head, diff, fail_on="no-go")
+    row = next(row for row in table_cells(text) if row[0] == "payments-api")
+    assert row[1:3] == ["🟡 NOT YET", "🟢 GO"]
+    assert "waived: W-2026-040, expires 2027-03-31" in row[3]
+    assert "lifted from 🟡 NOT YET by a waiver" in text
+    assert "- waiver `W-2026-040` (`waivers/payments.yaml:4:5`): accepted by team-payments" in text
+    snapshot = render_markdown(head, None, fail_on="no-go")
+    assert "3 GO subjects not listed, 1 of them through a waiver: **payments-api** (`W-2026-040`" in snapshot

@@ -3,9 +3,9 @@
     ::error file=services/crm.yaml,line=15,col=15,title=legacy-crm%3A NO-GO (change_readiness.unsupported)::…
 
 The command follows what fails the job: a NO-GO is an `error`; a NOT YET is an `error` under
-`--fail-on not-yet` and a `warning` otherwise; an advisory warning is a `notice`. With a diff, only
-the changed subjects are annotated (what the check gates on by default), so a known NO-GO elsewhere
-does not flood every pull request.
+`--fail-on not-yet` and a `warning` otherwise; an advisory warning is a `notice`, and so is a rule
+a waiver lifts (the compromise stays visible). With a diff, only the changed subjects are annotated
+(what the check gates on by default), so a known NO-GO elsewhere does not flood every pull request.
 
 Values are escaped as the runner unescapes them (actions/toolkit `command.ts`, actions/runner
 `ActionCommand.cs`): in the message `%`, CR and LF; in properties also `:` and `,`. Paths are
@@ -44,7 +44,7 @@ def render_github(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> 
 
 
 def command_name(finding: Finding, *, fail_on: str) -> str:
-    if finding.verdict is None:
+    if finding.verdict is None or finding.waivers:
         return "notice"
     if finding.verdict is Verdict.NO_GO or fail_on == "not-yet":
         return "error"
@@ -66,14 +66,23 @@ def annotation(finding: Finding, *, fail_on: str) -> str:
 
 def title(finding: Finding) -> str:
     """`legacy-crm: NO-GO (change_readiness.unsupported)`; `legacy-crm: warning (on_call.no_on_call)`."""
-    state = finding.verdict.label if finding.verdict is not None else "warning"
+    if finding.verdict is None:
+        state = "warning"
+    elif finding.waivers:
+        state = f"{finding.verdict.label} waived"
+    else:
+        state = finding.verdict.label
     return f"{finding.subject.subject}: {state} ({finding.rule})"
 
 
 def message(finding: Finding) -> str:
     """The reason, how to lift it, and where the rule is: several lines, escaped on output."""
     lines = [finding.sentence()]
-    if finding.until:
+    if finding.until and not finding.waivers:
         lines.append(f"until: {finding.until}")
+    for waiver in finding.waivers:
+        lines.append(
+            f"waiver {waiver.id}: {waiver.rationale}; compensating measure: {waiver.compensating_measure}"
+        )
     lines.append(f"rule {finding.rule} at {finding.rule_location}")
     return "\n".join(lines)

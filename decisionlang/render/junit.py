@@ -2,10 +2,10 @@
 
 One `<testsuite>` per policy, one `<testcase>` per subject it applies to (name: the subject,
 classname: the policy). A NO-GO is a `<failure>`; a NOT YET is a `<failure>` under `--fail-on
-not-yet` and `<skipped>` otherwise; an advisory policy never fails, its warnings go to
-`<system-out>`. The failure's message gives the reasons on one line, its body the trace as in the
-text output. With a diff, only the changed subjects are cases (what the check gates on by default),
-each saying in `<system-out>` what it was at the base revision.
+not-yet` and `<skipped>` otherwise; an advisory policy never fails. The failure's message gives
+the reasons on one line, its body the trace as in the text output. Warnings, and the waivers that
+lifted a verdict, go to `<system-out>`. With a diff, only the changed subjects are cases (what the
+check gates on by default), each saying in `<system-out>` what it was at the base revision.
 
 Times are always 0 and there is no timestamp: the same report gives the same bytes.
 """
@@ -16,7 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from decisionlang.changes import VerdictDiff
-from decisionlang.render.text import format_missing, format_warning, policy_lines
+from decisionlang.render.text import format_missing, format_warning, policy_lines, waived_lines
 from decisionlang.trace import PolicyResult, Report, SubjectResult, Verdict
 
 # Characters XML 1.0 cannot carry, even escaped: C0 controls but tab, LF, CR; surrogates; U+FFFE/F.
@@ -105,7 +105,8 @@ def testcase(
         if outcome == "failure":
             result.set("type", policy.verdict.value)
         result.text = xml_text(trace_text(subject, policy))
-    notes = [
+    notes = waived_lines(policy, subject.subject, color=False)
+    notes += [
         format_warning(warning, color=False)
         for warning in subject.warnings
         if warning.policy == policy.policy

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
 from decisionlang.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
+from decisionlang.render.sarif import waived_rules
 from decisionlang.render.text import (
     blocking_policies,
     decisive_status,
@@ -35,7 +37,7 @@ from decisionlang.render.text import (
     short_location,
     unique,
 )
-from decisionlang.trace import Fact, PolicyResult, Report, RuleTrace, SubjectResult, Verdict
+from decisionlang.trace import AppliedWaiver, Fact, PolicyResult, Report, RuleTrace, SubjectResult, Verdict
 
 MARKER = "<!-- decisionlang:report -->"
 MAX_CHARS = 60_000  # leaves room under GitHub's 65,536 for a bot's own additions
@@ -190,8 +192,24 @@ def snapshot_parts(report: Report) -> tuple[list[str], list[str], list[list[str]
         for subject in listed
     ]
     traces = [trace_block(subject, summary=badge(subject.verdict)) for subject in listed]
-    rest = [f"{plural(go, 'GO subject')} not listed.", ""] if go else []
+    rest = [f"{plural(go, 'GO subject')} not listed{waived_go(report)}.", ""] if go else []
     return rows, rest, traces
+
+
+def waived_go(report: Report) -> str:
+    """`, 1 of them through a waiver: **routing-optimizer** (`W-2026-031`, expires 2027-02-28)`."""
+    waived = [subject for subject in report.subjects if subject.verdict is Verdict.GO and subject.waivers]
+    if not waived:
+        return ""
+    listed = "; ".join(
+        f"{subject_cell(subject.subject)} ({waiver_ids(subject.waivers)})" for subject in waived
+    )
+    return f", {len(waived)} of them through a waiver: {listed}"
+
+
+def waiver_ids(waivers: Iterable[AppliedWaiver]) -> str:
+    """`` `W-2026-031`, expires 2027-02-28 ``, for each waiver."""
+    return ", ".join(f"{md_code(waiver.id)}, expires {waiver.expires.isoformat()}" for waiver in waivers)
 
 
 def subject_cell(name: str) -> str:
@@ -248,6 +266,16 @@ def why_changed(change: SubjectChange, now: SubjectResult | None, before: Subjec
     parts += [f"no longer: {rule_phrase(rule, messages_before)}" for rule in change.rules_before]
     if change.kind is not ChangeKind.ADDED:  # for a new subject every fact is new: its reasons say enough
         parts += [fact_change(fact, change.subject) for fact in change.facts]
+    waivers_now = now.waivers if now is not None else ()
+    waivers_before = before.waivers if before is not None else ()
+    new_waivers = [waiver for waiver in waivers_now if waiver.id not in {w.id for w in waivers_before}]
+    if new_waivers:
+        parts.append(f"waived: {waiver_ids(new_waivers)}")
+    parts += [
+        f"waiver no longer applies: {md_code(waiver.id, table=True)}"
+        for waiver in waivers_before
+        if waiver.id not in {w.id for w in waivers_now}
+    ]
     if len(parts) <= 1 and now is not None and now.verdict is not Verdict.GO and not change.rules_now:
         parts.append(why_now(now))
     return "<br>".join(parts) or md_text(change.summary)
@@ -300,26 +328,54 @@ def trace_block(subject: SubjectResult, *, summary: str) -> list[str]:
 
 
 def shown_policies(subject: SubjectResult) -> tuple[PolicyResult, ...]:
-    """What held a non-GO subject back; for a GO one, what let it through (advisory ones aside)."""
+    """What held a non-GO subject back, and what waivers lifted; for a GO one, what let it through
+    (advisory ones aside)."""
     if subject.verdict is not Verdict.GO:
-        return blocking_policies(subject)
+        return tuple(
+            policy for policy in subject.policies if policy in blocking_policies(subject) or is_waived(policy)
+        )
     return tuple(policy for policy in subject.policies if policy.enforcement != "advisory")
+
+
+def is_waived(policy: PolicyResult) -> bool:
+    return bool(policy.waived_by) and policy.unwaived is not None
 
 
 def policy_block(policy: PolicyResult, subject: str) -> list[str]:
     title = f" “{md_text(policy.title)}”" if policy.title else ""
     header = f"**Policy {md_code(policy.policy)}**{title}, {md_text(policy.enforcement)} enforcement: "
-    lines = [header + badge(policy.verdict), ""]
+    header += badge(policy.verdict)
+    lifted = waived_rules(policy) if is_waived(policy) else ()
+    if is_waived(policy):
+        header += f", lifted from {badge(policy.unwaived)} by a waiver"
+    lines = [header, ""]
+    for waiver in policy.waived_by:
+        lines += waiver_items(waiver)
+    for rule in lifted:
+        lines += rule_items(rule, subject, waived=True)
     for rule in policy.reasons:
-        lines += rule_items(rule, subject)
-    if policy.reasons:
+        if rule not in lifted:
+            lines += rule_items(rule, subject)
+    if policy.reasons or policy.waived_by:
         lines.append("")
     return lines
 
 
-def rule_items(rule: RuleTrace, subject: str) -> list[str]:
+def waiver_items(waiver: AppliedWaiver) -> list[str]:
+    """The waiver, who accepted and approved it, until when, why, and what compensates."""
+    return [
+        f"- waiver {md_code(waiver.id)} ({md_code(str(waiver.location))}):"
+        f" accepted by {md_text(waiver.owner)}, approved by {md_text(waiver.approver)},"
+        f" expires {waiver.expires.isoformat()}",
+        f"  - rationale: {md_text(waiver.rationale)}",
+        f"  - compensating measure: {md_text(waiver.compensating_measure)}",
+    ]
+
+
+def rule_items(rule: RuleTrace, subject: str, *, waived: bool = False) -> list[str]:
     """A list item for the rule, nested items for what it read, checked, and how to lift it."""
-    head = f"- {md_code(rule.rule)} ({rule_kind_words(rule.kind)}, {md_code(str(rule.location))})"
+    kind = rule_kind_words(rule.kind) + (", waived" if waived else "")
+    head = f"- {md_code(rule.rule)} ({kind}, {md_code(str(rule.location))})"
     if rule.message:
         head += f": {md_text(rule.message)}"
     details: list[str] = []

@@ -8,6 +8,9 @@ A partial fingerprint hashes policy, rule and subject, never lines, so an alert 
 around it. With a diff, every head finding is still reported (code scanning compares runs itself)
 and each carries a `baselineState` against the base revision.
 
+A rule a waiver lifts is still reported, at the level of the verdict it would give, with the
+waiver as an accepted external suppression: the compromise stays visible, and its alert closed.
+
 Also home of `Finding` and `findings`, the deciding rules of a report flattened, which the GitHub
 annotations share.
 """
@@ -24,7 +27,17 @@ from urllib.parse import quote
 from decisionlang import __version__
 from decisionlang.changes import VerdictDiff
 from decisionlang.render.text import blocking_policies, format_value, quoted_title, rule_kind_words
-from decisionlang.trace import Fact, Location, PolicyResult, Report, RuleTrace, SubjectResult, Verdict
+from decisionlang.trace import (
+    AppliedWaiver,
+    Fact,
+    Location,
+    PolicyResult,
+    Report,
+    RuleTrace,
+    SubjectResult,
+    Verdict,
+    Warning,
+)
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -33,6 +46,7 @@ URI_BASE_ID = "PROJECTROOT"
 FINGERPRINT_KEY = "decisionlang/v1"
 
 _LEVELS = {Verdict.NO_GO: "error", Verdict.NOT_YET: "warning", None: "note"}
+_KIND_VERDICTS = {"no_go": Verdict.NO_GO, "not_yet": Verdict.NOT_YET}
 
 # What a rule of each kind does to a subject, for the rule's full description.
 _EFFECTS = {
@@ -62,6 +76,7 @@ class Finding:
     until: str | None
     rule_location: Location
     facts: tuple[Fact, ...]  # what the rule read (empty without a trace)
+    waivers: tuple[AppliedWaiver, ...] = ()  # the waivers that lift it: `verdict` is then the verdict lifted
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -84,9 +99,16 @@ class Finding:
 
     def sentence(self) -> str:
         """`legacy-crm is NO-GO under policy change_readiness: vendor support ended on 2025-12-31`."""
+        name = self.subject.subject
         if self.verdict is None:
-            return f"{self.subject.subject}: warning from policy {self.policy}: {self.message}"
-        return f"{self.subject.subject} is {self.verdict.label} under policy {self.policy}: {self.message}"
+            return f"{name}: warning from policy {self.policy}: {self.message}"
+        if self.waivers:
+            lifted = ", ".join(
+                f"{waiver.id} (expires {waiver.expires.isoformat()})" for waiver in self.waivers
+            )
+            would = f"{name} would be {self.verdict.label} under policy {self.policy}"
+            return f"{would}, waived by {lifted}: {self.message}"
+        return f"{name} is {self.verdict.label} under policy {self.policy}: {self.message}"
 
 
 def findings(report: Report, subjects: Iterable[str] | None = None) -> list[Finding]:
@@ -100,41 +122,65 @@ def findings(report: Report, subjects: Iterable[str] | None = None) -> list[Find
 
 
 def subject_findings(subject: SubjectResult) -> list[Finding]:
+    """The deciding rules of its blocking policies, the rules waivers lift, then its warnings."""
     found = [
-        Finding(
-            subject=subject,
-            policy=policy.policy,
-            policy_title=policy.title,
-            enforcement=policy.enforcement,
-            rule=rule.rule,
-            kind=rule.kind,
-            verdict=policy.verdict,
-            message=rule.message or f"{rule_kind_words(rule.kind)} {rule.rule} decided",
-            until=rule.until,
-            rule_location=rule.location,
-            facts=rule.facts,
-        )
+        _rule_finding(subject, policy, rule, policy.verdict)
         for policy in blocking_policies(subject)
         for rule in policy.reasons
     ]
-    for warning in subject.warnings:
-        policy, rule = _find_rule(subject, warning.policy, warning.rule)
-        found.append(
-            Finding(
-                subject=subject,
-                policy=warning.policy,
-                policy_title=policy.title if policy is not None else None,
-                enforcement=policy.enforcement if policy is not None else "advisory",
-                rule=warning.rule,
-                kind=rule.kind if rule is not None else "warn",
-                verdict=None,
-                message=warning.message,
-                until=None,
-                rule_location=warning.location,
-                facts=rule.facts if rule is not None else (),
+    for policy in subject.policies:
+        if policy.waived_by and policy.unwaived is not None:
+            found.extend(
+                _rule_finding(
+                    subject, policy, rule, _KIND_VERDICTS.get(rule.kind, policy.unwaived), waived=True
+                )
+                for rule in waived_rules(policy)
             )
-        )
+    found.extend(_warning_finding(subject, warning) for warning in subject.warnings)
     return found
+
+
+def _warning_finding(subject: SubjectResult, warning: Warning) -> Finding:
+    policy, rule = _find_rule(subject, warning.policy, warning.rule)
+    return Finding(
+        subject=subject,
+        policy=warning.policy,
+        policy_title=policy.title if policy is not None else None,
+        enforcement=policy.enforcement if policy is not None else "advisory",
+        rule=warning.rule,
+        kind=rule.kind if rule is not None else "warn",
+        verdict=None,
+        message=warning.message,
+        until=None,
+        rule_location=warning.location,
+        facts=rule.facts if rule is not None else (),
+    )
+
+
+def _rule_finding(
+    subject: SubjectResult, policy: PolicyResult, rule: RuleTrace, verdict: Verdict, *, waived: bool = False
+) -> Finding:
+    return Finding(
+        subject=subject,
+        policy=policy.policy,
+        policy_title=policy.title,
+        enforcement=policy.enforcement,
+        rule=rule.rule,
+        kind=rule.kind,
+        verdict=verdict,
+        message=rule.message or f"{rule_kind_words(rule.kind)} {rule.rule} decided",
+        until=rule.until,
+        rule_location=rule.location,
+        facts=rule.facts,
+        waivers=policy.waived_by if waived else (),
+    )
+
+
+def waived_rules(policy: PolicyResult) -> tuple[RuleTrace, ...]:
+    """The rules a waiver lifted: all that decided when the policy was lifted to GO, else those named."""
+    if policy.verdict is Verdict.GO:
+        return policy.reasons
+    return tuple(rule for rule in policy.rules if rule.rule in policy.waived_rules and not rule.decisive)
 
 
 def _find_rule(
@@ -251,7 +297,7 @@ def sarif_result(
             seen.add((fact.location, words))
             related.append(related_location(len(related) + 1, fact.location, words))
     message = finding.sentence()
-    if finding.until:
+    if finding.until and not finding.waivers:
         message += f" (until: {finding.until})"
     result: dict[str, Any] = {
         "ruleId": finding.rule,
@@ -275,20 +321,40 @@ def sarif_result(
             "policy": finding.policy,
             "policyVerdict": finding.verdict.value if finding.verdict is not None else None,
             "enforcement": finding.enforcement,
+            "waived": bool(finding.waivers),
         },
     }
+    if finding.waivers:
+        result["suppressions"] = [suppression(waiver) for waiver in finding.waivers]
     if before is not None:
         result["baselineState"] = baseline_state(finding, before.get(finding.key))
     return result
 
 
+def suppression(waiver: AppliedWaiver) -> dict[str, Any]:
+    """A waiver as SARIF sees it: an accepted, external suppression with its justification."""
+    return {
+        "kind": "external",
+        "status": "accepted",
+        "justification": f"{waiver.rationale} (compensating measure: {waiver.compensating_measure})",
+        "location": {"physicalLocation": physical_location(waiver.location)},
+        "properties": {
+            "waiver": waiver.id,
+            "owner": waiver.owner,
+            "approver": waiver.approver,
+            "expires": waiver.expires.isoformat(),
+        },
+    }
+
+
 def baseline_state(finding: Finding, previous: Finding | None) -> str:
     if previous is None:
         return "new"
-    same = (previous.verdict, previous.message, previous.until) == (
+    same = (previous.verdict, previous.message, previous.until, previous.waivers) == (
         finding.verdict,
         finding.message,
         finding.until,
+        finding.waivers,
     )
     return "unchanged" if same else "updated"
 
