@@ -1,16 +1,17 @@
 """The examples: the scale-up portfolio's verdicts (golden and explicit), its library copy, the quickstart.
 
 examples/scaleup/ is a decision repo for a fictional 300-person scale-up that adopts the policy library
-by copying it. Its report is golden-tested; the key verdicts are also asserted one by one with the
-rule that decides them, so that a reviewer reads the intent here and a change of verdict is reviewed
-as such, not only as a golden diff. DECISIONLANG_UPDATE_GOLDEN=1 (or `make golden`) regenerates
-the golden files.
+by copying it, with the waivers its board granted (examples/scaleup/waivers/). Its report is
+golden-tested; the key verdicts are also asserted one by one with the rule that decides them, so that
+a reviewer reads the intent here and a change of verdict is reviewed as such, not only as a golden
+diff. DECISIONLANG_UPDATE_GOLDEN=1 (or `make golden`) regenerates the golden files.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,30 @@ def messages(entry: dict[str, Any]) -> str:
     return "\n".join(r["message"] for p in entry["policies"] for r in p["reasons"])
 
 
+def blocking_messages(entry: dict[str, Any]) -> list[str]:
+    """The messages of the rules behind a NOT YET or a NO-GO."""
+    return [r["message"] for p in entry["policies"] if p["verdict"] != "go" for r in p["reasons"]]
+
+
 def warning_rules(entry: dict[str, Any]) -> set[str]:
     return {w["rule"] for w in entry["warnings"]}
+
+
+def waiver_notes(report: dict[str, Any]) -> dict[str, str]:
+    """The waiver warnings of a report, by code: {"DL-WAIVER-EXPIRED": message, ...}."""
+    notes = [d for d in report["diagnostics"] if d["code"].startswith("DL-WAIVER-")]
+    assert all(d["severity"] == "warning" for d in notes)
+    assert all(d["location"]["file"] == "waivers/delivery.yaml" for d in notes)
+    return {d["code"]: d["message"] for d in notes}
+
+
+def waived(entry: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
+    """The policies a waiver lifted: {policy: (verdict without the waiver, waiver ids)}."""
+    return {
+        p["policy"]: (p["unwaived_verdict"], [w["id"] for w in p["waivers"]])
+        for p in entry["policies"]
+        if p.get("waivers")
+    }
 
 
 # ---------------------------------------------------------------- the library copy
@@ -102,15 +125,17 @@ def test_scaleup_check_text_golden() -> None:
     result = run("check", str(SCALEUP), *AS_OF, "--no-color")
     assert result.exit_code == cli.EXIT_NO_GO
     assert "\x1b[" not in result.stdout
-    assert result.stdout.splitlines()[-1] == "39 subjects: 28 GO, 9 NOT YET, 2 NO-GO — overall NO-GO"
+    assert "39 subjects: 27 GO, 10 NOT YET, 2 NO-GO — overall NO-GO" in result.stdout.splitlines()
+    assert "✓ GO (waived: W-2026-031, expires 2027-02-28)  routing-optimizer (service)" in result.stdout
     check_golden("examples/scaleup-check.txt", result.stdout)
 
 
 def test_scaleup_check_json_golden_and_schema(report_json: str, report: dict[str, Any]) -> None:
     jsonschema.validate(report, SCHEMA)
-    assert report["summary"] == {"go": 28, "no-go": 2, "not-yet": 9}
+    assert report["summary"] == {"go": 27, "no-go": 2, "not-yet": 10}
     assert report["verdict"] == "no-go"
-    assert report["diagnostics"] == []
+    assert set(waiver_notes(report)) == {"DL-WAIVER-EXPIRED", "DL-WAIVER-EXPIRING", "DL-WAIVER-STALE"}
+    assert len(report["diagnostics"]) == 3  # the three waiver warnings, nothing else
     check_golden("examples/scaleup-check.json", report_json)
 
 
@@ -168,6 +193,13 @@ def test_billing_is_no_go_under_a_change_freeze(report: dict[str, Any]) -> None:
     no_go = {r["rule"] for p in billing["policies"] if p["verdict"] == "no-go" for r in p["reasons"]}
     assert no_go == {"delivery_balance.change_freeze"}
     assert "changes fail 34 % of the time (freeze from 30 %)" in messages(billing)
+    # what else must change once the freeze lifts: its DORA class, and a dependency's H1 foundations
+    assert deciding_rules(billing) == {
+        "delivery_balance.change_freeze",
+        "dora_delivery.below_expected_class",
+        "h1_foundations.fragile_dependency",
+    }
+    assert "resting on dependencies whose H1 foundations do not hold: event-pipeline" in messages(billing)
 
 
 @pytest.mark.parametrize(
@@ -202,13 +234,8 @@ def test_not_yet_for_missing_information_names_the_facts_and_the_file(
 @pytest.mark.parametrize(
     ("name", "verdict", "rules"),
     [
-        (
-            "carrier-edi-bridge",
-            "not-yet",
-            {"maturity_floor.below_floor", "standards_discipline.off_standard"},
-        ),
-        ("routing-optimizer", "not-yet", {"cost_discipline.off_balance"}),
-        ("label-service", "not-yet", {"dora_delivery.below_expected_class"}),
+        ("carrier-edi-bridge", "not-yet", {"maturity_floor.below_floor"}),  # off standard: waived
+        ("label-service", "not-yet", {"dora_delivery.below_expected_class"}),  # its waiver expired
         ("nordics-expansion", "not-yet", {"initiative_charter.awaiting_arbitration"}),
     ],
 )
@@ -244,14 +271,121 @@ def test_weak_signals_warn_without_deciding(
     assert warning_rules(entry) == warnings
 
 
-def test_the_tier_1_carrier_gateway_rests_on_the_fragile_bridge(report: dict[str, Any]) -> None:
-    """The library reads no `depends_on`: the tier-1 gateway is GO on its own facts, and the fragility
-    of what it rests on shows in the bridge's verdict and in the initiatives that target both."""
+def test_the_tier_1_carrier_gateway_is_held_by_the_fragile_bridge_it_rests_on(report: dict[str, Any]) -> None:
+    """A critical service is only as solid as what it rests on: the tier-1 gateway passes every gate on
+    its own facts, and is NOT YET because two of its direct dependencies do not hold their H1
+    foundations; the message names them, and not the dependencies that hold (k8s-platform, secrets-vault)."""
     states = (SCALEUP / "services" / "delivery.yaml").read_text(encoding="utf-8")
     assert "depends_on: [carrier-edi-bridge, message-bus, k8s-platform, secrets-vault]" in states
-    assert subject(report, "carrier-gateway")["verdict"] == "go"
+    gateway = subject(report, "carrier-gateway")
+    assert gateway["verdict"] == "not-yet"
+    assert deciding_rules(gateway) == {"h1_foundations.fragile_dependency"}
+    reason = "a critical service resting on dependencies whose H1 foundations do not hold: "
+    assert blocking_messages(gateway) == [reason + "carrier-edi-bridge, message-bus"]
+    assert not gateway["missing"]
     assert subject(report, "carrier-edi-bridge")["verdict"] == "not-yet"
-    assert subject(report, "carrier-edi-replacement")["verdict"] == "go"
+    assert subject(report, "carrier-edi-replacement")["verdict"] == "go"  # the H1 fix of the bridge
+
+
+def test_the_dependency_chain_reads_direct_dependencies_of_critical_services_only(
+    report: dict[str, Any],
+) -> None:
+    intake = subject(report, "order-intake-api")
+    assert intake["verdict"] == "not-yet"
+    assert deciding_rules(intake) == {"h1_foundations.fragile_dependency"}
+    assert blocking_messages(intake) == [
+        "a critical service resting on dependencies whose H1 foundations do not hold: message-bus"
+    ]
+    # public-api rests on order-intake-api, whose own H1 foundations hold: the chain is not transitive
+    assert subject(report, "public-api")["verdict"] == "go"
+    # tracking-api (high) rests on message-bus too: the rule applies from criticité critical
+    assert subject(report, "tracking-api")["verdict"] == "go"
+
+
+# ---------------------------------------------------------------- waivers: assumed compromises
+
+
+def test_an_active_waiver_lifts_the_cost_drift_of_the_routing_optimizer(report: dict[str, Any]) -> None:
+    routing = subject(report, "routing-optimizer")
+    assert routing["verdict"] == "go"
+    assert waived(routing) == {"cost_discipline": ("not-yet", ["W-2026-031"])}
+    cost = next(p for p in routing["policies"] if p["policy"] == "cost_discipline")
+    assert [r["rule"] for r in cost["reasons"]] == ["cost_discipline.off_balance"]  # the trace keeps it
+    waiver = cost["waivers"][0]
+    who = (waiver["owner"], waiver["approver"], waiver["expires"])
+    assert who == ("team-orchestration", "CFO", "2027-02-28")
+    assert "W-2026-031" not in "\n".join(waiver_notes(report).values())  # in force, not expiring
+    assert warning_rules(routing) == {"cost_discipline.gold_plating"}
+
+
+def test_the_text_report_shows_the_waiver_and_its_expiry() -> None:
+    result = run("check", str(SCALEUP), *AS_OF, "--no-color", "-s", "routing-optimizer")
+    assert result.exit_code == cli.EXIT_OK
+    verdict = "✓ GO (waived: W-2026-031, expires 2027-02-28)  routing-optimizer (service)"
+    assert result.stdout.startswith(verdict)
+    assert "accepted by team-orchestration, approved by CFO, expires 2027-02-28" in result.stdout
+
+
+def test_an_expired_waiver_no_longer_lifts_the_label_service(report: dict[str, Any]) -> None:
+    label = subject(report, "label-service")
+    assert label["verdict"] == "not-yet"
+    assert deciding_rules(label) == {"dora_delivery.below_expected_class"}
+    assert waived(label) == {}
+    note = waiver_notes(report)["DL-WAIVER-EXPIRED"]
+    assert note == "waiver `W-2026-019` on `label-service`: expired on 2026-10-31; it no longer applies"
+
+
+def test_a_replay_before_the_expiry_sees_the_expired_waiver_still_lifting_its_subject() -> None:
+    result = run("check", str(SCALEUP), "--as-of", "2026-10-15", "--format", "json", "-s", "label-service")
+    assert result.exit_code == cli.EXIT_OK
+    replay = json.loads(result.stdout)
+    label = subject(replay, "label-service")
+    assert label["verdict"] == "go"
+    assert waived(label) == {"dora_delivery": ("not-yet", ["W-2026-019"])}
+    assert waiver_notes(replay) == {
+        "DL-WAIVER-EXPIRING": "waiver `W-2026-019` on `label-service`: expires on 2026-10-31, in 16 days"
+    }
+
+
+def test_a_waiver_expiring_within_30_days_lifts_one_policy_and_is_warned_about(
+    report: dict[str, Any],
+) -> None:
+    """The architecture board waived the bridge's off-standard stack until its replacement's cut-over,
+    not its maturity floor: the standards policy is lifted, the bridge stays NOT YET on the floor."""
+    bridge = subject(report, "carrier-edi-bridge")
+    assert bridge["verdict"] == "not-yet"
+    assert waived(bridge) == {"standards_discipline": ("not-yet", ["W-2026-037"])}
+    assert deciding_rules(bridge) == {"maturity_floor.below_floor"}
+    note = waiver_notes(report)["DL-WAIVER-EXPIRING"]
+    assert note == "waiver `W-2026-037` on `carrier-edi-bridge`: expires on 2026-12-18, in 22 days"
+
+
+def test_a_waiver_whose_rule_no_longer_fires_is_stale(report: dict[str, Any]) -> None:
+    note = waiver_notes(report)["DL-WAIVER-STALE"]
+    waiver = "waiver `W-2026-004` on `carrier-gateway`"
+    assert note == f"{waiver}: `standards_discipline.off_standard` no longer blocks `carrier-gateway`"
+    gateway = subject(report, "carrier-gateway")
+    assert waived(gateway) == {}
+    standards = next(p for p in gateway["policies"] if p["policy"] == "standards_discipline")
+    assert standards["verdict"] == "go"
+
+
+def test_a_waiver_never_lifts_the_hard_dependency_chain(tmp_path: Path) -> None:
+    """The dependency chain is hard: a waiver on it is refused, and the gateway stays NOT YET."""
+    copy = tmp_path / "scaleup"
+    shutil.copytree(SCALEUP, copy)
+    waivers = copy / "waivers" / "delivery.yaml"
+    hard = (
+        "  - id: W-2026-040\n    subject: carrier-gateway\n    rule: h1_foundations.fragile_dependency\n"
+        "    owner: team-carriers\n    approver: CTO\n    rationale: the bridge is replaced in December\n"
+        "    compensating_measure: a second engineer on call\n"
+        "    granted: 2026-11-20\n    expires: 2027-01-31\n"
+    )
+    waivers.write_text(waivers.read_text(encoding="utf-8") + hard, encoding="utf-8")
+    result = run("check", str(copy), *AS_OF, "--format", "json", "-s", "carrier-gateway")
+    payload = json.loads(result.stdout)
+    assert subject(payload, "carrier-gateway")["verdict"] == "not-yet"
+    assert "DL-WAIVER-HARD" in waiver_notes(payload)
 
 
 # ---------------------------------------------------------------- the README
