@@ -343,6 +343,13 @@ def test_waivers_shown_with_expiry_and_problems(small: Path) -> None:
     assert "Compensating measure" in text and "a change freeze on db until then" in text
     assert "Waivers that need attention" in text and "W-2" in text  # the stale one
     assert "DL-WAIVER-STALE" in text and "DL-WAIVER-EXPIRING" in text
+    db = text[text.index('<article class="subject go" id="s-db"') :]
+    db = db[: db.index("</article>")]
+    assert "It is GO only because of 1 waiver (W-1)" in db
+    compromise = db[db.index("Compromises knowingly accepted") :]
+    assert (
+        'readability 2/5</span> — <span class="badge not-yet">… NOT YET</span>' in compromise
+    )  # what it lifted
 
 
 def test_tradeoff_charts_zone_and_outliers(small: Path) -> None:

@@ -1563,7 +1563,7 @@ def subject_article(view: BoardView, result: SubjectResult) -> str:
         f'<h3 id="{anchor}-h">{esc(result.subject)} <span class="kind">{esc(result.kind)}</span></h3>\n'
         f"<p>Verdict: {subject_badge(result)}</p>\n",
         key_facts(view, subject, result),
-        f"<p>{esc(verdict_sentence(result, color=False))}</p>\n",
+        f"<p>{esc(verdict_sentence(result, color=False))}{waived_sentence(result)}</p>\n",
     ]
     reasons = reasons_list(view, result) if result.verdict is not Verdict.GO else go_reasons(result)
     if reasons:
@@ -1581,6 +1581,17 @@ def subject_article(view: BoardView, result: SubjectResult) -> str:
         parts.append(f"<h4>Warnings</h4>\n<ul>{items}</ul>\n")
     parts.append("</article>\n")
     return "".join(parts)
+
+
+def waived_sentence(result: SubjectResult) -> str:
+    waivers = result.waivers
+    if not waivers:
+        return ""
+    names = ", ".join(waiver.id for waiver in waivers)
+    return (
+        f" It is {result.verdict.label} only because of {plural(len(waivers), 'waiver')} ({esc(names)}):"
+        " see the compromises knowingly accepted below."
+    )
 
 
 def key_facts(view: BoardView, subject: Subject | None, result: SubjectResult) -> str:
@@ -1649,8 +1660,9 @@ def go_reasons(result: SubjectResult) -> str:
 
 
 def reason_item(view: BoardView, policy: PolicyResult, rule: RuleTrace, subject: str) -> str:
+    verdict = policy.unwaived if policy.unwaived is not None else policy.verdict  # what the rule decided
     source = (
-        f"{badge(policy.verdict)} from policy <strong>{esc(policy.title or policy.policy)}</strong>"
+        f"{badge(verdict)} from policy <strong>{esc(policy.title or policy.policy)}</strong>"
         f" ({esc(policy.enforcement)}), rule <code>{esc(rule.rule)}</code>"
     )
     details = rule_details(rule, subject)
