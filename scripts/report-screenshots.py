@@ -46,6 +46,10 @@ VIEWS = {
         " #tradeoff-speed_vs_robustness + p, #tradeoff-speed_vs_robustness + p + figure { display: block; }",
         1050,
     ),
+    "report-waivers.png": (
+        "header, main > section:not(#waivers) { display: none; }",
+        1000,
+    ),
     "report-dependencies.png": (
         "header, main > section:not(#dependencies) { display: none; }",
         1300,

@@ -750,7 +750,7 @@ def waivers_section(view: BoardView) -> str:
         lifted = badge(waiver.lifted) if waiver.lifted is not None else "—"
         rows.append(
             (
-                esc(waiver.id),
+                f'<span class="id">{esc(waiver.id)}</span>',
                 link(view, waiver.subject),
                 esc(waiver.policy),
                 lifted,
