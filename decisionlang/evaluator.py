@@ -204,6 +204,8 @@ def evaluate_policy(
     waived: list[int] = []
     if waivers and verdict is not Verdict.GO:
         lifted, still_deciding, used, waived = _lift(policy, values, waivers)
+        if lifted.severity >= verdict.severity:  # the waivers change nothing: they are stale here
+            used, waived = [], []
         if used:
             unwaived = verdict
             # Lifted to GO, the trace keeps the rules that fired; else the rules still deciding.

@@ -379,6 +379,8 @@ _C_PARSER: Any = _c_parser()
 # Characters that libyaml reads differently from ruamel: tabs (ruamel refuses more of them), NEL
 # and the Unicode line and paragraph separators (line numbers), byte order marks inside the text.
 _PURE_ONLY_CHARACTERS = re.compile("[\t\x85\u2028\u2029\ufeff]")
+# `...` document-end markers: libyaml and ruamel close an empty block node differently there.
+_DOCUMENT_END = re.compile(r"^\.\.\.", re.MULTILINE)
 # Characters that ruamel takes as part of an anchor or alias name, and libyaml as its end.
 _NAME_CONTINUATIONS = frozenset("?:%@`")
 # A block scalar header that both parsers read alike: indicators, then a space or the line end.
@@ -883,7 +885,11 @@ class _Parse:
 
 def _parse(source: SourceFile, limits: YamlLimits) -> tuple[list[tuple[Any, _Spot]], list[Diagnostic]]:
     """The documents of a file, each with where its root starts, or the problems found instead."""
-    if _C_PARSER is not None and not _PURE_ONLY_CHARACTERS.search(source.text):
+    if (
+        _C_PARSER is not None
+        and not _PURE_ONLY_CHARACTERS.search(source.text)
+        and not _DOCUMENT_END.search(source.text)
+    ):
         try:
             return _Parse(source, limits, pure=False).run()
         except _UsePurePython:
