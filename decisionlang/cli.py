@@ -228,6 +228,13 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
     help="Append the decision to the decision log LOG, an SQLite file created when missing (--record "
     "alone: $DECISIONLANG_LOG); its id is printed on stderr. See docs/decision-log.md.",
 )
+@click.option(
+    "--warn-days",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Warn about waivers that expire within this many days.",
+)
 @_color
 @_guarded
 def check(
@@ -242,6 +249,7 @@ def check(
     base: str | None,
     gate_all: bool,
     record: str | None,
+    warn_days: int,
     color: bool | None,
 ) -> None:
     """Evaluate every applicable policy on every subject of DIRECTORY.
@@ -259,7 +267,9 @@ def check(
             directory, base, services=services, strict=strict, as_of=as_of, gate_all=gate_all, out=out
         )
     project = load_project(directory)
-    report = evaluate_project(project, as_of=as_of, services=services or None, strict=strict, trace=trace)
+    report = evaluate_project(
+        project, as_of=as_of, services=services or None, strict=strict, trace=trace, warn_days=warn_days
+    )
     _fail_on_strict_errors(report, strict, output_format)
     _emit(_render_report(report, None, out), output)
     if record is not None:

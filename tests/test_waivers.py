@@ -186,3 +186,10 @@ def test_malformed_waiver_files_are_located_errors(tmp_path: Path) -> None:
     project = load_project(root)
     assert [d.code for d in project.errors] == ["DL-WAIVER-YAML"]
     assert project.errors[0].span is not None
+
+
+def test_warn_days_sets_how_early_expiring_waivers_are_warned_about(tmp_path: Path) -> None:
+    root = repo(tmp_path, waiver("W-6", "crm", "rule: lifecycle.unsupported", "2026-12-10"))
+    args = ["check", str(root), "--as-of", "2026-11-26"]
+    assert "DL-WAIVER-EXPIRING" in CliRunner().invoke(cli.main, args).output
+    assert "DL-WAIVER-EXPIRING" not in CliRunner().invoke(cli.main, [*args, "--warn-days", "7"]).output
