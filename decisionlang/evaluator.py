@@ -234,11 +234,18 @@ def evaluate_policy(
 
 def _reported(policy: CompiledPolicy, values: list[object], decisive: list[int]) -> list[int]:
     """Without tracing, only the rules that decided, warned or failed to evaluate are kept."""
-    kept = {i for i in decisive if i >= 0}
-    kept.update(i for i in policy.warn_rules if values[i] is not False)
-    kept.update(i for i in policy.blocking_rules if values[i] is True)  # what must hold lists them
-    kept.update(i for i, value in enumerate(values) if isinstance(value, Problem))
-    return sorted(kept)
+    warns = policy.warn_rules
+    return [
+        i
+        for i, value in enumerate(values)
+        if value is not False
+        and (
+            i in decisive
+            or value is True  # a firing blocking rule: what must hold lists it
+            or i in warns
+            or isinstance(value, Problem)
+        )
+    ]
 
 
 def evaluate_subject(
@@ -251,7 +258,7 @@ def evaluate_subject(
     diagnostics: list[Diagnostic] = []
     subject_waivers = [waiver for waiver in options.waivers if waiver.subject == subject.name]
     for policy in policies:
-        mine = [waiver for waiver in subject_waivers if waiver.policy == policy.id]
+        mine = [waiver for waiver in subject_waivers if waiver.policy == policy.id] if subject_waivers else []
         usable, notes = _usable_waivers(mine, policy, options) if mine else ([], [])
         result = evaluate_policy(policy, ctx, options.trace, usable)
         if result is None:
@@ -412,8 +419,10 @@ def evaluate(
     # thousand results this loop allocates (it doubled evaluation time on large portfolios).
     # Only a freeze of our own is undone, so a host application's own freeze is left alone.
     freezing = gc.get_freeze_count() == 0
+    threshold = gc.get_threshold()
     if freezing:
         gc.freeze()
+        gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])  # results are kept, not garbage
     try:
         for subject in portfolio.subjects:
             if wanted is not None and subject.name not in wanted:
@@ -423,6 +432,7 @@ def evaluate(
             diagnostics.extend(problems)
     finally:
         if freezing:
+            gc.set_threshold(*threshold)
             gc.unfreeze()
     verdict = Verdict.worst([subject.verdict for subject in subjects])
     unique = list(dict.fromkeys(diagnostics))
