@@ -522,6 +522,9 @@ def import_() -> None:
 def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
     """Import Backstage catalog entities from PATHS (files, or directories of *.yaml) as subjects."""
     from decisionlang.importers import yaml_files
+
+    if output is not None and str(output) == "-":
+        output = None  # `--output -`: standard output, as for every other command
     from decisionlang.importers.backstage import (
         import_backstage,
         render_report_json,
@@ -596,7 +599,14 @@ def policy_tests(
             _emit(text, output)
         _fail(report.diagnostics, outcome="no test was run")
     _emit(text, output)
-    sys.exit(_test_exit_code(report.failed, report.coverage.percent, min_coverage))
+    code = _test_exit_code(report.failed, report.coverage.percent, min_coverage)
+    if code == EXIT_LOW_COVERAGE:
+        click.echo(
+            f"decisionlang: rule coverage {report.coverage.percent:.1f} % is below the minimum of"
+            f" {min_coverage:g} %; the rules never fired or never failed are listed above",
+            err=True,
+        )
+    sys.exit(code)
 
 
 def _test_exit_code(failed: int, coverage: float, min_coverage: float | None) -> int:
