@@ -265,7 +265,9 @@ def evaluate_subject(
             continue
         if mine:
             used = {waiver.id for waiver in result.waived_by}
-            stale = [waiver for waiver in usable if waiver.id not in used]
+            known = {rule.id for rule in policy.rules} | {f"{policy.id}.otherwise"}
+            # A waiver naming an unknown rule is reported once, as stale, when the project loads.
+            stale = [w for w in usable if w.id not in used and (w.rule is None or w.rule in known)]
             diagnostics.extend(notes)
             diagnostics.extend(
                 _waiver_note("DL-WAIVER-STALE", w, f"`{w.rule or w.policy}` no longer blocks `{w.subject}`")

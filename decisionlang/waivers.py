@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from decisionlang.diagnostics import DecisionlangError, Diagnostic
+from decisionlang.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.importers import Entry, Located, load_yaml
 from decisionlang.spans import SourceFile, Span, point
 from decisionlang.states import YamlLimits
@@ -65,6 +65,16 @@ def load_waivers(
         except DecisionlangError as error:
             diagnostics.extend(_as_waiver_problem(d) for d in error.diagnostics)
             continue
+        if not document.documents:
+            diagnostics.append(
+                Diagnostic(
+                    "DL-WAIVER-SHAPE",
+                    "this waiver file is empty",
+                    file=display,
+                    help="give it a `waivers:` list, or delete it",
+                    severity=Severity.WARNING,
+                )
+            )
         for root in document.documents:
             found, problems = _waivers_of(root, document.source)
             waivers.extend(found)
@@ -126,6 +136,16 @@ def _waiver(item: Located, source: SourceFile) -> tuple[Waiver | None, list[Diag
     missing = [key for key in REQUIRED if key not in fields or fields[key].value.value in (None, "")]
     if not any(key in fields for key in TARGETS):
         missing.append("rule` or `policy")
+    if all(key in fields for key in TARGETS):
+        entry = fields["policy"]
+        problems.append(
+            Diagnostic(
+                "DL-WAIVER-FIELD",
+                "a waiver lifts either one `rule` or a whole `policy`, not both",
+                span=point(source, entry.line, entry.column, len("policy")),
+                help="keep `rule:` to accept one rule, or `policy:` to accept every rule of the policy",
+            )
+        )
     if missing:
         names = ", ".join(f"`{key}`" for key in missing)
         problems.append(

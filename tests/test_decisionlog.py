@@ -114,7 +114,9 @@ def test_a_record_holds_every_subject_with_its_trace(repo: Path, log: Path) -> N
 
 def test_the_same_inputs_give_the_same_id(repo: Path, log: Path) -> None:
     first = record(repo, log, DAY1).record.decision_id
-    again = record(repo, log, DAY1 + dt.timedelta(days=3)).record.decision_id  # another day, same inputs
+    again = record(repo, log, DAY1 + dt.timedelta(days=3), as_of=DAY1.date()).record.decision_id
+    replay = record(repo, log, DAY1, as_of=DAY1.date() - dt.timedelta(days=30)).record.decision_id
+    assert replay != first  # another evaluation date is another decision
     edit(repo, "services/analytics.yaml", "readability: 4", "readability: 2")
     changed_state = record(repo, log, DAY1).record.decision_id
     edit(repo, "policies/production.policy", "vendor support", "Vendor support")
@@ -125,6 +127,11 @@ def test_the_same_inputs_give_the_same_id(repo: Path, log: Path) -> None:
     record_now = decision_record(project, evaluate_project(project, as_of=DAY1.date()), now=DAY1)
     assert record_now.decision_id == changed_policy
     assert decision_id(record_now.policies_digest, record_now.states_digest, "9.9.9") != changed_policy
+    as_of = DAY1.date().isoformat()
+    assert (
+        decision_id(record_now.policies_digest, record_now.states_digest, ENGINE_VERSION, as_of)
+        == changed_policy
+    )
 
 
 def test_check_record_appends_and_prints_the_id(repo: Path, log: Path) -> None:

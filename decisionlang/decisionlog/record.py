@@ -47,7 +47,9 @@ def decision_record(
         for item in services
     )
     return DecisionRecord(
-        decision_id=decision_id(policies, states, ENGINE_VERSION),
+        decision_id=decision_id(
+            policies, states, ENGINE_VERSION, report.as_of.isoformat() if report.as_of else ""
+        ),
         revision=git_revision(project.layout.root, ignore=[log] if log is not None else []),
         recorded_at=timestamp(now or dt.datetime.now(dt.UTC)),
         as_of=report.as_of.isoformat() if report.as_of is not None else None,
@@ -73,8 +75,10 @@ def decision_record(
     )
 
 
-def decision_id(policies_digest: str, states_digest: str, engine_version: str) -> str:
-    text = f"decisionlang-decision/1\0{policies_digest}\0{states_digest}\0{engine_version}"
+def decision_id(policies_digest: str, states_digest: str, engine_version: str, as_of: str = "") -> str:
+    """Same policies, states, engine and evaluation date: the same decision, the same id. The date
+    counts because `today` does: a replay `--as-of` another day is another decision."""
+    text = f"decisionlang-decision/2\0{policies_digest}\0{states_digest}\0{engine_version}\0{as_of}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:ID_LENGTH]
 
 

@@ -16,6 +16,7 @@ the annotations on the right files.
 from __future__ import annotations
 
 from decisionlang.changes import VerdictDiff
+from decisionlang.diagnostics import Diagnostic
 from decisionlang.render.sarif import Finding, findings
 from decisionlang.trace import Report, Verdict
 
@@ -40,7 +41,24 @@ def escape_property(text: str) -> str:
 def render_github(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str:
     """One workflow command per finding, a line each; empty when there is nothing to annotate."""
     subjects = diff.changed_subjects if diff is not None else None
-    return "".join(annotation(finding, fail_on=fail_on) + "\n" for finding in findings(report, subjects))
+    lines = [annotation(finding, fail_on=fail_on) for finding in findings(report, subjects)]
+    lines.extend(diagnostic_annotation(d) for d in report.diagnostics)  # expired or stale waivers...
+    return "".join(line + "\n" for line in lines)
+
+
+def diagnostic_annotation(diagnostic: Diagnostic) -> str:
+    """`::warning file=waivers/w.yaml,line=2,col=5,title=DL-WAIVER-EXPIRED::…` for a run diagnostic."""
+    properties = []
+    path = diagnostic.span.path if diagnostic.span is not None else diagnostic.file
+    if path:
+        properties.append(("file", path))
+    if diagnostic.span is not None:
+        properties += [("line", str(diagnostic.span.line)), ("col", str(diagnostic.span.column))]
+    properties.append(("title", diagnostic.code))
+    rendered = ",".join(f"{name}={escape_property(value)}" for name, value in properties)
+    text = diagnostic.message + (f" ({diagnostic.help})" if diagnostic.help else "")
+    level = "error" if diagnostic.is_error else "warning"
+    return f"::{level} {rendered}::{escape_data(text)}"
 
 
 def command_name(finding: Finding, *, fail_on: str) -> str:

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from decisionlang import __version__
 from decisionlang.changes import VerdictDiff
+from decisionlang.diagnostics import Diagnostic
 from decisionlang.render.text import blocking_policies, format_value, quoted_title, rule_kind_words
 from decisionlang.trace import (
     AppliedWaiver,
@@ -237,7 +238,26 @@ def sarif_log(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> dict
         "results": [sarif_result(finding, index[finding.rule], before) for finding in found],
         "properties": run_properties(report, diff, fail_on=fail_on),
     }
+    notifications = [notification(d) for d in report.diagnostics]
+    if notifications:  # expired or stale waivers, evaluation problems: what the run noticed
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def notification(diagnostic: Diagnostic) -> dict[str, Any]:
+    """A diagnostic of the run (a DL-WAIVER-* or DL-EVAL-* warning) as a SARIF notification."""
+    note: dict[str, Any] = {
+        "descriptor": {"id": diagnostic.code},
+        "level": "error" if diagnostic.is_error else "warning",
+        "message": {"text": diagnostic.message + (f" ({diagnostic.help})" if diagnostic.help else "")},
+    }
+    path = diagnostic.span.path if diagnostic.span is not None else diagnostic.file
+    if path:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": URI_BASE_ID}}
+        if diagnostic.span is not None:
+            physical["region"] = {"startLine": diagnostic.span.line, "startColumn": diagnostic.span.column}
+        note["locations"] = [{"physicalLocation": physical}]
+    return note
 
 
 def rule_descriptors(found: list[Finding]) -> list[dict[str, Any]]:
