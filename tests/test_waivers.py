@@ -193,3 +193,26 @@ def test_warn_days_sets_how_early_expiring_waivers_are_warned_about(tmp_path: Pa
     args = ["check", str(root), "--as-of", "2026-11-26"]
     assert "DL-WAIVER-EXPIRING" in CliRunner().invoke(cli.main, args).output
     assert "DL-WAIVER-EXPIRING" not in CliRunner().invoke(cli.main, [*args, "--warn-days", "7"]).output
+
+
+def test_a_waiver_naming_both_a_rule_and_a_policy_is_an_error(tmp_path: Path) -> None:
+    root = repo(tmp_path, waiver("W-10", "crm", "rule: lifecycle.unsupported\n    policy: lifecycle"))
+    errors = load_project(root).errors
+    assert [(d.code, str(d.span)) for d in errors] == [("DL-WAIVER-FIELD", "waivers/w.yaml:5:5")]
+
+
+def test_an_empty_waiver_file_is_warned_about(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    (root / "waivers" / "w.yaml").write_text("", encoding="utf-8")
+    warnings = [d for d in load_project(root).diagnostics if d.code == "DL-WAIVER-SHAPE"]
+    assert [d.message for d in warnings] == ["this waiver file is empty"]
+
+
+def test_ci_formats_carry_waiver_warnings(tmp_path: Path) -> None:
+    root = repo(tmp_path, waiver("W-5", "crm", "rule: lifecycle.unsupported", "2026-11-01"))
+    args = ["check", str(root), "--as-of", "2026-11-26", "--format"]
+    github = CliRunner().invoke(cli.main, [*args, "github"]).stdout
+    assert "::warning file=waivers/w.yaml,line=2,col=5,title=DL-WAIVER-EXPIRED::" in github
+    sarif = json.loads(CliRunner().invoke(cli.main, [*args, "sarif"]).stdout)
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [n["descriptor"]["id"] for n in notes] == ["DL-WAIVER-EXPIRED"]
