@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -216,3 +217,5 @@ def test_ci_formats_carry_waiver_warnings(tmp_path: Path) -> None:
     sarif = json.loads(CliRunner().invoke(cli.main, [*args, "sarif"]).stdout)
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert [n["descriptor"]["id"] for n in notes] == ["DL-WAIVER-EXPIRED"]
+    schema = Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json"
+    jsonschema.validate(sarif, json.loads(schema.read_text(encoding="utf-8")))
