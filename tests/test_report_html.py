@@ -370,7 +370,7 @@ def test_dependency_view_highlights_blocking(small: Path) -> None:
     graph = graph[: graph.index("</svg>")]
     assert "block-no-go" in graph  # legacy is NO-GO: a blocking dependency
     assert 'class="edge blocking"' in graph
-    assert "blocking: legacy" in graph
+    assert "weak links (not GO): legacy" in graph
     assert "Tier-1 subjects without dependencies" in text  # db
 
 

@@ -1385,7 +1385,8 @@ def dependencies_section(view: BoardView) -> str:
         )
     intro = (
         "<p>Tier-1 subjects (a <code>tier</code> of 1 or a <code>tier-1</code> tag) and what they rest on."
-        " A dependency whose own verdict is not GO is <strong>blocking</strong>: drawn with a thick border"
+        " A dependency (direct or further down) whose own verdict is not GO is a <strong>weak link</strong>:"
+        " drawn with a thick border"
         " (solid for ✗ NO-GO, dashed for … NOT YET) and a dashed link, and named under the chart.</p>\n"
     )
     alone = [subject.name for subject in tier_one if not view.portfolio.dependencies_of(subject.name)]
@@ -1450,9 +1451,9 @@ def dependency_figure(view: BoardView, subject: Subject) -> str:
     words = [f"{subject.name} ({root_verdict.label if root_verdict else 'not evaluated'})"]
     words.append("depends on " + ", ".join(f"{name} ({label_of(verdict_of(name))})" for name in direct))
     if blocking:
-        words.append("blocking: " + ", ".join(blocking))
+        words.append("weak links (not GO): " + ", ".join(blocking))
     else:
-        words.append("no blocking dependency")
+        words.append("no weak link")
     desc = "; ".join(words) + "."
     chart_id = f"chart-deps-{slug(subject.name)}"
     svg = [svg_open(chart_id, width, height, f"Dependencies of {subject.name}", desc)]
@@ -1481,7 +1482,7 @@ def dependency_figure(view: BoardView, subject: Subject) -> str:
         if name in blocking and verdict is not None:
             cls += f" block-{verdict.value}"
         shown = name if len(name) <= 26 else name[:25] + "…"
-        status = label_of(verdict) + (" · blocking" if name in blocking else "")
+        status = label_of(verdict) + (" · weak link" if name in blocking else "")
         svg.append(
             f'<g><title>{esc(name)}: {esc(status)}</title><rect class="{cls}" x="{num(x)}" y="{num(y)}"'
             f' width="{num(node_w)}" height="{num(node_h)}" rx="4"/>'
@@ -1495,9 +1496,9 @@ def dependency_figure(view: BoardView, subject: Subject) -> str:
         for name in blocking
     )
     listing = (
-        f"<p>Blocking dependencies:</p>\n<ul>{items}</ul>\n"
+        f"<p>Weak links (dependencies that are not GO):</p>\n<ul>{items}</ul>\n"
         if blocking
-        else "<p>No blocking dependency.</p>\n"
+        else "<p>No weak link: every dependency is GO.</p>\n"
     )
     more = f" {plural(left_out, 'more dependency', 'more dependencies')} not drawn." if left_out else ""
     verdict_html = subject_badge(view.results[subject.name]) if subject.name in view.results else ""
