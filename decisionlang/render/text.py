@@ -293,7 +293,8 @@ def waiver_note(subject: SubjectResult) -> str:
     if not subject.waivers:
         return ""
     listed = ", ".join(f"{waiver.id}, expires {waiver.expires.isoformat()}" for waiver in subject.waivers)
-    return f" (waived: {listed})"
+    partly = "" if subject.verdict is Verdict.GO else "partly "  # another policy still holds it back
+    return f" ({partly}waived: {listed})"
 
 
 def subject_block(subject: SubjectResult, *, color: bool) -> list[str]:
