@@ -623,6 +623,9 @@ def _test_exit_code(failed: int, coverage: float, min_coverage: float | None) ->
 def _check_record_option(record: str, base: str | None) -> None:
     if base is not None:
         raise click.UsageError("--record records one evaluation: it cannot be combined with --base")
+    from decisionlang.decisionlog.api import log_path
+
+    log_path(record or None)  # no path and no $DECISIONLANG_LOG: say so before evaluating anything
     if record and Path(record).is_dir():
         raise click.UsageError(
             f"--record takes the log file, and `{record}` is a directory: write DIRECTORY before "

@@ -34,7 +34,7 @@ class Diagnostic:
             return str(self.span)
         if self.file is not None and self.line is not None:
             return f"{self.file}:{self.line}:{self.column or 1}"
-        return self.file or "<input>"
+        return self.file or "decisionlang"  # a problem of the command itself, not of a file
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         if self.span is not None:
