@@ -311,11 +311,14 @@ class Compiler:
 
     def message(self, message: ast.Message) -> Callable[[Context], str]:
         parts: list[str | Fn] = [part if isinstance(part, str) else self.expr(part) for part in message.parts]
+        if all(isinstance(part, str) for part in parts):
+            text = "".join(part for part in parts if isinstance(part, str))
+            return lambda ctx: text  # nothing to interpolate
 
         def render(ctx: Context) -> str:
             recorder, ctx.recorder = ctx.recorder, None
             try:
-                return "".join(part if isinstance(part, str) else display(part(ctx)) for part in parts)
+                return "".join([part if isinstance(part, str) else display(part(ctx)) for part in parts])
             finally:
                 ctx.recorder = recorder
 
@@ -804,6 +807,7 @@ class Compiler:
     def _logical(self, node: ast.Logical) -> Fn:
         left, right = self.expr(node.left), self.expr(node.right)
         deciding = node.op is ast.LogicOp.OR  # `or` is settled by True, `and` by False
+        other = not deciding
 
         def combine(ctx: Context) -> Any:
             a = left(ctx)
@@ -812,6 +816,8 @@ class Compiler:
             b = right(ctx)
             if b is deciding:
                 return deciding
+            if a is other and b is other:
+                return other
             if isinstance(a, Undetermined):
                 return merge(a, b) if isinstance(b, Undetermined) else a
             if isinstance(b, Undetermined):
@@ -988,6 +994,7 @@ def _compare_to_literal(
 ) -> Fn:
     """`field >= 8`, `criticality == critical`: the most common comparison, with its threshold fixed."""
     ranked = ranks[threshold] if ranks is not None else threshold
+    rank = ranks.get if ranks is not None else None
 
     def compare(ctx: Context) -> Any:
         a = left(ctx)
@@ -995,7 +1002,7 @@ def _compare_to_literal(
             result: Any = a
         else:
             try:
-                result = test(ranks.get(a, a) if ranks is not None else a, ranked)
+                result = test(a if rank is None else rank(a, a), ranked)
             except TypeError:
                 clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{text}`"
                 result = _problem("DL-EVAL-TYPE", clash, span)
@@ -1048,7 +1055,11 @@ def _by_name(fn: Fn) -> Fn:
 def _negate(fn: Fn) -> Fn:
     def negate(ctx: Context) -> Any:
         value = fn(ctx)
-        return value if isinstance(value, Undetermined) else not value
+        if value is True:
+            return False
+        if value is False:
+            return True
+        return value  # undetermined stays so
 
     return negate
 

@@ -128,7 +128,10 @@ class MaturityTrace:
     missing: tuple[RequirementTrace, ...]  # requirements of the next level that do not hold
 
 
-@dataclass(frozen=True)
+# RuleTrace, PolicyResult and SubjectResult are built in the evaluator's hot loop: they are plain
+# slotted dataclasses, not frozen ones (a frozen dataclass sets every field through
+# object.__setattr__, 7 % of evaluation time). Nothing changes them once built; treat them as read-only.
+@dataclass(slots=True)
 class RuleTrace:
     rule: str  # stable id: policy.name or policy.kind#n
     kind: str  # no_go, not_yet, go, warn, otherwise
@@ -163,7 +166,7 @@ class AppliedWaiver:
     location: Location
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PolicyResult:
     policy: str
     title: str | None
@@ -200,7 +203,7 @@ class MissingInformation:
         return f"missing information: {self.path} ({self.file})"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SubjectResult:
     subject: str
     kind: str
