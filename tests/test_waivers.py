@@ -58,6 +58,7 @@ def waiver(id: str, subject: str, target: str, expires: str = "2027-03-31") -> s
 
 
 def repo(tmp_path: Path, *waivers: str) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "policies").mkdir()
     (tmp_path / "services").mkdir()
     (tmp_path / "waivers").mkdir()
@@ -219,3 +220,13 @@ def test_ci_formats_carry_waiver_warnings(tmp_path: Path) -> None:
     assert [n["descriptor"]["id"] for n in notes] == ["DL-WAIVER-EXPIRED"]
     schema = Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json"
     jsonschema.validate(sarif, json.loads(schema.read_text(encoding="utf-8")))
+
+
+def test_history_names_the_waiver_that_stopped_applying(tmp_path: Path) -> None:
+    root = repo(tmp_path / "repo", waiver("W-5", "crm", "rule: lifecycle.unsupported", "2026-11-01"))
+    log = str(tmp_path / "decisions.sqlite")
+    for day in ("2026-10-15", "2026-11-26"):
+        CliRunner().invoke(cli.main, ["check", str(root), "--as-of", day, "--record", log])
+    history = CliRunner().invoke(cli.main, ["history", "crm", "--log", log]).stdout
+    assert "GO -> ✗ NO-GO" in history
+    assert "waiver W-5 no longer applies (expires 2026-11-01)" in history

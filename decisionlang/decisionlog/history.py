@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -160,7 +160,7 @@ def compare(subject: str, before: LoggedDecision | None, after: LoggedDecision) 
         tuple(facts),
         rules_now,
         rules_before,
-        _inputs(before_ref, after_ref),
+        (*_inputs(before_ref, after_ref), *_waiver_moves(before_trace, after_trace)),
         traced=bool(facts_before) and bool(facts_after),
     )
 
@@ -240,6 +240,23 @@ def _where(location: Any) -> str | None:
     if location.get("line") is None:
         return str(location["file"])
     return f"{location['file']}:{location['line']}:{location.get('column') or 1}"
+
+
+def _waivers(trace: Mapping[str, Any]) -> dict[str, str]:
+    """The waivers that lifted one of the subject's policies in a stored trace: id -> expiry."""
+    return {
+        str(waiver["id"]): str(waiver["expires"])
+        for policy in trace.get("policies", [])
+        for waiver in policy.get("waivers", [])
+    }
+
+
+def _waiver_moves(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    """`waiver W-1 no longer applies (expires 2026-10-31)`: a move a waiver explains."""
+    old, new = _waivers(before), _waivers(after)
+    gone = [f"waiver {wid} no longer applies (expires {old[wid]})" for wid in sorted(old.keys() - new.keys())]
+    came = [f"waiver {wid} now applies (expires {new[wid]})" for wid in sorted(new.keys() - old.keys())]
+    return (*gone, *came)
 
 
 def _inputs(before: EntryRef, after: EntryRef) -> tuple[str, ...]:
