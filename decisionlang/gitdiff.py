@@ -70,6 +70,7 @@ def diff_against(
         Side.of(before, base_portfolio),
         Side.of(head, head_project.portfolio),
         base_evaluated=not _has(before, BASE_INVALID),
+        edited=edited_rules(base_project, head_project),
     )
     return VerdictDiff(base, commit, head, before, changes, unchanged)
 
@@ -469,14 +470,36 @@ class Side:
         return None if path in _GRAPH_FIELDS else Known(None, None)
 
 
+def edited_rules(base: Project | None, head: Project) -> dict[str, tuple[str, str]]:
+    """Rules whose text differs between the two sides: id -> (text at the base, text now)."""
+    if base is None:
+        return {}
+    old, new = _rule_texts(base), _rule_texts(head)
+    return {rule: (old[rule], new[rule]) for rule in old.keys() & new.keys() if old[rule] != new[rule]}
+
+
+def _rule_texts(project: Project) -> dict[str, str]:
+    program = project.program
+    return {
+        program.rule_ids[id(rule)]: " ".join(rule.span.text().split())
+        for policy in program.policies.values()
+        for rule in policy.rules
+        if id(rule) in program.rule_ids
+    }
+
+
 def compare(
-    before: Side, head: Side, *, base_evaluated: bool = True
+    before: Side,
+    head: Side,
+    *,
+    base_evaluated: bool = True,
+    edited: Mapping[str, tuple[str, str]] | None = None,
 ) -> tuple[tuple[SubjectChange, ...], int]:
     """Every subject of either side, by name: its change, or counted as unchanged."""
     changes: list[SubjectChange] = []
     unchanged = 0
     for name in sorted(before.results.keys() | head.results.keys()):
-        change = compare_subject(name, before, head, base_evaluated=base_evaluated)
+        change = compare_subject(name, before, head, base_evaluated=base_evaluated, edited=edited or {})
         if change is None:
             unchanged += 1
         else:
@@ -485,7 +508,12 @@ def compare(
 
 
 def compare_subject(
-    name: str, before: Side, head: Side, *, base_evaluated: bool = True
+    name: str,
+    before: Side,
+    head: Side,
+    *,
+    base_evaluated: bool = True,
+    edited: Mapping[str, tuple[str, str]] | None = None,
 ) -> SubjectChange | None:
     old, new = before.results.get(name), head.results.get(name)
     old_rules = deciding_rules(old) if old is not None else ()
@@ -508,6 +536,10 @@ def compare_subject(
         summary="",
     )
     summary = summarise(change, new_rules, old_rules, new, base_evaluated=base_evaluated)
+    rewritten = [rule.rule for rule in (*new_rules, *old_rules) if rule.rule in (edited or {})]
+    if rewritten and change.kind in (ChangeKind.MOVED, ChangeKind.CHANGED):
+        was, now = (edited or {})[rewritten[0]]
+        summary += f"; rule {rewritten[0]} was edited: `{one_line(was)}` -> `{one_line(now)}`"
     return dataclasses.replace(change, summary=summary)
 
 

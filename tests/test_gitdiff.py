@@ -243,10 +243,12 @@ def test_policy_change_re_evaluates_every_subject(repo: Path) -> None:
         assert not change.facts  # the facts did not change: the policy did
     payments = {change.subject: change for change in result.changes}["payments-api"]
     assert payments.rules_before == ()  # fragile_dependency still decides, next to unmapped
-    assert payments.summary == (
+    assert payments.summary.startswith(
         "payments-api: still NOT YET because change_readiness.unmapped now decides "
-        "(flows and dependencies are mapped at level 4/5 only)"
+        "(flows and dependencies are mapped at level 4/5 only); "
+        "rule change_readiness.unmapped was edited: `not_yet unmapped when maturity.readability < 3 "
     )
+    assert "-> `not_yet unmapped when maturity.readability < 5 " in payments.summary
     assert check_base(repo).exit_code == cli.EXIT_NOT_YET
 
 
