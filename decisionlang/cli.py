@@ -680,9 +680,10 @@ def history(subject: str | None, since: dt.date | None, log: str | None, output_
 @click.option("--note", required=True, help="What was concluded, and why.")
 @click.option(
     "--status",
-    required=True,
+    default="revisited",
+    show_default=True,
     type=click.Choice(["superseded", "revisited", "confirmed"]),
-    help="What a later look at the decision found.",
+    help="What a later look at the decision found (a note alone records that it was revisited).",
 )
 @click.option("--by", "author", metavar="NAME", help="Who annotates (kept with the note).")
 @_log

@@ -588,3 +588,11 @@ def test_logged_decision_is_returned_by_record_report(repo: Path, log: Path) -> 
     assert isinstance(logged, LoggedDecision)
     with pytest.raises(DecisionlangError):
         read_history(log, subject="nobody")
+
+
+def test_a_note_alone_records_a_revisit(repo: Path, log: Path) -> None:
+    recorded = record(repo, log, DAY1).record.decision_id
+    result = run("annotate", recorded, "--note", "looked again with the CFO", "--log", str(log))
+    assert result.exit_code == cli.EXIT_OK, result.output
+    history = run("history", "legacy-crm", "--log", str(log)).stdout
+    assert "revisited" in history and "looked again with the CFO" in history
