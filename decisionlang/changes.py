@@ -11,6 +11,8 @@ from typing import Any
 
 from decisionlang.trace import Location, Report, Verdict
 
+BASE_INVALID = "DL-GIT-BASE-INVALID"  # in `before.diagnostics`: the base could not be evaluated
+
 
 class ChangeKind(enum.Enum):
     ADDED = "added"  # the subject exists only in the head
@@ -54,3 +56,20 @@ class VerdictDiff:
     @property
     def changed_subjects(self) -> tuple[str, ...]:
         return tuple(change.subject for change in self.changes if change.kind is not ChangeKind.REMOVED)
+
+    @property
+    def base_evaluated(self) -> bool:
+        """False when the base could not be evaluated (every head subject is then reported as added)."""
+        return not any(diagnostic.code == BASE_INVALID for diagnostic in self.before.diagnostics)
+
+    def changed_report(self) -> Report:
+        """The head report restricted to the changed subjects (removed ones are in no head report)."""
+        changed = set(self.changed_subjects)
+        subjects = tuple(subject for subject in self.head.subjects if subject.subject in changed)
+        verdict = Verdict.worst([subject.verdict for subject in subjects])
+        return Report(verdict, subjects, self.head.diagnostics, self.head.as_of)
+
+    @property
+    def changed_verdict(self) -> Verdict:
+        """The worst head verdict of the subjects the change added, moved or changed (GO when none)."""
+        return self.changed_report().verdict

@@ -21,12 +21,11 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, cast
 
 import click
 
-from decisionlang.changes import ChangeKind
 from decisionlang.diagnostics import DecisionlangError, Diagnostic, render_text
 
 if TYPE_CHECKING:
     from decisionlang.api import Project
-    from decisionlang.changes import SubjectChange, VerdictDiff
+    from decisionlang.changes import VerdictDiff
     from decisionlang.trace import Report
 
 EXIT_OK = 0
@@ -296,6 +295,8 @@ def _render_report(report: Report, diff: VerdictDiff | None, out: _Output, *, ga
 
         return render_json(report, diff)
     if diff is not None:
+        from decisionlang.render.diff import render_diff_text
+
         return render_diff_text(diff, color=out.color, gate_all=gate_all)
     from decisionlang.render import render_text
 
@@ -314,12 +315,12 @@ def _check_against_base(
 ) -> NoReturn:
     """`check --base REV`: the verdict diff, rendered; the exit code follows the head verdicts of
     the changed subjects (of all subjects with --all)."""
-    from decisionlang.gitdiff import changed_verdict, diff_against
+    from decisionlang.gitdiff import diff_against
 
     diff = diff_against(directory, base, as_of=as_of, services=services or None, strict=strict)
     _fail_on_strict_errors(diff.head, strict, out.format)
     _emit(_render_report(diff.head, diff, out, gate_all=gate_all), out.path)
-    verdict = diff.head.verdict if gate_all else changed_verdict(diff)
+    verdict = diff.head.verdict if gate_all else diff.changed_verdict
     sys.exit(_exit_code(verdict.value, out.fail_on))
 
 
@@ -349,82 +350,6 @@ def _external_renderer(output_format: str) -> Renderer:
             ctx=click.get_current_context(silent=True),
         )
     return cast(Renderer, renderer)
-
-
-# ---------------------------------------------------------------- check --base, as text
-
-
-def render_diff_text(diff: VerdictDiff, *, color: bool, gate_all: bool = False) -> str:
-    """The headline, each changed subject (before -> after, why, facts and rules that changed),
-    the unchanged ones as a count, then the head report of the changed subjects."""
-    from decisionlang.diagnostics import render_text as render_diagnostic
-    from decisionlang.gitdiff import base_evaluated, changed_report
-    from decisionlang.render.text import render_text, summary_line
-
-    lines = [_diff_headline(diff, color=color)]
-    if not base_evaluated(diff):
-        lines.append("")
-        lines.extend(render_diagnostic(diagnostic) for diagnostic in diff.before.diagnostics)
-    previous: list[str] = []
-    for change in diff.changes:
-        block = _change_lines(change, color=color)
-        if len(block) > 1 or len(previous) != 1:  # blocks with details stand apart
-            lines.append("")
-        lines.extend(block)
-        previous = block
-    if diff.changes and diff.unchanged:
-        lines.extend(["", f"{_plural(diff.unchanged, 'subject')} unchanged."])
-    changed = changed_report(diff)
-    if changed.subjects:
-        lines.extend(
-            ["", "Head report of the changed subjects:", "", render_text(changed, color=color).rstrip("\n")]
-        )
-    if gate_all:
-        lines.extend(
-            [
-                "",
-                f"--all: the exit code follows the whole head report: {summary_line(diff.head, color=color)}",
-            ]
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _diff_headline(diff: VerdictDiff, *, color: bool) -> str:
-    """`Against origin/main (commit 0123456789ab): 3 subjects changed (2 moved, 1 added), 4 unchanged`."""
-    from decisionlang.render.text import paint
-
-    against = f"Against {paint(diff.base, 'bold', color=color)} (commit {diff.base_commit[:12]})"
-    if not diff.changes:
-        return f"{against}: no verdict changed; {_plural(diff.unchanged, 'subject')} unchanged"
-    counts = {kind: sum(1 for change in diff.changes if change.kind is kind) for kind in ChangeKind}
-    kinds = ", ".join(f"{count} {kind.value}" for kind, count in counts.items() if count)
-    changed = _plural(len(diff.changes), "subject")
-    return f"{against}: {changed} changed ({kinds}), {diff.unchanged} unchanged"
-
-
-_KIND_STYLES = {"added": "cyan", "removed": "dim", "moved": "bold", "changed": "yellow"}
-
-
-def _change_lines(change: SubjectChange, *, color: bool) -> list[str]:
-    """`moved    website: GO -> NOT YET because ...`, then for moved and changed subjects the
-    rules that now decide, those that no longer do, and every fact that changed."""
-    from decisionlang.gitdiff import fact_text
-    from decisionlang.render.text import paint
-
-    lines = [
-        f"{paint(f'{change.kind.value:<8}', _KIND_STYLES[change.kind.value], color=color)} {change.summary}"
-    ]
-    if change.kind not in (ChangeKind.MOVED, ChangeKind.CHANGED):
-        return lines
-    details = [("now deciding", rule) for rule in change.rules_now]
-    details += [("no longer", rule) for rule in change.rules_before]
-    details += [("fact", fact_text(fact, change.subject)) for fact in change.facts]
-    lines.extend(f"         {label:<14}{text}" for label, text in details)
-    return lines
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 @main.command()

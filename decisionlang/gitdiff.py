@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from decisionlang.api import Project, evaluate_project, load_project
-from decisionlang.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
+from decisionlang.changes import BASE_INVALID, ChangeKind, FactChange, SubjectChange, VerdictDiff
 from decisionlang.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.subjects import Portfolio
 from decisionlang.trace import Fact, Location, Outcome, Report, RuleTrace, SubjectResult, Verdict
 from decisionlang.values import json_value
 
-BASE_INVALID = "DL-GIT-BASE-INVALID"  # in `before.diagnostics`: the base could not be evaluated
 BASE_ABSENT = "DL-GIT-BASE-ABSENT"  # in `before.diagnostics`: the directory did not exist at the base
 SUMMARY_FACTS = 3  # facts named in a one-line summary; the rest are counted
 _GRAPH_FIELDS = frozenset({"dependents", "all_dependencies", "all_dependents"})  # computed, not declared
@@ -76,25 +75,6 @@ def diff_against(
 
 
 # ---------------------------------------------------------------- helpers for renderers and the CLI
-
-
-def base_evaluated(diff: VerdictDiff) -> bool:
-    """False when the base could not be evaluated (every head subject is then reported as added)."""
-    return not _has(diff.before, BASE_INVALID)
-
-
-def changed_verdict(diff: VerdictDiff) -> Verdict:
-    """The worst head verdict of the subjects the change added, moved or changed (GO when none)."""
-    changed = set(diff.changed_subjects)
-    return Verdict.worst([subject.verdict for subject in diff.head.subjects if subject.subject in changed])
-
-
-def changed_report(diff: VerdictDiff) -> Report:
-    """The head report restricted to the changed subjects (removed ones are in no head report)."""
-    changed = set(diff.changed_subjects)
-    subjects = tuple(subject for subject in diff.head.subjects if subject.subject in changed)
-    verdict = Verdict.worst([subject.verdict for subject in subjects])
-    return Report(verdict, subjects, diff.head.diagnostics, diff.head.as_of)
 
 
 def deciding_rules(result: SubjectResult) -> tuple[RuleTrace, ...]:

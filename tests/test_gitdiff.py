@@ -24,9 +24,9 @@ from click.testing import CliRunner, Result
 from support import check_golden
 
 from decisionlang import cli
-from decisionlang.changes import ChangeKind, FactChange, VerdictDiff
+from decisionlang.changes import BASE_INVALID, ChangeKind, FactChange, VerdictDiff
 from decisionlang.diagnostics import DecisionlangError
-from decisionlang.gitdiff import BASE_ABSENT, BASE_INVALID, base_evaluated, changed_verdict, diff_against
+from decisionlang.gitdiff import BASE_ABSENT, diff_against
 from decisionlang.trace import Location, Verdict
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -162,8 +162,8 @@ def test_state_change_transitions_facts_and_summaries(repo: Path) -> None:
         "for the pace of delivery): dora.change_failure_rate 0.05 -> 0.2 (services/analytics.yaml:22)"
     )
     assert result.changed_subjects == ("ledger-db", "payments-api", "website")
-    assert changed_verdict(result) is Verdict.NOT_YET and result.head.verdict is Verdict.NO_GO
-    assert result.before.verdict is Verdict.NO_GO and base_evaluated(result)
+    assert result.changed_verdict is Verdict.NOT_YET and result.head.verdict is Verdict.NO_GO
+    assert result.before.verdict is Verdict.NO_GO and result.base_evaluated
 
 
 def test_state_change_text_golden(repo: Path) -> None:
@@ -389,7 +389,7 @@ def test_invalid_base_does_not_block_the_head(repo: Path) -> None:
     policy.write_text(good, encoding="utf-8")
     commit(repo, "fixed")
     result = diff(repo)
-    assert not base_evaluated(result)
+    assert not result.base_evaluated
     assert result.before.diagnostics[0].code == BASE_INVALID
     assert any(d.code.startswith("DL-PARSE") for d in result.before.diagnostics)
     assert set(kinds(result).values()) == {ChangeKind.ADDED} and set(kinds(result)) == SUBJECTS
@@ -407,7 +407,7 @@ def test_decision_repo_absent_at_the_base(repo: Path) -> None:
     shutil.copytree(QUICKSTART, repo / "more")
     commit(repo, "a second decision repo")
     result = diff_against(repo / "more", "HEAD~1", as_of=TODAY)
-    assert base_evaluated(result)
+    assert result.base_evaluated
     assert [d.code for d in result.before.diagnostics] == [BASE_ABSENT]
     assert set(kinds(result)) == SUBJECTS and set(kinds(result).values()) == {ChangeKind.ADDED}
 

@@ -259,9 +259,8 @@ def json_value(value: Any) -> Any:
 
 def changes_to_dict(diff: VerdictDiff) -> dict[str, Any]:
     """What the change does to the decisions: the base, each changed subject, the gate verdict."""
-    from decisionlang.gitdiff import base_evaluated, changed_verdict
 
-    evaluated = base_evaluated(diff)
+    evaluated = diff.base_evaluated
     return {
         "base": diff.base,
         "base_commit": diff.base_commit,
@@ -269,7 +268,7 @@ def changes_to_dict(diff: VerdictDiff) -> dict[str, Any]:
         "base_verdict": diff.before.verdict.value if evaluated else None,
         "base_summary": diff.before.summary(),
         "base_diagnostics": [diagnostic_to_dict(diagnostic) for diagnostic in diff.before.diagnostics],
-        "verdict": changed_verdict(diff).value,
+        "verdict": diff.changed_verdict.value,
         "unchanged": diff.unchanged,
         "subjects": [change_to_dict(change) for change in diff.changes],
     }
