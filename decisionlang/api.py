@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from decisionlang.checker import Program, check_program, did_you_mean
+from decisionlang.checker import Program, check_program
 from decisionlang.compiler import CompiledPolicy, compile_program
 from decisionlang.diagnostics import DecisionlangError, Diagnostic, Severity, sorted_diagnostics
 from decisionlang.evaluator import EvaluationOptions, evaluate
+from decisionlang.hints import did_you_mean
 from decisionlang.project import Layout, discover, load_modules
 from decisionlang.states import YamlLimits, load_states
 from decisionlang.subjects import Portfolio

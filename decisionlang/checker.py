@@ -6,14 +6,14 @@ The checker resolves every name once and records, per expression node, what it r
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from decisionlang import ast
 from decisionlang.diagnostics import Diagnostic, Severity
+from decisionlang.hints import did_you_mean
 from decisionlang.spans import Span
 from decisionlang.types import (
     ANY,
@@ -132,11 +132,6 @@ class _Scope:
     sides: tuple[str, Mapping[str, ast.Expr]] | None = None  # inside a trade-off's `acceptable`
     constant_only: bool = False  # inside `const`: no state fields
     description: str = "expression"
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.75)
-    return f"did you mean `{matches[0]}`?" if matches else None
 
 
 class Checker:

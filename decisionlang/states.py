@@ -28,7 +28,6 @@ Conventions worth knowing when writing state files:
 from __future__ import annotations
 
 import datetime
-import difflib
 import functools
 import importlib
 import json
@@ -73,6 +72,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
 from decisionlang.diagnostics import Diagnostic, Severity, sorted_diagnostics
+from decisionlang.hints import closest, did_you_mean
 from decisionlang.spans import SourceFile, Span, point
 from decisionlang.subjects import Duration, Portfolio, Subject
 from decisionlang.types import (
@@ -135,7 +135,7 @@ _SCALAR_TAGS = frozenset((_INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP))  # never on a
 _MERGE, _VALUE = _CORE + "merge", _CORE + "value"
 
 # A field name this close to a declared one is taken for a typo (an error), not for extra data.
-_TYPO_CUTOFF = 0.8
+_SHORT_NAME_CUTOFF = 0.6  # scale values and subject names are short: a looser match still helps
 
 
 @dataclass(frozen=True)
@@ -1146,8 +1146,7 @@ class _Schema:
 
     def suggestion(self, path: str) -> str | None:
         """The declared path (or path prefix) that `path` is most likely a typo of."""
-        matches = difflib.get_close_matches(path, self.typo_targets, n=1, cutoff=_TYPO_CUTOFF)
-        return matches[0] if matches else None
+        return closest(path, self.typo_targets)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1411,11 +1410,11 @@ def _error_diagnostic(
 
 
 def _scale_help(scale: ScaleType, value: str) -> str:
-    matches = difflib.get_close_matches(value, scale.values, n=1)
-    if not matches:
-        matches = [known for known in scale.values if known.lower() == value.lower()]
-    if matches:
-        return f"did you mean `{matches[0]}`?"
+    match = closest(value, scale.values, cutoff=_SHORT_NAME_CUTOFF)
+    if match is None:
+        match = next((known for known in scale.values if known.lower() == value.lower()), None)
+    if match is not None:
+        return f"did you mean `{match}`?"
     return f"allowed values: {_choices(scale)}"
 
 
@@ -1576,11 +1575,9 @@ def _check_references(candidates: Sequence[_Candidate]) -> list[Diagnostic]:
             if reference.name in known:
                 continue
             candidate.rejected = True
-            matches = difflib.get_close_matches(reference.name, names, n=1)
             help = (
-                f"did you mean `{matches[0]}`?"
-                if matches
-                else "declare that subject, or remove the reference"
+                did_you_mean(reference.name, names, cutoff=_SHORT_NAME_CUTOFF)
+                or "declare that subject, or remove the reference"
             )
             message = f"`{reference.path}` names unknown subject `{reference.name}`"
             problems.append(Diagnostic(DANGLING, message, reference.spot.span(candidate.source), help))

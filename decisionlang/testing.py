@@ -15,7 +15,6 @@ A run goes through three stages; each reports problems as diagnostics instead of
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import io
 import re
 import warnings
@@ -32,6 +31,7 @@ from decisionlang.checker import Program, check_program
 from decisionlang.compiler import CompiledPolicy, compile_program
 from decisionlang.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from decisionlang.evaluator import EvaluationOptions, evaluate_subject
+from decisionlang.hints import closest, did_you_mean
 from decisionlang.project import CONFIG_FILE, POLICY_SUFFIX, Layout, display_path, load_modules
 from decisionlang.spans import SourceFile, Span, point
 from decisionlang.states import YamlLimits, load_states
@@ -80,7 +80,6 @@ _EXPECT_KEYS = ("verdict", "policies", "rules", "missing", "warnings", "message_
 _INLINE_KEYS = {"subjects": "services", "initiatives": "initiatives"}
 _VERDICTS = {verdict.value: verdict for verdict in Verdict}
 _KEY_CUTOFF = 0.6  # a key this close to a known one is taken for a typo of it
-_NAME_CUTOFF = 0.75
 _MISSING_OWNER = " of "  # `tier of ledger-db`: a field missing on another subject than the one tested
 _NULL = "tag:yaml.org,2002:null"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -538,10 +537,10 @@ class _TestFile:
     def _unknown_key(self, key: Any, name: str | None, allowed: Sequence[str], what: str) -> list[str]:
         """Reports the key; returns the known key it is most likely a typo of, if any."""
         known = ", ".join(f"`{option}`" for option in allowed)
-        matches = difflib.get_close_matches(name or "", allowed, n=1, cutoff=_KEY_CUTOFF)
-        help = f"did you mean `{matches[0]}`? the keys are {known}" if matches else f"the keys are {known}"
+        match = closest(name or "", allowed, cutoff=_KEY_CUTOFF)
+        help = f"did you mean `{match}`? the keys are {known}" if match else f"the keys are {known}"
         self.report(KEY, f"unknown key `{name if name is not None else _shape(key)}` in {what}", key, help)
-        return matches
+        return [match] if match else []
 
     def text(self, node: Any, what: str) -> str | None:
         if isinstance(node, ScalarNode) and node.tag != _NULL and str(node.value).strip():
@@ -602,15 +601,13 @@ def _verdict_help(text: str) -> str:
     squeezed = {verdict.replace("-", ""): verdict for verdict in _VERDICTS}
     guess = spelled if spelled in _VERDICTS else squeezed.get(spelled.replace("-", ""))
     if guess is None:
-        matches = difflib.get_close_matches(spelled, list(_VERDICTS), n=1, cutoff=_KEY_CUTOFF)
-        guess = matches[0] if matches else None
+        guess = closest(spelled, _VERDICTS, cutoff=_KEY_CUTOFF)
     choices = "the verdicts are `go`, `no-go` and `not-yet`"
     return f"did you mean `{guess}`? {choices}" if guess else choices
 
 
 def _did_you_mean(name: str, candidates: Iterable[str], otherwise: str) -> str:
-    matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=_NAME_CUTOFF)
-    return f"did you mean `{matches[0]}`?" if matches else otherwise
+    return did_you_mean(name, candidates) or otherwise
 
 
 def _read_test_file(

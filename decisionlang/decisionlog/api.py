@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from decisionlang.api import Project
-from decisionlang.checker import did_you_mean
 from decisionlang.decisionlog.history import History, portfolio_history, subject_history
 from decisionlang.decisionlog.model import Annotation, AnnotationStatus, LoggedAnnotation, LoggedDecision
 from decisionlang.decisionlog.record import decision_record
 from decisionlang.decisionlog.store import DecisionStore, SqliteStore, log_error, timestamp
 from decisionlang.diagnostics import DecisionlangError, Diagnostic
+from decisionlang.hints import did_you_mean
 from decisionlang.trace import Report
 
 LOG_ENV = "DECISIONLANG_LOG"

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from decisionlang.checker import did_you_mean
 from decisionlang.decisionlog.model import DecisionRecord, LoggedAnnotation, LoggedDecision
 from decisionlang.decisionlog.store import DecisionStore, timestamp
 from decisionlang.diagnostics import DecisionlangError, Diagnostic
+from decisionlang.hints import did_you_mean
 
 
 class MoveKind(enum.Enum):
