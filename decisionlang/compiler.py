@@ -148,10 +148,6 @@ _NUMBERS = (int, float)
 DECIMALS = 12  # arithmetic results are rounded to this many decimal places
 
 
-def _problem(code: str, message: str, span: Span) -> Problem:
-    return Problem(code, message, span)
-
-
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "a condition"
@@ -427,7 +423,7 @@ class Compiler:
             if isinstance(subject, Undetermined):
                 return subject
             if not isinstance(subject, Subject):
-                return _problem(
+                return Problem(
                     "DL-EVAL-TYPE",
                     f"`{span.text()}` reads a field of {_type_name(subject)}, not a subject",
                     span,
@@ -450,7 +446,7 @@ class Compiler:
                     value = (
                         named
                         if named is not None
-                        else _problem(
+                        else Problem(
                             "DL-EVAL-DANGLING",
                             f"`{path}` of `{subject.name}` names no known subject: `{value}`",
                             span,
@@ -585,11 +581,7 @@ class Compiler:
         terms = []
         for term in decl.terms:
             type_ = self.program.type_of(term.expr)
-            ranks = (
-                {value: rank for rank, value in enumerate(type_.values, 1)}
-                if isinstance(type_, ScaleType)
-                else None
-            )
+            ranks = type_.ranks if isinstance(type_, ScaleType) else None
             explicit = term.low is not None
             bounds = self.program.term_ranges.get(id(term)) if explicit or normalize_to is not None else None
             weight = self.program.weight_of(term)
@@ -691,10 +683,9 @@ class Compiler:
                         if value is not True
                     ]
                 if not any(value is False for _, value, _, _ in results):
-                    pending = [value for _, value, _, _ in results if isinstance(value, Undetermined)]
-                    outcome = pending[0]
-                    for other in pending[1:]:
-                        outcome = merge(outcome, other)
+                    outcome = _merged(
+                        [value for _, value, _, _ in results if isinstance(value, Undetermined)]
+                    )
                 break
             result = outcome if outcome is not None else reached
             if ctx.recorder is not None:
@@ -726,7 +717,7 @@ class Compiler:
                 return Duration(-value.days)
             if type(value) in _NUMBERS:
                 return -value
-            return _problem("DL-EVAL-TYPE", f"cannot negate {_type_name(value)}", span)
+            return Problem("DL-EVAL-TYPE", f"cannot negate {_type_name(value)}", span)
 
         return negative
 
@@ -742,11 +733,11 @@ class Compiler:
             try:
                 return _arith(op, a, b)
             except ZeroDivisionError:
-                return _problem("DL-EVAL-DIV-ZERO", f"division by zero in `{span.text()}`", span)
+                return Problem("DL-EVAL-DIV-ZERO", f"division by zero in `{span.text()}`", span)
             except OverflowError:
-                return _problem("DL-EVAL-RANGE", f"the result of `{span.text()}` is out of range", span)
+                return Problem("DL-EVAL-RANGE", f"the result of `{span.text()}` is out of range", span)
             except (TypeError, ValueError):
-                return _problem(
+                return Problem(
                     "DL-EVAL-TYPE",
                     f"cannot compute {_type_name(a)} {op.value} {_type_name(b)} in `{span.text()}`",
                     span,
@@ -758,7 +749,7 @@ class Compiler:
         for side in (node.left, node.right):
             type_ = self.program.type_of(side)
             if isinstance(type_, ScaleType):
-                return {value: rank for rank, value in enumerate(type_.values, 1)}
+                return type_.ranks
         return None
 
     def _compare(self, node: ast.Compare) -> Fn:
@@ -784,7 +775,7 @@ class Compiler:
                 try:
                     result = test(x, y)
                 except TypeError:
-                    result = _problem(
+                    result = Problem(
                         "DL-EVAL-TYPE",
                         f"cannot compare {_type_name(a)} with {_type_name(b)} in `{text}`",
                         span,
@@ -841,7 +832,7 @@ class Compiler:
                     return value
             if isinstance(haystack, str):
                 if not isinstance(needle, str):
-                    return _problem("DL-EVAL-TYPE", f"cannot look for {_type_name(needle)} in a text", span)
+                    return Problem("DL-EVAL-TYPE", f"cannot look for {_type_name(needle)} in a text", span)
                 found = needle in haystack
             elif isinstance(needle, str) and haystack and isinstance(haystack[0], Subject):
                 found = any(subject.name == needle for subject in haystack)
@@ -865,7 +856,7 @@ class Compiler:
                     return any(item.name == needle for item in text)
                 return needle in text
             if not isinstance(text, str) or not isinstance(needle, str):
-                return _problem("DL-EVAL-TYPE", f"`{op.value}` needs texts in `{span.text()}`", span)
+                return Problem("DL-EVAL-TYPE", f"`{op.value}` needs texts in `{span.text()}`", span)
             if op is ast.TextTestOp.STARTS_WITH:
                 return text.startswith(needle)
             if op is ast.TextTestOp.ENDS_WITH:
@@ -877,7 +868,7 @@ class Compiler:
                 try:
                     regex = compiled_regex[needle] = re.compile(needle)
                 except re.error as error:
-                    return _problem("DL-EVAL-REGEX", f"invalid regular expression: {error.msg}", span)
+                    return Problem("DL-EVAL-REGEX", f"invalid regular expression: {error.msg}", span)
             return regex.search(text) is not None
 
         return test
@@ -920,11 +911,7 @@ class Compiler:
         args = [self.expr(arg) for arg in node.args]
         if name == "rank":
             type_ = self.program.type_of(node.args[0])
-            ranks = (
-                {value: rank for rank, value in enumerate(type_.values, 1)}
-                if isinstance(type_, ScaleType)
-                else {}
-            )
+            ranks = type_.ranks if isinstance(type_, ScaleType) else {}
             return _unary_function(args[0], lambda value: ranks[value], span, "rank")
         if name in ("max", "min"):
             pick = max if name == "max" else min
@@ -1005,7 +992,7 @@ def _compare_to_literal(
                 result = test(a if rank is None else rank(a, a), ranked)
             except TypeError:
                 clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{text}`"
-                result = _problem("DL-EVAL-TYPE", clash, span)
+                result = Problem("DL-EVAL-TYPE", clash, span)
         if ctx.recorder is not None:
             _record_comparison(ctx.recorder, text, op, a, threshold, ranks, result, location, ctx.variables)
         return result
@@ -1083,7 +1070,7 @@ class EmptyList(ValueError):
 def _order_key(type_: Any) -> Callable[[Any], Any] | None:
     """Scale values order by rank, not alphabetically; everything else by its natural order."""
     if isinstance(type_, ScaleType):
-        ranks = {value: rank for rank, value in enumerate(type_.values, 1)}
+        ranks = type_.ranks
         return lambda value: ranks.get(value, 0)
     return None
 
@@ -1102,9 +1089,9 @@ def _unary_function(arg: Fn, function: Callable[[Any], Any], span: Span, name: s
         try:
             return function(value)
         except EmptyList as error:
-            return _problem("DL-EVAL-EMPTY", str(error), span)
+            return Problem("DL-EVAL-EMPTY", str(error), span)
         except (TypeError, KeyError, ValueError, ArithmeticError) as error:
-            return _problem("DL-EVAL-CALL", f"`{name}` failed on {display(value)}: {error}", span)
+            return Problem("DL-EVAL-CALL", f"`{name}` failed on {display(value)}: {error}", span)
 
     return call
 
@@ -1114,14 +1101,11 @@ def _nary_function(args: list[Fn], function: Callable[[list[Any]], Any], span: S
         values = [arg(ctx) for arg in args]
         pending = [value for value in values if isinstance(value, Undetermined)]
         if pending:
-            result = pending[0]
-            for other in pending[1:]:
-                result = merge(result, other)
-            return result
+            return _merged(pending)
         try:
             return function(values)
         except (TypeError, ValueError, ArithmeticError) as error:
-            return _problem("DL-EVAL-CALL", f"`{name}` failed: {error}", span)
+            return Problem("DL-EVAL-CALL", f"`{name}` failed: {error}", span)
 
     return call
 

@@ -386,12 +386,6 @@ class _ToAst(Transformer[Token, Any]):
     def if_expr(self, meta: Any, items: list[ast.Expr]) -> ast.Expr:
         return ast.Conditional(items[0], items[1], items[2], span=self.span_of(meta))
 
-    def _logical(self, op: ast.LogicOp) -> Callable[[Any, list[ast.Expr]], ast.Expr]:
-        def build(meta: Any, items: list[ast.Expr]) -> ast.Expr:
-            return ast.Logical(op, items[0], items[1], span=self.span_of(meta))
-
-        return build
-
     @v_args(meta=True)
     def or_op(self, meta: Any, items: list[ast.Expr]) -> ast.Expr:
         return ast.Logical(ast.LogicOp.OR, items[0], items[1], span=self.span_of(meta))

@@ -256,7 +256,8 @@ def load_modules(layout: Layout) -> tuple[list[ast.Module], list[Diagnostic]]:
         source, problem = read_source(root, path)
         imports[path] = []
         if problem is not None or source is None:
-            diagnostics.append(problem) if problem else None
+            if problem is not None:
+                diagnostics.append(problem)
             continue
         module, problems = parse_module(source)
         diagnostics.extend(problems)

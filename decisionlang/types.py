@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from decisionlang.spans import Span
@@ -31,8 +32,13 @@ class ScaleType(Type):
     def __str__(self) -> str:
         return f"scale {self.name}"
 
+    @functools.cached_property
+    def ranks(self) -> dict[str, int]:
+        """Each value's 1-based position: `low` 1, `medium` 2, ..."""
+        return {value: rank for rank, value in enumerate(self.values, 1)}
+
     def rank(self, value: str) -> int:
-        return self.values.index(value) + 1
+        return self.ranks[value]
 
 
 @dataclass(frozen=True)
