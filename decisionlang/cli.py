@@ -446,7 +446,7 @@ def import_() -> None:
 @_guarded
 def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
     """Import Backstage catalog entities from PATHS (files, or directories of *.yaml) as subjects."""
-    from decisionlang.importers import yaml_files
+    from decisionlang.yamlfile import yaml_files
 
     if output is not None and str(output) == "-":
         output = None  # `--output -`: standard output, as for every other command

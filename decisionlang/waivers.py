@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from decisionlang.diagnostics import DecisionlangError, Diagnostic, Severity
-from decisionlang.importers import Entry, Located, load_yaml
 from decisionlang.spans import SourceFile, Span, point
 from decisionlang.states import YamlLimits
+from decisionlang.yamlfile import Entry, Located, load_yaml
 
 REQUIRED = ("id", "subject", "owner", "approver", "rationale", "compensating_measure", "granted", "expires")
 TARGETS = ("rule", "policy")

@@ -35,9 +35,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from decisionlang.diagnostics import DecisionlangError, Diagnostic, sorted_diagnostics
-from decisionlang.importers import Entry, Located, YamlFile, describe, load_yaml
 from decisionlang.spans import point
 from decisionlang.states import YamlLimits
+from decisionlang.yamlfile import Entry, Located, YamlFile, describe, load_yaml
 
 __all__ = [
     "ENTITY",
