@@ -82,6 +82,12 @@ def generate_service(rng: random.Random, index: int, names: Sequence[str]) -> li
     criticality = rng.choices(("low", "medium", "high", "critical"), (25, 35, 28, 12))[0]
     lines = [f"  - name: {name}"]
     out = lines.append
+
+    def flow(key: str, items: list[str]) -> None:
+        """`    risk: { security: 3, compliance: 2 }`, when any item was drawn."""
+        if items:
+            out(f"    {key}: {{ {', '.join(items)} }}")
+
     if _maybe(rng, 0.02):
         out(f"    owner: team-{domain}")
     tags = sorted(tag for tag in TAGS if rng.random() < 0.18)
@@ -104,8 +110,7 @@ def generate_service(rng: random.Random, index: int, names: Sequence[str]) -> li
         risk.append(f"security: {min(10, int(rng.expovariate(1 / 3)))}")
     if _maybe(rng, 0.06):
         risk.append(f"compliance: {min(10, int(rng.expovariate(1 / 2.5)))}")
-    if risk:
-        out(f"    risk: {{ {', '.join(risk)} }}")
+    flow("risk", risk)
     maturity = []
     if _maybe(rng, 0.02):
         maturity.append(f"readability: {rng.choices(range(6), (3, 5, 20, 30, 27, 15))[0]}")
@@ -121,8 +126,7 @@ def generate_service(rng: random.Random, index: int, names: Sequence[str]) -> li
         cost.append(f"monthly_eur: {round(rng.lognormvariate(8, 1.1), 2)}")
     if "cost-center" in tags and _maybe(rng, 0.1):
         cost.append(f"budget_eur: {rng.randrange(1_000, 30_000, 500)}")
-    if cost:
-        out(f"    cost: {{ {', '.join(cost)} }}")
+    flow("cost", cost)
     dora = []
     if _maybe(rng, 0.02):
         dora.append(f"deploys_per_week: {round(rng.expovariate(1 / 5), 1)}")
@@ -130,8 +134,7 @@ def generate_service(rng: random.Random, index: int, names: Sequence[str]) -> li
         dora.append(f"change_failure_rate: {round(rng.betavariate(1, 18), 3)}")
     if _maybe(rng, 0.2):
         dora.append(f"lead_time_days: {round(rng.uniform(0.1, 30), 1)}")
-    if dora:
-        out(f"    dora: {{ {', '.join(dora)} }}")
+    flow("dora", dora)
     if _maybe(rng, 0.08):
         out(f"    slo: {{ availability: {round(max(0.9, 1 - rng.expovariate(1 / 0.01)), 5)} }}")
     if _maybe(rng, 0.03):
@@ -149,8 +152,7 @@ def generate_service(rng: random.Random, index: int, names: Sequence[str]) -> li
         backup.append(f"enabled: {'true' if rng.random() < 0.93 else 'false'}")
     if _maybe(rng, 0.1):
         backup.append(f"rpo_hours: {rng.choices((1, 4, 12, 24, 48), (20, 30, 25, 20, 5))[0]}")
-    if backup:
-        out(f"    backup: {{ {', '.join(backup)} }}")
+    flow("backup", backup)
     if _maybe(rng, 0.04):
         on_call = rng.random() < (0.9 if criticality in ("high", "critical") else 0.5)
         out(f"    on_call: {'true' if on_call else 'false'}")
