@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from decisionlang.api import Project, evaluate_project, load_project
-from decisionlang.subjects import Portfolio, Subject
-from decisionlang.trace import Report
+from decisionlang.core.model import Report
+from decisionlang.core.subjects import Portfolio, Subject
 
 REPO = Path(__file__).resolve().parents[1]
 POLICY_FILE = Path(__file__).resolve().parent / "policies" / "bench.policy"

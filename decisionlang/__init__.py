@@ -18,11 +18,11 @@ _EXPORTS = {
     "explain": "decisionlang.api",
     "load_project": "decisionlang.api",
     "validate": "decisionlang.api",
-    "DecisionlangError": "decisionlang.diagnostics",
-    "Diagnostic": "decisionlang.diagnostics",
-    "Report": "decisionlang.trace",
-    "SubjectResult": "decisionlang.trace",
-    "Verdict": "decisionlang.trace",
+    "DecisionlangError": "decisionlang.core.diagnostics",
+    "Diagnostic": "decisionlang.core.diagnostics",
+    "Report": "decisionlang.core.model",
+    "SubjectResult": "decisionlang.core.model",
+    "Verdict": "decisionlang.core.model",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, cast
 
 import click
 
-from decisionlang.diagnostics import DecisionlangError, Diagnostic, render_text
+from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, render_text
 
 if TYPE_CHECKING:
     from decisionlang.api import Project
-    from decisionlang.changes import VerdictDiff
-    from decisionlang.trace import Report
+    from decisionlang.compare.changes import VerdictDiff
+    from decisionlang.core.model import Report
 
 EXIT_OK = 0
 EXIT_NO_GO = 1
@@ -315,7 +315,7 @@ def _check_against_base(
 ) -> NoReturn:
     """`check --base REV`: the verdict diff, rendered; the exit code follows the head verdicts of
     the changed subjects (of all subjects with --all)."""
-    from decisionlang.gitdiff import diff_against
+    from decisionlang.compare.gitdiff import diff_against
 
     diff = diff_against(directory, base, as_of=as_of, services=services or None, strict=strict)
     _fail_on_strict_errors(diff.head, strict, out.format)
@@ -446,11 +446,11 @@ def import_() -> None:
 @_guarded
 def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
     """Import Backstage catalog entities from PATHS (files, or directories of *.yaml) as subjects."""
-    from decisionlang.yamlfile import yaml_files
+    from decisionlang.inputs.yamlreader import yaml_files
 
     if output is not None and str(output) == "-":
         output = None  # `--output -`: standard output, as for every other command
-    from decisionlang.importers.backstage import (
+    from decisionlang.inputs.importers.backstage import (
         import_backstage,
         render_report_json,
         render_report_text,
@@ -511,8 +511,8 @@ def policy_tests(
     color: bool | None,
 ) -> None:
     """Run the policy tests (`*.test.yaml`) under DIRECTORY and report rule coverage."""
+    from decisionlang.engine.testing import run_tests
     from decisionlang.render.testreport import render_test_json, render_test_text
-    from decisionlang.testing import run_tests
 
     report = run_tests(directory, as_of=as_of)
     if output_format == "json":
@@ -548,7 +548,7 @@ def _test_exit_code(failed: int, coverage: float, min_coverage: float | None) ->
 def _check_record_option(record: str, base: str | None) -> None:
     if base is not None:
         raise click.UsageError("--record records one evaluation: it cannot be combined with --base")
-    from decisionlang.decisionlog.api import log_path
+    from decisionlang.governance.decisionlog.api import log_path
 
     log_path(record or None)  # no path and no $DECISIONLANG_LOG: say so before evaluating anything
     if record and Path(record).is_dir():
@@ -560,7 +560,7 @@ def _check_record_option(record: str, base: str | None) -> None:
 
 def _record_decision(project: Project, report: Report, log: str, services: tuple[str, ...]) -> None:
     """`check --record`: append after the report is out; a log that cannot take it exits 2."""
-    from decisionlang.decisionlog import log_path, record_report
+    from decisionlang.governance.decisionlog import log_path, record_report
 
     try:
         path = log_path(log)
@@ -587,8 +587,8 @@ _log = click.option(
 def history(subject: str | None, since: dt.date | None, log: str | None, output_format: str) -> None:
     """How SUBJECT's verdict moved between recorded decisions, when and why (the facts and rules that
     changed). Without SUBJECT: the portfolio's verdict moves."""
-    from decisionlang.decisionlog import log_path, read_history
-    from decisionlang.decisionlog.render import render_history_json, render_history_text
+    from decisionlang.governance.decisionlog import log_path, read_history
+    from decisionlang.render.history import render_history_json, render_history_text
 
     start = dt.datetime.combine(since, dt.time(), dt.UTC) if since is not None else None
     try:
@@ -615,7 +615,7 @@ def history(subject: str | None, since: dt.date | None, log: str | None, output_
 @_guarded
 def annotate(decision_id: str, note: str, status: str, author: str | None, log: str | None) -> None:
     """Append a note to the recorded decision DECISION_ID; the decision itself is never rewritten."""
-    from decisionlang.decisionlog import AnnotationStatus, annotate_decision, log_path
+    from decisionlang.governance.decisionlog import AnnotationStatus, annotate_decision, log_path
 
     try:
         logged = annotate_decision(log_path(log), decision_id, AnnotationStatus(status), note, author=author)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from support import check_golden
 
-from decisionlang.checker import check_program
-from decisionlang.diagnostics import Severity, render_text, sorted_diagnostics
-from decisionlang.parser import parse_module
-from decisionlang.spans import SourceFile
+from decisionlang.core.diagnostics import Severity, render_text, sorted_diagnostics
+from decisionlang.core.spans import SourceFile
+from decisionlang.language.checker import check_program
+from decisionlang.language.parser import parse_module
 
 VOCABULARY = """\
 scale criticality { low < medium < high < critical }

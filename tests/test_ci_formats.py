@@ -3,7 +3,7 @@ real consumer's rules: golden files with and without a verdict diff, SARIF again
 schema, JUnit through junitparser and ElementTree, markdown through a GFM table parser
 (markdown-it-py), workflow commands through a parser written from GitHub's documented rules.
 
-The diff is built here by hand from two reports, independent of `decisionlang.gitdiff`.
+The diff is built here by hand from two reports, independent of `decisionlang.compare.gitdiff`.
 Set DECISIONLANG_UPDATE_GOLDEN=1 (`make golden`) to rewrite the golden files.
 """
 
@@ -29,23 +29,25 @@ from markdown_it.token import Token
 from support import check_golden
 
 from decisionlang import __version__, api
-from decisionlang.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
-from decisionlang.render.github import annotation, escape_data, escape_property, render_github
-from decisionlang.render.junit import render_junit, xml_text
-from decisionlang.render.markdown import MARKER, MAX_CHARS, html_text, md_code, md_text, render_markdown
-from decisionlang.render.sarif import FINGERPRINT_KEY, Finding, findings, render_sarif
-from decisionlang.trace import (
+from decisionlang.compare.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
+from decisionlang.core.model import (
     AppliedWaiver,
+    Enforcement,
     Fact,
     Location,
     Outcome,
     PolicyResult,
     Report,
+    RuleKind,
     RuleTrace,
     SubjectResult,
     Verdict,
     Warning,
 )
+from decisionlang.render.github import annotation, escape_data, escape_property, render_github
+from decisionlang.render.junit import render_junit, xml_text
+from decisionlang.render.markdown import MARKER, MAX_CHARS, html_text, md_code, md_text, render_markdown
+from decisionlang.render.sarif import FINGERPRINT_KEY, Finding, findings, render_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -105,7 +107,7 @@ def read_facts(subject: SubjectResult, *, deciding_only: bool) -> dict[tuple[str
 
 
 def subject_change(before: SubjectResult | None, after: SubjectResult | None) -> SubjectChange | None:
-    """What `decisionlang.gitdiff` reports for one subject, recomputed simply; None when unchanged."""
+    """What `decisionlang.compare.gitdiff` reports for one subject, recomputed simply; None when unchanged."""
     name = (after or before).subject  # type: ignore[union-attr]
     old = deciding(before) if before else {}
     new = deciding(after) if after else {}
@@ -201,7 +203,7 @@ def hostile_report() -> Report:
     """Names, messages, values and paths with every character a CI format must escape."""
     no_go = RuleTrace(
         rule="odd|policy.`tick`",
-        kind="no_go",
+        kind=RuleKind.NO_GO,
         outcome=Outcome.FIRED,
         message=f"first line\r\nsecond line\rthird\nfourth: {NASTY}",
         until="until <b>%25</b>, then: done,",
@@ -214,7 +216,7 @@ def hostile_report() -> Report:
     )
     unknown = RuleTrace(
         rule="odd|policy.missing",
-        kind="not_yet",
+        kind=RuleKind.NOT_YET,
         outcome=Outcome.UNKNOWN,
         message="missing information: ops.owner",
         until=None,
@@ -224,7 +226,7 @@ def hostile_report() -> Report:
     )
     warn = RuleTrace(
         rule="advice.warn#1",
-        kind="warn",
+        kind=RuleKind.WARN,
         outcome=Outcome.FIRED,
         message="control \x1b[31m red \x00 nul \x7f del \x0c form feed",
         until=None,
@@ -232,11 +234,18 @@ def hostile_report() -> Report:
         decisive=False,
     )
     hard = PolicyResult(
-        "odd|policy", 'Title "quoted" <&>', "hard", Verdict.NO_GO, loc(NASTY_POLICY_FILE, 1, 1), (no_go,)
+        "odd|policy",
+        'Title "quoted" <&>',
+        Enforcement.HARD,
+        Verdict.NO_GO,
+        loc(NASTY_POLICY_FILE, 1, 1),
+        (no_go,),
     )
-    soft = PolicyResult("soft", None, "soft", Verdict.NOT_YET, loc(NASTY_POLICY_FILE, 1, 1), (unknown,))
+    soft = PolicyResult(
+        "soft", None, Enforcement.SOFT, Verdict.NOT_YET, loc(NASTY_POLICY_FILE, 1, 1), (unknown,)
+    )
     advice = PolicyResult(
-        "advice", None, "advisory", Verdict.GO, loc("policies/advice.policy", 1, 1), (warn,)
+        "advice", None, Enforcement.ADVISORY, Verdict.GO, loc("policies/advice.policy", 1, 1), (warn,)
     )
     subject = SubjectResult(
         subject="svc|`x`",
@@ -273,7 +282,7 @@ def waived(report: Report) -> Report:
             policies = tuple(
                 dataclasses.replace(
                     policy,
-                    enforcement="soft",
+                    enforcement=Enforcement.SOFT,
                     verdict=Verdict.GO,
                     waived_by=(WAIVER,),
                     unwaived=policy.verdict,
@@ -651,9 +660,9 @@ def finding_with(subject: str, message: str, file: str, until: str | None) -> Fi
         subject=result,
         policy="p",
         policy_title=None,
-        enforcement="hard",
+        enforcement=Enforcement.HARD,
         rule="p.r",
-        kind="no_go",
+        kind=RuleKind.NO_GO,
         verdict=Verdict.NO_GO,
         message=message,
         until=until,
@@ -867,13 +876,13 @@ def test_markdown_stays_within_a_comment(tmp_path: Path) -> None:
                 PolicyResult(
                     "p",
                     None,
-                    "hard",
+                    Enforcement.HARD,
                     Verdict.NO_GO,
                     Location("policies/p.policy", 1, 1),
                     (
                         RuleTrace(
                             "p.r",
-                            "no_go",
+                            RuleKind.NO_GO,
                             Outcome.FIRED,
                             "a long reason " * 10,
                             None,

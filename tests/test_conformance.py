@@ -49,9 +49,9 @@ from ruamel.yaml import YAML
 
 from decisionlang.api import evaluate_project, load_project
 from decisionlang.cli import main
-from decisionlang.diagnostics import DecisionlangError
+from decisionlang.core.diagnostics import DecisionlangError
+from decisionlang.core.model import Report
 from decisionlang.render import render_json, render_text
-from decisionlang.trace import Report
 
 CASES_DIR = Path(__file__).parent / "conformance"
 

@@ -21,7 +21,8 @@ from support import check_golden
 
 from decisionlang import cli
 from decisionlang.api import evaluate_project, load_project
-from decisionlang.decisionlog import (
+from decisionlang.core.diagnostics import DecisionlangError
+from decisionlang.governance.decisionlog import (
     SCHEMA_VERSION,
     AnnotationStatus,
     DecisionRecord,
@@ -32,11 +33,15 @@ from decisionlang.decisionlog import (
     read_history,
     record_report,
 )
-from decisionlang.decisionlog import store as store_module
-from decisionlang.decisionlog.history import MoveKind
-from decisionlang.decisionlog.record import ENGINE_VERSION, decision_id, decision_record, git_revision
-from decisionlang.decisionlog.store import MIGRATIONS
-from decisionlang.diagnostics import DecisionlangError
+from decisionlang.governance.decisionlog import store as store_module
+from decisionlang.governance.decisionlog.history import MoveKind
+from decisionlang.governance.decisionlog.record import (
+    ENGINE_VERSION,
+    decision_id,
+    decision_record,
+    git_revision,
+)
+from decisionlang.governance.decisionlog.store import MIGRATIONS
 
 ROOT = Path(__file__).parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"

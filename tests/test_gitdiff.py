@@ -24,10 +24,10 @@ from click.testing import CliRunner, Result
 from support import check_golden
 
 from decisionlang import cli
-from decisionlang.changes import BASE_INVALID, ChangeKind, FactChange, VerdictDiff
-from decisionlang.diagnostics import DecisionlangError
-from decisionlang.gitdiff import BASE_ABSENT, diff_against
-from decisionlang.trace import Location, Verdict
+from decisionlang.compare.changes import BASE_INVALID, ChangeKind, FactChange, VerdictDiff
+from decisionlang.compare.gitdiff import BASE_ABSENT, diff_against
+from decisionlang.core.diagnostics import DecisionlangError
+from decisionlang.core.model import Location, Verdict
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

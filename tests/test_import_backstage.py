@@ -17,11 +17,11 @@ from support import check_golden
 
 from decisionlang import cli
 from decisionlang.api import load_project
-from decisionlang.diagnostics import DecisionlangError, Severity
-from decisionlang.importers.backstage import USEFUL_ANNOTATIONS, import_backstage, render_state
-from decisionlang.states import YamlLimits, load_states
-from decisionlang.types import FieldSpec
-from decisionlang.yamlfile import yaml_files
+from decisionlang.core.diagnostics import DecisionlangError, Severity
+from decisionlang.inputs.importers.backstage import USEFUL_ANNOTATIONS, import_backstage, render_state
+from decisionlang.inputs.states import YamlLimits, load_states
+from decisionlang.inputs.yamlreader import yaml_files
+from decisionlang.language.types import FieldSpec
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path("tests/fixtures/backstage")  # relative to ROOT: display paths in goldens stay short

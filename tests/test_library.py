@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from decisionlang import cli
-from decisionlang.testing import run_tests
+from decisionlang.engine.testing import run_tests
 
 LIBRARY = Path(__file__).parent.parent / "policies"
 

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from support import check_golden
 
-from decisionlang import ast
-from decisionlang.diagnostics import render_text
-from decisionlang.parser import build_parser_strictly, parse_expression, parse_module
-from decisionlang.spans import SourceFile
+from decisionlang.core.diagnostics import render_text
+from decisionlang.core.spans import SourceFile
+from decisionlang.language import ast
+from decisionlang.language.parser import build_parser_strictly, parse_expression, parse_module
 
 
 def parse(text: str) -> ast.Module:

@@ -22,14 +22,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from decisionlang.api import evaluate_project, load_project
-from decisionlang.checker import check_program
-from decisionlang.compiler import CompiledPolicy, compile_program
-from decisionlang.evaluator import EvaluationOptions, evaluate
-from decisionlang.parser import parse_module
+from decisionlang.core.model import Enforcement, Outcome, Report, RuleKind, SubjectResult, Verdict
+from decisionlang.core.spans import SourceFile
+from decisionlang.core.subjects import Portfolio, Subject
+from decisionlang.engine.compiler import CompiledPolicy, compile_program
+from decisionlang.engine.evaluator import EvaluationOptions, evaluate
+from decisionlang.language.checker import check_program
+from decisionlang.language.parser import parse_module
 from decisionlang.render import render_json, render_text, report_to_dict
-from decisionlang.spans import SourceFile
-from decisionlang.subjects import Portfolio, Subject
-from decisionlang.trace import Outcome, Report, SubjectResult, Verdict
 
 TODAY = dt.date(2026, 11, 26)
 LEVELS = ("low", "medium", "high")
@@ -467,10 +467,10 @@ def test_a_go_subject_has_no_undecided_blocking_rule_and_no_missing_field(world:
         assert result.missing == ()
         assert result.must_hold == ()
         for policy in result.policies:
-            if policy.enforcement == "advisory":
+            if policy.enforcement is Enforcement.ADVISORY:
                 continue
             for rule in policy.rules:
-                if rule.kind in ("no_go", "not_yet"):
+                if rule.kind.blocks:
                     assert rule.outcome is Outcome.NOT_FIRED, rule.rule
 
 
@@ -493,7 +493,7 @@ def test_removing_a_field_never_turns_a_non_go_into_go(world: World, data: st.Da
         assert before.verdict is Verdict.GO
         assert removed not in {missing.path for missing in after.missing}
         for policy in after.policies:
-            if policy.enforcement == "advisory":
+            if policy.enforcement is Enforcement.ADVISORY:
                 continue
             for rule in policy.reasons:
                 # held (or the otherwise fallback applied) despite the unknown, never invented a value
@@ -516,7 +516,7 @@ def test_missing_fields_named_are_fields_the_deciding_rules_read(world: World) -
             for rule in policy.reasons:
                 if rule.outcome is not Outcome.UNKNOWN:
                     continue
-                if rule.kind == "applies":
+                if rule.kind is RuleKind.APPLIES:
                     read = fields_of(source.where or ("lit", True))
                 else:
                     read = fields_of(source.rules[int(rule.rule.rsplit(".r", 1)[1])].cond)

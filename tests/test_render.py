@@ -17,14 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from decisionlang.diagnostics import Diagnostic, Severity
-from decisionlang.render import render_explain, render_json, render_text, report_to_dict
-from decisionlang.render.json import json_number, json_value
-from decisionlang.render.text import format_comparison, format_margin, format_number, format_value, paint
-from decisionlang.spans import SourceFile, point
-from decisionlang.subjects import Duration
-from decisionlang.trace import (
+from decisionlang.core.diagnostics import Diagnostic, Severity
+from decisionlang.core.model import (
     Comparison,
+    Enforcement,
     Fact,
     Location,
     MaturityTrace,
@@ -33,6 +29,7 @@ from decisionlang.trace import (
     PolicyResult,
     Report,
     RequirementTrace,
+    RuleKind,
     RuleTrace,
     ScoreTerm,
     ScoreTrace,
@@ -41,6 +38,11 @@ from decisionlang.trace import (
     Verdict,
     Warning,
 )
+from decisionlang.core.spans import SourceFile, point
+from decisionlang.core.subjects import Duration
+from decisionlang.render import render_explain, render_json, render_text, report_to_dict
+from decisionlang.render.json import json_number, json_value
+from decisionlang.render.text import format_comparison, format_margin, format_number, format_value, paint
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "render"
@@ -95,7 +97,7 @@ def payments_api() -> SubjectResult:
     """NO-GO from a hard policy, NOT YET from a soft one, a score and an advisory warning."""
     critical = RuleTrace(
         rule="security.critical_risk",
-        kind="no_go",
+        kind=RuleKind.NO_GO,
         outcome=Outcome.FIRED,
         message="the security risk score 9 is at or above the limit of 8",
         until="the security risk score is below 8",
@@ -106,7 +108,7 @@ def payments_api() -> SubjectResult:
     )
     pentest = RuleTrace(
         rule="security.pentest",
-        kind="not_yet",
+        kind=RuleKind.NOT_YET,
         outcome=Outcome.NOT_FIRED,
         message=None,
         until="a penetration test is done",
@@ -127,14 +129,14 @@ def payments_api() -> SubjectResult:
     security = PolicyResult(
         "security",
         "Security baseline",
-        "hard",
+        Enforcement.HARD,
         Verdict.NO_GO,
         loc(SECURITY_DL, 1, 1),
         (critical, pentest),
     )
     budget = RuleTrace(
         rule="coût.budget",
-        kind="not_yet",
+        kind=RuleKind.NOT_YET,
         outcome=Outcome.FIRED,
         message="the monthly cost of 12 000 € is over the budget of 10 000 €",
         until="the monthly cost is at most 10 000 €",
@@ -178,10 +180,12 @@ def payments_api() -> SubjectResult:
         ),
         decisive=True,
     )
-    cost = PolicyResult("coût", "Coût maîtrisé", "soft", Verdict.NOT_YET, loc(COST_DL, 1, 1), (budget,))
+    cost = PolicyResult(
+        "coût", "Coût maîtrisé", Enforcement.SOFT, Verdict.NOT_YET, loc(COST_DL, 1, 1), (budget,)
+    )
     oncall = RuleTrace(
         rule="ops.warn#1",
-        kind="warn",
+        kind=RuleKind.WARN,
         outcome=Outcome.FIRED,
         message="no on-call rotation is declared",
         until=None,
@@ -189,7 +193,7 @@ def payments_api() -> SubjectResult:
         facts=(Fact("payments-api", "ops.oncall", None, loc("services/payments.yaml", 2, 1), missing=True),),
         decisive=False,
     )
-    ops = PolicyResult("ops", None, "advisory", Verdict.GO, loc("policies/ops.dl", 1, 1), (oncall,))
+    ops = PolicyResult("ops", None, Enforcement.ADVISORY, Verdict.GO, loc("policies/ops.dl", 1, 1), (oncall,))
     return SubjectResult(
         subject="payments-api",
         kind="service",
@@ -207,7 +211,7 @@ def data_lake() -> SubjectResult:
     """NOT YET: missing information, a maturity gap, an evaluation error and a trade-off."""
     criticite = RuleTrace(
         rule="readiness.criticité",
-        kind="not_yet",
+        kind=RuleKind.NOT_YET,
         outcome=Outcome.UNKNOWN,
         message=None,
         until=None,
@@ -218,7 +222,7 @@ def data_lake() -> SubjectResult:
     )
     maturity = RuleTrace(
         rule="readiness.ops_maturity",
-        kind="not_yet",
+        kind=RuleKind.NOT_YET,
         outcome=Outcome.FIRED,
         message="operational maturity is below managed",
         until="operational maturity reaches managed",
@@ -240,7 +244,7 @@ def data_lake() -> SubjectResult:
     )
     speed = RuleTrace(
         rule="readiness.speed",
-        kind="no_go",
+        kind=RuleKind.NO_GO,
         outcome=Outcome.NOT_FIRED,
         message="delivery speed outweighs safety too much",
         until=None,
@@ -257,7 +261,7 @@ def data_lake() -> SubjectResult:
     )
     broken = RuleTrace(
         rule="readiness.mismatch",
-        kind="no_go",
+        kind=RuleKind.NO_GO,
         outcome=Outcome.ERROR,
         message=None,
         until=None,
@@ -268,7 +272,7 @@ def data_lake() -> SubjectResult:
     readiness = PolicyResult(
         "readiness",
         "Prêt pour la production",
-        "hard",
+        Enforcement.HARD,
         Verdict.NOT_YET,
         loc(READINESS_DL, 1, 1),
         (criticite, maturity, speed, broken),
@@ -292,7 +296,7 @@ def legacy_crm() -> SubjectResult:
     """NO-GO from an `otherwise` fallback, reading a dependency's field."""
     go_rule = RuleTrace(
         rule="migration.go#1",
-        kind="go",
+        kind=RuleKind.GO,
         outcome=Outcome.NOT_FIRED,
         message=None,
         until=None,
@@ -309,7 +313,7 @@ def legacy_crm() -> SubjectResult:
     )
     fallback = RuleTrace(
         rule="migration.otherwise",
-        kind="otherwise",
+        kind=RuleKind.OTHERWISE,
         outcome=Outcome.APPLIED,
         message="there is no approved migration plan",
         until=None,
@@ -317,7 +321,12 @@ def legacy_crm() -> SubjectResult:
         decisive=True,
     )
     migration = PolicyResult(
-        "migration", None, "hard", Verdict.NO_GO, loc("policies/migration.dl", 1, 1), (go_rule, fallback)
+        "migration",
+        None,
+        Enforcement.HARD,
+        Verdict.NO_GO,
+        loc("policies/migration.dl", 1, 1),
+        (go_rule, fallback),
     )
     return SubjectResult(
         subject="legacy-crm",
@@ -334,7 +343,7 @@ def website() -> SubjectResult:
     """GO, with a warning."""
     rule = RuleTrace(
         rule="security.critical_risk",
-        kind="no_go",
+        kind=RuleKind.NO_GO,
         outcome=Outcome.NOT_FIRED,
         message=None,
         until="the security risk score is below 8",
@@ -344,7 +353,7 @@ def website() -> SubjectResult:
     )
     cert = RuleTrace(
         rule="security.certificate",
-        kind="warn",
+        kind=RuleKind.WARN,
         outcome=Outcome.FIRED,
         message="the TLS certificate expires in 20 days",
         until=None,
@@ -352,7 +361,7 @@ def website() -> SubjectResult:
         facts=(Fact("website", "tls.expires", Duration(20), loc("services/website.yaml", 8, 5)),),
     )
     security = PolicyResult(
-        "security", "Security baseline", "hard", Verdict.GO, loc(SECURITY_DL, 1, 1), (rule, cert)
+        "security", "Security baseline", Enforcement.HARD, Verdict.GO, loc(SECURITY_DL, 1, 1), (rule, cert)
     )
     return SubjectResult(
         subject="website",
@@ -742,7 +751,7 @@ diagnostics_ = st.builds(
 rules = st.builds(
     RuleTrace,
     rule=names,
-    kind=st.sampled_from(["no_go", "not_yet", "go", "warn", "otherwise"]),
+    kind=st.sampled_from([RuleKind.NO_GO, RuleKind.NOT_YET, RuleKind.GO, RuleKind.WARN, RuleKind.OTHERWISE]),
     outcome=st.sampled_from(Outcome),
     message=maybe_names,
     until=maybe_names,
@@ -809,7 +818,7 @@ policies = st.builds(
     PolicyResult,
     names,
     maybe_names,
-    st.sampled_from(["advisory", "soft", "hard"]),
+    st.sampled_from(list(Enforcement)),
     verdicts,
     locations,
     st.lists(rules, max_size=3).map(tuple),

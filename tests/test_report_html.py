@@ -26,9 +26,9 @@ from support import check_golden
 
 from decisionlang import cli
 from decisionlang.api import Project, evaluate_project, load_project
+from decisionlang.core.model import Report, Verdict
 from decisionlang.render.adr import DecisionRecord, decision_records, render_markdown
 from decisionlang.render.html import Axis, log_view, render_html
-from decisionlang.trace import Report, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from decisionlang import states
-from decisionlang.diagnostics import Diagnostic, Severity, render_text
-from decisionlang.states import YamlLimits, load_states
-from decisionlang.subjects import Duration, Portfolio
-from decisionlang.types import BOOL, DATE, DURATION, NUMBER, TEXT, FieldSpec, ScaleType, list_of
+from decisionlang.core.diagnostics import Diagnostic, Severity, render_text
+from decisionlang.core.subjects import Duration, Portfolio
+from decisionlang.inputs import states
+from decisionlang.inputs.states import YamlLimits, load_states
+from decisionlang.language.types import BOOL, DATE, DURATION, NUMBER, TEXT, FieldSpec, ScaleType, list_of
 
 GOLDEN = Path(__file__).parent / "golden" / "states"
 BACKSTAGE = Path("/work/shared/realworld/backstage")

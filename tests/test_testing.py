@@ -16,10 +16,11 @@ import pytest
 from click.testing import CliRunner, Result
 from support import check_golden
 
-from decisionlang import cli, testing
-from decisionlang.diagnostics import render_text
+from decisionlang import cli
+from decisionlang.core.diagnostics import render_text
+from decisionlang.engine import testing
+from decisionlang.engine.testing import Mismatch, TestReport, run_tests
 from decisionlang.render.testreport import format_percent, render_test_text
-from decisionlang.testing import Mismatch, TestReport, run_tests
 
 FIXTURES = Path(__file__).parent / "fixtures" / "testing"
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))

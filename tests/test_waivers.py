@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from decisionlang import cli
 from decisionlang.api import evaluate_project, load_project
-from decisionlang.diagnostics import render_text
-from decisionlang.trace import Report, Verdict
+from decisionlang.core.diagnostics import render_text
+from decisionlang.core.model import Report, Verdict
 
 POLICY = """\
 scale criticality { low < medium < high < critical }

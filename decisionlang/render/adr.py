@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from decisionlang import __version__
+from decisionlang.core.model import Report, RuleKind, SubjectResult, Verdict
+from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.render.explain import reason_sentence, verdict_sentence
 from decisionlang.render.html import WaiverView, holding_back, waivers_of
 from decisionlang.render.text import (
@@ -27,8 +29,6 @@ from decisionlang.render.text import (
     short_location,
     unique,
 )
-from decisionlang.subjects import Portfolio, Subject
-from decisionlang.trace import Report, SubjectResult, Verdict
 
 HIDDEN_FIELDS = frozenset({"name", "kind", "targets", "depends_on"})  # shown elsewhere in the record
 
@@ -171,14 +171,14 @@ def decision(result: SubjectResult) -> list[str]:
             (p, r)
             for p in result.policies
             for r in p.reasons
-            if r.kind == "go" and r.message and not p.waived_by
+            if r.kind is RuleKind.GO and r.message and not p.waived_by
         ]
     if deciding:
         lines += ["The rules that decided:", ""]
         for number, (policy, rule) in enumerate(deciding, start=1):
             lines.append(
                 f"{number}. {reason_sentence(rule)} — {policy.verdict.label} from policy `{policy.policy}`"
-                f"{' ' + quote(policy.title) if policy.title else ''} ({policy.enforcement}),"
+                f"{' ' + quote(policy.title) if policy.title else ''} ({policy.enforcement.value}),"
                 f" rule `{rule.rule}`."
             )
             details = [format_comparison(comparison) for comparison in rule.comparisons]
@@ -192,7 +192,7 @@ def decision(result: SubjectResult) -> list[str]:
         lines += ["Rules that fired but were lifted by a waiver (see Consequences):", ""]
         lines += [
             f"- {reason_sentence(rule)} — {policy.unwaived.label if policy.unwaived else 'lifted'} from"
-            f" policy `{policy.policy}` ({policy.enforcement}), rule `{rule.rule}`."
+            f" policy `{policy.policy}` ({policy.enforcement.value}), rule `{rule.rule}`."
             for policy, rule in waived
         ]
         lines.append("")
@@ -200,7 +200,9 @@ def decision(result: SubjectResult) -> list[str]:
         lines += ["Every policy applied:", "", "| Policy | Enforcement | Verdict |", "| --- | --- | --- |"]
         for policy in result.policies:
             label = f"{VERDICT_SYMBOLS[policy.verdict]} {policy.verdict.label}"
-            lines.append(f"| `{policy.policy}` {cell(policy.title or '')} | {policy.enforcement} | {label} |")
+            lines.append(
+                f"| `{policy.policy}` {cell(policy.title or '')} | {policy.enforcement.value} | {label} |"
+            )
     else:
         lines.append("No policy applies to it.")
     return lines

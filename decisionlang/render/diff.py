@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from decisionlang.changes import ChangeKind, SubjectChange, VerdictDiff
-from decisionlang.diagnostics import render_text as render_diagnostic
-from decisionlang.gitdiff import fact_text
+from decisionlang.compare.changes import ChangeKind, SubjectChange, VerdictDiff
+from decisionlang.compare.gitdiff import fact_text
+from decisionlang.core.diagnostics import render_text as render_diagnostic
 from decisionlang.render.text import paint, plural, render_text, summary_line
 
 

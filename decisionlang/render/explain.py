@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from decisionlang import diagnostics
+from decisionlang.core import diagnostics
+from decisionlang.core.model import (
+    Enforcement,
+    MaturityTrace,
+    Outcome,
+    PolicyResult,
+    RuleKind,
+    RuleTrace,
+    ScoreTrace,
+    SubjectResult,
+    TradeoffTrace,
+    Verdict,
+)
+from decisionlang.core.views import blocking_policies
 from decisionlang.render.text import (
     badge,
-    blocking_policies,
     format_comparison,
     format_fact,
     format_missing,
@@ -28,16 +40,6 @@ from decisionlang.render.text import (
     tradeoff_verdict,
     unique,
     verdict_word,
-)
-from decisionlang.trace import (
-    MaturityTrace,
-    Outcome,
-    PolicyResult,
-    RuleTrace,
-    ScoreTrace,
-    SubjectResult,
-    TradeoffTrace,
-    Verdict,
 )
 
 SCORE_HEADERS = ("term", "value", "normalised", "weight", "contribution")
@@ -153,8 +155,8 @@ def has_margin(rule: RuleTrace) -> bool:
 def policy_block(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
     name = paint(policy.policy, "bold", color=color)
     lines = [f"Policy {name}{quoted_title(policy.title)}: {verdict_word(policy.verdict, color=color)}"]
-    enforcement = f"enforcement {policy.enforcement}"
-    if policy.enforcement == "advisory":
+    enforcement = f"enforcement {policy.enforcement.value}"
+    if policy.enforcement is Enforcement.ADVISORY:
         enforcement += " (reported only, never blocks)"
     lines.append(f"  {enforcement}; defined at {paint(str(policy.location), 'dim', color=color)}")
     if not policy.rules:
@@ -177,7 +179,7 @@ def outcome_words(rule: RuleTrace) -> str:
     """The outcome in words: fired, did not fire, could not be decided, evaluation problem."""
     if rule.outcome is Outcome.FIRED:
         return "fired"
-    if rule.outcome is Outcome.NOT_FIRED and rule.kind == "otherwise":
+    if rule.outcome is Outcome.NOT_FIRED and rule.kind is RuleKind.OTHERWISE:
         return "held back by the blocking rules; it applies once they are lifted, since no `go` rule holds"
     if rule.outcome is Outcome.NOT_FIRED:
         return "did not fire"

@@ -15,10 +15,10 @@ the annotations on the right files.
 
 from __future__ import annotations
 
-from decisionlang.changes import VerdictDiff
-from decisionlang.diagnostics import Diagnostic
+from decisionlang.compare.changes import VerdictDiff
+from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.model import Report, Verdict
 from decisionlang.render.sarif import Finding, findings
-from decisionlang.trace import Report, Verdict
 
 _DATA_ESCAPES = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
 _PROPERTY_ESCAPES = (*_DATA_ESCAPES, (":", "%3A"), (",", "%2C"))

@@ -27,14 +27,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from decisionlang import __version__, ast
-from decisionlang.changes import ChangeKind, SubjectChange
-from decisionlang.checker import ConstRef, DefineRef, FieldRef, Program, SideRef
-from decisionlang.diagnostics import Diagnostic
+from decisionlang import __version__
+from decisionlang.compare.changes import ChangeKind, SubjectChange
+from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.model import (
+    Comparison,
+    Location,
+    MaturityTrace,
+    PolicyResult,
+    Report,
+    RuleKind,
+    RuleTrace,
+    SubjectResult,
+    TradeoffTrace,
+    Verdict,
+)
+from decisionlang.core.subjects import Portfolio, Subject
+from decisionlang.core.views import blocking_policies
+from decisionlang.language import ast
+from decisionlang.language.checker import ConstRef, DefineRef, FieldRef, Program, SideRef
 from decisionlang.render.explain import reason_sentence, verdict_sentence
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
-    blocking_policies,
     format_fact,
     format_margin,
     format_maturity,
@@ -48,22 +62,10 @@ from decisionlang.render.text import (
     split_expression,
     unique,
 )
-from decisionlang.subjects import Portfolio, Subject
-from decisionlang.trace import (
-    Comparison,
-    Location,
-    MaturityTrace,
-    PolicyResult,
-    Report,
-    RuleTrace,
-    SubjectResult,
-    TradeoffTrace,
-    Verdict,
-)
 
 if TYPE_CHECKING:
-    from decisionlang.api import Project
-    from decisionlang.decisionlog.model import LoggedDecision
+    from decisionlang.engine.project import Project
+    from decisionlang.governance.decisionlog.model import LoggedDecision
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -548,8 +550,13 @@ def trend_chart(trends: Sequence[TrendPoint]) -> str:
 
 def read_log(path: Path, project: Project, report: Report, *, source: str | None = None) -> LogView:
     """Open the decision log at `path` (it must exist) and gather what the report shows from it."""
-    from decisionlang.decisionlog import open_log
-    from decisionlang.decisionlog.record import ENGINE_VERSION, decision_id, policies_digest, states_digest
+    from decisionlang.governance.decisionlog import open_log
+    from decisionlang.governance.decisionlog.record import (
+        ENGINE_VERSION,
+        decision_id,
+        policies_digest,
+        states_digest,
+    )
 
     current = decision_id(policies_digest(project), states_digest(project), ENGINE_VERSION)
     store = open_log(path)
@@ -703,7 +710,7 @@ def policies_section(view: BoardView) -> str:
             (
                 f'<span id="{policy_anchor(name)}"><code>{esc(name)}</code></span>'
                 + (f"<br>{esc(policy.title)}" if policy.title else ""),
-                esc(policy.enforcement),
+                esc(policy.enforcement.value),
                 str(sum(counts.values())),
                 *(str(counts[verdict]) for verdict in VERDICT_ORDER),
                 str(waived),
@@ -1639,7 +1646,7 @@ def compromises(view: BoardView, result: SubjectResult) -> str:
             reasons = "".join(reason_item(view, policy, rule, result.subject) for rule in policy.reasons)
             items.append(
                 f"<li><strong>Waiver {esc(waiver.id)}</strong>: policy {esc(policy.title or policy.policy)}"
-                f" ({esc(policy.enforcement)}) {lifted}, expires {expiry(waiver.expires, view.as_of)}."
+                f" ({esc(policy.enforcement.value)}) {lifted}, expires {expiry(waiver.expires, view.as_of)}."
                 f" Why: {esc(waiver.rationale)}. Compensating measure: {esc(waiver.compensating_measure)}."
                 f" Accepted by {esc(waiver.owner)}, approved by {esc(waiver.approver)}"
                 f' <span class="where">({esc(short_location(waiver.location))})</span>.'
@@ -1655,7 +1662,7 @@ def go_reasons(result: SubjectResult) -> str:
         "</span></li>"
         for policy in result.policies
         for rule in policy.reasons
-        if rule.kind == "go" and rule.message and not policy.waived_by
+        if rule.kind is RuleKind.GO and rule.message and not policy.waived_by
     )
     return f'<ul class="reasons">{"".join(items)}</ul>\n' if items else ""
 
@@ -1664,7 +1671,7 @@ def reason_item(view: BoardView, policy: PolicyResult, rule: RuleTrace, subject:
     verdict = policy.unwaived if policy.unwaived is not None else policy.verdict  # what the rule decided
     source = (
         f"{badge(verdict)} from policy <strong>{esc(policy.title or policy.policy)}</strong>"
-        f" ({esc(policy.enforcement)}), rule <code>{esc(rule.rule)}</code>"
+        f" ({esc(policy.enforcement.value)}), rule <code>{esc(rule.rule)}</code>"
     )
     details = rule_details(rule, subject)
     return f'<li><span class="because">{esc(reason_sentence(rule))}</span> — {source}{details}</li>'

@@ -14,9 +14,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from decisionlang.changes import FactChange, SubjectChange, VerdictDiff
-from decisionlang.diagnostics import Diagnostic
-from decisionlang.trace import (
+from decisionlang.compare.changes import FactChange, SubjectChange, VerdictDiff
+from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.model import (
     Comparison,
     Fact,
     Location,
@@ -82,7 +82,7 @@ def policy_to_dict(policy: PolicyResult) -> dict[str, Any]:
         "policy": policy.policy,
         "title": policy.title,
         "verdict": policy.verdict.value,
-        "enforcement": policy.enforcement,
+        "enforcement": policy.enforcement.value,
         "location": location_to_dict(policy.location),
         "reasons": [rule_to_dict(rule) for rule in policy.reasons],
         "rules": [rule_to_dict(rule) for rule in policy.rules],
@@ -105,7 +105,7 @@ def policy_to_dict(policy: PolicyResult) -> dict[str, Any]:
 def rule_to_dict(rule: RuleTrace) -> dict[str, Any]:
     return {
         "rule": rule.rule,
-        "kind": rule.kind,
+        "kind": rule.kind.value,
         "outcome": rule.outcome.value,
         "decisive": rule.decisive,
         "message": rule.message,

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from decisionlang.changes import VerdictDiff
+from decisionlang.compare.changes import VerdictDiff
+from decisionlang.core.model import Enforcement, PolicyResult, Report, SubjectResult, Verdict
 from decisionlang.render.text import format_missing, format_warning, policy_lines, waived_lines
-from decisionlang.trace import PolicyResult, Report, SubjectResult, Verdict
 
 # Characters XML 1.0 cannot carry, even escaped: C0 controls but tab, LF, CR; surrogates; U+FFFE/F.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -70,13 +70,18 @@ def testsuite(cases: list[Case], report: Report, diff: VerdictDiff | None, *, fa
     first = cases[0][1]
     suite = ET.Element("testsuite", name=xml_text(first.policy))
     properties = ET.SubElement(suite, "properties")
-    entries = [("title", first.title), ("enforcement", first.enforcement), ("fail-on", fail_on)]
+    entries = [("title", first.title), ("enforcement", first.enforcement.value), ("fail-on", fail_on)]
     entries.append(("as-of", report.as_of.isoformat() if report.as_of is not None else None))
     if diff is not None:
         entries += [("base", diff.base), ("base-commit", diff.base_commit)]
     for name, value in entries:
         if value is not None:
-            ET.SubElement(properties, "property", name=name, value=xml_text(value))
+            ET.SubElement(
+                properties,
+                "property",
+                name=name,
+                value=xml_text(value),
+            )
     counts = {"tests": len(cases), "failures": 0, "errors": 0, "skipped": 0}
     for subject, policy in cases:
         case = testcase(subject, policy, diff, fail_on=fail_on)
@@ -120,7 +125,7 @@ def testcase(
 
 def case_outcome(policy: PolicyResult, *, fail_on: str) -> str | None:
     """`failure`, `skipped`, or None for a pass."""
-    if policy.enforcement == "advisory" or policy.verdict is Verdict.GO:
+    if policy.enforcement is Enforcement.ADVISORY or policy.verdict is Verdict.GO:
         return None
     if policy.verdict is Verdict.NO_GO or fail_on == "not-yet":
         return "failure"

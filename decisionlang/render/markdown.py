@@ -21,10 +21,18 @@ import html
 import re
 from collections.abc import Iterable
 
-from decisionlang.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
-from decisionlang.render.sarif import waived_rules
+from decisionlang.compare.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
+from decisionlang.core.model import (
+    AppliedWaiver,
+    Fact,
+    PolicyResult,
+    Report,
+    RuleTrace,
+    SubjectResult,
+    Verdict,
+)
+from decisionlang.core.views import blocking_policies, waived_rules
 from decisionlang.render.text import (
-    blocking_policies,
     decisive_status,
     format_comparison,
     format_maturity,
@@ -37,7 +45,6 @@ from decisionlang.render.text import (
     short_location,
     unique,
 )
-from decisionlang.trace import AppliedWaiver, Fact, PolicyResult, Report, RuleTrace, SubjectResult, Verdict
 
 MARKER = "<!-- decisionlang:report -->"
 MAX_CHARS = 60_000  # leaves room under GitHub's 65,536 for a bot's own additions
@@ -334,7 +341,7 @@ def shown_policies(subject: SubjectResult) -> tuple[PolicyResult, ...]:
         return tuple(
             policy for policy in subject.policies if policy in blocking_policies(subject) or is_waived(policy)
         )
-    return tuple(policy for policy in subject.policies if policy.enforcement != "advisory")
+    return tuple(policy for policy in subject.policies if policy.enforcement.decides)
 
 
 def is_waived(policy: PolicyResult) -> bool:
@@ -343,7 +350,7 @@ def is_waived(policy: PolicyResult) -> bool:
 
 def policy_block(policy: PolicyResult, subject: str) -> list[str]:
     title = f" “{md_text(policy.title)}”" if policy.title else ""
-    header = f"**Policy {md_code(policy.policy)}**{title}, {md_text(policy.enforcement)} enforcement: "
+    header = f"**Policy {md_code(policy.policy)}**{title}, {md_text(policy.enforcement.value)} enforcement: "
     header += badge(policy.verdict)
     lifted = waived_rules(policy) if is_waived(policy) else ()
     if is_waived(policy):

@@ -25,20 +25,23 @@ from typing import Any
 from urllib.parse import quote
 
 from decisionlang import __version__
-from decisionlang.changes import VerdictDiff
-from decisionlang.diagnostics import Diagnostic
-from decisionlang.render.text import blocking_policies, format_value, quoted_title, rule_kind_words
-from decisionlang.trace import (
+from decisionlang.compare.changes import VerdictDiff
+from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.model import (
     AppliedWaiver,
+    Enforcement,
     Fact,
     Location,
     PolicyResult,
     Report,
+    RuleKind,
     RuleTrace,
     SubjectResult,
     Verdict,
     Warning,
 )
+from decisionlang.core.views import blocking_policies, waived_rules
+from decisionlang.render.text import format_value, quoted_title, rule_kind_words
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -47,15 +50,14 @@ URI_BASE_ID = "PROJECTROOT"
 FINGERPRINT_KEY = "decisionlang/v1"
 
 _LEVELS = {Verdict.NO_GO: "error", Verdict.NOT_YET: "warning", None: "note"}
-_KIND_VERDICTS = {"no_go": Verdict.NO_GO, "not_yet": Verdict.NOT_YET}
 
 # What a rule of each kind does to a subject, for the rule's full description.
 _EFFECTS = {
-    "no_go": "When it fires, the subject is NO-GO.",
-    "not_yet": "When it fires, the subject is NOT YET.",
-    "go": "The policy gives GO only when a go rule holds; one that cannot be decided gives NOT YET.",
-    "otherwise": "It applies when no other rule of the policy decides.",
-    "warn": "When it fires, it reports a warning; the verdict does not change.",
+    RuleKind.NO_GO: "When it fires, the subject is NO-GO.",
+    RuleKind.NOT_YET: "When it fires, the subject is NOT YET.",
+    RuleKind.GO: "The policy gives GO only when a go rule holds; one that cannot be decided gives NOT YET.",
+    RuleKind.OTHERWISE: "It applies when no other rule of the policy decides.",
+    RuleKind.WARN: "When it fires, it reports a warning; the verdict does not change.",
 }
 
 
@@ -69,9 +71,9 @@ class Finding:
     subject: SubjectResult
     policy: str
     policy_title: str | None
-    enforcement: str
+    enforcement: Enforcement
     rule: str  # the rule's stable id
-    kind: str  # no_go, not_yet, go, otherwise, warn
+    kind: RuleKind
     verdict: Verdict | None  # the policy's verdict; None for a warning
     message: str
     until: str | None
@@ -132,9 +134,7 @@ def subject_findings(subject: SubjectResult) -> list[Finding]:
     for policy in subject.policies:
         if policy.waived_by and policy.unwaived is not None:
             found.extend(
-                _rule_finding(
-                    subject, policy, rule, _KIND_VERDICTS.get(rule.kind, policy.unwaived), waived=True
-                )
+                _rule_finding(subject, policy, rule, rule.kind.verdict or policy.unwaived, waived=True)
                 for rule in waived_rules(policy)
             )
     found.extend(_warning_finding(subject, warning) for warning in subject.warnings)
@@ -147,9 +147,9 @@ def _warning_finding(subject: SubjectResult, warning: Warning) -> Finding:
         subject=subject,
         policy=warning.policy,
         policy_title=policy.title if policy is not None else None,
-        enforcement=policy.enforcement if policy is not None else "advisory",
+        enforcement=policy.enforcement if policy is not None else Enforcement.ADVISORY,
         rule=warning.rule,
-        kind=rule.kind if rule is not None else "warn",
+        kind=rule.kind if rule is not None else RuleKind.WARN,
         verdict=None,
         message=warning.message,
         until=None,
@@ -175,13 +175,6 @@ def _rule_finding(
         facts=rule.facts,
         waivers=policy.waived_by if waived else (),
     )
-
-
-def waived_rules(policy: PolicyResult) -> tuple[RuleTrace, ...]:
-    """The rules a waiver lifted: all that decided when the policy was lifted to GO, else those named."""
-    if policy.verdict is Verdict.GO:
-        return policy.reasons
-    return tuple(rule for rule in policy.rules if rule.rule in policy.waived_rules and not rule.decisive)
 
 
 def _find_rule(
@@ -273,10 +266,10 @@ def rule_descriptor(occurrences: list[Finding]) -> dict[str, Any]:
     kind_words = rule_kind_words(first.kind)
     policy = f"policy {first.policy}{quoted_title(first.policy_title)}"
     effect = _EFFECTS.get(first.kind, "")
-    if first.enforcement == "advisory":
+    if first.enforcement is Enforcement.ADVISORY:
         effect = "The policy is advisory: it only warns, the verdict does not change."
     full = (
-        f"The {kind_words} {first.rule} of {policy} ({first.enforcement} enforcement), "
+        f"The {kind_words} {first.rule} of {policy} ({first.enforcement.value} enforcement), "
         f"defined at {first.rule_location}. {effect}"
     ).strip()
     untils = {finding.until for finding in occurrences}
@@ -289,7 +282,11 @@ def rule_descriptor(occurrences: list[Finding]) -> dict[str, Any]:
         "fullDescription": {"text": full},
         "help": {"text": help_text},
         "defaultConfiguration": {"level": default_level(first)},
-        "properties": {"policy": first.policy, "kind": first.kind, "enforcement": first.enforcement},
+        "properties": {
+            "policy": first.policy,
+            "kind": first.kind.value,
+            "enforcement": first.enforcement.value,
+        },
     }
 
 
@@ -299,9 +296,9 @@ def with_stop(text: str) -> str:
 
 
 def default_level(finding: Finding) -> str:
-    if finding.enforcement == "advisory" or finding.kind == "warn":
+    if finding.enforcement is Enforcement.ADVISORY or finding.kind is RuleKind.WARN:
         return "note"
-    return "error" if finding.kind == "no_go" else "warning"
+    return "error" if finding.kind is RuleKind.NO_GO else "warning"
 
 
 def sarif_result(
@@ -340,7 +337,7 @@ def sarif_result(
             "verdict": subject.verdict.value,
             "policy": finding.policy,
             "policyVerdict": finding.verdict.value if finding.verdict is not None else None,
-            "enforcement": finding.enforcement,
+            "enforcement": finding.enforcement.value,
             "waived": bool(finding.waivers),
         },
     }

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from decisionlang import diagnostics
+from decisionlang.core import diagnostics
+from decisionlang.engine.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
 from decisionlang.render.explain import render_explain
 from decisionlang.render.json import diagnostic_to_dict, json_number, location_to_dict, subject_to_dict
 from decisionlang.render.text import indent, paint, plural, short_location
-from decisionlang.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
 
 SCHEMA_ID = "decisionlang/test-report/v1"
 TRACE_INDENT = 6
@@ -213,7 +213,7 @@ def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
             {
                 "rule": rule.rule,
                 "policy": rule.policy,
-                "kind": rule.kind,
+                "kind": rule.kind.value,
                 "location": location_to_dict(rule.location),
                 "fired": rule.fired,
                 "not_fired": rule.not_fired,

@@ -12,8 +12,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from decisionlang import diagnostics
-from decisionlang.trace import (
+from decisionlang.core import diagnostics
+from decisionlang.core.model import (
     Comparison,
     Fact,
     Location,
@@ -22,6 +22,7 @@ from decisionlang.trace import (
     Outcome,
     PolicyResult,
     Report,
+    RuleKind,
     RuleTrace,
     ScoreTrace,
     SubjectResult,
@@ -29,6 +30,7 @@ from decisionlang.trace import (
     Verdict,
     Warning,
 )
+from decisionlang.core.views import blocking_policies
 
 # ---------------------------------------------------------------- styling
 
@@ -39,11 +41,12 @@ VERDICT_SYMBOLS = {Verdict.GO: "✓", Verdict.NOT_YET: "…", Verdict.NO_GO: "�
 LABEL_WIDTH = max(len(verdict.label) for verdict in Verdict)
 
 RULE_KINDS = {
-    "no_go": "no-go rule",
-    "not_yet": "not-yet rule",
-    "go": "go rule",
-    "warn": "warning rule",
-    "otherwise": "fallback rule",
+    RuleKind.NO_GO: "no-go rule",
+    RuleKind.NOT_YET: "not-yet rule",
+    RuleKind.GO: "go rule",
+    RuleKind.WARN: "warning rule",
+    RuleKind.OTHERWISE: "fallback rule",
+    RuleKind.APPLIES: "applicability condition",
 }
 
 FLOAT_DECIMALS = 6
@@ -124,8 +127,8 @@ def short_location(location: Location) -> str:
     return location.file if location.line is None else f"{location.file}:{location.line}"
 
 
-def rule_kind_words(kind: str) -> str:
-    return RULE_KINDS.get(kind, f"{kind} rule")
+def rule_kind_words(kind: RuleKind) -> str:
+    return RULE_KINDS[kind]
 
 
 def unique(lines: Iterable[str]) -> list[str]:
@@ -335,20 +338,11 @@ def waived_lines(policy: PolicyResult, subject: str, *, color: bool) -> list[str
     return lines
 
 
-def blocking_policies(subject: SubjectResult) -> tuple[PolicyResult, ...]:
-    """Policies that hold the subject back: not GO and not merely advisory."""
-    return tuple(
-        policy
-        for policy in subject.policies
-        if policy.verdict is not Verdict.GO and policy.enforcement != "advisory"
-    )
-
-
 def policy_lines(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
     verb = "blocked by" if policy.verdict is Verdict.NO_GO else "held back by"
     header = (
         f"{verb} policy {paint(policy.policy, 'bold', color=color)}{quoted_title(policy.title)}"
-        f" ({policy.enforcement} enforcement): {verdict_word(policy.verdict, color=color)}"
+        f" ({policy.enforcement.value} enforcement): {verdict_word(policy.verdict, color=color)}"
     )
     lines = [header]
     for rule in policy.reasons:

@@ -1,0 +1,81 @@
+"""Diagnostics are data: a stable code, a message, an optional help line and a span."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from decisionlang.core.spans import Span
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    help: str | None = None
+    severity: Severity = Severity.ERROR
+    file: str | None = None  # for problems without a span: the file, and where known a position
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    @property
+    def where(self) -> str:
+        if self.span is not None:
+            return str(self.span)
+        if self.file is not None and self.line is not None:
+            return f"{self.file}:{self.line}:{self.column or 1}"
+        return self.file or "decisionlang"  # a problem of the command itself, not of a file
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        if self.span is not None:
+            return (self.span.path, self.span.line, self.span.column, self.code, self.message)
+        return (self.file or "", self.line or 0, self.column or 0, self.code, self.message)
+
+    def to_json(self) -> dict[str, object]:
+        location: dict[str, object] | None = None
+        if self.span is not None:
+            location = self.span.location()
+        elif self.file is not None:
+            location = {"file": self.file, "line": self.line, "column": self.column}
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "help": self.help,
+            "location": location,
+        }
+
+
+class DecisionlangError(Exception):
+    """Raised at a stage boundary to stop a pipeline that cannot go on; carries its diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("; ".join(f"{d.where}: {d.message}" for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def render_text(diagnostic: Diagnostic) -> str:
+    """`file:line:col: error[CODE]: message`, the excerpt with a caret, then the help line."""
+    lines = [f"{diagnostic.where}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
+    if diagnostic.span is not None:
+        lines.extend("  " + line for line in diagnostic.span.excerpt())
+    if diagnostic.help:
+        lines.append(f"  help: {diagnostic.help}")
+    return "\n".join(lines)
+
+
+def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    unique: dict[tuple[object, ...], Diagnostic] = {}
+    for diagnostic in diagnostics:
+        unique.setdefault((*diagnostic.sort_key(), diagnostic.severity.value), diagnostic)
+    return sorted(unique.values(), key=Diagnostic.sort_key)

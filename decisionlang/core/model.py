@@ -1,0 +1,314 @@
+"""Verdicts and the recorded trace of an evaluation. Renderers read these; nothing here prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from decisionlang.core.diagnostics import Diagnostic
+
+
+class Verdict(enum.Enum):
+    GO = "go"
+    NOT_YET = "not-yet"
+    NO_GO = "no-go"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @staticmethod
+    def worst(verdicts: list[Verdict]) -> Verdict:
+        return max(verdicts, key=lambda verdict: verdict.severity, default=Verdict.GO)
+
+
+_SEVERITY = {Verdict.GO: 0, Verdict.NOT_YET: 1, Verdict.NO_GO: 2}
+_LABELS = {Verdict.GO: "GO", Verdict.NOT_YET: "NOT YET", Verdict.NO_GO: "NO-GO"}
+
+
+class RuleKind(enum.Enum):
+    """What a rule does when its condition holds. `otherwise` is a policy's fallback and `applies`
+    stands for an undecided `applies to ... where` (no rule of the policy was evaluated)."""
+
+    NO_GO = "no_go"
+    NOT_YET = "not_yet"
+    GO = "go"
+    WARN = "warn"
+    OTHERWISE = "otherwise"
+    APPLIES = "applies"
+
+    @property
+    def blocks(self) -> bool:
+        """A rule of this kind, when it fires, holds a subject back from GO."""
+        return self in _BLOCKING_KINDS
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The verdict a rule of this kind gives when it decides (`otherwise` and `applies` have none
+        of their own)."""
+        return _VERDICT_OF_KIND.get(self)
+
+
+_BLOCKING_KINDS = frozenset({RuleKind.NO_GO, RuleKind.NOT_YET})
+
+
+class Enforcement(enum.Enum):
+    """How much a policy's verdict counts: hard (no waiver lifts it), soft (a waiver may), advisory
+    (shown, never decides)."""
+
+    ADVISORY = "advisory"
+    SOFT = "soft"
+    HARD = "hard"
+
+    @property
+    def decides(self) -> bool:
+        return self is not Enforcement.ADVISORY
+
+
+class FailOn(enum.Enum):
+    """Which verdicts fail a CI check (`--fail-on`): NO-GO only, or NOT YET as well."""
+
+    NO_GO = "no-go"
+    NOT_YET = "not-yet"
+
+    def fails(self, verdict: Verdict) -> bool:
+        if verdict is Verdict.NO_GO:
+            return True
+        return verdict is Verdict.NOT_YET and self is FailOn.NOT_YET
+
+
+_VERDICT_OF_KIND = {RuleKind.NO_GO: Verdict.NO_GO, RuleKind.NOT_YET: Verdict.NOT_YET, RuleKind.GO: Verdict.GO}
+
+
+class Outcome(enum.Enum):
+    FIRED = "fired"  # the condition held: a no_go/not_yet/warn fired, a go rule held
+    NOT_FIRED = "not-fired"
+    UNKNOWN = "unknown"  # missing information
+    ERROR = "error"  # an evaluation problem
+    APPLIED = "applied"  # the `otherwise` fallback decided
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int | None
+    column: int | None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A state value a rule read: whose, which field, what value, from where."""
+
+    subject: str
+    path: str
+    value: Any  # JSON-ready (dates as ISO text, durations as "N days"); None when missing
+    location: Location
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison as evaluated: both sides, and for numbers the margin to the threshold."""
+
+    expression: str
+    left: Any
+    operator: str
+    right: Any
+    holds: bool | None
+    margin: float | None
+    location: Location
+    bound: str | None = None  # inside an aggregate: which item, e.g. "t = observability-platform"
+
+
+@dataclass(frozen=True)
+class ScoreTerm:
+    expression: str
+    value: Any
+    normalized: float | None
+    weight: float
+    contribution: float | None
+
+
+@dataclass(frozen=True)
+class ScoreTrace:
+    criteria: str
+    title: str | None
+    total: float | None
+    terms: tuple[ScoreTerm, ...]
+    normalized_to: float | None = None
+
+
+@dataclass(frozen=True)
+class TradeoffTrace:
+    tradeoff: str
+    title: str | None
+    first: str
+    first_value: Any
+    second: str
+    second_value: Any
+    acceptable: bool | None
+    margin: float | None
+
+
+@dataclass(frozen=True)
+class RequirementTrace:
+    requirement: str
+    level: str
+    holds: bool | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class MaturityTrace:
+    maturity: str
+    title: str | None
+    level: str | None  # highest level reached, None when none
+    rank: int  # 0 when no level is reached
+    next_level: str | None
+    missing: tuple[RequirementTrace, ...]  # requirements of the next level that do not hold
+
+
+# RuleTrace, PolicyResult and SubjectResult are built in the evaluator's hot loop: they are plain
+# slotted dataclasses, not frozen ones (a frozen dataclass sets every field through
+# object.__setattr__, 7 % of evaluation time). Nothing changes them once built; treat them as read-only.
+@dataclass(slots=True)
+class RuleTrace:
+    rule: str  # stable id: policy.name or policy.kind#n
+    kind: RuleKind
+    outcome: Outcome
+    message: str | None
+    until: str | None
+    location: Location
+    facts: tuple[Fact, ...] = ()
+    comparisons: tuple[Comparison, ...] = ()
+    scores: tuple[ScoreTrace, ...] = ()
+    tradeoffs: tuple[TradeoffTrace, ...] = ()
+    maturities: tuple[MaturityTrace, ...] = ()
+    error: Diagnostic | None = None
+    decisive: bool = False
+    missing: tuple[tuple[str, str, str], ...] = ()  # (subject, file, field) the rule lacked
+
+    @property
+    def missing_facts(self) -> tuple[Fact, ...]:
+        return tuple(fact for fact in self.facts if fact.missing)
+
+
+@dataclass(frozen=True)
+class AppliedWaiver:
+    """A waiver that lifted a soft policy's verdict: the compromise, knowingly accepted."""
+
+    id: str
+    expires: dt.date
+    owner: str
+    approver: str
+    rationale: str
+    compensating_measure: str
+    location: Location
+
+
+@dataclass(slots=True)
+class PolicyResult:
+    policy: str
+    title: str | None
+    enforcement: Enforcement
+    verdict: Verdict  # after waivers
+    location: Location
+    rules: tuple[RuleTrace, ...]  # the rules that fired stay here, waived or not
+    waived_by: tuple[AppliedWaiver, ...] = ()
+    unwaived: Verdict | None = None  # the verdict a waiver lifted, when one did
+    waived_rules: tuple[str, ...] = ()  # the rules that fired but were waived
+
+    @property
+    def reasons(self) -> tuple[RuleTrace, ...]:
+        return tuple(rule for rule in self.rules if rule.decisive)
+
+
+@dataclass(frozen=True)
+class Warning:
+    policy: str
+    rule: str
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class MissingInformation:
+    path: str
+    subject: str
+    file: str
+    policy: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"missing information: {self.path} ({self.file})"
+
+
+@dataclass(slots=True)
+class SubjectResult:
+    subject: str
+    kind: str
+    verdict: Verdict
+    location: Location
+    policies: tuple[PolicyResult, ...]
+    warnings: tuple[Warning, ...]
+    missing: tuple[MissingInformation, ...]
+
+    @property
+    def waivers(self) -> tuple[AppliedWaiver, ...]:
+        """The waivers that lifted one of its policies, in policy order."""
+        return tuple(waiver for policy in self.policies for waiver in policy.waived_by)
+
+    @property
+    def must_hold(self) -> tuple[str, ...]:
+        """What must change to reach GO (S15): every deciding rule's `until` (or message), then the
+        `otherwise` of policies whose `go` rules do not hold either, then every missing field."""
+        items: list[str] = []
+        for policy in self.policies:
+            if policy.verdict is Verdict.GO or policy.enforcement is Enforcement.ADVISORY:
+                continue
+            # Lifting the deciding rules is not enough when other blocking rules fire too (a
+            # NOT YET behind a NO-GO), or when the `go` rules fail behind them (their `otherwise`).
+            also_blocking = [
+                rule
+                for rule in policy.rules
+                if rule.kind.blocks
+                and rule.outcome is Outcome.FIRED
+                and not rule.decisive
+                and rule.rule not in policy.waived_rules
+            ]
+            pending = [rule for rule in policy.rules if rule.kind is RuleKind.OTHERWISE and not rule.decisive]
+            for rule in [*policy.reasons, *also_blocking, *pending]:
+                if rule.until:
+                    items.append(rule.until)
+                elif rule.message and rule.outcome is not Outcome.UNKNOWN:  # missing: listed below
+                    items.append(f"resolve: {rule.message}")
+        items.extend(str(missing) for missing in self.missing)
+        return tuple(dict.fromkeys(items))
+
+
+@dataclass(frozen=True)
+class Report:
+    verdict: Verdict
+    subjects: tuple[SubjectResult, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+    as_of: dt.date | None = field(default=None, compare=False)
+
+    def summary(self) -> dict[str, int]:
+        counts = {verdict.value: 0 for verdict in Verdict}
+        for subject in self.subjects:
+            counts[subject.verdict.value] += 1
+        return counts

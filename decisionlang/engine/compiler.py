@@ -1,0 +1,1237 @@
+"""Checked program -> closures. Each expression compiles once into `fn(ctx) -> value`.
+
+No user text is ever passed to `eval`; every operation is a Python closure chosen here.
+Tracing is a recorder on the context: when it is None (verdicts only), closures skip it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from decisionlang.core.model import (
+    Comparison,
+    Enforcement,
+    Fact,
+    Location,
+    MaturityTrace,
+    RequirementTrace,
+    RuleKind,
+    ScoreTerm,
+    ScoreTrace,
+    TradeoffTrace,
+)
+from decisionlang.core.spans import Span
+from decisionlang.core.subjects import Duration, Portfolio, Subject
+from decisionlang.engine.values import Missing, Problem, Undetermined, display, json_value, merge
+from decisionlang.language import ast
+from decisionlang.language.checker import (
+    ConstRef,
+    DefineRef,
+    FieldRef,
+    Program,
+    ScaleValueRef,
+    SideRef,
+    TradeoffRef,
+    VariableRef,
+    dotted_path,
+)
+from decisionlang.language.types import SUBJECT, ListType, ScaleType
+
+Fn = Callable[["Context"], Any]
+
+
+# ---------------------------------------------------------------- evaluation context
+
+
+class Recorder:
+    """Collects what one rule read and compared, for its trace."""
+
+    __slots__ = ("comparisons", "facts", "known", "maturities", "scores", "tradeoffs")
+
+    def __init__(self, known: dict[tuple[str, str], Fact] | None = None) -> None:
+        self.known = known if known is not None else {}  # facts already built for this subject's run
+        self.facts: dict[tuple[str, str], Fact] = {}
+        self.comparisons: list[Comparison] = []
+        self.scores: dict[str, ScoreTrace] = {}
+        self.tradeoffs: dict[str, TradeoffTrace] = {}
+        self.maturities: dict[str, MaturityTrace] = {}
+
+    def fact(self, subject: Subject, path: str, value: Any) -> None:
+        key = (subject.name, path)
+        if key in self.facts:
+            return
+        fact = self.known.get(key)
+        if fact is None:
+            line, column = subject.location_of(path)
+            missing = isinstance(value, Missing)
+            fact = Fact(subject.name, path, json_value(value), Location(subject.file, line, column), missing)
+            self.known[key] = fact
+        self.facts[key] = fact
+
+    def absorb(self, other: Recorder) -> None:
+        for key, fact in other.facts.items():
+            self.facts.setdefault(key, fact)
+        self.comparisons.extend(other.comparisons)
+        for name, score in other.scores.items():
+            self.scores.setdefault(name, score)
+        for name, tradeoff in other.tradeoffs.items():
+            self.tradeoffs.setdefault(name, tradeoff)
+        for name, maturity in other.maturities.items():
+            self.maturities.setdefault(name, maturity)
+
+
+class Context:
+    """The state of one subject's evaluation: who, when, bound variables, memos, recorder."""
+
+    __slots__ = ("facts", "memo", "portfolio", "recorder", "subject", "today", "variables")
+
+    def __init__(self, subject: Subject, portfolio: Portfolio, today: dt.date) -> None:
+        self.subject = subject
+        self.portfolio = portfolio
+        self.today = today
+        self.variables: dict[str, Any] = {}
+        self.memo: dict[tuple[str, str], tuple[Any, Recorder | None]] = {}
+        self.recorder: Recorder | None = None
+        self.facts: dict[tuple[str, str], Fact] = {}  # shared by the recorders of this subject
+
+    def new_recorder(self) -> Recorder:
+        return Recorder(self.facts)
+
+
+# ---------------------------------------------------------------- compiled declarations
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    kind: RuleKind
+    span: Span
+    location: Location
+    condition: Fn  # already negated for `unless`
+    because: Callable[[Context], str] | None
+    until: Callable[[Context], str] | None
+    default_message: str
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    id: str
+    title: str | None
+    enforcement: Enforcement
+    span: Span
+    location: Location
+    kinds: tuple[frozenset[str], ...]  # every clause must match one of its kinds
+    tags: tuple[frozenset[str], ...]  # every clause must match one of its tags
+    where: Fn | None
+    where_span: Span | None
+    rules: tuple[CompiledRule, ...]
+    otherwise_kind: RuleKind
+    otherwise_message: Callable[[Context], str] | None
+    otherwise_until: Callable[[Context], str] | None
+    otherwise_span: Span | None
+    # rule indexes by role, fixed at compile time so deciding a verdict is a few list scans
+    no_go_rules: tuple[int, ...] = field(default=())
+    blocking_rules: tuple[int, ...] = field(default=())  # no_go and not_yet
+    go_rules: tuple[int, ...] = field(default=())
+    warn_rules: tuple[int, ...] = field(default=())
+
+
+# ---------------------------------------------------------------- helpers
+
+
+_NUMBERS = (int, float)
+DECIMALS = 12  # arithmetic results are rounded to this many decimal places
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a condition"
+    if isinstance(value, _NUMBERS):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, Duration):
+        return "a duration"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Subject):
+        return "a subject"
+    return type(value).__name__
+
+
+def _days(value: Any) -> float:
+    if isinstance(value, Duration):
+        return value.days
+    raise TypeError
+
+
+def _arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
+    """Arithmetic on numbers, dates and durations; raises TypeError / ZeroDivisionError."""
+    if type(left) in _NUMBERS and type(right) in _NUMBERS:
+        if op is ast.ArithOp.ADD:
+            result = left + right
+        elif op is ast.ArithOp.SUB:
+            result = left - right
+        elif op is ast.ArithOp.MUL:
+            result = left * right
+        else:
+            result = left / right
+        return _tidy(result)
+    if isinstance(left, dt.date) and isinstance(right, dt.date) and op is ast.ArithOp.SUB:
+        return Duration((left - right).days)
+    if isinstance(left, dt.date) and isinstance(right, Duration) and op in (ast.ArithOp.ADD, ast.ArithOp.SUB):
+        delta = dt.timedelta(days=round(right.days))
+        return left + delta if op is ast.ArithOp.ADD else left - delta
+    if isinstance(left, Duration) and isinstance(right, dt.date) and op is ast.ArithOp.ADD:
+        return right + dt.timedelta(days=round(left.days))
+    if isinstance(left, Duration) and isinstance(right, Duration):
+        if op is ast.ArithOp.ADD:
+            return Duration(left.days + right.days)
+        if op is ast.ArithOp.SUB:
+            return Duration(left.days - right.days)
+        if op is ast.ArithOp.DIV:
+            return left.days / right.days
+    if isinstance(left, Duration) and type(right) in _NUMBERS:
+        if op is ast.ArithOp.MUL:
+            return Duration(left.days * right)
+        if op is ast.ArithOp.DIV:
+            return Duration(left.days / right)
+    if type(left) in _NUMBERS and isinstance(right, Duration) and op is ast.ArithOp.MUL:
+        return Duration(left * right.days)
+    raise TypeError
+
+
+_COMPARE: dict[ast.CompareOp, Callable[[Any, Any], bool]] = {
+    ast.CompareOp.EQ: operator.eq,
+    ast.CompareOp.NE: operator.ne,
+    ast.CompareOp.LT: operator.lt,
+    ast.CompareOp.LE: operator.le,
+    ast.CompareOp.GT: operator.gt,
+    ast.CompareOp.GE: operator.ge,
+}
+
+
+def _magnitude(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if type(value) in _NUMBERS:
+        return float(value)
+    if isinstance(value, Duration):
+        return value.days
+    if isinstance(value, dt.date):
+        return float(value.toordinal())
+    return None
+
+
+def margin_of(op: ast.CompareOp, left: float, right: float) -> float:
+    """Signed distance to the threshold: positive when the comparison holds, by how much."""
+    if op in (ast.CompareOp.GT, ast.CompareOp.GE):
+        return left - right
+    if op in (ast.CompareOp.LT, ast.CompareOp.LE):
+        return right - left
+    if op is ast.CompareOp.EQ:
+        return -abs(left - right)
+    return abs(left - right)
+
+
+# ---------------------------------------------------------------- the compiler
+
+
+class Compiler:
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self._defines: dict[str, Fn] = {}
+        self._constants: dict[str, Fn] = {}
+        self._criteria_fns: dict[str, Fn] = {}
+        self._tradeoffs_fns: dict[str, Fn] = {}
+        self._maturities_fns: dict[str, Fn] = {}
+
+    # -- policies
+    def policies(self) -> tuple[CompiledPolicy, ...]:
+        return tuple(self.policy(policy) for policy in self.program.policies.values())
+
+    def policy(self, decl: ast.PolicyDecl) -> CompiledPolicy:
+        selector = decl.selector
+        rules = tuple(self.rule(rule) for rule in decl.rules)
+        otherwise = decl.otherwise
+        return CompiledPolicy(
+            id=decl.name,
+            title=decl.title,
+            enforcement=decl.enforcement or Enforcement.HARD,
+            span=decl.span,
+            location=Location(decl.span.path, decl.span.line, decl.span.column),
+            kinds=tuple(frozenset(group) for group in selector.kinds) if selector else (),
+            tags=tuple(frozenset(group) for group in selector.tags) if selector else (),
+            where=self.expr(selector.where) if selector and selector.where else None,
+            where_span=selector.where.span if selector and selector.where else None,
+            rules=rules,
+            otherwise_kind=otherwise.kind if otherwise else RuleKind.NOT_YET,
+            otherwise_message=self.message(otherwise.message) if otherwise and otherwise.message else None,
+            otherwise_until=self.message(otherwise.until) if otherwise and otherwise.until else None,
+            otherwise_span=otherwise.span if otherwise else None,
+            no_go_rules=tuple(i for i, rule in enumerate(rules) if rule.kind is RuleKind.NO_GO),
+            blocking_rules=tuple(i for i, rule in enumerate(rules) if rule.kind.blocks),
+            go_rules=tuple(i for i, rule in enumerate(rules) if rule.kind is RuleKind.GO),
+            warn_rules=tuple(i for i, rule in enumerate(rules) if rule.kind is RuleKind.WARN),
+        )
+
+    def rule(self, decl: ast.RuleDecl) -> CompiledRule:
+        condition = self.expr(decl.condition)
+        if decl.unless:
+            condition = _negate(condition)
+        return CompiledRule(
+            id=self.program.rule_ids[id(decl)],
+            kind=decl.kind,
+            span=decl.span,
+            location=Location(decl.span.path, decl.span.line, decl.span.column),
+            condition=condition,
+            because=self.message(decl.because) if decl.because else None,
+            until=self.message(decl.until) if decl.until else None,
+            default_message=self._default_message(decl),
+        )
+
+    def _default_message(self, decl: ast.RuleDecl) -> str:
+        resolution = self.program.resolutions.get(id(decl.condition))
+        if isinstance(resolution, TradeoffRef):
+            name = resolution.name
+            return f"trade-off `{name}` is {'outside' if decl.unless else 'inside'} its acceptable zone"
+        text = decl.condition.span.text()
+        return f"not ({text})" if decl.unless else text
+
+    def message(self, message: ast.Message) -> Callable[[Context], str]:
+        parts: list[str | Fn] = [part if isinstance(part, str) else self.expr(part) for part in message.parts]
+        if all(isinstance(part, str) for part in parts):
+            text = "".join(part for part in parts if isinstance(part, str))
+            return lambda ctx: text  # nothing to interpolate
+
+        def render(ctx: Context) -> str:
+            recorder, ctx.recorder = ctx.recorder, None
+            try:
+                return "".join([part if isinstance(part, str) else display(part(ctx)) for part in parts])
+            finally:
+                ctx.recorder = recorder
+
+        return render
+
+    # -- expressions
+    def expr(self, node: ast.Expr) -> Fn:
+        match node:
+            case ast.Number() | ast.Text() | ast.Boolean():
+                value = node.value
+                return lambda ctx: value
+            case ast.DateLiteral():
+                date = node.value
+                return lambda ctx: date
+            case ast.DurationLiteral():
+                duration = Duration(node.days)
+                return lambda ctx: duration
+            case ast.Today():
+                return lambda ctx: ctx.today
+            case ast.ListLiteral():
+                items = [self.expr(item) for item in node.items]
+                return lambda ctx: _gather([item(ctx) for item in items])
+            case ast.Name() | ast.Attribute():
+                return self._reference(node)
+            case ast.Unary():
+                return self._unary(node)
+            case ast.Arithmetic():
+                return self._arithmetic(node)
+            case ast.Compare():
+                return self._compare(node)
+            case ast.Logical():
+                return self._logical(node)
+            case ast.Membership():
+                return self._membership(node)
+            case ast.TextTest():
+                return self._text_test(node)
+            case ast.Presence():
+                return self._presence(node)
+            case ast.Call():
+                return self._call(node)
+            case ast.Quantifier():
+                return self._quantifier(node)
+            case ast.Conditional():
+                return self._conditional(node)
+        raise AssertionError(f"unhandled expression {node!r}")
+
+    # -- references
+    def _reference(self, node: ast.Name | ast.Attribute) -> Fn:
+        resolution = self.program.resolutions.get(id(node))
+        match resolution:
+            case FieldRef():
+                return self._field(resolution, node.span)
+            case ConstRef(name=name):
+                return self._constant(name)
+            case DefineRef(name=name, variable=None):
+                return self._define(name)
+            case DefineRef(name=name, variable=str(variable)):
+                return _for_subject(variable, self._define(name))
+            case TradeoffRef(name=name):
+                return self._tradeoff(name)
+            case SideRef(tradeoff=tradeoff, side=side):
+                return self._side(tradeoff, side)
+            case ScaleValueRef(value=value):
+                return lambda ctx: value
+            case VariableRef(name=name):
+                return lambda ctx: ctx.variables[name]
+        if isinstance(node, ast.Attribute) and dotted_path(node) is None:
+            return self._attribute_of_expression(node)
+        raise AssertionError(f"unresolved reference at {node.span}")
+
+    def _attribute_of_expression(self, node: ast.Attribute) -> Fn:
+        base = self.expr(node.base)
+        spec = self.program.all_fields()[node.name]
+        reader = self._field(FieldRef(node.name, spec), node.span)
+
+        def read(ctx: Context) -> Any:
+            subject = base(ctx)
+            if isinstance(subject, Undetermined):
+                return subject
+            saved, ctx.subject = ctx.subject, subject
+            try:
+                return reader(ctx)
+            finally:
+                ctx.subject = saved
+
+        return read
+
+    def _field(self, ref: FieldRef, span: Span) -> Fn:
+        path, variable = ref.path, ref.variable
+        is_subject_list = isinstance(ref.spec.type, ListType) and ref.spec.type.element is SUBJECT
+        is_subject = ref.spec.type is SUBJECT
+        graph = path in ("dependents", "all_dependencies", "all_dependents")
+        via = (
+            self._field(FieldRef(ref.via, self.program.all_fields()[ref.via], variable), span)
+            if ref.via is not None
+            else None
+        )
+        if variable is None and via is None and not (graph or is_subject_list or is_subject):
+            return _plain_field(path)  # the hot path: a value of the subject being decided
+
+        def read(ctx: Context) -> Any:
+            if via is not None:
+                subject = via(ctx)
+            else:
+                subject = ctx.subject if variable is None else ctx.variables[variable]
+            if isinstance(subject, Undetermined):
+                return subject
+            if not isinstance(subject, Subject):
+                return Problem(
+                    "DL-EVAL-TYPE",
+                    f"`{span.text()}` reads a field of {_type_name(subject)}, not a subject",
+                    span,
+                )
+            if graph:
+                value: Any = _graph_view(ctx.portfolio, subject, path)
+            else:
+                value = subject.fields.get(path, _ABSENT)
+                if value is _ABSENT:
+                    value = Missing(((subject.name, subject.file, path),))
+                elif is_subject_list:
+                    by_name = ctx.portfolio.by_name
+                    value = [
+                        by_name[name]
+                        for name in dict.fromkeys(value)
+                        if name in by_name and name != subject.name
+                    ]
+                elif is_subject:
+                    named = ctx.portfolio.by_name.get(value)
+                    value = (
+                        named
+                        if named is not None
+                        else Problem(
+                            "DL-EVAL-DANGLING",
+                            f"`{path}` of `{subject.name}` names no known subject: `{value}`",
+                            span,
+                        )
+                    )
+            if ctx.recorder is not None:
+                ctx.recorder.fact(subject, path, value)
+            return value
+
+        return read
+
+    def _constant(self, name: str) -> Fn:
+        if name not in self._constants:
+            self._constants[name] = self.expr(self.program.constants[name].value)
+        compiled = self._constants
+        return lambda ctx: compiled[name](ctx)
+
+    def _define(self, name: str) -> Fn:
+        if name not in self._defines:
+            self._defines[name] = lambda ctx: None  # placeholder; the checker rejected cycles
+            self._defines[name] = self.expr(self.program.defines[name].value)
+        compiled = self._defines
+        return lambda ctx: compiled[name](ctx)
+
+    # -- memoised declarations (score, trade-off, maturity): evaluated once per subject
+    @staticmethod
+    def _memoised(kind: str, name: str, compute: Callable[[Context], Any]) -> Fn:
+        key = (kind, name)
+
+        def run(ctx: Context) -> Any:
+            if ctx.variables:  # inside a quantifier the subject may differ; don't share
+                return compute(ctx)
+            hit = ctx.memo.get(key)
+            if hit is None:
+                outer = ctx.recorder
+                inner = Recorder(outer.known) if outer is not None else None
+                ctx.recorder = inner
+                try:
+                    value = compute(ctx)
+                finally:
+                    ctx.recorder = outer
+                hit = (value, inner)
+                ctx.memo[key] = hit
+            value, recorded = hit
+            if ctx.recorder is not None:
+                if recorded is None:  # computed while tracing was off: compute again, traced
+                    del ctx.memo[key]
+                    return run(ctx)
+                ctx.recorder.absorb(recorded)
+            return value
+
+        return run
+
+    def _tradeoff(self, name: str) -> Fn:
+        if name not in self._tradeoffs_fns:
+            self._tradeoffs_fns[name] = self._memoised("tradeoff", name, self._tradeoff_body(name))
+        return self._tradeoffs_fns[name]
+
+    def _tradeoff_body(self, name: str) -> Fn:
+        decl = self.program.tradeoffs[name]
+        first, second = self.expr(decl.first.expr), self.expr(decl.second.expr)
+        acceptable = self.expr(decl.acceptable)
+        margin = self._margin(decl.acceptable)
+
+        def compute(ctx: Context) -> Any:
+            result = acceptable(ctx)
+            if ctx.recorder is not None:
+                first_value, second_value = first(ctx), second(ctx)
+                ctx.recorder.tradeoffs[name] = TradeoffTrace(
+                    name,
+                    decl.title,
+                    decl.first.name,
+                    json_value(first_value),
+                    decl.second.name,
+                    json_value(second_value),
+                    None if isinstance(result, Undetermined) else bool(result),
+                    margin(ctx),
+                )
+            return result
+
+        return compute
+
+    def _side(self, tradeoff: str, side: str) -> Fn:
+        decl = self.program.tradeoffs[tradeoff]
+        return self.expr(decl.first.expr if decl.first.name == side else decl.second.expr)
+
+    def _margin(self, node: ast.Expr) -> Callable[[Context], float | None]:
+        """Robustness of a condition: min over `and`, max over `or`, negated by `not`."""
+        if isinstance(node, ast.Compare):
+            left, right, op = self.expr(node.left), self.expr(node.right), node.op
+            ranks = self._ranks(node)
+
+            def compare_margin(ctx: Context) -> float | None:
+                recorder, ctx.recorder = ctx.recorder, None
+                try:
+                    a, b = left(ctx), right(ctx)
+                finally:
+                    ctx.recorder = recorder
+                if ranks is not None:
+                    a, b = ranks.get(a, a), ranks.get(b, b)
+                x, y = _magnitude(a), _magnitude(b)
+                return None if x is None or y is None else round(margin_of(op, x, y), 6)
+
+            return compare_margin
+        if isinstance(node, ast.Logical):
+            left_margin, right_margin = self._margin(node.left), self._margin(node.right)
+            pick = min if node.op is ast.LogicOp.AND else max
+
+            def combined(ctx: Context) -> float | None:
+                values = [m for m in (left_margin(ctx), right_margin(ctx)) if m is not None]
+                return pick(values) if values else None
+
+            return combined
+        if isinstance(node, ast.Unary) and node.op is ast.UnaryOp.NOT:
+            inner = self._margin(node.operand)
+
+            def negated(ctx: Context) -> float | None:
+                value = inner(ctx)
+                return None if value is None else -value
+
+            return negated
+        return lambda ctx: None
+
+    def _criteria(self, name: str) -> Fn:
+        if name not in self._criteria_fns:
+            self._criteria_fns[name] = self._memoised("score", name, self._criteria_body(name))
+        return self._criteria_fns[name]
+
+    def _criteria_body(self, name: str) -> Fn:
+        decl = self.program.criteria[name]
+        normalize_to = decl.normalize_to
+        terms = []
+        for term in decl.terms:
+            type_ = self.program.type_of(term.expr)
+            ranks = type_.ranks if isinstance(type_, ScaleType) else None
+            explicit = term.low is not None
+            bounds = self.program.term_ranges.get(id(term)) if explicit or normalize_to is not None else None
+            weight = self.program.weight_of(term)
+            terms.append((term.expr.span.text(), self.expr(term.expr), weight, ranks, bounds))
+        lowest = sum(weight for *_, weight, _, bounds in terms if weight < 0)
+        highest = sum(weight for *_, weight, _, bounds in terms if weight > 0)
+
+        def compute(ctx: Context) -> Any:
+            total = 0.0
+            undetermined: Undetermined | None = None
+            tracing = ctx.recorder is not None
+            traced: list[ScoreTerm] = []
+            for text, fn, weight, ranks, bounds in terms:
+                raw = fn(ctx)
+                if isinstance(raw, Undetermined):
+                    undetermined = raw if undetermined is None else merge(undetermined, raw)
+                    if tracing:
+                        traced.append(ScoreTerm(text, None, None, weight, None))
+                    continue
+                value = (
+                    ranks[raw] if ranks is not None else (1 if raw is True else 0 if raw is False else raw)
+                )
+                if bounds is not None:
+                    low, high = bounds
+                    normalized = min(1.0, max(0.0, (value - low) / (high - low)))
+                else:
+                    normalized = value
+                contribution = weight * normalized
+                total += contribution
+                if not tracing:
+                    continue
+                traced.append(
+                    ScoreTerm(
+                        text,
+                        json_value(raw),
+                        _rounded(normalized) if bounds else None,
+                        weight,
+                        _rounded(contribution),
+                    )
+                )
+            result: Any = undetermined if undetermined is not None else total
+            if undetermined is None and normalize_to is not None and highest > lowest:
+                result = (total - lowest) / (highest - lowest) * normalize_to
+            if not isinstance(result, Undetermined):
+                result = _rounded(result)
+            if ctx.recorder is not None:
+                ctx.recorder.scores[name] = ScoreTrace(
+                    name,
+                    decl.title,
+                    None if isinstance(result, Undetermined) else result,
+                    tuple(traced),
+                    normalize_to,
+                )
+            return result
+
+        return compute
+
+    def _maturity(self, name: str) -> Fn:
+        if name not in self._maturities_fns:
+            self._maturities_fns[name] = self._memoised("level", name, self._maturity_body(name))
+        return self._maturities_fns[name]
+
+    def _maturity_body(self, name: str) -> Fn:
+        decl = self.program.maturities[name]
+        levels = [
+            (
+                level.name,
+                [
+                    (
+                        self.program.rule_ids[id(requirement)],
+                        self.expr(requirement.condition),
+                        self.message(requirement.because) if requirement.because else None,
+                        requirement.condition.span.text(),
+                    )
+                    for requirement in level.requirements
+                ],
+            )
+            for level in decl.levels
+        ]
+
+        def compute(ctx: Context) -> Any:
+            reached = 0
+            outcome: Any = None
+            gaps: list[RequirementTrace] = []
+            for index, (level_name, requirements) in enumerate(levels):
+                results = [(rid, fn(ctx), because, text) for rid, fn, because, text in requirements]
+                if all(value is True for _, value, _, _ in results):
+                    reached = index + 1
+                    continue
+                if ctx.recorder is not None:
+                    gaps = [
+                        RequirementTrace(
+                            rid,
+                            level_name,
+                            None if isinstance(value, Undetermined) else False,
+                            because(ctx) if because else text,
+                        )
+                        for rid, value, because, text in results
+                        if value is not True
+                    ]
+                if not any(value is False for _, value, _, _ in results):
+                    outcome = _merged(
+                        [value for _, value, _, _ in results if isinstance(value, Undetermined)]
+                    )
+                break
+            result = outcome if outcome is not None else reached
+            if ctx.recorder is not None:
+                next_level = levels[reached][0] if reached < len(levels) else None
+                ctx.recorder.maturities[name] = MaturityTrace(
+                    name,
+                    decl.title,
+                    levels[reached - 1][0] if reached else None,
+                    reached,
+                    next_level,
+                    tuple(gaps),
+                )
+            return result
+
+        return compute
+
+    # -- operators
+    def _unary(self, node: ast.Unary) -> Fn:
+        operand = self.expr(node.operand)
+        if node.op is ast.UnaryOp.NOT:
+            return _negate(operand)
+        span = node.span
+
+        def negative(ctx: Context) -> Any:
+            value = operand(ctx)
+            if isinstance(value, Undetermined):
+                return value
+            if isinstance(value, Duration):
+                return Duration(-value.days)
+            if type(value) in _NUMBERS:
+                return -value
+            return Problem("DL-EVAL-TYPE", f"cannot negate {_type_name(value)}", span)
+
+        return negative
+
+    def _arithmetic(self, node: ast.Arithmetic) -> Fn:
+        left, right, op, span = self.expr(node.left), self.expr(node.right), node.op, node.span
+
+        def compute(ctx: Context) -> Any:
+            a, b = left(ctx), right(ctx)
+            if isinstance(a, Undetermined):
+                return merge(a, b) if isinstance(b, Undetermined) else a
+            if isinstance(b, Undetermined):
+                return b
+            try:
+                return _arith(op, a, b)
+            except ZeroDivisionError:
+                return Problem("DL-EVAL-DIV-ZERO", f"division by zero in `{span.text()}`", span)
+            except OverflowError:
+                return Problem("DL-EVAL-RANGE", f"the result of `{span.text()}` is out of range", span)
+            except (TypeError, ValueError):
+                return Problem(
+                    "DL-EVAL-TYPE",
+                    f"cannot compute {_type_name(a)} {op.value} {_type_name(b)} in `{span.text()}`",
+                    span,
+                )
+
+        return compute
+
+    def _ranks(self, node: ast.Compare) -> dict[str, int] | None:
+        for side in (node.left, node.right):
+            type_ = self.program.type_of(side)
+            if isinstance(type_, ScaleType):
+                return type_.ranks
+        return None
+
+    def _compare(self, node: ast.Compare) -> Fn:
+        left, right, op, span = self.expr(node.left), self.expr(node.right), node.op, node.span
+        test = _COMPARE[op]
+        ranks = self._ranks(node)
+        if SUBJECT in (self.program.type_of(node.left), self.program.type_of(node.right)):
+            left, right = _by_name(left), _by_name(right)
+        text = span.text()
+        location = Location(span.path, span.line, span.column)
+        threshold = self._literal(node.right)
+        if threshold is not _ABSENT and (ranks is None or threshold in ranks):
+            return _compare_to_literal(left, threshold, test, ranks, op, text, span, location)
+
+        def compare(ctx: Context) -> Any:
+            a, b = left(ctx), right(ctx)
+            if isinstance(a, Undetermined):
+                result: Any = merge(a, b) if isinstance(b, Undetermined) else a
+            elif isinstance(b, Undetermined):
+                result = b
+            else:
+                x, y = (ranks.get(a, a), ranks.get(b, b)) if ranks is not None else (a, b)
+                try:
+                    result = test(x, y)
+                except TypeError:
+                    result = Problem(
+                        "DL-EVAL-TYPE",
+                        f"cannot compare {_type_name(a)} with {_type_name(b)} in `{text}`",
+                        span,
+                    )
+            if ctx.recorder is not None:
+                _record_comparison(ctx.recorder, text, op, a, b, ranks, result, location, ctx.variables)
+            return result
+
+        return compare
+
+    def _literal(self, node: ast.Expr) -> Any:
+        """The value of a literal threshold (number, text, boolean, scale value), else _ABSENT."""
+        if isinstance(node, (ast.Number, ast.Text, ast.Boolean)):
+            return node.value
+        resolution = self.program.resolutions.get(id(node))
+        if isinstance(resolution, ScaleValueRef):
+            return resolution.value
+        return _ABSENT
+
+    def _logical(self, node: ast.Logical) -> Fn:
+        left, right = self.expr(node.left), self.expr(node.right)
+        deciding = node.op is ast.LogicOp.OR  # `or` is settled by True, `and` by False
+        other = not deciding
+
+        def combine(ctx: Context) -> Any:
+            a = left(ctx)
+            if a is deciding:
+                return deciding
+            b = right(ctx)
+            if b is deciding:
+                return deciding
+            if a is other and b is other:
+                return other
+            if isinstance(a, Undetermined):
+                return merge(a, b) if isinstance(b, Undetermined) else a
+            if isinstance(b, Undetermined):
+                return b
+            return not deciding
+
+        return combine
+
+    def _membership(self, node: ast.Membership) -> Fn:
+        item, collection, negated, span = (
+            self.expr(node.item),
+            self.expr(node.collection),
+            node.negated,
+            node.span,
+        )
+
+        def member(ctx: Context) -> Any:
+            needle, haystack = item(ctx), collection(ctx)
+            for value in (needle, haystack):
+                if isinstance(value, Undetermined):
+                    return value
+            if isinstance(haystack, str):
+                if not isinstance(needle, str):
+                    return Problem("DL-EVAL-TYPE", f"cannot look for {_type_name(needle)} in a text", span)
+                found = needle in haystack
+            elif isinstance(needle, str) and haystack and isinstance(haystack[0], Subject):
+                found = any(subject.name == needle for subject in haystack)
+            else:
+                found = needle in haystack
+            return found != negated
+
+        return member
+
+    def _text_test(self, node: ast.TextTest) -> Fn:
+        subject, pattern, op, span = self.expr(node.subject), self.expr(node.pattern), node.op, node.span
+        compiled_regex: dict[str, re.Pattern[str]] = {}
+
+        def test(ctx: Context) -> Any:
+            text, needle = subject(ctx), pattern(ctx)
+            for value in (text, needle):
+                if isinstance(value, Undetermined):
+                    return value
+            if op is ast.TextTestOp.CONTAINS and isinstance(text, list):
+                if isinstance(needle, str) and text and isinstance(text[0], Subject):
+                    return any(item.name == needle for item in text)
+                return needle in text
+            if not isinstance(text, str) or not isinstance(needle, str):
+                return Problem("DL-EVAL-TYPE", f"`{op.value}` needs texts in `{span.text()}`", span)
+            if op is ast.TextTestOp.STARTS_WITH:
+                return text.startswith(needle)
+            if op is ast.TextTestOp.ENDS_WITH:
+                return text.endswith(needle)
+            if op is ast.TextTestOp.CONTAINS:
+                return needle in text
+            regex = compiled_regex.get(needle)
+            if regex is None:
+                try:
+                    regex = compiled_regex[needle] = re.compile(needle)
+                except re.error as error:
+                    return Problem("DL-EVAL-REGEX", f"invalid regular expression: {error.msg}", span)
+            return regex.search(text) is not None
+
+        return test
+
+    def _presence(self, node: ast.Presence) -> Fn:
+        operand, wanted = self.expr(node.operand), node.present
+
+        def present(ctx: Context) -> Any:
+            value = operand(ctx)
+            if isinstance(value, Problem):
+                return value
+            return (not isinstance(value, Missing)) == wanted
+
+        return present
+
+    def _conditional(self, node: ast.Conditional) -> Fn:
+        condition, then, otherwise = (
+            self.expr(node.condition),
+            self.expr(node.then),
+            self.expr(node.otherwise),
+        )
+
+        def choose(ctx: Context) -> Any:
+            test = condition(ctx)
+            if isinstance(test, Undetermined):
+                return test
+            return then(ctx) if test else otherwise(ctx)
+
+        return choose
+
+    # -- calls
+    def _call(self, node: ast.Call) -> Fn:
+        name, span = node.function, node.span
+        if name == "score":
+            assert isinstance(node.args[0], ast.Name)
+            return self._criteria(node.args[0].name)
+        if name == "level":
+            assert isinstance(node.args[0], ast.Name)
+            return self._maturity(node.args[0].name)
+        args = [self.expr(arg) for arg in node.args]
+        if name == "rank":
+            type_ = self.program.type_of(node.args[0])
+            ranks = type_.ranks if isinstance(type_, ScaleType) else {}
+            return _unary_function(args[0], lambda value: ranks[value], span, "rank")
+        if name in ("max", "min"):
+            pick = max if name == "max" else min
+            key = _order_key(self.program.type_of(node))
+            if len(args) == 1:
+                return _unary_function(args[0], lambda values: _pick(pick, values, name, key), span, name)
+            return _nary_function(args, lambda values: pick(values, key=key), span, name)
+        function = SIMPLE_FUNCTIONS[name]
+        return (
+            _unary_function(args[0], function, span, name)
+            if len(args) == 1
+            else _nary_function(args, lambda values: function(*values), span, name)
+        )
+
+    def _quantifier(self, node: ast.Quantifier) -> Fn:
+        collection, body, variable, kind, span = (
+            self.expr(node.collection),
+            self.expr(node.body),
+            node.variable,
+            node.function,
+            node.span,
+        )
+
+        key = _order_key(self.program.type_of(node.body))
+
+        def aggregate(ctx: Context) -> Any:
+            items = collection(ctx)
+            if isinstance(items, Undetermined):
+                return items
+            variables = ctx.variables
+            saved = variables.get(variable, _ABSENT)
+            results = []
+            try:
+                for item in items:
+                    variables[variable] = item
+                    results.append(body(ctx))
+            finally:
+                if saved is _ABSENT:
+                    variables.pop(variable, None)
+                else:
+                    variables[variable] = saved
+            if kind == "filter":
+                pending = [value for value in results if isinstance(value, Undetermined)]
+                if pending:
+                    return _merged(pending)
+                return [item for item, keep in zip(items, results, strict=True) if keep is True]
+            return _aggregate(kind, results, span, key)
+
+        return aggregate
+
+
+# ---------------------------------------------------------------- small runtime helpers
+
+
+_ABSENT = object()
+
+
+def _compare_to_literal(
+    left: Fn,
+    threshold: Any,
+    test: Callable[[Any, Any], bool],
+    ranks: dict[str, int] | None,
+    op: ast.CompareOp,
+    text: str,
+    span: Span,
+    location: Location,
+) -> Fn:
+    """`field >= 8`, `criticality == critical`: the most common comparison, with its threshold fixed."""
+    ranked = ranks[threshold] if ranks is not None else threshold
+    rank = ranks.get if ranks is not None else None
+
+    def compare(ctx: Context) -> Any:
+        a = left(ctx)
+        if isinstance(a, Undetermined):
+            result: Any = a
+        else:
+            try:
+                result = test(a if rank is None else rank(a, a), ranked)
+            except TypeError:
+                clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{text}`"
+                result = Problem("DL-EVAL-TYPE", clash, span)
+        if ctx.recorder is not None:
+            _record_comparison(ctx.recorder, text, op, a, threshold, ranks, result, location, ctx.variables)
+        return result
+
+    return compare
+
+
+def _plain_field(path: str) -> Fn:
+    def read(ctx: Context) -> Any:
+        subject = ctx.subject
+        value = subject.fields.get(path, _ABSENT)
+        if value is _ABSENT:
+            value = Missing(((subject.name, subject.file, path),))
+        if ctx.recorder is not None:
+            ctx.recorder.fact(subject, path, value)
+        return value
+
+    return read
+
+
+def _for_subject(variable: str, fn: Fn) -> Fn:
+    """Evaluate `fn` as if deciding the subject bound to `variable` (`t.h1_secured`)."""
+
+    def evaluate(ctx: Context) -> Any:
+        subject = ctx.variables[variable]
+        if isinstance(subject, Undetermined):
+            return subject
+        saved, ctx.subject = ctx.subject, subject
+        try:
+            return fn(ctx)
+        finally:
+            ctx.subject = saved
+
+    return evaluate
+
+
+def _by_name(fn: Fn) -> Fn:
+    """Subjects compare by name."""
+
+    def name(ctx: Context) -> Any:
+        value = fn(ctx)
+        return value.name if isinstance(value, Subject) else value
+
+    return name
+
+
+def _negate(fn: Fn) -> Fn:
+    def negate(ctx: Context) -> Any:
+        value = fn(ctx)
+        if value is True:
+            return False
+        if value is False:
+            return True
+        return value  # undetermined stays so
+
+    return negate
+
+
+def _gather(values: list[Any]) -> Any:
+    for value in values:
+        if isinstance(value, Undetermined):
+            return value
+    return values
+
+
+def _rounded(value: float) -> float:
+    rounded = round(value, 6)
+    return int(rounded) if float(rounded).is_integer() else rounded
+
+
+class EmptyList(ValueError):
+    """`min`, `max` or `average` of nothing: an evaluation problem of its own (DL-EVAL-EMPTY)."""
+
+
+def _order_key(type_: Any) -> Callable[[Any], Any] | None:
+    """Scale values order by rank, not alphabetically; everything else by its natural order."""
+    if isinstance(type_, ScaleType):
+        ranks = type_.ranks
+        return lambda value: ranks.get(value, 0)
+    return None
+
+
+def _pick(pick: Callable[..., Any], values: Any, name: str, key: Callable[[Any], Any] | None) -> Any:
+    if not values:
+        raise EmptyList(f"`{name}` of an empty list")
+    return pick(values, key=key)
+
+
+def _unary_function(arg: Fn, function: Callable[[Any], Any], span: Span, name: str) -> Fn:
+    def call(ctx: Context) -> Any:
+        value = arg(ctx)
+        if isinstance(value, Undetermined):
+            return value
+        try:
+            return function(value)
+        except EmptyList as error:
+            return Problem("DL-EVAL-EMPTY", str(error), span)
+        except (TypeError, KeyError, ValueError, ArithmeticError) as error:
+            return Problem("DL-EVAL-CALL", f"`{name}` failed on {display(value)}: {error}", span)
+
+    return call
+
+
+def _nary_function(args: list[Fn], function: Callable[[list[Any]], Any], span: Span, name: str) -> Fn:
+    def call(ctx: Context) -> Any:
+        values = [arg(ctx) for arg in args]
+        pending = [value for value in values if isinstance(value, Undetermined)]
+        if pending:
+            return _merged(pending)
+        try:
+            return function(values)
+        except (TypeError, ValueError, ArithmeticError) as error:
+            return Problem("DL-EVAL-CALL", f"`{name}` failed: {error}", span)
+
+    return call
+
+
+def _tidy(result: Any) -> Any:
+    """Decimal-looking results: 0.7 + 0.1 is 0.8, not 0.7999999999999999 (see S25)."""
+    if type(result) is float and math.isfinite(result):
+        result = round(result, DECIMALS)
+        return int(result) if result.is_integer() and abs(result) < 2**53 else result
+    return result
+
+
+def _round_half_up(value: float, digits: int = 0) -> float:
+    """Rounding as people do it: 2.5 gives 3, not Python's 2 (ties to even)."""
+    quantum = decimal.Decimal(1).scaleb(-digits)
+    rounded = decimal.Decimal(str(value)).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+    return int(rounded) if digits <= 0 else float(rounded)
+
+
+def _average(values: list[Any]) -> float:
+    if not values:
+        raise EmptyList("`average` of an empty list")
+    return float(_tidy(float(sum(values)) / len(values)))
+
+
+SIMPLE_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
+    "count": len,
+    "length": len,
+    "sum": lambda values: _tidy(sum(values)),
+    "average": _average,
+    "abs": abs,
+    "round": lambda value, digits=0: _round_half_up(value, int(digits)),
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "days": _days,
+    "lower": str.lower,
+    "upper": str.upper,
+}
+
+
+def _aggregate(kind: str, results: list[Any], span: Span, key: Callable[[Any], Any] | None) -> Any:
+    """Three-valued aggregates: a decided answer wins over unknown items where it can."""
+    pending = [value for value in results if isinstance(value, Undetermined)]
+    if kind == "all":
+        if any(value is False for value in results):
+            return False
+        return _merged(pending) if pending else True
+    if kind == "any":
+        if any(value is True for value in results):
+            return True
+        return _merged(pending) if pending else False
+    if kind == "none":
+        if any(value is True for value in results):
+            return False
+        return _merged(pending) if pending else True
+    if pending:
+        return _merged(pending)
+    if kind == "count":
+        return sum(1 for value in results if value is True)
+    if kind == "sum":
+        return _tidy(sum(results))
+    if kind == "average":
+        return (
+            _tidy(sum(results) / len(results))
+            if results
+            else Problem("DL-EVAL-EMPTY", "`average` of an empty list", span)
+        )
+    if not results:
+        return Problem("DL-EVAL-EMPTY", f"`{kind}` of an empty list", span)
+    return max(results, key=key) if kind == "max" else min(results, key=key)
+
+
+def _merged(pending: list[Undetermined]) -> Undetermined:
+    result = pending[0]
+    for other in pending[1:]:
+        result = merge(result, other)
+    return result
+
+
+def _graph_view(portfolio: Portfolio, subject: Subject, path: str) -> list[Subject]:
+    if path == "dependents":
+        names: tuple[str, ...] = portfolio.dependents.get(subject.name, ())
+    elif path == "all_dependencies":
+        names = portfolio.closure(subject.name, "depends_on")
+    else:
+        names = portfolio.closure(subject.name, "dependents")
+    return [portfolio.by_name[name] for name in names]
+
+
+def _record_comparison(
+    recorder: Recorder,
+    text: str,
+    op: ast.CompareOp,
+    left: Any,
+    right: Any,
+    ranks: dict[str, int] | None,
+    result: Any,
+    location: Location,
+    variables: dict[str, Any],
+) -> None:
+    margin = None
+    if not isinstance(left, Undetermined) and not isinstance(right, Undetermined):
+        x, y = (ranks.get(left, left), ranks.get(right, right)) if ranks is not None else (left, right)
+        a, b = _magnitude(x), _magnitude(y)
+        if a is not None and b is not None:
+            margin = round(margin_of(op, a, b), 6)
+    recorder.comparisons.append(
+        Comparison(
+            text,
+            json_value(left),
+            op.value,
+            json_value(right),
+            None if isinstance(result, Undetermined) else bool(result),
+            margin,
+            location,
+            _bound(variables) if variables else None,
+        )
+    )
+
+
+def _bound(variables: dict[str, Any]) -> str:
+    """`t = billing`: the items an aggregate was at when a comparison inside it was made."""
+    return ", ".join(f"{name} = {display(value)}" for name, value in sorted(variables.items()))
+
+
+def compile_program(program: Program) -> tuple[CompiledPolicy, ...]:
+    return Compiler(program).policies()

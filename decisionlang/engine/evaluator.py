@@ -1,0 +1,440 @@
+"""Applies compiled policies to subjects and decides verdicts (see docs/semantics.md).
+
+Per policy: a firing `no_go` gives NO-GO; else a firing `not_yet` (or a blocking rule that cannot
+be decided) gives NOT YET; else GO when a `go` rule holds or the policy has none; else `otherwise`.
+Per subject: the worst verdict over applicable soft and hard policies; advisory ones only warn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from decisionlang.core.diagnostics import Diagnostic, Severity
+from decisionlang.core.model import (
+    AppliedWaiver,
+    Enforcement,
+    Location,
+    MissingInformation,
+    Outcome,
+    PolicyResult,
+    Report,
+    RuleKind,
+    RuleTrace,
+    SubjectResult,
+    Verdict,
+    Warning,
+)
+from decisionlang.core.spans import Span
+from decisionlang.core.subjects import Portfolio, Subject
+from decisionlang.engine.compiler import CompiledPolicy, CompiledRule, Context, Recorder
+from decisionlang.engine.values import Missing, Problem, Undetermined
+from decisionlang.inputs.waivers import Waiver
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    today: dt.date
+    trace: bool = True
+    strict: bool = False
+    waivers: tuple[Waiver, ...] = ()
+    warn_days: int = 30  # warn about waivers expiring within this many days
+
+
+def _location(span: Span) -> Location:
+    return Location(span.path, span.line, span.column)
+
+
+def _outcome(value: object) -> Outcome:
+    if value is True:
+        return Outcome.FIRED
+    if isinstance(value, Missing):
+        return Outcome.UNKNOWN
+    if isinstance(value, Undetermined):
+        return Outcome.ERROR
+    return Outcome.NOT_FIRED
+
+
+def _trace(
+    rule: CompiledRule, value: object, recorder: Recorder | None, ctx: Context, decisive: bool
+) -> RuleTrace:
+    outcome = _outcome(value)
+    explain = decisive or outcome in (Outcome.FIRED, Outcome.UNKNOWN, Outcome.ERROR)
+    message = (rule.because(ctx) if rule.because else rule.default_message) if explain else None
+    until = rule.until(ctx) if rule.until and explain else None
+    error = None
+    if isinstance(value, Problem):
+        error = Diagnostic(value.code, value.message, span=value.span, severity=Severity.WARNING)
+        message = f"evaluation problem: {value.message}"
+    elif isinstance(value, Missing) and decisive:
+        message = _missing_text(value.fields)
+    return RuleTrace(
+        rule=rule.id,
+        kind=rule.kind,
+        outcome=outcome,
+        message=message,
+        until=until,
+        location=rule.location,
+        facts=tuple(recorder.facts.values()) if recorder else (),
+        comparisons=tuple(recorder.comparisons) if recorder else (),
+        scores=tuple(recorder.scores.values()) if recorder else (),
+        tradeoffs=tuple(recorder.tradeoffs.values()) if recorder else (),
+        maturities=tuple(recorder.maturities.values()) if recorder else (),
+        error=error,
+        decisive=decisive,
+        missing=value.fields if isinstance(value, Missing) else (),
+    )
+
+
+def _applies(policy: CompiledPolicy, subject: Subject) -> bool:
+    if policy.kinds and any(subject.kind not in kinds for kinds in policy.kinds):
+        return False
+    if not policy.tags:
+        return True
+    tags = subject.fields.get("tags", ())
+    return all(any(tag in group for tag in tags) for group in policy.tags)
+
+
+def _traced_run(rule: CompiledRule, ctx: Context) -> tuple[object, Recorder]:
+    recorder = ctx.recorder = ctx.new_recorder()
+    value = rule.condition(ctx)
+    ctx.recorder = None
+    return value, recorder
+
+
+def _decide(policy: CompiledPolicy, values: list[object]) -> tuple[Verdict, list[int]]:
+    """The verdict (S4) and the indexes of the rules that decided it; -1 stands for `otherwise`."""
+    fired = [i for i in policy.no_go_rules if values[i] is True]
+    if fired:
+        return Verdict.NO_GO, fired
+    blockers = [i for i in policy.blocking_rules if values[i] is True or isinstance(values[i], Undetermined)]
+    if blockers:
+        return Verdict.NOT_YET, blockers
+    if not policy.go_rules:
+        return Verdict.GO, []
+    holding = [i for i in policy.go_rules if values[i] is True]
+    if holding:
+        return Verdict.GO, holding
+    undecided = [i for i in policy.go_rules if isinstance(values[i], Undetermined)]
+    if undecided:
+        return Verdict.NOT_YET, undecided
+    return policy.otherwise_kind.verdict or Verdict.NOT_YET, [-1]
+
+
+def _otherwise_trace(
+    policy: CompiledPolicy, ctx: Context, values: list[object], decisive: bool = True
+) -> RuleTrace:
+    if policy.otherwise_message is not None:
+        message = policy.otherwise_message(ctx)
+    else:
+        go_rules = [policy.rules[i] for i in policy.go_rules]
+        failed = [rule.because(ctx) if rule.because else rule.default_message for rule in go_rules]
+        message = "no `go` rule holds: " + "; ".join(failed)
+    span = policy.otherwise_span or policy.span
+    return RuleTrace(
+        rule=f"{policy.id}.otherwise",
+        kind=RuleKind.OTHERWISE,
+        outcome=Outcome.APPLIED if decisive else Outcome.NOT_FIRED,
+        message=message,
+        until=policy.otherwise_until(ctx) if policy.otherwise_until else None,
+        location=_location(span),
+        decisive=decisive,
+    )
+
+
+def _where_unknown_trace(policy: CompiledPolicy, value: Undetermined, recorder: Recorder | None) -> RuleTrace:
+    span = policy.where_span or policy.span
+    if isinstance(value, Missing):
+        message = f"cannot tell whether the policy applies: {_missing_text(value.fields)}"
+        outcome, error = Outcome.UNKNOWN, None
+    else:
+        assert isinstance(value, Problem)
+        message = f"cannot tell whether the policy applies: evaluation problem: {value.message}"
+        outcome = Outcome.ERROR
+        error = Diagnostic(value.code, value.message, span=value.span, severity=Severity.WARNING)
+    return RuleTrace(
+        rule=f"{policy.id}.applies",
+        kind=RuleKind.APPLIES,
+        outcome=outcome,
+        message=message,
+        until=None,
+        location=_location(span),
+        facts=tuple(recorder.facts.values()) if recorder else (),
+        comparisons=tuple(recorder.comparisons) if recorder else (),
+        error=error,
+        decisive=True,
+        missing=value.fields if isinstance(value, Missing) else (),
+    )
+
+
+def evaluate_policy(
+    policy: CompiledPolicy, ctx: Context, tracing: bool, waivers: Sequence[Waiver] = ()
+) -> PolicyResult | None:
+    """The policy's verdict on ctx.subject, or None when it does not apply. `waivers` are the
+    waivers in force for this subject and (soft) policy."""
+    if not _applies(policy, ctx.subject):
+        return None
+    if policy.where is not None:
+        recorder = ctx.new_recorder() if tracing else None
+        ctx.recorder = recorder
+        applies = policy.where(ctx)
+        ctx.recorder = None
+        if applies is False:
+            return None
+        if isinstance(applies, Undetermined):
+            trace = _where_unknown_trace(policy, applies, recorder)
+            return PolicyResult(
+                policy.id, policy.title, policy.enforcement, Verdict.NOT_YET, policy.location, (trace,)
+            )
+    rules = policy.rules
+    recorders: list[Recorder | None]
+    if tracing:
+        traced = [_traced_run(rule, ctx) for rule in rules]
+        values = [value for value, _ in traced]
+        recorders = [recorder for _, recorder in traced]
+    else:
+        values = [rule.condition(ctx) for rule in rules]
+        recorders = [None] * len(rules)
+    verdict, decisive = _decide(policy, values)
+    unwaived: Verdict | None = None
+    used: list[Waiver] = []
+    waived: list[int] = []
+    if waivers and verdict is not Verdict.GO:
+        lifted, still_deciding, used, waived = _lift(policy, values, waivers)
+        if lifted.severity >= verdict.severity:  # the waivers change nothing: they are stale here
+            used, waived = [], []
+        if used:
+            unwaived = verdict
+            # Lifted to GO, the trace keeps the rules that fired; else the rules still deciding.
+            verdict, decisive = lifted, (decisive if lifted is Verdict.GO else still_deciding)
+    shown = range(len(rules)) if tracing else _reported(policy, values, decisive)
+    traces = [_trace(rules[i], values[i], recorders[i], ctx, i in decisive) for i in shown]
+    if -1 in decisive:
+        traces.append(_otherwise_trace(policy, ctx, values))
+    elif verdict is not Verdict.GO and policy.go_rules and all(values[i] is False for i in policy.go_rules):
+        # Blockers decided, but no `go` rule holds either: removing the blockers is not enough,
+        # and what must hold for GO says so (S15).
+        traces.append(_otherwise_trace(policy, ctx, values, decisive=False))
+    applied = tuple(_applied(waiver) for waiver in used)
+    return PolicyResult(
+        policy.id,
+        policy.title,
+        policy.enforcement,
+        verdict,
+        policy.location,
+        tuple(traces),
+        applied,
+        unwaived,
+        tuple(rules[i].id for i in waived) if used else (),
+    )
+
+
+def _reported(policy: CompiledPolicy, values: list[object], decisive: list[int]) -> list[int]:
+    """Without tracing, only the rules that decided, warned or failed to evaluate are kept."""
+    warns = policy.warn_rules
+    return [
+        i
+        for i, value in enumerate(values)
+        if value is not False
+        and (
+            i in decisive
+            or value is True  # a firing blocking rule: what must hold lists it
+            or i in warns
+            or isinstance(value, Problem)
+        )
+    ]
+
+
+def evaluate_subject(
+    policies: Sequence[CompiledPolicy], subject: Subject, portfolio: Portfolio, options: EvaluationOptions
+) -> tuple[SubjectResult, list[Diagnostic]]:
+    ctx = Context(subject, portfolio, options.today)
+    results: list[PolicyResult] = []
+    warnings: list[Warning] = []
+    missing: list[MissingInformation] = []
+    diagnostics: list[Diagnostic] = []
+    subject_waivers = [waiver for waiver in options.waivers if waiver.subject == subject.name]
+    for policy in policies:
+        mine = [waiver for waiver in subject_waivers if waiver.policy == policy.id] if subject_waivers else []
+        usable, notes = _usable_waivers(mine, policy, options) if mine else ([], [])
+        result = evaluate_policy(policy, ctx, options.trace, usable)
+        if result is None:
+            continue
+        if mine:
+            used = {waiver.id for waiver in result.waived_by}
+            known = {rule.id for rule in policy.rules} | {f"{policy.id}.otherwise"}
+            # A waiver naming an unknown rule is reported once, as stale, when the project loads.
+            stale = [w for w in usable if w.id not in used and (w.rule is None or w.rule in known)]
+            diagnostics.extend(notes)
+            diagnostics.extend(
+                _waiver_note("DL-WAIVER-STALE", w, f"`{w.rule or w.policy}` no longer blocks `{w.subject}`")
+                for w in stale
+            )
+        results.append(result)
+        advisory = result.enforcement is Enforcement.ADVISORY
+        for rule in result.rules:
+            if rule.error is not None:
+                diagnostics.append(rule.error)
+            if rule.kind is RuleKind.WARN and rule.outcome is not Outcome.NOT_FIRED:
+                text = rule.message or rule.rule
+                if rule.outcome is Outcome.UNKNOWN:
+                    text = f"could not check: {_missing_text(rule.missing)}"
+                warnings.append(Warning(result.policy, rule.rule, text, rule.location))
+                continue
+            if not rule.decisive or result.verdict is Verdict.GO:
+                continue
+            if advisory:
+                label = result.verdict.label
+                warnings.append(Warning(result.policy, rule.rule, f"{label}: {rule.message}", rule.location))
+            elif rule.outcome is Outcome.UNKNOWN:
+                missing.extend(
+                    MissingInformation(path, owner, file, result.policy, rule.rule)
+                    for owner, file, path in rule.missing
+                )
+    verdict = Verdict.worst([r.verdict for r in results if r.enforcement.decides])
+    if options.strict:
+        diagnostics.extend(_strict_errors(missing, subject, portfolio))
+    location = Location(subject.file, subject.line, subject.column)
+    return (
+        SubjectResult(
+            subject.name,
+            subject.kind,
+            verdict,
+            location,
+            tuple(results),
+            tuple(warnings),
+            tuple(dict.fromkeys(missing)),
+        ),
+        diagnostics,
+    )
+
+
+def _usable_waivers(
+    waivers: Sequence[Waiver], policy: CompiledPolicy, options: EvaluationOptions
+) -> tuple[list[Waiver], list[Diagnostic]]:
+    """The waivers in force today for this policy, and notes on the others (expired, hard...)."""
+    usable: list[Waiver] = []
+    notes: list[Diagnostic] = []
+    today = options.today
+    for waiver in waivers:
+        if waiver.expires < today:
+            notes.append(
+                _waiver_note(
+                    "DL-WAIVER-EXPIRED", waiver, f"expired on {waiver.expires}; it no longer applies"
+                )
+            )
+        elif waiver.granted > today:
+            notes.append(_waiver_note("DL-WAIVER-NOT-GRANTED", waiver, f"applies from {waiver.granted} only"))
+        elif policy.enforcement is Enforcement.HARD:
+            notes.append(
+                _waiver_note("DL-WAIVER-HARD", waiver, f"cannot lift `{policy.id}`: its enforcement is hard")
+            )
+        else:
+            if (waiver.expires - today).days <= options.warn_days:
+                days = (waiver.expires - today).days
+                notes.append(
+                    _waiver_note("DL-WAIVER-EXPIRING", waiver, f"expires on {waiver.expires}, in {days} days")
+                )
+            usable.append(waiver)
+    return usable, notes
+
+
+def _lift(
+    policy: CompiledPolicy, values: list[object], waivers: Sequence[Waiver]
+) -> tuple[Verdict, list[int], list[Waiver], list[int]]:
+    """Decide again as if the waived rules had not fired; returns the verdict, its deciding rules
+    and the waivers that made a difference. A waiver of the whole policy lifts it entirely."""
+    rules = policy.rules
+    covered = [
+        i
+        for i in policy.blocking_rules
+        if (values[i] is True or isinstance(values[i], Undetermined))
+        and any(waiver.covers(rules[i].id) for waiver in waivers)
+    ]
+    masked = [False if i in covered else value for i, value in enumerate(values)]
+    verdict, decisive = _decide(policy, masked)
+    used = [waiver for waiver in waivers if any(waiver.covers(rules[i].id) for i in covered)]
+    otherwise_waivers = [w for w in waivers if w.covers(f"{policy.id}.otherwise")]
+    if decisive == [-1] and otherwise_waivers:
+        verdict, decisive, used = Verdict.GO, [], [*used, *otherwise_waivers]
+    whole = [waiver for waiver in waivers if waiver.rule is None]
+    if verdict is not Verdict.GO and whole:
+        verdict, decisive, used = Verdict.GO, [], [*used, *whole]
+    return verdict, decisive, list(dict.fromkeys(used)), covered
+
+
+def _applied(waiver: Waiver) -> AppliedWaiver:
+    return AppliedWaiver(
+        waiver.id,
+        waiver.expires,
+        waiver.owner,
+        waiver.approver,
+        waiver.rationale,
+        waiver.compensating_measure,
+        Location(waiver.span.path, waiver.span.line, waiver.span.column),
+    )
+
+
+def _waiver_note(code: str, waiver: Waiver, text: str) -> Diagnostic:
+    message = f"waiver `{waiver.id}` on `{waiver.subject}`: {text}"
+    return Diagnostic(code, message, span=waiver.span, severity=Severity.WARNING)
+
+
+def _missing_text(fields: tuple[tuple[str, str, str], ...]) -> str:
+    """`missing information: risk (services/a.yaml), tier (services/b.yaml)`."""
+    return "missing information: " + ", ".join(f"{path} ({file})" for _, file, path in fields)
+
+
+def _strict_errors(
+    missing: list[MissingInformation], subject: Subject, portfolio: Portfolio
+) -> list[Diagnostic]:
+    """--strict: each missing field is an error at the subject that lacks it (S22)."""
+    errors = []
+    for item in missing:
+        owner = portfolio.by_name.get(item.subject, subject)
+        errors.append(
+            Diagnostic(
+                "DL-EVAL-MISSING",
+                f"{item} needed by rule `{item.rule}` for `{subject.name}`",
+                file=item.file,
+                line=owner.line,
+                column=owner.column,
+                help=f"declare `{item.path}` for `{owner.name}`, or run without --strict to get NOT YET",
+            )
+        )
+    return errors
+
+
+def evaluate(
+    policies: Sequence[CompiledPolicy],
+    portfolio: Portfolio,
+    options: EvaluationOptions,
+    only: Iterable[str] | None = None,
+) -> Report:
+    wanted = set(only) if only is not None else None
+    subjects: list[SubjectResult] = []
+    diagnostics: list[Diagnostic] = []
+    # The loaded project is long-lived: keep the collector from rescanning it for every few
+    # thousand results this loop allocates (it doubled evaluation time on large portfolios).
+    # Only a freeze of our own is undone, so a host application's own freeze is left alone.
+    freezing = gc.get_freeze_count() == 0
+    threshold = gc.get_threshold()
+    if freezing:
+        gc.freeze()
+        gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])  # results are kept, not garbage
+    try:
+        for subject in portfolio.subjects:
+            if wanted is not None and subject.name not in wanted:
+                continue
+            result, problems = evaluate_subject(policies, subject, portfolio, options)
+            subjects.append(result)
+            diagnostics.extend(problems)
+    finally:
+        if freezing:
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
+    verdict = Verdict.worst([subject.verdict for subject in subjects])
+    unique = list(dict.fromkeys(diagnostics))
+    return Report(verdict, tuple(subjects), tuple(unique), options.today)

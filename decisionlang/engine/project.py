@@ -1,0 +1,160 @@
+"""A decision repo as one loaded project: policies read, checked and compiled; states and waivers read
+and validated; then evaluated. The library's facade (`decisionlang.api`) re-exports these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, sorted_diagnostics
+from decisionlang.core.hints import did_you_mean
+from decisionlang.core.model import Report
+from decisionlang.core.subjects import Portfolio
+from decisionlang.engine.compiler import CompiledPolicy, compile_program
+from decisionlang.engine.evaluator import EvaluationOptions, evaluate
+from decisionlang.inputs.layout import Layout, discover, load_modules
+from decisionlang.inputs.states import YamlLimits, load_states
+from decisionlang.inputs.waivers import Waiver, load_waivers
+from decisionlang.language.checker import Program, check_program
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded decision repo: its checked policies, compiled once, and its subjects."""
+
+    layout: Layout
+    program: Program
+    policies: tuple[CompiledPolicy, ...]
+    portfolio: Portfolio
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+    waivers: tuple[Waiver, ...] = field(default=())
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.is_error)
+
+
+def load_project(root: str | Path, *, limits: YamlLimits | None = None) -> Project:
+    """Read, parse, check and compile policies; read and validate states. Never raises on bad input:
+    problems are in `Project.diagnostics` (errors make `evaluate_project` refuse to run)."""
+    layout, diagnostics = discover(Path(root))
+    modules, parse_problems = load_modules(layout)
+    diagnostics += parse_problems
+    if any(d.is_error for d in parse_problems):
+        # A file that does not parse leaves holes (a missing scale, half a schema) that would
+        # surface as dozens of misleading errors downstream: report the syntax first, alone.
+        return Project(layout, Program(), (), Portfolio.of(()), tuple(sorted_diagnostics(diagnostics)))
+    program, check_problems = check_program(modules)
+    diagnostics += check_problems
+    policy_errors = any(d.is_error for d in diagnostics)
+    policies = compile_program(program) if not policy_errors else ()
+    files = [(layout.display(path), path) for path in layout.state_files]
+    portfolio, state_problems = load_states(files, program.fields, limits=limits or YamlLimits())
+    diagnostics += state_problems
+    if not any(d.is_error for d in state_problems):
+        diagnostics += _unmatched_kinds(program, portfolio)
+    waiver_files = [(layout.display(path), path) for path in layout.waiver_files]
+    waivers, waiver_problems = load_waivers(waiver_files, limits)
+    diagnostics += waiver_problems + _stale_waivers(waivers, program, portfolio)
+    return Project(
+        layout, program, policies, portfolio, tuple(sorted_diagnostics(diagnostics)), tuple(waivers)
+    )
+
+
+def evaluate_project(
+    project: Project,
+    *,
+    as_of: dt.date | None = None,
+    services: Iterable[str] | None = None,
+    strict: bool = False,
+    trace: bool = True,
+    warn_days: int = 30,
+) -> Report:
+    """Evaluate every applicable policy on every subject (or the named ones).
+
+    With `trace=False` (verdicts only, faster) each policy keeps just the rules that decided,
+    warned or failed to evaluate, without the facts and comparisons they read.
+
+    Raises DecisionlangError when the project has errors or a named service does not exist."""
+    if project.errors:
+        raise DecisionlangError(list(project.errors))
+    wanted = list(services) if services is not None else None
+    if wanted:
+        unknown = [name for name in wanted if name not in project.portfolio.by_name]
+        if unknown:
+            raise DecisionlangError([_unknown_subject(name, project) for name in unknown])
+    options = EvaluationOptions(
+        today=as_of or dt.date.today(),
+        trace=trace,
+        strict=strict,
+        waivers=project.waivers,
+        warn_days=warn_days,
+    )
+    report = evaluate(project.policies, project.portfolio, options, only=wanted)
+    warnings = tuple(project.diagnostics) + report.diagnostics
+    return Report(report.verdict, report.subjects, tuple(sorted_diagnostics(list(warnings))), report.as_of)
+
+
+def _unknown_subject(name: str, project: Project) -> Diagnostic:
+    hint = did_you_mean(name, project.portfolio.by_name)
+    return Diagnostic(
+        "DL-CLI-UNKNOWN-SUBJECT",
+        f"no subject named `{name}`",
+        file=project.layout.display(project.layout.root) or ".",
+        help=hint or "run `decisionlang check` to list the subjects",
+    )
+
+
+def _unmatched_kinds(program: Program, portfolio: Portfolio) -> list[Diagnostic]:
+    """A policy selecting a kind no subject has, close to one some subject has, is most likely a
+    typo: warn, with the suggestion. (A library's policy for kinds a repo does not use is not.)"""
+    kinds = {subject.kind for subject in portfolio.subjects}
+    warnings = []
+    for policy in program.policies.values():
+        selector = policy.selector
+        if selector is None or not portfolio.subjects:
+            continue
+        for kind in sorted({kind for group in selector.kinds for kind in group}):
+            suggestion = did_you_mean(kind, kinds) if kind not in kinds else None
+            if suggestion is not None:
+                warnings.append(
+                    Diagnostic(
+                        "DL-CHECK-NO-SUBJECT",
+                        f"policy `{policy.name}` applies to kind `{kind}`, which no subject has",
+                        span=selector.span,
+                        help=suggestion,
+                        severity=Severity.WARNING,
+                    )
+                )
+    return warnings
+
+
+def _stale_waivers(waivers: list[Waiver], program: Program, portfolio: Portfolio) -> list[Diagnostic]:
+    """Waivers naming a subject, policy or rule that does not exist (any more)."""
+    rules = set(program.rule_ids.values()) | {f"{name}.otherwise" for name in program.policies}
+    stale = []
+    for waiver in waivers:
+        problem = None
+        if waiver.subject not in portfolio.by_name:
+            problem = (
+                f"no subject is named `{waiver.subject}`",
+                did_you_mean(waiver.subject, portfolio.by_name),
+            )
+        elif waiver.policy not in program.policies:
+            problem = f"no policy is named `{waiver.policy}`", did_you_mean(waiver.policy, program.policies)
+        elif waiver.rule is not None and waiver.rule not in rules:
+            problem = f"no rule has the id `{waiver.rule}`", did_you_mean(waiver.rule, rules)
+        if problem is not None:
+            message, hint = problem
+            stale.append(
+                Diagnostic(
+                    "DL-WAIVER-STALE",
+                    f"waiver `{waiver.id}` is stale: {message}",
+                    span=waiver.span,
+                    help=hint or "remove the waiver, or point it at what it should lift",
+                    severity=Severity.WARNING,
+                )
+            )
+    return stale

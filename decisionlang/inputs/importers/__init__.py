@@ -1,0 +1,4 @@
+"""Importers: decisionlang state files from what teams already have (`decisionlang import ...`).
+
+Each importer reads untrusted YAML through `decisionlang.inputs.yamlreader`, which waiver files share.
+"""

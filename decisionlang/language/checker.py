@@ -1,0 +1,1251 @@
+"""Static checks: names, fields, types, scales, duplicates, dead rules. Produces the checked program.
+
+The checker resolves every name once and records, per expression node, what it refers to
+(`Resolution`) and its static type. The compiler reads those tables; it never resolves names again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from decisionlang.core.diagnostics import Diagnostic, Severity
+from decisionlang.core.hints import did_you_mean
+from decisionlang.core.spans import Span
+from decisionlang.language import ast
+from decisionlang.language.types import (
+    ANY,
+    BOOL,
+    BUILTIN_FIELDS,
+    DATE,
+    DERIVED_FIELDS,
+    DURATION,
+    NUMBER,
+    PRIMITIVES,
+    SUBJECT,
+    TEXT,
+    FieldSpec,
+    ListType,
+    ScaleType,
+    Type,
+    compatible,
+    list_of,
+)
+
+MAX_ERRORS_PER_FILE = 50
+
+
+# ---------------------------------------------------------------- resolutions
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """A state field, of the subject being evaluated (`variable` None) or of a bound subject."""
+
+    path: str
+    spec: FieldSpec
+    variable: str | None = None
+    via: str | None = None  # a `subject` field to go through first: `primary.tier` with `primary: subject`
+
+
+@dataclass(frozen=True)
+class ConstRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class DefineRef:
+    name: str
+    variable: str | None = None  # `t.h1_secured`: the definition evaluated for the bound subject `t`
+
+
+@dataclass(frozen=True)
+class TradeoffRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class SideRef:
+    tradeoff: str
+    side: str
+
+
+@dataclass(frozen=True)
+class ScaleValueRef:
+    scale: ScaleType
+    value: str
+
+
+@dataclass(frozen=True)
+class VariableRef:
+    name: str
+
+
+Resolution = FieldRef | ConstRef | DefineRef | TradeoffRef | SideRef | ScaleValueRef | VariableRef
+
+
+# ---------------------------------------------------------------- checked program
+
+
+@dataclass
+class Program:
+    """Declarations of every loaded file, with the checker's tables of resolutions and types."""
+
+    scales: dict[str, ScaleType] = field(default_factory=dict)
+    fields: dict[str, FieldSpec] = field(default_factory=dict)  # declared schema (no builtins)
+    constants: dict[str, ast.ConstDecl] = field(default_factory=dict)
+    defines: dict[str, ast.DefineDecl] = field(default_factory=dict)
+    criteria: dict[str, ast.CriteriaDecl] = field(default_factory=dict)
+    tradeoffs: dict[str, ast.TradeoffDecl] = field(default_factory=dict)
+    maturities: dict[str, ast.MaturityDecl] = field(default_factory=dict)
+    policies: dict[str, ast.PolicyDecl] = field(default_factory=dict)
+    rule_ids: dict[int, str] = field(default_factory=dict)  # id(RuleDecl | Requirement) -> stable id
+    resolutions: dict[int, Resolution] = field(default_factory=dict)
+    types: dict[int, Type] = field(default_factory=dict)
+    term_ranges: dict[int, tuple[float, float]] = field(default_factory=dict)  # id(CriterionTerm) -> range
+    term_weights: dict[int, float] = field(default_factory=dict)  # id(CriterionTerm) -> weight from a const
+
+    def weight_of(self, term: ast.CriterionTerm) -> float:
+        return self.term_weights.get(id(term), term.weight)
+
+    def all_fields(self) -> dict[str, FieldSpec]:
+        return {**BUILTIN_FIELDS, **DERIVED_FIELDS, **self.fields}
+
+    def type_of(self, node: ast.Expr) -> Type:
+        return self.types.get(id(node), ANY)
+
+
+def rule_id(policy: str, rule: ast.RuleDecl, ordinal: int) -> str:
+    return f"{policy}.{rule.name}" if rule.name else f"{policy}.{rule.kind.value}#{ordinal}"
+
+
+# ---------------------------------------------------------------- the checker
+
+
+@dataclass
+class _Scope:
+    """What bare names mean where an expression stands."""
+
+    variables: Mapping[str, Type] = field(default_factory=dict)
+    sides: tuple[str, Mapping[str, ast.Expr]] | None = None  # inside a trade-off's `acceptable`
+    constant_only: bool = False  # inside `const`: no state fields
+    description: str = "expression"
+
+
+class Checker:
+    def __init__(self, modules: list[ast.Module]) -> None:
+        self.modules = modules
+        self.program = Program()
+        self.diagnostics: list[Diagnostic] = []
+        self._declared_at: dict[str, Span] = {}
+        self._in_progress: list[str] = []
+        self._declared_types: dict[str, Type] = {}
+
+    # -- reporting
+    def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span=span, help=help))
+
+    def warning(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span=span, help=help, severity=Severity.WARNING))
+
+    # -- entry
+    def check(self) -> tuple[Program, list[Diagnostic]]:
+        self._collect()
+        self._check_schema()
+        for const in self.program.constants.values():
+            self._check_const(const)
+        for define in self.program.defines.values():
+            self._define_type(define.name)
+        for criteria in self.program.criteria.values():
+            self._check_criteria(criteria)
+        for tradeoff in self.program.tradeoffs.values():
+            self._check_tradeoff(tradeoff)
+        for maturity in self.program.maturities.values():
+            self._check_maturity(maturity)
+        for policy in self.program.policies.values():
+            self._check_policy(policy)
+        return self.program, _cap_per_file(self.diagnostics)
+
+    # -- declarations
+    def _declare(self, name: str, what: str, span: Span) -> bool:
+        previous = self._declared_at.get(name)
+        if previous is not None:
+            self.error(
+                "DL-CHECK-DUPLICATE",
+                f"{what} `{name}` is declared twice",
+                span,
+                help=f"first declared at {previous}; rename one of them",
+            )
+            return False
+        self._declared_at[name] = span
+        return True
+
+    def _collect(self) -> None:
+        program = self.program
+        tables: list[tuple[type[ast.Declaration], str, dict[str, Any]]] = [
+            (ast.ConstDecl, "constant", program.constants),
+            (ast.DefineDecl, "definition", program.defines),
+            (ast.CriteriaDecl, "criteria", program.criteria),
+            (ast.TradeoffDecl, "trade-off", program.tradeoffs),
+            (ast.MaturityDecl, "maturity model", program.maturities),
+            (ast.PolicyDecl, "policy", program.policies),
+        ]
+        for module in self.modules:
+            for decl in module.declarations:
+                if isinstance(decl, ast.ScaleDecl):
+                    if self._declare(decl.name, "scale", decl.span):
+                        self._collect_scale(decl)
+                    continue
+                for kind, what, table in tables:
+                    name = getattr(decl, "name", None)
+                    if isinstance(decl, kind) and name is not None and self._declare(name, what, decl.span):
+                        table[name] = decl
+
+    def _collect_scale(self, decl: ast.ScaleDecl) -> None:
+        seen: dict[str, Span] = {}
+        for value, span in zip(decl.values, decl.value_spans, strict=True):
+            if value in seen:
+                self.error(
+                    "DL-CHECK-DUPLICATE",
+                    f"value `{value}` appears twice in scale `{decl.name}`",
+                    span,
+                    help=f"first at {seen[value]}; each value of a scale has one rank",
+                )
+            seen.setdefault(value, span)
+        self.program.scales[decl.name] = ScaleType(decl.name, tuple(dict.fromkeys(decl.values)))
+
+    # -- schema
+    def _resolve_type(self, ref: ast.TypeRef) -> Type:
+        if ref.element is not None:
+            return list_of(self._resolve_type(ref.element))
+        if ref.name in PRIMITIVES:
+            return PRIMITIVES[ref.name]
+        if ref.name in self.program.scales:
+            return self.program.scales[ref.name]
+        hint = did_you_mean(ref.name, [*PRIMITIVES, *self.program.scales])
+        self.error(
+            "DL-CHECK-UNKNOWN-TYPE",
+            f"unknown type `{ref.name}`",
+            ref.span,
+            help=hint or f"use one of {', '.join(PRIMITIVES)}, `list of T`, or the name of a declared scale",
+        )
+        return ANY
+
+    def _check_schema(self) -> None:
+        reserved = {**BUILTIN_FIELDS, **DERIVED_FIELDS}
+        for module in self.modules:
+            for decl in module.declarations:
+                if not isinstance(decl, ast.SchemaDecl):
+                    continue
+                for field_decl in decl.fields:
+                    self._declare_field(field_decl, reserved)
+        paths = set(self.program.fields)
+        for path, spec in self.program.fields.items():
+            prefix = path
+            while "." in prefix:
+                prefix = prefix.rsplit(".", 1)[0]
+                if prefix in paths:
+                    self.error(
+                        "DL-CHECK-SCHEMA",
+                        f"`{path}` is nested under `{prefix}`, which is declared as a value",
+                        spec.span,
+                        help=f"declare either `{prefix}` or fields below it, not both",
+                    )
+
+    def _declare_field(self, decl: ast.FieldDecl, reserved: Mapping[str, FieldSpec]) -> None:
+        type_ = self._resolve_type(decl.type)
+        builtin = reserved.get(decl.path)
+        if builtin is not None and (builtin.type != type_ or decl.path not in BUILTIN_FIELDS):
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"`{decl.path}` is built in and cannot be redeclared",
+                decl.span,
+                help=f"every subject already has `{decl.path}` ({builtin.type}); "
+                + (
+                    "a schema may only mark it `required`"
+                    if decl.path in BUILTIN_FIELDS
+                    else "it is computed from `depends_on`"
+                ),
+            )
+            return
+        spec = FieldSpec(
+            decl.path,
+            type_,
+            integer=decl.type.name == "integer",
+            minimum=decl.minimum,
+            maximum=decl.maximum,
+            unit=decl.unit,
+            description=decl.description,
+            required=decl.required,
+            span=decl.span,
+        )
+        if (decl.minimum is not None or decl.maximum is not None) and type_ not in (NUMBER, DURATION, ANY):
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"a range only applies to numbers and durations, and `{decl.path}` is {type_}",
+                decl.span,
+                help="remove the range, or declare the field as `number`, `integer` or `duration` (in days)",
+            )
+        if decl.minimum is not None and decl.maximum is not None and decl.minimum > decl.maximum:
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"the range of `{decl.path}` is empty ({decl.minimum}..{decl.maximum})",
+                decl.span,
+                help="write the lower bound first",
+            )
+        existing = self.program.fields.get(decl.path)
+        if existing is not None and existing != spec:
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"`{decl.path}` is declared twice with different definitions",
+                decl.span,
+                help=f"first declared at {existing.span}; keep one declaration",
+            )
+            return
+        self.program.fields[decl.path] = spec
+
+    # -- constants, definitions
+    def _check_const(self, const: ast.ConstDecl) -> None:
+        self._declared_type("constant", const.name)
+
+    def _define_type(self, name: str) -> Type:
+        return self._declared_type("definition", name)
+
+    def _declared_type(self, what: str, name: str) -> Type:
+        """The type of a constant or definition, checked once; cycles between them are errors."""
+        if name in self._declared_types:
+            return self._declared_types[name]
+        decl: ast.ConstDecl | ast.DefineDecl = (
+            self.program.constants[name] if what == "constant" else self.program.defines[name]
+        )
+        if name in self._in_progress:
+            cycle = " -> ".join([*self._in_progress[self._in_progress.index(name) :], name])
+            self.error(
+                "DL-CHECK-CYCLE",
+                f"{what} `{name}` refers to itself ({cycle})",
+                decl.span,
+                help=f"a {what} cannot depend on itself, directly or through others",
+            )
+            self._declared_types[name] = ANY
+            return ANY
+        self._in_progress.append(name)
+        scope = _Scope(constant_only=what == "constant", description=f"{what} `{name}`")
+        type_ = self.expr(decl.value, scope)
+        self._in_progress.pop()
+        self._declared_types[name] = type_
+        return type_
+
+    # -- criteria, trade-offs, maturity
+    def _check_criteria(self, criteria: ast.CriteriaDecl) -> None:
+        if not criteria.terms:
+            self.error(
+                "DL-CHECK-CRITERIA", f"criteria `{criteria.name}` has no term", criteria.span, help=None
+            )
+        for term in criteria.terms:
+            type_ = self.expr(term.expr, _Scope(description=f"criteria `{criteria.name}`"))
+            if not (type_ in (NUMBER, BOOL, ANY) or isinstance(type_, ScaleType)):
+                self.error(
+                    "DL-CHECK-TYPE",
+                    f"a criteria term must be a number, a scale or a condition, not {type_}",
+                    term.expr.span,
+                    help="score numbers (or scale ranks); compare texts or dates to get a condition",
+                )
+            if term.weight_constant is not None:
+                self._resolve_weight(term)
+            elif term.weight == 0:
+                self.warning(
+                    "DL-CHECK-CRITERIA", "a term with weight 0 never counts", term.span, help="remove it"
+                )
+            term_range = self._term_range(term, type_)
+            if term_range is not None:
+                self.program.term_ranges[id(term)] = term_range
+            elif criteria.normalize_to is not None:
+                self.error(
+                    "DL-CHECK-CRITERIA",
+                    f"`normalize to` needs a range for every term of `{criteria.name}`",
+                    term.expr.span,
+                    help="add `over LOW..HIGH` after the weight, or declare a range for the field",
+                )
+
+    def _resolve_weight(self, term: ast.CriterionTerm) -> None:
+        """`weight w_value`: a constant holding a number, so boards tune weights at the top of a file."""
+        name = term.weight_constant
+        assert name is not None
+        const = self.program.constants.get(name)
+        value = const.value if const is not None else None
+        if isinstance(value, ast.Number):
+            self.program.term_weights[id(term)] = value.value
+            return
+        if const is not None:
+            hint = f"`{name}` is `{const.value.span.text()}`; a weight constant holds a plain number"
+        else:
+            hint = did_you_mean(name, self.program.constants) or f"declare it: `const {name} = 2`"
+        message = f"the weight `{name}` must be a constant holding a number"
+        self.error("DL-CHECK-CRITERIA", message, term.span, help=hint)
+
+    def _term_range(self, term: ast.CriterionTerm, type_: Type) -> tuple[float, float] | None:
+        if term.low is not None and term.high is not None:
+            if term.low >= term.high:
+                self.error(
+                    "DL-CHECK-CRITERIA",
+                    f"the range {term.low}..{term.high} is empty",
+                    term.span,
+                    help="write `over LOW..HIGH` with LOW < HIGH",
+                )
+                return None
+            return (term.low, term.high)
+        if isinstance(type_, ScaleType):
+            return (1, len(type_.values))
+        if type_ is BOOL:
+            return (0, 1)
+        resolution = self.program.resolutions.get(id(term.expr))
+        if isinstance(resolution, FieldRef):
+            spec = resolution.spec
+            if spec.minimum is not None and spec.maximum is not None and spec.minimum < spec.maximum:
+                return (spec.minimum, spec.maximum)
+        return None
+
+    def _check_tradeoff(self, tradeoff: ast.TradeoffDecl) -> None:
+        sides: dict[str, ast.Expr] = {}
+        for side in (tradeoff.first, tradeoff.second):
+            type_ = self.expr(side.expr, _Scope(description=f"trade-off `{tradeoff.name}`"))
+            if type_ not in (NUMBER, DURATION, ANY):
+                self.error(
+                    "DL-CHECK-TYPE",
+                    f"the side `{side.name}` of a trade-off must be a number, not {type_}",
+                    side.expr.span,
+                    help="a trade-off weighs two measures; use a number (or a duration)",
+                )
+            sides[side.name] = side.expr
+        if tradeoff.first.name == tradeoff.second.name:
+            self.error(
+                "DL-CHECK-DUPLICATE",
+                f"both sides of `{tradeoff.name}` are named `{tradeoff.first.name}`",
+                tradeoff.second.span,
+                help="name the two opposing measures differently, e.g. speed and robustness",
+            )
+        scope = _Scope(sides=(tradeoff.name, sides), description=f"trade-off `{tradeoff.name}`")
+        self.condition(tradeoff.acceptable, scope, "the acceptable zone")
+
+    def _check_maturity(self, maturity: ast.MaturityDecl) -> None:
+        seen: dict[str, Span] = {}
+        for level in maturity.levels:
+            if level.name in seen:
+                self.error(
+                    "DL-CHECK-DUPLICATE",
+                    f"level `{level.name}` appears twice in `{maturity.name}`",
+                    level.span,
+                    help=f"first at {seen[level.name]}",
+                )
+            seen.setdefault(level.name, level.span)
+            names: set[str] = set()
+            for ordinal, requirement in enumerate(level.requirements, start=1):
+                label = requirement.name or f"require#{ordinal}"
+                if requirement.name and requirement.name in names:
+                    self.error(
+                        "DL-CHECK-DUPLICATE",
+                        f"requirement `{requirement.name}` appears twice in level `{level.name}`",
+                        requirement.span,
+                    )
+                names.add(label)
+                self.program.rule_ids[id(requirement)] = f"{maturity.name}.{level.name}.{label}"
+                scope = _Scope(description=f"maturity `{maturity.name}`")
+                self.condition(requirement.condition, scope, "a requirement")
+                if requirement.because:
+                    self.message(requirement.because, scope)
+
+    # -- policies
+    def _check_policy(self, policy: ast.PolicyDecl) -> None:
+        scope = _Scope(description=f"policy `{policy.name}`")
+        if policy.selector is not None and policy.selector.where is not None:
+            self.condition(policy.selector.where, scope, "`where`")
+        if not policy.rules and policy.otherwise is None:
+            self.warning(
+                "DL-CHECK-EMPTY-POLICY",
+                f"policy `{policy.name}` has no rule, so it always says GO",
+                policy.span,
+                help="add `no_go`, `not_yet`, `go` or `warn` rules",
+            )
+        ordinals: dict[ast.RuleKind, int] = {}
+        ids: dict[str, Span] = {}
+        for rule in policy.rules:
+            ordinals[rule.kind] = ordinals.get(rule.kind, 0) + 1
+            identifier = rule_id(policy.name, rule, ordinals[rule.kind])
+            if identifier in ids:
+                self.error(
+                    "DL-CHECK-DUPLICATE",
+                    f"rule id `{identifier}` is used twice",
+                    rule.span,
+                    help=f"first at {ids[identifier]}; give each rule its own name",
+                )
+            ids.setdefault(identifier, rule.span)
+            self.program.rule_ids[id(rule)] = identifier
+            errors_before = sum(1 for d in self.diagnostics if d.is_error)
+            self.condition(rule.condition, scope, "a rule condition")
+            condition_is_sound = errors_before == sum(1 for d in self.diagnostics if d.is_error)
+            for message in (rule.because, rule.until):
+                if message is not None:
+                    self.message(message, scope)
+            if rule.until is not None and rule.kind in (ast.RuleKind.GO,):
+                self.warning(
+                    "DL-CHECK-UNTIL",
+                    "`until` says what must hold before GO; a `go` rule does not need one",
+                    rule.until.span,
+                    help="move the remediation to the `not_yet` rule it answers",
+                )
+            if condition_is_sound:  # a wrong condition already has its error; no guess about firing
+                self._check_reachable(rule)
+        if policy.otherwise is not None:
+            if policy.otherwise.kind is ast.RuleKind.WARN:
+                self.error(
+                    "DL-CHECK-OTHERWISE",
+                    "`otherwise` gives a verdict: go, no_go or not_yet, not warn",
+                    policy.otherwise.span,
+                    help='use `otherwise not_yet "..."`, or a `warn ... when` rule',
+                )
+            for text in (policy.otherwise.message, policy.otherwise.until):
+                if text is not None:
+                    self.message(text, scope)
+            if not any(rule.kind is ast.RuleKind.GO for rule in policy.rules):
+                self.warning(
+                    "DL-CHECK-NEVER-FIRES",
+                    f"`otherwise` in `{policy.name}` never applies: the policy has no `go` rule",
+                    policy.otherwise.span,
+                    help="without `go` rules a policy says GO when no blocking rule fires",
+                )
+
+    def _check_reachable(self, rule: ast.RuleDecl) -> None:
+        truth = static_truth(rule.condition, self.program)
+        if truth is None:
+            return
+        fires = truth != rule.unless
+        if not fires:
+            always = "always holds, so `unless` never fires" if rule.unless else "is always false"
+            self.warning(
+                "DL-CHECK-NEVER-FIRES",
+                f"rule `{self.program.rule_ids[id(rule)]}` can never fire",
+                rule.condition.span,
+                help=f"its condition {always} for the declared schema ranges and scales",
+            )
+
+    def message(self, message: ast.Message, scope: _Scope) -> None:
+        for part in message.parts:
+            if isinstance(part, ast.Expr):
+                self.expr(part, scope)
+
+    def condition(self, expr: ast.Expr, scope: _Scope, what: str) -> None:
+        type_ = self.expr(expr, scope)
+        if type_ not in (BOOL, ANY):
+            self.error(
+                "DL-CHECK-TYPE",
+                f"{what} must be a condition (true or false), but this is {type_}",
+                expr.span,
+                help="compare it, e.g. `x >= 3`, or test it with `is present`",
+            )
+
+    # ---------------------------------------------------------------- expressions
+
+    def expr(self, node: ast.Expr, scope: _Scope, expected: Type | None = None) -> Type:
+        type_ = self._infer(node, scope, expected)
+        self.program.types[id(node)] = type_
+        return type_
+
+    def _infer(self, node: ast.Expr, scope: _Scope, expected: Type | None) -> Type:
+        match node:
+            case ast.Number():
+                return NUMBER
+            case ast.Text():
+                return TEXT
+            case ast.Boolean():
+                return BOOL
+            case ast.DateLiteral() | ast.Today():
+                return DATE
+            case ast.DurationLiteral():
+                return DURATION
+            case ast.ListLiteral():
+                return self._list(node, scope, expected)
+            case ast.Name() | ast.Attribute():
+                return self._reference(node, scope, expected)
+            case ast.Unary():
+                return self._unary(node, scope)
+            case ast.Arithmetic():
+                return self._arithmetic(node, scope)
+            case ast.Compare():
+                return self._compare(node, scope)
+            case ast.Logical():
+                self.condition(node.left, scope, f"each side of `{node.op.value}`")
+                self.condition(node.right, scope, f"each side of `{node.op.value}`")
+                return BOOL
+            case ast.Membership():
+                return self._membership(node, scope)
+            case ast.TextTest():
+                return self._text_test(node, scope)
+            case ast.Presence():
+                self.expr(node.operand, scope)
+                return BOOL
+            case ast.Call():
+                return self._call(node, scope)
+            case ast.Quantifier():
+                return self._quantifier(node, scope)
+            case ast.Conditional():
+                self.condition(node.condition, scope, "the `if` condition")
+                then = self.expr(node.then, scope, expected)
+                otherwise = self.expr(node.otherwise, scope, then if then is not ANY else expected)
+                if not compatible(then, otherwise):
+                    self.error(
+                        "DL-CHECK-TYPE",
+                        f"the two branches of `if` differ: {then} and {otherwise}",
+                        node.span,
+                        help="both branches must give the same kind of value",
+                    )
+                return then if then is not ANY else otherwise
+        raise AssertionError(f"unhandled expression {node!r}")
+
+    def _list(self, node: ast.ListLiteral, scope: _Scope, expected: Type | None) -> Type:
+        element_expected = expected.element if isinstance(expected, ListType) else None
+        types = [self.expr(item, scope, element_expected) for item in node.items]
+        known = [type_ for type_ in types if type_ is not ANY]
+        for item, type_ in zip(node.items, types, strict=True):
+            if known and not compatible(type_, known[0]):
+                self.error(
+                    "DL-CHECK-TYPE",
+                    f"a list mixes {known[0]} and {type_}",
+                    item.span,
+                    help="all items of a list must be of one kind",
+                )
+                break
+        return list_of(known[0] if known else (element_expected or ANY))
+
+    # -- names and fields
+    def _reference(self, node: ast.Name | ast.Attribute, scope: _Scope, expected: Type | None) -> Type:
+        path = dotted_path(node)
+        if path is not None:
+            resolved = self._resolve_path(path, node, scope, expected)
+            if resolved is not None:
+                return resolved
+            return ANY
+        assert isinstance(node, ast.Attribute)
+        base = self.expr(node.base, scope)
+        if base is SUBJECT:
+            return self._subject_field(node.name, node, None)
+        if base is not ANY:
+            self.error(
+                "DL-CHECK-TYPE",
+                f"`.{node.name}` reads a field of a subject, but this is {base}",
+                node.span,
+                help="fields belong to subjects: the one evaluated, or `d` in `all(d in depends_on: ...)`",
+            )
+        return ANY
+
+    def _resolve_path(
+        self, path: list[str], node: ast.Name | ast.Attribute, scope: _Scope, expected: Type | None
+    ) -> Type | None:
+        head, rest = path[0], path[1:]
+        program = self.program
+        if head in scope.variables:
+            variable_type = scope.variables[head]
+            if not rest:
+                program.resolutions[id(node)] = VariableRef(head)
+                return variable_type
+            if variable_type in (SUBJECT, ANY) and len(rest) == 1 and rest[0] in program.defines:
+                program.resolutions[id(node)] = DefineRef(rest[0], head)
+                return self._define_type(rest[0])
+            if variable_type in (SUBJECT, ANY):
+                return self._subject_field(".".join(rest), node, head)
+            self.error(
+                "DL-CHECK-TYPE",
+                f"`{head}` is {variable_type}, it has no field `{rest[0]}`",
+                node.span,
+                help="only subjects have fields",
+            )
+            return ANY
+        if scope.sides is not None and head in scope.sides[1] and not rest:
+            program.resolutions[id(node)] = SideRef(scope.sides[0], head)
+            return program.type_of(scope.sides[1][head])
+        if not rest and head in program.constants:
+            program.resolutions[id(node)] = ConstRef(head)
+            return self._declared_type("constant", head)
+        if not rest and head in program.defines:
+            if scope.constant_only:
+                return self._not_constant(node, head)
+            program.resolutions[id(node)] = DefineRef(head)
+            return self._define_type(head)
+        if head in program.tradeoffs:
+            return self._tradeoff_reference(head, rest, node, scope)
+        if head in program.scales and len(rest) == 1:
+            return self._scale_value(program.scales[head], rest[0], node)
+        joined = ".".join(path)
+        all_fields = program.all_fields()
+        if joined in all_fields:
+            if scope.constant_only:
+                return self._not_constant(node, joined)
+            return self._subject_field(joined, node, None)
+        if self._through_subject_field(joined):
+            if scope.constant_only:
+                return self._not_constant(node, joined)
+            return self._subject_field(joined, node, None)
+        if not rest:
+            scale_type = self._scale_for_value(head, expected)
+            if scale_type is not None:
+                program.resolutions[id(node)] = ScaleValueRef(scale_type, head)
+                return scale_type
+        self._undefined(joined, node, scope, expected)
+        return None
+
+    def _through_subject_field(self, path: str) -> bool:
+        fields = self.program.all_fields()
+        parts = path.split(".")
+        return any(
+            ".".join(parts[:cut]) in fields and fields[".".join(parts[:cut])].type is SUBJECT
+            for cut in range(1, len(parts))
+        )
+
+    def _not_constant(self, node: ast.Expr, name: str) -> Type:
+        self.error(
+            "DL-CHECK-CONSTANT",
+            f"a constant cannot read `{name}`, which depends on the subject",
+            node.span,
+            help="use `define` for values computed from a subject's state",
+        )
+        return ANY
+
+    def _tradeoff_reference(self, head: str, rest: list[str], node: ast.Expr, scope: _Scope) -> Type:
+        tradeoff = self.program.tradeoffs[head]
+        if scope.constant_only:
+            return self._not_constant(node, head)
+        if not rest:
+            self.program.resolutions[id(node)] = TradeoffRef(head)
+            return BOOL
+        sides = {tradeoff.first.name: tradeoff.first, tradeoff.second.name: tradeoff.second}
+        if len(rest) == 1 and rest[0] in sides:
+            self.program.resolutions[id(node)] = SideRef(head, rest[0])
+            return self.program.types.get(id(sides[rest[0]].expr), NUMBER)
+        self.error(
+            "DL-CHECK-UNDEFINED",
+            f"trade-off `{head}` has no side `{'.'.join(rest)}`",
+            node.span,
+            help=did_you_mean(rest[0], sides) or f"its sides are {' and '.join(f'`{s}`' for s in sides)}",
+        )
+        return ANY
+
+    def _scale_value(self, scale: ScaleType, value: str, node: ast.Expr) -> Type:
+        if value not in scale.values:
+            self._unknown_scale_value(scale, value, node)
+            return scale
+        self.program.resolutions[id(node)] = ScaleValueRef(scale, value)
+        return scale
+
+    def _unknown_scale_value(self, scale: ScaleType, value: str, node: ast.Expr) -> None:
+        self.error(
+            "DL-CHECK-SCALE-VALUE",
+            f"`{value}` is not a value of scale `{scale.name}`",
+            node.span,
+            help=did_you_mean(value, scale.values) or f"its values are {' < '.join(scale.values)}",
+        )
+
+    def _scale_for_value(self, value: str, expected: Type | None) -> ScaleType | None:
+        if isinstance(expected, ScaleType):
+            return expected if value in expected.values else None
+        owners = [scale for scale in self.program.scales.values() if value in scale.values]
+        return owners[0] if len(owners) == 1 else None
+
+    def _subject_field(self, path: str, node: ast.Expr, variable: str | None) -> Type:
+        fields = self.program.all_fields()
+        spec = fields.get(path)
+        if spec is not None:
+            self.program.resolutions[id(node)] = FieldRef(path, spec, variable)
+            return spec.type
+        parts = path.split(".")
+        for cut in range(len(parts) - 1, 0, -1):  # `primary.tier`: a field of the subject `primary` names
+            via, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
+            if via in fields and fields[via].type is SUBJECT and rest in fields:
+                self.program.resolutions[id(node)] = FieldRef(rest, fields[rest], variable, via)
+                return fields[rest].type
+        self._undefined(path, node, _Scope(), None, of_subject=variable)
+        return ANY
+
+    def _undefined(
+        self, name: str, node: ast.Expr, scope: _Scope, expected: Type | None, of_subject: str | None = None
+    ) -> None:
+        program = self.program
+        if isinstance(expected, ScaleType) and "." not in name:
+            self._unknown_scale_value(expected, name, node)
+            return
+        candidates = [
+            *program.all_fields(),
+            *program.constants,
+            *program.defines,
+            *program.tradeoffs,
+            *scope.variables,
+            *(value for scale in program.scales.values() for value in scale.values),
+        ]
+        hint = did_you_mean(name, candidates)
+        if of_subject is not None:
+            message = f"`{of_subject}` has no field `{name}`"
+        elif "." in name:
+            message = f"unknown field `{name}`"
+        else:
+            message = f"unknown name `{name}`"
+        self.error(
+            "DL-CHECK-UNDEFINED",
+            message,
+            node.span,
+            help=hint or f"declare it in a `schema` block, e.g. `{name}: number`, or define it with `define`",
+        )
+
+    # -- operators
+    def _unary(self, node: ast.Unary, scope: _Scope) -> Type:
+        if node.op is ast.UnaryOp.NOT:
+            self.condition(node.operand, scope, "the operand of `not`")
+            return BOOL
+        type_ = self.expr(node.operand, scope)
+        if type_ not in (NUMBER, DURATION, ANY):
+            self.error(
+                "DL-CHECK-TYPE", f"cannot negate {type_}", node.span, help="only numbers can be negated"
+            )
+            return ANY
+        return type_
+
+    def _arithmetic(self, node: ast.Arithmetic, scope: _Scope) -> Type:
+        left = self.expr(node.left, scope)
+        right = self.expr(node.right, scope)
+        if left is ANY or right is ANY:
+            return NUMBER if NUMBER in (left, right) else ANY
+        result = ARITHMETIC.get((node.op, left, right))
+        if result is None:
+            help = "arithmetic works on numbers, and on dates and durations (`eol - today > 90 days`)"
+            if TEXT in (left, right):
+                help = "texts cannot be computed with; interpolate them in a message instead"
+            elif isinstance(left, ScaleType) or isinstance(right, ScaleType):
+                help = "scale values are ordered, not numbers; use `rank(x)` to get a number"
+            self.error(
+                "DL-CHECK-TYPE",
+                f"cannot compute {left} {node.op.value} {right}",
+                node.span,
+                help=help,
+            )
+            return ANY
+        return result
+
+    def _compare(self, node: ast.Compare, scope: _Scope) -> Type:
+        left = self.expr(node.left, scope)
+        right = self.expr(node.right, scope, expected=left)
+        if (
+            isinstance(right, ScaleType)
+            and left is ANY
+            and isinstance(node.left, ast.Name)
+            and node.left.name in right.values
+        ):
+            self.diagnostics = [d for d in self.diagnostics if d.span is not node.left.span]
+            left = self.expr(node.left, scope, expected=right)
+        if {left, right} == {SUBJECT, TEXT}:
+            return BOOL  # a subject equals the text of its name
+        if not compatible(left, right):
+            help = "compare values of the same kind"
+            if isinstance(left, ScaleType) or isinstance(right, ScaleType):
+                scale = left if isinstance(left, ScaleType) else right
+                assert isinstance(scale, ScaleType)
+                help = f"compare `{scale.name}` with one of its values: {' < '.join(scale.values)}"
+                if TEXT in (left, right):
+                    help += " (written without quotes)"
+            self.error("DL-CHECK-TYPE", f"cannot compare {left} with {right}", node.span, help=help)
+            return BOOL
+        ordered = node.op not in (ast.CompareOp.EQ, ast.CompareOp.NE)
+        concrete = left if left is not ANY else right
+        if ordered and not (concrete in (NUMBER, DATE, DURATION, ANY) or isinstance(concrete, ScaleType)):
+            self.error(
+                "DL-CHECK-TYPE",
+                f"`{node.op.value}` needs ordered values, and {concrete} is not ordered",
+                node.span,
+                help="order numbers, dates, durations and scale values; test texts with == or `starts with`",
+            )
+        return BOOL
+
+    def _membership(self, node: ast.Membership, scope: _Scope) -> Type:
+        if isinstance(node.collection, ast.ListLiteral):  # `criticality in [high, critical]`: item first
+            item = self.expr(node.item, scope)
+            collection = self.expr(
+                node.collection, scope, expected=list_of(item) if item is not ANY else None
+            )
+        else:
+            collection = self.expr(node.collection, scope)
+            element_hint = collection.element if isinstance(collection, ListType) else None
+            item = self.expr(node.item, scope, expected=element_hint)
+        if isinstance(collection, ListType):
+            if collection.element is SUBJECT and item is TEXT:
+                return BOOL  # `"payments" in depends_on`: by name
+            if not compatible(item, collection.element):
+                self.error(
+                    "DL-CHECK-TYPE",
+                    f"cannot look for {item} in a {collection}",
+                    node.span,
+                    help="the item and the list's elements must be of one kind",
+                )
+        elif collection is TEXT:
+            if item not in (TEXT, ANY):
+                self.error("DL-CHECK-TYPE", f"cannot look for {item} in a text", node.span)
+        elif collection is not ANY:
+            self.error(
+                "DL-CHECK-TYPE",
+                f"`in` needs a list or a text on its right, not {collection}",
+                node.collection.span,
+                help='for example `"ai" in tags` or `criticality in [high, critical]`',
+            )
+        return BOOL
+
+    def _text_test(self, node: ast.TextTest, scope: _Scope) -> Type:
+        subject = self.expr(node.subject, scope)
+        pattern = self.expr(node.pattern, scope)
+        if node.op is ast.TextTestOp.CONTAINS and isinstance(subject, ListType):
+            if not compatible(pattern, subject.element) and not (
+                subject.element is SUBJECT and pattern is TEXT
+            ):
+                self.error("DL-CHECK-TYPE", f"a {subject} cannot contain {pattern}", node.span)
+            return BOOL
+        for side, type_ in (("left", subject), ("right", pattern)):
+            if type_ not in (TEXT, ANY):
+                self.error(
+                    "DL-CHECK-TYPE",
+                    f"`{node.op.value}` tests texts, and its {side} side is {type_}",
+                    node.span,
+                    help="compare numbers, dates and scales with ==, <, >",
+                )
+        if node.op is ast.TextTestOp.MATCHES:
+            self._check_pattern(node.pattern)
+        return BOOL
+
+    def _check_pattern(self, pattern: ast.Expr) -> None:
+        """`matches` patterns are written in policies: a pattern read from state data could make a
+        regular expression run for hours (catastrophic backtracking)."""
+        literal = pattern
+        resolution = self.program.resolutions.get(id(pattern))
+        if isinstance(resolution, ConstRef):
+            literal = self.program.constants[resolution.name].value
+        if not isinstance(literal, ast.Text):
+            self.error(
+                "DL-CHECK-REGEX",
+                "the pattern of `matches` must be written in the policy",
+                pattern.span,
+                help='write the pattern as a text, e.g. `name matches "^pay"`, or as a `const`',
+            )
+            return
+        _check_regex(literal, pattern.span, self)
+
+    # -- calls
+    def _call(self, node: ast.Call, scope: _Scope) -> Type:
+        name, args = node.function, node.args
+        if name in ("score", "level"):
+            return self._declaration_call(node, scope)
+        if name == "rank":
+            types = self._args(node, scope, 1)
+            if types and not isinstance(types[0], ScaleType) and types[0] is not ANY:
+                self.error("DL-CHECK-TYPE", f"`rank` takes a scale value, not {types[0]}", node.span)
+            return NUMBER
+        if name in ("max", "min"):
+            return self._extremum(node, scope)
+        if name in ("count", "length"):
+            types = self._args(node, scope, 1)
+            if types and not (isinstance(types[0], ListType) or types[0] in (TEXT, ANY)):
+                self.error("DL-CHECK-TYPE", f"`{name}` takes a list, not {types[0]}", node.span)
+            return NUMBER
+        if name in ("sum", "average"):
+            types = self._args(node, scope, 1)
+            if types and not (
+                (isinstance(types[0], ListType) and types[0].element in (NUMBER, ANY)) or types[0] is ANY
+            ):
+                self.error("DL-CHECK-TYPE", f"`{name}` takes a list of numbers, not {types[0]}", node.span)
+            return NUMBER
+        if name in ("abs", "round", "floor", "ceil"):
+            types = self._args(node, scope, 1 if name != "round" else (1, 2))
+            for type_, arg in zip(types, args, strict=False):
+                if type_ not in (NUMBER, ANY):
+                    self.error("DL-CHECK-TYPE", f"`{name}` takes a number, not {type_}", arg.span)
+            return NUMBER
+        if name == "days":
+            types = self._args(node, scope, 1)
+            if types and types[0] not in (DURATION, ANY):
+                self.error("DL-CHECK-TYPE", f"`days` takes a duration, not {types[0]}", node.span)
+            return NUMBER
+        if name in ("lower", "upper"):
+            types = self._args(node, scope, 1)
+            if types and types[0] not in (TEXT, ANY):
+                self.error("DL-CHECK-TYPE", f"`{name}` takes a text, not {types[0]}", node.span)
+            return TEXT
+        if name in QUANTIFIERS:
+            self.error(
+                "DL-CHECK-CALL",
+                f"`{name}` needs a binding and a condition",
+                node.span,
+                help=f"write `{name}(d in depends_on: d.tier <= tier)`",
+            )
+            return ANY
+        self.error(  # arguments are not checked: their meaning depends on the intended function
+            "DL-CHECK-UNDEFINED",
+            f"unknown function `{name}`",
+            node.span,
+            help=did_you_mean(name, FUNCTIONS) or f"the functions are {', '.join(sorted(FUNCTIONS))}",
+        )
+        return ANY
+
+    def _args(self, node: ast.Call, scope: _Scope, arity: int | tuple[int, int]) -> list[Type]:
+        low, high = (arity, arity) if isinstance(arity, int) else arity
+        types = [self.expr(arg, scope) for arg in node.args]
+        if not low <= len(types) <= high:
+            wanted = str(low) if low == high else f"{low} or {high}"
+            self.error(
+                "DL-CHECK-CALL",
+                f"`{node.function}` takes {wanted} argument{'s' if high > 1 else ''}, got {len(types)}",
+                node.span,
+            )
+            return []
+        return types
+
+    def _extremum(self, node: ast.Call, scope: _Scope) -> Type:
+        types = [self.expr(arg, scope) for arg in node.args]
+        if not types:
+            self.error("DL-CHECK-CALL", f"`{node.function}` needs arguments", node.span)
+            return ANY
+        if len(types) == 1:
+            if isinstance(types[0], ListType):
+                return types[0].element
+            if types[0] is ANY:
+                return ANY
+            self.error(
+                "DL-CHECK-TYPE",
+                f"`{node.function}` of one value needs a list, not {types[0]}",
+                node.span,
+                help=f"write `{node.function}(a, b)` or `{node.function}(list)`",
+            )
+            return ANY
+        known = [type_ for type_ in types if type_ is not ANY]
+        for type_, arg in zip(types, node.args, strict=True):
+            if known and not compatible(type_, known[0]):
+                self.error("DL-CHECK-TYPE", f"`{node.function}` mixes {known[0]} and {type_}", arg.span)
+                return ANY
+        result = known[0] if known else ANY
+        if result not in (NUMBER, DATE, DURATION, ANY) and not isinstance(result, ScaleType):
+            self.error("DL-CHECK-TYPE", f"`{node.function}` needs ordered values, not {result}", node.span)
+        return result
+
+    def _declaration_call(self, node: ast.Call, scope: _Scope) -> Type:
+        table: Mapping[str, object]
+        table, what = (
+            (self.program.criteria, "criteria")
+            if node.function == "score"
+            else (self.program.maturities, "maturity model")
+        )
+        if len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
+            self.error(
+                "DL-CHECK-CALL",
+                f"`{node.function}` takes the name of a {what}",
+                node.span,
+                help=f"for example `{node.function}({next(iter(table), 'name')})`",
+            )
+            return NUMBER
+        name = node.args[0].name
+        if scope.constant_only:
+            return self._not_constant(node, f"{node.function}({name})")
+        if name not in table:
+            self.error(
+                "DL-CHECK-UNDEFINED",
+                f"unknown {what} `{name}`",
+                node.args[0].span,
+                help=did_you_mean(name, table)
+                or f"declare it with `{'criteria' if what == 'criteria' else 'maturity'} {name} {{ ... }}`",
+            )
+        self.program.types[id(node.args[0])] = NUMBER
+        return NUMBER
+
+    def _quantifier(self, node: ast.Quantifier, scope: _Scope) -> Type:
+        if node.function not in QUANTIFIERS:
+            self.error(
+                "DL-CHECK-UNDEFINED",
+                f"`{node.function}(x in list: ...)` is not an aggregate",
+                node.span,
+                help=did_you_mean(node.function, QUANTIFIERS) or f"use one of {', '.join(QUANTIFIERS)}",
+            )
+            return ANY
+        collection = self.expr(node.collection, scope)
+        if not isinstance(collection, ListType) and collection is not ANY:
+            self.error(
+                "DL-CHECK-TYPE",
+                f"`{node.function}` goes over a list, and this is {collection}",
+                node.collection.span,
+                help="for example `depends_on`, `dependents`, `all_dependencies`, `targets` or `tags`",
+            )
+        element = collection.element if isinstance(collection, ListType) else ANY
+        inner = _Scope(
+            {**scope.variables, node.variable: element}, scope.sides, scope.constant_only, scope.description
+        )
+        if node.function in ("all", "any", "none", "count", "filter"):
+            self.condition(node.body, inner, f"the condition of `{node.function}`")
+            if node.function == "filter":
+                return collection if isinstance(collection, ListType) else ANY
+            return BOOL if node.function != "count" else NUMBER
+        body = self.expr(node.body, inner)
+        if node.function in ("sum", "average") and body not in (NUMBER, ANY):
+            self.error("DL-CHECK-TYPE", f"`{node.function}` adds numbers, not {body}", node.body.span)
+            return NUMBER
+        if node.function in ("min", "max") and not (
+            body in (NUMBER, DATE, DURATION, ANY) or isinstance(body, ScaleType)
+        ):
+            self.error("DL-CHECK-TYPE", f"`{node.function}` needs ordered values, not {body}", node.body.span)
+        return body if node.function in ("min", "max") else NUMBER
+
+
+QUANTIFIERS = ("all", "any", "none", "count", "filter", "sum", "average", "min", "max")
+FUNCTIONS = (
+    "score", "level", "rank", "max", "min", "count", "length", "sum", "average",
+    "abs", "round", "floor", "ceil", "days", "lower", "upper", *QUANTIFIERS,
+)  # fmt: skip
+
+ARITHMETIC: dict[tuple[ast.ArithOp, Type, Type], Type] = {
+    (ast.ArithOp.ADD, NUMBER, NUMBER): NUMBER,
+    (ast.ArithOp.SUB, NUMBER, NUMBER): NUMBER,
+    (ast.ArithOp.MUL, NUMBER, NUMBER): NUMBER,
+    (ast.ArithOp.DIV, NUMBER, NUMBER): NUMBER,
+    (ast.ArithOp.SUB, DATE, DATE): DURATION,
+    (ast.ArithOp.ADD, DATE, DURATION): DATE,
+    (ast.ArithOp.SUB, DATE, DURATION): DATE,
+    (ast.ArithOp.ADD, DURATION, DATE): DATE,
+    (ast.ArithOp.ADD, DURATION, DURATION): DURATION,
+    (ast.ArithOp.SUB, DURATION, DURATION): DURATION,
+    (ast.ArithOp.MUL, DURATION, NUMBER): DURATION,
+    (ast.ArithOp.MUL, NUMBER, DURATION): DURATION,
+    (ast.ArithOp.DIV, DURATION, NUMBER): DURATION,
+    (ast.ArithOp.DIV, DURATION, DURATION): NUMBER,
+}
+
+
+_NESTED_REPETITION = re.compile(r"\([^()]*[+*][^()]*\)[+*{]")
+
+
+def _check_regex(pattern: ast.Text, span: Span, checker: Checker) -> None:
+    try:
+        re.compile(pattern.value)
+    except re.error as error:
+        checker.error(
+            "DL-CHECK-REGEX",
+            f"invalid regular expression: {error.msg}",
+            span,
+            help="`matches` takes a Python regular expression",
+        )
+        return
+    except (RecursionError, OverflowError):
+        checker.error("DL-CHECK-REGEX", "this regular expression nests too deeply", span)
+        return
+    if _NESTED_REPETITION.search(pattern.value):
+        checker.error(
+            "DL-CHECK-REGEX",
+            "a repetition inside a repetition can take exponential time on some texts",
+            span,
+            help="rewrite `(a+)+` as `a+`; patterns must stay fast on any state value",
+        )
+
+
+def dotted_path(node: ast.Expr) -> list[str] | None:
+    """`a.b.c` as ["a", "b", "c"] when the expression is only names and dots."""
+    if isinstance(node, ast.Name):
+        return [node.name]
+    if isinstance(node, ast.Attribute):
+        base = dotted_path(node.base)
+        return None if base is None else [*base, node.name]
+    return None
+
+
+# ---------------------------------------------------------------- dead rules
+
+
+def static_truth(expr: ast.Expr, program: Program) -> bool | None:
+    """True/False when a condition is decided by the schema alone (ranges, scales, literals)."""
+    match expr:
+        case ast.Boolean():
+            return expr.value
+        case ast.Logical():
+            left, right = static_truth(expr.left, program), static_truth(expr.right, program)
+            if expr.op is ast.LogicOp.AND:
+                if left is False or right is False:
+                    return False
+                return True if left is True and right is True else None
+            if left is True or right is True:
+                return True
+            return False if left is False and right is False else None
+        case ast.Unary(op=ast.UnaryOp.NOT):
+            inner = static_truth(expr.operand, program)
+            return None if inner is None else not inner
+        case ast.Compare():
+            return _compare_truth(expr, program)
+    return None
+
+
+def _interval(expr: ast.Expr, program: Program, depth: int = 0) -> tuple[float, float] | None:
+    if isinstance(expr, ast.Number):
+        return (expr.value, expr.value)
+    resolution = program.resolutions.get(id(expr))
+    if isinstance(resolution, ScaleValueRef):
+        rank = (
+            resolution.scale.rank(resolution.value) if resolution.value in resolution.scale.values else None
+        )
+        return None if rank is None else (rank, rank)
+    if isinstance(resolution, ConstRef) and depth < 32:  # deeper means a cycle, reported elsewhere
+        value = program.constants[resolution.name].value
+        return _interval(value, program, depth + 1)
+    if isinstance(resolution, FieldRef):
+        spec = resolution.spec
+        if isinstance(spec.type, ScaleType):
+            return (1, len(spec.type.values))
+        low = spec.minimum if spec.minimum is not None else float("-inf")
+        high = spec.maximum if spec.maximum is not None else float("inf")
+        return (low, high)
+    return None
+
+
+def _compare_truth(expr: ast.Compare, program: Program) -> bool | None:
+    left, right = _interval(expr.left, program), _interval(expr.right, program)
+    if left is None or right is None:
+        return None
+    (a_low, a_high), (b_low, b_high) = left, right
+    match expr.op:
+        case ast.CompareOp.LT:
+            return True if a_high < b_low else False if a_low >= b_high else None
+        case ast.CompareOp.LE:
+            return True if a_high <= b_low else False if a_low > b_high else None
+        case ast.CompareOp.GT:
+            return True if a_low > b_high else False if a_high <= b_low else None
+        case ast.CompareOp.GE:
+            return True if a_low >= b_high else False if a_high < b_low else None
+        case ast.CompareOp.EQ:
+            if a_high < b_low or b_high < a_low:
+                return False
+            return True if a_low == a_high == b_low == b_high else None
+        case ast.CompareOp.NE:
+            if a_high < b_low or b_high < a_low:
+                return True
+            return False if a_low == a_high == b_low == b_high else None
+    return None
+
+
+def _cap_per_file(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """At most MAX_ERRORS_PER_FILE errors (and as many warnings) per file, to stop cascades."""
+    counts: dict[tuple[str, bool], int] = {}
+    kept = []
+    for diagnostic in diagnostics:
+        key = (diagnostic.span.path if diagnostic.span else "", diagnostic.is_error)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= MAX_ERRORS_PER_FILE:
+            kept.append(diagnostic)
+    return kept
+
+
+def check_program(modules: list[ast.Module]) -> tuple[Program, list[Diagnostic]]:
+    """Check every module together (one namespace); return the program and all diagnostics."""
+    return Checker(modules).check()
+
+
+__all__ = [
+    "BOOL", "DATE", "DURATION", "NUMBER", "SUBJECT", "TEXT",
+    "ConstRef", "DefineRef", "FieldRef", "Program", "Resolution", "ScaleValueRef", "SideRef",
+    "TradeoffRef", "VariableRef", "check_program", "did_you_mean", "dotted_path", "rule_id",
+]  # fmt: skip

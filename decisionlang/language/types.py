@@ -1,0 +1,112 @@
+"""The static types of the language and the schema of state fields."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from decisionlang.core.spans import Span
+
+
+@dataclass(frozen=True)
+class Type:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+NUMBER = Type("number")
+TEXT = Type("text")
+BOOL = Type("bool")
+DATE = Type("date")
+DURATION = Type("duration")
+SUBJECT = Type("subject")
+ANY = Type("any")  # not known statically (e.g. after an error); accepted everywhere
+
+
+@dataclass(frozen=True)
+class ScaleType(Type):
+    values: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"scale {self.name}"
+
+    @functools.cached_property
+    def ranks(self) -> dict[str, int]:
+        """Each value's 1-based position: `low` 1, `medium` 2, ..."""
+        return {value: rank for rank, value in enumerate(self.values, 1)}
+
+    def rank(self, value: str) -> int:
+        return self.ranks[value]
+
+
+@dataclass(frozen=True)
+class ListType(Type):
+    element: Type = ANY
+
+    def __str__(self) -> str:
+        return f"list of {self.element}"
+
+
+def list_of(element: Type) -> ListType:
+    return ListType("list", element)
+
+
+PRIMITIVES: dict[str, Type] = {
+    "number": NUMBER,
+    "integer": NUMBER,
+    "text": TEXT,
+    "bool": BOOL,
+    "date": DATE,
+    "duration": DURATION,
+    "subject": SUBJECT,
+}
+
+
+def compatible(a: Type, b: Type) -> bool:
+    """Whether values of the two types can be compared or combined."""
+    if a is ANY or b is ANY or a == ANY or b == ANY:
+        return True
+    if isinstance(a, ListType) and isinstance(b, ListType):
+        return compatible(a.element, b.element)
+    return a == b
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One state field that policies read, as declared in a `schema` block."""
+
+    path: str
+    type: Type
+    integer: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str | None = None
+    description: str | None = None
+    required: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+# Fields every subject has, whatever the schema says.
+BUILTIN_FIELDS: dict[str, FieldSpec] = {
+    spec.path: spec
+    for spec in (
+        FieldSpec("name", TEXT, description="unique name of the subject", required=True),
+        FieldSpec("kind", TEXT, description="service (default), initiative, or any other kind"),
+        FieldSpec("owner", TEXT, description="team or person accountable"),
+        FieldSpec("tags", list_of(TEXT), description="free labels"),
+        FieldSpec("depends_on", list_of(SUBJECT), description="direct dependencies (names of subjects)"),
+        FieldSpec("targets", list_of(SUBJECT), description="services an initiative acts on"),
+    )
+}
+
+# Graph views computed from depends_on, read like fields.
+DERIVED_FIELDS: dict[str, FieldSpec] = {
+    spec.path: spec
+    for spec in (
+        FieldSpec("dependents", list_of(SUBJECT), description="subjects that depend directly on this one"),
+        FieldSpec("all_dependencies", list_of(SUBJECT), description="direct and transitive dependencies"),
+        FieldSpec("all_dependents", list_of(SUBJECT), description="direct and transitive dependents"),
+    )
+}

@@ -1,0 +1,235 @@
+"""`decisionlang history` output: text for people, JSON (`decisionlang/history/v1`) for machines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from decisionlang.core.model import Verdict
+from decisionlang.governance.decisionlog.history import EntryRef, FactMove, History, MoveKind, VerdictMove
+from decisionlang.governance.decisionlog.model import LoggedAnnotation
+from decisionlang.render.text import DETAIL_LABEL_WIDTH, badge, format_value, plural
+
+SCHEMA_ID = "decisionlang/history/v1"
+REVISION_DIGITS = 12
+
+
+# ---------------------------------------------------------------- text
+
+
+def render_history_text(history: History) -> str:
+    lines = [_title(history), ""]
+    statuses = _latest_status(history.annotations)
+    if history.subject is not None:
+        for move in history.moves:
+            lines += _subject_move(move, statuses)
+    else:
+        lines += _portfolio_moves(history.moves, statuses)
+    if history.annotations:
+        lines.append(f"Annotations ({len(history.annotations)})")
+        for logged in history.annotations:
+            lines += _annotation(logged)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def move_summary(move: VerdictMove) -> str:
+    """One line: `GO -> NOT YET: maturity.readability 4 -> 2; now decided by x.y`."""
+    after = _label(move.after.verdict)
+    if move.before is None:
+        return f"{after} (first recorded)"
+    head = f"{_label(move.before.verdict)} -> {after}"
+    reasons = [f"{_fact(move, fact)} {_value(fact.before)} -> {_value(fact.after)}" for fact in move.facts]
+    if move.rules_now:
+        reasons.append("now decided by " + ", ".join(move.rules_now))
+    elif move.rules_before:
+        reasons.append("no longer decided by " + ", ".join(move.rules_before))
+    if not move.facts:  # then the facts did not move it: say what did (the as-of date, say)
+        reasons += move.inputs
+    return f"{head}: {'; '.join(reasons)}" if reasons else head
+
+
+def _title(history: History) -> str:
+    period = (
+        f"since {_time(history.since).removesuffix(' 00:00:00 UTC')}"
+        if history.since
+        else "since the first entry"
+    )
+    entries = plural(history.entries, "entry", "entries")
+    if history.subject is not None:
+        moved = sum(1 for move in history.moves if move.kind is MoveKind.MOVED)
+        return f"History of {history.subject} {period}: {entries}, {plural(moved, 'verdict move')}"
+    moved = sum(1 for move in history.moves if move.kind is MoveKind.MOVED)
+    new = sum(1 for move in history.moves if move.kind is MoveKind.FIRST)
+    counts = f"{plural(moved, 'verdict move')}, {plural(new, 'new subject')}"
+    return f"Portfolio moves {period}: {counts} in {entries}"
+
+
+def _entry_header(reference: EntryRef, statuses: dict[str, str]) -> str:
+    status = statuses.get(reference.decision_id)
+    annotated = f"  [{status}]" if status else ""
+    when = _time(reference.recorded_at)
+    return f"entry {reference.entry}  {when}  decision {reference.decision_id}{annotated}"
+
+
+def _subject_move(move: VerdictMove, statuses: dict[str, str]) -> list[str]:
+    lines = [_entry_header(move.after, statuses)]
+    if move.before is None:
+        lines.append(f"  {_badge(move.after.verdict)} (first recorded)")
+    else:
+        change = f"{_badge(move.before.verdict)} -> {_badge(move.after.verdict)}"
+        if move.kind is MoveKind.CHANGED:
+            change = f"{_badge(move.after.verdict)}, unchanged, for other reasons"
+        lines.append(f"  {change}")
+        lines += [_detail("fact", f"{_fact(move, fact)}: {_fact_change(fact)}") for fact in move.facts]
+        if not move.traced:
+            lines.append(_detail("fact", "not compared: recorded with --no-trace"))
+        lines += [_detail("rule", f"now deciding: {rule}") for rule in move.rules_now]
+        lines += [_detail("rule", f"no longer deciding: {rule}") for rule in move.rules_before]
+        if move.inputs:
+            lines.append(_detail("inputs", "; ".join(move.inputs)))
+    as_of = move.after.as_of or "unknown"
+    lines.append(_detail("as of", as_of + (" (replay)" if move.after.is_replay else "")))
+    if move.after.revision is not None:
+        lines.append(_detail("revision", _revision(move.after.revision)))
+    return [*lines, ""]
+
+
+def _portfolio_moves(moves: tuple[VerdictMove, ...], statuses: dict[str, str]) -> list[str]:
+    if not moves:
+        return ["No verdict moved.", ""]
+    lines: list[str] = []
+    width = max(len(move.subject) for move in moves)
+    entry = None
+    for move in moves:
+        if move.after.entry != entry:
+            if entry is not None:
+                lines.append("")
+            entry = move.after.entry
+            replay = " (replay)" if move.after.is_replay else ""
+            lines.append(f"{_entry_header(move.after, statuses)}  as of {move.after.as_of}{replay}")
+        lines.append(f"  {move.subject.ljust(width)}  {move_summary(move)}")
+    return [*lines, ""]
+
+
+def _annotation(logged: LoggedAnnotation) -> list[str]:
+    note = logged.annotation
+    author = f"  by {note.author}" if note.author else ""
+    head = f"  #{logged.number}  {_time(note.recorded_at)}  decision {note.decision_id}  {note.status.value}"
+    return [head + author, *("      " + line for line in note.note.splitlines())]
+
+
+def _latest_status(annotations: tuple[LoggedAnnotation, ...]) -> dict[str, str]:
+    return {logged.annotation.decision_id: logged.annotation.status.value for logged in annotations}
+
+
+def _detail(label: str, text: str) -> str:
+    return f"    {label.ljust(DETAIL_LABEL_WIDTH)}{text}"
+
+
+def _fact(move: VerdictMove, fact: FactMove) -> str:
+    """`maturity.readability` for the subject's own fact, `tier of ledger-db` for another's."""
+    return fact.field if fact.subject == move.subject else f"{fact.field} of {fact.subject}"
+
+
+def _fact_change(fact: FactMove) -> str:
+    where = f"  ({fact.location})" if fact.location else ""
+    return f"{_value(fact.before)} -> {_value(fact.after)}{where}"
+
+
+def _value(value: Any) -> str:
+    return format_value(value, none="(missing)")
+
+
+def _label(verdict: str) -> str:
+    try:
+        return Verdict(verdict).label
+    except ValueError:
+        return verdict
+
+
+def _badge(verdict: str) -> str:
+    try:
+        return badge(Verdict(verdict), color=False)
+    except ValueError:
+        return verdict
+
+
+def _time(stamp: str) -> str:
+    """`2026-11-26T10:00:00Z` as `2026-11-26 10:00:00 UTC`."""
+    return stamp.replace("T", " ").removesuffix("Z") + " UTC" if stamp.endswith("Z") else stamp
+
+
+def _revision(revision: str) -> str:
+    commit, plus, rest = revision.partition("+")
+    return commit[:REVISION_DIGITS] + plus + rest
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def render_history_json(history: History) -> str:
+    text = json.dumps(history_to_dict(history), sort_keys=True, indent=2, ensure_ascii=False)
+    return text + "\n"
+
+
+def history_to_dict(history: History) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_ID,
+        "subject": history.subject,
+        "since": history.since,
+        "entries": history.entries,
+        "moves": [move_to_dict(move) for move in history.moves],
+        "annotations": [annotation_to_dict(logged) for logged in history.annotations],
+    }
+
+
+def move_to_dict(move: VerdictMove) -> dict[str, Any]:
+    return {
+        "subject": move.subject,
+        "kind": move.kind.value,
+        "summary": move_summary(move),
+        "before": entry_to_dict(move.before) if move.before is not None else None,
+        "after": entry_to_dict(move.after),
+        "facts": [
+            {
+                "subject": fact.subject,
+                "field": fact.field,
+                "before": fact.before,
+                "after": fact.after,
+                "location": fact.location,
+            }
+            for fact in move.facts
+        ],
+        "rules_now": list(move.rules_now),
+        "rules_before": list(move.rules_before),
+        "inputs": list(move.inputs),
+        "traced": move.traced,
+    }
+
+
+def entry_to_dict(reference: EntryRef) -> dict[str, Any]:
+    return {
+        "entry": reference.entry,
+        "decision_id": reference.decision_id,
+        "recorded_at": reference.recorded_at,
+        "as_of": reference.as_of,
+        "replay": reference.is_replay,
+        "revision": reference.revision,
+        "engine_version": reference.engine_version,
+        "policies_digest": reference.policies_digest,
+        "states_digest": reference.states_digest,
+        "verdict": reference.verdict,
+    }
+
+
+def annotation_to_dict(logged: LoggedAnnotation) -> dict[str, Any]:
+    note = logged.annotation
+    return {
+        "number": logged.number,
+        "decision_id": note.decision_id,
+        "status": note.status.value,
+        "note": note.note,
+        "author": note.author,
+        "recorded_at": note.recorded_at,
+    }
