@@ -27,6 +27,7 @@ from typing import Any
 
 from decisionlang.compare.changes import BASE_INVALID, ChangeKind, FactChange, SubjectChange, VerdictDiff
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
+from decisionlang.core.format import json_value, show
 from decisionlang.core.model import (
     Fact,
     Location,
@@ -40,7 +41,6 @@ from decisionlang.core.model import (
 from decisionlang.core.subjects import Portfolio
 from decisionlang.core.views import deciding_rules, fact_rules
 from decisionlang.engine.project import Project, evaluate_project, load_project
-from decisionlang.engine.values import json_value
 
 BASE_ABSENT = "DL-GIT-BASE-ABSENT"  # in `before.diagnostics`: the directory did not exist at the base
 SUMMARY_FACTS = 3  # facts named in a one-line summary; the rest are counted
@@ -623,24 +623,11 @@ def facts_text(facts: Sequence[FactChange], subject: str) -> str:
 def fact_text(fact: FactChange, subject: str) -> str:
     """`tier of fax-gateway 2 -> 1 (services/payments.yaml:33)`."""
     name = fact.path if fact.subject == subject else f"{fact.path} of {fact.subject}"
-    text = f"{name} {shown_value(fact.before)} -> {shown_value(fact.after)}"
+    text = f"{name} {show(fact.before, missing='absent')} -> {show(fact.after, missing='absent')}"
     if fact.location is not None:
         line = f":{fact.location.line}" if fact.location.line is not None else ""
         text += f" ({fact.location.file}{line})"
     return text
-
-
-def shown_value(value: Any) -> str:
-    """A JSON-ready state value as written in a state file; `absent` for None."""
-    if value is None:
-        return "absent"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(shown_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}: {shown_value(item)}" for key, item in value.items()) + "}"
-    return str(value)
 
 
 def one_line(text: str) -> str:

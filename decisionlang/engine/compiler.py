@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from decisionlang.core.format import json_value, show
 from decisionlang.core.model import (
     Comparison,
     Enforcement,
@@ -29,7 +30,7 @@ from decisionlang.core.model import (
 )
 from decisionlang.core.spans import Span
 from decisionlang.core.subjects import Duration, Portfolio, Subject
-from decisionlang.engine.values import Missing, Problem, Undetermined, display, json_value, merge
+from decisionlang.engine.values import Missing, Problem, Undetermined, merge
 from decisionlang.language import ast
 from decisionlang.language.checker import (
     ConstRef,
@@ -316,7 +317,7 @@ class Compiler:
         def render(ctx: Context) -> str:
             recorder, ctx.recorder = ctx.recorder, None
             try:
-                return "".join([part if isinstance(part, str) else display(part(ctx)) for part in parts])
+                return "".join([part if isinstance(part, str) else show(part(ctx)) for part in parts])
             finally:
                 ctx.recorder = recorder
 
@@ -1093,7 +1094,7 @@ def _unary_function(arg: Fn, function: Callable[[Any], Any], span: Span, name: s
         except EmptyList as error:
             return Problem("DL-EVAL-EMPTY", str(error), span)
         except (TypeError, KeyError, ValueError, ArithmeticError) as error:
-            return Problem("DL-EVAL-CALL", f"`{name}` failed on {display(value)}: {error}", span)
+            return Problem("DL-EVAL-CALL", f"`{name}` failed on {show(value)}: {error}", span)
 
     return call
 
@@ -1230,7 +1231,7 @@ def _record_comparison(
 
 def _bound(variables: dict[str, Any]) -> str:
     """`t = billing`: the items an aggregate was at when a comparison inside it was made."""
-    return ", ".join(f"{name} = {display(value)}" for name, value in sorted(variables.items()))
+    return ", ".join(f"{name} = {show(value)}" for name, value in sorted(variables.items()))
 
 
 def compile_program(program: Program) -> tuple[CompiledPolicy, ...]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from decisionlang import __version__
+from decisionlang.core.format import show
 from decisionlang.core.model import Report, RuleKind, SubjectResult, Verdict
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.render.explain import reason_sentence, verdict_sentence
@@ -25,7 +26,6 @@ from decisionlang.render.text import (
     format_maturity,
     format_score_total,
     format_tradeoff,
-    format_value,
     short_location,
     unique,
 )
@@ -127,7 +127,7 @@ def header_table(result: SubjectResult, subject: Subject | None, as_of: dt.date 
     rows = [("Status", status(result)), ("Date", as_of.isoformat() if as_of else "today")]
     for path, label in (("owner", "Owner"), ("horizon", "Horizon"), ("decided_on", "Decided on")):
         if subject is not None and subject.fields.get(path) is not None:
-            rows.append((label, format_value(subject.fields[path])))
+            rows.append((label, show(subject.fields[path])))
     rows.append(("Kind", result.kind))
     rows.append(("Defined in", f"`{short_location(result.location)}`"))
     return ["| | |", "| --- | --- |", *(f"| {label} | {cell(value)} |" for label, value in rows)]
@@ -159,7 +159,7 @@ def context(
         lines += ["The facts on record:", "", "| Fact | Value | Source |", "| --- | --- | --- |"]
         for path, value in facts:
             line, _column = subject.location_of(path)
-            lines.append(f"| `{path}` | {cell(format_value(value))} | `{subject.file}:{line}` |")
+            lines.append(f"| `{path}` | {cell(show(value))} | `{subject.file}:{line}` |")
     return lines
 
 

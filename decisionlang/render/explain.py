@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from decisionlang.core import diagnostics
+from decisionlang.core.format import show, show_number
 from decisionlang.core.model import (
     Enforcement,
     MaturityTrace,
@@ -27,8 +28,6 @@ from decisionlang.render.text import (
     format_comparison,
     format_fact,
     format_missing,
-    format_number,
-    format_value,
     format_warning,
     indent,
     maturity_level_words,
@@ -219,16 +218,16 @@ def listing(title: str, items: Sequence[str]) -> list[str]:
 
 def score_lines(score: ScoreTrace) -> list[str]:
     """The score with a table of its terms: value, normalised value, weight, contribution."""
-    total = format_value(score.total, none="unknown")
-    scale = f" out of {format_number(score.normalized_to)}" if score.normalized_to is not None else ""
+    total = show(score.total, missing="unknown")
+    scale = f" out of {show_number(score.normalized_to)}" if score.normalized_to is not None else ""
     rows = [SCORE_HEADERS]
     rows.extend(
         (
             term.expression,
-            format_value(term.value, none="missing"),
-            format_value(term.normalized, none="-"),
-            format_number(term.weight),
-            format_value(term.contribution, none="-"),
+            show(term.value, missing="missing"),
+            show(term.normalized, missing="-"),
+            show_number(term.weight),
+            show(term.contribution, missing="-"),
         )
         for term in score.terms
     )
@@ -247,8 +246,8 @@ def table(rows: Sequence[Sequence[str]]) -> list[str]:
 def tradeoff_lines(tradeoff: TradeoffTrace) -> list[str]:
     return [
         f"trade-off {tradeoff.tradeoff}{quoted_title(tradeoff.title)}: {tradeoff_verdict(tradeoff)}",
-        f"  {tradeoff.first} = {format_value(tradeoff.first_value, none='unknown')}",
-        f"  {tradeoff.second} = {format_value(tradeoff.second_value, none='unknown')}",
+        f"  {tradeoff.first} = {show(tradeoff.first_value, missing='unknown')}",
+        f"  {tradeoff.second} = {show(tradeoff.second_value, missing='unknown')}",
     ]
 
 

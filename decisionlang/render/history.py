@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from decisionlang.core.format import show
 from decisionlang.core.model import Verdict
 from decisionlang.governance.decisionlog.history import EntryRef, FactMove, History, MoveKind, VerdictMove
 from decisionlang.governance.decisionlog.model import LoggedAnnotation
-from decisionlang.render.text import DETAIL_LABEL_WIDTH, badge, format_value, plural
+from decisionlang.render.text import DETAIL_LABEL_WIDTH, badge, plural
 
 SCHEMA_ID = "decisionlang/history/v1"
 REVISION_DIGITS = 12
@@ -138,7 +139,7 @@ def _fact_change(fact: FactMove) -> str:
 
 
 def _value(value: Any) -> str:
-    return format_value(value, none="(missing)")
+    return show(value, missing="(missing)")
 
 
 def _label(verdict: str) -> str:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from decisionlang import __version__
 from decisionlang.compare.changes import ChangeKind, SubjectChange
 from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.format import show, show_number
 from decisionlang.core.model import (
     Comparison,
     Location,
@@ -53,10 +54,8 @@ from decisionlang.render.text import (
     format_margin,
     format_maturity,
     format_missing,
-    format_number,
     format_score_total,
     format_tradeoff,
-    format_value,
     plural,
     short_location,
     split_expression,
@@ -236,7 +235,7 @@ def text_field(subject: Subject | None, path: str) -> str | None:
     if subject is None:
         return None
     value = subject.fields.get(path)
-    return None if value is None else format_value(value)
+    return None if value is None else show(value)
 
 
 def is_tier_one(subject: Subject) -> bool:
@@ -889,7 +888,7 @@ def constants_note(view: BoardView, decl: ast.TradeoffDecl) -> str:
     values = []
     for constant in names:
         value = ZoneCompiler(view.program, decl).constant(constant)(0.0, 0.0)
-        values.append(f"<code>{esc(constant)}</code> = {esc(format_value(value, none='?'))}")
+        values.append(f"<code>{esc(constant)}</code> = {esc(show(value, missing='?'))}")
     return f", with {', '.join(values)}" if values else ""
 
 
@@ -929,8 +928,8 @@ def tradeoff_table(view: BoardView, decl: ast.TradeoffDecl, points: list[Point])
         rows.append(
             (
                 link(view, point.subject),
-                esc(format_value(trace.first_value, none="unknown")),
-                esc(format_value(trace.second_value, none="unknown")),
+                esc(show(trace.first_value, missing="unknown")),
+                esc(show(trace.second_value, missing="unknown")),
                 zone,
                 margin,
             )
@@ -1010,8 +1009,8 @@ def side_range(program: Program, expr: ast.Expr) -> tuple[float, float] | None:
 def marker(point: Point, x: float, y: float) -> str:
     trace = point.trace
     tip = (
-        f"{point.subject}: {trace.first} {format_value(trace.first_value)}, {trace.second}"
-        f" {format_value(trace.second_value)} — "
+        f"{point.subject}: {trace.first} {show(trace.first_value)}, {trace.second}"
+        f" {show(trace.second_value)} — "
         + {True: "inside the zone", False: "outside the zone", None: "undecided"}[trace.acceptable]
     )
     title = f"<title>{esc(tip)}</title>"
@@ -1088,8 +1087,7 @@ def axes(
         x = sx(tick)
         parts.append(f'<line class="grid" x1="{num(x)}" y1="{num(top)}" x2="{num(x)}" y2="{num(bottom)}"/>')
         parts.append(
-            f'<text x="{num(x)}" y="{num(bottom + 16)}" text-anchor="middle">'
-            f"{esc(format_number(tick))}</text>"
+            f'<text x="{num(x)}" y="{num(bottom + 16)}" text-anchor="middle">{esc(show_number(tick))}</text>'
         )
     for tick in y_axis.ticks:
         y = sy(tick)
@@ -1097,7 +1095,7 @@ def axes(
             f'<line class="grid" x1="{num(left)}" y1="{num(y)}" x2="{num(left + plot_w)}" y2="{num(y)}"/>'
         )
         parts.append(
-            f'<text x="{num(left - 6)}" y="{num(y + 4)}" text-anchor="end">{esc(format_number(tick))}</text>'
+            f'<text x="{num(left - 6)}" y="{num(y + 4)}" text-anchor="end">{esc(show_number(tick))}</text>'
         )
     parts.append(f'<path d="M{num(left)} {num(top)}V{num(bottom)}H{num(left + plot_w)}" fill="none"/></g>')
     return "".join(parts)
@@ -1338,7 +1336,7 @@ def maturity_section(view: BoardView) -> str:
         )
     descriptions = "".join(
         f"<dt><code>{esc(name)}</code></dt><dd>{esc(view.program.fields[path].description or '')}"
-        f" ({format_number(low)} to {format_number(high)})</dd>"
+        f" ({show_number(low)} to {show_number(high)})</dd>"
         for path, name, low, high in axes_
     )
     models = axis_models(view.program)
@@ -1370,7 +1368,7 @@ def maturity_cell(value: float | None, low: float, high: float) -> str:
     share = max(0.0, min(1.0, (value - low) / (high - low)))
     return (
         '<svg class="bar" viewBox="0 0 50 6" aria-hidden="true"><rect class="track" width="50" height="6"/>'
-        f'<rect width="{num(50 * share)}" height="6"/></svg>{esc(format_number(value))}'
+        f'<rect width="{num(50 * share)}" height="6"/></svg>{esc(show_number(value))}'
     )
 
 
@@ -1712,8 +1710,8 @@ def comparisons_table(comparisons: Sequence[Comparison]) -> str:
     for comparison in comparisons:
         sides = split_expression(comparison.expression, comparison.operator)
         left_text, right_text = sides if sides is not None else (comparison.expression, None)
-        found = format_value(comparison.left, none="unknown")
-        threshold = format_value(comparison.right, none="unknown")
+        found = show(comparison.left, missing="unknown")
+        threshold = show(comparison.right, missing="unknown")
         if right_text is not None and right_text not in {threshold, f'"{threshold}"'}:
             threshold = f"{right_text} = {threshold}"
         elif right_text is None and sides is not None:

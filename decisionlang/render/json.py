@@ -7,15 +7,12 @@ null) so that tiny floating-point noise never changes the bytes.
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import json
-import math
-from collections.abc import Mapping
 from typing import Any
 
 from decisionlang.compare.changes import FactChange, SubjectChange, VerdictDiff
 from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.format import json_number, json_value
 from decisionlang.core.model import (
     Comparison,
     Fact,
@@ -34,7 +31,6 @@ from decisionlang.core.model import (
 )
 
 SCHEMA_ID = "decisionlang/report/v1"
-FLOAT_DECIMALS = 6
 
 
 def render_json(report: Report, diff: VerdictDiff | None = None) -> str:
@@ -221,37 +217,6 @@ def location_to_dict(location: Location) -> dict[str, Any]:
 
 def diagnostic_to_dict(diagnostic: Diagnostic) -> dict[str, Any]:
     return {key: json_value(value) for key, value in diagnostic.to_json().items()}
-
-
-def json_number(number: float | None) -> float | None:
-    """A float rounded to 6 decimal places; None for None, NaN and infinities."""
-    if number is None:
-        return None
-    if isinstance(number, int):
-        return number
-    if not math.isfinite(number):
-        return None
-    return round(number, FLOAT_DECIMALS) + 0.0  # `+ 0.0` turns -0.0 into 0.0
-
-
-def json_value(value: Any) -> Any:
-    """Any traced value as JSON data: rounded floats, ISO dates, lists for sequences, text otherwise."""
-    if value is None or isinstance(value, bool | str | int):
-        return value
-    if isinstance(value, float):
-        return json_number(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return json_value(value.value)
-    if isinstance(value, Mapping):
-        return {str(key): json_value(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [json_value(item) for item in value]
-        if isinstance(value, set | frozenset):
-            items.sort(key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
-        return items
-    return str(value)  # e.g. a Duration: "30 days"
 
 
 # ---------------------------------------------------------------- the verdict diff (`check --base`)

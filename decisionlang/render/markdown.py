@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 
 from decisionlang.compare.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
+from decisionlang.core.format import show
 from decisionlang.core.model import (
     AppliedWaiver,
     Fact,
@@ -39,7 +40,6 @@ from decisionlang.render.text import (
     format_missing,
     format_score_total,
     format_tradeoff,
-    format_value,
     plural,
     rule_kind_words,
     short_location,
@@ -304,8 +304,8 @@ def rule_phrase(rule: str, messages: dict[str, str | None]) -> str:
 def fact_change(fact: FactChange, subject: str) -> str:
     """`` `maturity.readability` `4` → `2` (`services/analytics.yaml:22`) ``."""
     owner = f" of {md_code(fact.subject, table=True)}" if fact.subject != subject else ""
-    before = md_code(format_value(fact.before, none="absent"), table=True)
-    after = md_code(format_value(fact.after, none="absent"), table=True)
+    before = md_code(show(fact.before, missing="absent"), table=True)
+    after = md_code(show(fact.after, missing="absent"), table=True)
     where = f" ({md_code(short_location(fact.location), table=True)})" if fact.location is not None else ""
     return f"{md_code(fact.path, table=True)}{owner} {before} → {after}{where}"
 
@@ -402,5 +402,5 @@ def rule_items(rule: RuleTrace, subject: str, *, waived: bool = False) -> list[s
 def fact_item(fact: Fact, subject: str) -> str:
     """`` `support_ends` = `2025-12-31` (`services/crm.yaml:15`) ``; a missing one says so."""
     owner = f" of {md_code(fact.subject)}" if fact.subject != subject else ""
-    value = "*missing*" if fact.missing else md_code(format_value(fact.value))
+    value = "*missing*" if fact.missing else md_code(show(fact.value))
     return f"{md_code(fact.path)}{owner} = {value} ({md_code(short_location(fact.location))})"

@@ -27,6 +27,7 @@ from urllib.parse import quote
 from decisionlang import __version__
 from decisionlang.compare.changes import VerdictDiff
 from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.format import show
 from decisionlang.core.model import (
     AppliedWaiver,
     Enforcement,
@@ -41,7 +42,7 @@ from decisionlang.core.model import (
     Warning,
 )
 from decisionlang.core.views import blocking_policies, waived_rules
-from decisionlang.render.text import format_value, quoted_title, rule_kind_words
+from decisionlang.render.text import quoted_title, rule_kind_words
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -381,7 +382,7 @@ def fact_words(fact: Fact, subject: str) -> str:
     owner = "" if fact.subject == subject else f" of {fact.subject}"
     if fact.missing:
         return f"missing: {fact.path}{owner}"
-    return f"read {fact.path}{owner} = {format_value(fact.value)}"
+    return f"read {fact.path}{owner} = {show(fact.value)}"
 
 
 def related_location(number: int, location: Location, text: str) -> dict[str, Any]:

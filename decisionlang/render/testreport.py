@@ -8,9 +8,10 @@ import json
 from typing import Any
 
 from decisionlang.core import diagnostics
+from decisionlang.core.format import json_number
 from decisionlang.engine.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
 from decisionlang.render.explain import render_explain
-from decisionlang.render.json import diagnostic_to_dict, json_number, location_to_dict, subject_to_dict
+from decisionlang.render.json import diagnostic_to_dict, location_to_dict, subject_to_dict
 from decisionlang.render.text import indent, paint, plural, short_location
 
 SCHEMA_ID = "decisionlang/test-report/v1"

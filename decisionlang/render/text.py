@@ -6,13 +6,12 @@ verdict badges, and the plain-text spelling of values, numbers, margins, facts a
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from decisionlang.core import diagnostics
+from decisionlang.core.format import show, show_number
 from decisionlang.core.model import (
     Comparison,
     Fact,
@@ -49,7 +48,6 @@ RULE_KINDS = {
     RuleKind.APPLIES: "applicability condition",
 }
 
-FLOAT_DECIMALS = 6
 DETAIL_LABEL_WIDTH = 10
 
 
@@ -75,42 +73,9 @@ def verdict_word(verdict: Verdict, *, color: bool) -> str:
 # ---------------------------------------------------------------- values
 
 
-def format_number(number: float) -> str:
-    """A number without float noise: at most 6 decimals, no trailing zeros, no `-0`."""
-    if isinstance(number, int):
-        return str(number)
-    if math.isnan(number):
-        return "NaN"
-    if math.isinf(number):
-        return "∞" if number > 0 else "-∞"
-    text = f"{round(number, FLOAT_DECIMALS) + 0.0:.{FLOAT_DECIMALS}f}".rstrip("0").rstrip(".")
-    return "0" if text in {"-0", ""} else text
-
-
-def format_value(value: Any, *, none: str = "none") -> str:
-    """A traced value as a reader would write it: `9`, `0.75`, `true`, `2025-01-31`, `[a, b]`."""
-    if value is None:
-        return none
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return format_number(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return format_value(value.value, none=none)
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{key}: {format_value(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(format_value(item) for item in value) + "]"
-    return str(value)
-
-
 def format_margin(margin: float) -> str:
     """A signed margin: `+1`, `-0.5`, `0`."""
-    text = format_number(margin)
+    text = show_number(margin)
     return f"+{text}" if margin > 0 and text != "0" else text
 
 
@@ -151,7 +116,7 @@ def fact_name(fact: Fact, subject: str | None) -> str:
 
 def format_fact(fact: Fact, subject: str | None, *, color: bool) -> str:
     """`risk.security = 9  (services/payments.yaml:7:5)`."""
-    value = "(missing)" if fact.missing else format_value(fact.value)
+    value = "(missing)" if fact.missing else show(fact.value)
     if fact.missing:
         value = paint(value, "yellow", color=color)
     return f"{fact_name(fact, subject)} = {value}  {paint(f'({fact.location})', 'dim', color=color)}"
@@ -171,7 +136,7 @@ def split_expression(expression: str, operator: str) -> tuple[str, str | None] |
 
 def comparison_side(text: str, value: Any, *, threshold: bool) -> str:
     """`risk.security = 9` for a field, `8` for a literal, `budget.max (15000)` for a named threshold."""
-    shown = format_value(value, none="unknown")
+    shown = show(value, missing="unknown")
     if text in {shown, f'"{shown}"'}:
         return text
     return f"{text} ({shown})" if threshold else f"{text} = {shown}"
@@ -188,8 +153,8 @@ def format_comparison(comparison: Comparison) -> str:
     """`risk.security = 9 >= 8  (holds, margin +1)`."""
     sides = split_expression(comparison.expression, comparison.operator)
     if sides is None:
-        left = format_value(comparison.left, none="unknown")
-        right = format_value(comparison.right, none="unknown")
+        left = show(comparison.left, missing="unknown")
+        right = show(comparison.right, missing="unknown")
         body = f"{comparison.expression}: {left} {comparison.operator} {right}"
     else:
         left_text, right_text = sides
@@ -202,8 +167,8 @@ def format_comparison(comparison: Comparison) -> str:
 
 def format_score_total(score: ScoreTrace) -> str:
     """`value-for-money "Value for money" = 6.5 out of 10`."""
-    total = format_value(score.total, none="unknown")
-    scale = f" out of {format_number(score.normalized_to)}" if score.normalized_to is not None else ""
+    total = show(score.total, missing="unknown")
+    scale = f" out of {show_number(score.normalized_to)}" if score.normalized_to is not None else ""
     return f"{score.criteria}{quoted_title(score.title)} = {total}{scale}"
 
 
@@ -220,8 +185,8 @@ def tradeoff_verdict(tradeoff: TradeoffTrace) -> str:
 
 def format_tradeoff(tradeoff: TradeoffTrace) -> str:
     """`speed-vs-safety: speed = 8, safety = 3 — not acceptable (margin -0.5 to the boundary)`."""
-    first = f"{tradeoff.first} = {format_value(tradeoff.first_value, none='unknown')}"
-    second = f"{tradeoff.second} = {format_value(tradeoff.second_value, none='unknown')}"
+    first = f"{tradeoff.first} = {show(tradeoff.first_value, missing='unknown')}"
+    second = f"{tradeoff.second} = {show(tradeoff.second_value, missing='unknown')}"
     name = f"{tradeoff.tradeoff}{quoted_title(tradeoff.title)}"
     return f"{name}: {first}, {second} — {tradeoff_verdict(tradeoff)}"
 
