@@ -47,7 +47,8 @@ from decisionlang.core.model import (
 from decisionlang.render.github import annotation, escape_data, escape_property, render_github
 from decisionlang.render.junit import render_junit, xml_text
 from decisionlang.render.markdown import MARKER, MAX_CHARS, html_text, md_code, md_text, render_markdown
-from decisionlang.render.sarif import FINGERPRINT_KEY, Finding, findings, render_sarif
+from decisionlang.core.views import Finding, findings
+from decisionlang.render.sarif import FINGERPRINT_KEY, render_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"

@@ -269,35 +269,17 @@ class SubjectResult:
 
     @property
     def waivers(self) -> tuple[AppliedWaiver, ...]:
-        """The waivers that lifted one of its policies, in policy order."""
-        return tuple(waiver for policy in self.policies for waiver in policy.waived_by)
+        """The waivers that lifted one of its policies, in policy order (`core.views`)."""
+        from decisionlang.core.views import applied_waivers
+
+        return applied_waivers(self)
 
     @property
     def must_hold(self) -> tuple[str, ...]:
-        """What must change to reach GO (S15): every deciding rule's `until` (or message), then the
-        `otherwise` of policies whose `go` rules do not hold either, then every missing field."""
-        items: list[str] = []
-        for policy in self.policies:
-            if policy.verdict is Verdict.GO or policy.enforcement is Enforcement.ADVISORY:
-                continue
-            # Lifting the deciding rules is not enough when other blocking rules fire too (a
-            # NOT YET behind a NO-GO), or when the `go` rules fail behind them (their `otherwise`).
-            also_blocking = [
-                rule
-                for rule in policy.rules
-                if rule.kind.blocks
-                and rule.outcome is Outcome.FIRED
-                and not rule.decisive
-                and rule.rule not in policy.waived_rules
-            ]
-            pending = [rule for rule in policy.rules if rule.kind is RuleKind.OTHERWISE and not rule.decisive]
-            for rule in [*policy.reasons, *also_blocking, *pending]:
-                if rule.until:
-                    items.append(rule.until)
-                elif rule.message and rule.outcome is not Outcome.UNKNOWN:  # missing: listed below
-                    items.append(f"resolve: {rule.message}")
-        items.extend(str(missing) for missing in self.missing)
-        return tuple(dict.fromkeys(items))
+        """What must change to reach GO (S15; `core.views.must_hold`)."""
+        from decisionlang.core.views import must_hold
+
+        return must_hold(self)
 
 
 @dataclass(frozen=True)

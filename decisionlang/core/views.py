@@ -1,12 +1,32 @@
-"""Derived views of a decision: what decided, what holds a subject back, what a waiver lifted.
+"""Derived views of a decision: what decided, what holds a subject back, what a waiver lifted,
+what must hold for GO, and the findings a CI check reports.
 
 Every output (text, explain, JSON, CI formats, history, the board report) asks these questions of
-the same typed `Report`; they are answered here, once. Renderers only format the answers.
+the same typed `Report`; they are answered here, once. Renderers only put the answers into words.
 """
 
 from __future__ import annotations
 
-from decisionlang.core.model import PolicyResult, RuleKind, RuleTrace, SubjectResult, Verdict
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from decisionlang.core.model import (
+    AppliedWaiver,
+    Enforcement,
+    Fact,
+    Location,
+    Outcome,
+    PolicyResult,
+    Report,
+    RuleKind,
+    RuleTrace,
+    SubjectResult,
+    Verdict,
+    Warning,
+)
+
+# ---------------------------------------------------------------- what decided
 
 
 def deciding_rules(result: SubjectResult) -> tuple[RuleTrace, ...]:
@@ -33,7 +53,8 @@ def fact_rules(result: SubjectResult | None) -> tuple[RuleTrace, ...]:
 
 
 def blocking_policies(result: SubjectResult) -> tuple[PolicyResult, ...]:
-    """The policies that hold the subject back (after waivers): not GO and not merely advisory."""
+    """The policies that hold the subject back whatever its waivers do (a policy a waiver lifted is
+    not among them): not GO and not merely advisory, in policy order."""
     return tuple(
         policy
         for policy in result.policies
@@ -41,10 +62,260 @@ def blocking_policies(result: SubjectResult) -> tuple[PolicyResult, ...]:
     )
 
 
+class RuleRole(enum.Enum):
+    """What one rule did to its policy's verdict, after waivers."""
+
+    DECIDES = "decides"  # it decided the policy's verdict
+    WAIVED = "waived"  # it fired (or decided) but a waiver lifted it
+    ALSO_BLOCKS = "also-blocks"  # it fired too, behind the deciding rules: lifting those is not enough
+    PENDING = "pending"  # an `otherwise` that applies once the blocking rules are lifted
+    NONE = "none"  # it did not fire, or it is a warning
+
+
+def rule_role(rule: RuleTrace, policy: PolicyResult) -> RuleRole:
+    if rule.rule in _waived_ids(policy):
+        return RuleRole.WAIVED
+    if rule.decisive:
+        return RuleRole.DECIDES
+    if rule.kind.blocks and rule.outcome is Outcome.FIRED:
+        return RuleRole.ALSO_BLOCKS
+    if rule.kind is RuleKind.OTHERWISE:
+        return RuleRole.PENDING
+    return RuleRole.NONE
+
+
+class PolicyRole(enum.Enum):
+    """What one policy did to its subject's verdict, after waivers."""
+
+    DECIDES = "decides"  # not GO, and its verdict is the subject's
+    HOLDS_BACK = "holds-back"  # not GO, but a more severe policy decides the subject
+    WAIVED = "waived"  # lifted to GO by waivers
+    ALLOWS = "allows"  # GO on its own
+    ADVISORY = "advisory"  # reported only, never decides
+
+
+def policy_role(policy: PolicyResult, result: SubjectResult) -> PolicyRole:
+    if policy.enforcement is Enforcement.ADVISORY:
+        return PolicyRole.ADVISORY
+    if policy.verdict is Verdict.GO:
+        return PolicyRole.WAIVED if policy.unwaived is not None else PolicyRole.ALLOWS
+    return PolicyRole.DECIDES if policy.verdict is result.verdict else PolicyRole.HOLDS_BACK
+
+
+# ---------------------------------------------------------------- what waivers lifted
+
+
 def waived_rules(policy: PolicyResult) -> tuple[RuleTrace, ...]:
     """The rules a waiver lifted: all that decided when the policy was lifted to GO, else those named."""
-    if not policy.waived_by:
+    if not policy.waived_by or policy.unwaived is None:
         return ()
     if policy.verdict is Verdict.GO:
         return policy.reasons
     return tuple(rule for rule in policy.rules if rule.rule in policy.waived_rules and not rule.decisive)
+
+
+def _waived_ids(policy: PolicyResult) -> frozenset[str]:
+    return frozenset(rule.rule for rule in waived_rules(policy))
+
+
+def verdict_without_waivers(result: SubjectResult) -> Verdict:
+    """The subject's verdict had no waiver applied: each enforced policy at its unwaived verdict."""
+    return Verdict.worst(
+        [policy.unwaived or policy.verdict for policy in result.policies if policy.enforcement.decides]
+    )
+
+
+class WaiverStanding(enum.Enum):
+    """What the waivers of one subject did to its verdict."""
+
+    NONE = "none"  # no waiver lifted any of its policies
+    DECIDES = "decides"  # GO only because of the waivers
+    PARTLY = "partly"  # better than without them, but another policy still holds it back
+    NOTHING = "nothing"  # they lifted a policy, but the subject's verdict is the same without them
+
+
+@dataclass(frozen=True)
+class WaiverEffect:
+    """One waiver on one policy of a subject: the policy's verdict before and after, the rules it
+    lifted, and whether the subject's own verdict owes anything to it."""
+
+    waiver: AppliedWaiver
+    policy: PolicyResult
+    lifted_from: Verdict
+    lifted_to: Verdict
+    rules: tuple[RuleTrace, ...]
+    standing: WaiverStanding  # of the subject as a whole
+
+
+def waiver_standing(result: SubjectResult) -> WaiverStanding:
+    if not any(policy.waived_by and policy.unwaived is not None for policy in result.policies):
+        return WaiverStanding.NONE
+    without = verdict_without_waivers(result)
+    if without is result.verdict:
+        return WaiverStanding.NOTHING
+    return WaiverStanding.DECIDES if result.verdict is Verdict.GO else WaiverStanding.PARTLY
+
+
+def waiver_effects(result: SubjectResult) -> tuple[WaiverEffect, ...]:
+    """Every waiver that lifted one of the subject's policies, in policy order."""
+    standing = waiver_standing(result)
+    return tuple(
+        WaiverEffect(waiver, policy, policy.unwaived, policy.verdict, waived_rules(policy), standing)
+        for policy in result.policies
+        if policy.unwaived is not None
+        for waiver in policy.waived_by
+    )
+
+
+def applied_waivers(result: SubjectResult) -> tuple[AppliedWaiver, ...]:
+    """The waivers that lifted one of its policies, in policy order, each once."""
+    return tuple(dict.fromkeys(effect.waiver for effect in waiver_effects(result)))
+
+
+# ---------------------------------------------------------------- what must hold
+
+
+def must_hold(result: SubjectResult) -> tuple[str, ...]:
+    """What must change to reach GO (S15): every deciding rule's `until` (or message), then the
+    rules that also block and the `otherwise` of policies whose `go` rules do not hold either,
+    then every missing field."""
+    items: list[str] = []
+    for policy in blocking_policies(result):
+        roles = [(rule, rule_role(rule, policy)) for rule in policy.rules]
+        ordered = [rule for rule, role in roles if role is RuleRole.DECIDES]
+        ordered += [rule for rule, role in roles if role is RuleRole.ALSO_BLOCKS]
+        ordered += [rule for rule, role in roles if role is RuleRole.PENDING]
+        for rule in ordered:
+            if rule.until:
+                items.append(rule.until)
+            elif rule.message and rule.outcome is not Outcome.UNKNOWN:  # missing: listed below
+                items.append(f"resolve: {rule.message}")
+    items.extend(str(missing) for missing in result.missing)
+    return tuple(dict.fromkeys(items))
+
+
+# ---------------------------------------------------------------- findings for CI
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a CI check reports about a subject: a rule that decides its non-GO verdict under a policy,
+    a rule a waiver lifts (with `verdict` the verdict lifted), or a warning (`verdict` None)."""
+
+    subject: SubjectResult
+    policy: str
+    policy_title: str | None
+    enforcement: Enforcement
+    rule: str  # the rule's stable id
+    kind: RuleKind
+    verdict: Verdict | None
+    message: str | None  # the rule's message; None when it has none
+    until: str | None
+    rule_location: Location
+    facts: tuple[Fact, ...]  # what the rule read (empty without a trace)
+    waivers: tuple[AppliedWaiver, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.policy, self.rule, self.subject.subject)
+
+    @property
+    def is_warning(self) -> bool:
+        return self.verdict is None
+
+    @property
+    def fact(self) -> Fact | None:
+        return deciding_fact(self.facts, self.subject.subject)
+
+    @property
+    def location(self) -> Location:
+        """Where to point in the state file: the deciding fact, or the subject itself."""
+        fact = self.fact
+        return fact.location if fact is not None else self.subject.location
+
+
+def findings(report: Report, subjects: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding of the report in report order (of the named subjects only, if given)."""
+    wanted = set(subjects) if subjects is not None else None
+    found: list[Finding] = []
+    for subject in report.subjects:
+        if wanted is None or subject.subject in wanted:
+            found.extend(subject_findings(subject))
+    return found
+
+
+def subject_findings(subject: SubjectResult) -> list[Finding]:
+    """The deciding rules of its blocking policies, the rules waivers lift, then its warnings."""
+    found = [
+        _rule_finding(subject, policy, rule, policy.verdict)
+        for policy in blocking_policies(subject)
+        for rule in policy.reasons
+    ]
+    for effect_policy in _waived_policies(subject):
+        assert effect_policy.unwaived is not None
+        found.extend(
+            _rule_finding(
+                subject, effect_policy, rule, rule.kind.verdict or effect_policy.unwaived, waived=True
+            )
+            for rule in waived_rules(effect_policy)
+        )
+    found.extend(_warning_finding(subject, warning) for warning in subject.warnings)
+    return found
+
+
+def _waived_policies(subject: SubjectResult) -> list[PolicyResult]:
+    return [policy for policy in subject.policies if policy.waived_by and policy.unwaived is not None]
+
+
+def _warning_finding(subject: SubjectResult, warning: Warning) -> Finding:
+    policy, rule = find_rule(subject, warning.policy, warning.rule)
+    return Finding(
+        subject=subject,
+        policy=warning.policy,
+        policy_title=policy.title if policy is not None else None,
+        enforcement=policy.enforcement if policy is not None else Enforcement.ADVISORY,
+        rule=warning.rule,
+        kind=rule.kind if rule is not None else RuleKind.WARN,
+        verdict=None,
+        message=warning.message,
+        until=None,
+        rule_location=warning.location,
+        facts=rule.facts if rule is not None else (),
+    )
+
+
+def _rule_finding(
+    subject: SubjectResult, policy: PolicyResult, rule: RuleTrace, verdict: Verdict, *, waived: bool = False
+) -> Finding:
+    return Finding(
+        subject=subject,
+        policy=policy.policy,
+        policy_title=policy.title,
+        enforcement=policy.enforcement,
+        rule=rule.rule,
+        kind=rule.kind,
+        verdict=verdict,
+        message=rule.message or None,
+        until=rule.until,
+        rule_location=rule.location,
+        facts=rule.facts,
+        waivers=policy.waived_by if waived else (),
+    )
+
+
+def find_rule(
+    subject: SubjectResult, policy_id: str, rule_id: str
+) -> tuple[PolicyResult | None, RuleTrace | None]:
+    for policy in subject.policies:
+        if policy.policy == policy_id:
+            return policy, next((rule for rule in policy.rules if rule.rule == rule_id), None)
+    return None, None
+
+
+def deciding_fact(facts: tuple[Fact, ...], subject: str) -> Fact | None:
+    """The fact to point at: the subject's first missing one (what to add), else its first one.
+
+    Facts of other subjects (a dependency's tier, say) live in other files: the subject's own
+    location is a better anchor for them."""
+    own = [fact for fact in facts if fact.subject == subject]
+    return next((fact for fact in own if fact.missing), own[0] if own else None)

@@ -18,7 +18,8 @@ from __future__ import annotations
 from decisionlang.compare.changes import VerdictDiff
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, Verdict
-from decisionlang.render.sarif import Finding, findings
+from decisionlang.core.views import Finding, findings
+from decisionlang.render.text import finding_sentence
 
 _DATA_ESCAPES = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
 _PROPERTY_ESCAPES = (*_DATA_ESCAPES, (":", "%3A"), (",", "%2C"))
@@ -95,7 +96,7 @@ def title(finding: Finding) -> str:
 
 def message(finding: Finding) -> str:
     """The reason, how to lift it, and where the rule is: several lines, escaped on output."""
-    lines = [finding.sentence()]
+    lines = [finding_sentence(finding)]
     if finding.until and not finding.waivers:
         lines.append(f"until: {finding.until}")
     for waiver in finding.waivers:

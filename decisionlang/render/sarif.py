@@ -11,16 +11,14 @@ and each carries a `baselineState` against the base revision.
 A rule a waiver lifts is still reported, at the level of the verdict it would give, with the
 waiver as an accepted external suppression: the compromise stays visible, and its alert closed.
 
-Also home of `Finding` and `findings`, the deciding rules of a report flattened, which the GitHub
-annotations share.
+The findings themselves (what decides, what a waiver lifts, warnings) come from `core.views`,
+as for every other CI format.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -33,16 +31,12 @@ from decisionlang.core.model import (
     Enforcement,
     Fact,
     Location,
-    PolicyResult,
     Report,
     RuleKind,
-    RuleTrace,
-    SubjectResult,
     Verdict,
-    Warning,
 )
-from decisionlang.core.views import blocking_policies, waived_rules
-from decisionlang.render.text import quoted_title, rule_kind_words
+from decisionlang.core.views import Finding, findings
+from decisionlang.render.text import finding_sentence, quoted_title, rule_kind_words
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -62,138 +56,12 @@ _EFFECTS = {
 }
 
 
-# ---------------------------------------------------------------- findings
+# ---------------------------------------------------------------- findings (core.views) in SARIF's terms
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A rule that decides a subject's non-GO verdict under a policy, or an advisory warning."""
-
-    subject: SubjectResult
-    policy: str
-    policy_title: str | None
-    enforcement: Enforcement
-    rule: str  # the rule's stable id
-    kind: RuleKind
-    verdict: Verdict | None  # the policy's verdict; None for a warning
-    message: str
-    until: str | None
-    rule_location: Location
-    facts: tuple[Fact, ...]  # what the rule read (empty without a trace)
-    waivers: tuple[AppliedWaiver, ...] = ()  # the waivers that lift it: `verdict` is then the verdict lifted
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.policy, self.rule, self.subject.subject)
-
-    @property
-    def fact(self) -> Fact | None:
-        return deciding_fact(self.facts, self.subject.subject)
-
-    @property
-    def location(self) -> Location:
-        """Where to point in the state file: the deciding fact, or the subject itself."""
-        fact = self.fact
-        return fact.location if fact is not None else self.subject.location
-
-    @property
-    def level(self) -> str:
-        """The SARIF level: error for NO-GO, warning for NOT YET, note for a warning."""
-        return _LEVELS[self.verdict]
-
-    def sentence(self) -> str:
-        """`legacy-crm is NO-GO under policy change_readiness: vendor support ended on 2025-12-31`."""
-        name = self.subject.subject
-        if self.verdict is None:
-            return f"{name}: warning from policy {self.policy}: {self.message}"
-        if self.waivers:
-            lifted = ", ".join(
-                f"{waiver.id} (expires {waiver.expires.isoformat()})" for waiver in self.waivers
-            )
-            would = f"{name} would be {self.verdict.label} under policy {self.policy}"
-            return f"{would}, waived by {lifted}: {self.message}"
-        return f"{name} is {self.verdict.label} under policy {self.policy}: {self.message}"
-
-
-def findings(report: Report, subjects: Iterable[str] | None = None) -> list[Finding]:
-    """Every finding of the report in report order (of the named subjects only, if given)."""
-    wanted = set(subjects) if subjects is not None else None
-    found: list[Finding] = []
-    for subject in report.subjects:
-        if wanted is None or subject.subject in wanted:
-            found.extend(subject_findings(subject))
-    return found
-
-
-def subject_findings(subject: SubjectResult) -> list[Finding]:
-    """The deciding rules of its blocking policies, the rules waivers lift, then its warnings."""
-    found = [
-        _rule_finding(subject, policy, rule, policy.verdict)
-        for policy in blocking_policies(subject)
-        for rule in policy.reasons
-    ]
-    for policy in subject.policies:
-        if policy.waived_by and policy.unwaived is not None:
-            found.extend(
-                _rule_finding(subject, policy, rule, rule.kind.verdict or policy.unwaived, waived=True)
-                for rule in waived_rules(policy)
-            )
-    found.extend(_warning_finding(subject, warning) for warning in subject.warnings)
-    return found
-
-
-def _warning_finding(subject: SubjectResult, warning: Warning) -> Finding:
-    policy, rule = _find_rule(subject, warning.policy, warning.rule)
-    return Finding(
-        subject=subject,
-        policy=warning.policy,
-        policy_title=policy.title if policy is not None else None,
-        enforcement=policy.enforcement if policy is not None else Enforcement.ADVISORY,
-        rule=warning.rule,
-        kind=rule.kind if rule is not None else RuleKind.WARN,
-        verdict=None,
-        message=warning.message,
-        until=None,
-        rule_location=warning.location,
-        facts=rule.facts if rule is not None else (),
-    )
-
-
-def _rule_finding(
-    subject: SubjectResult, policy: PolicyResult, rule: RuleTrace, verdict: Verdict, *, waived: bool = False
-) -> Finding:
-    return Finding(
-        subject=subject,
-        policy=policy.policy,
-        policy_title=policy.title,
-        enforcement=policy.enforcement,
-        rule=rule.rule,
-        kind=rule.kind,
-        verdict=verdict,
-        message=rule.message or f"{rule_kind_words(rule.kind)} {rule.rule} decided",
-        until=rule.until,
-        rule_location=rule.location,
-        facts=rule.facts,
-        waivers=policy.waived_by if waived else (),
-    )
-
-
-def _find_rule(
-    subject: SubjectResult, policy_id: str, rule_id: str
-) -> tuple[PolicyResult | None, RuleTrace | None]:
-    for policy in subject.policies:
-        if policy.policy == policy_id:
-            return policy, next((rule for rule in policy.rules if rule.rule == rule_id), None)
-    return None, None
-
-
-def deciding_fact(facts: tuple[Fact, ...], subject: str) -> Fact | None:
-    """The fact to point at: the subject's first missing one (what to add), else its first one.
-
-    Facts of other subjects (a dependency's tier, say) live in other files: the subject's own
-    location is a better anchor for them."""
-    own = [fact for fact in facts if fact.subject == subject]
-    return next((fact for fact in own if fact.missing), own[0] if own else None)
+def finding_level(finding: Finding) -> str:
+    """The SARIF level: error for NO-GO, warning for NOT YET, note for a warning."""
+    return _LEVELS[finding.verdict]
 
 
 def fingerprint(finding: Finding) -> str:
@@ -314,13 +182,13 @@ def sarif_result(
         if fact is not primary and (fact.location, words) not in seen:
             seen.add((fact.location, words))
             related.append(related_location(len(related) + 1, fact.location, words))
-    message = finding.sentence()
+    message = finding_sentence(finding)
     if finding.until and not finding.waivers:
         message += f" (until: {finding.until})"
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
-        "level": finding.level,
+        "level": finding_level(finding),
         "message": {"text": message},
         "locations": [
             {

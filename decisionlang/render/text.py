@@ -29,7 +29,7 @@ from decisionlang.core.model import (
     Verdict,
     Warning,
 )
-from decisionlang.core.views import blocking_policies
+from decisionlang.core.views import Finding, blocking_policies
 
 # ---------------------------------------------------------------- styling
 
@@ -94,6 +94,27 @@ def short_location(location: Location) -> str:
 
 def rule_kind_words(kind: RuleKind) -> str:
     return RULE_KINDS[kind]
+
+
+def finding_message(finding: Finding) -> str:
+    """The rule's own message, or which rule decided when it has none."""
+    if finding.message is not None:
+        return finding.message
+    return f"{rule_kind_words(finding.kind)} {finding.rule} decided"
+
+
+def finding_sentence(finding: Finding) -> str:
+    """`legacy-crm is NO-GO under policy change_readiness: vendor support ended on 2025-12-31`."""
+    name = finding.subject.subject
+    if finding.verdict is None:
+        return f"{name}: warning from policy {finding.policy}: {finding_message(finding)}"
+    if finding.waivers:
+        lifted = ", ".join(
+            f"{waiver.id} (expires {waiver.expires.isoformat()})" for waiver in finding.waivers
+        )
+        would = f"{name} would be {finding.verdict.label} under policy {finding.policy}"
+        return f"{would}, waived by {lifted}: {finding_message(finding)}"
+    return f"{name} is {finding.verdict.label} under policy {finding.policy}: {finding_message(finding)}"
 
 
 def unique(lines: Iterable[str]) -> list[str]:
