@@ -22,7 +22,14 @@ from decisionlang.core.model import (
     TradeoffTrace,
     Verdict,
 )
-from decisionlang.core.views import blocking_policies
+from decisionlang.core.views import (
+    RuleRole,
+    WaiverStanding,
+    blocking_policies,
+    rule_role,
+    waiver_effects,
+    waiver_standing,
+)
 from decisionlang.render.text import (
     badge,
     format_comparison,
@@ -39,6 +46,8 @@ from decisionlang.render.text import (
     tradeoff_verdict,
     unique,
     verdict_word,
+    waiver_note,
+    waiver_sentence,
 )
 
 SCORE_HEADERS = ("term", "value", "normalised", "weight", "contribution")
@@ -68,7 +77,7 @@ def verdict_section(subject: SubjectResult, *, color: bool) -> list[str]:
     where = paint(short_location(subject.location), "dim", color=color)
     lines = [
         f"{name} ({subject.kind})  {where}",
-        f"Verdict: {badge(subject.verdict, color=color)}",
+        f"Verdict: {badge(subject.verdict, color=color)}{waiver_note(subject)}",
         "",
         verdict_sentence(subject, color=color),
     ]
@@ -80,6 +89,20 @@ def verdict_section(subject: SubjectResult, *, color: bool) -> list[str]:
 
 
 def verdict_sentence(subject: SubjectResult, *, color: bool) -> str:
+    waived = waiver_sentence(subject)
+    if subject.verdict is not Verdict.GO:
+        return verdict_base_sentence(subject, color=color) + (f" {waived}" if waived else "")
+    sentence = verdict_base_sentence(subject, color=color)
+    if waived:
+        sentence += f" {waived}"
+    if subject.warnings:
+        count = len(subject.warnings)
+        verb = "is" if count == 1 else "are"
+        sentence += f" There {verb} {plural(count, 'warning')} to consider (see Warnings)."
+    return sentence
+
+
+def verdict_base_sentence(subject: SubjectResult, *, color: bool) -> str:
     label = verdict_word(subject.verdict, color=color)
     if subject.verdict is Verdict.NO_GO:
         return f"{subject.subject} is {label}: at least one policy blocks it as it stands."
@@ -88,26 +111,29 @@ def verdict_sentence(subject: SubjectResult, *, color: bool) -> str:
             f"{subject.subject} is {label}: it cannot go ahead today, but it can once the points"
             ' under "What must hold for GO" are met.'
         )
-    sentence = (
-        f"{subject.subject} is {label}: every policy that applies to it allows it to go ahead."
-        if subject.policies
-        else f"{subject.subject} is {label}: no policy applies to it."
-    )
-    if subject.warnings:
-        count = len(subject.warnings)
-        verb = "is" if count == 1 else "are"
-        sentence += f" There {verb} {plural(count, 'warning')} to consider (see Warnings)."
-    return sentence
+    if waiver_standing(subject) is WaiverStanding.DECIDES:
+        return f"{subject.subject} is {label}."
+    if subject.policies:
+        return f"{subject.subject} is {label}: every policy that applies to it allows it to go ahead."
+    return f"{subject.subject} is {label}: no policy applies to it."
 
 
 def reason_lines(subject: SubjectResult) -> list[str]:
-    """One bullet per decisive rule of each policy holding the subject back."""
+    """One bullet per decisive rule of each policy holding the subject back, then one per rule a
+    waiver lifted (it still fired: the compromise stays visible)."""
     lines: list[str] = []
     for policy in blocking_policies(subject):
         for rule in policy.reasons:
             lines.append(
                 f"• {reason_sentence(rule)} ({policy.verdict.label} from policy {policy.policy},"
                 f" rule {rule.rule})"
+            )
+    for effect in waiver_effects(subject):
+        for rule in effect.rules:
+            lines.append(
+                f"• {reason_sentence(rule)} ({effect.lifted_from.label} from policy {effect.policy.policy},"
+                f" rule {rule.rule}; waived by {effect.waiver.id},"
+                f" expires {effect.waiver.expires.isoformat()})"
             )
     return unique(lines)
 
@@ -153,16 +179,48 @@ def has_margin(rule: RuleTrace) -> bool:
 
 def policy_block(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
     name = paint(policy.policy, "bold", color=color)
-    lines = [f"Policy {name}{quoted_title(policy.title)}: {verdict_word(policy.verdict, color=color)}"]
+    verdict = verdict_word(policy.verdict, color=color)
+    if policy.unwaived is not None:
+        ids = ", ".join(waiver.id for waiver in policy.waived_by)
+        verdict += f" (lifted from {verdict_word(policy.unwaived, color=color)} by waiver {ids})"
+    lines = [f"Policy {name}{quoted_title(policy.title)}: {verdict}"]
     enforcement = f"enforcement {policy.enforcement.value}"
     if policy.enforcement is Enforcement.ADVISORY:
         enforcement += " (reported only, never blocks)"
     lines.append(f"  {enforcement}; defined at {paint(str(policy.location), 'dim', color=color)}")
+    if policy.unwaived is not None:
+        lines.extend(indent(waiver_detail_lines(policy, color=color), 2))
     if not policy.rules:
         lines.append("  (no rules)")
     for number, rule in enumerate(policy.rules, start=1):
-        lines.extend(indent(rule_block(number, rule, subject, color=color), 2))
+        lines.extend(indent(rule_block(number, rule, policy, subject, color=color), 2))
     return lines
+
+
+def waiver_detail_lines(policy: PolicyResult, *, color: bool) -> list[str]:
+    lines = []
+    for waiver in policy.waived_by:
+        where = paint(str(waiver.location), "dim", color=color)
+        lines.append(
+            f"waiver {waiver.id}  {where}: accepted by {waiver.owner}, approved by {waiver.approver},"
+            f" expires {waiver.expires.isoformat()}"
+        )
+        lines.append(f"  rationale  {waiver.rationale}")
+        lines.append(f"  measure    {waiver.compensating_measure}")
+    return lines
+
+
+def role_words(rule: RuleTrace, policy: PolicyResult) -> str:
+    """What the rule did to the policy's verdict, after waivers."""
+    role = rule_role(rule, policy)
+    if role is RuleRole.DECIDES:
+        return " — this decided the policy's verdict"
+    if role is RuleRole.WAIVED:
+        ids = ", ".join(waiver.id for waiver in policy.waived_by)
+        return f" — waived by {ids}: it decides nothing while the waiver is in force"
+    if role is RuleRole.ALSO_BLOCKS:
+        return " — it also holds the policy back"
+    return ""
 
 
 OUTCOME_STYLES = {
@@ -189,10 +247,10 @@ def outcome_words(rule: RuleTrace) -> str:
     return "applied, because no other rule decided"
 
 
-def rule_block(number: int, rule: RuleTrace, subject: str, *, color: bool) -> list[str]:
+def rule_block(number: int, rule: RuleTrace, policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
     outcome = paint(outcome_words(rule), *OUTCOME_STYLES[rule.outcome], color=color)
-    decisive = " — this decided the policy's verdict" if rule.decisive else ""
-    lines = [f"{number}. rule {rule.rule} ({rule_kind_words(rule.kind)}): {outcome}{decisive}"]
+    role = role_words(rule, policy)
+    lines = [f"{number}. rule {rule.rule} ({rule_kind_words(rule.kind)}): {outcome}{role}"]
     body = [f"defined at {paint(str(rule.location), 'dim', color=color)}"]
     if rule.message:
         body.append(f"because: {rule.message}")
@@ -286,6 +344,19 @@ def missing_section(subject: SubjectResult, *, color: bool) -> list[str]:
     return [heading("Missing information", color=color), *indent(items, 2)]
 
 
+def after_waivers_lines(subject: SubjectResult) -> list[str]:
+    """What the waived rules still ask for: it must hold by the time each waiver expires."""
+    lines = []
+    for effect in waiver_effects(subject):
+        wanted = unique(
+            rule.until or f"resolve: {rule.message}" for rule in effect.rules if rule.until or rule.message
+        )
+        if wanted:
+            lines.append(f"  By {effect.waiver.expires.isoformat()}, when waiver {effect.waiver.id} expires:")
+            lines.extend(f"    - {item}" for item in wanted)
+    return lines
+
+
 def must_hold_section(subject: SubjectResult, *, color: bool) -> list[str]:
     lines = [heading("What must hold for GO", color=color)]
     items = subject.must_hold
@@ -295,4 +366,5 @@ def must_hold_section(subject: SubjectResult, *, color: bool) -> list[str]:
         lines.append("  Nothing: it is already GO.")
     else:
         lines.append("  No remediation was recorded; see the decisive rules above.")
+    lines.extend(after_waivers_lines(subject))
     return lines

@@ -44,7 +44,7 @@ from decisionlang.core.model import (
     Verdict,
 )
 from decisionlang.core.subjects import Portfolio, Subject
-from decisionlang.core.views import blocking_policies
+from decisionlang.core.views import blocking_policies, waived_rules
 from decisionlang.language import ast
 from decisionlang.language.checker import ConstRef, DefineRef, FieldRef, Program, SideRef
 from decisionlang.render.explain import reason_sentence, verdict_sentence
@@ -60,6 +60,7 @@ from decisionlang.render.text import (
     short_location,
     split_expression,
     unique,
+    waiver_sentence,
 )
 
 if TYPE_CHECKING:
@@ -1590,14 +1591,8 @@ def subject_article(view: BoardView, result: SubjectResult) -> str:
 
 
 def waived_sentence(result: SubjectResult) -> str:
-    waivers = result.waivers
-    if not waivers:
-        return ""
-    names = ", ".join(waiver.id for waiver in waivers)
-    return (
-        f" It is {result.verdict.label} only because of {plural(len(waivers), 'waiver')} ({esc(names)}):"
-        " see the compromises knowingly accepted below."
-    )
+    sentence = waiver_sentence(result)
+    return f" {esc(sentence)} See the compromises knowingly accepted below." if sentence else ""
 
 
 def key_facts(view: BoardView, subject: Subject | None, result: SubjectResult) -> str:
@@ -1641,7 +1636,9 @@ def compromises(view: BoardView, result: SubjectResult) -> str:
     for policy in result.policies:
         for waiver in policy.waived_by:
             lifted = f"{badge(policy.unwaived)} lifted to GO" if policy.unwaived is not None else "lifted"
-            reasons = "".join(reason_item(view, policy, rule, result.subject) for rule in policy.reasons)
+            reasons = "".join(
+                reason_item(view, policy, rule, result.subject) for rule in waived_rules(policy)
+            )
             items.append(
                 f"<li><strong>Waiver {esc(waiver.id)}</strong>: policy {esc(policy.title or policy.policy)}"
                 f" ({esc(policy.enforcement.value)}) {lifted}, expires {expiry(waiver.expires, view.as_of)}."

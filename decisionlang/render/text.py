@@ -29,7 +29,14 @@ from decisionlang.core.model import (
     Verdict,
     Warning,
 )
-from decisionlang.core.views import Finding, blocking_policies
+from decisionlang.core.views import (
+    Finding,
+    WaiverStanding,
+    blocking_policies,
+    verdict_without_waivers,
+    waiver_effects,
+    waiver_standing,
+)
 
 # ---------------------------------------------------------------- styling
 
@@ -278,12 +285,46 @@ def headline(subject: SubjectResult, *, color: bool) -> str:
 
 
 def waiver_note(subject: SubjectResult) -> str:
-    """` (waived: W-2026-014, expires 2027-03-31)` when waivers lifted its verdict."""
-    if not subject.waivers:
+    """` (waived: W-2026-014, expires 2027-03-31)` when waivers lifted its verdict; `partly waived`
+    when another policy still holds it back; `waiver changes nothing` when a policy no waiver can
+    lift keeps it at the same verdict anyway."""
+    standing = waiver_standing(subject)
+    if standing is WaiverStanding.NONE:
         return ""
     listed = ", ".join(f"{waiver.id}, expires {waiver.expires.isoformat()}" for waiver in subject.waivers)
-    partly = "" if subject.verdict is Verdict.GO else "partly "  # another policy still holds it back
-    return f" ({partly}waived: {listed})"
+    return f" ({WAIVER_NOTES[standing]}: {listed})"
+
+
+WAIVER_NOTES = {
+    WaiverStanding.DECIDES: "waived",
+    WaiverStanding.PARTLY: "partly waived",
+    WaiverStanding.NOTHING: "waiver changes nothing",
+}
+
+
+def waiver_sentence(subject: SubjectResult) -> str:
+    """What the subject's waivers did to its verdict, in one sentence ("" when none applied)."""
+    standing = waiver_standing(subject)
+    if standing is WaiverStanding.NONE:
+        return ""
+    waivers = subject.waivers
+    named = f"{plural(len(waivers), 'waiver')} ({', '.join(waiver.id for waiver in waivers)})"
+    without = verdict_without_waivers(subject).label
+    lifted = ", ".join(dict.fromkeys(effect.policy.policy for effect in waiver_effects(subject)))
+    holding = ", ".join(policy.policy for policy in blocking_policies(subject))
+    if standing is WaiverStanding.DECIDES:
+        them = "it" if len(waivers) == 1 else "them"
+        return f"It is GO only because of {named}: without {them}, it would be {without} (policy {lifted})."
+    if standing is WaiverStanding.PARTLY:
+        return (
+            f"It is {subject.verdict.label} rather than {without} because of {named} (policy {lifted});"
+            f" policy {holding} still holds it back."
+        )
+    verb = "lifts" if len(waivers) == 1 else "lift"
+    return (
+        f"{named[0].upper()}{named[1:]} {verb} policy {lifted}, but it stays {subject.verdict.label}"
+        f" whatever the waivers do: policy {holding} holds it back."
+    )
 
 
 def subject_block(subject: SubjectResult, *, color: bool) -> list[str]:
