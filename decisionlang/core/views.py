@@ -40,6 +40,12 @@ def deciding_rules(result: SubjectResult) -> tuple[RuleTrace, ...]:
     )
 
 
+def policy_reasons(result: SubjectResult) -> tuple[RuleTrace, ...]:
+    """The rules that decided each applicable policy's own verdict, advisory and GO ones included
+    (what a policy test's `rules:` names); `deciding_rules` keeps those that decided the subject."""
+    return tuple(rule for policy in result.policies for rule in policy.reasons)
+
+
 def fact_rules(result: SubjectResult | None) -> tuple[RuleTrace, ...]:
     """The rules whose facts decided: the deciding rules and, where a policy fell back to its
     `otherwise`, the `go` rules that did not hold (the fallback itself reads nothing)."""

@@ -39,6 +39,7 @@ from decisionlang.core.model import (
 )
 from decisionlang.core.spans import SourceFile, Span, point
 from decisionlang.core.subjects import Portfolio, Subject
+from decisionlang.core.views import policy_reasons
 from decisionlang.engine.compiler import CompiledPolicy, compile_program
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate_subject
 from decisionlang.inputs.layout import CONFIG_FILE, POLICY_SUFFIX, Layout, display_path, load_modules
@@ -369,7 +370,7 @@ def compare(expect: Expectation, result: SubjectResult) -> tuple[Mismatch, ...]:
         if given != verdict.value:
             mismatches.append(Mismatch(f"policy {policy}", verdict.value, given))
     for aspect, expected, actual in (
-        ("rules", expect.rules, deciding_rules(result)),
+        ("rules", expect.rules, reason_ids(result)),
         ("missing", expect.missing, missing_fields(result)),
         ("warnings", expect.warnings, warning_rules(result)),
     ):
@@ -386,8 +387,8 @@ def policy_verdicts(result: SubjectResult) -> dict[str, str]:
     return {policy.policy: policy.verdict.value for policy in result.policies}
 
 
-def deciding_rules(result: SubjectResult) -> tuple[str, ...]:
-    return tuple(sorted({rule.rule for policy in result.policies for rule in policy.reasons}))
+def reason_ids(result: SubjectResult) -> tuple[str, ...]:
+    return tuple(sorted({rule.rule for rule in policy_reasons(result)}))
 
 
 def missing_fields(result: SubjectResult) -> tuple[str, ...]:
@@ -404,7 +405,7 @@ def warning_rules(result: SubjectResult) -> tuple[str, ...]:
 
 
 def deciding_messages(result: SubjectResult) -> tuple[str, ...]:
-    messages = (rule.message for policy in result.policies for rule in policy.reasons if rule.message)
+    messages = (rule.message for rule in policy_reasons(result) if rule.message)
     return tuple(dict.fromkeys(messages))
 
 
