@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, cast
 import click
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, render_text
+from decisionlang.core.model import FailOn, Verdict
 
 if TYPE_CHECKING:
     from decisionlang.api import Project
@@ -120,10 +121,10 @@ def _fail(
     sys.exit(EXIT_INVALID)
 
 
-def _exit_code(verdict: str, fail_on: str) -> int:
-    if verdict == "no-go":
+def _exit_code(verdict: Verdict, fail_on: FailOn) -> int:
+    if verdict is Verdict.NO_GO:
         return EXIT_NO_GO
-    if verdict == "not-yet" and fail_on == "not-yet":
+    if fail_on.fails(verdict):
         return EXIT_NOT_YET
     return EXIT_OK
 
@@ -191,8 +192,9 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
 @_as_of
 @click.option(
     "--fail-on",
-    type=click.Choice(["no-go", "not-yet"]),
-    default="not-yet",
+    type=click.Choice([choice.value for choice in FailOn]),
+    default=FailOn.NOT_YET.value,
+    callback=lambda _context, _parameter, value: FailOn(value),
     show_default=True,
     help="Lowest verdict that makes the exit code non-zero.",
 )
@@ -242,7 +244,7 @@ def check(
     output_format: str,
     strict: bool,
     as_of: dt.date | None,
-    fail_on: str,
+    fail_on: FailOn,
     output: Path | None,
     trace: bool,
     base: str | None,
@@ -273,7 +275,7 @@ def check(
     _emit(_render_report(report, None, out), output)
     if record is not None:
         _record_decision(project, report, record, services)
-    sys.exit(_exit_code(report.verdict.value, fail_on))
+    sys.exit(_exit_code(report.verdict, fail_on))
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,7 @@ class _Output:
     """How `check` renders and where it writes."""
 
     format: str
-    fail_on: str
+    fail_on: FailOn
     path: Path | None
     color: bool
     renderer: Renderer | None  # markdown, sarif, junit, github
@@ -321,7 +323,7 @@ def _check_against_base(
     _fail_on_strict_errors(diff.head, strict, out.format)
     _emit(_render_report(diff.head, diff, out, gate_all=gate_all), out.path)
     verdict = diff.head.verdict if gate_all else diff.changed_verdict
-    sys.exit(_exit_code(verdict.value, out.fail_on))
+    sys.exit(_exit_code(verdict, out.fail_on))
 
 
 def _fail_on_strict_errors(report: Report, strict: bool, output_format: str) -> None:
@@ -330,7 +332,7 @@ def _fail_on_strict_errors(report: Report, strict: bool, output_format: str) -> 
 
 
 class Renderer(Protocol):
-    def __call__(self, report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str: ...
+    def __call__(self, report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> str: ...
 
 
 def _external_renderer(output_format: str) -> Renderer:

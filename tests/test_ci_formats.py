@@ -34,6 +34,7 @@ from decisionlang.core.model import (
     AppliedWaiver,
     Enforcement,
     Fact,
+    FailOn,
     Location,
     Outcome,
     PolicyResult,
@@ -44,10 +45,10 @@ from decisionlang.core.model import (
     Verdict,
     Warning,
 )
+from decisionlang.core.views import Finding, findings
 from decisionlang.render.github import annotation, escape_data, escape_property, render_github
 from decisionlang.render.junit import render_junit, xml_text
 from decisionlang.render.markdown import MARKER, MAX_CHARS, html_text, md_code, md_text, render_markdown
-from decisionlang.core.views import Finding, findings
 from decisionlang.render.sarif import FINGERPRINT_KEY, render_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,34 +305,37 @@ def waived(report: Report) -> Report:
 @pytest.mark.parametrize("name", sorted(RENDERERS))
 def test_golden_without_diff(name: str, quickstart: Report) -> None:
     render, extension = RENDERERS[name]
-    check_golden(f"ci_formats/quickstart.{extension}", render(quickstart, None, fail_on="no-go"))
+    check_golden(f"ci_formats/quickstart.{extension}", render(quickstart, None, fail_on=FailOn.NO_GO))
 
 
 @pytest.mark.parametrize("name", sorted(RENDERERS))
 def test_golden_with_diff(name: str, changed: Report, diff: VerdictDiff) -> None:
     render, extension = RENDERERS[name]
-    check_golden(f"ci_formats/quickstart-diff.{extension}", render(changed, diff, fail_on="no-go"))
+    check_golden(f"ci_formats/quickstart-diff.{extension}", render(changed, diff, fail_on=FailOn.NO_GO))
 
 
 @pytest.mark.parametrize("name", ["markdown", "junit", "github"])
 def test_golden_failing_on_not_yet(name: str, quickstart: Report) -> None:
     render, extension = RENDERERS[name]
-    check_golden(f"ci_formats/quickstart-not-yet.{extension}", render(quickstart, None, fail_on="not-yet"))
+    check_golden(
+        f"ci_formats/quickstart-not-yet.{extension}", render(quickstart, None, fail_on=FailOn.NOT_YET)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(RENDERERS))
 def test_golden_hostile_text(name: str) -> None:
     render, extension = RENDERERS[name]
-    check_golden(f"ci_formats/hostile.{extension}", render(hostile_report(), None, fail_on="no-go"))
+    check_golden(f"ci_formats/hostile.{extension}", render(hostile_report(), None, fail_on=FailOn.NO_GO))
 
 
 @pytest.mark.parametrize("name", sorted(RENDERERS))
 def test_golden_with_a_waiver(name: str, quickstart: Report) -> None:
     render, extension = RENDERERS[name]
     head = waived(quickstart)
-    check_golden(f"ci_formats/waiver.{extension}", render(head, None, fail_on="no-go"))
+    check_golden(f"ci_formats/waiver.{extension}", render(head, None, fail_on=FailOn.NO_GO))
     check_golden(
-        f"ci_formats/waiver-diff.{extension}", render(head, build_diff(quickstart, head), fail_on="no-go")
+        f"ci_formats/waiver-diff.{extension}",
+        render(head, build_diff(quickstart, head), fail_on=FailOn.NO_GO),
     )
 
 
@@ -342,26 +346,26 @@ def test_same_input_same_bytes(name: str, tmp_path: Path) -> None:
     outputs = set()
     for attempt in ["one", "two"]:
         before, head = check(QUICKSTART), check(changed_quickstart(tmp_path / attempt))
-        outputs.add(render(head, build_diff(before, head), fail_on="no-go"))
-        outputs.add(render(head, build_diff(before, head), fail_on="no-go"))
+        outputs.add(render(head, build_diff(before, head), fail_on=FailOn.NO_GO))
+        outputs.add(render(head, build_diff(before, head), fail_on=FailOn.NO_GO))
     assert len(outputs) == 1
 
 
 def test_an_empty_report_renders() -> None:
     empty = Report(Verdict.GO, ())
     for diff in [None, VerdictDiff("main", BASE_COMMIT, empty, empty, (), 0)]:
-        assert render_markdown(empty, diff, fail_on="no-go").startswith(
+        assert render_markdown(empty, diff, fail_on=FailOn.NO_GO).startswith(
             MARKER + "\n**decisionlang: 🟢 GO** — "
         )
         assert sarif(empty, diff)["runs"][0]["results"] == []
-        assert junit_cases(render_junit(empty, diff, fail_on="no-go")) == {}
-        assert render_github(empty, diff, fail_on="no-go") == ""
+        assert junit_cases(render_junit(empty, diff, fail_on=FailOn.NO_GO)) == {}
+        assert render_github(empty, diff, fail_on=FailOn.NO_GO) == ""
 
 
 # ---------------------------------------------------------------- SARIF
 
 
-def sarif(report: Report, diff: VerdictDiff | None = None, fail_on: str = "no-go") -> dict[str, Any]:
+def sarif(report: Report, diff: VerdictDiff | None = None, fail_on: FailOn = FailOn.NO_GO) -> dict[str, Any]:
     log: dict[str, Any] = json.loads(render_sarif(report, diff, fail_on=fail_on))
     SARIF_VALIDATOR.validate(log)
     return log
@@ -516,7 +520,7 @@ def junit_cases(text: str) -> dict[tuple[str, str], str]:
 
 
 def test_junit_loads_in_junitparser_with_right_counts(quickstart: Report) -> None:
-    outcomes = junit_cases(render_junit(quickstart, None, fail_on="no-go"))
+    outcomes = junit_cases(render_junit(quickstart, None, fail_on=FailOn.NO_GO))
     assert outcomes == {
         ("change_readiness", "data-lake"): "skipped",
         ("change_readiness", "fax-gateway"): "skipped",
@@ -532,14 +536,14 @@ def test_junit_loads_in_junitparser_with_right_counts(quickstart: Report) -> Non
 
 
 def test_junit_not_yet_fails_under_fail_on_not_yet(quickstart: Report) -> None:
-    outcomes = junit_cases(render_junit(quickstart, None, fail_on="not-yet"))
+    outcomes = junit_cases(render_junit(quickstart, None, fail_on=FailOn.NOT_YET))
     assert outcomes[("change_readiness", "data-lake")] == "failure"
     assert outcomes[("change_readiness", "legacy-crm")] == "failure"
     assert list(outcomes.values()).count("failure") == 4
 
 
 def test_junit_failure_carries_message_type_and_trace(quickstart: Report) -> None:
-    xml = JUnitXml.fromstring(render_junit(quickstart, None, fail_on="no-go"))
+    xml = JUnitXml.fromstring(render_junit(quickstart, None, fail_on=FailOn.NO_GO))
     suite = next(suite for suite in xml if suite.name == "change_readiness")
     case = next(case for case in suite if case.name == "legacy-crm")
     (failure,) = case.result
@@ -555,9 +559,9 @@ def test_junit_is_well_formed_xml_for_elementtree(
     quickstart: Report, changed: Report, diff: VerdictDiff
 ) -> None:
     for text in [
-        render_junit(quickstart, None, fail_on="no-go"),
-        render_junit(changed, diff, fail_on="not-yet"),
-        render_junit(hostile_report(), None, fail_on="no-go"),
+        render_junit(quickstart, None, fail_on=FailOn.NO_GO),
+        render_junit(changed, diff, fail_on=FailOn.NOT_YET),
+        render_junit(hostile_report(), None, fail_on=FailOn.NO_GO),
     ]:
         root = ET.fromstring(text.encode("utf-8"))
         assert root.tag == "testsuites"
@@ -568,7 +572,7 @@ def test_junit_is_well_formed_xml_for_elementtree(
 
 
 def test_junit_in_diff_mode_covers_the_changed_subjects(changed: Report, diff: VerdictDiff) -> None:
-    text = render_junit(changed, diff, fail_on="no-go")
+    text = render_junit(changed, diff, fail_on=FailOn.NO_GO)
     outcomes = junit_cases(text)
     assert {case for _, case in outcomes} == {"payments-api", "search", "website"}
     assert outcomes[("change_readiness", "search")] == "failure"
@@ -579,7 +583,7 @@ def test_junit_in_diff_mode_covers_the_changed_subjects(changed: Report, diff: V
 
 
 def test_junit_keeps_hostile_text_readable() -> None:
-    xml = JUnitXml.fromstring(render_junit(hostile_report(), None, fail_on="no-go"))
+    xml = JUnitXml.fromstring(render_junit(hostile_report(), None, fail_on=FailOn.NO_GO))
     suite = next(suite for suite in xml if suite.name == "odd|policy")
     (case,) = list(suite)
     assert case.name == "svc|`x`"
@@ -677,7 +681,7 @@ def finding_with(subject: str, message: str, file: str, until: str | None) -> Fi
 def test_github_annotations_parse_back_to_their_values(
     subject: str, message: str, file: str, until: str | None
 ) -> None:
-    line = annotation(finding_with(subject, message, file, until), fail_on="no-go")
+    line = annotation(finding_with(subject, message, file, until), fail_on=FailOn.NO_GO)
     assert "\n" not in line and "\r" not in line
     name, properties, data = parse_command(line)
     assert name == "error"
@@ -692,24 +696,24 @@ def test_github_annotations_parse_back_to_their_values(
 
 
 def test_github_commands_follow_what_fails_the_job(quickstart: Report) -> None:
-    def commands(fail_on: str) -> list[tuple[str, str]]:
+    def commands(fail_on: FailOn) -> list[tuple[str, str]]:
         parsed = [
             parse_command(line) for line in render_github(quickstart, None, fail_on=fail_on).splitlines()
         ]
         return [(name, properties["title"]) for name, properties, _ in parsed]
 
-    assert commands("no-go") == [
+    assert commands(FailOn.NO_GO) == [
         ("warning", "data-lake: NOT YET (change_readiness.worth_it)"),
         ("warning", "fax-gateway: NOT YET (change_readiness.otherwise)"),
         ("error", "legacy-crm: NO-GO (change_readiness.unsupported)"),
         ("notice", "legacy-crm: warning (on_call.no_on_call)"),
         ("warning", "payments-api: NOT YET (change_readiness.fragile_dependency)"),
     ]
-    assert [name for name, _ in commands("not-yet")] == ["error", "error", "error", "notice", "error"]
+    assert [name for name, _ in commands(FailOn.NOT_YET)] == ["error", "error", "error", "notice", "error"]
 
 
 def test_github_annotations_point_at_the_deciding_fact(quickstart: Report) -> None:
-    lines = render_github(quickstart, None, fail_on="no-go").splitlines()
+    lines = render_github(quickstart, None, fail_on=FailOn.NO_GO).splitlines()
     _, properties, data = parse_command(lines[2])
     assert properties == {
         "file": "services/crm.yaml",
@@ -725,13 +729,13 @@ def test_github_annotations_point_at_the_deciding_fact(quickstart: Report) -> No
 
 
 def test_github_in_diff_mode_annotates_the_changed_subjects(changed: Report, diff: VerdictDiff) -> None:
-    lines = render_github(changed, diff, fail_on="no-go").splitlines()
+    lines = render_github(changed, diff, fail_on=FailOn.NO_GO).splitlines()
     subjects = {parse_command(line)[1]["title"].split(":")[0] for line in lines}
     assert subjects == {"payments-api", "search", "website"}
 
 
 def test_github_hostile_lines_parse_back() -> None:
-    for line in render_github(hostile_report(), None, fail_on="no-go").split("\n")[:-1]:
+    for line in render_github(hostile_report(), None, fail_on=FailOn.NO_GO).split("\n")[:-1]:
         name, properties, data = parse_command(line)
         assert name in {"error", "warning", "notice"}
         assert properties["file"] in {NASTY_FILE, "policies/advice.policy"}
@@ -779,20 +783,20 @@ def test_markdown_starts_with_the_marker_and_a_one_line_headline(
     quickstart: Report, diff: VerdictDiff
 ) -> None:
     for text in [
-        render_markdown(quickstart, None, fail_on="no-go"),
-        render_markdown(diff.head, diff, fail_on="no-go"),
+        render_markdown(quickstart, None, fail_on=FailOn.NO_GO),
+        render_markdown(diff.head, diff, fail_on=FailOn.NO_GO),
     ]:
         lines = text.splitlines()
         assert lines[0] == MARKER == "<!-- decisionlang:report -->"
         assert lines[1].startswith("**decisionlang: ") and lines[2] == ""
         first = tokens(text)[0]
         assert first.type == "html_block" and first.content.strip() == MARKER
-    headline = render_markdown(diff.head, diff, fail_on="no-go").splitlines()[1]
+    headline = render_markdown(diff.head, diff, fail_on=FailOn.NO_GO).splitlines()[1]
     assert "4 subjects changed against `origin/main`" in headline
 
 
 def test_markdown_table_of_changes(changed: Report, diff: VerdictDiff) -> None:
-    rows = table_cells(render_markdown(changed, diff, fail_on="no-go"))
+    rows = table_cells(render_markdown(changed, diff, fail_on=FailOn.NO_GO))
     assert rows[0] == ["Subject", "Before", "After", "Why"]
     table = {row[0]: row[1:] for row in rows[1:]}
     assert list(table) == ["data-lake", "payments-api", "search", "website"]
@@ -807,7 +811,7 @@ def test_markdown_table_of_changes(changed: Report, diff: VerdictDiff) -> None:
 
 
 def test_markdown_lists_non_go_subjects_without_a_diff(quickstart: Report) -> None:
-    text = render_markdown(quickstart, None, fail_on="no-go")
+    text = render_markdown(quickstart, None, fail_on=FailOn.NO_GO)
     rows = table_cells(text)
     assert rows[0] == ["Subject", "Verdict", "Why"]
     assert [row[0] for row in rows[1:]] == ["data-lake", "fax-gateway", "legacy-crm", "payments-api"]
@@ -816,29 +820,29 @@ def test_markdown_lists_non_go_subjects_without_a_diff(quickstart: Report) -> No
 
 
 def test_markdown_summarises_the_unchanged(changed: Report, diff: VerdictDiff) -> None:
-    text = render_markdown(changed, diff, fail_on="no-go")
+    text = render_markdown(changed, diff, fail_on=FailOn.NO_GO)
     assert "3 subjects unchanged." in text
     assert text.count("<details>") == 3  # the removed subject has no trace in the head
     assert "<b>ledger-db</b>" not in text
 
 
 def test_markdown_when_nothing_changed(quickstart: Report) -> None:
-    text = render_markdown(quickstart, build_diff(quickstart, quickstart), fail_on="no-go")
+    text = render_markdown(quickstart, build_diff(quickstart, quickstart), fail_on=FailOn.NO_GO)
     assert "**decisionlang: 🟢 GO** — 0 subjects changed against `origin/main`" in text.splitlines()[1]
     assert "No subject's decision changes. 6 subjects unchanged." in text
     assert "<details>" not in text and not table_cells(text)
-    assert render_github(quickstart, build_diff(quickstart, quickstart), fail_on="no-go") == ""
+    assert render_github(quickstart, build_diff(quickstart, quickstart), fail_on=FailOn.NO_GO) == ""
 
 
 def test_markdown_when_all_is_go(quickstart: Report) -> None:
     go = Report(Verdict.GO, tuple(s for s in quickstart.subjects if s.verdict is Verdict.GO), (), AS_OF)
-    text = render_markdown(go, None, fail_on="not-yet")
+    text = render_markdown(go, None, fail_on=FailOn.NOT_YET)
     assert text.splitlines()[1] == "**decisionlang: 🟢 GO** — 2 subjects: 2 GO, 0 NOT YET, 0 NO-GO"
     assert "All 2 subjects are GO." in text and "<details>" not in text
 
 
 def test_markdown_traces_show_rules_facts_and_until(quickstart: Report) -> None:
-    text = render_markdown(quickstart, None, fail_on="no-go")
+    text = render_markdown(quickstart, None, fail_on=FailOn.NO_GO)
     assert "<summary><b>legacy-crm</b> (service): 🔴 NO-GO</summary>" in text
     assert (
         "- `change_readiness.unsupported` (no-go rule, `policies/production.policy:7:3`): vendor support"
@@ -850,7 +854,7 @@ def test_markdown_traces_show_rules_facts_and_until(quickstart: Report) -> None:
 
 def test_markdown_hostile_text_stays_in_its_cell() -> None:
     report = hostile_report()
-    text = render_markdown(report, None, fail_on="no-go")
+    text = render_markdown(report, None, fail_on=FailOn.NO_GO)
     rows = table_cells(text)
     assert rows[1][0] == "svc|`x`"
     assert len(rows[1]) == 3
@@ -899,7 +903,7 @@ def test_markdown_stays_within_a_comment(tmp_path: Path) -> None:
         for index in range(2000)
     )
     report = Report(Verdict.NO_GO, subjects)
-    text = render_markdown(report, None, fail_on="no-go")
+    text = render_markdown(report, None, fail_on=FailOn.NO_GO)
     assert len(text) <= MAX_CHARS
     assert "left out to fit in one comment" in text
     assert text.count("<details>") == text.count("</details>")
@@ -974,7 +978,7 @@ def test_a_waived_rule_stays_visible_in_every_format(quickstart: Report) -> None
     ]
     assert baseline[0]["baselineState"] == "updated"
 
-    lines = [parse_command(line) for line in render_github(head, None, fail_on="not-yet").splitlines()]
+    lines = [parse_command(line) for line in render_github(head, None, fail_on=FailOn.NOT_YET).splitlines()]
     (notice,) = [
         (name, props, data) for name, props, data in lines if props["title"].startswith("payments-api")
     ]
@@ -982,18 +986,18 @@ def test_a_waived_rule_stays_visible_in_every_format(quickstart: Report) -> None
     assert notice[1]["title"] == "payments-api: NOT YET waived (change_readiness.fragile_dependency)"
     assert "waived by W-2026-040 (expires 2027-03-31)" in notice[2]
 
-    outcomes = junit_cases(render_junit(head, None, fail_on="not-yet"))
+    outcomes = junit_cases(render_junit(head, None, fail_on=FailOn.NOT_YET))
     assert outcomes[("change_readiness", "payments-api")] == "passed"
-    out = ET.fromstring(render_junit(head, None, fail_on="not-yet")).find(
+    out = ET.fromstring(render_junit(head, None, fail_on=FailOn.NOT_YET)).find(
         "./testsuite[@name='change_readiness']/testcase[@name='payments-api']/system-out"
     )
     assert out is not None and "waiver W-2026-040" in (out.text or "")
 
-    text = render_markdown(head, diff, fail_on="no-go")
+    text = render_markdown(head, diff, fail_on=FailOn.NO_GO)
     row = next(row for row in table_cells(text) if row[0] == "payments-api")
     assert row[1:3] == ["🟡 NOT YET", "🟢 GO"]
     assert "waived: W-2026-040, expires 2027-03-31" in row[3]
     assert "lifted from 🟡 NOT YET by a waiver" in text
     assert "- waiver `W-2026-040` (`waivers/payments.yaml:4:5`): accepted by team-payments" in text
-    snapshot = render_markdown(head, None, fail_on="no-go")
+    snapshot = render_markdown(head, None, fail_on=FailOn.NO_GO)
     assert "3 GO subjects not listed, 1 of them through a waiver: **payments-api** (`W-2026-040`" in snapshot

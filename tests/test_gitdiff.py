@@ -27,7 +27,7 @@ from decisionlang import cli
 from decisionlang.compare.changes import BASE_INVALID, ChangeKind, FactChange, VerdictDiff
 from decisionlang.compare.gitdiff import BASE_ABSENT, diff_against
 from decisionlang.core.diagnostics import DecisionlangError
-from decisionlang.core.model import Location, Verdict
+from decisionlang.core.model import FailOn, Location, Verdict
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -591,7 +591,7 @@ def test_ci_formats_receive_the_report_the_diff_and_fail_on(
 ) -> None:
     calls: list[tuple[Any, Any, str]] = []
 
-    def render_sarif(report: Any, diff: Any, *, fail_on: str) -> str:
+    def render_sarif(report: Any, diff: Any, *, fail_on: FailOn) -> str:
         calls.append((report, diff, fail_on))
         return "rendered\n"
 
@@ -604,7 +604,7 @@ def test_ci_formats_receive_the_report_the_diff_and_fail_on(
     result = run("check", str(decisions(repo)), *AS_OF, "--format", "sarif", "--fail-on", "no-go", *args)
     assert result.stdout == "rendered\n"
     ((report, verdict_diff, fail_on),) = calls
-    assert fail_on == "no-go" and len(report.subjects) == 6
+    assert fail_on is FailOn.NO_GO and len(report.subjects) == 6
     assert (verdict_diff is not None) is with_base
     assert result.exit_code == (cli.EXIT_OK if with_base else cli.EXIT_NO_GO)
 

@@ -111,9 +111,14 @@ def policy_role(policy: PolicyResult, result: SubjectResult) -> PolicyRole:
 # ---------------------------------------------------------------- what waivers lifted
 
 
+def is_lifted(policy: PolicyResult) -> bool:
+    """A waiver lifted the policy's verdict (to GO, or from NO-GO to NOT YET)."""
+    return bool(policy.waived_by) and policy.unwaived is not None
+
+
 def waived_rules(policy: PolicyResult) -> tuple[RuleTrace, ...]:
     """The rules a waiver lifted: all that decided when the policy was lifted to GO, else those named."""
-    if not policy.waived_by or policy.unwaived is None:
+    if not is_lifted(policy):
         return ()
     if policy.verdict is Verdict.GO:
         return policy.reasons
@@ -154,7 +159,7 @@ class WaiverEffect:
 
 
 def waiver_standing(result: SubjectResult) -> WaiverStanding:
-    if not any(policy.waived_by and policy.unwaived is not None for policy in result.policies):
+    if not any(is_lifted(policy) for policy in result.policies):
         return WaiverStanding.NONE
     without = verdict_without_waivers(result)
     if without is result.verdict:
@@ -270,7 +275,7 @@ def subject_findings(subject: SubjectResult) -> list[Finding]:
 
 
 def _waived_policies(subject: SubjectResult) -> list[PolicyResult]:
-    return [policy for policy in subject.policies if policy.waived_by and policy.unwaived is not None]
+    return [policy for policy in subject.policies if is_lifted(policy)]
 
 
 def _warning_finding(subject: SubjectResult, warning: Warning) -> Finding:

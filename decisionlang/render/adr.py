@@ -18,6 +18,7 @@ from decisionlang import __version__
 from decisionlang.core.format import show
 from decisionlang.core.model import Report, RuleKind, SubjectResult, Verdict
 from decisionlang.core.subjects import Portfolio, Subject
+from decisionlang.core.views import waiver_effects
 from decisionlang.render.explain import reason_sentence, verdict_sentence
 from decisionlang.render.html import WaiverView, holding_back, waivers_of
 from decisionlang.render.text import (
@@ -187,14 +188,15 @@ def decision(result: SubjectResult) -> list[str]:
             details += [format_maturity(maturity) for maturity in rule.maturities]
             lines.extend(f"   - `{detail}`" for detail in unique(details))
         lines.append("")
-    waived = [(policy, rule) for policy in result.policies if policy.waived_by for rule in policy.reasons]
+    waived = waiver_effects(result)
     if waived:
         lines += ["Rules that fired but were lifted by a waiver (see Consequences):", ""]
-        lines += [
-            f"- {reason_sentence(rule)} — {policy.unwaived.label if policy.unwaived else 'lifted'} from"
-            f" policy `{policy.policy}` ({policy.enforcement.value}), rule `{rule.rule}`."
-            for policy, rule in waived
-        ]
+        lines += unique(
+            f"- {reason_sentence(rule)} — {effect.lifted_from.label} from"
+            f" policy `{effect.policy.policy}` ({effect.policy.enforcement.value}), rule `{rule.rule}`."
+            for effect in waived
+            for rule in effect.rules
+        )
         lines.append("")
     if result.policies:
         lines += ["Every policy applied:", "", "| Policy | Enforcement | Verdict |", "| --- | --- | --- |"]

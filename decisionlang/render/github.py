@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from decisionlang.compare.changes import VerdictDiff
 from decisionlang.core.diagnostics import Diagnostic
-from decisionlang.core.model import Report, Verdict
+from decisionlang.core.model import FailOn, Report, Verdict
 from decisionlang.core.views import Finding, findings
 from decisionlang.render.text import finding_sentence
 
@@ -39,7 +39,7 @@ def escape_property(text: str) -> str:
     return text
 
 
-def render_github(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str:
+def render_github(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> str:
     """One workflow command per finding, a line each; empty when there is nothing to annotate."""
     subjects = diff.changed_subjects if diff is not None else None
     lines = [annotation(finding, fail_on=fail_on) for finding in findings(report, subjects)]
@@ -62,15 +62,15 @@ def diagnostic_annotation(diagnostic: Diagnostic) -> str:
     return f"::{level} {rendered}::{escape_data(text)}"
 
 
-def command_name(finding: Finding, *, fail_on: str) -> str:
+def command_name(finding: Finding, *, fail_on: FailOn) -> str:
     if finding.verdict is None or finding.waivers:
         return "notice"
-    if finding.verdict is Verdict.NO_GO or fail_on == "not-yet":
+    if finding.verdict is Verdict.NO_GO or fail_on is FailOn.NOT_YET:
         return "error"
     return "warning"
 
 
-def annotation(finding: Finding, *, fail_on: str) -> str:
+def annotation(finding: Finding, *, fail_on: FailOn) -> str:
     """`::error file=…,line=…,col=…,title=…::message`, every value escaped."""
     location = finding.location
     properties = [("file", location.file)]

@@ -16,7 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from decisionlang.compare.changes import VerdictDiff
-from decisionlang.core.model import Enforcement, PolicyResult, Report, SubjectResult, Verdict
+from decisionlang.core.model import Enforcement, FailOn, PolicyResult, Report, SubjectResult, Verdict
 from decisionlang.render.text import format_missing, format_warning, policy_lines, waived_lines
 
 # Characters XML 1.0 cannot carry, even escaped: C0 controls but tab, LF, CR; surrogates; U+FFFE/F.
@@ -32,7 +32,7 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
-def render_junit(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str:
+def render_junit(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> str:
     """The report as a JUnit XML document (UTF-8 declaration, two-space indent, final newline)."""
     suites = cases_by_policy(report, diff)
     root = ET.Element("testsuites", name="decisionlang")
@@ -66,11 +66,11 @@ def set_counts(element: ET.Element, counts: dict[str, int]) -> None:
     element.set("time", "0")
 
 
-def testsuite(cases: list[Case], report: Report, diff: VerdictDiff | None, *, fail_on: str) -> ET.Element:
+def testsuite(cases: list[Case], report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> ET.Element:
     first = cases[0][1]
     suite = ET.Element("testsuite", name=xml_text(first.policy))
     properties = ET.SubElement(suite, "properties")
-    entries = [("title", first.title), ("enforcement", first.enforcement.value), ("fail-on", fail_on)]
+    entries = [("title", first.title), ("enforcement", first.enforcement.value), ("fail-on", fail_on.value)]
     entries.append(("as-of", report.as_of.isoformat() if report.as_of is not None else None))
     if diff is not None:
         entries += [("base", diff.base), ("base-commit", diff.base_commit)]
@@ -95,7 +95,7 @@ def testsuite(cases: list[Case], report: Report, diff: VerdictDiff | None, *, fa
 
 
 def testcase(
-    subject: SubjectResult, policy: PolicyResult, diff: VerdictDiff | None, *, fail_on: str
+    subject: SubjectResult, policy: PolicyResult, diff: VerdictDiff | None, *, fail_on: FailOn
 ) -> ET.Element:
     case = ET.Element(
         "testcase",
@@ -123,11 +123,11 @@ def testcase(
     return case
 
 
-def case_outcome(policy: PolicyResult, *, fail_on: str) -> str | None:
+def case_outcome(policy: PolicyResult, *, fail_on: FailOn) -> str | None:
     """`failure`, `skipped`, or None for a pass."""
     if policy.enforcement is Enforcement.ADVISORY or policy.verdict is Verdict.GO:
         return None
-    if policy.verdict is Verdict.NO_GO or fail_on == "not-yet":
+    if policy.verdict is Verdict.NO_GO or fail_on is FailOn.NOT_YET:
         return "failure"
     return "skipped"
 

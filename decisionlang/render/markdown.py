@@ -26,13 +26,14 @@ from decisionlang.core.format import show
 from decisionlang.core.model import (
     AppliedWaiver,
     Fact,
+    FailOn,
     PolicyResult,
     Report,
     RuleTrace,
     SubjectResult,
     Verdict,
 )
-from decisionlang.core.views import blocking_policies, waived_rules
+from decisionlang.core.views import blocking_policies, is_lifted, waived_rules
 from decisionlang.render.text import (
     decisive_status,
     format_comparison,
@@ -102,7 +103,7 @@ def html_text(text: str) -> str:
 # ---------------------------------------------------------------- the comment
 
 
-def render_markdown(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str:
+def render_markdown(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> str:
     """The pull-request comment: marker, headline, table, counts, traces, footer."""
     head = [MARKER, headline(report, diff), ""]
     if diff is None:
@@ -138,8 +139,8 @@ def headline(report: Report, diff: VerdictDiff | None) -> str:
     return f"**decisionlang: {badge(verdict)}** — {against} · {overall}"
 
 
-def footer(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str:
-    if fail_on == "not-yet":
+def footer(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> str:
+    if fail_on is FailOn.NOT_YET:
         fails = "Fails on NO-GO and NOT YET (`--fail-on not-yet`)"
     else:
         fails = "Fails on NO-GO only (`--fail-on no-go`); NOT YET is reported without failing"
@@ -339,21 +340,17 @@ def shown_policies(subject: SubjectResult) -> tuple[PolicyResult, ...]:
     (advisory ones aside)."""
     if subject.verdict is not Verdict.GO:
         return tuple(
-            policy for policy in subject.policies if policy in blocking_policies(subject) or is_waived(policy)
+            policy for policy in subject.policies if policy in blocking_policies(subject) or is_lifted(policy)
         )
     return tuple(policy for policy in subject.policies if policy.enforcement.decides)
-
-
-def is_waived(policy: PolicyResult) -> bool:
-    return bool(policy.waived_by) and policy.unwaived is not None
 
 
 def policy_block(policy: PolicyResult, subject: str) -> list[str]:
     title = f" “{md_text(policy.title)}”" if policy.title else ""
     header = f"**Policy {md_code(policy.policy)}**{title}, {md_text(policy.enforcement.value)} enforcement: "
     header += badge(policy.verdict)
-    lifted = waived_rules(policy) if is_waived(policy) else ()
-    if is_waived(policy):
+    lifted = waived_rules(policy) if is_lifted(policy) else ()
+    if is_lifted(policy):
         header += f", lifted from {badge(policy.unwaived)} by a waiver"
     lines = [header, ""]
     for waiver in policy.waived_by:

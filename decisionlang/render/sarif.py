@@ -30,6 +30,7 @@ from decisionlang.core.model import (
     AppliedWaiver,
     Enforcement,
     Fact,
+    FailOn,
     Location,
     Report,
     RuleKind,
@@ -73,12 +74,12 @@ def fingerprint(finding: Finding) -> str:
 # ---------------------------------------------------------------- SARIF
 
 
-def render_sarif(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> str:
+def render_sarif(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> str:
     """The report as one SARIF 2.1.0 log, pretty-printed, followed by a newline."""
     return json.dumps(sarif_log(report, diff, fail_on=fail_on), indent=2, ensure_ascii=False) + "\n"
 
 
-def sarif_log(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> dict[str, Any]:
+def sarif_log(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> dict[str, Any]:
     found = findings(report)
     rules = rule_descriptors(found)
     index = {rule["id"]: position for position, rule in enumerate(rules)}
@@ -273,11 +274,11 @@ def file_uri(path: str) -> str:
     return quote(path.replace("\\", "/"), safe="/")
 
 
-def run_properties(report: Report, diff: VerdictDiff | None, *, fail_on: str) -> dict[str, Any]:
+def run_properties(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "verdict": report.verdict.value,
         "summary": report.summary(),
-        "failOn": fail_on,
+        "failOn": fail_on.value,
     }
     if report.as_of is not None:
         properties["asOf"] = report.as_of.isoformat()

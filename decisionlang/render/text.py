@@ -33,7 +33,9 @@ from decisionlang.core.views import (
     Finding,
     WaiverStanding,
     blocking_policies,
+    is_lifted,
     verdict_without_waivers,
+    waived_rules,
     waiver_effects,
     waiver_standing,
 )
@@ -344,7 +346,7 @@ def subject_block(subject: SubjectResult, *, color: bool) -> list[str]:
 
 def waived_lines(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
     """A lifted verdict stays visible: the waiver, who accepted it, and the rules that still fire."""
-    if not policy.waived_by or policy.unwaived is None:
+    if not is_lifted(policy) or policy.unwaived is None:
         return []
     lines = [
         f"waived policy {paint(policy.policy, 'bold', color=color)}{quoted_title(policy.title)}: "
@@ -359,9 +361,8 @@ def waived_lines(policy: PolicyResult, subject: str, *, color: bool) -> list[str
         )
         lines.append(f"    rationale  {waiver.rationale}")
         lines.append(f"    measure    {waiver.compensating_measure}")
-    if policy.verdict is Verdict.GO:  # the rules the waiver lifted; others are listed as blockers
-        for rule in policy.reasons:
-            lines.extend(indent(rule_lines(rule, subject, color=color), 2))
+    for rule in waived_rules(policy):  # the rules the waiver lifted; others are listed as blockers
+        lines.extend(indent(rule_lines(rule, subject, color=color), 2))
     return lines
 
 
