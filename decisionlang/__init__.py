@@ -23,6 +23,8 @@ _EXPORTS = {
     "Report": "decisionlang.core.model",
     "SubjectResult": "decisionlang.core.model",
     "Verdict": "decisionlang.core.model",
+    "SourceFile": "decisionlang.inputs.sources",
+    "SourceSet": "decisionlang.inputs.sources",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

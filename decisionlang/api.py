@@ -9,24 +9,34 @@ from pathlib import Path
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, SubjectResult
 from decisionlang.engine.project import Project, evaluate_project, load_project
+from decisionlang.inputs.sources import SourceFile, SourceSet
 
-__all__ = ["Project", "check", "evaluate_project", "explain", "load_project", "validate"]
+__all__ = [
+    "Project",
+    "SourceFile",
+    "SourceSet",
+    "check",
+    "evaluate_project",
+    "explain",
+    "load_project",
+    "validate",
+]
 
 
 def check(
-    root: str | Path,
+    root: str | Path | SourceSet,
     *,
     as_of: dt.date | None = None,
     services: Iterable[str] | None = None,
     strict: bool = False,
     trace: bool = True,
 ) -> Report:
-    """Load and evaluate the decision repo at `root` in one call."""
+    """Load and evaluate the decision repo at `root` (a directory, or a `SourceSet`) in one call."""
     return evaluate_project(load_project(root), as_of=as_of, services=services, strict=strict, trace=trace)
 
 
 def explain(
-    root: str | Path, subject: str, *, as_of: dt.date | None = None, strict: bool = False
+    root: str | Path | SourceSet, subject: str, *, as_of: dt.date | None = None, strict: bool = False
 ) -> SubjectResult:
     report = check(root, as_of=as_of, services=[subject], strict=strict)
     return report.subjects[0]

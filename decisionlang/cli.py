@@ -406,8 +406,8 @@ def validate(directory: Path, output_format: str) -> None:
         payload = {
             "schema": "decisionlang/validate/v1",
             "valid": not errors,
-            "policies": len(project.layout.policy_files),
-            "states": len(project.layout.state_files),
+            "policies": len(project.sources.policies),
+            "states": len(project.sources.states),
             "subjects": len(project.portfolio.subjects),
             "diagnostics": [d.to_json() for d in diagnostics],
         }
@@ -415,7 +415,7 @@ def validate(directory: Path, output_format: str) -> None:
     else:
         for diagnostic in diagnostics:
             click.echo(render_text(diagnostic), err=True)
-        files = len(project.layout.policy_files) + len(project.layout.state_files)
+        files = len(project.sources.policies) + len(project.sources.states)
         status = "invalid" if errors else "valid"
         warnings = len(diagnostics) - len(errors)
         click.echo(

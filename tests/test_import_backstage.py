@@ -19,6 +19,7 @@ from decisionlang import cli
 from decisionlang.api import load_project
 from decisionlang.core.diagnostics import DecisionlangError, Severity
 from decisionlang.inputs.importers.backstage import USEFUL_ANNOTATIONS, import_backstage, render_state
+from decisionlang.inputs.sources import Role, SourceFile, read_file
 from decisionlang.inputs.states import YamlLimits, load_states
 from decisionlang.inputs.yamlreader import yaml_files
 from decisionlang.language.types import FieldSpec
@@ -93,7 +94,9 @@ def test_catalog_report_json_golden() -> None:
 
 def test_generated_file_loads_with_the_docs_schema_and_keeps_the_chains(tmp_path: Path) -> None:
     state = import_state(tmp_path, FIXTURES)
-    portfolio, diagnostics = load_states([("services/backstage.yaml", state)], schema_fields(tmp_path))
+    portfolio, diagnostics = load_states(
+        [state_source(state, "services/backstage.yaml")], schema_fields(tmp_path)
+    )
     assert diagnostics == []  # not even a warning: the schema declares every imported field
     assert len(portfolio.subjects) == 13
     kinds = {subject.name: subject.kind for subject in portfolio.subjects}
@@ -190,7 +193,7 @@ def test_reference_outside_the_imported_files_is_left_out_and_reported(tmp_path:
     assert f"{WAYBACK_SEARCH}:13:7: spec.providesApis: left out of `provides_apis`" in result.stderr
     assert "2 references to entities outside the imported files left out" in result.stderr
     state = import_state(tmp_path, WAYBACK_SEARCH)
-    portfolio, diagnostics = load_states([("imported.yaml", state)], schema_fields(tmp_path))
+    portfolio, diagnostics = load_states([state_source(state, "imported.yaml")], schema_fields(tmp_path))
     assert not [d for d in diagnostics if d.is_error]
     assert portfolio.dependencies_of("wayback-search") == ()
 
@@ -350,3 +353,9 @@ def test_docs_excerpts_are_real_output() -> None:
     yaml_block = docs.split("```yaml\nservices:\n")[1].split("```")[0]
     for subject in yaml_block.split("  - name: ")[1:]:
         assert "  - name: " + subject in state, subject.splitlines()[0]
+
+
+def state_source(path: Path, shown: str) -> SourceFile:
+    source = read_file(path, shown, Role.STATE)
+    assert isinstance(source, SourceFile), source
+    return source

@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from decisionlang.core.diagnostics import Diagnostic, Severity, render_text
+from decisionlang.core.diagnostics import Diagnostic, Severity, render_text, sorted_diagnostics
 from decisionlang.core.subjects import Duration, Portfolio
 from decisionlang.inputs import states
+from decisionlang.inputs.sources import Role, SizeLimits, SourceFile, read_file
 from decisionlang.inputs.states import YamlLimits, load_states
 from decisionlang.language.types import BOOL, DATE, DURATION, NUMBER, TEXT, FieldSpec, ScaleType, list_of
 
@@ -62,7 +63,21 @@ def load(
         else:
             path.write_text(content, encoding="utf-8")
         pairs.append((f"states/{name}", path))
-    return load_states(pairs, SCHEMA if schema is None else schema, limits=limits or YamlLimits())
+    return load_files(pairs, SCHEMA if schema is None else schema, limits or YamlLimits())
+
+
+def load_files(
+    pairs: list[tuple[str, Path]], schema: dict[str, FieldSpec], limits: YamlLimits | None = None
+) -> tuple[Portfolio, list[Diagnostic]]:
+    """Read each file as a project's sources are read, then load the states."""
+    limits = limits or YamlLimits()
+    read = [
+        read_file(path, shown, Role.STATE, SizeLimits(yaml_bytes=limits.max_bytes)) for shown, path in pairs
+    ]
+    files = [item for item in read if isinstance(item, SourceFile)]
+    problems = [item for item in read if isinstance(item, Diagnostic)]
+    portfolio, diagnostics = load_states(files, schema, limits=limits)
+    return portfolio, sorted_diagnostics(problems + diagnostics)
 
 
 def codes(diagnostics: list[Diagnostic]) -> list[str]:
@@ -806,7 +821,7 @@ def test_ten_thousand_services_load_in_seconds(tmp_path: Path) -> None:
 
 
 def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
-    _, diagnostics = load_states([("states/missing.yaml", tmp_path / "missing.yaml")], SCHEMA)
+    _, diagnostics = load_files([("states/missing.yaml", tmp_path / "missing.yaml")], SCHEMA)
     assert codes(diagnostics) == ["DL-STATE-READ"]
     assert diagnostics[0].file == "states/missing.yaml"
 
@@ -826,7 +841,7 @@ def test_loading_is_deterministic(tmp_path: Path) -> None:
 def test_real_backstage_catalogs_give_diagnostics_not_exceptions() -> None:
     files = [(f"backstage/{path.name}", path) for path in sorted(BACKSTAGE.glob("*.yaml"))]
     assert files
-    portfolio, diagnostics = load_states(files, SCHEMA)
+    portfolio, diagnostics = load_files(files, SCHEMA)
     assert diagnostics
     for diagnostic in diagnostics:
         assert diagnostic.span is not None

@@ -1,8 +1,9 @@
 """Verdict diffs between two revisions of a decision repo: what a change does to the decisions.
 
-The base revision is read with git alone: the decision repo's subtree at that commit is listed
-(`git ls-tree`) and its blobs are read (`git cat-file --batch`) into a temporary directory. The
-working tree, the index and the refs are never touched, and nothing is checked out. Both sides
+The base revision is read with git alone (`SourceSet.from_git`): the decision repo's subtree at
+that commit is listed (`git ls-tree`) and only the blobs the project needs are read
+(`git cat-file --batch`), straight into memory. The working tree, the index and the refs are never
+touched, nothing is checked out and nothing is written to disk. Both sides
 are evaluated on the same date and compared subject by subject into a `VerdictDiff`.
 
 A base that cannot be evaluated (its policies do not parse, say) does not block the head: the
@@ -15,11 +16,8 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import posixpath
 import re
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +39,7 @@ from decisionlang.core.model import (
 from decisionlang.core.subjects import Portfolio
 from decisionlang.core.views import deciding_rules, fact_rules
 from decisionlang.engine.project import Project, evaluate_project, load_project
+from decisionlang.inputs.sources import Git, SourceSet, first_line, git_error
 
 BASE_ABSENT = "DL-GIT-BASE-ABSENT"  # in `before.diagnostics`: the directory did not exist at the base
 SUMMARY_FACTS = 3  # facts named in a one-line summary; the rest are counted
@@ -67,13 +66,10 @@ def diff_against(
     head_project = load_project(directory)
     if head_project.errors:
         raise DecisionlangError(list(head_project.errors))
-    with tempfile.TemporaryDirectory(prefix="decisionlang-base-") as temporary:
-        base_project, base_problems = load_base(repository, commit, base, Path(temporary))
-        wanted = _wanted(services, head_project, base_project, today)
-        head = evaluate_project(
-            head_project, as_of=today, services=_present(wanted, head_project), strict=strict
-        )
-        before = _evaluate_base(base_project, base_problems, today, wanted, strict)
+    base_project, base_problems = load_base(repository, commit, base)
+    wanted = _wanted(services, head_project, base_project, today)
+    head = evaluate_project(head_project, as_of=today, services=_present(wanted, head_project), strict=strict)
+    before = _evaluate_base(base_project, base_problems, today, wanted, strict)
     base_portfolio = base_project.portfolio if base_project is not None else Portfolio.of(())
     changes, unchanged = compare(
         Side.of(before, base_portfolio),
@@ -179,24 +175,7 @@ def _fetch_help(repository: Repository, revision: str) -> str:
 
 
 def _git(cwd: Path, shown: str, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    executable = shutil.which("git")
-    if executable is None:
-        raise _error(
-            "DL-GIT-MISSING",
-            "git is not installed (or not on PATH): --base needs it to read the base revision",
-            shown,
-            "install git, or run the check without --base",
-        )
-    # No optional locks: even a read must not refresh the index of the user's working tree.
-    environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    try:
-        return subprocess.run(
-            [executable, *args], cwd=cwd, input=stdin, capture_output=True, env=environment, check=False
-        )
-    except OSError as error:
-        raise _error(
-            "DL-GIT-MISSING", f"cannot run git: {error.strerror}", shown, "check the git install"
-        ) from None
+    return Git(cwd, shown).run(*args, stdin=stdin)
 
 
 def _run(
@@ -205,24 +184,16 @@ def _run(
     return _git(repository.top, repository.shown, *args, stdin=stdin)
 
 
-def _first_line(stderr: bytes) -> str:
-    lines = [line.strip() for line in os.fsdecode(stderr).splitlines() if line.strip()]
-    text = lines[0] if lines else "git failed"
-    return text.removeprefix("fatal: ").removeprefix("error: ")
+_first_line = first_line
+_error = git_error
 
 
-def _error(code: str, message: str, shown: str, help: str | None) -> DecisionlangError:
-    return DecisionlangError([Diagnostic(code, message, file=shown, help=help)])
+# ---------------------------------------------------------------- the base, read from git
 
 
-# ---------------------------------------------------------------- the base, materialised
-
-
-def load_base(
-    repository: Repository, commit: str, revision: str, root: Path
-) -> tuple[Project | None, list[Diagnostic]]:
-    """The decision repo at COMMIT, written under ROOT and loaded; None (with the reason) when it
-    did not exist at that commit or does not load."""
+def load_base(repository: Repository, commit: str, revision: str) -> tuple[Project | None, list[Diagnostic]]:
+    """The decision repo at COMMIT, loaded from its blobs; None (with the reason) when it did not
+    exist at that commit or does not load."""
     tree = f"{commit}:{repository.prefix}" if repository.prefix else f"{commit}^{{tree}}"
     kind = _run(repository, "cat-file", "-t", tree)
     if kind.returncode != 0 or kind.stdout.strip() != b"tree":
@@ -235,8 +206,11 @@ def load_base(
                 severity=Severity.WARNING,
             )
         ]
-    problems = materialise(repository, tree, revision, root)
-    project = load_project(root)
+    files = SourceSet.from_git(
+        repository.top, commit, repository.prefix, label=revision, shown=repository.shown
+    )
+    project = load_project(files)
+    problems = [d for d in files.diagnostics if d.code == "DL-GIT-BASE-SKIPPED"]
     if project.errors:
         count = len(project.errors)
         marker = Diagnostic(
@@ -248,109 +222,7 @@ def load_base(
             severity=Severity.WARNING,
         )
         return None, [marker, *problems, *project.errors]
-    return project, problems
-
-
-def materialise(repository: Repository, tree: str, revision: str, root: Path) -> list[Diagnostic]:
-    """Write the blobs of TREE under ROOT: regular files first, then symbolic links that stay
-    inside ROOT. Names that are absolute, hold `..` or clash are skipped with a warning."""
-    listing = _run(repository, "ls-tree", "-r", "-z", tree)
-    if listing.returncode != 0:
-        detail = _first_line(listing.stderr)
-        raise _error("DL-GIT-READ", f"cannot list `{revision}`: {detail}", repository.shown, None)
-    entries = [_entry(raw) for raw in listing.stdout.split(b"\0") if raw]
-    blobs = [(mode, oid, path) for mode, kind, oid, path in entries if kind == "blob"]
-    contents = _read_blobs(repository, revision, [oid for _, oid, _ in blobs])
-    problems: list[Diagnostic] = []
-    links: list[tuple[str, str]] = []
-    for mode, oid, path in blobs:
-        if mode == "120000":
-            links.append((path, os.fsdecode(contents[oid])))
-        elif not _write_file(root, path, contents[oid]):
-            problems.append(_skipped(repository, revision, path, "its name cannot be written safely"))
-    for path, target in links:
-        if not _write_link(root, path, target):
-            problems.append(_skipped(repository, revision, path, "it links outside the decision repo"))
-    return problems
-
-
-def _entry(raw: bytes) -> tuple[str, str, str, str]:
-    """`<mode> <type> <object>\\t<path>` from `git ls-tree -z`."""
-    meta, _, path = raw.partition(b"\t")
-    mode, kind, oid = os.fsdecode(meta).split(" ")
-    return mode, kind, oid, os.fsdecode(path)
-
-
-def _read_blobs(repository: Repository, revision: str, oids: Sequence[str]) -> dict[str, bytes]:
-    unique = list(dict.fromkeys(oids))
-    if not unique:
-        return {}
-    result = _run(repository, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in unique).encode())
-    contents: dict[str, bytes] = {}
-    data, position = result.stdout, 0
-    for oid in unique:
-        end = data.find(b"\n", position)
-        header = data[position:end].split() if end >= 0 else []
-        if result.returncode != 0 or len(header) != 3 or header[1] != b"blob":
-            raise _error(
-                "DL-GIT-READ",
-                f"cannot read the files of `{revision}`",
-                repository.shown,
-                "in a partial clone git fetches files on demand: check access to the remote, "
-                "or fetch the revision with its files (`git fetch --refetch`)",
-            )
-        size = int(header[2])
-        contents[oid] = data[end + 1 : end + 1 + size]
-        position = end + 1 + size + 1  # the content is followed by a newline
-    return contents
-
-
-def _destination(root: Path, path: str) -> Path | None:
-    parts = path.split("/")
-    if path.startswith("/") or any(part in {"", ".", ".."} for part in parts):
-        return None
-    return root.joinpath(*parts)
-
-
-def _write_file(root: Path, path: str, content: bytes) -> bool:
-    destination = _destination(root, path)
-    if destination is None:
-        return False
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if not destination.parent.resolve().is_relative_to(root.resolve()):
-            return False
-        with destination.open("xb") as stream:  # never through an existing file or link
-            stream.write(content)
-    except OSError:
-        return False
-    return True
-
-
-def _write_link(root: Path, path: str, target: str) -> bool:
-    destination = _destination(root, path)
-    inside = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
-    if destination is None or posixpath.isabs(target) or inside == ".." or inside.startswith("../"):
-        return False
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.symlink_to(target)
-        if not destination.resolve().is_relative_to(root.resolve()):  # through other links
-            destination.unlink()
-            return False
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on older Pythons
-        return False
-    return True
-
-
-def _skipped(repository: Repository, revision: str, path: str, why: str) -> Diagnostic:
-    shown = f"{repository.prefix}/{path}" if repository.prefix else path
-    return Diagnostic(
-        "DL-GIT-BASE-SKIPPED",
-        f"`{shown}` at `{revision}` was not read: {why}",
-        file=repository.shown,
-        severity=Severity.WARNING,
-    )
+    return project, []  # the skipped files are among the project's own warnings
 
 
 # ---------------------------------------------------------------- evaluation of both sides

@@ -14,7 +14,8 @@ from decisionlang.core.model import Report
 from decisionlang.core.subjects import Portfolio
 from decisionlang.engine.compiler import CompiledPolicy, compile_program
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate
-from decisionlang.inputs.layout import Layout, discover, load_modules
+from decisionlang.inputs.layout import load_modules
+from decisionlang.inputs.sources import SizeLimits, SourceFile, SourceSet
 from decisionlang.inputs.states import YamlLimits, load_states
 from decisionlang.inputs.waivers import Waiver, load_waivers
 from decisionlang.language.checker import Program, check_program
@@ -24,42 +25,57 @@ from decisionlang.language.checker import Program, check_program
 class Project:
     """A loaded decision repo: its checked policies, compiled once, and its subjects."""
 
-    layout: Layout
+    sources: SourceSet
     program: Program
     policies: tuple[CompiledPolicy, ...]
     portfolio: Portfolio
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     waivers: tuple[Waiver, ...] = field(default=())
+    policy_files: tuple[SourceFile, ...] = field(default=())  # as parsed, imported files included
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.is_error)
 
 
-def load_project(root: str | Path, *, limits: YamlLimits | None = None) -> Project:
-    """Read, parse, check and compile policies; read and validate states. Never raises on bad input:
-    problems are in `Project.diagnostics` (errors make `evaluate_project` refuse to run)."""
-    layout, diagnostics = discover(Path(root))
-    modules, parse_problems = load_modules(layout)
+def load_project(root: str | Path | SourceSet, *, limits: YamlLimits | None = None) -> Project:
+    """Read, parse, check and compile policies; read and validate states. ROOT is a directory, or
+    the files themselves (`SourceSet.from_memory`, `SourceSet.from_git`). Never raises on bad
+    input: problems are in `Project.diagnostics` (errors make `evaluate_project` refuse to run)."""
+    limits = limits or YamlLimits()
+    files = (
+        root
+        if isinstance(root, SourceSet)
+        else SourceSet.from_disk(root, limits=SizeLimits(yaml_bytes=limits.max_bytes))
+    )
+    diagnostics = list(files.diagnostics)
+    modules, parse_problems = load_modules(files)
     diagnostics += parse_problems
+    parsed = tuple(SourceFile(module.path, module.span.source.text) for module in modules)
     if any(d.is_error for d in parse_problems):
         # A file that does not parse leaves holes (a missing scale, half a schema) that would
         # surface as dozens of misleading errors downstream: report the syntax first, alone.
-        return Project(layout, Program(), (), Portfolio.of(()), tuple(sorted_diagnostics(diagnostics)))
+        return Project(
+            files, Program(), (), Portfolio.of(()), tuple(sorted_diagnostics(diagnostics)), (), parsed
+        )
     program, check_problems = check_program(modules)
     diagnostics += check_problems
     policy_errors = any(d.is_error for d in diagnostics)
     policies = compile_program(program) if not policy_errors else ()
-    files = [(layout.display(path), path) for path in layout.state_files]
-    portfolio, state_problems = load_states(files, program.fields, limits=limits or YamlLimits())
+    portfolio, state_problems = load_states(files.states, program.fields, limits=limits)
     diagnostics += state_problems
     if not any(d.is_error for d in state_problems):
         diagnostics += _unmatched_kinds(program, portfolio)
-    waiver_files = [(layout.display(path), path) for path in layout.waiver_files]
-    waivers, waiver_problems = load_waivers(waiver_files, limits)
+    waivers, waiver_problems = load_waivers(files.waivers, limits)
     diagnostics += waiver_problems + _stale_waivers(waivers, program, portfolio)
     return Project(
-        layout, program, policies, portfolio, tuple(sorted_diagnostics(diagnostics)), tuple(waivers)
+        files,
+        program,
+        policies,
+        portfolio,
+        tuple(sorted_diagnostics(diagnostics)),
+        tuple(waivers),
+        parsed,
     )
 
 
@@ -102,7 +118,7 @@ def _unknown_subject(name: str, project: Project) -> Diagnostic:
     return Diagnostic(
         "DL-CLI-UNKNOWN-SUBJECT",
         f"no subject named `{name}`",
-        file=project.layout.display(project.layout.root) or ".",
+        file=".",
         help=hint or "run `decisionlang check` to list the subjects",
     )
 

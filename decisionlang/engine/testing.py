@@ -15,13 +15,12 @@ A run goes through three stages; each reports problems as diagnostics instead of
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -42,7 +41,9 @@ from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.core.views import policy_reasons
 from decisionlang.engine.compiler import CompiledPolicy, compile_program
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate_subject
-from decisionlang.inputs.layout import CONFIG_FILE, POLICY_SUFFIX, Layout, display_path, load_modules
+from decisionlang.inputs import sources
+from decisionlang.inputs.layout import CONFIG_FILE, POLICY_SUFFIX, display_path, load_modules
+from decisionlang.inputs.sources import Role, SizeLimits, SourceSet
 from decisionlang.inputs.states import YamlLimits, load_states
 from decisionlang.language.checker import Program, check_program
 
@@ -221,14 +222,15 @@ def run_tests(
     """Run every test file under `directory`. Never raises on bad input: see `TestReport.diagnostics`.
 
     `as_of` is the date of the cases whose file and case give none (default: today)."""
-    suite, diagnostics = _discover(Path(directory))
+    limits = limits or YamlLimits()
+    suite, diagnostics = _discover(Path(directory), limits)
     policy_set, problems = _compile(suite)
     diagnostics += problems
     prepared: list[_Prepared] = []
     if not any(d.is_error for d in diagnostics):
-        loader = _CaseLoader(suite.layout, policy_set, limits or YamlLimits(), as_of or dt.date.today())
-        for path in suite.test_files:
-            cases, file_problems = loader.load_file(path)
+        loader = _CaseLoader(suite.sources, policy_set, limits, as_of or dt.date.today())
+        for test_file in suite.sources.tests:
+            cases, file_problems = loader.load_file(test_file)
             prepared.extend(cases)
             diagnostics += file_problems
     results: list[CaseResult] = []
@@ -239,19 +241,14 @@ def run_tests(
             diagnostics += evaluation_problems
     coverage = measure_coverage(policy_set.policies, [result.result for result in results])
     shown = suite.shown_tests
-    return TestReport(
-        suite.layout.root, shown, tuple(results), coverage, tuple(sorted_diagnostics(diagnostics))
-    )
+    return TestReport(suite.root, shown, tuple(results), coverage, tuple(sorted_diagnostics(diagnostics)))
 
 
 @dataclass(frozen=True)
 class _Suite:
-    layout: Layout  # the root and every policy file under the directory (states come per case)
-    test_files: tuple[Path, ...]
-
-    @property
-    def shown_tests(self) -> tuple[str, ...]:
-        return tuple(self.layout.display(path) for path in self.test_files)
+    root: Path
+    sources: SourceSet  # every policy and test file under the directory (states come per case)
+    shown_tests: tuple[str, ...]  # every test file found, read or not
 
 
 def find_root(directory: Path) -> Path:
@@ -263,17 +260,23 @@ def find_root(directory: Path) -> Path:
     return directory
 
 
-def _discover(directory: Path) -> tuple[_Suite, list[Diagnostic]]:
+def _discover(directory: Path, limits: YamlLimits) -> tuple[_Suite, list[Diagnostic]]:
     if not directory.is_dir():
         problem = Diagnostic(
             NO_TESTS, f"`{directory}` is not a directory", file=str(directory), help="give a directory"
         )
-        return _Suite(Layout(directory.resolve(), (), ()), ()), [problem]
+        root = directory.resolve()
+        return _Suite(root, SourceSet.of_files(root), ()), [problem]
     root = find_root(directory)
     policies = _files_under(root, directory, f"*{POLICY_SUFFIX}")
     tests = _files_under(root, directory, f"*{TEST_SUFFIX}")
-    layout = Layout(root, tuple(policies), ())
-    diagnostics: list[Diagnostic] = []
+    files = SourceSet.of_files(
+        root,
+        policies=[display_path(root, path) for path in policies],
+        tests=[display_path(root, path) for path in tests],
+        limits=SizeLimits(yaml_bytes=limits.max_bytes),
+    )
+    diagnostics: list[Diagnostic] = list(files.diagnostics)
     shown = display_path(root, directory) or "."
     if not policies:
         diagnostics.append(
@@ -293,7 +296,7 @@ def _discover(directory: Path) -> tuple[_Suite, list[Diagnostic]]:
                 help=f"write test cases in files named like `policies/tests/<policy>{TEST_SUFFIX}`",
             )
         )
-    return _Suite(layout, tuple(tests)), diagnostics
+    return _Suite(root, files, tuple(display_path(root, path) for path in tests)), diagnostics
 
 
 def _files_under(root: Path, directory: Path, pattern: str) -> list[Path]:
@@ -320,7 +323,7 @@ class _PolicySet:
 
 
 def _compile(suite: _Suite) -> tuple[_PolicySet, list[Diagnostic]]:
-    modules, diagnostics = load_modules(suite.layout)
+    modules, diagnostics = load_modules(suite.sources)
     program, problems = check_program(modules)
     diagnostics += problems
     if any(d.is_error for d in diagnostics):
@@ -458,27 +461,6 @@ def _coverage_targets(policies: Sequence[CompiledPolicy]) -> list[tuple[str, str
 
 # ---------------------------------------------------------------------------------------------
 # reading test files
-
-
-if TYPE_CHECKING:
-    _ConcretePath = Path
-else:
-    _ConcretePath = type(Path())
-
-
-class _InlineState(_ConcretePath):
-    """A state "file" held in memory: the state loader reads it like one, nothing touches the disk."""
-
-    data: bytes
-
-    def open(self, *args: Any, **kwargs: Any) -> IO[Any]:  # type: ignore[override]
-        return io.BytesIO(self.data)
-
-
-def _inline_state(display: str, text: str) -> _InlineState:
-    path = _InlineState(display)
-    path.data = text.encode("utf-8")
-    return path
 
 
 class _Entries(dict[str, tuple[Any, Any]]):
@@ -620,25 +602,6 @@ def _did_you_mean(name: str, candidates: Iterable[str], otherwise: str) -> str:
     return did_you_mean(name, candidates) or otherwise
 
 
-def _read_test_file(
-    display: str, path: Path, limits: YamlLimits
-) -> tuple[SourceFile | None, list[Diagnostic]]:
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(limits.max_bytes + 1)
-    except OSError as error:
-        return None, [Diagnostic(READ, f"cannot read test file: {error.strerror or error}", file=display)]
-    if len(data) > limits.max_bytes:
-        message = f"test file is larger than the limit of {limits.max_bytes} bytes"
-        return None, [Diagnostic(READ, message, file=display, help="split it into several files")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        message = f"test file is not valid UTF-8 (byte {error.start})"
-        return None, [Diagnostic(READ, message, file=display, help="save it as UTF-8")]
-    return SourceFile(display, text.replace("\r\n", "\n").replace("\r", "\n")), []
-
-
 def _compose(source: SourceFile) -> tuple[Any, Diagnostic | None]:
     """The YAML node tree, which knows where every key and value starts and ends."""
     try:
@@ -672,21 +635,20 @@ class _Draft:
 class _CaseLoader:
     """Reads test files against one policy set, and loads each case's subjects."""
 
-    def __init__(self, layout: Layout, policy_set: _PolicySet, limits: YamlLimits, today: dt.date) -> None:
-        self.layout = layout
+    def __init__(self, files: SourceSet, policy_set: _PolicySet, limits: YamlLimits, today: dt.date) -> None:
+        self.files = files
+        self.root = Path(files.root)
         self.policy_set = policy_set
         self.limits = limits
         self.today = today
 
-    def load_file(self, path: Path) -> tuple[list[_Prepared], list[Diagnostic]]:
-        display = self.layout.display(path)
-        source, problems = _read_test_file(display, path, self.limits)
-        if source is None:
-            return [], problems
+    def load_file(self, test_file: sources.SourceFile) -> tuple[list[_Prepared], list[Diagnostic]]:
+        text = test_file.text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        source = SourceFile(test_file.path, text)
         root, problem = _compose(source)
         if problem is not None:
             return [], [problem]
-        file = _TestFile(source, path)
+        file = _TestFile(source, self.root / test_file.path)
         as_of, drafts = self._file(file, root)
         prepared = [case for draft in drafts if (case := self._prepare(file, draft, as_of)) is not None]
         return prepared, file.problems
@@ -777,7 +739,7 @@ class _CaseLoader:
         paths: list[Path] = []
         for text, item in file.texts(node, "`states`") or []:
             path = (file.path.parent / text).resolve()
-            if not path.is_relative_to(self.layout.root):
+            if not path.is_relative_to(self.root):
                 help = "state files of a test must be inside the project root, like the policies"
                 file.report(STATE_OUTSIDE, f"state file `{text}` is outside the project root", item, help)
             elif not path.is_file():
@@ -871,9 +833,16 @@ class _CaseLoader:
 
     def _prepare(self, file: _TestFile, draft: _Draft, file_as_of: dt.date | None) -> _Prepared | None:
         # State files first: a name given both there and inline is reported in the test file.
-        files = [(self.layout.display(path), path) for path in draft.states]
-        files += [(file.source.path, _inline_state(file.source.path, text)) for _, text in draft.inline]
-        portfolio, problems = load_states(files, self.policy_set.program.fields, limits=self.limits)
+        files, problems = [], []
+        for path in draft.states:
+            read = self.files.read(display_path(self.root, path), Role.STATE)
+            if isinstance(read, Diagnostic):
+                problems.append(read)
+            else:
+                files.append(read)
+        files += [sources.SourceFile(file.source.path, text) for _, text in draft.inline]
+        portfolio, loaded = load_states(files, self.policy_set.program.fields, limits=self.limits)
+        problems += loaded
         file.problems.extend(_into_test_file(problem, file.source) for problem in problems)
         if draft.broken or any(problem.is_error for problem in problems):
             return None

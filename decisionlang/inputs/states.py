@@ -37,7 +37,6 @@ import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, Union
 
 from pydantic import (
@@ -75,6 +74,8 @@ from decisionlang.core.diagnostics import Diagnostic, Severity, sorted_diagnosti
 from decisionlang.core.hints import closest, did_you_mean
 from decisionlang.core.spans import SourceFile, Span, point
 from decisionlang.core.subjects import Duration, Portfolio, Subject
+from decisionlang.inputs import sources
+from decisionlang.inputs.sources import Role, too_large
 from decisionlang.language.types import (
     BOOL,
     BUILTIN_FIELDS,
@@ -151,12 +152,12 @@ class YamlLimits:
 
 
 def load_states(
-    files: Sequence[tuple[str, Path]],
+    files: Sequence[sources.SourceFile],
     fields: Mapping[str, FieldSpec],
     *,
     limits: YamlLimits = YamlLimits(),
 ) -> tuple[Portfolio, list[Diagnostic]]:
-    """Load every subject of the state files; `files` pairs display paths with real paths.
+    """Load every subject of the state files (read by `decisionlang.inputs.sources`).
 
     Returns the portfolio of valid subjects and the diagnostics of all files, sorted. A subject
     with an error is left out of the portfolio; warnings (unread fields) do not exclude it.
@@ -164,8 +165,8 @@ def load_states(
     schema = _Schema.build(fields)
     diagnostics: list[Diagnostic] = []
     candidates: list[_Candidate] = []
-    for display_path, real_path in files:
-        file_candidates, file_diagnostics = _load_file(display_path, real_path, schema, limits)
+    for file in files:
+        file_candidates, file_diagnostics = _load_file(file, schema, limits)
         candidates.extend(file_candidates)
         diagnostics.extend(file_diagnostics)
     diagnostics.extend(_check_control_characters(candidates))
@@ -330,30 +331,13 @@ def _item_spot(sequence: _Seq, index: int) -> _Spot:
 # reading one file
 
 
-def _read_source(
-    display_path: str, real_path: Path, limits: YamlLimits
-) -> tuple[SourceFile | None, list[Diagnostic]]:
-    """The decoded file, or the reason it cannot be read (too large, unreadable, not UTF-8)."""
-    try:
-        with real_path.open("rb") as stream:
-            data = stream.read(limits.max_bytes + 1)  # never read more than the limit allows
-    except OSError as error:
-        return None, [
-            Diagnostic(READ, f"cannot read state file: {error.strerror or error}", file=display_path)
-        ]
-    if len(data) > limits.max_bytes:
-        message = f"state file is larger than the limit of {limits.max_bytes} bytes"
-        return None, [Diagnostic(LIMIT, message, help="split it into several files", file=display_path)]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        source = SourceFile(display_path, _normalise_newlines(data.decode("utf-8-sig", errors="replace")))
-        before = _normalise_newlines(data[: error.start].decode("utf-8-sig", errors="replace"))
-        line, column = source.position(len(before))
-        message = f"state file is not valid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
-        return None, [Diagnostic(YAML_SYNTAX, message, point(source, line, column), help="save it as UTF-8")]
+def _read_source(file: sources.SourceFile, limits: YamlLimits) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """The file's text as the parser reads it, or the reason it is not read (too large)."""
+    if len(file.text) > limits.max_bytes and len(file.text.encode("utf-8")) > limits.max_bytes:
+        return None, [too_large(Role.STATE, file.path, limits.max_bytes)]
+    text = _normalise_newlines(file.text.removeprefix("\ufeff"))
     # One spelling per character: an accent typed as a combining mark (NFD) matches the schema's.
-    return SourceFile(display_path, unicodedata.normalize("NFC", _normalise_newlines(text))), []
+    return SourceFile(file.path, unicodedata.normalize("NFC", text)), []
 
 
 def _normalise_newlines(text: str) -> str:
@@ -1444,9 +1428,9 @@ class _Candidate:
 
 
 def _load_file(
-    display_path: str, real_path: Path, schema: _Schema, limits: YamlLimits
+    file: sources.SourceFile, schema: _Schema, limits: YamlLimits
 ) -> tuple[list[_Candidate], list[Diagnostic]]:
-    source, problems = _read_source(display_path, real_path, limits)
+    source, problems = _read_source(file, limits)
     if source is None:
         return [], problems
     documents, problems = _parse(source, limits)

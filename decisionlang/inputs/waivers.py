@@ -21,12 +21,12 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.core.spans import SourceFile, Span, point
+from decisionlang.inputs import sources
 from decisionlang.inputs.states import YamlLimits
-from decisionlang.inputs.yamlreader import Entry, Located, load_yaml
+from decisionlang.inputs.yamlreader import Entry, Located, parse_yaml
 
 REQUIRED = ("id", "subject", "owner", "approver", "rationale", "compensating_measure", "granted", "expires")
 TARGETS = ("rule", "policy")
@@ -54,14 +54,17 @@ class Waiver:
 
 
 def load_waivers(
-    files: Sequence[tuple[str, Path]], limits: YamlLimits | None = None
+    files: Sequence[sources.SourceFile], limits: YamlLimits | None = None
 ) -> tuple[list[Waiver], list[Diagnostic]]:
-    """Every valid waiver of the files, and a located diagnostic for each problem."""
+    """Every valid waiver of the files (read by `decisionlang.inputs.sources`), and a located
+    diagnostic for each problem."""
     waivers: list[Waiver] = []
     diagnostics: list[Diagnostic] = []
-    for display, path in files:
+    for file in files:
+        display = file.path
+        text = file.text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         try:
-            document = load_yaml(display, path, limits)
+            document = parse_yaml(SourceFile(display, text), limits)
         except DecisionlangError as error:
             diagnostics.extend(_as_waiver_problem(d) for d in error.diagnostics)
             continue

@@ -115,7 +115,13 @@ def _under(directory: Path) -> Iterator[Path]:
 def load_yaml(display_path: str, path: Path, limits: YamlLimits | None = None) -> YamlFile:
     """Read and parse one file; raises `DecisionlangError` with the located problem."""
     limits = limits or YamlLimits()
-    source = _read(display_path, path, limits)
+    return parse_yaml(_read(display_path, path, limits), limits)
+
+
+def parse_yaml(source: SourceFile, limits: YamlLimits | None = None) -> YamlFile:
+    """Parse one file's text (line breaks as `\\n`); raises `DecisionlangError` with the located problem."""
+    limits = limits or YamlLimits()
+    display_path = source.path
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ruamel may warn on stderr; the diagnostics say what matters
         try:

@@ -20,7 +20,6 @@ from decisionlang.core.model import Report
 from decisionlang.engine.project import Project
 from decisionlang.governance.decisionlog.model import DecisionRecord, SubjectDecision
 from decisionlang.governance.decisionlog.store import timestamp
-from decisionlang.inputs.layout import load_modules
 from decisionlang.render.json import report_to_dict
 
 ENGINE_VERSION = __version__
@@ -50,7 +49,7 @@ def decision_record(
         decision_id=decision_id(
             policies, states, ENGINE_VERSION, report.as_of.isoformat() if report.as_of else ""
         ),
-        revision=git_revision(project.layout.root, ignore=[log] if log is not None else []),
+        revision=_revision(project, log),
         recorded_at=timestamp(now or dt.datetime.now(dt.UTC)),
         as_of=report.as_of.isoformat() if report.as_of is not None else None,
         engine_version=ENGINE_VERSION,
@@ -84,22 +83,21 @@ def decision_id(policies_digest: str, states_digest: str, engine_version: str, a
 
 def policies_digest(project: Project) -> str:
     """The policy files as read (every file a policy imports too), by path relative to the root."""
-    modules, _ = load_modules(project.layout)
-    return _digest((module.path, module.span.source.text.encode("utf-8")) for module in modules)
+    return _digest((file.path, file.text.encode("utf-8")) for file in project.policy_files)
 
 
 def states_digest(project: Project) -> str:
     """The state files, and the waiver files beside them: all the data a decision is made on."""
-    layout = project.layout
-    files = [*layout.state_files, *getattr(layout, "waiver_files", ())]
-    return _digest((layout.display(path), _read(path)) for path in files)
+    files = (*project.sources.states, *project.sources.waivers)
+    return _digest((file.path, file.text.encode("utf-8")) for file in files)
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:  # the file was read a moment ago: keep the id honest but distinct
-        return f"<unreadable: {error.strerror}>".encode()
+def _revision(project: Project, log: Path | None) -> str | None:
+    """The commit of the directory the project was read from; None when it was not read from disk."""
+    directory = project.sources.directory
+    if directory is None:
+        return None
+    return git_revision(directory, ignore=[log] if log is not None else [])
 
 
 def _digest(files: Iterable[tuple[str, bytes]]) -> str:
