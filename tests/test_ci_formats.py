@@ -3,7 +3,7 @@ real consumer's rules: golden files with and without a verdict diff, SARIF again
 schema, JUnit through junitparser and ElementTree, markdown through a GFM table parser
 (markdown-it-py), workflow commands through a parser written from GitHub's documented rules.
 
-The diff is built here by hand from two reports, independent of `decisionlang.compare.gitdiff`.
+The diff is `compare` of two reports evaluated here: no git is involved.
 Set DECISIONLANG_UPDATE_GOLDEN=1 (`make golden`) to rewrite the golden files.
 """
 
@@ -29,7 +29,7 @@ from markdown_it.token import Token
 from support import check_golden
 
 from decisionlang import __version__, api
-from decisionlang.compare.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
+from decisionlang.compare.changes import ChangeKind, VerdictDiff, compare
 from decisionlang.core.model import (
     AppliedWaiver,
     Enforcement,
@@ -99,66 +99,8 @@ def changed_quickstart(tmp: Path) -> Path:
     return root
 
 
-def deciding(subject: SubjectResult) -> dict[str, RuleTrace]:
-    return {rule.rule: rule for policy in subject.policies for rule in policy.reasons}
-
-
-def read_facts(subject: SubjectResult, *, deciding_only: bool) -> dict[tuple[str, str], Fact]:
-    rules = deciding(subject).values() if deciding_only else [r for p in subject.policies for r in p.rules]
-    return {(fact.subject, fact.path): fact for rule in rules for fact in rule.facts}
-
-
-def subject_change(before: SubjectResult | None, after: SubjectResult | None) -> SubjectChange | None:
-    """What `decisionlang.compare.gitdiff` reports for one subject, recomputed simply; None when unchanged."""
-    name = (after or before).subject  # type: ignore[union-attr]
-    old = deciding(before) if before else {}
-    new = deciding(after) if after else {}
-    keys: set[tuple[str, str]] = set()
-    for side in [before, after]:
-        keys |= read_facts(side, deciding_only=True).keys() if side else set()
-    old_facts = read_facts(before, deciding_only=False) if before else {}
-    new_facts = read_facts(after, deciding_only=False) if after else {}
-    facts = []
-    for key in sorted(keys):
-        was, now = old_facts.get(key), new_facts.get(key)
-        was_value = None if was is None or was.missing else was.value
-        now_value = None if now is None or now.missing else now.value
-        if was_value != now_value:
-            location = (now or was).location  # type: ignore[union-attr]
-            facts.append(FactChange(key[0], key[1], was_value, now_value, location))
-    rules_now = tuple(rule for rule in new if rule not in old)
-    rules_before = tuple(rule for rule in old if rule not in new)
-    verdict_before = before.verdict if before else None
-    verdict_after = after.verdict if after else None
-    if before is None:
-        kind = ChangeKind.ADDED
-    elif after is None:
-        kind = ChangeKind.REMOVED
-    elif verdict_before is not verdict_after:
-        kind = ChangeKind.MOVED
-    elif facts or rules_now or rules_before:
-        kind = ChangeKind.CHANGED
-    else:
-        return None
-    was_label = verdict_before.label if verdict_before else "absent"
-    now_label = verdict_after.label if verdict_after else "absent"
-    summary = f"{name}: {was_label} -> {now_label}"
-    return SubjectChange(
-        name, kind, verdict_before, verdict_after, tuple(facts), rules_now, rules_before, summary
-    )
-
-
 def build_diff(before: Report, head: Report, base: str = "origin/main") -> VerdictDiff:
-    old = {subject.subject: subject for subject in before.subjects}
-    new = {subject.subject: subject for subject in head.subjects}
-    changes, unchanged = [], 0
-    for name in sorted(old.keys() | new.keys()):
-        change = subject_change(old.get(name), new.get(name))
-        if change is None:
-            unchanged += 1
-        else:
-            changes.append(change)
-    return VerdictDiff(base, BASE_COMMIT, head, before, tuple(changes), unchanged)
+    return VerdictDiff(base, BASE_COMMIT, compare(before, head))
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +118,7 @@ def diff(quickstart: Report, changed: Report) -> VerdictDiff:
     return build_diff(quickstart, changed)
 
 
-def test_the_hand_built_diff_has_every_kind_of_change(diff: VerdictDiff) -> None:
+def test_the_diff_has_every_kind_of_change(diff: VerdictDiff) -> None:
     kinds = {change.subject: change.kind for change in diff.changes}
     assert kinds == {
         "data-lake": ChangeKind.REMOVED,
@@ -353,7 +295,7 @@ def test_same_input_same_bytes(name: str, tmp_path: Path) -> None:
 
 def test_an_empty_report_renders() -> None:
     empty = Report(Verdict.GO, ())
-    for diff in [None, VerdictDiff("main", BASE_COMMIT, empty, empty, (), 0)]:
+    for diff in [None, VerdictDiff("main", BASE_COMMIT, compare(empty, empty))]:
         assert render_markdown(empty, diff, fail_on=FailOn.NO_GO).startswith(
             MARKER + "\n**decisionlang: 🟢 GO** — "
         )

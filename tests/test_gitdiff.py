@@ -28,6 +28,7 @@ from decisionlang.compare.changes import BASE_INVALID, ChangeKind, FactChange, V
 from decisionlang.compare.gitdiff import BASE_ABSENT, diff_against
 from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.model import FailOn, Location, Verdict
+from decisionlang.render.diff import change_summary
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -121,6 +122,13 @@ def diff(repo: Path, base: str = "HEAD~1", **options: Any) -> VerdictDiff:
     return diff_against(decisions(repo), base, as_of=TODAY, **options)
 
 
+def fact_values(fact: FactChange) -> tuple[str, str, Any, Any]:
+    """Whose fact, which field, its value before and after (None: missing or not read)."""
+    before = fact.before.value if fact.before is not None else None
+    after = fact.after.value if fact.after is not None else None
+    return (fact.subject, fact.path, before, after)
+
+
 def kinds(verdict_diff: VerdictDiff) -> dict[str, ChangeKind]:
     return {change.subject: change.kind for change in verdict_diff.changes}
 
@@ -141,23 +149,20 @@ def test_state_change_transitions_facts_and_summaries(repo: Path) -> None:
     assert (ledger.kind, ledger.before, ledger.after) == (ChangeKind.MOVED, Verdict.GO, Verdict.NOT_YET)
     assert ledger.rules_now == ("change_readiness.unmapped",)
     assert ledger.rules_before == ("change_readiness.worth_it",)
-    assert ledger.facts == (
-        FactChange("ledger-db", "maturity.readability", 4, 2, Location("services/payments.yaml", 25, 30)),
-    )
-    assert ledger.summary == (
+    assert [fact_values(fact) for fact in ledger.facts] == [("ledger-db", "maturity.readability", 4, 2)]
+    assert ledger.facts[0].location == Location("services/payments.yaml", 25, 30)
+    assert change_summary(ledger) == (
         "ledger-db: GO -> NOT YET because change_readiness.unmapped now decides (flows and dependencies "
         "are mapped at level 2/5 only): maturity.readability 4 -> 2 (services/payments.yaml:25)"
     )
     # A dependency's fact: payments-api is lifted by a change in fax-gateway's state.
     assert (payments.before, payments.after) == (Verdict.NOT_YET, Verdict.GO)
-    assert payments.summary == (
+    assert change_summary(payments) == (
         "payments-api: NOT YET -> GO because change_readiness.fragile_dependency no longer applies: "
         "tier of fax-gateway 2 -> 1 (services/payments.yaml:33)"
     )
-    assert [(fact.subject, fact.path, fact.before, fact.after) for fact in payments.facts] == [
-        ("fax-gateway", "tier", 2, 1)
-    ]
-    assert website.summary == (
+    assert [fact_values(fact) for fact in payments.facts] == [("fax-gateway", "tier", 2, 1)]
+    assert change_summary(website) == (
         "website: GO -> NOT YET because change_readiness.unstable now decides (changes fail too often "
         "for the pace of delivery): dora.change_failure_rate 0.05 -> 0.2 (services/analytics.yaml:22)"
     )
@@ -243,12 +248,12 @@ def test_policy_change_re_evaluates_every_subject(repo: Path) -> None:
         assert not change.facts  # the facts did not change: the policy did
     payments = {change.subject: change for change in result.changes}["payments-api"]
     assert payments.rules_before == ()  # fragile_dependency still decides, next to unmapped
-    assert payments.summary.startswith(
-        "payments-api: still NOT YET because change_readiness.unmapped now decides "
+    assert change_summary(payments).startswith(
+        "payments-api: still NOT YET because change_readiness.unmapped now also holds it back "
         "(flows and dependencies are mapped at level 4/5 only); "
         "rule change_readiness.unmapped was edited: `not_yet unmapped when maturity.readability < 3 "
     )
-    assert "-> `not_yet unmapped when maturity.readability < 5 " in payments.summary
+    assert "-> `not_yet unmapped when maturity.readability < 5 " in change_summary(payments)
     assert check_base(repo).exit_code == cli.EXIT_NOT_YET
 
 
@@ -266,7 +271,9 @@ def test_subject_added(repo: Path) -> None:
     assert (added.before, added.after) == (None, Verdict.GO)
     assert added.rules_now == ("change_readiness.worth_it",) and added.rules_before == ()
     assert all(fact.before is None for fact in added.facts)
-    assert added.summary == "billing: added, GO because change_readiness.worth_it (value case scores 22)"
+    assert (
+        change_summary(added) == "billing: added, GO because change_readiness.worth_it (value case scores 22)"
+    )
     assert result.unchanged == 6
     # legacy-crm's known NO-GO does not block this change; --all does.
     assert check_base(repo).exit_code == cli.EXIT_OK
@@ -280,7 +287,7 @@ def test_subject_removed(repo: Path) -> None:
     assert kinds(result) == {"legacy-crm": ChangeKind.REMOVED}
     (removed,) = result.changes
     assert (removed.before, removed.after) == (Verdict.NO_GO, None)
-    assert removed.summary == "legacy-crm: removed (was NO-GO)"
+    assert change_summary(removed) == "legacy-crm: removed (was NO-GO)"
     assert removed.rules_before == ("change_readiness.unsupported",)
     assert all(fact.after is None for fact in removed.facts)
     assert result.changed_subjects == ()
@@ -317,7 +324,7 @@ def test_changed_facts_without_a_moved_verdict(repo: Path) -> None:
     commit(repo, "a little more value")
     (change,) = diff(repo).changes
     assert change.kind is ChangeKind.CHANGED and change.before is change.after is Verdict.NOT_YET
-    assert change.summary == (
+    assert change_summary(change) == (
         "fax-gateway: still NOT YET because change_readiness.otherwise (the value case scores 8, below 10): "
         "business_value 3 -> 4 (services/payments.yaml:34)"
     )
@@ -337,9 +344,75 @@ def test_a_waiver_lifts_a_verdict(repo: Path) -> None:
     (change,) = diff(repo).changes
     assert (change.subject, change.before, change.after) == ("payments-api", Verdict.NOT_YET, Verdict.GO)
     assert (
-        change.summary
+        change_summary(change)
         == "payments-api: NOT YET -> GO because change_readiness.fragile_dependency is now waived"
+        " (W-1, expires 2027-03-31)"
     )
+
+
+OWNERSHIP = """\
+policy ownership "Services that matter are owned around the clock" {
+  applies to kind service
+  enforcement hard
+  not_yet unowned when criticality >= high and not on_call
+        because "nobody is on call for a {criticality} service"
+}
+"""
+
+
+def test_a_second_policy_firing_on_a_subject_already_no_go_is_a_change(repo: Path) -> None:
+    """legacy-crm is NO-GO (vendor support ended). Its on-call goes, and `ownership` holds it back
+    too: same verdict, but one more policy to lift. Every format says so."""
+    (decisions(repo) / "policies" / "ownership.policy").write_text(OWNERSHIP, encoding="utf-8")
+    edit(decisions(repo) / "services" / "crm.yaml", "on_call: false", "on_call: true")
+    commit(repo, "ownership, and legacy-crm on call")
+    edit(decisions(repo) / "services" / "crm.yaml", "on_call: true", "on_call: false")
+    commit(repo, "nobody on call for legacy-crm")
+    (change,) = diff(repo).changes
+    assert (change.subject, change.kind, change.after) == ("legacy-crm", ChangeKind.CHANGED, Verdict.NO_GO)
+    assert change.rules_now == ("ownership.unowned",) and change.rules_before == ()
+    assert (
+        "legacy-crm: still NO-GO because ownership.unowned now also holds it back" in check_base(repo).stdout
+    )
+    outputs = {name: check_base(repo, "--format", name).stdout for name in FORMATS}
+    assert json.loads(outputs["json"])["changes"]["subjects"][0]["rules_now"] == ["ownership.unowned"]
+    assert "now: nobody is on call for a high service (`ownership.unowned`)" in outputs["markdown"]
+    assert 'name="legacy-crm" classname="ownership"' in outputs["junit"]
+    assert "title=legacy-crm%3A NOT YET (ownership.unowned)" in outputs["github"]
+    sarif_results = json.loads(outputs["sarif"])["runs"][0]["results"]
+    assert [r["baselineState"] for r in sarif_results if r["ruleId"] == "ownership.unowned"] == ["new"]
+    assert json.loads(outputs["sarif"])["runs"][0]["properties"]["changedSubjects"] == ["legacy-crm"]
+
+
+FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
+
+
+def test_a_new_warning_on_an_edited_subject_is_a_change_in_every_format(repo: Path) -> None:
+    """payments-api is no longer on call: only the advisory `on_call` policy notices, with a
+    warning. The verdict and its reasons stay; the pull-request check must still show it."""
+    edit(
+        decisions(repo) / "services" / "payments.yaml",
+        "on_call: true\n    depends_on",
+        "on_call: false\n    depends_on",
+    )
+    commit(repo, "payments-api off call")
+    (change,) = diff(repo).changes
+    assert (change.subject, change.kind) == ("payments-api", ChangeKind.CHANGED)
+    assert [warning.rule for warning in change.warnings_added] == ["on_call.no_on_call"]
+    outputs = {name: check_base(repo, "--format", name).stdout for name in FORMATS}
+    assert "new warning   nobody is on call for a critical service (on_call.no_on_call)" in outputs["text"]
+    (subject,) = json.loads(outputs["json"])["changes"]["subjects"]
+    assert [warning["rule"] for warning in subject["warnings_added"]] == ["on_call.no_on_call"]
+    assert (
+        "new warning: nobody is on call for a critical service (`on_call.no_on_call`)" in outputs["markdown"]
+    )
+    assert 'name="payments-api" classname="on_call"' in outputs["junit"]
+    assert "nobody is on call for a critical service" in outputs["junit"]
+    assert "::notice file=services/payments.yaml" in outputs["github"]
+    assert "title=payments-api%3A warning (on_call.no_on_call)" in outputs["github"]
+    run_log = json.loads(outputs["sarif"])["runs"][0]
+    states = [r["baselineState"] for r in run_log["results"] if r["ruleId"] == "on_call.no_on_call"]
+    assert "new" in states and run_log["properties"]["changedSubjects"] == ["payments-api"]
 
 
 def test_the_working_tree_is_the_head(repo: Path) -> None:
@@ -357,7 +430,7 @@ def test_the_decision_repo_at_the_top_of_the_git_repository(tmp_path: Path) -> N
     result = diff_against(top, "HEAD", as_of=TODAY)
     (change,) = result.changes
     assert (change.subject, change.before, change.after) == ("legacy-crm", Verdict.NO_GO, Verdict.NOT_YET)
-    assert change.summary.startswith(
+    assert change_summary(change).startswith(
         "legacy-crm: NO-GO -> NOT YET because change_readiness.unmapped now decides"
     )
 
@@ -394,7 +467,9 @@ def test_invalid_base_does_not_block_the_head(repo: Path) -> None:
     assert any(d.code.startswith("DL-PARSE") for d in result.before.diagnostics)
     assert set(kinds(result).values()) == {ChangeKind.ADDED} and set(kinds(result)) == SUBJECTS
     website = {change.subject: change for change in result.changes}["website"]
-    assert website.summary.startswith("website: GO (the base could not be evaluated)")
+    assert change_summary(website, base_evaluated=False).startswith(
+        "website: GO (the base could not be evaluated)"
+    )
     cli_result = check_base(repo)
     assert cli_result.exit_code == cli.EXIT_NO_GO  # every subject is gated, legacy-crm included
     assert "could not be evaluated" in cli_result.stdout and "DL-PARSE" in cli_result.stdout

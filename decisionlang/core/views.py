@@ -51,11 +51,42 @@ def fact_rules(result: SubjectResult | None) -> tuple[RuleTrace, ...]:
     `otherwise`, the `go` rules that did not hold (the fallback itself reads nothing)."""
     if result is None:
         return ()
-    rules = list(deciding_rules(result))
+    return _with_fallen_go_rules(result, deciding_rules(result))
+
+
+def verdict_rules(result: SubjectResult | None) -> tuple[RuleTrace, ...]:
+    """The rules a subject's verdict stands on, as a comparison of two decisions sees them: for a
+    subject held back, the deciding rules of every policy holding it back (a second policy that
+    fires on a subject already NO-GO changes what a reviewer must lift, even at the same verdict);
+    for a GO subject, the deciding rules of the policies that allow it on their own (what a waiver
+    lifted is a waiver's doing, told apart)."""
+    if result is None:
+        return ()
+    blocking = blocking_policies(result)
+    if blocking:
+        return tuple(rule for policy in blocking for rule in policy.reasons)
+    return tuple(
+        rule
+        for policy in result.policies
+        if policy.enforcement.decides and policy.unwaived is None
+        for rule in policy.reasons
+    )
+
+
+def verdict_fact_rules(result: SubjectResult | None) -> tuple[RuleTrace, ...]:
+    """The rules whose facts the verdict stands on: `verdict_rules`, and the `go` rules that did
+    not hold where a policy fell back to its `otherwise`."""
+    if result is None:
+        return ()
+    return _with_fallen_go_rules(result, verdict_rules(result))
+
+
+def _with_fallen_go_rules(result: SubjectResult, rules: tuple[RuleTrace, ...]) -> tuple[RuleTrace, ...]:
+    extended = list(rules)
     for policy in result.policies:
         if any(rule.kind is RuleKind.OTHERWISE and rule in rules for rule in policy.reasons):
-            rules.extend(rule for rule in policy.rules if rule.kind is RuleKind.GO)
-    return tuple(rules)
+            extended.extend(rule for rule in policy.rules if rule.kind is RuleKind.GO)
+    return tuple(extended)
 
 
 def blocking_policies(result: SubjectResult) -> tuple[PolicyResult, ...]:

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from decisionlang import __version__
-from decisionlang.compare.changes import ChangeKind, SubjectChange
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.format import show, show_number
 from decisionlang.core.model import (
@@ -97,13 +96,23 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class Movement:
+    """A subject whose verdict moved since the recorded decision (None: absent on that side)."""
+
+    subject: str
+    before: Verdict | None
+    after: Verdict | None
+    summary: str
+
+
+@dataclass(frozen=True)
 class LogView:
     """What a decision log adds to the report: verdicts that moved since the last recorded decision
     (on other inputs than this report's), and verdict counts over the recorded decisions."""
 
     source: str  # the log, as given
     baseline: str | None  # the recorded decision compared with, in words; None when there is none
-    movements: tuple[SubjectChange, ...]
+    movements: tuple[Movement, ...]
     trends: tuple[TrendPoint, ...]
 
 
@@ -573,7 +582,7 @@ def log_view(entries: Sequence[LoggedDecision], report: Report, current_id: str,
     whole = [logged for logged in entries if logged.record.scope is None] or list(entries)
     earlier = [logged for logged in whole if logged.record.decision_id != current_id]
     baseline = earlier[-1] if earlier else None
-    movements: tuple[SubjectChange, ...] = ()
+    movements: tuple[Movement, ...] = ()
     described = None
     if baseline is not None:
         movements = verdict_moves(baseline, report)
@@ -592,7 +601,7 @@ def log_view(entries: Sequence[LoggedDecision], report: Report, current_id: str,
     return LogView(source, described, movements, tuple(trends))
 
 
-def verdict_moves(baseline: LoggedDecision, report: Report) -> tuple[SubjectChange, ...]:
+def verdict_moves(baseline: LoggedDecision, report: Report) -> tuple[Movement, ...]:
     before = {decision.subject: decision for decision in baseline.record.subjects}
     when = baseline.record.as_of or baseline.record.recorded_at[:10]
     changes = []
@@ -607,26 +616,20 @@ def verdict_moves(baseline: LoggedDecision, report: Report) -> tuple[SubjectChan
         rules_before = tuple(recorded_reasons(recorded.trace)) if recorded is not None else ()
         if previous is None:
             summary = f"new since {when}; now {result.verdict.label}"
-            kind = ChangeKind.ADDED
         else:
             summary = f"{previous.label} on {when}, now {result.verdict.label}"
-            kind = ChangeKind.MOVED
         gone = [rule for rule in rules_before if rule not in rules_now]
         new = [rule for rule in rules_now if rule not in rules_before]
         if gone:
             summary += f"; no longer held back by {', '.join(gone)}"
         if new:
             summary += f"; now held back by {', '.join(new)}"
-        changes.append(
-            SubjectChange(result.subject, kind, previous, result.verdict, (), rules_now, tuple(gone), summary)
-        )
+        changes.append(Movement(result.subject, previous, result.verdict, summary))
     current = {result.subject for result in report.subjects}
     for name, recorded in sorted(before.items()):
         if name not in current:
             summary = f"{Verdict(recorded.verdict).label} on {when}; no longer in the portfolio"
-            changes.append(
-                SubjectChange(name, ChangeKind.REMOVED, Verdict(recorded.verdict), None, (), (), (), summary)
-            )
+            changes.append(Movement(name, Verdict(recorded.verdict), None, summary))
     return tuple(sorted(changes, key=lambda change: change.subject))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from decisionlang.compare.changes import FactChange, SubjectChange, VerdictDiff
+from decisionlang.compare.changes import FactChange, Reading, SubjectChange, VerdictDiff, WaiverChange
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.format import json_number, json_value
 from decisionlang.core.model import (
@@ -29,6 +29,7 @@ from decisionlang.core.model import (
     TradeoffTrace,
     Warning,
 )
+from decisionlang.render.diff import change_summary
 
 SCHEMA_ID = "decisionlang/report/v1"
 
@@ -235,28 +236,46 @@ def changes_to_dict(diff: VerdictDiff) -> dict[str, Any]:
         "base_diagnostics": [diagnostic_to_dict(diagnostic) for diagnostic in diff.before.diagnostics],
         "verdict": diff.changed_verdict.value,
         "unchanged": diff.unchanged,
-        "subjects": [change_to_dict(change) for change in diff.changes],
+        "subjects": [change_to_dict(change, base_evaluated=evaluated) for change in diff.changes],
     }
 
 
-def change_to_dict(change: SubjectChange) -> dict[str, Any]:
+def change_to_dict(change: SubjectChange, *, base_evaluated: bool = True) -> dict[str, Any]:
     return {
         "service": change.subject,
         "change": change.kind.value,
         "before": change.before.value if change.before is not None else None,
         "after": change.after.value if change.after is not None else None,
-        "summary": change.summary,
+        "summary": change_summary(change, base_evaluated=base_evaluated),
         "rules_now": list(change.rules_now),
         "rules_before": list(change.rules_before),
         "facts": [fact_change_to_dict(fact) for fact in change.facts],
+        "warnings_added": [warning_to_dict(warning) for warning in change.warnings_added],
+        "warnings_removed": [warning_to_dict(warning) for warning in change.warnings_removed],
+        "waivers_started": [waiver_change_to_dict(waiver) for waiver in change.waivers_started],
+        "waivers_stopped": [waiver_change_to_dict(waiver) for waiver in change.waivers_stopped],
+        "edited_rules": [
+            {"rule": edit.rule, "before": edit.before, "after": edit.after} for edit in change.edited
+        ],
     }
 
 
 def fact_change_to_dict(fact: FactChange) -> dict[str, Any]:
+    """`before`/`after` hold the value, null when the trace found it missing (`*_missing`)."""
     return {
         "subject": fact.subject,
         "field": fact.path,
-        "before": json_value(fact.before),
-        "after": json_value(fact.after),
-        "location": location_to_dict(fact.location) if fact.location is not None else None,
+        "before": _reading_value(fact.before),
+        "after": _reading_value(fact.after),
+        "before_missing": fact.before.missing,
+        "after_missing": fact.after.missing,
+        "location": location_to_dict(fact.location),
     }
+
+
+def _reading_value(reading: Reading) -> Any:
+    return None if reading.missing else json_value(reading.value)
+
+
+def waiver_change_to_dict(change: WaiverChange) -> dict[str, Any]:
+    return {"policy": change.policy, "id": change.waiver.id, "expires": change.waiver.expires.isoformat()}

@@ -32,8 +32,10 @@ from decisionlang.core.model import (
     RuleTrace,
     SubjectResult,
     Verdict,
+    Warning,
 )
 from decisionlang.core.views import blocking_policies, is_lifted, waived_rules
+from decisionlang.render.diff import change_summary, reading_text
 from decisionlang.render.text import (
     decisive_status,
     format_comparison,
@@ -264,7 +266,8 @@ def diff_parts(report: Report, diff: VerdictDiff) -> tuple[list[str], list[str],
 
 
 def why_changed(change: SubjectChange, now: SubjectResult | None, before: SubjectResult | None) -> str:
-    """The rules that now decide, those that no longer do, and the facts that moved."""
+    """The rules that now decide, those that no longer do, the facts that moved, the warnings that
+    came or went, the waivers that started or stopped applying."""
     if change.kind is ChangeKind.REMOVED:
         return "subject removed"
     messages_now = reason_messages(now)
@@ -274,19 +277,21 @@ def why_changed(change: SubjectChange, now: SubjectResult | None, before: Subjec
     parts += [f"no longer: {rule_phrase(rule, messages_before)}" for rule in change.rules_before]
     if change.kind is not ChangeKind.ADDED:  # for a new subject every fact is new: its reasons say enough
         parts += [fact_change(fact, change.subject) for fact in change.facts]
-    waivers_now = now.waivers if now is not None else ()
-    waivers_before = before.waivers if before is not None else ()
-    new_waivers = [waiver for waiver in waivers_now if waiver.id not in {w.id for w in waivers_before}]
-    if new_waivers:
-        parts.append(f"waived: {waiver_ids(new_waivers)}")
+    parts += [f"new warning: {warning_phrase(warning)}" for warning in change.warnings_added]
+    parts += [f"warning gone: {warning_phrase(warning)}" for warning in change.warnings_removed]
+    if change.waivers_started:
+        parts.append(f"waived: {waiver_ids(waiver.waiver for waiver in change.waivers_started)}")
     parts += [
-        f"waiver no longer applies: {md_code(waiver.id, table=True)}"
-        for waiver in waivers_before
-        if waiver.id not in {w.id for w in waivers_now}
+        f"waiver no longer applies: {md_code(waiver.waiver.id, table=True)}"
+        for waiver in change.waivers_stopped
     ]
     if len(parts) <= 1 and now is not None and now.verdict is not Verdict.GO and not change.rules_now:
         parts.append(why_now(now))
-    return "<br>".join(parts) or md_text(change.summary)
+    return "<br>".join(parts) or md_text(change_summary(change))
+
+
+def warning_phrase(warning: Warning) -> str:
+    return f"{md_text(warning.message)} ({md_code(warning.rule, table=True)})"
 
 
 def reason_messages(subject: SubjectResult | None) -> dict[str, str | None]:
@@ -305,10 +310,10 @@ def rule_phrase(rule: str, messages: dict[str, str | None]) -> str:
 def fact_change(fact: FactChange, subject: str) -> str:
     """`` `maturity.readability` `4` → `2` (`services/analytics.yaml:22`) ``."""
     owner = f" of {md_code(fact.subject, table=True)}" if fact.subject != subject else ""
-    before = md_code(show(fact.before, missing="absent"), table=True)
-    after = md_code(show(fact.after, missing="absent"), table=True)
-    where = f" ({md_code(short_location(fact.location), table=True)})" if fact.location is not None else ""
-    return f"{md_code(fact.path, table=True)}{owner} {before} → {after}{where}"
+    before = md_code(reading_text(fact.before), table=True)
+    after = md_code(reading_text(fact.after), table=True)
+    where = md_code(short_location(fact.location), table=True)
+    return f"{md_code(fact.path, table=True)}{owner} {before} → {after} ({where})"
 
 
 # ---------------------------------------------------------------- traces
