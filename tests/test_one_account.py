@@ -324,9 +324,7 @@ def test_an_unchanged_dependency_fact_is_never_reported_missing(repo: Path, tmp_
     assert "readability: 4 -> 2" in out.history or "readability 4 -> 2" in out.history
 
 
-@pytest.mark.xfail(
-    strict=True, reason="compare(before, after) is being made the one comparison (issue 8, item 3)"
-)
+@pytest.mark.xfail(strict=True, reason="the portfolio history lists verdict moves only, not changes")
 def test_a_second_policy_firing_on_a_no_go_subject_is_a_change_everywhere(repo: Path, tmp_path: Path) -> None:
     """vault is already NO-GO (secrets); losing its on-call makes `exposure` fire too: same verdict,
     one more deciding rule. check --base and history must both report it."""
@@ -340,9 +338,6 @@ def test_a_second_policy_firing_on_a_no_go_subject_is_a_change_everywhere(repo: 
     assert "no change" not in out.base["text"].lower().split("vault")[0][-200:]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="compare(before, after) is being made the one comparison (issue 8, item 3)"
-)
 def test_a_new_warning_on_an_edited_subject_appears_in_every_ci_format(repo: Path, tmp_path: Path) -> None:
     """orders loses its on-call: `care.no_on_call` warns; the verdict does not move."""
     edit(repo, "on_call: true", "on_call: false", after="- name: orders")
