@@ -50,7 +50,7 @@ from ruamel.yaml import YAML
 from decisionlang.api import evaluate_project, load_project
 from decisionlang.cli import main
 from decisionlang.core.diagnostics import DecisionlangError
-from decisionlang.core.model import Report
+from decisionlang.core.model import Comparison, Report
 from decisionlang.render import render_json, render_text
 
 CASES_DIR = Path(__file__).parent / "conformance"
@@ -181,6 +181,20 @@ def _check_details(report: Report, expect: dict[str, Any]) -> None:
             rule.rule: [[c.expression, c.holds, c.margin] for c in rule.comparisons] for rule in traces[name]
         }
         assert {key: found_comparisons.get(key) for key in wanted} == wanted, name
+    for name, wanted in expect.get("margins", {}).items():
+        found_margins = {
+            rule.rule: [
+                [
+                    item.expression if isinstance(item, Comparison) else item.tradeoff,
+                    item.margin,
+                    item.unit,
+                    item.direction.value if item.direction else None,
+                ]
+                for item in (*rule.comparisons, *rule.tradeoffs)
+            ]
+            for rule in traces[name]
+        }
+        assert {key: found_margins.get(key) for key in wanted} == wanted, name
     for name, wanted in expect.get("maturity", {}).items():
         found_maturity = {
             m.maturity: [m.level, m.rank, m.next_level, [r.requirement for r in m.missing]]

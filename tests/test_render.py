@@ -608,7 +608,7 @@ def test_explain_outcomes_in_words() -> None:
     assert "did not fire" in text
     assert "fired — this decided the policy's verdict" in text
     assert "to reach managed, still missing:" in text
-    assert "speed = 8" in text and "acceptable (margin +0.5 to the boundary)" in text
+    assert "speed = 8" in text and "acceptable (margin +0.5 to the zone's edge)" in text
     assert text.rstrip().endswith("2. missing information: criticité (initiatives/data-lake.yaml)")
 
 

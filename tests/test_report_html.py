@@ -624,3 +624,86 @@ def test_thousand_subjects_render_fast(tmp_path: Path, capsys: pytest.CaptureFix
     with capsys.disabled():
         print(f"\n{line}")
     assert best < RENDER_BUDGET_SECONDS, line
+
+
+# ---------------------------------------------------------------- the board report's defects (issue 8)
+
+BOARD_POLICY = """
+scale criticality { low < medium < high < critical }
+
+schema {
+  criticality:  criticality
+  support_ends: date
+  value:        integer 0..10
+  effort:       integer 1..5
+  cost:         number >= 0 unit "€"
+}
+
+criteria worth "Worth it" {
+  value  weight 2 over 0..10
+  effort weight -1 over 1..5
+  normalize to 100
+}
+
+policy supported "Supported dependencies" {
+  no_go unsupported when any(t in depends_on: t.support_ends < today)
+      because "a dependency is out of support"
+}
+
+policy own_support "Own support" {
+  applies to kind service where criticality >= high
+  no_go ended when support_ends < today because "support ended on {support_ends}"
+}
+
+policy value "Worth the money" {
+  not_yet low_value when score(worth) < 70 because "scores {score(worth)}/100"
+  not_yet dear when cost > 1000 because "costs {cost} €"
+}
+"""
+
+BOARD_SERVICES = """
+services:
+  - {name: app, criticality: high, support_ends: 2026-09-24, value: 7, effort: 3, cost: 1200,
+     depends_on: [lib-a, lib-b]}
+  - {name: lib-a, criticality: low, support_ends: 2027-01-31, value: 5, effort: 1, cost: 10}
+  - {name: lib-b, criticality: low, support_ends: 2026-10-31, value: 5, effort: 1, cost: 10}
+"""
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Path:
+    root = tmp_path / "board"
+    (root / "policies").mkdir(parents=True)
+    (root / "services").mkdir()
+    (root / "policies" / "p.policy").write_text(BOARD_POLICY, encoding="utf-8")
+    (root / "services" / "s.yaml").write_text(BOARD_SERVICES, encoding="utf-8")
+    return root
+
+
+def article(text: str, anchor: str) -> str:
+    start = text.index('<article class="subject')
+    start = text.index(f'id="{anchor}"', start)
+    return text[start : text.index("</article>", start)]
+
+
+def test_what_was_checked_names_the_item_an_aggregate_compared(board: Path) -> None:
+    app = article(html_of(board), "s-app")
+    assert '<code>t.support_ends &lt;</code> <span class="where">[t = lib-a]</span>' in app
+    assert '<code>t.support_ends &lt;</code> <span class="where">[t = lib-b]</span>' in app
+
+
+def test_a_blocking_rule_says_it_blocks_and_by_how_much_in_its_unit(board: Path) -> None:
+    app = article(html_of(board), "s-app")
+    assert "<td>holds</td><td>blocks by 63 days</td>" in app  # support ended 63 days before AS_OF
+    assert "<td>holds</td><td>blocks by 26 days</td>" in app  # lib-b, inside the aggregate
+    assert "<td>does not hold</td><td>passes by 66 days</td>" in app  # lib-a
+    assert "<td>holds</td><td>blocks by 200 €</td>" in app
+    assert "holds +63" not in app and "+63" not in app
+
+
+def test_a_normalised_score_shows_its_rescale_step(board: Path) -> None:
+    app = article(html_of(board), "s-app")
+    # value 7 of 0..10 weighs 2 x 0.7 = 1.4, effort 3 of 1..5 weighs -1 x 0.5 = -0.5: raw 0.9 of -1..2
+    assert "worth &quot;Worth it&quot; = 63.33 out of 100" in app
+    assert "rescaled from -1..2 to 0..100: (0.9 - -1) / (2 - -1) × 100 = 63.33" in app
+    assert "scores 63.33/100" in app and "63.3333" not in app

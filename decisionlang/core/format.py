@@ -10,6 +10,7 @@ For people (`show`):
   NaN `not a number`;
 - true / false; dates ISO (`2026-03-31`); durations in days (`1 day`, `30 days`, `1.5 days`);
   scale values and texts as written; lists `a, b` (`none` when empty); mappings `{k: v}`;
+- margins with their unit and the way they point (`show_margin`): `blocks by 63 days`, `passes by 0.05`;
 - missing information: the word the caller gives (`unknown` by default); an evaluation problem
   `error`; a subject its name.
 
@@ -28,6 +29,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from decisionlang.core.model import Direction
 from decisionlang.core.subjects import Duration, Subject
 from decisionlang.core.undetermined import Missing, Problem
 
@@ -119,6 +121,18 @@ def show_quantity(number: float, unit: str | None) -> str:
     if unit == "days":
         return show_days(number)
     return f"{show_number(number)} {unit}"
+
+
+def show_margin(margin: float, unit: str | None, direction: Direction | None) -> str:
+    """A margin as every output words it: `blocks by 63 days`, `passes by 0.05`, `passes at the
+    threshold`; `margin +3` (signed, positive where the check holds) when no direction is known."""
+    amount = show_quantity(abs(margin), unit)
+    if direction is not None:
+        verb = "passes" if direction is Direction.FOR_GO else "blocks"
+        return f"{verb} at the threshold" if show_number(margin) == "0" else f"{verb} by {amount}"
+    if show_number(margin) == "0":
+        return "margin 0"
+    return f"margin {'+' if margin > 0 else '-'}{amount}"
 
 
 # ---------------------------------------------------------------- for JSON

@@ -94,6 +94,14 @@ class Outcome(enum.Enum):
     APPLIED = "applied"  # the `otherwise` fallback decided
 
 
+class Direction(enum.Enum):
+    """Which way a margin points: in favour of GO (the check passes by it) or against GO (it blocks
+    by it). Decided by the engine from the rule's kind and where the check sits in its condition."""
+
+    FOR_GO = "for-go"
+    AGAINST_GO = "against-go"
+
+
 @dataclass(frozen=True)
 class Location:
     file: str
@@ -122,7 +130,12 @@ class Fact:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A comparison as evaluated: both sides, and for numbers the margin to the threshold."""
+    """A comparison as evaluated: both sides, and for numbers the margin to the threshold.
+
+    `margin` is the distance to the threshold in `unit` (days for dates and durations, % when the
+    threshold is a percentage, else the schema field's unit, None when it has none), positive on the
+    side where the comparison holds; `direction` says whether that is in favour of GO or against it
+    (None when the check's place in the rule does not say, e.g. inside a `count`)."""
 
     expression: str
     left: Any
@@ -132,6 +145,8 @@ class Comparison:
     margin: float | None
     location: Location
     bound: str | None = None  # inside an aggregate: which item, e.g. "t = observability-platform"
+    unit: str | None = None
+    direction: Direction | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,10 @@ class ScoreTrace:
     total: float | None
     terms: tuple[ScoreTerm, ...]
     normalized_to: float | None = None
+    # with `normalize to`: the sum of the contributions, and the lowest and highest sums possible,
+    # which `total` rescales to 0..normalized_to
+    raw_total: float | None = None
+    raw_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +180,9 @@ class TradeoffTrace:
     second: str
     second_value: Any
     acceptable: bool | None
-    margin: float | None
+    margin: float | None  # to the zone's edge, positive inside it: the deciding check's, in its unit
+    unit: str | None = None
+    direction: Direction | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from decisionlang.core.model import (
 )
 from decisionlang.core.spans import Span
 from decisionlang.core.subjects import Duration, Portfolio, Subject
+from decisionlang.engine import margins
 from decisionlang.engine.values import Missing, Problem, Undetermined, merge
 from decisionlang.language import ast
 from decisionlang.language.checker import (
@@ -119,6 +120,7 @@ class CompiledRule:
     because: Callable[[Context], str] | None
     until: Callable[[Context], str] | None
     default_message: str
+    polarity: Mapping[Location | str, int] = field(default_factory=dict)  # see engine/margins.py
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,7 @@ class Compiler:
             because=self.message(decl.because) if decl.because else None,
             until=self.message(decl.until) if decl.until else None,
             default_message=self._default_message(decl),
+            polarity=margins.polarities(self.program, decl),
         )
 
     def _default_message(self, decl: ast.RuleDecl) -> str:
@@ -526,7 +529,7 @@ class Compiler:
                     decl.second.name,
                     json_value(second_value),
                     None if isinstance(result, Undetermined) else bool(result),
-                    margin(ctx),
+                    *(margin(ctx) or (None, None)),
                 )
             return result
 
@@ -536,13 +539,16 @@ class Compiler:
         decl = self.program.tradeoffs[tradeoff]
         return self.expr(decl.first.expr if decl.first.name == side else decl.second.expr)
 
-    def _margin(self, node: ast.Expr) -> Callable[[Context], float | None]:
-        """Robustness of a condition: min over `and`, max over `or`, negated by `not`."""
+    def _margin(self, node: ast.Expr) -> Callable[[Context], tuple[float, str | None] | None]:
+        """The distance of a condition to its edge, in one unit: a comparison's own margin; over
+        `and` the smallest (the first failing one when the units differ), over `or` the largest (the
+        first holding one when they differ); negated by `not`."""
         if isinstance(node, ast.Compare):
             left, right, op = self.expr(node.left), self.expr(node.right), node.op
             ranks = self._ranks(node)
+            unit, scale = margins.unit_of(self.program, node)
 
-            def compare_margin(ctx: Context) -> float | None:
+            def compare_margin(ctx: Context) -> tuple[float, str | None] | None:
                 recorder, ctx.recorder = ctx.recorder, None
                 try:
                     a, b = left(ctx), right(ctx)
@@ -551,24 +557,24 @@ class Compiler:
                 if ranks is not None:
                     a, b = ranks.get(a, a), ranks.get(b, b)
                 x, y = _magnitude(a), _magnitude(b)
-                return None if x is None or y is None else round(margin_of(op, x, y), 6)
+                return None if x is None or y is None else (_tidy(margin_of(op, x, y) * scale), unit)
 
             return compare_margin
         if isinstance(node, ast.Logical):
             left_margin, right_margin = self._margin(node.left), self._margin(node.right)
-            pick = min if node.op is ast.LogicOp.AND else max
+            conjunction = node.op is ast.LogicOp.AND
 
-            def combined(ctx: Context) -> float | None:
-                values = [m for m in (left_margin(ctx), right_margin(ctx)) if m is not None]
-                return pick(values) if values else None
+            def combined(ctx: Context) -> tuple[float, str | None] | None:
+                found = [m for m in (left_margin(ctx), right_margin(ctx)) if m is not None]
+                return _deciding_margin(found, conjunction)
 
             return combined
         if isinstance(node, ast.Unary) and node.op is ast.UnaryOp.NOT:
             inner = self._margin(node.operand)
 
-            def negated(ctx: Context) -> float | None:
+            def negated(ctx: Context) -> tuple[float, str | None] | None:
                 value = inner(ctx)
-                return None if value is None else -value
+                return None if value is None else (-value[0], value[1])
 
             return negated
         return lambda ctx: None
@@ -631,12 +637,15 @@ class Compiler:
             if not isinstance(result, Undetermined):
                 result = _rounded(result)
             if ctx.recorder is not None:
+                rescaled = normalize_to is not None and highest > lowest
                 ctx.recorder.scores[name] = ScoreTrace(
                     name,
                     decl.title,
                     None if isinstance(result, Undetermined) else result,
                     tuple(traced),
                     normalize_to,
+                    _rounded(total) if rescaled and undetermined is None else None,
+                    (lowest, highest) if rescaled else None,
                 )
             return result
 
@@ -763,9 +772,10 @@ class Compiler:
             left, right = _by_name(left), _by_name(right)
         text = span.text()
         location = Location(span.path, span.line, span.column)
+        unit = margins.unit_of(self.program, node)
         threshold = self._literal(node.right)
         if threshold is not _ABSENT and (ranks is None or threshold in ranks):
-            return _compare_to_literal(left, threshold, test, ranks, op, text, span, location)
+            return _compare_to_literal(left, threshold, test, ranks, op, text, span, location, unit)
 
         def compare(ctx: Context) -> Any:
             a, b = left(ctx), right(ctx)
@@ -784,7 +794,7 @@ class Compiler:
                         span,
                     )
             if ctx.recorder is not None:
-                _record_comparison(ctx.recorder, text, op, a, b, ranks, result, location, ctx.variables)
+                _record_comparison(ctx.recorder, text, op, a, b, ranks, result, location, ctx.variables, unit)
             return result
 
         return compare
@@ -981,6 +991,7 @@ def _compare_to_literal(
     text: str,
     span: Span,
     location: Location,
+    unit: tuple[str | None, float],
 ) -> Fn:
     """`field >= 8`, `criticality == critical`: the most common comparison, with its threshold fixed."""
     ranked = ranks[threshold] if ranks is not None else threshold
@@ -997,7 +1008,9 @@ def _compare_to_literal(
                 clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{text}`"
                 result = Problem("DL-EVAL-TYPE", clash, span)
         if ctx.recorder is not None:
-            _record_comparison(ctx.recorder, text, op, a, threshold, ranks, result, location, ctx.variables)
+            _record_comparison(
+                ctx.recorder, text, op, a, threshold, ranks, result, location, ctx.variables, unit
+            )
         return result
 
     return compare
@@ -1052,6 +1065,21 @@ def _negate(fn: Fn) -> Fn:
         return value  # undetermined stays so
 
     return negate
+
+
+def _deciding_margin(
+    found: list[tuple[float, str | None]], conjunction: bool
+) -> tuple[float, str | None] | None:
+    """Of the operands' margins, the one that decides `and` (smallest) or `or` (largest); margins in
+    different units do not compare, so then the first operand that decides (fails an `and`, holds an
+    `or`) gives it, else the first."""
+    if not found:
+        return None
+    pick = min if conjunction else max
+    if len({unit for _, unit in found}) == 1:
+        return pick(found, key=lambda margin: margin[0])
+    deciding = [margin for margin in found if (margin[0] < 0) == conjunction]
+    return (deciding or found)[0]
 
 
 def _gather(values: list[Any]) -> Any:
@@ -1208,13 +1236,15 @@ def _record_comparison(
     result: Any,
     location: Location,
     variables: dict[str, Any],
+    unit: tuple[str | None, float],
 ) -> None:
     margin = None
-    if not isinstance(left, Undetermined) and not isinstance(right, Undetermined):
+    # an equality has no distance that says how far it is from passing: it is the value or it is not
+    if op not in _EQUALITIES and not isinstance(left, Undetermined) and not isinstance(right, Undetermined):
         x, y = (ranks.get(left, left), ranks.get(right, right)) if ranks is not None else (left, right)
         a, b = _magnitude(x), _magnitude(y)
         if a is not None and b is not None:
-            margin = round(margin_of(op, a, b), 6)
+            margin = _tidy(margin_of(op, a, b) * unit[1])
     recorder.comparisons.append(
         Comparison(
             text,
@@ -1225,8 +1255,12 @@ def _record_comparison(
             margin,
             location,
             _bound(variables) if variables else None,
+            unit[0] if margin is not None else None,
         )
     )
+
+
+_EQUALITIES = frozenset({ast.CompareOp.EQ, ast.CompareOp.NE})
 
 
 def _bound(variables: dict[str, Any]) -> str:

@@ -30,6 +30,7 @@ from decisionlang.core.model import (
 from decisionlang.core.spans import Span
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.engine.compiler import CompiledPolicy, CompiledRule, Context, Recorder
+from decisionlang.engine.margins import directed_comparisons, directed_tradeoffs
 from decisionlang.engine.values import Missing, Problem, Undetermined
 
 if TYPE_CHECKING:  # waivers are read with the YAML reader, which evaluating does not need
@@ -80,9 +81,13 @@ def _trace(
         until=until,
         location=rule.location,
         facts=tuple(recorder.facts.values()) if recorder else (),
-        comparisons=tuple(recorder.comparisons) if recorder else (),
+        comparisons=directed_comparisons(tuple(recorder.comparisons), rule.polarity, rule.kind)
+        if recorder
+        else (),
         scores=tuple(recorder.scores.values()) if recorder else (),
-        tradeoffs=tuple(recorder.tradeoffs.values()) if recorder else (),
+        tradeoffs=directed_tradeoffs(tuple(recorder.tradeoffs.values()), rule.polarity, rule.kind)
+        if recorder
+        else (),
         maturities=tuple(recorder.maturities.values()) if recorder else (),
         error=error,
         decisive=decisive,

@@ -41,6 +41,7 @@ from decisionlang.render.text import (
     paint,
     plural,
     quoted_title,
+    rescale_words,
     rule_kind_words,
     short_location,
     tradeoff_verdict,
@@ -166,8 +167,8 @@ def policies_section(subject: SubjectResult, *, color: bool) -> list[str]:
 
 
 MARGIN_NOTE = (
-    "A margin is the distance to a threshold: positive on the side where the comparison holds, "
-    "negative on the side where it fails, 0 at the threshold itself."
+    "A margin is the distance to a threshold, in the unit of what is compared: a check “passes by” it "
+    "when it is on the side of GO, “blocks by” it when it holds the subject back."
 )
 
 
@@ -289,8 +290,10 @@ def score_lines(score: ScoreTrace) -> list[str]:
         )
         for term in score.terms
     )
-    rows.append(("total", "", "", "", total))
-    return [f"score {score.criteria}{quoted_title(score.title)}: {total}{scale}", *indent(table(rows), 2)]
+    rescale = rescale_words(score)
+    rows.append(("total", "", "", "", show(score.raw_total, missing="unknown") if rescale else total))
+    lines = [f"score {score.criteria}{quoted_title(score.title)}: {total}{scale}", *indent(table(rows), 2)]
+    return lines + ([f"  {rescale}"] if rescale else [])
 
 
 def table(rows: Sequence[Sequence[str]]) -> list[str]:

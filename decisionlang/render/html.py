@@ -50,12 +50,13 @@ from decisionlang.render.explain import reason_sentence, verdict_sentence
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
     format_fact,
-    format_margin,
     format_maturity,
     format_missing,
     format_score_total,
     format_tradeoff,
+    margin_text,
     plural,
+    rescale_words,
     short_location,
     split_expression,
     unique,
@@ -926,9 +927,7 @@ def tradeoff_table(view: BoardView, decl: ast.TradeoffDecl, points: list[Point])
     for point in sorted(points, key=order):
         trace = point.trace
         zone = {True: "● inside", False: "✕ outside", None: "△ undecided"}[trace.acceptable]
-        margin = (
-            format_margin(trace.margin) if trace.margin is not None and math.isfinite(trace.margin) else "—"
-        )
+        margin = esc(margin_text(trace) or "—")
         rows.append(
             (
                 link(view, point.subject),
@@ -938,7 +937,7 @@ def tradeoff_table(view: BoardView, decl: ast.TradeoffDecl, points: list[Point])
                 margin,
             )
         )
-    headers = ("Subject", decl.first.name, decl.second.name, "Acceptable zone", "Margin to its edge")
+    headers = ("Subject", decl.first.name, decl.second.name, "Acceptable zone", "Margin to the zone's edge")
     caption = f"{decl.title or decl.name}: both measures of every subject concerned, outliers first"
     return table(caption, headers, rows, numeric=(1, 2, 4))
 
@@ -1682,6 +1681,7 @@ def rule_details(rule: RuleTrace, subject: str) -> str:
         parts.append(comparisons_table(rule.comparisons[:MAX_CHECKS]))
         parts.append(more_note(len(rule.comparisons) - MAX_CHECKS, "check", subject))
     extra = [format_score_total(score) for score in rule.scores]
+    extra += [words for score in rule.scores if (words := rescale_words(score))]
     extra += [format_tradeoff(tradeoff) for tradeoff in rule.tradeoffs]
     extra += [format_maturity(maturity) for maturity in rule.maturities]
     if extra:
@@ -1717,19 +1717,17 @@ def comparisons_table(comparisons: Sequence[Comparison]) -> str:
         elif right_text is None and sides is not None:
             threshold = "—"
         holds = {None: "unknown", True: "holds", False: "does not hold"}[comparison.holds]
-        margin = "—"
-        if comparison.margin is not None and math.isfinite(comparison.margin):
-            margin = format_margin(comparison.margin)
+        item = f' <span class="where">[{esc(comparison.bound)}]</span>' if comparison.bound else ""
         rows.append(
             (
-                f"<code>{esc(left_text)} {esc(comparison.operator)}</code>",
+                f"<code>{esc(left_text)} {esc(comparison.operator)}</code>{item}",
                 esc(found),
                 esc(threshold),
                 holds,
-                margin,
+                esc(margin_text(comparison) or "—"),
             )
         )
-    return table("What was checked", ("Check", "Found", "Threshold", "Result", "Margin"), rows, numeric=(4,))
+    return table("What was checked", ("Check", "Found", "Threshold", "Result", "Margin"), rows)
 
 
 def policies_line(view: BoardView, result: SubjectResult) -> str:
@@ -1779,8 +1777,9 @@ def reading_section(view: BoardView) -> str:
     )
     notes = [
         legend,
-        "<p>A <strong>margin</strong> is the distance to a threshold: positive on the side where the check"
-        " holds, negative where it fails, 0 at the threshold itself. <strong>Hard</strong> policies can"
+        "<p>A <strong>margin</strong> is the distance to a threshold, in the unit of what is compared (days,"
+        " %, €…): a check <em>passes by</em> it when it is on the side of GO, <em>blocks by</em> it when it"
+        " holds the subject back. <strong>Hard</strong> policies can"
         " never be waived; <strong>soft</strong> ones can, with a dated waiver; <strong>advisory</strong>"
         " ones only warn. Missing information is never read as zero: it makes a verdict NOT YET and"
         " names the file to complete.</p>\n",

@@ -137,7 +137,17 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
         "margin": json_number(comparison.margin),
         "location": location_to_dict(comparison.location),
         "bound": comparison.bound,
-    }
+    } | margin_meaning(comparison)
+
+
+def margin_meaning(item: Comparison | TradeoffTrace) -> dict[str, Any]:
+    """The margin's unit and direction, written only when known (most checks have neither)."""
+    meaning: dict[str, Any] = {}
+    if item.unit is not None:
+        meaning["unit"] = item.unit
+    if item.direction is not None:
+        meaning["direction"] = item.direction.value
+    return meaning
 
 
 def score_to_dict(score: ScoreTrace) -> dict[str, Any]:
@@ -147,6 +157,8 @@ def score_to_dict(score: ScoreTrace) -> dict[str, Any]:
         "total": json_number(score.total),
         "normalized_to": json_number(score.normalized_to),
         "terms": [term_to_dict(term) for term in score.terms],
+        "raw_total": json_number(score.raw_total),
+        "raw_range": None if score.raw_range is None else [json_number(bound) for bound in score.raw_range],
     }
 
 
@@ -170,7 +182,7 @@ def tradeoff_to_dict(tradeoff: TradeoffTrace) -> dict[str, Any]:
         "second_value": json_value(tradeoff.second_value),
         "acceptable": tradeoff.acceptable,
         "margin": json_number(tradeoff.margin),
-    }
+    } | margin_meaning(tradeoff)
 
 
 def maturity_to_dict(maturity: MaturityTrace) -> dict[str, Any]:

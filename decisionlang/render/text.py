@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from decisionlang.core import diagnostics
-from decisionlang.core.format import show, show_number
+from decisionlang.core.format import show, show_margin, show_number
 from decisionlang.core.model import (
     Comparison,
     Fact,
@@ -82,10 +82,11 @@ def verdict_word(verdict: Verdict, *, color: bool) -> str:
 # ---------------------------------------------------------------- values
 
 
-def format_margin(margin: float) -> str:
-    """A signed margin: `+1`, `-0.5`, `0`."""
-    text = show_number(margin)
-    return f"+{text}" if margin > 0 and text != "0" else text
+def margin_text(item: Comparison | TradeoffTrace) -> str | None:
+    """A traced margin in words (`blocks by 63 days`), or None when there is none to show."""
+    if item.margin is None or not math.isfinite(item.margin):
+        return None
+    return show_margin(item.margin, item.unit, item.direction)
 
 
 def quoted_title(title: str | None) -> str:
@@ -174,13 +175,12 @@ def comparison_side(text: str, value: Any, *, threshold: bool) -> str:
 
 def comparison_status(comparison: Comparison) -> str:
     status = {None: "unknown", True: "holds", False: "does not hold"}[comparison.holds]
-    if comparison.margin is not None and math.isfinite(comparison.margin):
-        status += f", margin {format_margin(comparison.margin)}"
-    return status
+    margin = margin_text(comparison)
+    return status if margin is None else f"{status}, {margin}"
 
 
 def format_comparison(comparison: Comparison) -> str:
-    """`risk.security = 9 >= 8  (holds, margin +1)`."""
+    """`risk.security = 9 >= 8  (holds, passes by 1)`."""
     sides = split_expression(comparison.expression, comparison.operator)
     if sides is None:
         left = show(comparison.left, missing="unknown")
@@ -202,19 +202,32 @@ def format_score_total(score: ScoreTrace) -> str:
     return f"{score.criteria}{quoted_title(score.title)} = {total}{scale}"
 
 
+def rescale_words(score: ScoreTrace) -> str | None:
+    """`rescaled: (6.2 - -2) / (6 - -2) × 10 = 6.533`: how a normalised total comes from the raw sum."""
+    if score.raw_range is None or score.normalized_to is None:
+        return None
+    low, high = (show_number(bound) for bound in score.raw_range)
+    raw, total = show(score.raw_total), show(score.total)
+    return (
+        f"rescaled from {low}..{high} to 0..{show_number(score.normalized_to)}:"
+        f" ({raw} - {low}) / ({high} - {low}) × {show_number(score.normalized_to)} = {total}"
+    )
+
+
 def tradeoff_verdict(tradeoff: TradeoffTrace) -> str:
-    """`not acceptable (margin -0.5 to the boundary)`."""
+    """`not acceptable (blocks by 0.5)`."""
     if tradeoff.acceptable is None:
         words = "could not be decided"
     else:
         words = "acceptable" if tradeoff.acceptable else "not acceptable"
-    if tradeoff.margin is not None and math.isfinite(tradeoff.margin):
-        words += f" (margin {format_margin(tradeoff.margin)} to the boundary)"
+    margin = margin_text(tradeoff)
+    if margin is not None:
+        words += f" ({margin} to the zone's edge)" if tradeoff.direction is None else f" ({margin})"
     return words
 
 
 def format_tradeoff(tradeoff: TradeoffTrace) -> str:
-    """`speed-vs-safety: speed = 8, safety = 3 — not acceptable (margin -0.5 to the boundary)`."""
+    """`speed-vs-safety: speed = 8, safety = 3 — not acceptable (blocks by 0.5)`."""
     first = f"{tradeoff.first} = {show(tradeoff.first_value, missing='unknown')}"
     second = f"{tradeoff.second} = {show(tradeoff.second_value, missing='unknown')}"
     name = f"{tradeoff.tradeoff}{quoted_title(tradeoff.title)}"
