@@ -690,6 +690,8 @@ def report(
     """Write the board report of DIRECTORY: one self-contained HTML file (verdicts and why, trade-offs,
     maturity, tier-1 dependencies, waivers), or Architecture Decision Records in Markdown."""
     from decisionlang.api import evaluate_project, load_project
+    from decisionlang.engine.board import board_facts
+    from decisionlang.inputs.gitrevision import work_tree_revision
     from decisionlang.render.adr import decision_records, render_markdown, write_records
     from decisionlang.render.html import read_log, render_html
 
@@ -701,7 +703,8 @@ def report(
         chosen = log or (environment_log if environment_log and Path(environment_log).is_file() else None)
         log_view = read_log(Path(chosen), project, result, source=chosen) if chosen else None
         target = Path(output or "report.html")
-        _emit(render_html(result, project.portfolio, project.program, title=title, log=log_view), target)
+        facts = board_facts(project.program, result, revision=work_tree_revision(directory))
+        _emit(render_html(result, project.portfolio, facts, title=title, log=log_view), target)
         written = f"{target} ({len(result.subjects)} subjects)"
     else:
         records = decision_records(result, project.portfolio, kind=kind)

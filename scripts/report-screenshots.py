@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from decisionlang.api import evaluate_project, load_project  # noqa: E402
+from decisionlang.engine.board import board_facts  # noqa: E402
 from decisionlang.render.html import render_html  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,7 +71,7 @@ def main() -> int:
         subprocess.run(["bash", str(ROOT / "scripts" / "install-chromium.sh")], check=True)
     project = load_project(ROOT / "examples" / "scaleup")
     report = evaluate_project(project, as_of=AS_OF)
-    page = render_html(report, project.portfolio, project.program, title="scaleup")
+    page = render_html(report, project.portfolio, board_facts(project.program, report), title="scaleup")
     options.output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         for name, (css, height) in VIEWS.items():

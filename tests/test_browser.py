@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from decisionlang.api import evaluate_project, load_project
+from decisionlang.engine.board import board_facts
 from decisionlang.render.html import render_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,7 @@ def page(request: pytest.FixtureRequest) -> tuple[str, Path, str]:
     name: str = request.param
     project = load_project(ROOT / "examples" / name)
     report = evaluate_project(project, as_of=AS_OF)
-    text = render_html(report, project.portfolio, project.program, title=name)
+    text = render_html(report, project.portfolio, board_facts(project.program, report), title=name)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / f"{name}.html"
     path.write_text(text, encoding="utf-8")

@@ -26,9 +26,11 @@ from support import check_golden
 
 from decisionlang import cli
 from decisionlang.api import Project, evaluate_project, load_project
+from decisionlang.core.board import Axis
 from decisionlang.core.model import Report, Verdict
+from decisionlang.engine.board import board_facts
 from decisionlang.render.adr import DecisionRecord, decision_records, render_markdown
-from decisionlang.render.html import Axis, log_view, render_html
+from decisionlang.render.html import log_view, render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -50,7 +52,9 @@ def report_of(root: Path, as_of: dt.date = AS_OF) -> tuple[Project, Report]:
 
 def html_of(root: Path, title: str | None = None) -> str:
     project, report = report_of(root)
-    return render_html(report, project.portfolio, project.program, title=title or root.name)
+    return render_html(
+        report, project.portfolio, board_facts(project.program, report), title=title or root.name
+    )
 
 
 # ---------------------------------------------------------------- a small project with everything
@@ -400,7 +404,7 @@ def test_movements_and_trend_from_a_decision_log(small: Path, tmp_path: Path) ->
 def test_log_view_without_an_earlier_decision() -> None:
     project, report = report_of(QUICKSTART)
     view = log_view([], report, "abc", "decisions.sqlite")
-    text = render_html(report, project.portfolio, project.program, title="q", log=view)
+    text = render_html(report, project.portfolio, board_facts(project.program, report), title="q", log=view)
     assert "holds no earlier decision to compare with" in text
     assert "No decision log was given" in html_of(QUICKSTART)
 
@@ -416,9 +420,11 @@ def test_render_is_deterministic_across_processes(small: Path) -> None:
     script = (
         "import datetime as dt, hashlib, sys\n"
         "from decisionlang.api import load_project, evaluate_project\n"
+        "from decisionlang.engine.board import board_facts\n"
         "from decisionlang.render.html import render_html\n"
         "p = load_project(sys.argv[1]); r = evaluate_project(p, as_of=dt.date(2026, 11, 26))\n"
-        "print(hashlib.sha256(render_html(r, p.portfolio, p.program, title='t').encode()).hexdigest())\n"
+        "text = render_html(r, p.portfolio, board_facts(p.program, r), title='t')\n"
+        "print(hashlib.sha256(text.encode()).hexdigest())\n"
     )
     digests = set()
     for seed in ("1", "2", "3"):
@@ -442,10 +448,12 @@ def test_cli_writes_html_atomically(small: Path, tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".board")] == []
 
 
-def test_cli_html_to_stdout() -> None:
-    result = run("report", str(QUICKSTART), "--as-of", "2026-11-26", "-o", "-")
+def test_cli_html_to_stdout(tmp_path: Path) -> None:
+    copy = shutil.copytree(QUICKSTART, tmp_path / "quickstart")  # outside any git work tree
+    result = run("report", str(copy), "--as-of", "2026-11-26", "-o", "-")
     assert result.exit_code == 0
-    assert result.stdout == html_of(QUICKSTART, "quickstart")
+    assert result.stdout == html_of(copy, "quickstart")
+    assert "Decided from files that are not in a git work tree: no revision to name." in result.stdout
 
 
 def test_cli_markdown_concatenated_and_as_files(small: Path, tmp_path: Path) -> None:
@@ -605,10 +613,11 @@ def test_thousand_subjects_render_fast(tmp_path: Path, capsys: pytest.CaptureFix
     assert not project.errors, project.errors[:3]
     report = evaluate_project(project, as_of=AS_OF)
     assert len(report.subjects) == 1000
+    facts = board_facts(project.program, report)  # the zones, evaluated by the engine
     timings = []
     for _ in range(3):
         start = time.perf_counter()
-        text = render_html(report, project.portfolio, project.program, title="big")
+        text = render_html(report, project.portfolio, facts, title="big")
         timings.append(time.perf_counter() - start)
     best = min(timings)
     size = len(text.encode("utf-8"))
@@ -707,3 +716,85 @@ def test_a_normalised_score_shows_its_rescale_step(board: Path) -> None:
     assert "worth &quot;Worth it&quot; = 63.33 out of 100" in app
     assert "rescaled from -1..2 to 0..100: (0.9 - -1) / (2 - -1) × 100 = 63.33" in app
     assert "scores 63.33/100" in app and "63.3333" not in app
+
+
+def git(root: Path, *args: str) -> str:
+    environment = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org"}
+    environment |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    done = subprocess.run(
+        ["git", *args], cwd=root, env=environment, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_report_names_the_commit_and_uncommitted_changes(board: Path, tmp_path: Path) -> None:
+    git(board, "init", "-q")
+    git(board, "add", ".")
+    git(board, "commit", "-q", "-m", "decisions")
+    commit = git(board, "rev-parse", "HEAD")
+    clean = run("report", str(board), "--as-of", "2026-11-26", "-o", "-").stdout
+    assert f'Decided from commit <code title="{commit}">{commit[:12]}</code>' in clean
+    assert "with no uncommitted change." in clean
+    (board / "services" / "s.yaml").write_text(BOARD_SERVICES.replace("cost: 1200", "cost: 900"), "utf-8")
+    dirty = run("report", str(board), "--as-of", "2026-11-26", "-o", "-").stdout
+    assert f"{commit[:12]}</code> of the decision repo, <strong>with uncommitted changes</strong>" in dirty
+
+
+MATURITY_POLICY = """
+schema {
+  runbook: bool
+  on_call: bool
+  maturity.operations: integer 0..5 "Operations automated"
+}
+
+maturity ops_readiness "Operational readiness" {
+  level basic { has_runbook: runbook }
+  level managed { has_on_call: on_call }
+}
+
+maturity automation "Automation" {
+  level scripted { scripts: maturity.operations >= 2 }
+}
+
+maturity unused "Declared, read by no policy" {
+  level one { written: runbook }
+}
+
+policy ready {
+  not_yet unready when level(ops_readiness) < 2 and level(automation) < 1
+}
+"""
+
+
+def test_every_maturity_model_declared_appears_whatever_its_name(tmp_path: Path) -> None:
+    root = tmp_path / "m"
+    (root / "policies").mkdir(parents=True)
+    (root / "services").mkdir()
+    (root / "policies" / "p.policy").write_text(MATURITY_POLICY, encoding="utf-8")
+    services = "services:\n  - {name: svc, runbook: true, on_call: false, maturity: {operations: 1}}\n"
+    (root / "services" / "s.yaml").write_text(services, encoding="utf-8")
+    text = html_of(root)
+    maturity = text[text.index('<section id="maturity"') : text.index('<section id="dependencies"')]
+    assert "<code>ops_readiness</code>: 1 subject placed on its levels" in maturity
+    assert "<code>automation</code>: 1 subject placed on its levels" in maturity
+    assert "<code>unused</code>: no policy reads its level" in maturity
+    assert "ops_readiness: 1 basic, next: managed" in maturity  # not named maturity.*, still shown
+    assert "automation: 0 (none), next: scripted" in maturity
+
+
+def test_the_zone_is_the_engines_own_evaluation(small: Path) -> None:
+    """The shaded cells are where the engine's compiled condition holds, with its own semantics."""
+    project, report = report_of(small)
+    facts = board_facts(project.program, report)
+    chart = next(chart for chart in facts.tradeoffs if chart.name == "speed_vs_safety")
+    assert chart.zone is not None and chart.constants == ()
+    zone = chart.zone
+    for row, cells in enumerate(zone.cells):
+        safe = zone.y.value(1 - (row + 0.5) / zone.rows)
+        for column, cell in enumerate(cells):
+            fast = zone.x.value((column + 0.5) / zone.columns)
+            assert cell is (safe >= 0.8 or fast <= 1), (fast, safe)
+    own = next(chart for chart in facts.tradeoffs if chart.name == "own_target")
+    assert own.zone is not None and own.zone.depends_on == ("target",)
+    assert {cell for cells in own.zone.cells for cell in cells} == {None}

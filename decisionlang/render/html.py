@@ -10,7 +10,9 @@ and one small script are inlined from `assets/`, the charts are inline SVG drawn
 title, a description and a data table. The same inputs give the same bytes.
 
 Subject facts that traces do not carry (owner, horizon, tier, the maturity axes) come from the
-portfolio; the trade-offs' declarations (to draw the acceptable zone) from the checked program.
+portfolio; what the program declares (trade-offs with the acceptable zone the engine evaluated,
+maturity axes and models, scale orders) and the git revision come as `BoardFacts` (core/board.py),
+built outside the render stage: this module reads no program and runs nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from decisionlang import __version__
+from decisionlang.core.board import Axis, BoardFacts, Point, TradeoffChart, Zone, as_number
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.format import show, show_number
 from decisionlang.core.model import (
@@ -39,13 +42,10 @@ from decisionlang.core.model import (
     RuleKind,
     RuleTrace,
     SubjectResult,
-    TradeoffTrace,
     Verdict,
 )
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.core.views import blocking_policies, waived_rules
-from decisionlang.language import ast
-from decisionlang.language.checker import ConstRef, DefineRef, FieldRef, Program, SideRef
 from decisionlang.render.explain import reason_sentence, verdict_sentence
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
@@ -80,9 +80,6 @@ MAX_TREND_POINTS = 12  # recorded decisions shown in the trend, the latest ones
 MAX_GRAPH_NODES = 24
 MAX_GRAPH_DEPTH = 4
 LOOP_ROOM = 30.0  # room right of a layer for links between nodes of the same layer
-ZONE_COLUMNS, ZONE_ROWS = 96, 60  # the acceptable zone is sampled on this grid
-DECLARED_RANGE_SHARE = 0.25  # draw a side's whole declared scale when the values cover this much of it
-LOG_SCALE_RATIO = 1000.0  # values spanning three orders of magnitude get a logarithmic axis
 
 # ---------------------------------------------------------------- inputs
 
@@ -140,7 +137,7 @@ class BoardView:
     title: str
     report: Report
     portfolio: Portfolio
-    program: Program
+    facts: BoardFacts
     anchors: Mapping[str, str]  # subject name -> HTML id
     log: LogView | None
 
@@ -163,14 +160,15 @@ class BoardView:
 def render_html(
     report: Report,
     portfolio: Portfolio,
-    program: Program,
+    facts: BoardFacts,
     *,
     title: str,
     log: LogView | None = None,
 ) -> str:
-    """The board report as one HTML document. With a decision log (`read_log`), it also shows which
-    verdicts moved since the last recorded decision and the trend over the recorded decisions."""
-    view = BoardView(title, report, portfolio, program, anchors_for(report), log)
+    """The board report as one HTML document, from the report, the portfolio and the board facts
+    (`engine.board.board_facts`). With a decision log (`read_log`), it also shows which verdicts
+    moved since the last recorded decision and the trend over the recorded decisions."""
+    view = BoardView(title, report, portfolio, facts, anchors_for(report), log)
     parts = [
         document_head(view),
         '<body>\n<a class="skip" href="#subjects">Skip to the subjects</a>\n',
@@ -372,7 +370,24 @@ def page_header(view: BoardView) -> str:
         f'<p class="lead">Decided as of <time datetime="{esc(as_of)}">{esc(as_of)}</time>: '
         f"{plural(len(report.subjects), 'subject')} — {parts}. "
         f"Overall verdict: {badge(report.verdict)} (the most severe one).</p>\n"
+        f'<p class="revision">{revision_words(view)}</p>\n'
         f'<nav class="toc" aria-label="Contents"><ol>{entries}</ol></nav>\n</header>\n'
+    )
+
+
+def revision_words(view: BoardView) -> str:
+    """Which commit of the decision repo the report was decided from, and whether it was clean."""
+    revision = view.facts.revision
+    if revision is None:
+        return "Decided from files that are not in a git work tree: no revision to name."
+    state = (
+        "<strong>with uncommitted changes</strong> in the work tree, so the files differ from that commit"
+        if revision.dirty
+        else "with no uncommitted change"
+    )
+    return (
+        f'Decided from commit <code title="{esc(revision.commit)}">{esc(revision.short)}</code>'
+        f" of the decision repo, {state}."
     )
 
 
@@ -409,7 +424,7 @@ def glance_section(view: BoardView) -> str:
     tables.append(grouped_table("Subjects per kind", "Kind", counts_by(results, lambda r: r.kind), None))
     horizons = counts_by(results, lambda r: text_field(view.subject(r.subject), "horizon") or "")
     if any(horizons):
-        order = scale_order(view.program, "horizon")
+        order = view.facts.scales.get("horizon")
         tables.append(grouped_table("Subjects per horizon", "Horizon", horizons, order, empty="no horizon"))
     owners = counts_by(results, lambda r: text_field(view.subject(r.subject), "owner") or "")
     tables.append(grouped_table("Subjects per owner", "Owner", owners, None, empty="no owner"))
@@ -422,12 +437,6 @@ def glance_section(view: BoardView) -> str:
 
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)} %" if whole else "–"
-
-
-def scale_order(program: Program, path: str) -> list[str] | None:
-    spec = program.all_fields().get(path)
-    values = getattr(spec.type, "values", None) if spec is not None else None
-    return list(values) if values else None
 
 
 def grouped_table(
@@ -804,59 +813,27 @@ def expiry(expires: dt.date, as_of: dt.date | None) -> str:
 # ---------------------------------------------------------------- trade-offs
 
 
-@dataclass(frozen=True)
-class Point:
-    subject: str
-    x: float | None
-    y: float | None
-    trace: TradeoffTrace
-
-
-def tradeoff_points(report: Report) -> dict[str, list[Point]]:
-    """Per trade-off, one point per subject whose evaluation traced it."""
-    points: dict[str, dict[str, Point]] = {}
-    for result in report.subjects:
-        for policy in result.policies:
-            for rule in policy.rules:
-                for trace in rule.tradeoffs:
-                    per_subject = points.setdefault(trace.tradeoff, {})
-                    if result.subject not in per_subject:
-                        x, y = as_number(trace.first_value), as_number(trace.second_value)
-                        per_subject[result.subject] = Point(result.subject, x, y, trace)
-    return {name: list(found.values()) for name, found in points.items()}
-
-
-def as_number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
 def tradeoffs_section(view: BoardView) -> str:
-    declared = view.program.tradeoffs
+    declared = view.facts.tradeoffs
     if not declared:
         return section("tradeoffs", "<p>The policies declare no trade-off.</p>\n")
-    points = tradeoff_points(view.report)
     intro = (
         "<p>Each trade-off opposes two measures; the board agreed on an acceptable zone between them. Each"
         " subject the trade-off concerns is a point: a filled dot (●) inside the zone, a cross (✕, named)"
         " outside it, a hollow triangle (△) when it could not be decided. The shaded area is the acceptable"
         " zone where it can be drawn from the two measures alone.</p>\n"
     )
-    charts = [tradeoff_figure(view, declared[name], points.get(name, [])) for name in sorted(declared)]
+    charts = [tradeoff_figure(view, chart) for chart in declared]
     return section("tradeoffs", intro + "".join(charts))
 
 
-def tradeoff_figure(view: BoardView, decl: ast.TradeoffDecl, points: list[Point]) -> str:
-    name = decl.name
+def tradeoff_figure(view: BoardView, chart: TradeoffChart) -> str:
+    name, points = chart.name, chart.points
     heading = (
-        f'<h3 id="tradeoff-{slug(name)}">{esc(decl.title or name)}'
+        f'<h3 id="tradeoff-{slug(name)}">{esc(chart.title or name)}'
         f' <span class="kind">({esc(name)})</span></h3>\n'
     )
-    condition = (
-        f"<p>Acceptable when <code>{esc(decl.acceptable.span.text())}</code>"
-        f"{constants_note(view, decl)}.</p>\n"
-    )
+    condition = f"<p>Acceptable when <code>{esc(chart.condition)}</code>{constants_note(chart)}.</p>\n"
     if not points:
         return heading + condition + '<p class="muted">No subject is concerned by this trade-off.</p>\n'
     plotted = [point for point in points if point.x is not None and point.y is not None]
@@ -872,13 +849,13 @@ def tradeoff_figure(view: BoardView, decl: ast.TradeoffDecl, points: list[Point]
     )
     if outside:
         summary += ". Outside: " + ", ".join(point.subject for point in outside)
-    chart, zone_words = scatter(view, decl, plotted, summary + ".") if plotted else ("", "")
+    svg, zone_words = scatter(chart, plotted, summary + ".") if plotted and chart.zone else ("", "")
     unplotted = len(points) - len(plotted)
     caption = f"{summary}. {zone_words}"
     if unplotted:
         caption += f" {plural(unplotted, 'subject')} not plotted: a measure is missing or not a number."
-    figure = f"<figure>\n{chart}\n<figcaption>{esc(caption)}</figcaption>\n</figure>\n" if chart else ""
-    data = tradeoff_table(view, decl, points)
+    figure = f"<figure>\n{svg}\n<figcaption>{esc(caption)}</figcaption>\n</figure>\n" if svg else ""
+    data = tradeoff_table(view, chart)
     return (
         heading
         + condition
@@ -887,44 +864,22 @@ def tradeoff_figure(view: BoardView, decl: ast.TradeoffDecl, points: list[Point]
     )
 
 
-def constants_note(view: BoardView, decl: ast.TradeoffDecl) -> str:
+def constants_note(chart: TradeoffChart) -> str:
     """The values of the constants the zone refers to, so the board sees the agreed thresholds."""
-    names = sorted(constants_in(view.program, decl.acceptable))
-    values = []
-    for constant in names:
-        value = ZoneCompiler(view.program, decl).constant(constant)(0.0, 0.0)
-        values.append(f"<code>{esc(constant)}</code> = {esc(show(value, missing='?'))}")
+    values = [
+        f"<code>{esc(name)}</code> = {esc(show(value, missing='?'))}" for name, value in chart.constants
+    ]
     return f", with {', '.join(values)}" if values else ""
 
 
-def constants_in(program: Program, node: ast.Expr) -> set[str]:
-    found: set[str] = set()
-    for child in walk(node):
-        resolution = program.resolutions.get(id(child))
-        if isinstance(resolution, ConstRef):
-            found.add(resolution.name)
-    return found
-
-
-def walk(node: ast.Expr) -> Iterable[ast.Expr]:
-    yield node
-    for value in vars(node).values():
-        if isinstance(value, ast.Expr):
-            yield from walk(value)
-        elif isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, ast.Expr):
-                    yield from walk(item)
-
-
-def tradeoff_table(view: BoardView, decl: ast.TradeoffDecl, points: list[Point]) -> str:
+def tradeoff_table(view: BoardView, chart: TradeoffChart) -> str:
     def order(point: Point) -> tuple[int, float, str]:
         rank = {False: 0, None: 1, True: 2}[point.trace.acceptable]
         margin = point.trace.margin if point.trace.margin is not None and rank == 0 else 0.0
         return rank, margin, point.subject
 
     rows = []
-    for point in sorted(points, key=order):
+    for point in sorted(chart.points, key=order):
         trace = point.trace
         zone = {True: "● inside", False: "✕ outside", None: "△ undecided"}[trace.acceptable]
         margin = esc(margin_text(trace) or "—")
@@ -937,18 +892,18 @@ def tradeoff_table(view: BoardView, decl: ast.TradeoffDecl, points: list[Point])
                 margin,
             )
         )
-    headers = ("Subject", decl.first.name, decl.second.name, "Acceptable zone", "Margin to the zone's edge")
-    caption = f"{decl.title or decl.name}: both measures of every subject concerned, outliers first"
+    headers = ("Subject", chart.first, chart.second, "Acceptable zone", "Margin to the zone's edge")
+    caption = f"{chart.title or chart.name}: both measures of every subject concerned, outliers first"
     return table(caption, headers, rows, numeric=(1, 2, 4))
 
 
-def scatter(view: BoardView, decl: ast.TradeoffDecl, points: list[Point], desc: str) -> tuple[str, str]:
+def scatter(chart: TradeoffChart, points: list[Point], desc: str) -> tuple[str, str]:
     """The chart, and the words that say what its shaded area is (or why there is none)."""
+    assert chart.zone is not None
     width, height = 680.0, 420.0
     left, right, top, bottom = 64.0, 24.0, 16.0, 52.0
     plot_w, plot_h = width - left - right, height - top - bottom
-    x_axis = Axis.fit([p.x for p in points if p.x is not None], side_range(view.program, decl.first.expr))
-    y_axis = Axis.fit([p.y for p in points if p.y is not None], side_range(view.program, decl.second.expr))
+    x_axis, y_axis = chart.zone.x, chart.zone.y
 
     def sx(value: float) -> float:
         return left + x_axis.position(value) * plot_w
@@ -956,19 +911,18 @@ def scatter(view: BoardView, decl: ast.TradeoffDecl, points: list[Point], desc: 
     def sy(value: float) -> float:
         return top + plot_h - y_axis.position(value) * plot_h
 
-    chart_id = f"chart-tradeoff-{slug(decl.name)}"
-    title = f"Trade-off {decl.title or decl.name}: {decl.second.name} against {decl.first.name}"
-    zone = ZoneCompiler(view.program, decl)
-    shading, zone_words = zone_path(zone, x_axis, y_axis, left, top, plot_w, plot_h)
+    chart_id = f"chart-tradeoff-{slug(chart.name)}"
+    title = f"Trade-off {chart.title or chart.name}: {chart.second} against {chart.first}"
+    shading, zone_words = zone_path(chart.zone, left, top, plot_w, plot_h)
     svg = [svg_open(chart_id, width, height, title, f"{desc} {zone_words}")]
     if shading:
         svg.append(f'<path class="zone" d="{shading}"><title>{esc(zone_words)}</title></path>')
     svg.append(axes(x_axis, y_axis, sx, sy, left, top, plot_w, plot_h))
     svg.append(
         f'<text x="{num(left + plot_w / 2)}" y="{num(height - 10)}" text-anchor="middle">'
-        f"{esc(side_label(decl.first, x_axis))}</text>"
+        f"{esc(side_label(chart.first, chart.first_text, x_axis))}</text>"
         f'<text transform="translate(16 {num(top + plot_h / 2)}) rotate(-90)" text-anchor="middle">'
-        f"{esc(side_label(decl.second, y_axis))}</text>"
+        f"{esc(side_label(chart.second, chart.second_text, y_axis))}</text>"
     )
     labels = LabelPlacer(left, top, left + plot_w, top + plot_h)
     outliers: list[tuple[float, float, Point]] = []
@@ -993,20 +947,9 @@ def scatter(view: BoardView, decl: ast.TradeoffDecl, points: list[Point], desc: 
     return "".join(svg), zone_words
 
 
-def side_label(side: ast.TradeoffSide, axis: Axis) -> str:
-    text = side.expr.span.text()
-    label = side.name if text == side.name else f"{side.name} ({text})"
+def side_label(name: str, text: str, axis: Axis) -> str:
+    label = name if text == name else f"{name} ({text})"
     return label + (", logarithmic scale" if axis.log else "")
-
-
-def side_range(program: Program, expr: ast.Expr) -> tuple[float, float] | None:
-    """The declared range of a side that is a plain field (`integer 0..5`), to draw the whole scale."""
-    resolution = program.resolutions.get(id(expr))
-    if isinstance(resolution, FieldRef) and resolution.variable is None:
-        spec = resolution.spec
-        if spec.minimum is not None and spec.maximum is not None and spec.maximum > spec.minimum:
-            return float(spec.minimum), float(spec.maximum)
-    return None
 
 
 def marker(point: Point, x: float, y: float) -> str:
@@ -1027,51 +970,6 @@ def marker(point: Point, x: float, y: float) -> str:
         return f'<path class="pt-out" d="{d}">{title}</path>'
     d = f"M{num(x)} {num(y - 6)}L{num(x + 5.5)} {num(y + 4)}L{num(x - 5.5)} {num(y + 4)}Z"
     return f'<path class="pt-unknown" d="{d}">{title}</path>'
-
-
-@dataclass(frozen=True)
-class Axis:
-    """A chart axis: linear with round ticks, or logarithmic when values span orders of magnitude."""
-
-    low: float
-    high: float
-    ticks: tuple[float, ...]
-    log: bool = False
-
-    @staticmethod
-    def fit(values: Sequence[float], declared: tuple[float, float] | None) -> Axis:
-        low, high = (min(values), max(values)) if values else (0.0, 1.0)
-        if declared is not None and (high - low) >= DECLARED_RANGE_SHARE * (declared[1] - declared[0]):
-            low, high = min(low, declared[0]), max(high, declared[1])  # the whole scale, when it is read
-        if low > 0 and high / low >= LOG_SCALE_RATIO:
-            first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
-            return Axis(10.0**first, 10.0**last, tuple(10.0**power for power in range(first, last + 1)), True)
-        if high - low < 1e-9:
-            low, high = low - 1, high + 1
-        step = nice_step((high - low) / 5)
-        low, high = math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
-        count = round((high - low) / step)
-        return Axis(low, high, tuple(round(low + index * step, 10) for index in range(count + 1)))
-
-    def position(self, value: float) -> float:
-        if self.log:
-            low = math.log10(self.low)
-            return (math.log10(max(value, self.low)) - low) / (math.log10(self.high) - low)
-        return (value - self.low) / (self.high - self.low)
-
-    def value(self, position: float) -> float:
-        if self.log:
-            low = math.log10(self.low)
-            return float(10.0 ** (low + position * (math.log10(self.high) - low)))
-        return self.low + position * (self.high - self.low)
-
-
-def nice_step(raw: float) -> float:
-    magnitude = 10.0 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 2.5, 5, 10):
-        if raw <= multiple * magnitude:
-            return multiple * magnitude
-    return 10 * magnitude
 
 
 def axes(
@@ -1129,147 +1027,21 @@ class LabelPlacer:
         return all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in self.boxes)
 
 
-# -- the acceptable zone, from the trade-off's declaration
-
-ZoneFn = Callable[[float, float], Any]  # (first, second) -> True / False / None (depends on other facts)
+# -- the acceptable zone, as the engine evaluated it
 
 
-class ZoneCompiler:
-    """The acceptable condition as a function of the two sides alone, in three-valued logic: what it
-    reads besides the sides and constants (a subject's own target, say) is unknown, so a point of the
-    plane is in the zone (True), out of it (False), or depends on other facts (None)."""
-
-    def __init__(self, program: Program, decl: ast.TradeoffDecl) -> None:
-        self.program = program
-        self.decl = decl
-        self.others: list[str] = []  # source text of what the zone reads besides the sides
-
-    def compile(self) -> ZoneFn:
-        return self.expr(self.decl.acceptable)
-
-    def expr(self, node: ast.Expr) -> ZoneFn:
-        match node:
-            case ast.Number(value=value):
-                number = float(value)
-                return lambda x, y: number
-            case ast.Boolean(value=flag):
-                return lambda x, y: flag
-            case ast.Name() | ast.Attribute():
-                return self.reference(node)
-            case ast.Unary(op=ast.UnaryOp.NEG, operand=operand):
-                inner = self.expr(operand)
-                return lambda x, y: _neg(inner(x, y))
-            case ast.Unary(op=ast.UnaryOp.NOT, operand=operand):
-                inner = self.expr(operand)
-                return lambda x, y: _not(inner(x, y))
-            case ast.Arithmetic(op=op, left=left, right=right):
-                return _arith(op, self.expr(left), self.expr(right))
-            case ast.Compare(op=op, left=left, right=right):
-                return _compare(op, self.expr(left), self.expr(right))
-            case ast.Logical(op=op, left=left, right=right):
-                return _logical(op, self.expr(left), self.expr(right))
-        return self.unknown(node)
-
-    def reference(self, node: ast.Name | ast.Attribute) -> ZoneFn:
-        resolution = self.program.resolutions.get(id(node))
-        if isinstance(resolution, SideRef) and resolution.tradeoff == self.decl.name:
-            if resolution.side == self.decl.first.name:
-                return lambda x, y: x
-            return lambda x, y: y
-        if isinstance(resolution, ConstRef):
-            return self.constant(resolution.name)
-        if isinstance(resolution, DefineRef) and resolution.variable is None:
-            return self.expr(self.program.defines[resolution.name].value)
-        return self.unknown(node)
-
-    def constant(self, name: str) -> ZoneFn:
-        value = self.expr(self.program.constants[name].value)(0.0, 0.0)
-        return lambda x, y: value
-
-    def unknown(self, node: ast.Expr) -> ZoneFn:
-        self.others.append(node.span.text())
-        return lambda x, y: None
-
-
-def _number(value: Any) -> float | None:
-    kind = type(value)
-    return float(value) if kind is float or kind is int else None
-
-
-def _neg(value: Any) -> Any:
-    number = _number(value)
-    return None if number is None else -number
-
-
-def _not(value: Any) -> Any:
-    return None if value is None else not value
-
-
-def _arith(op: ast.ArithOp, left: ZoneFn, right: ZoneFn) -> ZoneFn:
-    def compute(x: float, y: float) -> float | None:
-        a, b = _number(left(x, y)), _number(right(x, y))
-        if a is None or b is None:
-            return None
-        if op is ast.ArithOp.ADD:
-            return a + b
-        if op is ast.ArithOp.SUB:
-            return a - b
-        if op is ast.ArithOp.MUL:
-            return a * b
-        return a / b if b else None
-
-    return compute
-
-
-def _compare(op: ast.CompareOp, left: ZoneFn, right: ZoneFn) -> ZoneFn:
-    tests: dict[ast.CompareOp, Callable[[float, float], bool]] = {
-        ast.CompareOp.EQ: lambda a, b: abs(a - b) < 1e-12,
-        ast.CompareOp.NE: lambda a, b: abs(a - b) >= 1e-12,
-        ast.CompareOp.LT: lambda a, b: a < b,
-        ast.CompareOp.LE: lambda a, b: a <= b + 1e-12,
-        ast.CompareOp.GT: lambda a, b: a > b,
-        ast.CompareOp.GE: lambda a, b: a + 1e-12 >= b,
-    }
-    test = tests[op]
-
-    def compare(x: float, y: float) -> bool | None:
-        a, b = _number(left(x, y)), _number(right(x, y))
-        return None if a is None or b is None else test(a, b)
-
-    return compare
-
-
-def _logical(op: ast.LogicOp, left: ZoneFn, right: ZoneFn) -> ZoneFn:
-    decisive = op is ast.LogicOp.OR  # True decides an `or`, False an `and`
-
-    def combine(x: float, y: float) -> bool | None:
-        a: bool | None = left(x, y)
-        b: bool | None = right(x, y)
-        if a is decisive or b is decisive:
-            return decisive
-        if a is None or b is None:
-            return None
-        return not decisive
-
-    return combine
-
-
-def zone_path(
-    zone: ZoneCompiler, x_axis: Axis, y_axis: Axis, left: float, top: float, plot_w: float, plot_h: float
-) -> tuple[str, str]:
-    """The zone sampled on a grid as one SVG path of row runs, and the words that describe it."""
-    condition = zone.compile()
-    others = unique(zone.others)
-    cell_w, cell_h = plot_w / ZONE_COLUMNS, plot_h / ZONE_ROWS
+def zone_path(zone: Zone, left: float, top: float, plot_w: float, plot_h: float) -> tuple[str, str]:
+    """The engine's zone as one SVG path of row runs, and the words that describe it."""
+    others = list(zone.depends_on)
+    cell_w, cell_h = plot_w / zone.columns, plot_h / zone.rows
     runs: list[str] = []
-    seen: set[Any] = set()
-    for row in range(ZONE_ROWS):
-        y_value = y_axis.value(1 - (row + 0.5) / ZONE_ROWS)
+    seen: set[bool | None] = set()
+    for row, cells in enumerate(zone.cells):
         start: int | None = None
-        for column in range(ZONE_COLUMNS + 1):
+        for column in range(zone.columns + 1):
             inside = False
-            if column < ZONE_COLUMNS:
-                result = condition(x_axis.value((column + 0.5) / ZONE_COLUMNS), y_value)
+            if column < zone.columns:
+                result = cells[column]
                 seen.add(result)
                 inside = result is not False  # True, or None: it can be acceptable there
             if inside and start is None:
@@ -1294,26 +1066,6 @@ def zone_path(
 # ---------------------------------------------------------------- maturity
 
 
-def maturity_axes(program: Program) -> list[tuple[str, str, float, float]]:
-    """The `maturity.*` fields of the schema: path, short name, range."""
-    found = []
-    for path, spec in program.fields.items():
-        if path.startswith("maturity.") and spec.minimum is not None and spec.maximum is not None:
-            found.append((path, path.removeprefix("maturity."), float(spec.minimum), float(spec.maximum)))
-    return found
-
-
-def axis_models(program: Program) -> list[str]:
-    """The maturity models whose levels read the `maturity.*` axes."""
-    models = []
-    for name, decl in program.maturities.items():
-        nodes = (node for level in decl.levels for req in level.requirements for node in walk(req.condition))
-        paths = (program.resolutions.get(id(node)) for node in nodes)
-        if any(isinstance(ref, FieldRef) and ref.path.startswith("maturity.") for ref in paths):
-            models.append(name)
-    return sorted(models)
-
-
 def traced_maturities(result: SubjectResult, models: Sequence[str]) -> list[MaturityTrace]:
     found: dict[str, MaturityTrace] = {}
     for policy in result.policies:
@@ -1325,44 +1077,72 @@ def traced_maturities(result: SubjectResult, models: Sequence[str]) -> list[Matu
 
 
 def maturity_section(view: BoardView) -> str:
-    axes_ = maturity_axes(view.program)
+    """Every maturity model declared, whatever its name, and the `maturity.*` axes subjects rate."""
+    axes_ = view.facts.maturity_axes
+    models = view.facts.maturity_models
+    levels = {result.subject: traced_maturities(result, models) for result in view.report.subjects}
     rated = [
         result
         for result in view.report.subjects
-        if (subject := view.subject(result.subject)) is not None
-        and any(path in subject.fields for path, *_ in axes_)
-    ]
-    if not axes_ or not rated:
-        return section(
-            "maturity",
-            "<p>No subject rates its maturity (no <code>maturity.*</code> fact).</p>\n",
+        if levels[result.subject]
+        or (
+            (subject := view.subject(result.subject)) is not None
+            and any(axis.path in subject.fields for axis in axes_)
         )
-    descriptions = "".join(
-        f"<dt><code>{esc(name)}</code></dt><dd>{esc(view.program.fields[path].description or '')}"
-        f" ({show_number(low)} to {show_number(high)})</dd>"
-        for path, name, low, high in axes_
-    )
-    models = axis_models(view.program)
+    ]
+    if not rated:
+        what = "no <code>maturity.*</code> fact"
+        if models:
+            what += f", and no policy reads the level of {esc(', '.join(models))}"
+        return section("maturity", f"<p>No subject rates its maturity ({what}).</p>\n")
     rows = []
     for result in rated:
         subject = view.subject(result.subject)
-        assert subject is not None
         cells = [link(view, result.subject)]
-        for path, _name, low, high in axes_:
-            value = as_number(subject.fields.get(path))
-            cells.append(maturity_cell(value, low, high))
-        traces = traced_maturities(result, models)
-        words = "; ".join(maturity_words(trace, len(models) > 1) for trace in traces)
+        for axis in axes_:
+            value = as_number(subject.fields.get(axis.path)) if subject is not None else None
+            cells.append(maturity_cell(value, axis.low, axis.high))
+        words = "; ".join(maturity_words(trace, len(models) > 1) for trace in levels[result.subject])
         cells.append(esc(words) if words else '<span class="muted">—</span>')
         rows.append(cells)
-    headers = ("Subject", *(name for _path, name, *_ in axes_), "Level reached")
+    headers = ("Subject", *(axis.name for axis in axes_), "Level reached")
     caption = "Maturity per subject on each axis (a bar per axis, the score beside it; — when not rated)"
-    intro = (
-        f"<p>{plural(len(rated), 'subject')} rate themselves on {plural(len(axes_), 'axis', 'axes')}:</p>\n"
-        f'<dl class="facts">{descriptions}</dl>\n'
-    )
+    intro = [maturity_models_note(view, models)]
+    if axes_:
+        descriptions = "".join(
+            f"<dt><code>{esc(axis.name)}</code></dt><dd>{esc(axis.description)}"
+            f" ({show_number(axis.low)} to {show_number(axis.high)})</dd>"
+            for axis in axes_
+        )
+        rating = [
+            result
+            for result in rated
+            if (subject := view.subject(result.subject)) is not None
+            and any(axis.path in subject.fields for axis in axes_)
+        ]
+        on_axes = plural(len(axes_), "axis", "axes")
+        intro.append(
+            f"<p>{plural(len(rating), 'subject')} rate themselves on {on_axes}:</p>\n"
+            f'<dl class="facts">{descriptions}</dl>\n'
+        )
     numeric = tuple(range(1, len(axes_) + 1))
-    return section("maturity", intro + table(caption, headers, rows, numeric=numeric, css="wide"))
+    return section("maturity", "".join(intro) + table(caption, headers, rows, numeric=numeric, css="wide"))
+
+
+def maturity_models_note(view: BoardView, models: Sequence[str]) -> str:
+    """The maturity models the policies declare, each with how many subjects were placed on it."""
+    if not models:
+        return ""
+    placed = Counter(
+        trace.maturity for result in view.report.subjects for trace in traced_maturities(result, models)
+    )
+    items = "".join(
+        f"<li><code>{esc(model)}</code>: {plural(placed[model], 'subject')} placed on its levels</li>"
+        if placed[model]
+        else f"<li><code>{esc(model)}</code>: no policy reads its level, so no subject is placed on it</li>"
+        for model in models
+    )
+    return f"<p>Maturity models declared by the policies:</p>\n<ul>{items}</ul>\n"
 
 
 def maturity_cell(value: float | None, low: float, high: float) -> str:
