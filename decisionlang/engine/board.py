@@ -117,14 +117,16 @@ class _ZoneCompiler(Compiler):
 def evaluate_zone(program: Program, decl: ast.TradeoffDecl, x: Axis, y: Axis, today: dt.date) -> Zone:
     condition = _ZoneCompiler(program, decl).expr(decl.acceptable)
     depends_on: dict[str, None] = {}
+    firsts = [x.value((column + 0.5) / ZONE_COLUMNS) for column in range(ZONE_COLUMNS)]
+    context = Context(_NOWHERE, _NOBODY, today)
+    variables, memo = context.variables, context.memo
     rows = []
     for row in range(ZONE_ROWS):
-        second = y.value(1 - (row + 0.5) / ZONE_ROWS)
+        variables[_SECOND] = y.value(1 - (row + 0.5) / ZONE_ROWS)
         cells: list[bool | None] = []
-        for column in range(ZONE_COLUMNS):
-            context = Context(_NOWHERE, _NOBODY, today)  # a fresh memo per cell
-            context.variables[_FIRST] = x.value((column + 0.5) / ZONE_COLUMNS)
-            context.variables[_SECOND] = second
+        for first in firsts:
+            variables[_FIRST] = first
+            memo.clear()  # definitions and trade-offs are memoised per subject: here, per cell
             value = condition(context)
             if isinstance(value, Missing):
                 depends_on.update(dict.fromkeys(path for _, _, path in value.fields))
