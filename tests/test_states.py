@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 
 from decisionlang.core.diagnostics import Diagnostic, Severity, render_text, sorted_diagnostics
 from decisionlang.core.subjects import Duration, Portfolio
-from decisionlang.inputs import states
+from decisionlang.inputs import yamlreader
 from decisionlang.inputs.sources import Role, SizeLimits, SourceFile, read_file
 from decisionlang.inputs.states import YamlLimits, load_states
 from decisionlang.language.types import BOOL, DATE, DURATION, NUMBER, TEXT, FieldSpec, ScaleType, list_of
@@ -682,21 +682,26 @@ def test_an_alias_stands_where_its_anchor_is_written(tmp_path: Path) -> None:
 # reference, for the texts the two read differently, and to word syntax errors
 
 
+def _needs_c_parser() -> None:
+    if not yamlreader._USE_C_PARSER:
+        pytest.skip("ruamel.yaml.clib is not installed")
+
+
 def _parsers_used(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     used: list[str] = []
-    run = states._Parse.run
+    run = yamlreader._Parse.run
 
     def spy(self: Any) -> Any:
         used.append("pure" if self.pure else "c")
         return run(self)
 
-    monkeypatch.setattr(states._Parse, "run", spy)
+    monkeypatch.setattr(yamlreader._Parse, "run", spy)
     return used
 
 
 def test_the_c_parser_is_used_when_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("_ruamel_yaml")
-    assert states._C_PARSER is not None
+    _needs_c_parser()
+    assert yamlreader._USE_C_PARSER
     used = _parsers_used(monkeypatch)
     text = "x-d: &d {criticality: low}\nservices:\n  - <<: *d\n    name: api\n    owner: |\n      team\n"
     portfolio, diagnostics = load(tmp_path, {"s.yaml": text})
@@ -718,7 +723,7 @@ def test_the_c_parser_is_used_when_installed(tmp_path: Path, monkeypatch: pytest
 def test_the_pure_python_parser_takes_over_where_the_parsers_differ(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: list[str]
 ) -> None:
-    pytest.importorskip("_ruamel_yaml")
+    _needs_c_parser()
     used = _parsers_used(monkeypatch)
     load(tmp_path, {"s.yaml": text})
     assert used == expected
@@ -736,7 +741,7 @@ def _outcome(result: tuple[Portfolio, list[Diagnostic]]) -> tuple[object, ...]:
 def _both_parsers(directory: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with_c = _outcome(load(directory, {"s.yaml": text}))
     with monkeypatch.context() as patch:
-        patch.setattr(states, "_C_PARSER", None)
+        patch.setattr(yamlreader, "_USE_C_PARSER", False)
         assert _outcome(load(directory, {"s.yaml": text})) == with_c
 
 
@@ -777,7 +782,7 @@ _CORPUS = [
 def test_both_parsers_give_the_same_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
-    pytest.importorskip("_ruamel_yaml")
+    _needs_c_parser()
     _both_parsers(tmp_path, text, monkeypatch)
 
 
@@ -794,12 +799,12 @@ _FRAGMENTS = [
 def test_both_parsers_agree_on_yaml_like_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
-    pytest.importorskip("_ruamel_yaml")
+    _needs_c_parser()
     _both_parsers(tmp_path, text, monkeypatch)
 
 
 def test_ten_thousand_services_load_in_seconds(tmp_path: Path) -> None:
-    pytest.importorskip("_ruamel_yaml")  # ruamel's pure-Python parser alone takes about 10 s
+    _needs_c_parser()  # ruamel's pure-Python parser alone takes about 10 s
     lines = ["services:"]
     for index in range(10_000):
         lines += [

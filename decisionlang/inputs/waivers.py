@@ -17,16 +17,13 @@ always says who accepted the risk, who approved it, why, what compensates, and u
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.core.spans import SourceFile, Span, point
-from decisionlang.inputs import sources
-from decisionlang.inputs.states import YamlLimits
-from decisionlang.inputs.yamlreader import Entry, Located, parse_yaml
+from decisionlang.inputs.yamlreader import Entry, Located, TextSource, YamlLimits, load_yaml
 
 REQUIRED = ("id", "subject", "owner", "approver", "rationale", "compensating_measure", "granted", "expires")
 TARGETS = ("rule", "policy")
@@ -53,20 +50,23 @@ class Waiver:
         return self.rule is None or self.rule == rule_id
 
 
+# A waiver file: its display path and text (`inputs.sources.SourceFile`, or a `(path, text)` pair).
+WaiverFile = TextSource | tuple[str, str]
+
+
 def load_waivers(
-    files: Sequence[sources.SourceFile], limits: YamlLimits | None = None
+    files: Sequence[WaiverFile], limits: YamlLimits | None = None
 ) -> tuple[list[Waiver], list[Diagnostic]]:
     """Every valid waiver of the files (read by `decisionlang.inputs.sources`), and a located
     diagnostic for each problem."""
     waivers: list[Waiver] = []
     diagnostics: list[Diagnostic] = []
     for file in files:
-        display = file.path
-        text = file.text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        display, content = file if isinstance(file, tuple) else (file.path, file.text)
         try:
-            document = parse_yaml(SourceFile(display, text), limits)
+            document = load_yaml(display, content, limits, prefix="DL-WAIVER", noun="waiver file")
         except DecisionlangError as error:
-            diagnostics.extend(_as_waiver_problem(d) for d in error.diagnostics)
+            diagnostics.extend(error.diagnostics)
             continue
         if not document.documents:
             diagnostics.append(
@@ -95,10 +95,6 @@ def load_waivers(
                 )
             )
     return waivers, diagnostics
-
-
-def _as_waiver_problem(diagnostic: Diagnostic) -> Diagnostic:
-    return dataclasses.replace(diagnostic, code=diagnostic.code.replace("DL-IMPORT-", "DL-WAIVER-"))
 
 
 def _waivers_of(root: Located, source: SourceFile) -> tuple[list[Waiver], list[Diagnostic]]:

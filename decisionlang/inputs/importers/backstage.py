@@ -36,8 +36,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, sorted_diagnostics
 from decisionlang.core.spans import point
-from decisionlang.inputs.states import YamlLimits
-from decisionlang.inputs.yamlreader import Entry, Located, YamlFile, describe, load_yaml
+from decisionlang.inputs.yamlreader import Entry, Located, YamlFile, YamlLimits, describe, load_yaml
 
 __all__ = [
     "ENTITY",
