@@ -237,7 +237,7 @@ EXPECTED_CODES = {
     ],
     "missing_verdict": ["DL-TEST-REQUIRED"] * 3,
     "no_cases": ["DL-TEST-REQUIRED"],
-    "repeated_key": ["DL-TEST-KEY"],
+    "repeated_key": ["DL-TEST-YAML"],  # refused by the YAML reader, like a key repeated in a state file
     "state_files": ["DL-TEST-STATE-OUTSIDE", "DL-TEST-STATE-OUTSIDE", "DL-TEST-STATE-NOT-FOUND"],
     "unknown_case_key": ["DL-TEST-KEY"],
     "unknown_expect_key": ["DL-TEST-KEY"],

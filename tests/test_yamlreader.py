@@ -297,3 +297,26 @@ def test_values_equal_ruamel_safe_load_and_positions_point_at_them(
     (loaded,) = result.documents
     assert loaded.value == expected
     _check_positions(loaded.value, result.source)
+
+
+# ---------------------------------------------------------------------------------------------
+# decisionlang.yaml goes through the same reader
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("policies: [p\n", ("DL-CONFIG-YAML", 2, 1)),
+        ("policies: !!python/name:os.system x\n", ("DL-CONFIG-YAML", 1, 11)),
+        ("policies: [p]\n---\nstates: [s]\n", ("DL-CONFIG-YAML", 2, 1)),
+        ("policies: [p]\npolicies: [q]\n", ("DL-CONFIG-YAML", 2, 1)),
+        ("policies: [p]\nstate: [s]\n", ("DL-CONFIG", 2, 1)),
+        ("policies: 3\n", ("DL-CONFIG", 1, 1)),
+    ],
+)
+def test_the_configuration_file_is_read_by_the_same_reader(tmp_path: Any, text: str, expected: Any) -> None:
+    files = sources.SourceSet.from_memory({"decisionlang.yaml": text, "policies/p.policy": ""})
+    first = files.diagnostics[0]
+    assert first.span is not None
+    assert (first.code, first.span.line, first.span.column) == expected
+    assert first.span.path == "decisionlang.yaml"

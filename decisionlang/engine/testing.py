@@ -16,15 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from decisionlang.core.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
@@ -36,7 +30,7 @@ from decisionlang.core.model import (
     SubjectResult,
     Verdict,
 )
-from decisionlang.core.spans import SourceFile, Span, point
+from decisionlang.core.spans import SourceFile, Span
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.core.views import policy_reasons
 from decisionlang.engine.compiler import CompiledPolicy, compile_program
@@ -44,7 +38,8 @@ from decisionlang.engine.evaluator import EvaluationOptions, evaluate_subject
 from decisionlang.inputs import sources
 from decisionlang.inputs.layout import CONFIG_FILE, POLICY_SUFFIX, display_path, load_modules
 from decisionlang.inputs.sources import Role, SizeLimits, SourceSet
-from decisionlang.inputs.states import YamlLimits, load_states
+from decisionlang.inputs.states import load_states
+from decisionlang.inputs.yamlreader import Located, YamlLimits, located, read_yaml, text_of, token_width
 from decisionlang.language.checker import Program, check_program
 
 __all__ = [
@@ -63,10 +58,12 @@ __all__ = [
 
 TEST_SUFFIX = ".test.yaml"
 
-READ = "DL-TEST-READ"  # a test file that cannot be read (size, encoding, permissions)
-YAML_SYNTAX = "DL-TEST-YAML"  # not YAML, or several documents
+# The YAML reader codes a test file's own problems: DL-TEST-READ (cannot be read), DL-TEST-LIMIT
+# (size, depth, aliases), DL-TEST-YAML (not UTF-8, not YAML, several documents, a key given twice).
+READ = "DL-TEST-READ"
+YAML_SYNTAX = "DL-TEST-YAML"
 SHAPE = "DL-TEST-SHAPE"  # a value of the wrong shape: not a mapping, not a list of text...
-KEY = "DL-TEST-KEY"  # an unknown key (with a suggestion) or a key given twice
+KEY = "DL-TEST-KEY"  # an unknown key (with a suggestion); a key given twice is DL-TEST-YAML
 REQUIRED = "DL-TEST-REQUIRED"  # `cases`, a case's `name` or `expect`, or `expect.verdict` is missing
 VERDICT = "DL-TEST-VERDICT"  # not one of go, no-go, not-yet
 DATE = "DL-TEST-DATE"  # an `as_of` that is not a date
@@ -90,8 +87,6 @@ _INLINE_KEYS = {"subjects": "services", "initiatives": "initiatives"}
 _VERDICTS = {verdict.value: verdict for verdict in Verdict}
 _KEY_CUTOFF = 0.6  # a key this close to a known one is taken for a typo of it
 _MISSING_OWNER = " of "  # `tier of ledger-db`: a field missing on another subject than the one tested
-_NULL = "tag:yaml.org,2002:null"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,8 +458,11 @@ def _coverage_targets(policies: Sequence[CompiledPolicy]) -> list[tuple[str, str
 # reading test files
 
 
-class _Entries(dict[str, tuple[Any, Any]]):
-    """A mapping's entries by key (key node, value node), and the known keys its typos stand for."""
+_Pair = tuple[Located, Located]  # a mapping entry: its key (as text, where written) and its value
+
+
+class _Entries(dict[str, _Pair]):
+    """A mapping's entries by key (key, value), and the known keys its typos stand for."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -476,91 +474,94 @@ class _Entries(dict[str, tuple[Any, Any]]):
 
 
 class _TestFile:
-    """One test file being read: its text, its YAML nodes, and the problems found so far."""
+    """One test file being read: its text, its located values, and the problems found so far."""
 
     def __init__(self, source: SourceFile, path: Path) -> None:
         self.source = source
         self.path = path
         self.problems: list[Diagnostic] = []
         self._blank: str | None = None
+        self._line_starts = [0]
+        for line in source.text.split("\n")[:-1]:
+            self._line_starts.append(self._line_starts[-1] + len(line) + 1)
 
-    def inline_text(self, key: Any, value: Any, collection: str) -> str:
+    def _offset(self, line: int, column: int) -> int:
+        return (
+            self._line_starts[line - 1] + column - 1
+            if line <= len(self._line_starts)
+            else len(self.source.text)
+        )
+
+    def inline_text(self, key: Located, value: Located, collection: str) -> str:
         """The text with everything blanked but `key: value`, the key renamed to `collection`.
 
         Lines and columns are kept, so the state loader's positions are positions in the test file."""
         if self._blank is None:
             self._blank = re.sub(r"[^\n]", " ", self.source.text)
         text, blank = self.source.text, self._blank
-        start, key_end, end = key.start_mark.index, key.end_mark.index, value.end_mark.index
+        start = self._offset(key.line, key.column)
+        key_end = start + token_width(self.source.line_text(key.line), key.column - 1)
+        end = self._offset(*value.end) if value.end is not None else key_end
         renamed = text[start:key_end].replace(str(key.value), collection)
         return blank[:start] + renamed + text[key_end:end] + blank[end:]
 
     # --- positions
 
-    def span(self, node: Any) -> Span:
-        start, end = node.start_mark, node.end_mark
-        width = end.column - start.column if end.line == start.line and end.column > start.column else 1
-        if isinstance(node, MappingNode | SequenceNode) and not node.flow_style:
-            width = 1  # a block collection: mark where it starts
-        return point(self.source, start.line + 1, start.column + 1, width)
+    def span(self, node: Located) -> Span:
+        return node.span(self.source)
 
-    def report(self, code: str, message: str, node: Any, help: str | None = None) -> None:
+    def report(self, code: str, message: str, node: Located, help: str | None = None) -> None:
         self.problems.append(Diagnostic(code, message, self.span(node), help))
 
     # --- shapes
 
-    def mapping(self, node: Any, allowed: Sequence[str], what: str) -> _Entries | None:
-        """The entries of a mapping, reporting unknown and repeated keys."""
-        if not isinstance(node, MappingNode):
+    def mapping(self, node: Located, allowed: Sequence[str], what: str) -> _Entries | None:
+        """The entries of a mapping, reporting unknown keys (the reader refuses repeated ones)."""
+        if not isinstance(node.value, dict):
             self.report(SHAPE, f"{what} must be a mapping, got {_shape(node)}", node)
             return None
         entries = _Entries()
-        for key, value in node.value:
-            name = str(key.value) if isinstance(key, ScalarNode) else None
-            if name is None or name not in allowed:
+        for name, key, value in _pairs(node):
+            if name not in allowed:
                 entries.typos.update(self._unknown_key(key, name, allowed, what))
-            elif name in entries:
-                line = entries[name][0].start_mark.line + 1
-                self.report(KEY, f"`{name}` is given twice in {what}", key, f"first given at line {line}")
             else:
                 entries[name] = (key, value)
         return entries
 
-    def _unknown_key(self, key: Any, name: str | None, allowed: Sequence[str], what: str) -> list[str]:
+    def _unknown_key(self, key: Located, name: str, allowed: Sequence[str], what: str) -> list[str]:
         """Reports the key; returns the known key it is most likely a typo of, if any."""
         known = ", ".join(f"`{option}`" for option in allowed)
-        match = closest(name or "", allowed, cutoff=_KEY_CUTOFF)
+        match = closest(name, allowed, cutoff=_KEY_CUTOFF)
         help = f"did you mean `{match}`? the keys are {known}" if match else f"the keys are {known}"
-        self.report(KEY, f"unknown key `{name if name is not None else _shape(key)}` in {what}", key, help)
+        self.report(KEY, f"unknown key `{name}` in {what}", key, help)
         return [match] if match else []
 
-    def text(self, node: Any, what: str) -> str | None:
-        if isinstance(node, ScalarNode) and node.tag != _NULL and str(node.value).strip():
-            return str(node.value)
+    def text(self, node: Located, what: str) -> str | None:
+        value = node.value
+        if value is not None and not isinstance(value, dict | list) and text_of(value).strip():
+            return text_of(value)
         self.report(SHAPE, f"{what} must be text, got {_shape(node)}", node)
         return None
 
-    def items(self, node: Any, what: str) -> list[Any] | None:
-        if isinstance(node, SequenceNode):
+    def items(self, node: Located, what: str) -> list[Located] | None:
+        if isinstance(node.value, list):
             return list(node.value)
         self.report(
             SHAPE, f"{what} must be a list, got {_shape(node)}", node, "write `[a, b]` or `- a` lines"
         )
         return None
 
-    def texts(self, node: Any, what: str) -> list[tuple[str, Any]] | None:
-        """A list of text, each item with its node (for positions)."""
+    def texts(self, node: Located, what: str) -> list[tuple[str, Located]] | None:
+        """A list of text, each item with where it is written."""
         items = self.items(node, what)
         if items is None:
             return None
         texts = [(self.text(item, f"each item of {what}"), item) for item in items]
         return [(text, item) for text, item in texts if text is not None]
 
-    def date(self, node: Any, what: str) -> dt.date | None:
-        text = str(node.value).strip() if isinstance(node, ScalarNode) else ""
-        if isinstance(node, ScalarNode) and (
-            node.tag == _TIMESTAMP or re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)
-        ):
+    def date(self, node: Located, what: str) -> dt.date | None:
+        text = node.value.strip() if isinstance(node.value, str) else ""  # the reader keeps dates as text
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
@@ -568,7 +569,7 @@ class _TestFile:
         self.report(DATE, f"{what} must be a date like 2027-03-31, got {_shape(node)}", node)
         return None
 
-    def verdict(self, node: Any, what: str) -> Verdict | None:
+    def verdict(self, node: Located, what: str) -> Verdict | None:
         text = self.text(node, what)
         if text is None:
             return None
@@ -578,14 +579,22 @@ class _TestFile:
         return None
 
 
-def _shape(node: Any) -> str:
-    if isinstance(node, MappingNode):
+def _pairs(node: Located) -> list[tuple[str, Located, Located]]:
+    """A mapping's entries: the key's text, the key where written, and the value."""
+    assert isinstance(node.value, dict)
+    return [
+        (name, Located(name, entry.line, entry.column), entry.value) for name, entry in node.value.items()
+    ]
+
+
+def _shape(node: Located) -> str:
+    if isinstance(node.value, dict):
         return "a mapping"
-    if isinstance(node, SequenceNode):
+    if isinstance(node.value, list):
         return "a list"
-    if not isinstance(node, ScalarNode) or node.tag == _NULL:
+    if node.value is None:
         return "nothing"
-    return f"`{node.value}`"
+    return f"`{text_of(node.value)}`"
 
 
 def _verdict_help(text: str) -> str:
@@ -602,19 +611,15 @@ def _did_you_mean(name: str, candidates: Iterable[str], otherwise: str) -> str:
     return did_you_mean(name, candidates) or otherwise
 
 
-def _compose(source: SourceFile) -> tuple[Any, Diagnostic | None]:
-    """The YAML node tree, which knows where every key and value starts and ends."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return YAML(typ="rt").compose(source.text), None
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        message = f"invalid YAML: {error.problem or error.context}"
-        return None, Diagnostic(YAML_SYNTAX, message, point(source, line, column))
-    except YAMLError as error:
-        return None, Diagnostic(YAML_SYNTAX, f"invalid YAML: {error}", file=source.path)
+def _read_test_file(
+    test_file: sources.SourceFile, limits: YamlLimits
+) -> tuple[SourceFile, Located | None, list[Diagnostic]]:
+    """The file's text and its one document with every value located, or why it cannot be read."""
+    read = read_yaml(test_file, prefix="DL-TEST", noun="test file", limits=limits, single=True)
+    if read.diagnostics or not read.documents:
+        return read.source, None, list(read.diagnostics)
+    root, problem = located(read.documents[0], read.source, "DL-TEST")
+    return read.source, root, [problem] if problem is not None else []
 
 
 @dataclass
@@ -622,13 +627,13 @@ class _Draft:
     """A case as written, before its subjects are loaded."""
 
     name: str
-    node: Any  # the case's mapping
+    node: Located  # the case's mapping
     expect: Expectation
-    subject: tuple[str, Any] | None = None  # the subject under test, and its node
+    subject: tuple[str, Located] | None = None  # the subject under test, and its node
     as_of: dt.date | None = None
     inline: list[tuple[str, str]] = field(default_factory=list)  # state texts, with their key
     states: list[Path] = field(default_factory=list)
-    missing: list[tuple[str, Any]] = field(default_factory=list)  # `expect.missing`, checked once loaded
+    missing: list[tuple[str, Located]] = field(default_factory=list)  # `expect.missing`, checked once loaded
     broken: bool = False  # its keys or subjects have a problem already
 
 
@@ -643,11 +648,9 @@ class _CaseLoader:
         self.today = today
 
     def load_file(self, test_file: sources.SourceFile) -> tuple[list[_Prepared], list[Diagnostic]]:
-        text = test_file.text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-        source = SourceFile(test_file.path, text)
-        root, problem = _compose(source)
-        if problem is not None:
-            return [], [problem]
+        source, root, problems = _read_test_file(test_file, self.limits)
+        if problems:
+            return [], problems
         file = _TestFile(source, self.root / test_file.path)
         as_of, drafts = self._file(file, root)
         prepared = [case for draft in drafts if (case := self._prepare(file, draft, as_of)) is not None]
@@ -655,7 +658,7 @@ class _CaseLoader:
 
     # --- the file and its cases
 
-    def _file(self, file: _TestFile, root: Any) -> tuple[dt.date | None, list[_Draft]]:
+    def _file(self, file: _TestFile, root: Located | None) -> tuple[dt.date | None, list[_Draft]]:
         if root is None:
             file.problems.append(Diagnostic(REQUIRED, "test file has no `cases`", file=file.source.path))
             return None, []
@@ -688,12 +691,12 @@ class _CaseLoader:
         for draft in drafts:
             original = first.setdefault(draft.name, draft)
             if original is not draft:
-                line = original.node.start_mark.line + 1
+                line = original.node.line
                 file.report(
                     DUPLICATE, f"duplicate case name `{draft.name}`: already used at line {line}", draft.node
                 )
 
-    def _case(self, file: _TestFile, node: Any) -> _Draft | None:
+    def _case(self, file: _TestFile, node: Located) -> _Draft | None:
         known_problems = len(file.problems)
         entries = file.mapping(node, _CASE_KEYS, "a case")
         if entries is None:
@@ -722,7 +725,7 @@ class _CaseLoader:
         draft.broken = misspelt or len(file.problems) > known_problems
         return draft
 
-    def _case_details(self, file: _TestFile, entries: Mapping[str, tuple[Any, Any]], draft: _Draft) -> None:
+    def _case_details(self, file: _TestFile, entries: Mapping[str, _Pair], draft: _Draft) -> None:
         if "subject" in entries:
             text = file.text(entries["subject"][1], "`subject`")
             draft.subject = (text, entries["subject"][1]) if text is not None else None
@@ -735,7 +738,7 @@ class _CaseLoader:
         if "states" in entries:
             draft.states = self._state_files(file, entries["states"][1])
 
-    def _state_files(self, file: _TestFile, node: Any) -> list[Path]:
+    def _state_files(self, file: _TestFile, node: Located) -> list[Path]:
         paths: list[Path] = []
         for text, item in file.texts(node, "`states`") or []:
             path = (file.path.parent / text).resolve()
@@ -755,7 +758,9 @@ class _CaseLoader:
 
     # --- expectations
 
-    def _expectation(self, file: _TestFile, node: Any) -> tuple[Expectation | None, list[tuple[str, Any]]]:
+    def _expectation(
+        self, file: _TestFile, node: Located
+    ) -> tuple[Expectation | None, list[tuple[str, Located]]]:
         """The expectation, and the `missing` entries with their nodes (checked once subjects are loaded)."""
         entries = file.mapping(node, _EXPECT_KEYS, "`expect`")
         if entries is None:
@@ -787,8 +792,8 @@ class _CaseLoader:
         )
         return expectation, missing or []
 
-    def _policy_verdicts(self, file: _TestFile, node: Any) -> tuple[tuple[str, Verdict], ...]:
-        if not isinstance(node, MappingNode):
+    def _policy_verdicts(self, file: _TestFile, node: Located) -> tuple[tuple[str, Verdict], ...]:
+        if not isinstance(node.value, dict):
             file.report(
                 SHAPE,
                 f"`expect.policies` must be a mapping, got {_shape(node)}",
@@ -798,7 +803,7 @@ class _CaseLoader:
             return ()
         known = self.policy_set.policy_ids
         verdicts: list[tuple[str, Verdict]] = []
-        for key, value in node.value:
+        for _, key, value in _pairs(node):
             name = file.text(key, "a policy name")
             verdict = file.verdict(value, f"policy `{name}`")
             if name is not None and name not in known:
@@ -812,9 +817,7 @@ class _CaseLoader:
                 verdicts.append((name, verdict))
         return tuple(verdicts)
 
-    def _rule_ids(
-        self, file: _TestFile, entries: Mapping[str, tuple[Any, Any]], key: str
-    ) -> frozenset[str] | None:
+    def _rule_ids(self, file: _TestFile, entries: Mapping[str, _Pair], key: str) -> frozenset[str] | None:
         if key not in entries:
             return None
         texts = file.texts(entries[key][1], f"`expect.{key}`")
@@ -850,9 +853,7 @@ class _CaseLoader:
         if subject is None or not self._missing_known(file, draft, portfolio):
             return None
         as_of = draft.as_of or file_as_of or self.today
-        case = Case(
-            draft.name, file.source.path, draft.node.start_mark.line + 1, subject.name, as_of, draft.expect
-        )
+        case = Case(draft.name, file.source.path, draft.node.line, subject.name, as_of, draft.expect)
         return _Prepared(case, subject, portfolio)
 
     def _subject_under_test(self, file: _TestFile, draft: _Draft, portfolio: Portfolio) -> Subject | None:

@@ -626,24 +626,16 @@ def parse_config(
     source: SourceFile, defaults: Mapping[str, list[str]]
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     """The settings of `decisionlang.yaml`: lists of files or folders, by kind."""
-    from ruamel.yaml import YAML  # only a repo with a configuration pays for the YAML reader
-    from ruamel.yaml.error import YAMLError
+    # only a repo with a configuration pays for the YAML reader
+    from decisionlang.inputs.yamlreader import YamlMap, key_spot, read_yaml
 
-    try:
-        data: Any = YAML(typ="safe", pure=True).load(source.text)
-    except YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        return dict(defaults), [
-            Diagnostic(
-                "DL-CONFIG",
-                f"invalid YAML: {getattr(error, 'problem', error)}",
-                span=point(LinedSource(CONFIG_FILE, source.text), line, column),
-            )
-        ]
+    read = read_yaml(source, prefix="DL-CONFIG", noun="configuration file", single=True)
+    if read.diagnostics:
+        return dict(defaults), list(read.diagnostics)
+    data: Any = read.documents[0].value if read.documents else None
     if data is None:
         return dict(defaults), []
-    if not isinstance(data, dict):
+    if type(data) is not YamlMap:
         return dict(defaults), [
             Diagnostic("DL-CONFIG", "the configuration must be a mapping", file=CONFIG_FILE)
         ]
@@ -655,16 +647,17 @@ def parse_config(
                 Diagnostic(
                     "DL-CONFIG",
                     f"unknown setting `{key}`",
-                    file=CONFIG_FILE,
+                    key_spot(data, key).span(read.source),
                     help="the settings are `policies`, `states` and `waivers`: lists of files or folders",
                 )
             )
             continue
         entries = [value] if isinstance(value, str) else value
         if not isinstance(entries, list) or not all(isinstance(entry, str) for entry in entries):
-            diagnostics.append(Diagnostic("DL-CONFIG", f"`{key}` must be a list of paths", file=CONFIG_FILE))
+            message = f"`{key}` must be a list of paths"
+            diagnostics.append(Diagnostic("DL-CONFIG", message, key_spot(data, key).span(read.source)))
             continue
-        config[key] = entries
+        config[key] = list(entries)
         config.setdefault("explicit", []).append(key)  # paths the user wrote must exist
     return config, diagnostics
 

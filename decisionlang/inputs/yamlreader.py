@@ -85,6 +85,8 @@ __all__ = [
     "read_yaml",
     "read_yaml_bytes",
     "read_yaml_path",
+    "text_of",
+    "token_width",
     "value_spot",
     "yaml_files",
 ]
