@@ -259,3 +259,16 @@ def test_swapping_the_sides_mirrors_the_diff(waived: Project, first: Any, second
     for change in forward.changes:
         assert change.kind is not ChangeKind.MOVED or change.before is not change.after
         assert change_summary(change).startswith(change.subject + ": ")
+
+
+def test_a_warning_still_given_with_other_words_is_not_new(project: Project) -> None:
+    """A warning's message may quote a value that moves every day ("support ended 354 days ago")."""
+    before = evaluate(with_fields(project, {"payments-api": {"on_call": False}}))
+    reworded = tuple(
+        dataclasses.replace(
+            result, warnings=tuple(dataclasses.replace(w, message=w.message + "!") for w in result.warnings)
+        )
+        for result in before.subjects
+    )
+    after = dataclasses.replace(before, subjects=reworded)
+    assert compare(before, after).changes == ()

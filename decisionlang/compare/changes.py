@@ -56,10 +56,6 @@ class Reading:
     def of(fact: Fact) -> Reading:
         return Reading(None if fact.missing else fact.value, fact.missing, fact.location)
 
-    def same_as(self, other: Reading) -> bool:
-        """Equal as JSON data (`true` is not `1`, `1` is `1.0`), and missing on both sides or neither."""
-        return self.missing == other.missing and _json(self.value) == _json(other.value)
-
 
 @dataclass(frozen=True)
 class FactChange:
@@ -188,7 +184,7 @@ def compare(
     return ReportDiff(before, after, tuple(changes), unchanged)
 
 
-Readings = Mapping[tuple[str, str], Reading]
+Readings = Mapping[tuple[str, str], Fact]
 
 
 def compare_subject(
@@ -250,17 +246,15 @@ def _by_name(report: Report) -> dict[str, SubjectResult]:
     return {result.subject: result for result in report.subjects}
 
 
-def _readings(report: Report) -> dict[tuple[str, str], Reading]:
+def _readings(report: Report) -> dict[tuple[str, str], Fact]:
     """Every fact the report's traces recorded, by (subject, field); the first reading wins (within
     one evaluation every reading of a field is the same)."""
-    readings: dict[tuple[str, str], Reading] = {}
+    readings: dict[tuple[str, str], Fact] = {}
     for result in report.subjects:
         for policy in result.policies:
             for rule in policy.rules:
                 for fact in rule.facts:
-                    key = (fact.subject, fact.path)
-                    if key not in readings:
-                        readings[key] = Reading.of(fact)
+                    readings.setdefault((fact.subject, fact.path), fact)
     return readings
 
 
@@ -271,8 +265,9 @@ def _fact_changes(
     changes = []
     for subject, path in keys:
         old, new = before.get((subject, path)), after.get((subject, path))
-        if old is not None and new is not None and not old.same_as(new):
-            changes.append(FactChange(subject, path, old, new))
+        if old is None or new is None or _same_fact(old, new):
+            continue
+        changes.append(FactChange(subject, path, Reading.of(old), Reading.of(new)))
     # One order whichever side is `before` (so that swapping the sides mirrors the diff): the
     # subject's own facts first, then its dependencies', each by field.
     return tuple(
@@ -296,8 +291,10 @@ def _waivers(result: SubjectResult | None) -> tuple[WaiverChange, ...]:
     )
 
 
-def _warning_key(warning: Warning) -> tuple[str, str, str]:
-    return (warning.policy, warning.rule, warning.message)  # not where: a shifted line is no change
+def _warning_key(warning: Warning) -> tuple[str, str]:
+    # Neither where (a shifted line is no change) nor the message (it may quote a value that moves
+    # every day, "support ended 354 days ago"): a warning still given is not a new one.
+    return (warning.policy, warning.rule)
 
 
 def _waiver_key(change: WaiverChange) -> tuple[str, str]:
@@ -313,6 +310,14 @@ def _added(old: Iterable[T], new: Iterable[T], key: Callable[[T], Hashable]) -> 
             seen.add(key(item))
             added.append(item)
     return added
+
+
+def _same_fact(old: Fact, new: Fact) -> bool:
+    if old.missing or new.missing:
+        return old.missing == new.missing
+    if type(old.value) is type(new.value) and isinstance(old.value, str | int | float):
+        return bool(old.value == new.value)  # the common case, without encoding
+    return _json(old.value) == _json(new.value)
 
 
 def _json(value: Any) -> str:
