@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from decisionlang.api import Project, evaluate_project, load_project
-from decisionlang.cli import collector_tuned
+from decisionlang.cli.common import collector_tuned
 from decisionlang.core.model import Report
 from decisionlang.core.subjects import Portfolio, Subject
 

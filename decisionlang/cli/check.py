@@ -1,0 +1,244 @@
+"""`decisionlang check`: evaluate a decision repo, or compare it with a git revision (--base)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, Protocol, cast
+
+import click
+
+from decisionlang.cli.common import (
+    as_of_option,
+    collector_tuned,
+    color_option,
+    directory_argument,
+    emit,
+    exit_code,
+    fail,
+    guarded,
+    strict_option,
+    use_color,
+)
+from decisionlang.core.diagnostics import DecisionlangError
+from decisionlang.core.model import FailOn
+
+if TYPE_CHECKING:
+    from decisionlang.api import Project
+    from decisionlang.compare.changes import VerdictDiff
+    from decisionlang.core.model import Report
+
+
+CHECK_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
+EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.render.<format>.render_<format>
+
+
+@click.command()
+@directory_argument
+@click.option(
+    "--service", "-s", "services", multiple=True, metavar="NAME", help="Only this subject (repeatable)."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(CHECK_FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people; json (schema report-v1); markdown for a pull-request comment; sarif, junit "
+    "and github (workflow commands) for CI.",
+)
+@strict_option
+@as_of_option
+@click.option(
+    "--fail-on",
+    type=click.Choice([choice.value for choice in FailOn]),
+    default=FailOn.NOT_YET.value,
+    callback=lambda _context, _parameter, value: FailOn(value),
+    show_default=True,
+    help="Lowest verdict that makes the exit code non-zero.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+@click.option(
+    "--trace/--no-trace",
+    default=True,
+    show_default=True,
+    help="Record the facts and comparisons behind each verdict; --no-trace keeps only the deciding "
+    "rules and their messages, several times faster on large portfolios (--base always traces).",
+)
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Compare with the decision repo at this git revision (e.g. origin/main), read without "
+    "touching the working tree: report the subjects added, removed and whose verdict or reasons "
+    "changed, and exit per the changed subjects.",
+)
+@click.option(
+    "--all",
+    "gate_all",
+    is_flag=True,
+    help="With --base: exit per the whole head report, not only the changed subjects.",
+)
+@click.option(
+    "--record",
+    metavar="LOG",
+    is_flag=False,
+    flag_value="",
+    help="Append the decision to the decision log LOG, an SQLite file created when missing (--record "
+    "alone: $DECISIONLANG_LOG); its id is printed on stderr. See docs/decision-log.md.",
+)
+@click.option(
+    "--warn-days",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Warn about waivers that expire within this many days.",
+)
+@color_option
+@guarded
+def check(
+    directory: Path,
+    services: tuple[str, ...],
+    output_format: str,
+    strict: bool,
+    as_of: dt.date | None,
+    fail_on: FailOn,
+    output: Path | None,
+    trace: bool,
+    base: str | None,
+    gate_all: bool,
+    record: str | None,
+    warn_days: int,
+    color: bool | None,
+) -> None:
+    """Evaluate every applicable policy on every subject of DIRECTORY.
+
+    With --base REV, evaluate DIRECTORY at the git revision REV too and report what the change
+    does to the decisions."""
+    from decisionlang.api import evaluate_project, load_project
+
+    renderer = _external_renderer(output_format) if output_format in EXTERNAL_FORMATS else None
+    out = _Output(output_format, fail_on, output, use_color(color) and output is None, renderer)
+    if record is not None:
+        _check_record_option(record, base)
+    if base is not None:
+        _check_against_base(
+            directory, base, services=services, strict=strict, as_of=as_of, gate_all=gate_all, out=out
+        )
+    project = load_project(directory)
+    with collector_tuned():
+        report = evaluate_project(
+            project, as_of=as_of, services=services or None, strict=strict, trace=trace, warn_days=warn_days
+        )
+    _fail_on_strict_errors(report, strict, output_format)
+    emit(_render_report(report, None, out), output)
+    if record is not None:
+        _record_decision(project, report, record, services)
+    sys.exit(exit_code(report.verdict, fail_on))
+
+
+@dataclass(frozen=True)
+class _Output:
+    """How `check` renders and where it writes."""
+
+    format: str
+    fail_on: FailOn
+    path: Path | None
+    color: bool
+    renderer: Renderer | None  # markdown, sarif, junit, github
+
+
+def _render_report(report: Report, diff: VerdictDiff | None, out: _Output, *, gate_all: bool = False) -> str:
+    if out.renderer is not None:
+        return out.renderer(report, diff, fail_on=out.fail_on)
+    if out.format == "json":
+        from decisionlang.render import render_json
+
+        return render_json(report, diff)
+    if diff is not None:
+        from decisionlang.render.diff import render_diff_text
+
+        return render_diff_text(diff, color=out.color, gate_all=gate_all)
+    from decisionlang.render import render_text
+
+    return render_text(report, color=out.color)
+
+
+def _check_against_base(
+    directory: Path,
+    base: str,
+    *,
+    services: tuple[str, ...],
+    strict: bool,
+    as_of: dt.date | None,
+    gate_all: bool,
+    out: _Output,
+) -> NoReturn:
+    """`check --base REV`: the verdict diff, rendered; the exit code follows the head verdicts of
+    the changed subjects (of all subjects with --all)."""
+    from decisionlang.compare.gitdiff import diff_against
+
+    with collector_tuned():
+        diff = diff_against(directory, base, as_of=as_of, services=services or None, strict=strict)
+    _fail_on_strict_errors(diff.head, strict, out.format)
+    emit(_render_report(diff.head, diff, out, gate_all=gate_all), out.path)
+    verdict = diff.head.verdict if gate_all else diff.changed_verdict
+    sys.exit(exit_code(verdict, out.fail_on))
+
+
+def _fail_on_strict_errors(report: Report, strict: bool, output_format: str) -> None:
+    if strict and any(d.is_error for d in report.diagnostics):
+        fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")
+
+
+class Renderer(Protocol):
+    def __call__(self, report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> str: ...
+
+
+def _external_renderer(output_format: str) -> Renderer:
+    """`render_<format>` of `decisionlang.render.<format>`, imported only when asked for."""
+    module_name = f"decisionlang.render.{output_format}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        module = None
+    renderer = getattr(module, f"render_{output_format}", None)
+    if renderer is None:
+        raise click.UsageError(
+            f"--format {output_format} is not available yet in this version of decisionlang; "
+            "use --format text or json",
+            ctx=click.get_current_context(silent=True),
+        )
+    return cast(Renderer, renderer)
+
+
+def _check_record_option(record: str, base: str | None) -> None:
+    if base is not None:
+        raise click.UsageError("--record records one evaluation: it cannot be combined with --base")
+    from decisionlang.governance.decisionlog.api import log_path
+
+    log_path(record or None)  # no path and no $DECISIONLANG_LOG: say so before evaluating anything
+    if record and Path(record).is_dir():
+        raise click.UsageError(
+            f"--record takes the log file, and `{record}` is a directory: write DIRECTORY before "
+            f"--record, or give a file (--record {Path(record) / 'decisions.sqlite'})"
+        )
+
+
+def _record_decision(project: Project, report: Report, log: str, services: tuple[str, ...]) -> None:
+    """`check --record`: append after the report is out; a log that cannot take it exits 2."""
+    from decisionlang.governance.decisionlog import log_path, record_report
+
+    try:
+        path = log_path(log)
+        logged = record_report(path, project, report, scope=services or None)
+    except DecisionlangError as error:
+        fail(error.diagnostics, outcome="the decision was evaluated but not recorded")
+    entry = f"entry {logged.entry} of {path}"
+    click.echo(f"decisionlang: recorded decision {logged.record.decision_id} ({entry})", err=True)

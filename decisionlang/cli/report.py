@@ -1,0 +1,103 @@
+"""`decisionlang report`: the board report (HTML) or decision records (Markdown)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from decisionlang.cli.common import (
+    EXIT_OK,
+    as_of_option,
+    directory_argument,
+    emit,
+    fail,
+    guarded,
+    write_atomically,
+)
+from decisionlang.core.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    pass
+
+
+@click.command()
+@directory_argument
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(),
+    help="Where to write (default: report.html, or decisions.md for markdown; `-`: standard output). "
+    "For markdown, a directory (existing, or written with a trailing /) gets one record per file and an "
+    "index.md.",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["html", "markdown"]), default="html", show_default=True
+)
+@click.option(
+    "--kind",
+    default="initiative",
+    show_default=True,
+    help="markdown: the kind of subject that gets a decision record.",
+)
+@click.option(
+    "--log",
+    metavar="LOG",
+    help="Decision log to show verdict moves and trends from (default: $DECISIONLANG_LOG, when that "
+    "file exists).",
+)
+@as_of_option
+@guarded
+def report(
+    directory: Path,
+    output: str | None,
+    output_format: str,
+    kind: str,
+    log: str | None,
+    as_of: dt.date | None,
+) -> None:
+    """Write the board report of DIRECTORY: one self-contained HTML file (verdicts and why, trade-offs,
+    maturity, tier-1 dependencies, waivers), or Architecture Decision Records in Markdown."""
+    from decisionlang.api import evaluate_project, load_project
+    from decisionlang.engine.board import board_facts
+    from decisionlang.inputs.gitrevision import work_tree_revision
+    from decisionlang.render.adr import decision_records, render_markdown, write_records
+    from decisionlang.render.html import read_log, render_html
+
+    project = load_project(directory)
+    result = evaluate_project(project, as_of=as_of)
+    title = directory.resolve().name or "decisions"
+    if output_format == "html":
+        environment_log = os.environ.get("DECISIONLANG_LOG")
+        chosen = log or (environment_log if environment_log and Path(environment_log).is_file() else None)
+        log_view = read_log(Path(chosen), project, result, source=chosen) if chosen else None
+        target = Path(output or "report.html")
+        facts = board_facts(project.program, result, revision=work_tree_revision(directory))
+        emit(render_html(result, project.portfolio, facts, title=title, log=log_view), target)
+        written = f"{target} ({len(result.subjects)} subjects)"
+    else:
+        records = decision_records(result, project.portfolio, kind=kind)
+        if not records:
+            kinds = ", ".join(sorted({subject.kind for subject in result.subjects})) or "none"
+            message = f"no subject of kind `{kind}`: no decision record to write"
+            help = f"the kinds in this portfolio: {kinds}; choose one with --kind"
+            fail([Diagnostic("DL-CLI-NO-RECORD", message, help=help)], outcome="nothing was written")
+        target = Path(output or "decisions.md")
+        if target.is_dir() or (output or "").endswith(("/", os.sep)):
+            try:
+                write_records(target, records, title=title, as_of=result.as_of, write=write_atomically)
+            except OSError as error:
+                problem = Diagnostic(
+                    "DL-CLI-OUTPUT", f"cannot write `{target}`: {error.strerror}", file=str(target)
+                )
+                fail([problem], outcome="the records were not all written")
+        else:
+            emit(render_markdown(result, project.portfolio, title=title, kind=kind), target)
+        written = f"{target} ({len(records)} decision records)"
+    if str(target) != "-":
+        click.echo(f"decisionlang: wrote {written}", err=True)
+    sys.exit(EXIT_OK)

@@ -1,0 +1,57 @@
+"""`decisionlang validate`: static checks of policies and states."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from decisionlang.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    directory_argument,
+    guarded,
+)
+from decisionlang.core.diagnostics import render_text
+
+if TYPE_CHECKING:
+    pass
+
+
+@click.command()
+@directory_argument
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@guarded
+def validate(directory: Path, output_format: str) -> None:
+    """Check policies and states statically, without evaluating anything."""
+    from decisionlang.api import load_project
+
+    project = load_project(directory)
+    diagnostics = list(project.diagnostics)
+    errors = [d for d in diagnostics if d.is_error]
+    if output_format == "json":
+        payload = {
+            "schema": "decisionlang/validate/v1",
+            "valid": not errors,
+            "policies": len(project.sources.policies),
+            "states": len(project.sources.states),
+            "subjects": len(project.portfolio.subjects),
+            "diagnostics": [d.to_json() for d in diagnostics],
+        }
+        click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        for diagnostic in diagnostics:
+            click.echo(render_text(diagnostic), err=True)
+        files = len(project.sources.policies) + len(project.sources.states)
+        status = "invalid" if errors else "valid"
+        warnings = len(diagnostics) - len(errors)
+        click.echo(
+            f"{status}: {files} files, {len(project.portfolio.subjects)} subjects, "
+            f"{len(errors)} errors, {warnings} warnings"
+        )
+    sys.exit(EXIT_INVALID if errors else EXIT_OK)
