@@ -29,6 +29,7 @@ from decisionlang.render.text import (
     format_tradeoff,
     short_location,
     unique,
+    waiver_note,
 )
 
 HIDDEN_FIELDS = frozenset({"name", "kind", "targets", "depends_on"})  # shown elsewhere in the record
@@ -117,11 +118,7 @@ def heading(result: SubjectResult) -> str:
 
 
 def status(result: SubjectResult) -> str:
-    text = f"{VERDICT_SYMBOLS[result.verdict]} {result.verdict.label}"
-    waivers = waivers_of(result)
-    if waivers:
-        text += " (" + "; ".join(f"waived: {w.id}, expires {w.expires.isoformat()}" for w in waivers) + ")"
-    return text
+    return f"{VERDICT_SYMBOLS[result.verdict]} {result.verdict.label}{waiver_note(result)}"
 
 
 def header_table(result: SubjectResult, subject: Subject | None, as_of: dt.date | None) -> list[str]:

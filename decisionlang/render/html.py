@@ -60,6 +60,7 @@ from decisionlang.render.text import (
     short_location,
     split_expression,
     unique,
+    waiver_note,
     waiver_sentence,
 )
 
@@ -226,12 +227,11 @@ def badge(verdict: Verdict) -> str:
 
 
 def subject_badge(result: SubjectResult) -> str:
-    """The verdict, with the waivers that lifted it: `✓ GO (waived: W-1, expires 2027-03-31)`."""
+    """The verdict, with what its waivers did, as `check` says it: `✓ GO (waived: W-1, expires …)`."""
     text = badge(result.verdict)
-    waivers = waivers_of(result)
-    if waivers:
-        notes = "; ".join(f"waived: {waiver.id}, expires {waiver.expires.isoformat()}" for waiver in waivers)
-        text += f' <span class="waived">({esc(notes)})</span>'
+    note = waiver_note(result).strip()
+    if note:
+        text += f' <span class="waived">{esc(note)}</span>'
     return text
 
 
@@ -1373,8 +1373,8 @@ def subject_article(view: BoardView, result: SubjectResult) -> str:
 
 
 def waived_sentence(result: SubjectResult) -> str:
-    sentence = waiver_sentence(result)
-    return f" {esc(sentence)} See the compromises knowingly accepted below." if sentence else ""
+    """The verdict sentence already says what the waivers did: point at the compromises."""
+    return " See the compromises knowingly accepted below." if waiver_sentence(result) else ""
 
 
 def key_facts(view: BoardView, subject: Subject | None, result: SubjectResult) -> str:

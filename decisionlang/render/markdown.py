@@ -47,6 +47,7 @@ from decisionlang.render.text import (
     rule_kind_words,
     short_location,
     unique,
+    waiver_note,
 )
 
 MARKER = "<!-- decisionlang:report -->"
@@ -198,7 +199,8 @@ def snapshot_parts(report: Report) -> tuple[list[str], list[str], list[list[str]
         return [], [everyone, ""], []
     rows = ["| Subject | Verdict | Why |", "| --- | --- | --- |"]
     rows += [
-        f"| {subject_cell(subject.subject)} | {badge(subject.verdict)} | {why_now(subject)} |"
+        f"| {subject_cell(subject.subject)} | {badge(subject.verdict)}{md_text(waiver_note(subject))}"
+        f" | {why_now(subject)} |"
         for subject in listed
     ]
     traces = [trace_block(subject, summary=badge(subject.verdict)) for subject in listed]
