@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from html.parser import HTMLParser
@@ -38,7 +37,6 @@ LIBRARY = ROOT / "policies"
 OUTPUT = Path(__file__).resolve().parent / "output"
 AS_OF = dt.date(2026, 11, 26)
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-RENDER_BUDGET_SECONDS = 5.0  # for 1,000 subjects; it takes well under one second on a laptop
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -606,7 +604,9 @@ def generate_portfolio(root: Path, services: int = 900, initiatives: int = 100, 
     (root / "initiatives" / "i.yaml").write_text(text, encoding="utf-8")
 
 
-def test_thousand_subjects_render_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_thousand_subjects_give_one_well_formed_report(tmp_path: Path) -> None:
+    """Scale, without timing (speed is measured by benchmarks/bench_report.py): every subject has its
+    article, the document is well formed, and the charts are there."""
     root = tmp_path / "big"
     generate_portfolio(root)
     project = load_project(root)
@@ -614,25 +614,11 @@ def test_thousand_subjects_render_fast(tmp_path: Path, capsys: pytest.CaptureFix
     report = evaluate_project(project, as_of=AS_OF)
     assert len(report.subjects) == 1000
     facts = board_facts(project.program, report)  # the zones, evaluated by the engine
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        text = render_html(report, project.portfolio, facts, title="big")
-        timings.append(time.perf_counter() - start)
-    best = min(timings)
-    size = len(text.encode("utf-8"))
+    text = render_html(report, project.portfolio, facts, title="big")
     structure = parse(text)
     assert structure.problems == [] and structure.stack == []
-    charts = text.count('role="img"')
-    line = (
-        f"board report, 1,000 subjects: render {best * 1000:.0f} ms (best of 3), {size / 1e6:.2f} MB,"
-        f" {charts} charts, {text.count('<article')} subject articles"
-    )
-    OUTPUT.mkdir(exist_ok=True)
-    (OUTPUT / "report-1000-timing.txt").write_text(line + "\n", encoding="utf-8")
-    with capsys.disabled():
-        print(f"\n{line}")
-    assert best < RENDER_BUDGET_SECONDS, line
+    assert text.count("<article") == 1000
+    assert text.count('role="img"') > 10
 
 
 # ---------------------------------------------------------------- the board report's defects (issue 8)
