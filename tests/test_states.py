@@ -6,7 +6,6 @@ import datetime
 import io
 import os
 import string
-import time
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -552,13 +551,11 @@ def test_golden_shape(tmp_path: Path) -> None:
 # limits
 
 
-def test_alias_bomb_is_rejected_quickly(tmp_path: Path) -> None:
+def test_alias_bomb_is_rejected_by_the_expansion_limit(tmp_path: Path) -> None:
     lines = ['lol0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for level in range(1, 10):
         lines.append(f"lol{level}: &l{level} [" + ",".join([f"*l{level - 1}"] * 10) + "]")
-    started = time.perf_counter()
     portfolio, diagnostics = load(tmp_path, {"bomb.yaml": "\n".join(lines) + "\n"})
-    assert time.perf_counter() - started < 1.0
     assert codes(diagnostics) == ["DL-STATE-LIMIT"]
     assert portfolio.subjects == ()
 
@@ -803,7 +800,8 @@ def test_both_parsers_agree_on_yaml_like_text(
     _both_parsers(tmp_path, text, monkeypatch)
 
 
-def test_ten_thousand_services_load_in_seconds(tmp_path: Path) -> None:
+def test_ten_thousand_services_in_one_file_all_load(tmp_path: Path) -> None:
+    """Scale without timing: loading speed is measured by benchmarks/bench_evaluate.py."""
     _needs_c_parser()  # ruamel's pure-Python parser alone takes about 10 s
     lines = ["services:"]
     for index in range(10_000):
@@ -815,9 +813,7 @@ def test_ten_thousand_services_load_in_seconds(tmp_path: Path) -> None:
             "    regions: [eu-west-1, us-east-1]",
             f"    depends_on: [svc-{max(0, index - 1)}]" if index else "    depends_on: []",
         ]
-    started = time.perf_counter()
     portfolio, diagnostics = load(tmp_path, {"big.yaml": "\n".join(lines) + "\n"})
-    assert time.perf_counter() - started < 10.0  # about 1.5 s with the C parser, 25 s before it
     assert diagnostics == [] and len(portfolio.subjects) == 10_000
 
 
