@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import decisionlang
 from decisionlang.engine.project import evaluate_project, load_project
+from decisionlang.engine.testing import run_tests
 from decisionlang.inputs import sources
 from decisionlang.inputs.sources import SizeLimits, SourceFile, SourceSet
 from decisionlang.render.json import render_json
@@ -229,3 +230,40 @@ def test_memory_and_disk_agree_on_generated_projects(
         (directory / path).parent.mkdir(parents=True, exist_ok=True)
         (directory / path).write_text(text, encoding="utf-8")
     assert report_json(SourceSet.from_memory(texts)) == report_json(directory)
+
+
+@needs_git
+def test_git_follows_links_that_stay_inside_and_skips_the_others(tmp_path: Path, git_env: None) -> None:
+    top = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, top / "decisions")
+    services = top / "decisions" / "services"
+    (services / "alias.yaml").symlink_to("crm.yaml")  # the same file twice: read once
+    (services / "up.yaml").symlink_to("../../README.md")  # leaves the decision repo
+    (top / "README.md").write_text("name: intruder\n", encoding="utf-8")
+    commit = committed(top)
+    from_git = SourceSet.from_git(top, commit, "decisions", label="HEAD")
+    from_disk = SourceSet.from_disk(top / "decisions")
+    assert [f.path for f in from_git.states] == [f.path for f in from_disk.states]
+    assert "services/alias.yaml" not in [f.path for f in from_git.states]
+    (skipped,) = [d.message for d in from_git.diagnostics if d.code == "DL-GIT-BASE-SKIPPED"]
+    assert (
+        skipped == "`decisions/services/up.yaml` at `HEAD` was not read: it links outside the decision repo"
+    )
+    assert [d.code for d in from_disk.diagnostics] == ["DL-CONFIG-OUTSIDE"]
+
+
+def test_policy_tests_run_from_memory_as_from_disk() -> None:
+    library = ROOT / "policies"
+    on_disk = run_tests(library, as_of=TODAY)
+    in_memory = run_tests(SourceSet.from_memory(texts(library), tests=True), as_of=TODAY)
+    assert on_disk.cases and not on_disk.diagnostics
+    assert in_memory.test_files == on_disk.test_files
+    assert in_memory.cases == on_disk.cases
+    assert in_memory.coverage == on_disk.coverage
+    assert in_memory.diagnostics == on_disk.diagnostics
+
+
+def test_policy_tests_are_read_only_when_asked_for() -> None:
+    library = texts(ROOT / "policies")
+    assert SourceSet.from_memory(library).tests == ()
+    assert all(f.path.endswith(".test.yaml") for f in SourceSet.from_memory(library, tests=True).tests)

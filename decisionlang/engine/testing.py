@@ -212,13 +212,18 @@ class TestReport:
 
 
 def run_tests(
-    directory: str | Path, *, as_of: dt.date | None = None, limits: YamlLimits | None = None
+    directory: str | Path | SourceSet, *, as_of: dt.date | None = None, limits: YamlLimits | None = None
 ) -> TestReport:
-    """Run every test file under `directory`. Never raises on bad input: see `TestReport.diagnostics`.
+    """Run every test file under `directory` against the policies under it, or the tests and
+    policies of a `SourceSet` (`SourceSet.from_memory(texts, tests=True)`). Never raises on bad
+    input: see `TestReport.diagnostics`.
 
     `as_of` is the date of the cases whose file and case give none (default: today)."""
     limits = limits or YamlLimits()
-    suite, diagnostics = _discover(Path(directory), limits)
+    if isinstance(directory, SourceSet):
+        suite, diagnostics = _suite_of(directory)
+    else:
+        suite, diagnostics = _discover(Path(directory), limits)
     policy_set, problems = _compile(suite)
     diagnostics += problems
     prepared: list[_Prepared] = []
@@ -271,9 +276,19 @@ def _discover(directory: Path, limits: YamlLimits) -> tuple[_Suite, list[Diagnos
         tests=[display_path(root, path) for path in tests],
         limits=SizeLimits(yaml_bytes=limits.max_bytes),
     )
-    diagnostics: list[Diagnostic] = list(files.diagnostics)
-    shown = display_path(root, directory) or "."
-    if not policies:
+    found = tuple(display_path(root, path) for path in tests)
+    return _suite_of(files, display_path(root, directory) or ".", found)
+
+
+def _suite_of(
+    files: SourceSet, shown: str = ".", found: tuple[str, ...] | None = None
+) -> tuple[_Suite, list[Diagnostic]]:
+    """The suite of these files; `found` are the test files discovered, read or not."""
+    found = found if found is not None else tuple(test.path for test in files.tests)
+    root = files.directory or Path(files.root)
+    # States come per case: a repo without state files is no concern of its tests.
+    diagnostics = [d for d in files.diagnostics if d.code != "DL-CONFIG-NO-STATES"]
+    if not files.policies:
         diagnostics.append(
             Diagnostic(
                 NO_POLICIES,
@@ -282,7 +297,7 @@ def _discover(directory: Path, limits: YamlLimits) -> tuple[_Suite, list[Diagnos
                 help="run `decisionlang test` on the directory that holds the policies and their tests",
             )
         )
-    if not tests:
+    if not found:
         diagnostics.append(
             Diagnostic(
                 NO_TESTS,
@@ -291,7 +306,7 @@ def _discover(directory: Path, limits: YamlLimits) -> tuple[_Suite, list[Diagnos
                 help=f"write test cases in files named like `policies/tests/<policy>{TEST_SUFFIX}`",
             )
         )
-    return _Suite(root, files, tuple(display_path(root, path) for path in tests)), diagnostics
+    return _Suite(root, files, found), diagnostics
 
 
 def _files_under(root: Path, directory: Path, pattern: str) -> list[Path]:
@@ -632,7 +647,7 @@ class _Draft:
     subject: tuple[str, Located] | None = None  # the subject under test, and its node
     as_of: dt.date | None = None
     inline: list[tuple[str, str]] = field(default_factory=list)  # state texts, with their key
-    states: list[Path] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)  # root-relative, links followed
     missing: list[tuple[str, Located]] = field(default_factory=list)  # `expect.missing`, checked once loaded
     broken: bool = False  # its keys or subjects have a problem already
 
@@ -738,14 +753,16 @@ class _CaseLoader:
         if "states" in entries:
             draft.states = self._state_files(file, entries["states"][1])
 
-    def _state_files(self, file: _TestFile, node: Located) -> list[Path]:
-        paths: list[Path] = []
+    def _state_files(self, file: _TestFile, node: Located) -> list[str]:
+        paths: list[str] = []
         for text, item in file.texts(node, "`states`") or []:
-            path = (file.path.parent / text).resolve()
-            if not path.is_relative_to(self.root):
+            try:
+                path = self.files.real_path(file.source.path, text)
+            except ValueError:
                 help = "state files of a test must be inside the project root, like the policies"
                 file.report(STATE_OUTSIDE, f"state file `{text}` is outside the project root", item, help)
-            elif not path.is_file():
+                continue
+            if path is None:
                 file.report(
                     STATE_NOT_FOUND,
                     f"state file `{text}`: no such file",
@@ -838,7 +855,7 @@ class _CaseLoader:
         # State files first: a name given both there and inline is reported in the test file.
         files, problems = [], []
         for path in draft.states:
-            read = self.files.read(display_path(self.root, path), Role.STATE)
+            read = self.files.read(path, Role.STATE)
             if isinstance(read, Diagnostic):
                 problems.append(read)
             else:

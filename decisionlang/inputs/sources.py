@@ -27,6 +27,7 @@ from decisionlang.core.spans import point
 
 CONFIG_FILE = "decisionlang.yaml"
 POLICY_SUFFIX = ".policy"
+TEST_SUFFIX = ".test.yaml"
 STATE_SUFFIXES = (".yaml", ".yml")
 DEFAULT_POLICY_DIRS = ("policies",)
 DEFAULT_STATE_DIRS = ("services", "initiatives")
@@ -89,14 +90,15 @@ class SourceSet:
     states: tuple[SourceFile, ...] = ()
     waivers: tuple[SourceFile, ...] = ()
     config: SourceFile | None = None
-    tests: tuple[SourceFile, ...] = ()
+    tests: tuple[SourceFile, ...] = ()  # policy tests, read when asked for (`tests=True`)
     diagnostics: tuple[Diagnostic, ...] = ()
     limits: SizeLimits = field(default=SizeLimits(), repr=False)
     _tree: _Tree | None = field(default=None, repr=False, compare=False)
 
     @staticmethod
-    def from_disk(root: str | Path, *, limits: SizeLimits | None = None) -> SourceSet:
-        """The decision repo in the directory ROOT; links leaving it are skipped with a warning."""
+    def from_disk(root: str | Path, *, limits: SizeLimits | None = None, tests: bool = False) -> SourceSet:
+        """The decision repo in the directory ROOT; links leaving it are skipped with a warning.
+        With `tests`, the policy tests (`*.test.yaml` under the policy folders) are read too."""
         directory = Path(root).resolve()
         if not directory.is_dir():
             problem = Diagnostic(
@@ -106,7 +108,7 @@ class SourceSet:
                 help="give the decision repo's directory",
             )
             return SourceSet(str(directory), diagnostics=(problem,))
-        return _discover(_DiskTree(directory), limits or SizeLimits())
+        return _discover(_DiskTree(directory), limits or SizeLimits(), tests=tests)
 
     @staticmethod
     def from_git(
@@ -117,6 +119,7 @@ class SourceSet:
         limits: SizeLimits | None = None,
         label: str | None = None,
         shown: str | None = None,
+        tests: bool = False,
     ) -> SourceSet:
         """The decision repo at ROOT (a directory relative to the top of REPOSITORY) in the commit
         REVISION, read with `git ls-tree` and `git cat-file --batch`: only the files discovery wants,
@@ -126,13 +129,15 @@ class SourceSet:
         Raises DecisionlangError (DL-GIT-...) when git cannot list or read the revision."""
         where = shown if shown is not None else Path(repository).as_posix()
         tree = _GitTree.list(Git(Path(repository), where), revision, root.strip("/"), label or revision)
-        return _discover(tree, limits or SizeLimits())
+        return _discover(tree, limits or SizeLimits(), tests=tests)
 
     @staticmethod
-    def from_memory(files: Mapping[str, str], *, limits: SizeLimits | None = None) -> SourceSet:
+    def from_memory(
+        files: Mapping[str, str], *, limits: SizeLimits | None = None, tests: bool = False
+    ) -> SourceSet:
         """A decision repo given as texts by root-relative POSIX path:
         `{"policies/x.policy": text, "services/a.yaml": text}`."""
-        return _discover(_MemoryTree(files), limits or SizeLimits())
+        return _discover(_MemoryTree(files), limits or SizeLimits(), tests=tests)
 
     @staticmethod
     def of_files(
@@ -510,7 +515,7 @@ def git_error(code: str, message: str, shown: str, help: str | None) -> Decision
 # ---------------------------------------------------------------- discovery, the same for every tree
 
 
-def _discover(tree: _Tree, limits: SizeLimits) -> SourceSet:
+def _discover(tree: _Tree, limits: SizeLimits, *, tests: bool = False) -> SourceSet:
     config_source, config, diagnostics = _read_config(tree, limits)
     if _is_bare_policy_directory(tree):
         config["policies"] = ["."]  # `decisionlang validate policies/`: the directory is the policy set
@@ -523,6 +528,9 @@ def _discover(tree: _Tree, limits: SizeLimits) -> SourceSet:
     ):
         found[key], problems = _files_under(tree, config[key], suffixes, what, configured=key in explicit)
         diagnostics += problems
+    found["tests"] = []
+    if tests:  # the policy tests live beside the policies (`policies/tests/<policy>.test.yaml`)
+        found["tests"], _ = _files_under(tree, config["policies"], (TEST_SUFFIX,), "test", configured=False)
     if not found["policies"]:
         diagnostics.append(
             Diagnostic(
@@ -543,7 +551,12 @@ def _discover(tree: _Tree, limits: SizeLimits) -> SourceSet:
             )
         )
     read: dict[Role, list[SourceFile]] = {}
-    for role, key in ((Role.POLICY, "policies"), (Role.STATE, "states"), (Role.WAIVER, "waivers")):
+    for role, key in (
+        (Role.POLICY, "policies"),
+        (Role.STATE, "states"),
+        (Role.WAIVER, "waivers"),
+        (Role.TEST, "tests"),
+    ):
         sources, problems = _read_all(tree, found[key], role, limits)
         read[role] = sources
         diagnostics += problems
@@ -554,6 +567,7 @@ def _discover(tree: _Tree, limits: SizeLimits) -> SourceSet:
         tuple(read[Role.STATE]),
         tuple(read[Role.WAIVER]),
         config_source,
+        tuple(read[Role.TEST]),
         diagnostics=tuple(diagnostics),
         limits=limits,
         _tree=tree,
