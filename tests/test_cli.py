@@ -16,7 +16,7 @@ from decisionlang import cli
 
 ROOT = Path(__file__).parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
-SCHEMA = json.loads((ROOT / "schemas" / "report-v1.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "schemas" / "report-v2.schema.json").read_text(encoding="utf-8"))
 AS_OF = ["--as-of", "2026-11-26"]
 
 
@@ -89,7 +89,7 @@ def test_as_of_replays_a_past_day() -> None:
     result = run(
         "check", str(QUICKSTART), "--as-of", "2025-06-01", "--service", "legacy-crm", "--format", "json"
     )
-    rules = [r["rule"] for p in json.loads(result.stdout)["services"][0]["policies"] for r in p["reasons"]]
+    rules = [rule for p in json.loads(result.stdout)["services"][0]["policies"] for rule in p["reasons"]]
     assert "change_readiness.unsupported" not in rules
 
 
@@ -168,11 +168,14 @@ def test_invalid_policy_in_json_mode_still_prints_one_object(repo: Path) -> None
     payload = json.loads(result.stdout)
     assert payload["verdict"] is None
     assert payload["diagnostics"][0]["code"] == "DL-CHECK-UNDEFINED"
-    assert payload["diagnostics"][0]["location"] == {
+    assert payload["diagnostics"][0]["span"] == {
         "file": "policies/broken.policy",
         "line": 1,
         "column": 28,
+        "end_line": 1,
+        "end_column": 38,
     }
+    jsonschema.validate(payload, SCHEMA)
 
 
 def test_invalid_state_names_the_value(repo: Path) -> None:
@@ -269,11 +272,11 @@ def test_no_trace_keeps_verdicts_and_reasons_without_facts() -> None:
 
     def reasons(report: dict[str, Any]) -> list[tuple[str, str, str]]:
         return [
-            (s["service"], s["verdict"], r["rule"])
+            (s["service"], s["verdict"], rule)
             for s in report["services"]
             for p in s["policies"]
-            for r in p["reasons"]
+            for rule in p["reasons"]
         ]
 
     assert reasons(lean) == reasons(traced)
-    assert all(not r["facts"] for s in lean["services"] for p in s["policies"] for r in p["rules"])
+    assert all("facts" not in r for s in lean["services"] for p in s["policies"] for r in p.get("rules", []))

@@ -22,6 +22,7 @@ from support import check_golden
 from decisionlang import cli
 from decisionlang.api import evaluate_project, load_project
 from decisionlang.core.diagnostics import DecisionlangError
+from decisionlang.core.model import Verdict
 from decisionlang.governance.decisionlog import (
     SCHEMA_VERSION,
     AnnotationStatus,
@@ -42,6 +43,7 @@ from decisionlang.governance.decisionlog.record import (
     git_revision,
 )
 from decisionlang.governance.decisionlog.store import MIGRATIONS
+from decisionlang.governance.decisionlog.traces import read_trace, trace_text
 
 ROOT = Path(__file__).parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -109,9 +111,11 @@ def test_a_record_holds_every_subject_with_its_trace(repo: Path, log: Path) -> N
         "website",
     ]
     legacy = next(s for s in recorded.subjects if s.subject == "legacy-crm")
-    trace = legacy.trace_data()
-    assert trace["verdict"] == "no-go" and trace["policies"][0]["reasons"][0]["facts"]
-    assert legacy.trace == json.dumps(trace, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    trace = read_trace(legacy.trace)
+    assert trace.verdict is Verdict.NO_GO and trace.policies[0].reasons[0].facts
+    assert legacy.trace == trace_text(trace)  # what is read back is what was recorded
+    evaluated = evaluate_project(load_project(repo), as_of=DAY1.date())
+    assert trace == next(s for s in evaluated.subjects if s.subject == "legacy-crm")
     with SqliteStore.open(log) as store:
         [stored] = store.entries_for_subject("legacy-crm")
     assert stored.entry == 1 and stored.record.subjects == (legacy,)
@@ -409,6 +413,53 @@ def test_decisions_and_annotations_cannot_be_rewritten_or_deleted(repo: Path, lo
 # ---------------------------------------------------------------- schema versions
 
 
+# A subject as the JSON report of schema v1 wrote it (every key present), with a rule that failed.
+V1_LOCATION = {"file": "services/website.yaml", "line": 1, "column": 1}
+V1_RULE = {
+    "rule": "web.tls",
+    "kind": "no_go",
+    "outcome": "error",
+    "decisive": False,
+    "message": None,
+    "until": None,
+    "location": {"file": "policies/web.policy", "line": 3, "column": 3},
+    "facts": [],
+    "comparisons": [],
+    "scores": [],
+    "tradeoffs": [],
+    "maturities": [],
+    "error": {
+        "code": "DL-EVAL-DIV-ZERO",
+        "severity": "error",
+        "message": "division by zero",
+        "help": None,
+        "location": {"file": "policies/web.policy", "line": 3, "column": 12},
+    },
+}
+V1_TRACE = {
+    "service": "website",
+    "kind": "service",
+    "verdict": "go",
+    "location": V1_LOCATION,
+    "policies": [
+        {
+            "policy": "web",
+            "title": None,
+            "verdict": "go",
+            "enforcement": "hard",
+            "location": {"file": "policies/web.policy", "line": 1, "column": 1},
+            "reasons": [],
+            "rules": [V1_RULE],
+            "unwaived_verdict": None,
+            "waivers": [],
+        }
+    ],
+    "warnings": [],
+    "missing": [],
+    "must_hold": [],
+}
+
+
 def v1_log(path: Path) -> None:
     """A log as the first schema wrote it, with one entry."""
     connection = sqlite3.connect(path, isolation_level=None)
@@ -420,7 +471,7 @@ def v1_log(path: Path) -> None:
         "states_digest, verdict) VALUES ('aaaaaaaaaaaa', NULL, '2026-01-01T00:00:00Z', '2026-01-01', "
         "'0.1.0', 'p', 's', 'go')"
     )
-    trace = json.dumps({"service": "website", "verdict": "go", "policies": []})
+    trace = json.dumps(V1_TRACE)
     connection.execute("INSERT INTO traces VALUES ('d1', ?)", (trace,))
     connection.execute("INSERT INTO verdicts VALUES (1, 'website', 'service', 'go', 'd1')")
     connection.close()
@@ -432,6 +483,10 @@ def test_a_v1_log_is_migrated_forward_on_open(tmp_path: Path, repo: Path) -> Non
     with SqliteStore.open(path) as store:
         [entry] = store.entries_for_subject("website")
         assert entry.record.decision_id == "aaaaaaaaaaaa" and entry.record.waivers_applied == ()
+    [old] = entry.record.subjects
+    result = read_trace(old.trace)  # a trace of the v1 report shape reads as the model
+    error = result.policies[0].rules[0].error
+    assert error is not None and error.where == "policies/web.policy:3:12" and error.span is None
     connection = sqlite3.connect(path)
     assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
@@ -442,6 +497,40 @@ def test_a_v1_log_is_migrated_forward_on_open(tmp_path: Path, repo: Path) -> Non
     history = read_history(path, subject="website")
     assert [move.kind for move in history.moves] == [MoveKind.FIRST, MoveKind.CHANGED]  # now with reasons
     assert history.entries == 2 and len(history.annotations) == 1
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "decisionlog"
+
+
+@pytest.mark.parametrize("subject", ["carrier-edi-replacement", "carrier-edi-bridge"])
+def test_a_log_written_before_the_codec_tells_the_same_history(tmp_path: Path, subject: str) -> None:
+    """The fixture was recorded by the code before the dict codec (traces in the v1 report shape);
+    its history, read now, is what that code printed."""
+    path = tmp_path / "v1.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript((FIXTURES / "v1-scaleup.sql").read_text(encoding="utf-8"))
+    connection.close()
+    result = run("history", subject, "--log", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    expected = (FIXTURES / f"v1-scaleup-{subject}.history.json").read_text(encoding="utf-8")
+    assert json.loads(result.stdout) == json.loads(expected)
+    with SqliteStore.open(path) as store:
+        entries = store.entries_for_subject(subject)
+    [first, second] = [read_trace(logged.record.subjects[0].trace) for logged in entries]
+    assert first.subject == second.subject == subject and first.policies and first.policies[0].rules
+
+
+def test_a_stored_trace_that_does_not_read_is_a_clear_error() -> None:
+    for text, expected in [
+        ("[1]", "expected an object"),
+        ('{"schema": "decisionlang/subject/v9"}', "schema: expected `decisionlang/subject/v2`"),
+        (json.dumps({**V1_TRACE, "verdict": "maybe"}), "verdict: expected one of go, not-yet, no-go"),
+        ("{not json", "cannot be read"),
+    ]:
+        with pytest.raises(DecisionlangError) as caught:
+            read_trace(text, subject="website")
+        [diagnostic] = caught.value.diagnostics
+        assert diagnostic.code == "DL-LOG-TRACE" and expected in diagnostic.message, diagnostic.message
 
 
 def test_a_log_from_a_newer_engine_is_refused(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).parent.parent
 LIBRARY = ROOT / "policies"
 SCALEUP = ROOT / "examples" / "scaleup"
 QUICKSTART = ROOT / "examples" / "quickstart"
-SCHEMA = json.loads((ROOT / "schemas" / "report-v1.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "schemas" / "report-v2.schema.json").read_text(encoding="utf-8"))
 AS_OF = ["--as-of", "2026-11-26"]
 
 
@@ -53,36 +53,43 @@ def subject(report: dict[str, Any], name: str) -> dict[str, Any]:
     return found[0]
 
 
+def reasons(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    """The decisive rules of a policy in the JSON report (`reasons` lists their ids)."""
+    rules = [rule for rule in policy.get("rules", []) if rule.get("decisive")]
+    assert [rule["rule"] for rule in rules] == policy["reasons"]
+    return rules
+
+
 def deciding_rules(entry: dict[str, Any]) -> set[str]:
     """Ids of the rules behind a NOT YET or a NO-GO: the `reasons` of the policies that did not say GO."""
-    return {r["rule"] for p in entry["policies"] if p["verdict"] != "go" for r in p["reasons"]}
+    return {r["rule"] for p in entry["policies"] if p["verdict"] != "go" for r in reasons(p)}
 
 
 def messages(entry: dict[str, Any]) -> str:
-    return "\n".join(r["message"] for p in entry["policies"] for r in p["reasons"])
+    return "\n".join(r["message"] for p in entry["policies"] for r in reasons(p))
 
 
 def blocking_messages(entry: dict[str, Any]) -> list[str]:
     """The messages of the rules behind a NOT YET or a NO-GO."""
-    return [r["message"] for p in entry["policies"] if p["verdict"] != "go" for r in p["reasons"]]
+    return [r["message"] for p in entry["policies"] if p["verdict"] != "go" for r in reasons(p)]
 
 
 def warning_rules(entry: dict[str, Any]) -> set[str]:
-    return {w["rule"] for w in entry["warnings"]}
+    return {w["rule"] for w in entry.get("warnings", [])}
 
 
 def waiver_notes(report: dict[str, Any]) -> dict[str, str]:
     """The waiver warnings of a report, by code: {"DL-WAIVER-EXPIRED": message, ...}."""
     notes = [d for d in report["diagnostics"] if d["code"].startswith("DL-WAIVER-")]
     assert all(d["severity"] == "warning" for d in notes)
-    assert all(d["location"]["file"] == "waivers/delivery.yaml" for d in notes)
+    assert all(d.get("span", d)["file"] == "waivers/delivery.yaml" for d in notes)
     return {d["code"]: d["message"] for d in notes}
 
 
 def waived(entry: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
     """The policies a waiver lifted: {policy: (verdict without the waiver, waiver ids)}."""
     return {
-        p["policy"]: (p["unwaived_verdict"], [w["id"] for w in p["waivers"]])
+        p["policy"]: (p.get("unwaived_verdict"), [w["id"] for w in p.get("waivers", [])])
         for p in entry["policies"]
         if p.get("waivers")
     }
@@ -157,7 +164,7 @@ def test_the_aiops_pilot_waits_for_the_h1_foundations_of_its_targets(report: dic
     h1 = "H3 initiative on services whose H1 foundations do not hold: observability-platform, message-bus"
     assert h1 in text  # the trace names the targets
     assert "on observability-platform" in text  # the storage headroom names its target too
-    assert not aiops["missing"]  # a reasoned NOT YET, not missing information
+    assert "missing" not in aiops  # a reasoned NOT YET, not missing information
 
 
 def test_the_groundwork_the_aiops_pilot_waits_for_is_go(report: dict[str, Any]) -> None:
@@ -177,7 +184,7 @@ def test_the_groundwork_the_aiops_pilot_waits_for_is_go(report: dict[str, Any]) 
 def test_ai_is_sequenced_not_refused(report: dict[str, Any]) -> None:
     eta = subject(report, "eta-prediction-ml")
     assert eta["verdict"] == "go"
-    assert not eta["warnings"]
+    assert "warnings" not in eta
 
 
 def test_the_colo_exit_is_no_go_because_it_moves_an_unsupported_bridge(report: dict[str, Any]) -> None:
@@ -190,7 +197,7 @@ def test_the_colo_exit_is_no_go_because_it_moves_an_unsupported_bridge(report: d
 def test_billing_is_no_go_under_a_change_freeze(report: dict[str, Any]) -> None:
     billing = subject(report, "billing-engine")
     assert billing["verdict"] == "no-go"
-    no_go = {r["rule"] for p in billing["policies"] if p["verdict"] == "no-go" for r in p["reasons"]}
+    no_go = {r["rule"] for p in billing["policies"] if p["verdict"] == "no-go" for r in reasons(p)}
     assert no_go == {"delivery_balance.change_freeze"}
     assert "changes fail 34 % of the time (freeze from 30 %)" in messages(billing)
     # what else must change once the freeze lifts: its DORA class, and a dependency's H1 foundations
@@ -282,7 +289,7 @@ def test_the_tier_1_carrier_gateway_is_held_by_the_fragile_bridge_it_rests_on(re
     assert deciding_rules(gateway) == {"h1_foundations.fragile_dependency"}
     reason = "a critical service resting on dependencies whose H1 foundations do not hold: "
     assert blocking_messages(gateway) == [reason + "carrier-edi-bridge, message-bus"]
-    assert not gateway["missing"]
+    assert "missing" not in gateway
     assert subject(report, "carrier-edi-bridge")["verdict"] == "not-yet"
     assert subject(report, "carrier-edi-replacement")["verdict"] == "go"  # the H1 fix of the bridge
 
@@ -310,7 +317,7 @@ def test_an_active_waiver_lifts_the_cost_drift_of_the_routing_optimizer(report: 
     assert routing["verdict"] == "go"
     assert waived(routing) == {"cost_discipline": ("not-yet", ["W-2026-031"])}
     cost = next(p for p in routing["policies"] if p["policy"] == "cost_discipline")
-    assert [r["rule"] for r in cost["reasons"]] == ["cost_discipline.off_balance"]  # the trace keeps it
+    assert [r["rule"] for r in reasons(cost)] == ["cost_discipline.off_balance"]  # the trace keeps it
     waiver = cost["waivers"][0]
     who = (waiver["owner"], waiver["approver"], waiver["expires"])
     assert who == ("team-orchestration", "CFO", "2027-02-28")

@@ -45,7 +45,7 @@ from decisionlang.render.text import format_comparison, paint
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "render"
-SCHEMA = json.loads((ROOT / "schemas" / "report-v1.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "schemas" / "report-v2.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(
     SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
 )
@@ -457,7 +457,7 @@ def test_json_is_one_sorted_object_with_trailing_newline(name: str) -> None:
     assert text.endswith("}\n") and not text.endswith("\n\n")
     data = json.loads(text)
     assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    assert data["schema"] == "decisionlang/report/v1"
+    assert data["schema"] == "decisionlang/report/v2"
 
 
 def test_json_content() -> None:
@@ -475,14 +475,14 @@ def test_json_content() -> None:
     assert payments["kind"] == "service"
     assert payments["location"] == {"file": "services/payments.yaml", "line": 2, "column": 1}
     security = payments["policies"][0]
-    assert [rule["rule"] for rule in security["reasons"]] == ["security.critical_risk"]
+    assert security["reasons"] == ["security.critical_risk"]
     assert [rule["rule"] for rule in security["rules"]] == ["security.critical_risk", "security.pentest"]
-    assert security["reasons"][0]["facts"][0] == {
+    assert [rule.get("decisive", False) for rule in security["rules"]] == [True, False]
+    assert security["rules"][0]["facts"][0] == {
         "subject": "payments-api",
         "field": "risk.security",
         "value": 9,
         "location": {"file": "services/payments.yaml", "line": 7, "column": 5},
-        "missing": False,
     }
     assert payments["must_hold"] == [
         "the security risk score is below 8",
@@ -505,11 +505,12 @@ def test_json_content() -> None:
     ]
     error = lake["policies"][0]["rules"][3]["error"]
     assert error["code"] == "E0412"
-    assert error["location"] == {"file": READINESS_DL, "line": 3, "column": 20}
-    assert data["diagnostics"][0]["location"] == {
+    assert error["span"] == {"file": READINESS_DL, "line": 3, "column": 20, "end_line": 3, "end_column": 32}
+    assert data["diagnostics"][0] == {
+        "code": "W0201",
+        "message": "field `owner` is not declared in any schema",
+        "severity": "warning",
         "file": "services/website.yaml",
-        "line": None,
-        "column": None,
     }
     website_fact = data["services"][3]["policies"][0]["rules"][1]["facts"][0]
     assert website_fact["value"] == "20 days"

@@ -47,7 +47,7 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
     type=click.Choice(CHECK_FORMATS),
     default="text",
     show_default=True,
-    help="text for people; json (schema report-v1); markdown for a pull-request comment; sarif, junit "
+    help="text for people; json (schema report-v2); markdown for a pull-request comment; sarif, junit "
     "and github (workflow commands) for CI.",
 )
 @strict_option

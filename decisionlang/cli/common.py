@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import json
 import os
 import re
 import sys
@@ -100,15 +99,9 @@ def fail(
     diagnostics: Sequence[Diagnostic], *, as_json: bool = False, outcome: str = "nothing was evaluated"
 ) -> NoReturn:
     if as_json:
-        payload = {
-            "schema": "decisionlang/report/v1",
-            "as_of": None,
-            "verdict": None,
-            "summary": {"go": 0, "no-go": 0, "not-yet": 0},
-            "services": [],
-            "diagnostics": [d.to_json() for d in diagnostics],
-        }
-        click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+        from decisionlang.render.json import render_failure
+
+        click.echo(render_failure(diagnostics), nl=False)
     for diagnostic in diagnostics:
         click.echo(render_text(diagnostic), err=True)
     errors = sum(1 for d in diagnostics if d.is_error)

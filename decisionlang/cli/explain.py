@@ -45,7 +45,7 @@ def explain(
 ) -> None:
     """Show the full trace of one SUBJECT: every rule, fact, threshold and what must hold for GO."""
     from decisionlang.api import evaluate_project, load_project
-    from decisionlang.render import render_explain, report_to_dict
+    from decisionlang.render import render_explain
 
     project = load_project(directory)
     report = evaluate_project(project, as_of=as_of, services=[subject], strict=strict)
@@ -53,7 +53,7 @@ def explain(
         fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")
     result = report.subjects[0]
     if output_format == "json":
-        payload = report_to_dict(report)["services"][0]
+        payload = result.to_dict()
         click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
     else:
         click.echo(render_explain(result, color=use_color(color)), nl=False, color=True)

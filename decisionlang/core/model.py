@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from decisionlang.core.diagnostics import Diagnostic
+
+REPORT_SCHEMA = "decisionlang/report/v2"
 
 
 class Verdict(enum.Enum):
@@ -126,6 +129,8 @@ class Fact:
     value: Any  # JSON-ready (dates as ISO text, durations as "N days"); None when missing
     location: Location
     missing: bool = False
+
+    __keys__: ClassVar[Mapping[str, str]] = {"path": "field"}
 
 
 @dataclass(frozen=True)
@@ -253,6 +258,12 @@ class PolicyResult:
     unwaived: Verdict | None = None  # the verdict a waiver lifted, when one did
     waived_rules: tuple[str, ...] = ()  # the rules that fired but were waived
 
+    __keys__: ClassVar[Mapping[str, str]] = {"waived_by": "waivers", "unwaived": "unwaived_verdict"}
+    # Written for readers of the JSON (the decisive rules' ids), recomputed when read back.
+    __derived__: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "reasons": lambda policy: [rule.rule for rule in policy.reasons]
+    }
+
     @property
     def reasons(self) -> tuple[RuleTrace, ...]:
         return tuple(rule for rule in self.rules if rule.decisive)
@@ -274,6 +285,8 @@ class MissingInformation:
     policy: str
     rule: str
 
+    __keys__: ClassVar[Mapping[str, str]] = {"path": "field"}
+
     def __str__(self) -> str:
         return f"missing information: {self.path} ({self.file})"
 
@@ -287,6 +300,25 @@ class SubjectResult:
     policies: tuple[PolicyResult, ...]
     warnings: tuple[Warning, ...]
     missing: tuple[MissingInformation, ...]
+
+    __keys__: ClassVar[Mapping[str, str]] = {"subject": "service"}
+    __derived__: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "must_hold": lambda subject: list(subject.must_hold)
+    }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The subject's result as JSON-ready data, the inverse of `from_dict` (see core/codec.py)."""
+        from decisionlang.core.codec import to_data  # the codec reads this module's classes
+
+        data: dict[str, Any] = to_data(self)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SubjectResult:
+        """The result `to_dict` wrote; bad data raises `CodecError` naming the key and what was expected."""
+        from decisionlang.core.codec import from_data
+
+        return from_data(cls, data)
 
     @property
     def waivers(self) -> tuple[AppliedWaiver, ...]:
@@ -309,6 +341,28 @@ class Report:
     subjects: tuple[SubjectResult, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     as_of: dt.date | None = field(default=None, compare=False)
+
+    __keys__: ClassVar[Mapping[str, str]] = {"subjects": "services"}
+    __derived__: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "schema": lambda report: REPORT_SCHEMA,
+        "summary": lambda report: report.summary(),
+    }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (schema `decisionlang/report/v2`), the inverse of `from_dict`."""
+        from decisionlang.core.codec import to_data  # the codec reads this module's classes
+
+        data: dict[str, Any] = to_data(self)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Report:
+        """The report `to_dict` wrote; bad data raises `CodecError` naming the key and what was expected."""
+        from decisionlang.core.codec import CodecError, from_data
+
+        if isinstance(data, dict) and data.get("schema") != REPORT_SCHEMA:
+            raise CodecError("schema", f"`{REPORT_SCHEMA}`", data.get("schema"))
+        return from_data(cls, data)
 
     def summary(self) -> dict[str, int]:
         counts = {verdict.value: 0 for verdict in Verdict}

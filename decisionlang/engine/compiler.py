@@ -1,7 +1,9 @@
 """Checked program -> closures. Each expression compiles once into `fn(ctx) -> value`.
 
 No user text is ever passed to `eval`; every operation is a Python closure chosen here.
-Tracing is a recorder on the context: when it is None (verdicts only), closures skip it.
+Tracing is a recorder on the context: when it is None (verdicts only), closures skip it. Traced
+numbers are recorded as JSON keeps them (`json_number`, `json_value`), so that a trace read back
+from its JSON (the decision log, `Report.from_dict`) is the same trace.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from decisionlang.core.format import json_value, show
+from decisionlang.core.format import json_number, json_value, show
 from decisionlang.core.model import (
     Comparison,
     Enforcement,
@@ -529,7 +531,7 @@ class Compiler:
                     decl.second.name,
                     json_value(second_value),
                     None if isinstance(result, Undetermined) else bool(result),
-                    *(margin(ctx) or (None, None)),
+                    *_traced_margin(margin(ctx)),
                 )
             return result
 
@@ -626,9 +628,9 @@ class Compiler:
                     ScoreTerm(
                         text,
                         json_value(raw),
-                        _rounded(normalized) if bounds else None,
+                        json_number(_rounded(normalized)) if bounds else None,
                         weight,
-                        _rounded(contribution),
+                        json_number(_rounded(contribution)),
                     )
                 )
             result: Any = undetermined if undetermined is not None else total
@@ -641,10 +643,10 @@ class Compiler:
                 ctx.recorder.scores[name] = ScoreTrace(
                     name,
                     decl.title,
-                    None if isinstance(result, Undetermined) else result,
+                    None if isinstance(result, Undetermined) else json_number(result),
                     tuple(traced),
-                    normalize_to,
-                    _rounded(total) if rescaled and undetermined is None else None,
+                    json_number(normalize_to),
+                    json_number(_rounded(total)) if rescaled and undetermined is None else None,
                     (lowest, highest) if rescaled else None,
                 )
             return result
@@ -1141,6 +1143,11 @@ def _nary_function(args: list[Fn], function: Callable[[list[Any]], Any], span: S
     return call
 
 
+def _traced_margin(found: tuple[float, str | None] | None) -> tuple[float | None, str | None]:
+    """A trade-off's margin and unit as the trace keeps them (the number as JSON writes it)."""
+    return (json_number(found[0]), found[1]) if found is not None else (None, None)
+
+
 def _tidy(result: Any) -> Any:
     """Decimal-looking results: 0.7 + 0.1 is 0.8, not 0.7999999999999999 (see S25)."""
     if type(result) is float and math.isfinite(result):
@@ -1244,7 +1251,7 @@ def _record_comparison(
         x, y = (ranks.get(left, left), ranks.get(right, right)) if ranks is not None else (left, right)
         a, b = _magnitude(x), _magnitude(y)
         if a is not None and b is not None:
-            margin = _tidy(margin_of(op, a, b) * unit[1])
+            margin = json_number(_tidy(margin_of(op, a, b) * unit[1]))
     recorder.comparisons.append(
         Comparison(
             text,

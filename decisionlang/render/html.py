@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
-import json
 import math
 import re
 from collections import Counter
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from decisionlang import __version__
 from decisionlang.core.board import Axis, BoardFacts, Point, TradeoffChart, Zone, as_number
-from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.format import show, show_number
 from decisionlang.core.model import (
     Comparison,
@@ -46,6 +45,7 @@ from decisionlang.core.model import (
 )
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.core.views import blocking_policies, waived_rules
+from decisionlang.governance.decisionlog.traces import read_trace
 from decisionlang.render.explain import reason_sentence, verdict_sentence
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
@@ -644,17 +644,12 @@ def verdict_moves(baseline: LoggedDecision, report: Report) -> tuple[Movement, .
 
 
 def recorded_reasons(trace: str) -> list[str]:
-    """The deciding rules of the policies that held a subject back, from its recorded JSON trace."""
+    """The deciding rules of the policies that held a subject back, from its recorded trace."""
     try:
-        data = json.loads(trace)
-    except ValueError:
+        recorded = read_trace(trace)
+    except DecisionlangError:
         return []
-    rules: list[str] = []
-    for policy in data.get("policies", ()):
-        if policy.get("verdict") == Verdict.GO.value or policy.get("enforcement") == "advisory":
-            continue
-        rules.extend(str(reason.get("rule")) for reason in policy.get("reasons", ()))
-    return unique(rules)
+    return unique(rule.rule for policy in blocking_policies(recorded) for rule in policy.reasons)
 
 
 # ---------------------------------------------------------------- needs a decision

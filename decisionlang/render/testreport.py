@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 from decisionlang.core import diagnostics
+from decisionlang.core.codec import to_data
 from decisionlang.core.format import json_number
 from decisionlang.engine.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
 from decisionlang.render.explain import render_explain
-from decisionlang.render.json import diagnostic_to_dict, location_to_dict, subject_to_dict
 from decisionlang.render.text import indent, paint, plural, short_location
 
 SCHEMA_ID = "decisionlang/test-report/v1"
@@ -175,7 +175,7 @@ def run_to_dict(report: TestReport) -> dict[str, Any]:
         "summary": {"passed": report.passed, "failed": report.failed, "total": len(report.cases)},
         "cases": [case_to_dict(result) for result in report.cases],
         "coverage": None if report.errors else coverage_to_dict(report.coverage),
-        "diagnostics": [diagnostic_to_dict(diagnostic) for diagnostic in report.diagnostics],
+        "diagnostics": [diagnostic.to_json() for diagnostic in report.diagnostics],
     }
 
 
@@ -194,7 +194,7 @@ def case_to_dict(result: CaseResult) -> dict[str, Any]:
         "mismatches": [mismatch_to_dict(mismatch) for mismatch in result.mismatches],
     }
     if not result.passed:
-        data["trace"] = subject_to_dict(result.result)
+        data["trace"] = result.result.to_dict()
     return data
 
 
@@ -215,7 +215,7 @@ def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
                 "rule": rule.rule,
                 "policy": rule.policy,
                 "kind": rule.kind.value,
-                "location": location_to_dict(rule.location),
+                "location": to_data(rule.location),
                 "fired": rule.fired,
                 "not_fired": rule.not_fired,
             }

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.hints import did_you_mean
+from decisionlang.core.model import Fact, Location, SubjectResult
 from decisionlang.governance.decisionlog.model import DecisionRecord, LoggedAnnotation, LoggedDecision
 from decisionlang.governance.decisionlog.store import DecisionStore, timestamp
+from decisionlang.governance.decisionlog.traces import read_trace
 
 
 class MoveKind(enum.Enum):
@@ -142,8 +143,9 @@ def compare(subject: str, before: LoggedDecision | None, after: LoggedDecision) 
     for key in dict.fromkeys(read):
         old, new = facts_before.get(key), facts_after.get(key)
         if _value(old) != _value(new):
-            location = (new or old or {}).get("location")
-            facts.append(FactMove(key[0], key[1], _value(old), _value(new), _where(location)))
+            seen = new or old
+            where = _where(seen.location) if seen is not None else None
+            facts.append(FactMove(key[0], key[1], _value(old), _value(new), where))
     rules_now = tuple(sorted(deciding_after - deciding_before))
     rules_before = tuple(sorted(deciding_before - deciding_after))
     if before_ref.verdict != after_ref.verdict:
@@ -184,7 +186,7 @@ def _with_subjects(logged: LoggedDecision, subject: str) -> DecisionRecord:
     return replace(logged.record, subjects=tuple(s for s in logged.record.subjects if s.subject == subject))
 
 
-def _side(subject: str, logged: LoggedDecision) -> tuple[EntryRef, dict[str, Any]]:
+def _side(subject: str, logged: LoggedDecision) -> tuple[EntryRef, SubjectResult]:
     record = logged.record
     decision = next(item for item in record.subjects if item.subject == subject)
     reference = EntryRef(
@@ -198,60 +200,52 @@ def _side(subject: str, logged: LoggedDecision) -> tuple[EntryRef, dict[str, Any
         record.states_digest,
         decision.verdict,
     )
-    return reference, decision.trace_data()
+    return reference, read_trace(decision.trace, subject=subject)
 
 
-def _rules(trace: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    for policy in trace.get("policies", []):
-        yield from policy.get("rules", [])
+def _deciding(result: SubjectResult) -> set[str]:
+    return {rule.rule for policy in result.policies for rule in policy.reasons}
 
 
-def _deciding(trace: dict[str, Any]) -> set[str]:
-    return {rule["rule"] for policy in trace.get("policies", []) for rule in policy.get("reasons", [])}
-
-
-def _deciding_facts(trace: dict[str, Any]) -> list[tuple[str, str]]:
+def _deciding_facts(result: SubjectResult) -> list[tuple[str, str]]:
     return [
-        (fact["subject"], fact["field"])
-        for policy in trace.get("policies", [])
-        for rule in policy.get("reasons", [])
-        for fact in rule.get("facts", [])
+        (fact.subject, fact.path)
+        for policy in result.policies
+        for rule in policy.reasons
+        for fact in rule.facts
     ]
 
 
-def _facts(trace: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+def _facts(result: SubjectResult) -> dict[tuple[str, str], Fact]:
     """Every fact the trace read, by (subject, field); the first reading wins (all are the same)."""
-    facts: dict[tuple[str, str], dict[str, Any]] = {}
-    for rule in _rules(trace):
-        for fact in rule.get("facts", []):
-            facts.setdefault((fact["subject"], fact["field"]), fact)
+    facts: dict[tuple[str, str], Fact] = {}
+    for policy in result.policies:
+        for rule in policy.rules:
+            for fact in rule.facts:
+                facts.setdefault((fact.subject, fact.path), fact)
     return facts
 
 
-def _value(fact: dict[str, Any] | None) -> Any:
-    if fact is None or fact.get("missing"):
+def _value(fact: Fact | None) -> Any:
+    if fact is None or fact.missing:
         return None
-    return fact.get("value")
+    return fact.value
 
 
-def _where(location: Any) -> str | None:
-    if not isinstance(location, dict) or not location.get("file"):
+def _where(location: Location) -> str | None:
+    if not location.file:
         return None
-    if location.get("line") is None:
-        return str(location["file"])
-    return f"{location['file']}:{location['line']}:{location.get('column') or 1}"
+    if location.line is None:
+        return location.file
+    return f"{location.file}:{location.line}:{location.column or 1}"
 
 
-def _waivers(trace: Mapping[str, Any]) -> dict[str, str]:
-    """The waivers that lifted one of the subject's policies in a stored trace: id -> expiry."""
-    return {
-        str(waiver["id"]): str(waiver["expires"])
-        for policy in trace.get("policies", [])
-        for waiver in policy.get("waivers", [])
-    }
+def _waivers(result: SubjectResult) -> dict[str, str]:
+    """The waivers that lifted one of the subject's policies: id -> expiry."""
+    return {waiver.id: waiver.expires.isoformat() for waiver in result.waivers}
 
 
-def _waiver_moves(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+def _waiver_moves(before: SubjectResult, after: SubjectResult) -> tuple[str, ...]:
     """`waiver W-1 no longer applies (expires 2026-10-31)`: a move a waiver explains."""
     old, new = _waivers(before), _waivers(after)
     gone = [f"waiver {wid} no longer applies (expires {old[wid]})" for wid in sorted(old.keys() - new.keys())]

@@ -6,7 +6,6 @@ Plain values only (text, numbers, JSON text), so that any store can keep them as
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +26,7 @@ class SubjectDecision:
     subject: str
     kind: str
     verdict: str  # a Verdict value: go, not-yet, no-go
-    trace: str  # canonical JSON of the subject as in the JSON report (`render.json.subject_to_dict`)
-
-    def trace_data(self) -> dict[str, Any]:
-        data: Any = json.loads(self.trace)
-        return data if isinstance(data, dict) else {}
+    trace: str  # canonical JSON of the subject's `SubjectResult.to_dict()` (see `traces.py`)
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from decisionlang import __version__
 from decisionlang.core.model import Report
 from decisionlang.engine.project import Project
 from decisionlang.governance.decisionlog.model import DecisionRecord, SubjectDecision
 from decisionlang.governance.decisionlog.store import timestamp
-from decisionlang.render.json import report_to_dict
+from decisionlang.governance.decisionlog.traces import trace_text
 
 ENGINE_VERSION = __version__
 ID_LENGTH = 12  # hex digits: collisions stay unlikely for millions of distinct decisions
@@ -40,10 +38,9 @@ def decision_record(
     `log`: the log file, ignored when telling whether the working tree is dirty."""
     policies = policies_digest(project)
     states = states_digest(project)
-    services = report_to_dict(report)["services"]
     subjects = tuple(
-        SubjectDecision(item["service"], item["kind"], item["verdict"], canonical_json(item))
-        for item in services
+        SubjectDecision(subject.subject, subject.kind, subject.verdict.value, trace_text(subject))
+        for subject in report.subjects
     )
     return DecisionRecord(
         decision_id=decision_id(
@@ -106,11 +103,6 @@ def _digest(files: Iterable[tuple[str, bytes]]) -> str:
         digest.update(f"{name}\0{len(content)}\0".encode())
         digest.update(content)
     return digest.hexdigest()
-
-
-def canonical_json(data: Any) -> str:
-    """One spelling per value: sorted keys, no spaces, UTF-8 text."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def git_revision(root: Path, *, ignore: Sequence[Path] = ()) -> str | None:

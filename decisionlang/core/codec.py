@@ -1,0 +1,316 @@
+"""The decision model as plain data and back: one generic codec over dataclass fields and type hints.
+
+`to_data(value)` and `from_data(cls, data)` are exact inverses for the model's dataclasses. Each
+class is read once (its fields and their type hints) into a plan of small encoder and decoder
+functions, so a field added to a model class is carried without touching this module.
+
+- A field's key is its name, or the one a class gives it in `__keys__` where the public name
+  differs (`service` for `subject`).
+- A field whose value is what its absence would mean (its default, else None for an optional field,
+  else the empty tuple) is left out, and restored when absent: a trace carries no nulls nor `[]`.
+- Enums are written as their values, dates as ISO text, tuples as lists, spans as their region,
+  numbers and traced values as `core/format.py` writes JSON. The codec is exact on what the
+  engine records: numbers of at most 9 significant digits, JSON-ready traced values.
+- A class may list derived keys (`__derived__`: key -> function of the object): written for
+  readers of the JSON, skipped when reading back (they are recomputed from the fields).
+- Bad data raises `CodecError`, naming the key path and what was expected, never a KeyError.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import math
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from decisionlang.core.format import json_number, json_value
+from decisionlang.core.spans import SourceFile, Span
+
+T = TypeVar("T")
+Encoder = Callable[[Any], Any]
+Decoder = Callable[[Any, str], Any]
+
+_REQUIRED = object()  # the absence marker of a field that must always be written
+_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+
+
+class CodecError(ValueError):
+    """Data that does not read as the model: where (a key path such as `services[2].verdict`), and why."""
+
+    def __init__(self, path: str, expected: str, found: Any = _REQUIRED) -> None:
+        shown = "" if found is _REQUIRED else f", found {_describe(found)}"
+        super().__init__(f"{path or 'the data'}: expected {expected}{shown}")
+        self.path = path
+        self.expected = expected
+
+
+def to_data(value: Any) -> dict[str, Any]:
+    """A model object as JSON-ready data (dicts, lists, text, numbers, booleans)."""
+    return _plan(type(value)).encode(value)
+
+
+def from_data(cls: type[T], data: Any, path: str = "") -> T:
+    """The model object of class `cls` that `data` (as written by `to_data`) describes."""
+    decoded: T = _plan(cls).decode(data, path)
+    return decoded
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Field:
+    attribute: str
+    key: str
+    encode: Encoder
+    decode: Decoder
+    absent: Any  # the value absence stands for, or _REQUIRED
+
+
+class _Plan:
+    """How one dataclass is written and read; built on first use (classes may refer to each other)."""
+
+    def __init__(self, cls: type[Any]) -> None:
+        self.cls = cls
+        hints = typing.get_type_hints(cls)
+        keys: Mapping[str, str] = getattr(cls, "__keys__", {})
+        self.fields = tuple(
+            _field(spec, hints[spec.name], keys.get(spec.name, spec.name))
+            for spec in dataclasses.fields(cls)
+            if spec.init
+        )
+        self.derived: Mapping[str, Callable[[Any], Any]] = getattr(cls, "__derived__", {})
+        self.keys = frozenset(item.key for item in self.fields) | frozenset(self.derived)
+
+    def encode(self, value: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for item in self.fields:
+            field_value = getattr(value, item.attribute)
+            absent = item.absent
+            if absent is not _REQUIRED and (field_value is absent or field_value == absent):
+                continue
+            data[item.key] = item.encode(field_value)
+        for key, derive in self.derived.items():
+            data[key] = derive(value)
+        return data
+
+    def decode(self, data: Any, path: str) -> Any:
+        if not isinstance(data, dict):
+            raise CodecError(path, f"an object ({_article(self.cls.__name__)})", data)
+        unknown = [key for key in data if key not in self.keys]
+        if unknown:
+            expected = ", ".join(sorted(self.keys))
+            raise CodecError(path, f"the keys of {_article(self.cls.__name__)} ({expected})", unknown[0])
+        arguments: dict[str, Any] = {}
+        for item in self.fields:
+            if item.key in data:
+                arguments[item.attribute] = item.decode(data[item.key], _join(path, item.key))
+            elif item.absent is _REQUIRED:
+                raise CodecError(path, f"the key `{item.key}` ({self.cls.__name__})")
+            else:
+                arguments[item.attribute] = item.absent
+        return self.cls(**arguments)
+
+
+_PLANS: dict[type[Any], _Plan] = {}
+
+
+def _plan(cls: type[Any]) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{cls!r} is not a dataclass of the decision model")
+        plan = _PLANS[cls] = _Plan(cls)
+    return plan
+
+
+def _field(spec: dataclasses.Field[Any], hint: Any, key: str) -> _Field:
+    encode, decode = _coder(hint)
+    if spec.default is not dataclasses.MISSING:
+        absent = spec.default
+    elif spec.default_factory is not dataclasses.MISSING:
+        absent = spec.default_factory()
+    elif _is_optional(hint) or hint is Any:
+        absent = None
+    elif typing.get_origin(hint) is tuple and typing.get_args(hint)[-1:] == (Ellipsis,):
+        absent = ()
+    else:
+        absent = _REQUIRED
+    return _Field(spec.name, key, encode, decode, absent)
+
+
+def _is_optional(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
+
+
+def _coder(hint: Any) -> tuple[Encoder, Decoder]:
+    """The encoder and decoder of one type hint."""
+    if hint is Any:
+        return json_value, _any
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return _optional(hint)
+    if origin is tuple:
+        return _tuple(typing.get_args(hint))
+    if hint is Span:
+        return _encode_span, _decode_span
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return _enum(hint)
+    if hint is dt.date:
+        return dt.date.isoformat, _decode_date
+    if hint is bool:
+        return _same, _checked(lambda data: isinstance(data, bool), "true or false")
+    if hint is int:
+        return _same, _checked(
+            lambda data: isinstance(data, int) and not isinstance(data, bool), "an integer"
+        )
+    if hint is float:
+        return _encode_float, _decode_float
+    if hint is str:
+        return _same, _checked(lambda data: isinstance(data, str), "text")
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        cls = hint
+        return (lambda value: _plan(type(value)).encode(value)), (
+            lambda data, path: _plan(cls).decode(data, path)
+        )
+    raise TypeError(f"the decision model's codec has no rule for the type {hint!r}")
+
+
+def _is_integer(data: Any) -> bool:
+    return isinstance(data, int) and not isinstance(data, bool)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _checked(test: Callable[[Any], bool], expected: str) -> Decoder:
+    def decode(data: Any, path: str) -> Any:
+        if not test(data):
+            raise CodecError(path, expected, data)
+        return data
+
+    return decode
+
+
+def _optional(hint: Any) -> tuple[Encoder, Decoder]:
+    options = [option for option in typing.get_args(hint) if option is not type(None)]
+    if len(options) != 1 or len(options) == len(typing.get_args(hint)):
+        raise TypeError(f"the decision model's codec reads only `X | None` unions, not {hint!r}")
+    encode, decode = _coder(options[0])
+
+    def encode_optional(value: Any) -> Any:
+        return None if value is None else encode(value)
+
+    def decode_optional(data: Any, path: str) -> Any:
+        return None if data is None else decode(data, path)
+
+    return encode_optional, decode_optional
+
+
+def _tuple(arguments: tuple[Any, ...]) -> tuple[Encoder, Decoder]:
+    if len(arguments) == 2 and arguments[1] is Ellipsis:
+        encode_item, decode_item = _coder(arguments[0])
+
+        def encode_items(value: Any) -> Any:
+            return [encode_item(item) for item in value]
+
+        def decode_items(data: Any, path: str) -> Any:
+            if not isinstance(data, list):
+                raise CodecError(path, "a list", data)
+            return tuple(decode_item(item, f"{path}[{index}]") for index, item in enumerate(data))
+
+        return encode_items, decode_items
+    coders = [_coder(argument) for argument in arguments]
+
+    def encode_fixed(value: Any) -> Any:
+        return [encode(item) for (encode, _), item in zip(coders, value, strict=True)]
+
+    def decode_fixed(data: Any, path: str) -> Any:
+        if not isinstance(data, list) or len(data) != len(coders):
+            raise CodecError(path, f"a list of {len(coders)} items", data)
+        return tuple(
+            decode(item, f"{path}[{index}]")
+            for index, ((_, decode), item) in enumerate(zip(coders, data, strict=True))
+        )
+
+    return encode_fixed, decode_fixed
+
+
+def _enum(cls: type[enum.Enum]) -> tuple[Encoder, Decoder]:
+    values = {member.value: member for member in cls}
+    expected = "one of " + ", ".join(str(value) for value in values)
+
+    def decode(data: Any, path: str) -> Any:
+        try:
+            return values[data]
+        except (KeyError, TypeError):  # TypeError: an unhashable list or object
+            raise CodecError(path, expected, data) from None
+
+    return (lambda member: member.value), decode
+
+
+def _decode_date(data: Any, path: str) -> dt.date:
+    if isinstance(data, str):
+        try:
+            return dt.date.fromisoformat(data)
+        except ValueError:
+            pass
+    raise CodecError(path, "a date (YYYY-MM-DD)", data)
+
+
+def _encode_float(value: Any) -> Any:
+    """A number as JSON keeps it (`core/format.py`: 9 significant digits, integral floats as ints);
+    infinities and NaN, which JSON cannot hold, as the text `inf`, `-inf`, `nan`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return json_number(value)
+
+
+def _decode_float(data: Any, path: str) -> Any:
+    if isinstance(data, int | float) and not isinstance(data, bool):
+        return data  # an int stays an int: the same number, written the same way again
+    if isinstance(data, str) and data in _NON_FINITE:
+        return _NON_FINITE[data]
+    raise CodecError(path, "a number", data)
+
+
+def _encode_span(span: Span) -> dict[str, Any]:
+    return {
+        "file": span.path,
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+    }
+
+
+_SPAN_KEYS = ("file", "line", "column", "end_line", "end_column")
+
+
+def _decode_span(data: Any, path: str) -> Span:
+    """The region only: the source text is not kept (equal spans cover the same region of a path)."""
+    if not isinstance(data, dict) or sorted(data) != sorted(_SPAN_KEYS):
+        raise CodecError(path, "a span (" + ", ".join(_SPAN_KEYS) + ")", data)
+    file, *numbers = (data[key] for key in _SPAN_KEYS)
+    if not isinstance(file, str) or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
+        raise CodecError(path, "a span: a file name and four integers", data)
+    return Span(SourceFile(file, ""), *numbers)
+
+
+def _any(data: Any, path: str) -> Any:
+    return data
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _article(name: str) -> str:
+    return f"an {name}" if name[:1] in "AEIOU" else f"a {name}"
+
+
+def _describe(found: Any) -> str:
+    text = repr(found)
+    return text if len(text) <= 60 else text[:57] + "..."
