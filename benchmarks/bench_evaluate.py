@@ -10,6 +10,8 @@ policy set of `benchmarks/policies/bench.policy`, then measures in one run:
 - evaluation of every service with `trace=False` (verdicts only) and `trace=True` (full traces);
 - a hand-written plain-Python reference (`reference_decide`) that makes the same decisions from the
   same `Subject.fields`; the run exits 1 if it disagrees with the engine on any service;
+- the traced JSON report (`check --format json`): bytes per subject and render time, against the
+  same data written with `indent=2` (the pure-Python encoder) for comparison;
 - peak memory (tracemalloc) of load + evaluation;
 - CLI latency on examples/quickstart (as the environment runs it, and with a warm bytecode cache),
   and for context the import time of `decisionlang.cli` and `decisionlang.api`.
@@ -27,6 +29,7 @@ import datetime as dt
 import gc
 import hashlib
 import io
+import json
 import os
 import pstats
 import random
@@ -46,6 +49,7 @@ from decisionlang.api import Project, evaluate_project, load_project
 from decisionlang.cli.common import collector_tuned
 from decisionlang.core.model import Report
 from decisionlang.core.subjects import Portfolio, Subject
+from decisionlang.render.json import render_json
 
 REPO = Path(__file__).resolve().parents[1]
 POLICY_FILE = Path(__file__).resolve().parent / "policies" / "bench.policy"
@@ -524,6 +528,17 @@ def measure_evaluation(
 
     times["verdicts"], plain_report = timed("evaluate, verdicts only", verdicts_only, repeat)
     times["traced"], traced_report = timed("evaluate, with traces", traced, repeat)
+
+    def json_report(report: Report = traced_report) -> str:
+        return render_json(report)
+
+    def json_indented(report: Report = traced_report) -> str:
+        return indented_json(report)
+
+    times["json"], text = timed("render the traced JSON report", json_report, repeat)
+    times["json-indent"], indented = timed("the same data with indent=2", json_indented, repeat)
+    times["json-bytes"], times["json-indent-bytes"] = len(text.encode()), len(indented.encode())
+    del text, indented
     times["reference"], decisions = timed("reference", reference, repeat)
     engine = engine_decisions(plain_report)
     disagreements = _disagreements(subjects, engine, decisions)
@@ -533,6 +548,11 @@ def measure_evaluation(
     times["verdicts-nogc"], _ = timed("evaluate, verdicts only, GC off", verdicts_only, repeat, collect=False)
     times["reference-nogc"], _ = timed("reference, GC off", reference, repeat, collect=False)
     return times, engine, disagreements, unknown, profile_evaluation(project, False, 30) if profile else ""
+
+
+def indented_json(report: Report) -> str:
+    """The report's data as `json.dumps(indent=2)` writes it: the pure-Python encoder, for comparison."""
+    return json.dumps(report.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def profile_evaluation(project: Project, trace: bool, top: int) -> str:
@@ -675,6 +695,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _row("  seconds", f"{traced_time:.3f} s"),
         _row("  services/second", f"{count / traced_time:,.0f}"),
         _row("  cost of tracing (traced / verdicts only)", f"{traced_time / verdict_time:.2f}x"),
+        _row("traced JSON report (check --format json)", ""),
+        _row("  bytes per subject", f"{times['json-bytes'] / count:,.0f} B"),
+        _row("  render seconds (C encoder, one subject per line)", f"{times['json']:.3f} s"),
+        _row(
+            "  the same data with indent=2: bytes per subject", f"{times['json-indent-bytes'] / count:,.0f} B"
+        ),
+        _row("  the same data with indent=2: render seconds", f"{times['json-indent']:.3f} s"),
         _row("plain-Python reference, same decisions", ""),
         _row("  seconds", f"{reference_time:.3f} s"),
         _row("  services/second", f"{count / reference_time:,.0f}"),

@@ -128,10 +128,57 @@ def test_what_is_written_leaves_out_what_absence_says() -> None:
     assert to_data(fact) == {
         "subject": "a",
         "field": "owner",
-        "location": {"file": "services/a.yaml"},
+        "location": ["services/a.yaml"],
         "missing": True,
     }
     assert from_data(model.Fact, to_data(fact)) == fact
+    assert from_data(model.Location, {"file": "a.yaml", "line": 3, "column": 1}) == model.Location(
+        "a.yaml", 3, 1
+    )
+
+
+def test_a_fact_read_by_many_rules_is_written_once() -> None:
+    project = load_project(EXAMPLES / "scaleup")
+    report = evaluate_project(project, as_of=dt.date(2026, 11, 26))
+    for result in report.subjects:
+        data = result.to_dict()
+        table = data.get("facts", [])
+        assert len(table) == len(result.facts) == len({id(fact) for fact in result.facts})
+        read = [
+            position
+            for policy in data["policies"]
+            for rule in policy.get("rules", [])
+            for position in rule.get("facts", [])
+        ]
+        assert sorted(set(read)) == list(range(len(table)))  # every entry is read, none twice in the table
+        again = SubjectResult.from_dict(json.loads(json.dumps(data)))
+        assert again == result
+        shared = [fact for policy in again.policies for rule in policy.rules for fact in rule.facts]
+        assert len({id(fact) for fact in shared}) == len(table)  # read back, the rules share them again
+    rules_reading = [
+        sum(1 for policy in result.policies for rule in policy.rules if fact in rule.facts)
+        for result in report.subjects
+        for fact in result.facts
+    ]
+    assert max(rules_reading) > 1  # the example has facts read by several rules
+
+
+def test_a_subject_written_before_the_facts_table_reads_the_same() -> None:
+    """Facts written whole in each rule, locations as objects: the shape stored before the table."""
+    project = load_project(EXAMPLES / "quickstart")
+    result = evaluate_project(project, as_of=dt.date(2026, 11, 26)).subjects[0]
+    data = result.to_dict()
+    table = data.pop("facts")
+
+    def whole(location: list[Any]) -> dict[str, Any]:
+        return dict(zip(["file", "line", "column"], location, strict=False))
+
+    for fact in table:
+        fact["location"] = whole(fact["location"])
+    for policy in data["policies"]:
+        for rule in policy.get("rules", []):
+            rule["facts"] = [table[position] for position in rule.get("facts", [])]
+    assert SubjectResult.from_dict(data) == result
 
 
 def test_derived_keys_are_written_and_not_read() -> None:
@@ -170,13 +217,25 @@ def _report_data() -> dict[str, Any]:
         (lambda d: d["services"][0].update(policies={}), "services[0].policies: expected a list, found {}"),
         (
             lambda d: d["services"][0].update(colour="red"),
-            "services[0]: expected the keys of a SubjectResult (kind, location, missing, must_hold, "
+            "services[0]: expected the keys of a SubjectResult (facts, kind, location, missing, must_hold, "
             "policies, service, verdict, warnings), found 'colour'",
         ),
-        (lambda d: d["services"][0].update(location=[1]), "services[0].location: expected an object"),
         (
-            lambda d: d["services"][0]["location"].update(line="7"),
-            "services[0].location.line: expected an integer, found '7'",
+            lambda d: d["services"][0].update(location=[1]),
+            "services[0].location[0]: expected text, found 1",
+        ),
+        (
+            lambda d: d["services"][0]["policies"][0]["rules"][0].update(facts=[99]),
+            "services[0].policies[0].rules[0].facts[0]: expected an object or a position in the table "
+            "of Facts",
+        ),
+        (
+            lambda d: d["services"][0]["location"].__setitem__(1, "7"),
+            "services[0].location[1]: expected an integer, found '7'",
+        ),
+        (
+            lambda d: d["services"][0].update(location=[]),
+            "services[0].location: expected a list of 1 to 3 items (file, line, column)",
         ),
     ],
 )

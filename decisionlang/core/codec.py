@@ -13,11 +13,17 @@ functions, so a field added to a model class is carried without touching this mo
   engine records: numbers of at most 9 significant digits, JSON-ready traced values.
 - A class may list derived keys (`__derived__`: key -> function of the object): written for
   readers of the JSON, skipped when reading back (they are recomputed from the fields).
+- A class may keep tables (`__tables__`: key -> class): every object of that class met while
+  writing it is written once, in the table, and referred to by its position (a fact read by ten
+  rules of a subject is written once per subject). Reading accepts positions and whole objects.
+- A class may be written as a list of its fields (`__as_list__`), trailing null ones left out:
+  a location is `["services/a.yaml", 12, 5]`. Reading accepts the object form too.
 - Bad data raises `CodecError`, naming the key path and what was expected, never a KeyError.
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as dt
 import enum
@@ -48,7 +54,7 @@ class CodecError(ValueError):
         self.expected = expected
 
 
-def to_data(value: Any) -> dict[str, Any]:
+def to_data(value: Any) -> Any:
     """A model object as JSON-ready data (dicts, lists, text, numbers, booleans)."""
     return _plan(type(value)).encode(value)
 
@@ -68,6 +74,30 @@ class _Field:
     absent: Any  # the value absence stands for, or _REQUIRED
 
 
+class _Table:
+    """The objects of one class written once within an enclosing object, by position."""
+
+    __slots__ = ("items", "positions")
+
+    def __init__(self, items: list[Any] | None = None) -> None:
+        self.items: list[Any] = items or []
+        self.positions: dict[int, int] = {}
+
+    def add(self, value: Any) -> int:
+        """The position of `value` (by identity: the engine records each fact once per subject)."""
+        position = self.positions.get(id(value))
+        if position is None:
+            position = self.positions[id(value)] = len(self.items)
+            self.items.append(value)
+        return position
+
+
+# The tables of the object being written or read (none outside one that keeps tables).
+_TABLES: contextvars.ContextVar[dict[type[Any], _Table] | None] = contextvars.ContextVar(
+    "decisionlang_codec_tables", default=None
+)
+
+
 class _Plan:
     """How one dataclass is written and read; built on first use (classes may refer to each other)."""
 
@@ -81,23 +111,90 @@ class _Plan:
             if spec.init
         )
         self.derived: Mapping[str, Callable[[Any], Any]] = getattr(cls, "__derived__", {})
-        self.keys = frozenset(item.key for item in self.fields) | frozenset(self.derived)
+        self.tables: Mapping[str, type[Any]] = getattr(cls, "__tables__", {})
+        self.as_list: bool = getattr(cls, "__as_list__", False)
+        names = [item.key for item in self.fields] + list(self.derived) + list(self.tables)
+        self.keys = frozenset(names)
 
-    def encode(self, value: Any) -> dict[str, Any]:
+    def encode(self, value: Any) -> Any:
+        if self.as_list:
+            return self._encode_list(value)
+        if not self.tables:
+            return self._encode_fields(value)
+        tables = {cls: _Table() for cls in self.tables.values()}
+        token = _TABLES.set(tables)
+        try:
+            data = self._encode_fields(value)
+        finally:
+            _TABLES.reset(token)
+        for key, cls in self.tables.items():
+            items = tables[cls].items
+            if items:
+                data[key] = [_plan(cls).encode(item) for item in items]
+        return data
+
+    def _encode_list(self, value: Any) -> list[Any]:
+        """Trailing fields that are None, and absent when None, are left out (a location's line)."""
+        data = [
+            getattr(value, item.attribute)
+            if item.encode is _same
+            else item.encode(getattr(value, item.attribute))
+            for item in self.fields
+        ]
+        while len(data) > 1 and data[-1] is None and self.fields[len(data) - 1].absent is None:
+            data.pop()
+        return data
+
+    def _encode_fields(self, value: Any) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for item in self.fields:
             field_value = getattr(value, item.attribute)
             absent = item.absent
             if absent is not _REQUIRED and (field_value is absent or field_value == absent):
                 continue
-            data[item.key] = item.encode(field_value)
+            data[item.key] = field_value if item.encode is _same else item.encode(field_value)
         for key, derive in self.derived.items():
             data[key] = derive(value)
         return data
 
     def decode(self, data: Any, path: str) -> Any:
+        if self.as_list and isinstance(data, list):
+            return self._decode_list(data, path)
         if not isinstance(data, dict):
-            raise CodecError(path, f"an object ({_article(self.cls.__name__)})", data)
+            shape = "a list or an object" if self.as_list else "an object"
+            raise CodecError(path, f"{shape} ({_article(self.cls.__name__)})", data)
+        if not self.tables:
+            return self._decode_fields(data, path)
+        tables = {
+            cls: self._decode_table(cls, data.get(key, []), _join(path, key))
+            for key, cls in self.tables.items()
+        }
+        token = _TABLES.set(tables)
+        try:
+            return self._decode_fields(data, path)
+        finally:
+            _TABLES.reset(token)
+
+    def _decode_table(self, cls: type[Any], data: Any, path: str) -> _Table:
+        if not isinstance(data, list):
+            raise CodecError(path, "a list", data)
+        plan = _plan(cls)
+        return _Table([plan.decode(item, f"{path}[{index}]") for index, item in enumerate(data)])
+
+    def _decode_list(self, data: list[Any], path: str) -> Any:
+        required = sum(1 for item in self.fields if item.absent is _REQUIRED)
+        if not required <= len(data) <= len(self.fields):
+            names = ", ".join(item.key for item in self.fields)
+            raise CodecError(path, f"a list of {required} to {len(self.fields)} items ({names})", data)
+        arguments = {
+            item.attribute: item.decode(value, f"{path}[{index}]")
+            for index, (item, value) in enumerate(zip(self.fields, data, strict=False))
+        }
+        for item in self.fields[len(data) :]:
+            arguments[item.attribute] = item.absent
+        return self.cls(**arguments)
+
+    def _decode_fields(self, data: dict[str, Any], path: str) -> Any:
         unknown = [key for key in data if key not in self.keys]
         if unknown:
             expected = ", ".join(sorted(self.keys))
@@ -170,11 +267,34 @@ def _coder(hint: Any) -> tuple[Encoder, Decoder]:
     if hint is str:
         return _same, _checked(lambda data: isinstance(data, str), "text")
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        cls = hint
-        return (lambda value: _plan(type(value)).encode(value)), (
-            lambda data, path: _plan(cls).decode(data, path)
-        )
+        return _dataclass(hint)
     raise TypeError(f"the decision model's codec has no rule for the type {hint!r}")
+
+
+def _dataclass(cls: type[Any]) -> tuple[Encoder, Decoder]:
+    """An object of the model: written whole, or as its position in a table of the enclosing object."""
+
+    def encode(value: Any) -> Any:
+        tables = _TABLES.get()
+        if tables is not None:
+            table = tables.get(type(value))
+            if table is not None:
+                return table.add(value)
+        return _plan(type(value)).encode(value)
+
+    def decode(data: Any, path: str) -> Any:
+        if _is_integer(data):
+            tables = _TABLES.get()
+            table = tables.get(cls) if tables is not None else None
+            if table is None or not 0 <= data < len(table.items):
+                where = f"0 to {len(table.items) - 1}" if table is not None and table.items else "none here"
+                raise CodecError(
+                    path, f"an object or a position in the table of {cls.__name__}s ({where})", data
+                )
+            return table.items[data]
+        return _plan(cls).decode(data, path)
+
+    return encode, decode
 
 
 def _is_integer(data: Any) -> bool:
@@ -202,6 +322,9 @@ def _optional(hint: Any) -> tuple[Encoder, Decoder]:
 
     def encode_optional(value: Any) -> Any:
         return None if value is None else encode(value)
+
+    if encode is _same:  # None is written as itself: no wrapper on the hot path
+        encode_optional = _same
 
     def decode_optional(data: Any, path: str) -> Any:
         return None if data is None else decode(data, path)

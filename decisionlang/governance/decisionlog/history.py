@@ -219,10 +219,8 @@ def _deciding_facts(result: SubjectResult) -> list[tuple[str, str]]:
 def _facts(result: SubjectResult) -> dict[tuple[str, str], Fact]:
     """Every fact the trace read, by (subject, field); the first reading wins (all are the same)."""
     facts: dict[tuple[str, str], Fact] = {}
-    for policy in result.policies:
-        for rule in policy.rules:
-            for fact in rule.facts:
-                facts.setdefault((fact.subject, fact.path), fact)
+    for fact in result.facts:
+        facts.setdefault((fact.subject, fact.path), fact)
     return facts
 
 

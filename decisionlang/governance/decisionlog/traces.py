@@ -4,7 +4,8 @@ A record written before the codec (schema 1: the JSON report's subject object of
 `decisionlang/report/v1`) is read too: the shapes differ only in how a diagnostic names its place
 and in keys the codec derives (`reasons`, `must_hold`), which reading ignores. Such a record does
 not know which fired rules a waiver lifted (`waived_rules`) nor the fields a rule lacked: both read
-as empty.
+as empty. A record of the first codec shape (facts written whole in each rule, locations as
+objects) reads too: the codec accepts both forms.
 """
 
 from __future__ import annotations
