@@ -35,7 +35,7 @@ from decisionlang.governance.decisionlog import (
     record_report,
 )
 from decisionlang.governance.decisionlog import store as store_module
-from decisionlang.governance.decisionlog.history import MoveKind
+from decisionlang.governance.decisionlog.history import InputChanges, MoveKind
 from decisionlang.governance.decisionlog.record import (
     ENGINE_VERSION,
     decision_id,
@@ -213,11 +213,11 @@ def test_history_shows_the_move_with_the_fact_before_and_after(repo: Path, log: 
     assert moved.kind is MoveKind.MOVED
     assert (moved.before and moved.before.verdict, moved.after.verdict) == ("go", "not-yet")
     [fact] = moved.facts
-    assert (fact.field, fact.before, fact.after) == ("maturity.readability", 4, 2)
-    assert fact.location is not None and fact.location.startswith("services/analytics.yaml:")
+    assert (fact.path, fact.before.value, fact.after.value) == ("maturity.readability", 4, 2)
+    assert fact.location.file == "services/analytics.yaml"
     assert moved.rules_now == ("change_readiness.unmapped",)
     assert moved.rules_before == ("change_readiness.worth_it",)
-    assert moved.inputs == ("states changed", "as of 2026-11-26 -> 2026-11-27")
+    assert moved.inputs == InputChanges(states=True, as_of=("2026-11-26", "2026-11-27"))
     text = run("history", "website", "--log", str(log)).stdout
     assert "maturity.readability: 4 -> 2" in text
 
@@ -233,7 +233,9 @@ def test_a_dependency_fact_is_named_with_its_owner(repo: Path, log: Path) -> Non
     record(repo, log, DAY1 + dt.timedelta(hours=1))
     [_, moved] = read_history(log, subject="payments-api").moves
     assert moved.kind is MoveKind.MOVED
-    assert [(f.subject, f.field, f.before, f.after) for f in moved.facts] == [("fax-gateway", "tier", 2, 1)]
+    assert [(f.subject, f.path, f.before.value, f.after.value) for f in moved.facts] == [
+        ("fax-gateway", "tier", 2, 1)
+    ]
     assert "tier of fax-gateway: 2 -> 1" in run("history", "payments-api", "--log", str(log)).stdout
 
 

@@ -324,7 +324,6 @@ def test_an_unchanged_dependency_fact_is_never_reported_missing(repo: Path, tmp_
     assert "readability: 4 -> 2" in out.history or "readability 4 -> 2" in out.history
 
 
-@pytest.mark.xfail(strict=True, reason="the portfolio history lists verdict moves only, not changes")
 def test_a_second_policy_firing_on_a_no_go_subject_is_a_change_everywhere(repo: Path, tmp_path: Path) -> None:
     """vault is already NO-GO (secrets); losing its on-call makes `exposure` fire too: same verdict,
     one more deciding rule. check --base and history must both report it."""

@@ -94,8 +94,14 @@ def _change_lines(change: SubjectChange, *, color: bool, base_evaluated: bool) -
 def change_summary(change: SubjectChange, *, base_evaluated: bool = True) -> str:
     """`payments-api: GO -> NOT YET because change_readiness.unmapped now decides (flows ...):
     maturity.readability 3 -> 2 (services/payments.yaml:14)`, on one line."""
+    return f"{change.subject}: {change_text(change, base_evaluated=base_evaluated)}"
+
+
+def change_text(change: SubjectChange, *, base_evaluated: bool = True) -> str:
+    """The summary without the subject's name: `GO -> NOT YET because ...`, where a table has a
+    column for the name (the board report)."""
     reason, waived = _reason(change)
-    text = f"{change.subject}: {_transition(change, base_evaluated=base_evaluated)}{reason}"
+    text = f"{_transition(change, base_evaluated=base_evaluated)}{reason}"
     if change.kind not in (ChangeKind.MOVED, ChangeKind.CHANGED):
         return text
     if change.facts:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from decisionlang.compare.changes import FactChange, Reading
+from decisionlang.core.codec import to_data
 from decisionlang.core.format import show
 from decisionlang.core.model import Verdict
-from decisionlang.governance.decisionlog.history import EntryRef, FactMove, History, MoveKind, VerdictMove
+from decisionlang.governance.decisionlog.history import EntryRef, History, InputChanges, MoveKind, VerdictMove
 from decisionlang.governance.decisionlog.model import LoggedAnnotation
+from decisionlang.render.diff import fact_label, warning_text
 from decisionlang.render.text import DETAIL_LABEL_WIDTH, badge, plural
 
 SCHEMA_ID = "decisionlang/history/v1"
@@ -39,15 +42,47 @@ def move_summary(move: VerdictMove) -> str:
     after = _label(move.after.verdict)
     if move.before is None:
         return f"{after} (first recorded)"
-    head = f"{_label(move.before.verdict)} -> {after}"
+    head = f"still {after}" if move.kind is MoveKind.CHANGED else f"{_label(move.before.verdict)} -> {after}"
     reasons = [f"{_fact(move, fact)} {_value(fact.before)} -> {_value(fact.after)}" for fact in move.facts]
     if move.rules_now:
         reasons.append("now decided by " + ", ".join(move.rules_now))
     elif move.rules_before:
         reasons.append("no longer decided by " + ", ".join(move.rules_before))
+    if move.change is not None:
+        reasons += [f"new warning: {warning_text(warning)}" for warning in move.change.warnings_added]
+        reasons += [f"warning gone: {warning_text(warning)}" for warning in move.change.warnings_removed]
     if not move.facts:  # then the facts did not move it: say what did (the as-of date, say)
-        reasons += move.inputs
+        reasons += inputs_words(move)
     return f"{head}: {'; '.join(reasons)}" if reasons else head
+
+
+def inputs_words(move: VerdictMove) -> list[str]:
+    """`policies changed`, `states changed`, `engine 0.1 -> 0.2`, `as of A -> B`, then the waivers
+    that stopped or started applying."""
+    words = _input_words(move.inputs)
+    if move.change is not None:
+        words += [
+            f"waiver {item.waiver.id} no longer applies (expires {item.waiver.expires.isoformat()})"
+            for item in sorted(move.change.waivers_stopped, key=lambda item: item.waiver.id)
+        ]
+        words += [
+            f"waiver {item.waiver.id} now applies (expires {item.waiver.expires.isoformat()})"
+            for item in sorted(move.change.waivers_started, key=lambda item: item.waiver.id)
+        ]
+    return words
+
+
+def _input_words(inputs: InputChanges) -> list[str]:
+    words = []
+    if inputs.policies:
+        words.append("policies changed")
+    if inputs.states:
+        words.append("states changed")
+    if inputs.engine is not None:
+        words.append(f"engine {inputs.engine[0]} -> {inputs.engine[1]}")
+    if inputs.as_of is not None:
+        words.append(f"as of {inputs.as_of[0]} -> {inputs.as_of[1]}")
+    return words
 
 
 def _title(history: History) -> str:
@@ -62,7 +97,10 @@ def _title(history: History) -> str:
         return f"History of {history.subject} {period}: {entries}, {plural(moved, 'verdict move')}"
     moved = sum(1 for move in history.moves if move.kind is MoveKind.MOVED)
     new = sum(1 for move in history.moves if move.kind is MoveKind.FIRST)
+    changed = sum(1 for move in history.moves if move.kind is MoveKind.CHANGED)
     counts = f"{plural(moved, 'verdict move')}, {plural(new, 'new subject')}"
+    if changed:
+        counts += f", {plural(changed, 'change')} at the same verdict"
     return f"Portfolio moves {period}: {counts} in {entries}"
 
 
@@ -87,8 +125,12 @@ def _subject_move(move: VerdictMove, statuses: dict[str, str]) -> list[str]:
             lines.append(_detail("fact", "not compared: recorded with --no-trace"))
         lines += [_detail("rule", f"now deciding: {rule}") for rule in move.rules_now]
         lines += [_detail("rule", f"no longer deciding: {rule}") for rule in move.rules_before]
-        if move.inputs:
-            lines.append(_detail("inputs", "; ".join(move.inputs)))
+        if move.change is not None:
+            lines += [_detail("warning", f"new: {warning_text(w)}") for w in move.change.warnings_added]
+            lines += [_detail("warning", f"gone: {warning_text(w)}") for w in move.change.warnings_removed]
+        inputs = inputs_words(move)
+        if inputs:
+            lines.append(_detail("inputs", "; ".join(inputs)))
     as_of = move.after.as_of or "unknown"
     lines.append(_detail("as of", as_of + (" (replay)" if move.after.is_replay else "")))
     if move.after.revision is not None:
@@ -128,18 +170,24 @@ def _detail(label: str, text: str) -> str:
     return f"    {label.ljust(DETAIL_LABEL_WIDTH)}{text}"
 
 
-def _fact(move: VerdictMove, fact: FactMove) -> str:
+def _fact(move: VerdictMove, fact: FactChange) -> str:
     """`maturity.readability` for the subject's own fact, `tier of ledger-db` for another's."""
-    return fact.field if fact.subject == move.subject else f"{fact.field} of {fact.subject}"
+    return fact_label(fact, move.subject)
 
 
-def _fact_change(fact: FactMove) -> str:
-    where = f"  ({fact.location})" if fact.location else ""
-    return f"{_value(fact.before)} -> {_value(fact.after)}{where}"
+def _fact_change(fact: FactChange) -> str:
+    return f"{_value(fact.before)} -> {_value(fact.after)}  ({_where(fact)})"
 
 
-def _value(value: Any) -> str:
-    return show(value, missing="(missing)")
+def _where(fact: FactChange) -> str:
+    location = fact.location
+    if location.line is None:
+        return location.file
+    return f"{location.file}:{location.line}:{location.column or 1}"
+
+
+def _value(reading: Reading) -> str:
+    return "(missing)" if reading.missing else show(reading.value)
 
 
 def _label(verdict: str) -> str:
@@ -195,16 +243,18 @@ def move_to_dict(move: VerdictMove) -> dict[str, Any]:
         "facts": [
             {
                 "subject": fact.subject,
-                "field": fact.field,
-                "before": fact.before,
-                "after": fact.after,
-                "location": fact.location,
+                "field": fact.path,
+                "before": None if fact.before.missing else fact.before.value,
+                "after": None if fact.after.missing else fact.after.value,
+                "location": _where(fact),
             }
             for fact in move.facts
         ],
         "rules_now": list(move.rules_now),
         "rules_before": list(move.rules_before),
-        "inputs": list(move.inputs),
+        "warnings_added": [to_data(w) for w in move.change.warnings_added] if move.change else [],
+        "warnings_removed": [to_data(w) for w in move.change.warnings_removed] if move.change else [],
+        "inputs": inputs_words(move),
         "traced": move.traced,
     }
 

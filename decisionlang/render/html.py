@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from decisionlang import __version__
+from decisionlang.compare.changes import ChangeKind, SubjectChange, compare
 from decisionlang.core.board import Axis, BoardFacts, Point, TradeoffChart, Zone, as_number
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.format import show, show_number
@@ -46,6 +47,7 @@ from decisionlang.core.model import (
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.core.views import blocking_policies, waived_rules
 from decisionlang.governance.decisionlog.traces import read_trace
+from decisionlang.render.diff import change_text
 from decisionlang.render.explain import reason_sentence, verdict_sentence
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
@@ -95,23 +97,13 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
-class Movement:
-    """A subject whose verdict moved since the recorded decision (None: absent on that side)."""
-
-    subject: str
-    before: Verdict | None
-    after: Verdict | None
-    summary: str
-
-
-@dataclass(frozen=True)
 class LogView:
     """What a decision log adds to the report: verdicts that moved since the last recorded decision
     (on other inputs than this report's), and verdict counts over the recorded decisions."""
 
     source: str  # the log, as given
     baseline: str | None  # the recorded decision compared with, in words; None when there is none
-    movements: tuple[Movement, ...]
+    movements: tuple[SubjectChange, ...]  # the subjects whose verdict moved (or that came, or went)
     trends: tuple[TrendPoint, ...]
 
 
@@ -507,7 +499,7 @@ def movements_block(view: BoardView) -> str:
     for change in log.movements:
         before = badge(change.before) if change.before is not None else '<span class="muted">new</span>'
         after = badge(change.after) if change.after is not None else '<span class="muted">removed</span>'
-        rows.append((link(view, change.subject), before, after, esc(change.summary)))
+        rows.append((link(view, change.subject), before, after, esc(change_text(change))))
     return (
         heading + compared + table("Verdicts that moved", ("Subject", "Before", "Now", "What changed"), rows)
     )
@@ -592,7 +584,7 @@ def log_view(entries: Sequence[LoggedDecision], report: Report, current_id: str,
     whole = [logged for logged in entries if logged.record.scope is None] or list(entries)
     earlier = [logged for logged in whole if logged.record.decision_id != current_id]
     baseline = earlier[-1] if earlier else None
-    movements: tuple[Movement, ...] = ()
+    movements: tuple[SubjectChange, ...] = ()
     described = None
     if baseline is not None:
         movements = verdict_moves(baseline, report)
@@ -611,45 +603,20 @@ def log_view(entries: Sequence[LoggedDecision], report: Report, current_id: str,
     return LogView(source, described, movements, tuple(trends))
 
 
-def verdict_moves(baseline: LoggedDecision, report: Report) -> tuple[Movement, ...]:
-    before = {decision.subject: decision for decision in baseline.record.subjects}
-    when = baseline.record.as_of or baseline.record.recorded_at[:10]
-    changes = []
-    for result in report.subjects:
-        recorded = before.get(result.subject)
-        previous = Verdict(recorded.verdict) if recorded is not None else None
-        if previous is result.verdict:
+def verdict_moves(baseline: LoggedDecision, report: Report) -> tuple[SubjectChange, ...]:
+    """The subjects whose verdict moved since the recorded decision, or that came or went: what
+    `compare` finds between the recorded results and this report (a trace that cannot be read
+    counts as absent)."""
+    results = []
+    for decision in baseline.record.subjects:
+        try:
+            results.append(read_trace(decision.trace, subject=decision.subject))
+        except DecisionlangError:
             continue
-        rules_now = tuple(
-            unique(rule.rule for policy in blocking_policies(result) for rule in policy.reasons)
-        )
-        rules_before = tuple(recorded_reasons(recorded.trace)) if recorded is not None else ()
-        if previous is None:
-            summary = f"new since {when}; now {result.verdict.label}"
-        else:
-            summary = f"{previous.label} on {when}, now {result.verdict.label}"
-        gone = [rule for rule in rules_before if rule not in rules_now]
-        new = [rule for rule in rules_now if rule not in rules_before]
-        if gone:
-            summary += f"; no longer held back by {', '.join(gone)}"
-        if new:
-            summary += f"; now held back by {', '.join(new)}"
-        changes.append(Movement(result.subject, previous, result.verdict, summary))
-    current = {result.subject for result in report.subjects}
-    for name, recorded in sorted(before.items()):
-        if name not in current:
-            summary = f"{Verdict(recorded.verdict).label} on {when}; no longer in the portfolio"
-            changes.append(Movement(name, Verdict(recorded.verdict), None, summary))
-    return tuple(sorted(changes, key=lambda change: change.subject))
-
-
-def recorded_reasons(trace: str) -> list[str]:
-    """The deciding rules of the policies that held a subject back, from its recorded trace."""
-    try:
-        recorded = read_trace(trace)
-    except DecisionlangError:
-        return []
-    return unique(rule.rule for policy in blocking_policies(recorded) for rule in policy.reasons)
+    before = Report(Verdict.worst([result.verdict for result in results]), tuple(results))
+    return tuple(
+        change for change in compare(before, report).changes if change.kind is not ChangeKind.CHANGED
+    )
 
 
 # ---------------------------------------------------------------- needs a decision

@@ -1,8 +1,9 @@
 """How verdicts moved between consecutive entries of the log, when, and why.
 
-Why is read from the stored traces: the facts the deciding rules read (on either side) whose
-values differ, the rules that decide now or no longer decide, and which inputs changed (policies,
-states, engine, the as-of date).
+Why is what `compare` (decisionlang.compare.changes) finds between the stored results of two
+consecutive entries, the same comparison `check --base` makes: the rules the verdict stands on
+now and before, the facts behind them that differ, warnings and waivers that came or went; and,
+what only the log knows, which inputs changed (policies, states, engine, the as-of date).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, replace
-from typing import Any
 
+from decisionlang.compare.changes import ChangeKind, FactChange, SubjectChange, compare
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.hints import did_you_mean
-from decisionlang.core.model import Fact, Location, SubjectResult
+from decisionlang.core.model import Report, SubjectResult
 from decisionlang.governance.decisionlog.model import DecisionRecord, LoggedAnnotation, LoggedDecision
 from decisionlang.governance.decisionlog.store import DecisionStore, timestamp
 from decisionlang.governance.decisionlog.traces import read_trace
@@ -23,7 +24,7 @@ from decisionlang.governance.decisionlog.traces import read_trace
 class MoveKind(enum.Enum):
     FIRST = "first"  # the subject's first entry (in the period looked at)
     MOVED = "moved"  # its verdict changed
-    CHANGED = "changed"  # same verdict, but other deciding rules or facts
+    CHANGED = "changed"  # same verdict, but other deciding rules, facts, warnings or waivers
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,16 @@ class EntryRef:
 
 
 @dataclass(frozen=True)
-class FactMove:
-    """A state value read by a deciding rule, before and after (None: missing, or not read)."""
+class InputChanges:
+    """Which inputs of the decision differ between two entries (what the traces cannot tell)."""
 
-    subject: str  # whose fact: the subject itself or, say, one of its dependencies
-    field: str
-    before: Any
-    after: Any
-    location: str | None  # file:line:column on the newer side when known
+    policies: bool = False
+    states: bool = False
+    engine: tuple[str, str] | None = None  # (before, after)
+    as_of: tuple[str | None, str | None] | None = None  # (before, after)
+
+    def __bool__(self) -> bool:
+        return self.policies or self.states or self.engine is not None or self.as_of is not None
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,21 @@ class VerdictMove:
     kind: MoveKind
     before: EntryRef | None  # None for FIRST
     after: EntryRef
-    facts: tuple[FactMove, ...] = ()
-    rules_now: tuple[str, ...] = ()  # deciding after, not before
-    rules_before: tuple[str, ...] = ()  # deciding before, not after
-    inputs: tuple[str, ...] = ()  # "policies changed", "states changed", "engine 0.1 -> 0.2", "as of A -> B"
+    change: SubjectChange | None = None  # None for FIRST
+    inputs: InputChanges = InputChanges()
     traced: bool = True  # False when a side was recorded with --no-trace: facts cannot be compared
+
+    @property
+    def facts(self) -> tuple[FactChange, ...]:
+        return self.change.facts if self.change is not None else ()
+
+    @property
+    def rules_now(self) -> tuple[str, ...]:
+        return self.change.rules_now if self.change is not None else ()
+
+    @property
+    def rules_before(self) -> tuple[str, ...]:
+        return self.change.rules_before if self.change is not None else ()
 
 
 @dataclass(frozen=True)
@@ -101,7 +114,7 @@ def subject_history(store: DecisionStore, subject: str, *, since: dt.datetime | 
 
 
 def portfolio_history(store: DecisionStore, *, since: dt.datetime | None = None) -> History:
-    """The verdict moves of every subject (and the subjects new in the log) from `since`."""
+    """The verdict moves and changes of every subject (and the subjects new in the log) from `since`."""
     start = since or dt.datetime(1, 1, 1, tzinfo=dt.UTC)
     entries = store.entries_since(start)
     by_subject: dict[str, list[LoggedDecision]] = {}
@@ -114,11 +127,7 @@ def portfolio_history(store: DecisionStore, *, since: dt.datetime | None = None)
     for subject, appearances in by_subject.items():
         baseline = store.latest_before(start, subject) if since is not None else None
         timeline = [baseline, *appearances] if baseline is not None else appearances
-        moves += [
-            move
-            for move in _moves(subject, timeline, first=baseline is None)
-            if move.kind is not MoveKind.CHANGED
-        ]
+        moves += _moves(subject, timeline, first=baseline is None)
     moves.sort(key=lambda move: (move.after.entry, move.subject))
     decisions = {logged.record.decision_id for logged in entries}
     return History(
@@ -130,41 +139,18 @@ def portfolio_history(store: DecisionStore, *, since: dt.datetime | None = None)
     )
 
 
-def compare(subject: str, before: LoggedDecision | None, after: LoggedDecision) -> VerdictMove | None:
+def compare_entries(subject: str, before: LoggedDecision | None, after: LoggedDecision) -> VerdictMove | None:
     """What changed for `subject` from one entry to the next; None when nothing did."""
-    after_ref, after_trace = _side(subject, after)
+    after_ref, now = _side(subject, after)
     if before is None:
         return VerdictMove(subject, MoveKind.FIRST, None, after_ref)
-    before_ref, before_trace = _side(subject, before)
-    facts_before, facts_after = _facts(before_trace), _facts(after_trace)
-    deciding_before, deciding_after = _deciding(before_trace), _deciding(after_trace)
-    read = [*_deciding_facts(after_trace), *_deciding_facts(before_trace)]
-    facts = []
-    for key in dict.fromkeys(read):
-        old, new = facts_before.get(key), facts_after.get(key)
-        if _value(old) != _value(new):
-            seen = new or old
-            where = _where(seen.location) if seen is not None else None
-            facts.append(FactMove(key[0], key[1], _value(old), _value(new), where))
-    rules_now = tuple(sorted(deciding_after - deciding_before))
-    rules_before = tuple(sorted(deciding_before - deciding_after))
-    if before_ref.verdict != after_ref.verdict:
-        kind = MoveKind.MOVED
-    elif facts or rules_now or rules_before:
-        kind = MoveKind.CHANGED
-    else:
+    before_ref, was = _side(subject, before)
+    change = compare(_report(was), _report(now)).change_of(subject)
+    if change is None:
         return None
-    return VerdictMove(
-        subject,
-        kind,
-        before_ref,
-        after_ref,
-        tuple(facts),
-        rules_now,
-        rules_before,
-        (*_inputs(before_ref, after_ref), *_waiver_moves(before_trace, after_trace)),
-        traced=bool(facts_before) and bool(facts_after),
-    )
+    kind = MoveKind.MOVED if change.kind is ChangeKind.MOVED else MoveKind.CHANGED
+    traced = _traced(was) and _traced(now)
+    return VerdictMove(subject, kind, before_ref, after_ref, change, _inputs(before_ref, after_ref), traced)
 
 
 def _moves(subject: str, timeline: list[LoggedDecision], *, first: bool) -> list[VerdictMove]:
@@ -175,7 +161,7 @@ def _moves(subject: str, timeline: list[LoggedDecision], *, first: bool) -> list
         if index == 0 and not first:
             previous = logged
             continue
-        move = compare(subject, previous, logged)
+        move = compare_entries(subject, previous, logged)
         if move is not None:
             moves.append(move)
         previous = logged
@@ -203,65 +189,24 @@ def _side(subject: str, logged: LoggedDecision) -> tuple[EntryRef, SubjectResult
     return reference, read_trace(decision.trace, subject=subject)
 
 
-def _deciding(result: SubjectResult) -> set[str]:
-    return {rule.rule for policy in result.policies for rule in policy.reasons}
+def _report(result: SubjectResult) -> Report:
+    return Report(result.verdict, (result,))
 
 
-def _deciding_facts(result: SubjectResult) -> list[tuple[str, str]]:
-    return [
-        (fact.subject, fact.path)
-        for policy in result.policies
-        for rule in policy.reasons
-        for fact in rule.facts
-    ]
+def _traced(result: SubjectResult) -> bool:
+    """Recorded with its facts (not with --no-trace, which keeps none)."""
+    return any(rule.facts for policy in result.policies for rule in policy.rules)
 
 
-def _facts(result: SubjectResult) -> dict[tuple[str, str], Fact]:
-    """Every fact the trace read, by (subject, field); the first reading wins (all are the same)."""
-    facts: dict[tuple[str, str], Fact] = {}
-    for fact in result.facts:
-        facts.setdefault((fact.subject, fact.path), fact)
-    return facts
-
-
-def _value(fact: Fact | None) -> Any:
-    if fact is None or fact.missing:
-        return None
-    return fact.value
-
-
-def _where(location: Location) -> str | None:
-    if not location.file:
-        return None
-    if location.line is None:
-        return location.file
-    return f"{location.file}:{location.line}:{location.column or 1}"
-
-
-def _waivers(result: SubjectResult) -> dict[str, str]:
-    """The waivers that lifted one of the subject's policies: id -> expiry."""
-    return {waiver.id: waiver.expires.isoformat() for waiver in result.waivers}
-
-
-def _waiver_moves(before: SubjectResult, after: SubjectResult) -> tuple[str, ...]:
-    """`waiver W-1 no longer applies (expires 2026-10-31)`: a move a waiver explains."""
-    old, new = _waivers(before), _waivers(after)
-    gone = [f"waiver {wid} no longer applies (expires {old[wid]})" for wid in sorted(old.keys() - new.keys())]
-    came = [f"waiver {wid} now applies (expires {new[wid]})" for wid in sorted(new.keys() - old.keys())]
-    return (*gone, *came)
-
-
-def _inputs(before: EntryRef, after: EntryRef) -> tuple[str, ...]:
-    changed = []
-    if before.policies_digest != after.policies_digest:
-        changed.append("policies changed")
-    if before.states_digest != after.states_digest:
-        changed.append("states changed")
-    if before.engine_version != after.engine_version:
-        changed.append(f"engine {before.engine_version} -> {after.engine_version}")
-    if before.as_of != after.as_of:
-        changed.append(f"as of {before.as_of} -> {after.as_of}")
-    return tuple(changed)
+def _inputs(before: EntryRef, after: EntryRef) -> InputChanges:
+    return InputChanges(
+        policies=before.policies_digest != after.policies_digest,
+        states=before.states_digest != after.states_digest,
+        engine=(before.engine_version, after.engine_version)
+        if before.engine_version != after.engine_version
+        else None,
+        as_of=(before.as_of, after.as_of) if before.as_of != after.as_of else None,
+    )
 
 
 def _unknown_subject(store: DecisionStore, subject: str) -> DecisionlangError:
