@@ -47,6 +47,7 @@ from decisionlang.render.text import (
     tradeoff_verdict,
     unique,
     verdict_word,
+    waiver_lines,
     waiver_note,
     waiver_sentence,
 )
@@ -190,24 +191,11 @@ def policy_block(policy: PolicyResult, subject: str, *, color: bool) -> list[str
         enforcement += " (reported only, never blocks)"
     lines.append(f"  {enforcement}; defined at {paint(str(policy.location), 'dim', color=color)}")
     if policy.unwaived is not None:
-        lines.extend(indent(waiver_detail_lines(policy, color=color), 2))
+        lines.extend(indent(waiver_lines(policy, color=color), 2))
     if not policy.rules:
         lines.append("  (no rules)")
     for number, rule in enumerate(policy.rules, start=1):
         lines.extend(indent(rule_block(number, rule, policy, subject, color=color), 2))
-    return lines
-
-
-def waiver_detail_lines(policy: PolicyResult, *, color: bool) -> list[str]:
-    lines = []
-    for waiver in policy.waived_by:
-        where = paint(str(waiver.location), "dim", color=color)
-        lines.append(
-            f"waiver {waiver.id}  {where}: accepted by {waiver.owner}, approved by {waiver.approver},"
-            f" expires {waiver.expires.isoformat()}"
-        )
-        lines.append(f"  rationale  {waiver.rationale}")
-        lines.append(f"  measure    {waiver.compensating_measure}")
     return lines
 
 

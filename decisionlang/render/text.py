@@ -357,6 +357,21 @@ def subject_block(subject: SubjectResult, *, color: bool) -> list[str]:
     return lines
 
 
+def waiver_lines(policy: PolicyResult, *, color: bool) -> list[str]:
+    """Each waiver that lifted the policy: who accepted it, who approved it, until when, why, and
+    what compensates."""
+    lines = []
+    for waiver in policy.waived_by:
+        where = paint(str(waiver.location), "dim", color=color)
+        lines.append(
+            f"waiver {waiver.id}  {where}: accepted by {waiver.owner},"
+            f" approved by {waiver.approver}, expires {waiver.expires.isoformat()}"
+        )
+        lines.append(f"  rationale  {waiver.rationale}")
+        lines.append(f"  measure    {waiver.compensating_measure}")
+    return lines
+
+
 def waived_lines(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
     """A lifted verdict stays visible: the waiver, who accepted it, and the rules that still fire."""
     if not is_lifted(policy) or policy.unwaived is None:
@@ -366,14 +381,7 @@ def waived_lines(policy: PolicyResult, subject: str, *, color: bool) -> list[str
         f"{verdict_word(policy.unwaived, color=color)} lifted to {verdict_word(policy.verdict, color=color)}"
         " by a waiver"
     ]
-    for waiver in policy.waived_by:
-        where = paint(str(waiver.location), "dim", color=color)
-        lines.append(
-            f"  waiver {waiver.id}  {where}: accepted by {waiver.owner},"
-            f" approved by {waiver.approver}, expires {waiver.expires.isoformat()}"
-        )
-        lines.append(f"    rationale  {waiver.rationale}")
-        lines.append(f"    measure    {waiver.compensating_measure}")
+    lines.extend(indent(waiver_lines(policy, color=color), 2))
     for rule in waived_rules(policy):  # the rules the waiver lifted; others are listed as blockers
         lines.extend(indent(rule_lines(rule, subject, color=color), 2))
     return lines
