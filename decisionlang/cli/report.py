@@ -64,9 +64,10 @@ def report(
     maturity, tier-1 dependencies, waivers), or Architecture Decision Records in Markdown."""
     from decisionlang.api import evaluate_project, load_project
     from decisionlang.engine.board import board_facts
+    from decisionlang.governance.decisionlog import read_decisions
     from decisionlang.inputs.gitrevision import work_tree_revision
     from decisionlang.render.adr import decision_records, render_markdown, write_records
-    from decisionlang.render.html import read_log, render_html
+    from decisionlang.render.html import log_view, render_html
 
     project = load_project(directory)
     result = evaluate_project(project, as_of=as_of)
@@ -74,10 +75,13 @@ def report(
     if output_format == "html":
         environment_log = os.environ.get("DECISIONLANG_LOG")
         chosen = log or (environment_log if environment_log and Path(environment_log).is_file() else None)
-        log_view = read_log(Path(chosen), project, result, source=chosen) if chosen else None
+        board_log = None
+        if chosen:
+            entries, current = read_decisions(Path(chosen), project)
+            board_log = log_view(entries, result, current, chosen)
         target = Path(output or "report.html")
         facts = board_facts(project.program, result, revision=work_tree_revision(directory))
-        emit(render_html(result, project.portfolio, facts, title=title, log=log_view), target)
+        emit(render_html(result, project.portfolio, facts, title=title, log=board_log), target)
         written = f"{target} ({len(result.subjects)} subjects)"
     else:
         records = decision_records(result, project.portfolio, kind=kind)

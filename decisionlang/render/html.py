@@ -67,7 +67,6 @@ from decisionlang.render.text import (
 )
 
 if TYPE_CHECKING:
-    from decisionlang.engine.project import Project
     from decisionlang.governance.decisionlog.model import LoggedDecision
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -557,25 +556,6 @@ def trend_chart(trends: Sequence[TrendPoint]) -> str:
 
 
 # -- from a decision log
-
-
-def read_log(path: Path, project: Project, report: Report, *, source: str | None = None) -> LogView:
-    """Open the decision log at `path` (it must exist) and gather what the report shows from it."""
-    from decisionlang.governance.decisionlog import open_log
-    from decisionlang.governance.decisionlog.record import (
-        ENGINE_VERSION,
-        decision_id,
-        policies_digest,
-        states_digest,
-    )
-
-    current = decision_id(policies_digest(project), states_digest(project), ENGINE_VERSION)
-    store = open_log(path)
-    try:
-        entries = store.entries_since(dt.datetime(1, 1, 1, tzinfo=dt.UTC))
-    finally:
-        store.close()
-    return log_view(entries, report, current, source or str(path))
 
 
 def log_view(entries: Sequence[LoggedDecision], report: Report, current_id: str, source: str) -> LogView:

@@ -13,6 +13,7 @@ from decisionlang.governance.decisionlog.api import (
     annotate_decision,
     log_path,
     open_log,
+    read_decisions,
     read_history,
     record_report,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "decision_record",
     "log_path",
     "open_log",
+    "read_decisions",
     "read_history",
     "record_report",
 ]

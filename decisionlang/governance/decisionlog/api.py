@@ -87,6 +87,25 @@ def annotate_decision(
         return LoggedAnnotation(store.annotate(annotation), annotation)
 
 
+def read_decisions(log: str | Path, project: Project) -> tuple[tuple[LoggedDecision, ...], str]:
+    """Every decision recorded in the log at `log` (it must exist), oldest first, and the decision
+    id the project's current inputs would be recorded under: what the board report compares with."""
+    from decisionlang.governance.decisionlog.record import (
+        ENGINE_VERSION,
+        decision_id,
+        policies_digest,
+        states_digest,
+    )
+
+    current = decision_id(policies_digest(project), states_digest(project), ENGINE_VERSION)
+    store = open_log(log)
+    try:
+        entries = store.entries_since(dt.datetime(1, 1, 1, tzinfo=dt.UTC))
+    finally:
+        store.close()
+    return tuple(entries), current
+
+
 def read_history(log: str | Path, *, subject: str | None = None, since: dt.datetime | None = None) -> History:
     """One subject's verdict moves, or the portfolio's, from `since` (a UTC moment) or the beginning."""
     with open_log(log) as store:
