@@ -45,7 +45,7 @@ from decisionlang.core.model import (
     Verdict,
 )
 from decisionlang.core.subjects import Portfolio, Subject
-from decisionlang.core.views import blocking_policies, waived_rules
+from decisionlang.core.views import blocking_policies, waiver_effects
 from decisionlang.governance.decisionlog.traces import read_trace
 from decisionlang.render.diff import change_text
 from decisionlang.render.explain import reason_sentence, verdict_sentence
@@ -262,22 +262,21 @@ def num(value: float) -> str:
 
 
 def waivers_of(result: SubjectResult) -> tuple[WaiverView, ...]:
-    """The waivers that lifted the subject's policies, with the policy each lifted."""
+    """The waivers that lifted the subject's policies, with the policy each lifted (`core.views`)."""
     return tuple(
         WaiverView(
-            id=waiver.id,
+            id=effect.waiver.id,
             subject=result.subject,
-            policy=policy.policy,
-            lifted=policy.unwaived,
-            expires=waiver.expires,
-            owner=waiver.owner,
-            approver=waiver.approver,
-            rationale=waiver.rationale,
-            compensating_measure=waiver.compensating_measure,
-            location=waiver.location,
+            policy=effect.policy.policy,
+            lifted=effect.lifted_from,
+            expires=effect.waiver.expires,
+            owner=effect.waiver.owner,
+            approver=effect.waiver.approver,
+            rationale=effect.waiver.rationale,
+            compensating_measure=effect.waiver.compensating_measure,
+            location=effect.waiver.location,
         )
-        for policy in result.policies
-        for waiver in policy.waived_by
+        for effect in waiver_effects(result)
     )
 
 
@@ -1357,20 +1356,18 @@ def compromises(view: BoardView, result: SubjectResult) -> str:
     """The waived policies: the waiver (who accepted, until when, what compensates) and the rules
     it lifted, which still fired."""
     items = []
-    for policy in result.policies:
-        for waiver in policy.waived_by:
-            lifted = f"{badge(policy.unwaived)} lifted to GO" if policy.unwaived is not None else "lifted"
-            reasons = "".join(
-                reason_item(view, policy, rule, result.subject) for rule in waived_rules(policy)
-            )
-            items.append(
-                f"<li><strong>Waiver {esc(waiver.id)}</strong>: policy {esc(policy.title or policy.policy)}"
-                f" ({esc(policy.enforcement.value)}) {lifted}, expires {expiry(waiver.expires, view.as_of)}."
-                f" Why: {esc(waiver.rationale)}. Compensating measure: {esc(waiver.compensating_measure)}."
-                f" Accepted by {esc(waiver.owner)}, approved by {esc(waiver.approver)}"
-                f' <span class="where">({esc(short_location(waiver.location))})</span>.'
-                f"{'<ul>' + reasons + '</ul>' if reasons else ''}</li>"
-            )
+    for effect in waiver_effects(result):
+        policy, waiver = effect.policy, effect.waiver
+        lifted = f"{badge(effect.lifted_from)} lifted to {badge(effect.lifted_to)}"
+        reasons = "".join(reason_item(view, policy, rule, result.subject) for rule in effect.rules)
+        items.append(
+            f"<li><strong>Waiver {esc(waiver.id)}</strong>: policy {esc(policy.title or policy.policy)}"
+            f" ({esc(policy.enforcement.value)}) {lifted}, expires {expiry(waiver.expires, view.as_of)}."
+            f" Why: {esc(waiver.rationale)}. Compensating measure: {esc(waiver.compensating_measure)}."
+            f" Accepted by {esc(waiver.owner)}, approved by {esc(waiver.approver)}"
+            f' <span class="where">({esc(short_location(waiver.location))})</span>.'
+            f"{'<ul>' + reasons + '</ul>' if reasons else ''}</li>"
+        )
     return f'<h4>Compromises knowingly accepted</h4>\n<ul class="reasons">{"".join(items)}</ul>\n'
 
 
