@@ -1,0 +1,563 @@
+"""Bad input of every kind, end to end: one row per input, run as a real `decisionlang` process.
+
+Each row writes a few files over a small valid decision repo (`support.MINIMAL_PROJECT`), runs the
+CLI in a subprocess and asserts what a user would see: the documented exit code, the `DL-*` code,
+the `file:line:col`, no traceback and no Python internals, a bounded stderr, and generous ceilings
+on the child's CPU time and peak memory (measured with wait4's rusage, so rows can run in
+parallel). A row whose fix has not landed yet is marked `owner=...`: it runs as a strict xfail, and
+the owner drops the mark with the fix.
+
+Add a row: append a `BadInput(...)` to ROWS under your input kind. `{dir}` in `args` is the repo.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import resource
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from support import MINIMAL_PROJECT, write_project
+
+ROOT = Path(__file__).parent.parent
+AS_OF = ("--as-of", "2026-11-26")
+
+Kind = Literal["policy", "state", "waiver", "test-file", "config", "flags", "git-base", "log", "output"]
+Owner = Literal["outputs", "inputs", "language", "engine", "fuzz"]
+
+# What a message must never show: a traceback, an exception class, a Python module's internals.
+PYTHON_INTERNALS = re.compile(
+    r"Traceback \(most recent call last\)|\b[A-Z][A-Za-z]*(?:Error|Exception)\b(?!\])"
+    r"|\bdecimal\.|sys\.set_int_max_str_digits|<class '|object at 0x|File \"[^\"]+\.py\", line"
+)
+STDERR_CEILING = 64 * 1024  # bytes: a bad file gets a page of diagnostics, not a flood
+OUTPUT_CEILING = 16 * 1024 * 1024  # bytes the child may write to any file before it is stopped
+
+
+@dataclass(frozen=True)
+class BadInput:
+    id: str
+    kind: Kind
+    files: Mapping[str, str | bytes | None]  # relative path -> text, bytes, or None to delete
+    args: tuple[str, ...]  # CLI arguments; "{dir}" is the decision repo
+    exit_code: int
+    code: str | None  # the DL-* code expected in stderr (or stdout for JSON); None: no diagnostic
+    where: str | None = None  # a `file:line:col` substring expected next to it
+    cpu_seconds: float = 5.0
+    peak_mib: int = 300
+    owner: Owner | None = None  # not fixed yet: a strict xfail until `owner` lands the fix
+    git: bool = False  # commit MINIMAL_PROJECT in a git repo before writing `files`
+    stderr_bytes: int = STDERR_CEILING
+    absent: tuple[str, ...] = field(default=())  # texts that must not appear in stdout or stderr
+
+
+def _repeat(text: str, times: int) -> str:
+    return text * times
+
+
+def _alias_chain(*, links: int, depth: int) -> str:
+    """YAML anchors each `depth` lists deep around the previous one: shallow text, deep value."""
+    lines = [f"d0: &a0 {'[' * depth}1{']' * depth}"]
+    lines += [f"d{i}: &a{i} {'[' * depth}*a{i - 1}{']' * depth}" for i in range(1, links)]
+    return "\n".join(lines) + "\n"
+
+
+# A state whose `note` is 40 `a`s and a `!` (the regular-expression rows), and a waiver whose expiry
+# date is in the compact form states refuse (the date rows replace it).
+MINIMAL_STATE_WITH_NOTE = (
+    "services:\n  - name: alpha\n    owner: team-a\n    criticality: low\n    risk: 1\n"
+    f"    note: {'a' * 40}!\n    support_ends: 2028-01-01\n"
+)
+MINIMAL_WAIVER = (
+    "waivers:\n  - id: W-1\n    subject: alpha\n    rule: gate.risky\n"
+    "    owner: team-a\n    approver: CIO\n    rationale: r\n    compensating_measure: m\n"
+    "    granted: 2026-01-01\n    expires: 20261218\n"
+)
+
+
+ROWS: tuple[BadInput, ...] = (
+    # ---- policy ----
+    BadInput(
+        "policy-unclosed-brace",
+        "policy",
+        {"policies/gate.policy": 'policy p "P" {\n  applies to kind service\n'},
+        ("validate", "{dir}"),
+        2,
+        "DL-PARSE",
+        "policies/gate.policy:2:26",
+    ),
+    BadInput(
+        "policy-unknown-field",
+        "policy",
+        {"policies/extra.policy": 'policy extra "E" {\n  no_go x when rsik >= 8 because "r"\n}\n'},
+        ("validate", "{dir}"),
+        2,
+        "DL-CHECK-UNDEFINED",
+        "policies/extra.policy:2:16",
+    ),
+    BadInput(
+        "policy-invalid-utf8",
+        "policy",
+        {"policies/extra.policy": b'policy extra "E\xff" {\n}\n'},
+        ("validate", "{dir}"),
+        2,
+        "DL-",
+        "policies/extra.policy:1:",
+    ),
+    BadInput(
+        "policy-float-literal-too-large",
+        "policy",
+        {
+            "policies/extra.policy": 'policy extra "E" {\n  no_go x when risk >= '
+            + "9" * 400
+            + '.5 because "r"\n}\n'
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-",
+        "policies/extra.policy:2:25",
+        owner="language",
+    ),
+    BadInput(
+        "policy-200-chained-defines",
+        "policy",
+        {
+            "policies/extra.policy": "define e0 = risk\n"
+            + "".join(f"define e{i} = e{i - 1} + 1\n" for i in range(1, 200))
+            + 'policy extra "E" {\n  no_go x when e199 > 1000 because "r"\n}\n'
+        },
+        ("check", "{dir}", *AS_OF),
+        0,
+        None,
+        owner="language",
+    ),
+    BadInput(
+        "policy-repeated-bad-token-1.9MB",
+        "policy",
+        {"policies/extra.policy": _repeat("} ", 950_000)},
+        ("validate", "{dir}"),
+        2,
+        "DL-PARSE",
+        "policies/extra.policy:1:1",
+        cpu_seconds=5.0,
+        owner="language",
+    ),
+    BadInput(
+        "policy-unclosed-string-1.9MB",
+        "policy",
+        {"policies/extra.policy": 'policy extra "' + _repeat("a", 1_900_000)},
+        ("validate", "{dir}"),
+        2,
+        "DL-PARSE",
+        "policies/extra.policy:1:",
+        owner="language",
+    ),
+    BadInput(
+        "policy-regex-alternation-under-star",
+        "policy",
+        {
+            "policies/extra.policy": 'policy extra "E" {\n  applies to kind service\n'
+            '  no_go x when note matches "(a|a)*$" because "r"\n}\n',
+            "services/a.yaml": MINIMAL_STATE_WITH_NOTE,
+        },
+        ("check", "{dir}", *AS_OF),
+        0,
+        None,
+        owner="language",
+    ),
+    BadInput(
+        "policy-doubling-defines-30-levels",
+        "policy",
+        {
+            "policies/extra.policy": "define e0 = risk\n"
+            + "".join(f"define e{i} = e{i - 1} + e{i - 1}\n" for i in range(1, 31))
+            + 'policy extra "E" {\n  applies to kind service\n  no_go x when e30 < 0 because "r"\n}\n'
+        },
+        ("check", "{dir}", *AS_OF),
+        0,
+        None,
+        owner="engine",
+    ),
+    # ---- state ----
+    BadInput(
+        "state-yaml-syntax-error",
+        "state",
+        {"services/a.yaml": "services:\n  - name: alpha\n    risk: [1, 2\n"},
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE",
+        "services/a.yaml:",
+    ),
+    BadInput(
+        "state-out-of-range-value",
+        "state",
+        {"services/a.yaml": MINIMAL_STATE_WITH_NOTE.replace("risk: 1", "risk: 11")},
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE",
+        "services/a.yaml:5:11",
+    ),
+    BadInput(
+        "state-invalid-utf8",
+        "state",
+        {
+            "services/a.yaml": MINIMAL_STATE_WITH_NOTE.replace("note: ", "note: \udcff").encode(
+                "utf-8", "surrogateescape"
+            )
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE",
+        "services/a.yaml:6:",
+    ),
+    BadInput(
+        "state-lone-surrogate-in-name",
+        "state",
+        {"services/a.yaml": MINIMAL_STATE_WITH_NOTE.replace("name: alpha", 'name: "alpha\\ud800"')},
+        ("check", "{dir}", *AS_OF, "--format", "json"),
+        2,
+        "DL-STATE",
+        "services/a.yaml:2:",
+        owner="inputs",
+    ),
+    BadInput(
+        "state-lone-surrogate-in-note",
+        "state",
+        {"services/a.yaml": MINIMAL_STATE_WITH_NOTE.replace(f"note: {'a' * 40}!", 'note: "x\\ud800"')},
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE",
+        "services/a.yaml:6:",
+        owner="inputs",
+    ),
+    BadInput(
+        "state-400-digit-integer",
+        "state",
+        {
+            "policies/extra.policy": 'schema { big: number "B" }\n'
+            'policy extra "E" {\n  applies to kind service\n  no_go x when big > 1 because "r"\n}\n',
+            "services/a.yaml": MINIMAL_STATE_WITH_NOTE + "    big: " + "9" * 400 + "\n",
+        },
+        ("check", "{dir}", *AS_OF),
+        2,
+        "DL-STATE",
+        "services/a.yaml:8:",
+        owner="inputs",
+    ),
+    BadInput(
+        "state-alias-chain-depth",
+        "state",
+        {"services/a.yaml": _alias_chain(links=40, depth=60) + "services: []\n"},
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE",
+        "services/a.yaml:",
+    ),
+    BadInput(
+        "state-one-line-2000-errors",
+        "state",
+        {
+            "services/a.yaml": "services: ["
+            + ", ".join(f"{{name: s{i}, risk: x}}" for i in range(2000))
+            + "]\n"
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE",
+        "services/a.yaml:1:",
+        owner="inputs",
+    ),
+    BadInput(
+        "state-workflow-command-injection",
+        "state",
+        {
+            "policies/extra.policy": 'policy extra "E" {\n  applies to kind service\n'
+            '  not_yet x when note != "" because "the note says {note}"\n}\n',
+            "services/a.yaml": MINIMAL_STATE_WITH_NOTE.replace(
+                f"note: {'a' * 40}!", 'note: "ok\\n::error::pwned"'
+            ),
+        },
+        ("check", "{dir}", *AS_OF),
+        3,
+        None,
+        owner="outputs",
+        absent=("\n::error",),
+    ),
+    # ---- waiver ----
+    BadInput(
+        "waiver-missing-field",
+        "waiver",
+        {"waivers/w.yaml": "waivers:\n  - id: W-1\n    subject: alpha\n    rule: gate.risky\n"},
+        ("validate", "{dir}"),
+        2,
+        "DL-WAIVER",
+        "waivers/w.yaml:2:",
+    ),
+    BadInput(
+        "waiver-compact-date",
+        "waiver",
+        {"waivers/w.yaml": MINIMAL_WAIVER},
+        ("validate", "{dir}"),
+        2,
+        "DL-WAIVER",
+        "waivers/w.yaml:10:14",
+        owner="inputs",
+    ),
+    BadInput(
+        "waiver-week-date",
+        "waiver",
+        {"waivers/w.yaml": MINIMAL_WAIVER.replace("20261218", "2027-W09-7")},
+        ("validate", "{dir}"),
+        2,
+        "DL-WAIVER",
+        "waivers/w.yaml:10:14",
+        owner="inputs",
+    ),
+    BadInput(
+        "waiver-on-hard-policy",
+        "waiver",
+        {
+            "policies/gate.policy": MINIMAL_PROJECT["policies/gate.policy"].replace(
+                "enforcement soft", "enforcement hard"
+            )
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-WAIVER-HARD",
+        "waivers/w.yaml:2:",
+        owner="engine",
+    ),
+    # ---- test-file ----
+    BadInput(
+        "test-file-yaml-syntax-error",
+        "test-file",
+        {"policies/gate.test.yaml": "cases:\n  - name: [x\n"},
+        ("test", "{dir}"),
+        2,
+        "DL-TEST",
+        "policies/gate.test.yaml:",
+    ),
+    BadInput(
+        "test-file-invalid-utf8",
+        "test-file",
+        {"policies/gate.test.yaml": b"cases:\n  - name: \xff\n"},
+        ("test", "{dir}"),
+        2,
+        "DL-TEST",
+        "policies/gate.test.yaml:2:",
+    ),
+    BadInput(
+        "test-file-deep-nesting",
+        "test-file",
+        {"policies/gate.test.yaml": "cases: " + "[" * 5000 + "]" * 5000 + "\n"},
+        ("test", "{dir}"),
+        2,
+        "DL-TEST",
+        "policies/gate.test.yaml:1:",
+    ),
+    # ---- config ----
+    BadInput(
+        "config-unknown-setting",
+        "config",
+        {"decisionlang.yaml": "polices: [policies]\n"},
+        ("validate", "{dir}"),
+        2,
+        "DL-CONFIG",
+        "decisionlang.yaml",
+    ),
+    BadInput(
+        "config-path-outside",
+        "config",
+        {"decisionlang.yaml": "policies: [../elsewhere]\n"},
+        ("validate", "{dir}"),
+        2,
+        "DL-CONFIG-OUTSIDE",
+        "decisionlang.yaml",
+    ),
+    BadInput(
+        "config-nul-in-path",
+        "config",
+        {"decisionlang.yaml": 'policies: ["poli\\0cies"]\n'},
+        ("validate", "{dir}"),
+        2,
+        "DL-CONFIG",
+        "decisionlang.yaml:1:",
+        owner="inputs",
+    ),
+    BadInput(
+        "config-invalid-utf8",
+        "config",
+        {"decisionlang.yaml": b"policies: [policies\xff]\n"},
+        ("validate", "{dir}"),
+        2,
+        "DL-CONFIG",
+        "decisionlang.yaml:1:",
+    ),
+    BadInput(
+        "config-deep-nesting",
+        "config",
+        {"decisionlang.yaml": "policies: " + "[" * 5000 + "]" * 5000 + "\n"},
+        ("validate", "{dir}"),
+        2,
+        "DL-CONFIG",
+        "decisionlang.yaml:1:",
+    ),
+    # ---- flags ----
+    BadInput("flags-unknown-option", "flags", {}, ("check", "{dir}", "--frobnicate"), 2, None),
+    BadInput("flags-bad-as-of", "flags", {}, ("check", "{dir}", "--as-of", "2026-13-01"), 2, None),
+    BadInput("flags-compact-as-of", "flags", {}, ("check", "{dir}", "--as-of", "20261126"), 2, None),
+    BadInput(
+        "flags-unknown-subject",
+        "flags",
+        {},
+        ("explain", "nobody", "{dir}", *AS_OF),
+        2,
+        "DL-",
+    ),
+    BadInput(
+        "flags-min-coverage-nan",
+        "flags",
+        {},
+        ("test", "{dir}", "--min-coverage", "nan"),
+        2,
+        None,
+        owner="outputs",
+    ),
+    # ---- git-base ----
+    BadInput(
+        "git-base-not-a-repo",
+        "git-base",
+        {},
+        ("check", "{dir}", *AS_OF, "--base", "HEAD"),
+        2,
+        "DL-GIT",
+    ),
+    BadInput(
+        "git-base-unknown-revision",
+        "git-base",
+        {},
+        ("check", "{dir}", *AS_OF, "--base", "no-such-rev"),
+        2,
+        "DL-GIT",
+        git=True,
+    ),
+    BadInput(
+        "git-base-option-like-revision",
+        "git-base",
+        {},
+        ("check", "{dir}", *AS_OF, "--base", "--output=/tmp/x"),
+        2,
+        "DL-GIT",
+        git=True,
+    ),
+    # ---- log ----
+    BadInput(
+        "log-not-a-database",
+        "log",
+        {"decisions.db": b"this is not an SQLite file\n" * 100},
+        ("check", "{dir}", *AS_OF, "--record", "{dir}/decisions.db"),
+        2,
+        "DL-LOG",
+    ),
+    BadInput(
+        "log-history-not-a-database",
+        "log",
+        {"decisions.db": b"\x00" * 4096},
+        ("history", "--log", "{dir}/decisions.db"),
+        2,
+        "DL-LOG",
+    ),
+    # ---- output ----
+    BadInput(
+        "output-missing-directory",
+        "output",
+        {},
+        ("check", "{dir}", *AS_OF, "-o", "{dir}/no/such/dir/report.txt"),
+        2,
+        "DL-CLI-OUTPUT",
+    ),
+)
+
+
+def _run(row: BadInput, repo: Path) -> tuple[int, str, str, float, float]:
+    """Run the CLI in a child; give its exit code, stdout, stderr, CPU seconds and peak MiB."""
+    args = [arg.replace("{dir}", str(repo)) for arg in row.args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "DECISIONLANG_LOG": str(repo / "log.db")}
+    cpu_limit = math.ceil(row.cpu_seconds) + 1  # a hang is killed, and fails the CPU assertion
+
+    def limit() -> None:  # in the child: never let a runaway row take the machine down
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
+        memory = max(row.peak_mib * 4, 1024) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_CEILING, OUTPUT_CEILING))  # a flood stops here
+
+    out_path, err_path = repo.parent / "stdout", repo.parent / "stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "decisionlang", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=env,
+            cwd=repo,
+            preexec_fn=limit,
+        )
+        _pid, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    stdout = out_path.read_bytes().decode("utf-8", "replace")
+    stderr = err_path.read_bytes().decode("utf-8", "replace")
+    return child.returncode, stdout, stderr, cpu, usage.ru_maxrss / 1024
+
+
+def _git_commit(repo: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base")
+
+
+def _param(row: BadInput) -> object:
+    marks = [pytest.mark.xfail(strict=True, reason=f"not fixed yet: {row.owner}")] if row.owner else []
+    return pytest.param(row, id=row.id, marks=marks)
+
+
+@pytest.mark.parametrize("row", [_param(row) for row in ROWS])
+def test_bad_input(row: BadInput, tmp_path: Path) -> None:
+    repo = write_project(tmp_path / "repo")
+    if row.git:
+        _git_commit(repo)
+    write_project(repo, row.files)
+    code, stdout, stderr, cpu, peak = _run(row, repo)
+    assert cpu <= row.cpu_seconds, f"{cpu:.1f} s CPU (ceiling {row.cpu_seconds} s)"
+    assert peak <= row.peak_mib, f"{peak:.0f} MiB peak (ceiling {row.peak_mib} MiB)"
+    assert len(stderr.encode()) <= row.stderr_bytes, f"{len(stderr.encode())} bytes on stderr"
+    internals = PYTHON_INTERNALS.search(stdout + stderr)
+    assert internals is None, f"Python internals in the output: {internals.group(0)!r}\n{stderr[-2000:]}"
+    assert code == row.exit_code, f"exit {code}, expected {row.exit_code}\n{stderr[-2000:]}"
+    if row.code is not None:
+        assert row.code in stderr or row.code in stdout, f"no {row.code} in\n{stderr[-2000:]}"
+    if row.where is not None:
+        located = [line for line in stderr.splitlines() if row.where in line and (row.code or "") in line]
+        assert located, f"no `{row.where}` next to {row.code} in\n{stderr[-2000:]}"
+    for text in row.absent:
+        assert text not in stdout and text not in stderr, f"{text!r} in the output"
+
+
+def test_every_kind_has_a_row() -> None:
+    kinds = {row.kind for row in ROWS}
+    assert kinds == set(Kind.__args__)  # type: ignore[attr-defined]
+
+
+def test_row_ids_are_unique() -> None:
+    ids = [row.id for row in ROWS]
+    assert len(ids) == len(set(ids))
