@@ -12,11 +12,11 @@ For people (`show`):
   scale values and texts as written; lists `a, b` (`none` when empty); mappings `{k: v}`;
 - margins with their unit and the way they point (`show_margin`): `blocks by 63 days`, `passes by 0.05`;
 - missing information: the word the caller gives (`unknown` by default); an evaluation problem
-  `error`; a subject its name.
+  `error`; a state number beyond range `out of range`; a subject its name.
 
 For JSON (`json_value`): numbers keep 9 significant digits (`JSON_DIGITS`), an integral float within
 2⁵³ becomes an int, `-0` becomes 0, NaN and infinities become null; dates ISO, durations `N days`,
-enums their value, sets sorted, missing null.
+enums their value, sets sorted, missing and out-of-range numbers null.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 
 from decisionlang.core.model import Direction
 from decisionlang.core.subjects import Duration, Subject
-from decisionlang.core.undetermined import Missing, Problem
+from decisionlang.core.undetermined import Missing, OutOfRange, Problem
 
 PEOPLE_DIGITS = 4  # significant digits a person reads
 JSON_DIGITS = 9  # significant digits kept in JSON: a number read back is within 5e-9 of it, relatively
@@ -52,6 +52,8 @@ def show_number(number: float | int | decimal.Decimal) -> str:
     if isinstance(number, int):
         if abs(number) < LARGEST_PLAIN:
             return str(number)
+        if number.bit_length() > 1024:  # beyond float range: never computed with (S41), but shown
+            return f"a number of about {int(number.bit_length() * math.log10(2)) + 1} digits"
         number = float(number)
     value = float(number)
     if math.isnan(value):
@@ -106,6 +108,8 @@ def show(value: Any, *, missing: str = "unknown") -> str:
         return missing
     if isinstance(value, Problem):
         return "error"
+    if isinstance(value, OutOfRange):
+        return "out of range"
     return str(value)
 
 
@@ -176,6 +180,6 @@ def json_value(value: Any) -> Any:
         if isinstance(value, set | frozenset):
             items.sort(key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
         return items
-    if isinstance(value, Missing | Problem):
+    if isinstance(value, Missing | Problem | OutOfRange):
         return None
     return str(value)

@@ -1,4 +1,5 @@
-"""Values an evaluation could not establish: missing information and evaluation problems.
+"""Values an evaluation could not establish: missing information and evaluation problems; and
+the state value that cannot be computed with (a number beyond range), which becomes a problem when read.
 
 Both are values, not exceptions, so `and`/`or` can decide around them (see docs/semantics.md).
 They sit in core because the value formatters, used by the engine and the renderers, name them.
@@ -31,3 +32,13 @@ class Problem(Undetermined):
     code: str
     message: str
     span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfRange:
+    """A number in a state file beyond what decisionlang computes with (see docs/semantics.md,
+    S41): kept as written, in place of the value, so that reading it is an evaluation problem
+    rather than a silent infinity. Data, not a runtime value: the engine turns a read into a
+    `Problem`."""
+
+    text: str  # the number as written in the state file

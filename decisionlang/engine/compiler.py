@@ -33,7 +33,17 @@ from decisionlang.core.model import (
 from decisionlang.core.spans import Span
 from decisionlang.core.subjects import Duration, Portfolio, Subject
 from decisionlang.engine import margins
-from decisionlang.engine.values import Missing, Problem, Undetermined, merge
+from decisionlang.engine.values import (
+    RANGE_WORDS,
+    Missing,
+    NumberOutOfRange,
+    OutOfRange,
+    Problem,
+    Undetermined,
+    finite,
+    merge,
+    written,
+)
 from decisionlang.language import ast
 from decisionlang.language.checker import (
     ConstRef,
@@ -46,7 +56,7 @@ from decisionlang.language.checker import (
     VariableRef,
     dotted_path,
 )
-from decisionlang.language.types import SUBJECT, ListType, ScaleType
+from decisionlang.language.types import DURATION, NUMBER, SUBJECT, ListType, ScaleType
 
 Fn = Callable[["Context"], Any]
 
@@ -180,7 +190,8 @@ def _days(value: Any) -> float:
 
 
 def _arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
-    """Arithmetic on numbers, dates and durations; raises TypeError / ZeroDivisionError."""
+    """Arithmetic on numbers, dates and durations; raises TypeError / ZeroDivisionError, and
+    OverflowError (NumberOutOfRange) for a result beyond range (S41)."""
     if type(left) in _NUMBERS and type(right) in _NUMBERS:
         if op is ast.ArithOp.ADD:
             result = left + right
@@ -200,18 +211,18 @@ def _arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
         return right + dt.timedelta(days=round(left.days))
     if isinstance(left, Duration) and isinstance(right, Duration):
         if op is ast.ArithOp.ADD:
-            return Duration(left.days + right.days)
+            return Duration(finite(left.days + right.days))
         if op is ast.ArithOp.SUB:
-            return Duration(left.days - right.days)
+            return Duration(finite(left.days - right.days))
         if op is ast.ArithOp.DIV:
-            return left.days / right.days
+            return finite(left.days / right.days)
     if isinstance(left, Duration) and type(right) in _NUMBERS:
         if op is ast.ArithOp.MUL:
-            return Duration(left.days * right)
+            return Duration(finite(left.days * right))
         if op is ast.ArithOp.DIV:
-            return Duration(left.days / right)
+            return Duration(finite(left.days / right))
     if type(left) in _NUMBERS and isinstance(right, Duration) and op is ast.ArithOp.MUL:
-        return Duration(left * right.days)
+        return Duration(finite(left * right.days))
     raise TypeError
 
 
@@ -235,6 +246,17 @@ def _magnitude(value: Any) -> float | None:
     if isinstance(value, dt.date):
         return float(value.toordinal())
     return None
+
+
+def _scaled_margin(
+    op: ast.CompareOp, left: float, right: float, scale: float, unit: str | None
+) -> tuple[float, str | None] | None:
+    """The margin in its unit; None when it is beyond range (the comparison itself is decided:
+    a margin is only shown, so it never changes a verdict; S41)."""
+    try:
+        return _tidy(margin_of(op, left, right) * scale), unit
+    except OverflowError:
+        return None
 
 
 def margin_of(op: ast.CompareOp, left: float, right: float) -> float:
@@ -332,13 +354,14 @@ class Compiler:
     def expr(self, node: ast.Expr) -> Fn:
         match node:
             case ast.Number() | ast.Text() | ast.Boolean():
-                value = node.value
+                value = _literal_in_range(node.value, node.span)
                 return lambda ctx: value
             case ast.DateLiteral():
                 date = node.value
                 return lambda ctx: date
             case ast.DurationLiteral():
-                duration = Duration(node.days)
+                days = _literal_in_range(node.days, node.span)
+                duration = Duration(days) if not isinstance(days, Problem) else days
                 return lambda ctx: duration
             case ast.Today():
                 return lambda ctx: ctx.today
@@ -420,8 +443,10 @@ class Compiler:
             if ref.via is not None
             else None
         )
+        numeric = _may_be_out_of_range(ref.spec.type)
         if variable is None and via is None and not (graph or is_subject_list or is_subject):
-            return _plain_field(path)  # the hot path: a value of the subject being decided
+            # the hot path: a value of the subject being decided
+            return _numeric_field(path, span) if numeric else _plain_field(path)
 
         def read(ctx: Context) -> Any:
             if via is not None:
@@ -442,6 +467,8 @@ class Compiler:
                 value = subject.fields.get(path, _ABSENT)
                 if value is _ABSENT:
                     value = Missing(((subject.name, subject.file, path),))
+                elif numeric:
+                    value = _out_of_range_read(subject, path, value, span)
                 elif is_subject_list:
                     by_name = ctx.portfolio.by_name
                     value = [
@@ -559,7 +586,7 @@ class Compiler:
                 if ranks is not None:
                     a, b = ranks.get(a, a), ranks.get(b, b)
                 x, y = _magnitude(a), _magnitude(b)
-                return None if x is None or y is None else (_tidy(margin_of(op, x, y) * scale), unit)
+                return None if x is None or y is None else _scaled_margin(op, x, y, scale, unit)
 
             return compare_margin
         if isinstance(node, ast.Logical):
@@ -596,16 +623,16 @@ class Compiler:
             explicit = term.low is not None
             bounds = self.program.term_ranges.get(id(term)) if explicit or normalize_to is not None else None
             weight = self.program.weight_of(term)
-            terms.append((term.expr.span.text(), self.expr(term.expr), weight, ranks, bounds))
-        lowest = sum(weight for *_, weight, _, bounds in terms if weight < 0)
-        highest = sum(weight for *_, weight, _, bounds in terms if weight > 0)
+            terms.append((term.expr.span.text(), self.expr(term.expr), weight, ranks, bounds, term.expr.span))
+        lowest = sum(term[2] for term in terms if term[2] < 0)
+        highest = sum(term[2] for term in terms if term[2] > 0)
 
         def compute(ctx: Context) -> Any:
             total = 0.0
             undetermined: Undetermined | None = None
             tracing = ctx.recorder is not None
             traced: list[ScoreTerm] = []
-            for text, fn, weight, ranks, bounds in terms:
+            for text, fn, weight, ranks, bounds, span in terms:
                 raw = fn(ctx)
                 if isinstance(raw, Undetermined):
                     undetermined = raw if undetermined is None else merge(undetermined, raw)
@@ -615,13 +642,21 @@ class Compiler:
                 value = (
                     ranks[raw] if ranks is not None else (1 if raw is True else 0 if raw is False else raw)
                 )
-                if bounds is not None:
-                    low, high = bounds
-                    normalized = min(1.0, max(0.0, (value - low) / (high - low)))
-                else:
-                    normalized = value
-                contribution = weight * normalized
-                total += contribution
+                try:
+                    if bounds is not None:
+                        low, high = bounds
+                        normalized = min(1.0, max(0.0, finite((value - low) / (high - low))))
+                    else:
+                        normalized = value
+                    contribution = finite(weight * normalized)
+                    total = finite(total + contribution)
+                except OverflowError:
+                    weighted = f"its weighted value {show(weight)} × {show(value)}"
+                    problem = _range_problem(span, weighted, value)
+                    undetermined = problem if undetermined is None else merge(undetermined, problem)
+                    if tracing:
+                        traced.append(ScoreTerm(text, json_value(raw), None, weight, None))
+                    continue
                 if not tracing:
                     continue
                 traced.append(
@@ -635,7 +670,10 @@ class Compiler:
                 )
             result: Any = undetermined if undetermined is not None else total
             if undetermined is None and normalize_to is not None and highest > lowest:
-                result = (total - lowest) / (highest - lowest) * normalize_to
+                try:
+                    result = finite((total - lowest) / (highest - lowest) * normalize_to)
+                except OverflowError:
+                    result = _range_problem(decl.span, f"score `{name}` rescaled to {show(normalize_to)}")
             if not isinstance(result, Undetermined):
                 result = _rounded(result)
             if ctx.recorder is not None:
@@ -749,7 +787,7 @@ class Compiler:
             except ZeroDivisionError:
                 return Problem("DL-EVAL-DIV-ZERO", f"division by zero in `{span.text()}`", span)
             except OverflowError:
-                return Problem("DL-EVAL-RANGE", f"the result of `{span.text()}` is out of range", span)
+                return _range_problem(span, f"{show(a)} {op.value} {show(b)}", a, b)
             except (TypeError, ValueError):
                 return Problem(
                     "DL-EVAL-TYPE",
@@ -804,7 +842,8 @@ class Compiler:
     def _literal(self, node: ast.Expr) -> Any:
         """The value of a literal threshold (number, text, boolean, scale value), else _ABSENT."""
         if isinstance(node, (ast.Number, ast.Text, ast.Boolean)):
-            return node.value
+            value = _literal_in_range(node.value, node.span)
+            return _ABSENT if isinstance(value, Problem) else value
         resolution = self.program.resolutions.get(id(node))
         if isinstance(resolution, ScaleValueRef):
             return resolution.value
@@ -973,12 +1012,52 @@ class Compiler:
                 if pending:
                     return _merged(pending)
                 return [item for item, keep in zip(items, results, strict=True) if keep is True]
-            return _aggregate(kind, results, span, key)
+            try:
+                return _aggregate(kind, results, span, key)
+            except OverflowError:
+                return _range_problem(span, f"the {kind} of {len(results)} values")
 
         return aggregate
 
 
 # ---------------------------------------------------------------- small runtime helpers
+
+
+def _range_problem(span: Span, detail: str, *operands: Any) -> Problem:
+    """DL-EVAL-RANGE at the expression that overflowed, saying on which values, in words (S41)."""
+    if any(isinstance(value, dt.date) for value in operands):
+        limit = "beyond the dates decisionlang computes with (years 1 to 9999)"
+    else:
+        limit = RANGE_WORDS
+    return Problem("DL-EVAL-RANGE", f"`{span.text()}` is out of range: {detail} is {limit}", span)
+
+
+def _literal_in_range(value: Any, span: Span) -> Any:
+    """A number written in a policy that is beyond range is a problem wherever it is used (the
+    checker reports it first; this keeps the runtime free of infinities whatever reaches it)."""
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
+        return value
+    try:
+        return finite(value)
+    except OverflowError:
+        return Problem("DL-EVAL-RANGE", f"the number `{span.text()}` is {RANGE_WORDS}", span)
+
+
+def _out_of_range_read(subject: Subject, path: str, value: Any, span: Span) -> Any:
+    """A state number the loader could not hold (an `OutOfRange`, alone or in a list) read by a
+    policy: a DL-EVAL-RANGE problem naming the state value's place; else the value itself."""
+    marker = value if type(value) is OutOfRange else None
+    if marker is None and type(value) is list:
+        marker = next((item for item in value if type(item) is OutOfRange), None)
+    if marker is None:
+        return value
+    line, column = subject.location_of(path)
+    where = f"{subject.file}:{line}:{column}"
+    return Problem(
+        "DL-EVAL-RANGE",
+        f"`{path}` of `{subject.name}` ({where}) is {written(marker)}, {RANGE_WORDS}",
+        span,
+    )
 
 
 _ABSENT = object()
@@ -1024,6 +1103,30 @@ def _plain_field(path: str) -> Fn:
         value = subject.fields.get(path, _ABSENT)
         if value is _ABSENT:
             value = Missing(((subject.name, subject.file, path),))
+        if ctx.recorder is not None:
+            ctx.recorder.fact(subject, path, value)
+        return value
+
+    return read
+
+
+def _may_be_out_of_range(type_: Any) -> bool:
+    """Fields whose state values the loader may have kept as `OutOfRange` (numbers, durations)."""
+    if isinstance(type_, ListType):
+        type_ = type_.element
+    return type_ is NUMBER or type_ is DURATION
+
+
+def _numeric_field(path: str, span: Span) -> Fn:
+    """`_plain_field` for a number or duration field: a value beyond range is a problem (S41)."""
+
+    def read(ctx: Context) -> Any:
+        subject = ctx.subject
+        value = subject.fields.get(path, _ABSENT)
+        if value is _ABSENT:
+            value = Missing(((subject.name, subject.file, path),))
+        elif type(value) is OutOfRange or type(value) is list:
+            value = _out_of_range_read(subject, path, value, span)
         if ctx.recorder is not None:
             ctx.recorder.fact(subject, path, value)
         return value
@@ -1120,9 +1223,11 @@ def _unary_function(arg: Fn, function: Callable[[Any], Any], span: Span, name: s
         if isinstance(value, Undetermined):
             return value
         try:
-            return function(value)
+            return finite(function(value))
         except EmptyList as error:
             return Problem("DL-EVAL-EMPTY", str(error), span)
+        except OverflowError:
+            return _range_problem(span, f"`{name}` of {show(value)}", value)
         except (TypeError, KeyError, ValueError, ArithmeticError) as error:
             return Problem("DL-EVAL-CALL", f"`{name}` failed on {show(value)}: {error}", span)
 
@@ -1136,7 +1241,9 @@ def _nary_function(args: list[Fn], function: Callable[[list[Any]], Any], span: S
         if pending:
             return _merged(pending)
         try:
-            return function(values)
+            return finite(function(values))
+        except OverflowError:
+            return _range_problem(span, f"`{name}` of {show(values)}", *values)
         except (TypeError, ValueError, ArithmeticError) as error:
             return Problem("DL-EVAL-CALL", f"`{name}` failed: {error}", span)
 
@@ -1149,18 +1256,32 @@ def _traced_margin(found: tuple[float, str | None] | None) -> tuple[float | None
 
 
 def _tidy(result: Any) -> Any:
-    """Decimal-looking results: 0.7 + 0.1 is 0.8, not 0.7999999999999999 (see S25)."""
-    if type(result) is float and math.isfinite(result):
+    """Decimal-looking results: 0.7 + 0.1 is 0.8, not 0.7999999999999999 (see S25). The range
+    gate too (S41): raises NumberOutOfRange for a result that is not a finite number in range."""
+    if type(result) is float:
+        if not math.isfinite(result):
+            raise NumberOutOfRange
         result = round(result, DECIMALS)
         return int(result) if result.is_integer() and abs(result) < 2**53 else result
-    return result
+    return finite(result)
+
+
+_ROUNDING = decimal.Context(prec=800, Emax=999, Emin=-999)  # exact for any number in range
+_DIGITS = 340  # no number in range has a digit this far from the decimal point
 
 
 def _round_half_up(value: float, digits: int = 0) -> float:
-    """Rounding as people do it: 2.5 gives 3, not Python's 2 (ties to even)."""
-    quantum = decimal.Decimal(1).scaleb(-digits)
-    rounded = decimal.Decimal(str(value)).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
-    return int(rounded) if digits <= 0 else float(rounded)
+    """Rounding as people do it: 2.5 gives 3, not Python's 2 (ties to even). Any number of
+    digits: beyond the digits a number in range can have, rounding changes nothing."""
+    digits = max(-_DIGITS, min(_DIGITS, digits))
+    quantum = decimal.Decimal(1).scaleb(-digits, _ROUNDING)
+    rounded = decimal.Decimal(str(value)).quantize(quantum, rounding=decimal.ROUND_HALF_UP, context=_ROUNDING)
+    return finite(int(rounded) if digits <= 0 else float(rounded))
+
+
+def _whole(number: float) -> int:
+    """A count of digits, as written (`round(x, 2)`), whatever its size."""
+    return int(max(-_DIGITS, min(_DIGITS, number)))
 
 
 def _average(values: list[Any]) -> float:
@@ -1175,7 +1296,7 @@ SIMPLE_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "sum": lambda values: _tidy(sum(values)),
     "average": _average,
     "abs": abs,
-    "round": lambda value, digits=0: _round_half_up(value, int(digits)),
+    "round": lambda value, digits=0: _round_half_up(value, _whole(digits)),
     "floor": math.floor,
     "ceil": math.ceil,
     "days": _days,
@@ -1250,8 +1371,9 @@ def _record_comparison(
     if op not in _EQUALITIES and not isinstance(left, Undetermined) and not isinstance(right, Undetermined):
         x, y = (ranks.get(left, left), ranks.get(right, right)) if ranks is not None else (left, right)
         a, b = _magnitude(x), _magnitude(y)
-        if a is not None and b is not None:
-            margin = json_number(_tidy(margin_of(op, a, b) * unit[1]))
+        found = _scaled_margin(op, a, b, unit[1], unit[0]) if a is not None and b is not None else None
+        if found is not None:
+            margin = json_number(found[0])
     recorder.comparisons.append(
         Comparison(
             text,
