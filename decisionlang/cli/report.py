@@ -20,6 +20,7 @@ from decisionlang.cli.common import (
     write_atomically,
 )
 from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.spans import printable
 
 if TYPE_CHECKING:
     pass
@@ -71,7 +72,7 @@ def report(
 
     project = load_project(directory)
     result = evaluate_project(project, as_of=as_of)
-    title = directory.resolve().name or "decisions"
+    title = printable(directory.resolve().name) or "decisions"  # a name that is not UTF-8 as `\xff`
     if output_format == "html":
         environment_log = os.environ.get("DECISIONLANG_LOG")
         chosen = log or (environment_log if environment_log and Path(environment_log).is_file() else None)

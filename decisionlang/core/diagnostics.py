@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from decisionlang.core.spans import Span
+from decisionlang.core.spans import Span, printable
 
 
 class Severity(enum.Enum):
@@ -23,6 +23,14 @@ class Diagnostic:
     file: str | None = None  # for problems without a span: the file, and where known a position
     line: int | None = None
     column: int | None = None
+
+    def __post_init__(self) -> None:
+        # A path given on the command line, or a file name that is not UTF-8, may hold surrogates:
+        # a diagnostic carries only text every output can write.
+        for name in ("message", "help", "file"):
+            text = getattr(self, name)
+            if text is not None and printable(text) is not text:
+                object.__setattr__(self, name, printable(text))
 
     @property
     def is_error(self) -> bool:

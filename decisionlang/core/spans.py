@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -97,9 +98,28 @@ class Span:
 
 def _visible(text: str) -> str:
     """Control characters shown as their Unicode pictures (␛ for ESC), never sent to the terminal."""
-    return "".join(chr(0x2400 + ord(ch)) if ord(ch) < 0x20 and ch != "\t" else ch for ch in text).replace(
-        "\x7f", "\u2421"
+    return printable(
+        "".join(chr(0x2400 + ord(ch)) if ord(ch) < 0x20 and ch != "\t" else ch for ch in text).replace(
+            "\x7f", "\u2421"
+        )
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with what no output can encode written as escapes: a byte of a file name that is not
+    UTF-8 (which Python keeps as a surrogate, U+DC80 to U+DCFF) as `\\xff`, any other surrogate as
+    `\\ud800`."""
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def point(source: SourceFile, line: int, column: int, length: int = 1) -> Span:

@@ -19,7 +19,8 @@ from decisionlang.language.parser import parse_module
 
 __all__ = ["CONFIG_FILE", "POLICY_SUFFIX", "display_path", "load_modules", "policy_source"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")  # tab, line breaks, form feed are fine
+# Tab, line breaks and form feed are fine; surrogates only reach here in text given in memory.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def display_path(root: Path, path: Path) -> str:
@@ -41,11 +42,15 @@ def policy_source(file: sources.SourceFile) -> tuple[SourceFile | None, Diagnost
         line, column = source.position(control.start())
         return None, Diagnostic(
             "DL-PARSE-ENCODING",
-            f"control character U+{ord(control.group()):04X} in a policy file",
+            f"{_what(control.group())} U+{ord(control.group()):04X} in a policy file",
             span=point(source, line, column),
             help="policies hold printable text, tabs and line breaks only",
         )
     return source, None
+
+
+def _what(character: str) -> str:
+    return "surrogate (not a character)" if "\ud800" <= character <= "\udfff" else "control character"
 
 
 def load_modules(files: SourceSet) -> tuple[list[ast.Module], list[Diagnostic]]:

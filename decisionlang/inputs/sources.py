@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +24,7 @@ from typing import Any, Protocol
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.core.spans import SourceFile as LinedSource
-from decisionlang.core.spans import point
+from decisionlang.core.spans import point, printable
 
 CONFIG_FILE = "decisionlang.yaml"
 POLICY_SUFFIX = ".policy"
@@ -101,13 +102,14 @@ class SourceSet:
         With `tests`, the policy tests (`*.test.yaml` under the policy folders) are read too."""
         directory = Path(root).resolve()
         if not directory.is_dir():
+            shown = shown_path(str(directory))
             problem = Diagnostic(
                 "DL-CONFIG",
-                f"`{directory}` is not a directory",
-                file=str(directory),
+                f"`{shown}` is not a directory",
+                file=shown,
                 help="give the decision repo's directory",
             )
-            return SourceSet(str(directory), diagnostics=(problem,))
+            return SourceSet(shown, diagnostics=(problem,))
         return _discover(_DiskTree(directory), limits or SizeLimits(), tests=tests)
 
     @staticmethod
@@ -127,7 +129,7 @@ class SourceSet:
         repository (default: its path).
 
         Raises DecisionlangError (DL-GIT-...) when git cannot list or read the revision."""
-        where = shown if shown is not None else Path(repository).as_posix()
+        where = shown_path(shown if shown is not None else Path(repository).as_posix())
         tree = _GitTree.list(Git(Path(repository), where), revision, root.strip("/"), label or revision)
         return _discover(tree, limits or SizeLimits(), tests=tests)
 
@@ -154,7 +156,7 @@ class SourceSet:
         read_tests, test_problems = _read_all(tree, tests, Role.TEST, limits)
         problems = (*policy_problems, *test_problems)
         return SourceSet(
-            tree.root.as_posix(),
+            shown_path(tree.root.as_posix()),
             tuple(read_policies),
             tests=tuple(read_tests),
             diagnostics=problems,
@@ -372,10 +374,11 @@ class _MemoryTree(_PathTree):
         super().__init__(self.texts, {})
 
     def size(self, path: str) -> int | None:
-        return len(self.texts[path].encode("utf-8")) if path in self.texts else None
+        return len(self.texts[path].encode("utf-8", "surrogatepass")) if path in self.texts else None
 
     def read(self, paths: Sequence[str], limit: int) -> dict[str, bytes | OSError]:
-        return {path: self.texts[path].encode("utf-8") for path in paths}
+        # A text holding a surrogate is read as the bytes a file would hold: not UTF-8, located.
+        return {path: self.texts[path].encode("utf-8", "surrogatepass") for path in paths}
 
     def outside(self, path: str, what: str) -> Diagnostic:  # pragma: no cover - texts have no links
         return Diagnostic("DL-CONFIG-OUTSIDE", f"{what} file `{path}` is outside the project", file=path)
@@ -560,7 +563,7 @@ def _discover(tree: _Tree, limits: SizeLimits, *, tests: bool = False) -> Source
         sources, problems = _read_all(tree, found[key], role, limits)
         read[role] = sources
         diagnostics += problems
-    root = tree.root.as_posix() if isinstance(tree, _DiskTree) else "."
+    root = shown_path(tree.root.as_posix()) if isinstance(tree, _DiskTree) else "."
     return SourceSet(
         root,
         tuple(read[Role.POLICY]),
@@ -692,6 +695,9 @@ def _read_all(
     wanted = []
     limit = limits.of(role)
     for path in paths:
+        if _NOT_TEXT.search(path):
+            problems.append(_misnamed(role, path))
+            continue
         size = tree.size(path)
         if size is not None and size > limit:
             problems.append(too_large(role, path, limit))
@@ -727,6 +733,25 @@ def decode(role: Role, path: str, data: bytes, limit: int | None = None) -> Sour
             point(LinedSource(path, text), line, column),
             help="save it as UTF-8",
         )
+
+
+# A name that is not UTF-8 comes from the file system (or git) with its bytes as lone surrogates:
+# no output could write it, so the file is refused (never skipped: a state left out could pass a gate).
+_NOT_TEXT = re.compile("[\ud800-\udfff]")
+
+
+def shown_path(path: str) -> str:
+    """A path as messages can write it: bytes that are not UTF-8 as `\\xff`."""
+    return printable(path)
+
+
+def _misnamed(role: Role, path: str) -> Diagnostic:
+    return Diagnostic(
+        _CODES[role][0],
+        f"cannot read {role.value} file: its name is not valid UTF-8",
+        file=shown_path(path),
+        help="rename it with a UTF-8 name",
+    )
 
 
 def too_large(role: Role, path: str, limit: int) -> Diagnostic:

@@ -357,8 +357,48 @@ def read_yaml(
         return _too_large(display, prefix, noun, limits)
     source = SourceFile(display, unicodedata.normalize("NFC", _normalise(text.removeprefix("\ufeff"))))
     rules = _Rules(prefix, noun, limits, single)
+    surrogate = _SURROGATE.search(source.text)
+    if surrogate is not None:  # only text not decoded from bytes (given in memory) can hold one
+        span = point(source, *source.position(surrogate.start()))
+        return YamlDocuments(source, (), (_surrogate_problem(rules, surrogate.group(), span),))
     documents, problems = _parse(source, rules)
     return YamlDocuments(source, tuple(documents), tuple(problems))
+
+
+# Half of a UTF-16 surrogate pair: not a character, so no file, terminal or JSON output can encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A `\\uD800`-style escape in a double-quoted scalar (`\\U0000D800` too), not itself escaped.
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*(\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _surrogate_problem(rules: _Rules, character: str, span: Span) -> Diagnostic:
+    message = (
+        f"text holds U+{ord(character):04X}, half of a UTF-16 surrogate pair: "
+        "it is not a character and cannot be written out"
+    )
+    help = "write the character itself, or escape a character beyond U+FFFF as `\\U0001F600`"
+    return Diagnostic(rules.syntax, message, span, help)
+
+
+def _lone_surrogate(text: str) -> str | None:
+    """The first surrogate of `text` that is not part of a pair (`"\\ud83d\\ude00"`, as JSON writes
+    😀, is one character), or None."""
+    index = _lone_surrogate_index(text)
+    return None if index is None else text[index]
+
+
+def _lone_surrogate_index(characters: Sequence[str]) -> int | None:
+    index = 0
+    while index < len(characters):
+        character = characters[index]
+        paired = index + 1 < len(characters) and "\udc00" <= characters[index + 1] <= "\udfff"
+        if "\ud800" <= character <= "\udbff" and paired:
+            index += 2
+            continue
+        if "\ud800" <= character <= "\udfff":
+            return index
+        index += 1
+    return None
 
 
 def _too_large(display: str, prefix: str, noun: str, limits: YamlLimits) -> YamlDocuments:
@@ -521,7 +561,7 @@ class _Parse:
         self.limits = rules.limits
         self.pure = pure  # False: the C parser, whose input is checked for what it reads differently
         self.documents: list[Document] = []
-        self.tag_problems: list[Diagnostic] = []
+        self.problems: list[Diagnostic] = []  # tags, texts that are not characters: the file is refused
         self.syntax_error: Diagnostic | None = None
         self.open: list[_Open] = []
         self.anchor_sizes: dict[str, int | None] = {}  # None while its node is open
@@ -551,9 +591,9 @@ class _Parse:
         if stop is not None:
             return [], [stop]
         if self.syntax_error is not None:
-            return [], [*self.tag_problems, self.syntax_error]
-        if self.tag_problems:
-            return [], self.tag_problems
+            return [], [*self.problems, self.syntax_error]
+        if self.problems:
+            return [], self.problems
         if self.load_error is None:
             return self.documents, []
         if isinstance(self.load_error, YAMLError):
@@ -665,7 +705,7 @@ class _Parse:
             raise _UsePurePython
         problem = _tag_problem(self.source, event, self.rules)
         if problem is not None:
-            self.tag_problems.append(problem)
+            self.problems.append(problem)
         return str(tag)
 
     def _count(self, size: int, height: int) -> None:
@@ -751,11 +791,27 @@ class _Parse:
                 self._failed(error, self._order())
             value = None
         else:
+            if style == '"' and type(value) is str and _SURROGATE.search(value):
+                value = self._without_surrogates(value, line, column)
             if remember and len(self.plain) < _REMEMBERED:
                 self.plain[event.value] = value
         if anchor is not None:
             self.anchors[anchor] = (value, line, column)
         self._add(value, line, column)
+
+    def _without_surrogates(self, value: str, line: int, column: int) -> str:
+        """A double-quoted text with its escaped surrogate pairs joined; a lone one is a problem."""
+        lone = _lone_surrogate(value)
+        if lone is None:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16")
+        width = 1
+        escapes = [m.group(1) for m in _SURROGATE_ESCAPE.finditer(self.source.line_text(line), column - 1)]
+        starts = [m.start(1) for m in _SURROGATE_ESCAPE.finditer(self.source.line_text(line), column - 1)]
+        index = _lone_surrogate_index([chr(int(escape[-4:], 16)) for escape in escapes])
+        if index is not None:  # the escape itself, when it is written on the line the text starts
+            column, width = starts[index] + 1, len(escapes[index])
+        self.problems.append(_surrogate_problem(self.rules, lone, point(self.source, line, column, width)))
+        return value
 
     def _check_block_scalar(self, line: int, column: int, anchor: str | None) -> None:
         """Send block scalars that libyaml reads differently from ruamel to the pure-Python parser."""
