@@ -15,14 +15,31 @@ from click.testing import CliRunner, Result
 from support import check_golden
 
 from decisionlang import cli
-from decisionlang.core.diagnostics import Diagnostic, render_text
+from decisionlang.core.diagnostics import Diagnostic, Severity, render_text
+from decisionlang.core.undetermined import OutOfRange
 from decisionlang.inputs.layout import policy_source
 from decisionlang.inputs.sources import SourceFile, SourceSet
+from decisionlang.inputs.states import load_states
 from decisionlang.inputs.yamlreader import read_yaml
+from decisionlang.language.types import DURATION, NUMBER, TEXT, FieldSpec, ScaleType, list_of
 
 ROOT = Path(__file__).parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
 SUBJECT = "name: zz\nowner: t\ncriticality: low\ntier: 1\nbusiness_value: 1\neffort: 1\n"
+
+LEVEL = ScaleType("level", ("low", "high"))
+NUMBERS: dict[str, FieldSpec] = {
+    spec.path: spec
+    for spec in (
+        FieldSpec("criticality", LEVEL),
+        FieldSpec("risk.security", NUMBER, minimum=0, maximum=10),
+        FieldSpec("cost.monthly", NUMBER, minimum=0),
+        FieldSpec("review_every", DURATION),
+        FieldSpec("replicas", NUMBER, integer=True, minimum=1),
+        FieldSpec("zones", list_of(NUMBER)),
+        FieldSpec("owner", TEXT),
+    )
+}
 
 # Every input kind the one YAML reader serves, by the prefix that codes its problems.
 PREFIXES = ("DL-STATE", "DL-WAIVER", "DL-TEST", "DL-CONFIG", "DL-IMPORT")
@@ -134,3 +151,135 @@ def test_a_directory_given_with_bytes_that_are_not_utf8_is_named_by_them(tmp_pat
     missing = run_process("check", directory + b"-missing", "--format", "json")
     assert missing.returncode == cli.EXIT_INVALID
     assert "repo\\xff-missing" in json.loads(missing.stdout)["diagnostics"][0]["message"]
+
+
+# ---------------------------------------------------------------------------------------------
+# numbers beyond float range
+
+
+HUGE = "1" + "0" * 320
+ENORMOUS = "9" * 5000  # past Python's int-to-str limit
+
+
+@pytest.mark.parametrize(
+    "written", [HUGE, "-" + HUGE, ENORMOUS, "1e999", "-1e999", ".inf", "-.inf", ".nan", "0x" + "f" * 300]
+)
+def test_a_number_beyond_float_range_is_kept_as_written(written: str) -> None:
+    read = read_yaml(("f.yaml", f"a: {written}\nb: [1, {written}]\n"), prefix="DL-STATE")
+    assert read.diagnostics == ()
+    value = read.documents[0].value
+    assert value["a"] == OutOfRange(written)
+    assert value["b"] == [1, OutOfRange(written)]
+
+
+@pytest.mark.parametrize("written", ["1" + "0" * 308, "1.7e308", "-1e308", "1e-999", "0x" + "f" * 200])
+def test_a_number_within_float_range_is_a_number(written: str) -> None:
+    read = read_yaml(("f.yaml", f"a: {written}\n"), prefix="DL-STATE")
+    assert isinstance(read.documents[0].value["a"], int | float)
+
+
+def test_a_state_number_beyond_range_is_a_located_warning_and_the_value_is_kept() -> None:
+    text = (
+        f"name: api\ncriticality: low\nrisk: {{security: {ENORMOUS}}}\ncost:\n  monthly: 1e999\n"
+        f"review_every: {HUGE} days\nzones: [1, -1e999]\nreplicas: .nan\nowner: 1e999\n"
+    )
+    _, diagnostics = load_states([("states/api.yaml", text)], NUMBERS)
+    check_golden("inputs/numbers.txt", rendered(diagnostics))
+    assert [(d.code, d.severity) for d in diagnostics] == [
+        *[("DL-STATE-NUMBER", Severity.WARNING)] * 5,
+        ("DL-STATE-TYPE", Severity.ERROR),  # a text field: the usual type error
+    ]
+    assert "digits" in diagnostics[0].message and "set_int_max_str_digits" not in rendered(diagnostics)
+    assert len(rendered(diagnostics)) < 4000  # the 5,000 digits are not repeated
+
+
+def test_a_state_number_beyond_range_reaches_the_subject_as_out_of_range() -> None:
+    text = f"name: api\ncriticality: low\nrisk: {{security: {HUGE}}}\nreplicas: 1e999\n"
+    portfolio, diagnostics = load_states([("states/api.yaml", text)], NUMBERS)
+    assert {d.code for d in diagnostics} == {"DL-STATE-NUMBER"}
+    (api,) = portfolio.subjects
+    assert api.fields["risk.security"] == OutOfRange(HUGE)
+    assert api.fields["replicas"] == OutOfRange("1e999")
+    assert api.location_of("risk.security") == (3, 18)
+
+
+def test_validate_shows_the_warning_where_the_number_is_written(repo: Path) -> None:
+    (repo / "services" / "z.yaml").write_text(
+        SUBJECT.replace("tier: 1", f"tier: {ENORMOUS}"), encoding="utf-8"
+    )
+    result = run("validate", str(repo))
+    assert result.exit_code == 0
+    assert "services/z.yaml:4:7: warning[DL-STATE-NUMBER]: `tier` is a number of 5000 digits" in result.output
+    assert "set_int_max_str_digits" not in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# floods: a cap per file, long lines excerpted
+
+
+def flood(count: int) -> str:
+    """One line of `count` subjects, each with two mistakes: about 46 KB for 1,000."""
+    subjects = ", ".join(f"{{name: s{i}, criticality: bogus{i}, tier: x}}" for i in range(count))
+    return f"services: [{subjects}]\n"
+
+
+def test_a_one_line_file_of_2000_mistakes_writes_a_bounded_report(repo: Path) -> None:
+    (repo / "services" / "z.yaml").write_text(flood(1000), encoding="utf-8")
+    result = run_process("validate", str(repo))  # was 137 MB on stderr
+    assert result.returncode == cli.EXIT_INVALID
+    assert len(result.stderr) < 64_000
+    assert result.stderr.count(b"error[DL-STATE-") == 50
+    assert b"error[DL-INPUT-CAPPED]: \xe2\x80\xa6 and 1950 more problems in this file" in result.stderr
+    failure = run_process("check", str(repo), "--format", "json")
+    assert failure.returncode == cli.EXIT_INVALID
+    diagnostics = json.loads(failure.stdout)["diagnostics"]
+    assert len(diagnostics) == 51 and diagnostics[-1]["code"] == "DL-INPUT-CAPPED"
+    assert (diagnostics[-1]["line"], diagnostics[-1]["column"]) == (1, 1117)  # the first left out
+
+
+def test_the_cap_counts_what_it_leaves_out_per_file() -> None:
+    from decisionlang.core.diagnostics import CAPPED, capped
+
+    many = [Diagnostic("DL-X", f"p{i}", file="a", line=i) for i in range(1, 54)]
+    few = [Diagnostic("DL-X", "q", file="b", line=1, severity=Severity.WARNING)]
+    kept = capped(many + few)
+    assert [d.message for d in kept[:50]] == [f"p{i}" for i in range(1, 51)]
+    assert kept[50].message == "q"
+    assert (kept[51].code, kept[51].where, kept[51].is_error) == (CAPPED, "a:51:1", True)
+    assert "3 more problems" in kept[51].message and "(3 errors, 0 warnings)" in kept[51].message
+    assert capped(few) == few
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "width", "expected"),
+    [
+        ("abc: 12", 6, 2, ["1 | abc: 12", "  |      ^^"]),
+        (
+            "x" * 200 + "BAD" + "y" * 200,
+            201,
+            3,
+            ["1 | …" + "x" * 40 + "BAD" + "y" * 77 + "…", "  | " + " " * 41 + "^^^"],
+        ),
+        ("y" * 200 + "BAD", 201, 3, ["1 | …" + "y" * 117 + "BAD", "  | " + " " * 118 + "^^^"]),
+        (
+            "a" * 10 + "BAD" + "y" * 200,
+            11,
+            3,
+            ["1 | " + "a" * 10 + "BAD" + "y" * 107 + "…", "  | " + " " * 10 + "^^^"],
+        ),
+        (
+            '名前: "é\u0301" 値',
+            10,
+            1,
+            ['1 | 名前: "é\u0301" 値', "  | " + " " * 10 + "^^"],
+        ),  # wide, combining
+        ("a:\tb", 4, 1, ["1 | a:\tb", "  |   \t^"]),
+    ],
+)
+def test_an_excerpt_is_a_window_with_the_caret_under_the_column(
+    line: str, column: int, width: int, expected: list[str]
+) -> None:
+    from decisionlang.core.spans import SourceFile as Lined
+    from decisionlang.core.spans import point
+
+    assert point(Lined("f", line), 1, column, width).excerpt() == expected

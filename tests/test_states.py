@@ -365,7 +365,7 @@ name: api
 kind: 3
 criticality: high
 owner: 123
-risk: {security: "high", privacy: .nan}
+risk: {security: "high", privacy: no}
 cost:
   monthly: "12 000 €"
 deadline: 2027-02-30

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from decisionlang.core.spans import SourceFile
+from decisionlang.core.undetermined import OutOfRange
 from decisionlang.inputs import sources, yamlreader
 from decisionlang.inputs.yamlreader import (
     YamlLimits,
@@ -211,7 +212,7 @@ def test_core_schema_values() -> None:
     text = "a: [yes, true, 0x1F, 0o17, 012, 1_000, .inf, 1e1, ~, 2027-03-31, 2027-02-30, '3']\n"
     (document,) = read(text).documents
     assert document.value["a"] == [
-        *("yes", True, 31, 15, 12, 1000, float("inf"), 10.0, None),
+        *("yes", True, 31, 15, 12, 1000, OutOfRange(".inf"), 10.0, None),
         *(datetime.date(2027, 3, 31), "2027-02-30", "3"),
     ]
     (document,) = read("%YAML 1.1\n---\na: [yes, 010]\n").documents

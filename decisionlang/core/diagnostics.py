@@ -87,3 +87,48 @@ def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     for diagnostic in diagnostics:
         unique.setdefault((*diagnostic.sort_key(), diagnostic.severity.value), diagnostic)
     return sorted(unique.values(), key=Diagnostic.sort_key)
+
+
+MAX_PER_FILE = 50  # problems reported for one input file; the rest are counted
+CAPPED = "DL-INPUT-CAPPED"
+
+
+def capped(diagnostics: list[Diagnostic], limit: int = MAX_PER_FILE) -> list[Diagnostic]:
+    """At most `limit` problems per file, in order; the rest of a file's are counted by one more
+    diagnostic at the first one left out, so a file of 2,000 mistakes stays readable."""
+    by_file: dict[str, int] = {}
+    kept: list[Diagnostic] = []
+    left_out: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        path = diagnostic.span.path if diagnostic.span is not None else diagnostic.file
+        if path is None:
+            kept.append(diagnostic)
+            continue
+        by_file[path] = by_file.get(path, 0) + 1
+        if by_file[path] <= limit:
+            kept.append(diagnostic)
+        else:
+            left_out.setdefault(path, []).append(diagnostic)
+    return kept + [_more(path, rest) for path, rest in left_out.items()]
+
+
+def _more(path: str, rest: list[Diagnostic]) -> Diagnostic:
+    errors = sum(1 for diagnostic in rest if diagnostic.is_error)
+    first = rest[0]
+    line, column = (
+        (first.span.line, first.span.column) if first.span is not None else (first.line, first.column)
+    )
+    kinds = f"{_count(errors, 'error')}, {_count(len(rest) - errors, 'warning')}"
+    return Diagnostic(
+        CAPPED,
+        f"… and {_count(len(rest), 'more problem')} in this file ({kinds}), not shown",
+        help="fix the problems shown first: the rest often follow from them",
+        severity=Severity.ERROR if errors else Severity.WARNING,
+        file=path,
+        line=line,
+        column=column,
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"

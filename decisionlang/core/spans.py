@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 
@@ -84,16 +85,45 @@ class Span:
         return {"file": self.source.path, "line": self.line, "column": self.column}
 
     def excerpt(self) -> list[str]:
-        """The source line with a caret underline, as rendered under a diagnostic."""
-        text = _visible(self.source.line_text(self.line))
-        if not text and self.line > 1 and self.column == 1:
+        """The source line with a caret underline, as rendered under a diagnostic.
+
+        A long line shows a window of `EXCERPT_WIDTH` characters around the column, `…` where it
+        is cut; the caret stands under the column however wide the characters before it are."""
+        line = self.source.line_text(self.line)
+        if not line and self.line > 1 and self.column == 1:
             return []
-        width = self.end_column - self.column if self.end_line == self.line else len(text) - self.column + 1
-        width = max(1, width)
+        start = max(0, self.column - 1)
+        end = self.end_column - 1 if self.end_line == self.line else len(line)
+        end = max(start + 1, end)
+        first, last = _window(len(line), start)
+        shown = ("…" if first > 0 else "") + _visible(line[first:last]) + ("…" if last < len(line) else "")
+        lead = 1 if first > 0 else 0
+        before = _visible(line[first:start])
+        covered = _visible(line[start : min(end, last)]) or " "
         gutter = f"{self.line} | "
         pad = " " * (len(gutter) - 2) + "| "
-        prefix = "".join(ch if ch == "\t" else " " for ch in text[: self.column - 1])
-        return [gutter + text, pad + prefix + "^" * width]
+        prefix = " " * lead + "".join(ch if ch == "\t" else " " * _width(ch) for ch in before)
+        carets = "^" * max(1, sum(_width(ch) for ch in covered))
+        return [gutter + shown, pad + prefix + carets]
+
+
+EXCERPT_WIDTH = 120  # characters of a long source line shown under a diagnostic
+_EXCERPT_LEAD = 40  # of which before the column, when the line is cut on both sides
+
+
+def _window(length: int, column: int) -> tuple[int, int]:
+    """The characters [first, last) of a line of `length` shown around the 0-based `column`."""
+    if length <= EXCERPT_WIDTH:
+        return 0, length
+    first = max(0, min(column - _EXCERPT_LEAD, length - EXCERPT_WIDTH))
+    return first, first + EXCERPT_WIDTH
+
+
+def _width(character: str) -> int:
+    """Columns a character takes on a terminal: none for a combining mark, two for a wide one."""
+    if unicodedata.combining(character) or unicodedata.category(character) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(character) in ("W", "F") else 1
 
 
 def _visible(text: str) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from decisionlang.core.diagnostics import Diagnostic, Severity, sorted_diagnostics
+from decisionlang.core.diagnostics import Diagnostic, Severity, capped, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
 from decisionlang.core.model import (
     Location,
@@ -241,7 +241,8 @@ def run_tests(
             diagnostics += evaluation_problems
     coverage = measure_coverage(policy_set.policies, [result.result for result in results])
     shown = suite.shown_tests
-    return TestReport(suite.root, shown, tuple(results), coverage, tuple(sorted_diagnostics(diagnostics)))
+    report = tuple(capped(sorted_diagnostics(diagnostics)))
+    return TestReport(suite.root, shown, tuple(results), coverage, report)
 
 
 @dataclass(frozen=True)

@@ -35,16 +35,18 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    InstanceOf,
     PlainValidator,
     ValidationError,
     create_model,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from decisionlang.core.diagnostics import Diagnostic, Severity, sorted_diagnostics
+from decisionlang.core.diagnostics import Diagnostic, Severity, capped, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
 from decisionlang.core.spans import SourceFile, point
 from decisionlang.core.subjects import Duration, Portfolio, Subject
+from decisionlang.core.undetermined import OutOfRange
 from decisionlang.inputs.yamlreader import (
     Spot,
     TextSource,
@@ -55,6 +57,7 @@ from decisionlang.inputs.yamlreader import (
     item_spot,
     key_spot,
     mapping_spot,
+    number_as_written,
     read_yaml,
     value_spot,
 )
@@ -77,6 +80,7 @@ __all__ = [
     "DANGLING",
     "DUPLICATE",
     "LIMIT",
+    "NUMBER_RANGE",
     "RANGE",
     "READ",
     "REQUIRED",
@@ -96,6 +100,7 @@ REQUIRED = "DL-STATE-REQUIRED"
 UNKNOWN_FIELD = "DL-STATE-UNKNOWN-FIELD"
 DUPLICATE = "DL-STATE-DUPLICATE"
 DANGLING = "DL-STATE-DANGLING"
+NUMBER_RANGE = "DL-STATE-NUMBER"  # a warning: a number beyond float range, kept for the engine to report
 YAML_SYNTAX = "DL-STATE-YAML"  # coded by the YAML reader, like LIMIT and READ
 LIMIT = "DL-STATE-LIMIT"
 SHAPE = "DL-STATE-SHAPE"
@@ -143,7 +148,7 @@ def load_states(
     diagnostics.extend(_check_names(candidates))
     diagnostics.extend(_check_references(candidates))
     subjects = [candidate.subject for candidate in candidates if candidate.subject and not candidate.rejected]
-    return Portfolio.of(subjects), sorted_diagnostics(diagnostics)
+    return Portfolio.of(subjects), capped(sorted_diagnostics(diagnostics))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,6 +250,8 @@ def _describe(value: Any) -> str:
         return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, OutOfRange):
+        return number_as_written(value.text)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, datetime.date):
@@ -275,9 +282,10 @@ def _number_annotation(spec: FieldSpec) -> Any:
     # int first: a whole number keeps its type (7 stays 7, not 7.0); the model is strict, so
     # bools and numeric strings are refused.
     number = int if spec.integer else _as_any(Union)[int, finite_float]
-    if spec.minimum is None and spec.maximum is None:
-        return number
-    return _annotated(number, Field(ge=spec.minimum, le=spec.maximum))  # a None bound is no bound
+    if spec.minimum is not None or spec.maximum is not None:
+        number = _annotated(number, Field(ge=spec.minimum, le=spec.maximum))  # a None bound is no bound
+    # A number beyond float range is kept as written, for the engine to report where it is read.
+    return _as_any(Union)[number, InstanceOf[OutOfRange]]
 
 
 def _date_from_text(value: Any) -> Any:
@@ -294,18 +302,40 @@ _DURATION_TEXT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\s*", 
 _DAYS_PER_UNIT = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 
+def _days(text: str) -> float | None:
+    """The days of a duration written as text ("90 days", "3 months"), or None."""
+    match = _DURATION_TEXT.fullmatch(text)
+    if match is None:
+        return None
+    return float(match.group(1)) * _DAYS_PER_UNIT[match.group(2).lower()]
+
+
+def _beyond_range(type_: Type, value: Any) -> bool:
+    """A number (or a duration written as text) that is not a finite float."""
+    if type(value) is OutOfRange:
+        return type_ in (NUMBER, DURATION)
+    if type_ == DURATION and isinstance(value, str):
+        days = _days(value)
+        return days is not None and not math.isfinite(days)
+    return False
+
+
 def _duration_validator(spec: FieldSpec) -> Any:
     """A number of days, or text like "90 days", "2 weeks", "3 months", "1 year", as a Duration."""
     minimum = 0.0 if spec.minimum is None else spec.minimum
     maximum = spec.maximum
 
-    def validate(value: Any) -> Duration:
+    def validate(value: Any) -> Duration | OutOfRange:
         if isinstance(value, Duration):
             days = value.days
-        elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            days = float(value)
-        elif isinstance(value, str) and (match := _DURATION_TEXT.fullmatch(value)):
-            days = float(match.group(1)) * _DAYS_PER_UNIT[match.group(2).lower()]
+        elif isinstance(value, OutOfRange):
+            return value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            days = float(value)  # a number the reader gives is a finite float
+        elif isinstance(value, str) and (text_days := _days(value)) is not None:
+            if not math.isfinite(text_days):  # "1000…000 days": beyond float range
+                return OutOfRange(value)
+            days = text_days
         else:
             raise PydanticCustomError("duration_type", "not a duration")
         if days < minimum or (maximum is not None and days > maximum):
@@ -531,7 +561,7 @@ def _token(source: SourceFile, spot: Spot) -> str:
 
 def _type_help(type_: Type, value: Any, token: str) -> str | None:
     """A hint for the common mistakes: unquoted text, yes/no for booleans, a scalar for a list."""
-    if type_ in (TEXT, SUBJECT) and isinstance(value, int | float | bool | datetime.date):
+    if type_ in (TEXT, SUBJECT) and isinstance(value, int | float | bool | datetime.date | OutOfRange):
         return f'quote it to make it text: "{token}"'
     if type_ == BOOL and isinstance(value, str):
         return "write `true` or `false`"
@@ -697,12 +727,38 @@ def _candidate(
     spot = mapping_spot(node.mapping)
     located = _Located(source, spot, flat, name)
     values, problems = _validate(schema, located, node.default_kind)
-    problems = flat.problems + problems
+    problems = flat.problems + problems + _out_of_range(schema, flat, source)
     subject = None
     if name is not None and not any(problem.is_error for problem in problems):
         subject = _subject(name, values, located)
     name_spot = name_field.spot if name_field else spot
     return _Candidate(source, name, name_spot, subject, _references(schema, flat, source)), problems
+
+
+def _out_of_range(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[Diagnostic]:
+    """A warning where each number beyond float range is written in a number or duration field:
+    it is kept, and every rule that reads it is NOT YET (in a field of another type, it is the
+    usual type error)."""
+    problems = []
+    for path, entry in flat.fields.items():
+        type_ = schema.specs[path].type
+        if isinstance(type_, ListType) and type(entry.node) is YamlSeq:
+            found = [
+                (_label(path, [index]), item_spot(entry.node, index), item)
+                for index, item in enumerate(entry.value)
+                if _beyond_range(type_.element, item)
+            ]
+        else:
+            found = [(f"`{path}`", entry.spot, entry.value)] if _beyond_range(type_, entry.value) else []
+        for label, spot, number in found:
+            written = number.text if isinstance(number, OutOfRange) else str(number)
+            message = (
+                f"{label} is {number_as_written(written)}: not a number decisionlang computes with "
+                "(finite, within ±1.8e308)"
+            )
+            help = "every rule that reads it is NOT YET until it is a number in range"
+            problems.append(Diagnostic(NUMBER_RANGE, message, spot.span(source), help, Severity.WARNING))
+    return problems
 
 
 def _subject(name: str, values: dict[str, Any], located: _Located) -> Subject:

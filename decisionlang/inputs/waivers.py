@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
+from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, capped
 from decisionlang.core.spans import SourceFile, Span, point
 from decisionlang.inputs.yamlreader import Entry, Located, TextSource, YamlLimits, load_yaml
 
@@ -94,7 +94,7 @@ def load_waivers(
                     help=f"first at {first.span}; give each waiver its own id",
                 )
             )
-    return waivers, diagnostics
+    return waivers, capped(diagnostics)
 
 
 def _waivers_of(root: Located, source: SourceFile) -> tuple[list[Waiver], list[Diagnostic]]:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import re
 import unicodedata
 import warnings
@@ -62,6 +63,7 @@ from ruamel.yaml.resolver import VersionedResolver
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import SourceFile, Span, point
+from decisionlang.core.undetermined import OutOfRange
 
 __all__ = [
     "YAML_SUFFIXES",
@@ -82,6 +84,7 @@ __all__ = [
     "load_yaml",
     "located",
     "mapping_spot",
+    "number_as_written",
     "read_yaml",
     "read_yaml_bytes",
     "read_yaml_path",
@@ -838,10 +841,15 @@ class _Parse:
         if tag == _NULL:
             return None
         if tag == _INT and _DECIMAL.fullmatch(value):
-            return int(value)
+            return _finite(int(value), value) if len(value) <= _MAX_DIGITS else OutOfRange(value)
         if tag == _FLOAT and _SIMPLE_FLOAT.fullmatch(value):
-            return float(value)
-        if tag in (_BOOL, _INT, _FLOAT, _TIMESTAMP):  # hex, octal, `1_000`, `.inf`, dates...
+            return _finite(float(value), value)
+        if tag in (_INT, _FLOAT):  # hex, octal, `1_000`, `1e999`, `.inf`...
+            try:
+                return _finite(_construct(self.version, tag, value, event), value)
+            except ValueError:  # more digits than Python converts: far beyond float range
+                return OutOfRange(value)
+        if tag in (_BOOL, _TIMESTAMP):
             return _construct(self.version, tag, value, event)
         if tag == _MERGE:
             return _MERGE_KEY
@@ -967,7 +975,10 @@ class _Parse:
             self._failed(error, self._order(last=2))
             return
         if duplicate:
-            problem = f'found duplicate key "{key}" with value "{value}" (original value: "{node[key]}")'
+            problem = (
+                f'found duplicate key "{_brief(key)}" with value "{_brief(value)}" '
+                f'(original value: "{_brief(node[key])}")'
+            )
             context = _Mark(node.line - 1, node.column - 1)
             where = _Mark(top.key_line - 1, top.key_column - 1)
             self._failed(
@@ -1003,6 +1014,29 @@ class _Parse:
             self._failed(error, self._order(last=order))
         else:
             top.merge = merged
+
+
+# Digits of the longest decimal integer worth converting: one more than float range allows.
+_MAX_DIGITS = 310
+
+
+def _finite(number: float, written: str) -> float | OutOfRange:
+    """A number as loaded, or `OutOfRange` (as written) if it is not a finite float: beyond
+    ±1.8e308 (`1e999`, an integer of 309 digits and more), `.inf` or `.nan`."""
+    try:
+        if math.isfinite(number):
+            return number
+    except OverflowError:  # an integer beyond float range
+        pass
+    return OutOfRange(written)
+
+
+def _brief(value: Any) -> str:
+    """A value in a YAML error message: a long number by its digits, anything long cut short."""
+    if isinstance(value, OutOfRange):
+        return number_as_written(value.text)
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _construct(version: tuple[int, int], tag: str, value: str, event: ScalarEvent) -> Any:
@@ -1116,6 +1150,8 @@ def text_of(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, OutOfRange):
+        return value.text
     if hasattr(value, "isoformat"):
         return str(value) if not hasattr(value, "hour") else value.isoformat(" ")
     return str(value)
@@ -1158,7 +1194,7 @@ def _located(value: Any, spot: Spot, source: SourceFile, prefix: str) -> Located
         return Located(items, spot.line, spot.column, value.flow, (value.end_line, value.end_column))
     if value is None or isinstance(value, str | int | float):  # bool is an int
         return Located(value, spot.line, spot.column)
-    return Located(text_of(value), spot.line, spot.column)  # a date or a time, as text
+    return Located(text_of(value), spot.line, spot.column)  # a date, a time, a number beyond range: as text
 
 
 def _value_at(mapping: YamlMap, key: Any) -> Spot:
@@ -1178,6 +1214,14 @@ def _located_error(
     return DecisionlangError([Diagnostic(f"{prefix}-YAML", message, point(source, at.line, at.column), help)])
 
 
+def number_as_written(text: str) -> str:
+    """A number as written, for messages: a long one by its count of digits."""
+    if len(text) <= 24:
+        return text
+    digits = sum(character.isdigit() for character in text)
+    return f"a number of {digits} digits ({text[:8]}…)"
+
+
 def describe(value: Any) -> str:
     """A loaded value as the user wrote it, for "got ..." in messages."""
     if value is None:
@@ -1186,6 +1230,8 @@ def describe(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, OutOfRange):
+        return number_as_written(value.text)
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, dict):

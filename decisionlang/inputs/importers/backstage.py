@@ -34,7 +34,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, sorted_diagnostics
+from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped, sorted_diagnostics
 from decisionlang.core.spans import point
 from decisionlang.inputs.yamlreader import Entry, Located, YamlFile, YamlLimits, describe, load_yaml
 
@@ -362,7 +362,7 @@ def import_backstage(
     if not files:
         problems.append(Diagnostic(NO_ENTITY, "no catalog file to import", help=_ENTITY_HELP))
     if problems:
-        raise DecisionlangError(sorted_diagnostics(problems))
+        raise DecisionlangError(capped(sorted_diagnostics(problems)))
     return _Importer(entities).run(tuple(display for display, _ in files))
 
 
