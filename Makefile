@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench golden clean
+.PHONY: demo test lint typecheck unit bench golden fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_evaluate.py
+
+# The long fuzz run (docs/security.md): 100,000 inputs by default, a random seed printed at the start.
+# `make fuzz FUZZ_ARGS="--inputs 500000 --seed 7 --resume fuzz-progress.json"` to change it.
+FUZZ_ARGS ?= --inputs 100000
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
 
 # Regenerate golden files after an intended change; review the diff before committing.
 golden: $(STAMP)
