@@ -4,17 +4,23 @@ on every run), and the corpus of minimised findings replayed as regression tests
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzz import run
 from fuzz.driver import corpus_entries, fuzz
 from fuzz.minimise import ddmin
 from fuzz.mutate import seeds, terminal_samples
 from fuzz.run import Outcome, run_input
+from support import MINIMAL_PROJECT
+
+from decisionlang.api import Project, SourceSet, load_project
+from decisionlang.core.diagnostics import Diagnostic
 
 SEED = 20261126
-BUDGET = 3000  # inputs: about a minute on one core; `make fuzz` runs 100,000 and more
+BUDGET = 2000  # inputs: about a minute on a shared core; `make fuzz` runs 100,000 and more
 ENTRIES = corpus_entries()
 OPEN = {str(entry["signature"]) for _path, entry in ENTRIES if entry.get("status") == "open"}
 
@@ -47,14 +53,26 @@ def test_the_harness_sees_every_kind_of_seed() -> None:
     assert "policy" in terminal_samples() and "9" * 400 in terminal_samples()
 
 
-def test_the_classifier_catches_each_class() -> None:
-    """The fuzzer's own oracle must be able to fail: a crash, a hang and a missing position."""
-    assert run_input({"policies/p.policy": "policy p {}\n"}).ok
-    assert run_input({"policies/p.policy": "policy p {"}).ok  # a located syntax error is fine
-    assert run_input({"decisionlang.yaml": "policies: [nowhere]\n"}).outcome in {
-        Outcome.OK,
-        Outcome.UNPOSITIONED,
-    }
+def test_the_classifier_catches_each_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fuzzer's own oracle must be able to fail: a crash, a hang, a missing position."""
+    assert run_input(MINIMAL_PROJECT, with_cli=True, tests=True).ok
+    assert run_input({**MINIMAL_PROJECT, "policies/p.policy": "policy p {"}).ok  # a located error is fine
+    assert run_input(MINIMAL_PROJECT, cpu=0.001).outcome is Outcome.SLOW
+
+    def broken(*_args: object, **_kwargs: object) -> str:
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(run, "render_sarif", broken)
+    escaped = run_input(MINIMAL_PROJECT)
+    assert escaped.outcome is Outcome.ESCAPED and "ZeroDivisionError" in escaped.signature
+    unpositioned = Diagnostic("DL-STATE-X", "no place", file="services/a.yaml")
+    monkeypatch.setattr(run, "load_project", lambda _sources: _with(unpositioned))
+    assert run_input(MINIMAL_PROJECT).outcome is Outcome.UNPOSITIONED
+
+
+def _with(diagnostic: Diagnostic) -> Project:
+    project = load_project(SourceSet.from_memory({}))
+    return dataclasses.replace(project, diagnostics=(diagnostic,))
 
 
 def test_ddmin_keeps_only_what_fails() -> None:

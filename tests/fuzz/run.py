@@ -247,6 +247,7 @@ def _unpositioned(
         if where is None or (where in files and not located):
             detail = f"{diagnostic.code} at `{diagnostic.where}`: {diagnostic.message[:200]}"
             shape = re.sub(r"`[^`]*`|\d+", "_", diagnostic.message)[:80]
+            shape = re.sub(r"^\w+ path ", "path ", shape)  # policy/state/waiver path: one class
             return Result(Outcome.UNPOSITIONED, detail, f"unpositioned {diagnostic.code}: {shape}")
     return None
 
