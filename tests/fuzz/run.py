@@ -83,14 +83,19 @@ class CpuExhausted(BaseException):
 
 
 @contextmanager
-def cpu_alarm(seconds: float) -> Iterator[None]:
+def cpu_alarm(seconds: float) -> Iterator[list[bool]]:
+    """Raise CpuExhausted once `seconds` of CPU are spent, and again every 50 ms after that: an
+    alarm that lands in a callback where exceptions are swallowed (a gc callback) is not lost."""
+    expired = [False]
+
     def expire(_signal: int, _frame: FrameType | None) -> None:
+        expired[0] = True
         raise CpuExhausted
 
     previous = signal.signal(signal.SIGPROF, expire)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_PROF, seconds, 0.05)
     try:
-        yield
+        yield expired
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
@@ -129,10 +134,12 @@ def run_input(
         )
     start = time.process_time()
     try:
-        with cpu_alarm(cpu):
+        with cpu_alarm(cpu) as expired:
             result = _library(files, base, tests)
             if result.ok and with_cli:
                 result = _cli(files)
+        if expired[0]:
+            raise CpuExhausted
     except CpuExhausted:
         used = time.process_time() - start
         return Result(Outcome.SLOW, f"over {cpu:g} s CPU", "slow", used)
@@ -299,8 +306,8 @@ def _describe(error: BaseException) -> str:
 
 
 def _signature(outcome: Outcome, error: BaseException) -> str:
-    if isinstance(error, Unencodable):
-        return f"{outcome.value} unencodable text in {str(error).split(' holds')[0]}"
+    if isinstance(error, Unencodable):  # one class whatever the output: text that came in unencodable
+        return f"{outcome.value} unencodable text"
     frames = traceback.extract_tb(error.__traceback__)
     ours = [f for f in frames if "/decisionlang/" in f.filename]
     place = f"{ours[-1].filename.rsplit('decisionlang/', 1)[-1]}:{ours[-1].name}" if ours else "?"
