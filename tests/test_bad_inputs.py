@@ -183,7 +183,35 @@ ROWS: tuple[BadInput, ...] = (
         ("check", "{dir}", *AS_OF),
         0,
         None,
-        owner="engine",
+    ),
+    BadInput(
+        "policy-arithmetic-beyond-range",
+        "policy",
+        {
+            "policies/extra.policy": 'policy extra "E" {\n  no_go x when risk * '
+            + "1"
+            + "0" * 300
+            + " * "
+            + "1"
+            + "0" * 300
+            + ' > 5 because "r"\n}\n'
+        },
+        ("check", "{dir}", *AS_OF),
+        3,
+        "DL-EVAL-RANGE",  # a warning in the report on stdout (the rule is undecided: NOT YET)
+    ),
+    BadInput(
+        "policy-nested-aggregates-over-budget",
+        "policy",
+        {
+            "policies/extra.policy": "define pairs = count(a in [risk, risk]: all(b in [risk]: a + b > 0))\n"
+            'policy extra "E" {\n  no_go x when pairs > 5 because "r"\n}\n',
+            "decisionlang.yaml": "limits:\n  evaluation_steps: 20\n",
+        },
+        ("check", "{dir}", *AS_OF),
+        2,
+        "DL-EVAL-LIMIT",
+        "policies/extra.policy:1:",
     ),
     # ---- state ----
     BadInput(

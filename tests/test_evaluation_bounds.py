@@ -10,13 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import resource
 import sys
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import check_golden, write_project
 
-from decisionlang.core.model import Outcome, Verdict
+from decisionlang.api import evaluate_project, load_project
+from decisionlang.core.diagnostics import DecisionlangError
+from decisionlang.core.diagnostics import render_text as render_text_diagnostic
+from decisionlang.core.model import Outcome, Report, RuleTrace, Verdict
 from decisionlang.core.spans import SourceFile
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.core.undetermined import OutOfRange
@@ -62,7 +69,12 @@ def expressions(depth: int = 3) -> st.SearchStrategy[str]:
 
 @functools.lru_cache(maxsize=512)
 def compiled(condition: str) -> tuple[CompiledPolicy, ...]:
-    text = SCHEMA + f"policy gate {{\n  no_go holds when {condition}\n  no_go fails unless {condition}\n}}\n"
+    return compile_source(
+        SCHEMA + f"policy gate {{\n  no_go holds when {condition}\n  no_go fails unless {condition}\n}}\n"
+    )
+
+
+def compile_source(text: str) -> tuple[CompiledPolicy, ...]:
     module, problems = parse_module(SourceFile("policies/gate.policy", text))
     assert module is not None, [problem.message for problem in problems]
     program, checked = check_program([module])
@@ -129,3 +141,107 @@ def test_reading_an_out_of_range_state_number_names_the_state_value() -> None:
         "`x` of `a` (services/a.yaml:2:4) is a number of 401 digits, "
         "beyond the range of numbers (±1.798 × 10³⁰⁸)"
     )
+
+
+# ---------------------------------------------------------------- work proportional to input (S42)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _rule(report: Report, rule_id: str) -> RuleTrace:
+    return next(r for s in report.subjects for p in s.policies for r in p.rules if r.rule == rule_id)
+
+
+def test_a_definition_is_computed_once_per_subject_and_traced_once() -> None:
+    # 30 doubling levels: 2^30 evaluations of `x` without the memo (days), 31 with it
+    text = (
+        SCHEMA
+        + "define e0 = x\ndefine c0 = x > 0\n"
+        + "".join(
+            f"define e{i} = e{i - 1} + e{i - 1}\ndefine c{i} = c{i - 1} and c{i - 1}\n" for i in range(1, 31)
+        )
+        + "policy gate {\n  no_go big when e30 > 5 and c30\n}\n"
+    )
+    start = _cpu_seconds()
+    policies = compile_source(text)
+    report = evaluate(policies, Portfolio.of([subject({"x": 1})]), EvaluationOptions(today=TODAY))
+    assert _cpu_seconds() - start < 2.0  # generous: it takes milliseconds
+    trace = _rule(report, "gate.big")
+    assert trace.outcome is Outcome.FIRED
+    assert [(c.expression, c.left) for c in trace.comparisons] == [("e30 > 5", 2**30), ("x > 0", 1)]
+
+
+def test_a_definition_inside_an_aggregate_keeps_the_items_in_its_trace() -> None:
+    text = SCHEMA.replace("z: number", "zs: list of number") + (
+        "define positive = x > 0\npolicy gate {\n  warn each when all(v in zs: positive and v > 0)\n}\n"
+    )
+    report = evaluate(
+        compile_source(text), Portfolio.of([subject({"x": 1, "zs": [1, 2]})]), EvaluationOptions(today=TODAY)
+    )
+    assert [(c.expression, c.bound) for c in _rule(report, "gate.each").comparisons] == [
+        ("x > 0", "v = 1"),
+        ("v > 0", "v = 1"),
+        ("x > 0", "v = 2"),
+        ("v > 0", "v = 2"),
+    ]
+
+
+NESTED = SCHEMA.replace("z: number", "zs: list of number") + (
+    "define pairs = count(a in zs: all(b in zs: a + b > 0))\npolicy gate {\n  no_go many when pairs > 5\n}\n"
+)
+
+
+def test_nested_aggregates_over_a_long_list_stop_at_the_budget_with_a_located_error() -> None:
+    state = {"x": 1, "zs": list(range(3000))}  # 9,000,000 inner items: about 10 s of work unbounded
+    start = _cpu_seconds()
+    with pytest.raises(DecisionlangError) as raised:
+        evaluate(compile_source(NESTED), Portfolio.of([subject(state)]), EvaluationOptions(today=TODAY))
+    assert _cpu_seconds() - start < 5.0  # generous: the default budget is spent in well under a second
+    [diagnostic] = raised.value.diagnostics
+    check_golden("engine/eval_limit.txt", render_text_diagnostic(diagnostic) + "\n")
+
+
+def test_the_budget_counts_the_work_not_the_tracing() -> None:
+    # the same budget decides with and without tracing, and a raised budget lets the policy finish
+    state = {"x": 1, "zs": list(range(40))}  # 40 × 40 inner items × 4 expressions = 6,400 steps
+    for trace in (True, False):
+        small = EvaluationOptions(today=TODAY, trace=trace, steps=6_000)
+        with pytest.raises(DecisionlangError):
+            evaluate(compile_source(NESTED), Portfolio.of([subject(state)]), small)
+        enough = EvaluationOptions(today=TODAY, trace=trace, steps=10_000)
+        report = evaluate(compile_source(NESTED), Portfolio.of([subject(state)]), enough)
+        assert report.subjects[0].verdict is Verdict.NO_GO
+
+
+def test_decisionlang_yaml_raises_the_budget(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "policies/extra.policy": "define pairs = count(a in [risk, risk]: all(b in [risk]: a + b > 0))\n"
+            'policy extra "E" {\n  warn many when pairs > 5\n}\n',
+            "decisionlang.yaml": "limits:\n  evaluation_steps: 10\n",
+        },
+    )
+    with pytest.raises(DecisionlangError) as raised:
+        evaluate_project(load_project(tmp_path), as_of=TODAY)
+    assert [d.code for d in raised.value.diagnostics] == ["DL-EVAL-LIMIT"]
+    (tmp_path / "decisionlang.yaml").write_text("limits:\n  evaluation_steps: 1000\n", encoding="utf-8")
+    evaluate_project(load_project(tmp_path), as_of=TODAY)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "limits: 5",
+        "limits:\n  evaluation_steps: 0",
+        "limits:\n  evaluation_steps: lots",
+        "limits:\n  steps: 5",
+    ],
+)
+def test_a_bad_limits_setting_is_a_located_config_error(tmp_path: Path, setting: str) -> None:
+    write_project(tmp_path, {"decisionlang.yaml": setting + "\n"})
+    [error] = load_project(tmp_path).errors
+    assert (error.code, error.where) == ("DL-CONFIG", "decisionlang.yaml:1:1")

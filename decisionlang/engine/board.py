@@ -127,6 +127,7 @@ def evaluate_zone(program: Program, decl: ast.TradeoffDecl, x: Axis, y: Axis, to
         for first in firsts:
             variables[_FIRST] = first
             memo.clear()  # definitions and trade-offs are memoised per subject: here, per cell
+            context.steps = context.budget  # and each cell has a subject's budget
             value = condition(context)
             if isinstance(value, Missing):
                 depends_on.update(dict.fromkeys(path for _, _, path in value.fields))

@@ -67,7 +67,7 @@ Fn = Callable[["Context"], Any]
 class Recorder:
     """Collects what one rule read and compared, for its trace."""
 
-    __slots__ = ("comparisons", "facts", "known", "maturities", "scores", "tradeoffs")
+    __slots__ = ("absorbed", "comparisons", "facts", "known", "maturities", "scores", "tradeoffs")
 
     def __init__(self, known: dict[tuple[str, str], Fact] | None = None) -> None:
         self.known = known if known is not None else {}  # facts already built for this subject's run
@@ -76,6 +76,7 @@ class Recorder:
         self.scores: dict[str, ScoreTrace] = {}
         self.tradeoffs: dict[str, TradeoffTrace] = {}
         self.maturities: dict[str, MaturityTrace] = {}
+        self.absorbed: set[int] = set()  # the recorders of memoised values already taken in
 
     def fact(self, subject: Subject, path: str, value: Any) -> None:
         key = (subject.name, path)
@@ -89,7 +90,18 @@ class Recorder:
             self.known[key] = fact
         self.facts[key] = fact
 
-    def absorb(self, other: Recorder) -> None:
+    def absorb(self, other: Recorder, latest: bool = False) -> None:
+        """Take in what a memoised value read, once: a definition used twice in a rule (or
+        `e1 = e0 + e0`) is one account, so a trace grows with the policy, not with its uses.
+        `latest`: inside an aggregate, the score, trade-off and maturity shown are those of the
+        latest item, as when each item computed them anew."""
+        if latest:
+            self.scores.update(other.scores)
+            self.tradeoffs.update(other.tradeoffs)
+            self.maturities.update(other.maturities)
+        if id(other) in self.absorbed:
+            return
+        self.absorbed.add(id(other))
         for key, fact in other.facts.items():
             self.facts.setdefault(key, fact)
         self.comparisons.extend(other.comparisons)
@@ -101,22 +113,45 @@ class Recorder:
             self.maturities.setdefault(name, maturity)
 
 
+STEPS = 1_000_000  # default evaluation budget per subject (S42), `limits: evaluation_steps`
+
+
+class EvaluationLimit(Exception):
+    """A subject's evaluation spent its step budget (S42): the run stops with DL-EVAL-LIMIT."""
+
+    def __init__(self, span: Span, budget: int) -> None:
+        super().__init__(f"more than {budget} evaluation steps")
+        self.span = span  # the expression whose work crossed the budget
+        self.budget = budget
+        self.define: str | None = None  # the innermost definition being computed, if any
+
+
 class Context:
-    """The state of one subject's evaluation: who, when, bound variables, memos, recorder."""
+    """The state of one subject's evaluation: who, when, bound variables, memos, recorder, and
+    the steps left of its budget (S42)."""
 
-    __slots__ = ("facts", "memo", "portfolio", "recorder", "subject", "today", "variables")
+    __slots__ = ("budget", "facts", "memo", "portfolio", "recorder", "steps", "subject", "today", "variables")
 
-    def __init__(self, subject: Subject, portfolio: Portfolio, today: dt.date) -> None:
+    def __init__(self, subject: Subject, portfolio: Portfolio, today: dt.date, budget: int = STEPS) -> None:
         self.subject = subject
         self.portfolio = portfolio
         self.today = today
         self.variables: dict[str, Any] = {}
-        self.memo: dict[tuple[str, str], tuple[Any, Recorder | None]] = {}
+        self.memo: dict[tuple[str, ...], tuple[Any, Recorder | None]] = {}
         self.recorder: Recorder | None = None
+        self.budget = budget
+        self.steps = budget
         self.facts: dict[tuple[str, str], Fact] = {}  # shared by the recorders of this subject
 
     def new_recorder(self) -> Recorder:
         return Recorder(self.facts)
+
+    def spend(self, steps: int, span: Span) -> None:
+        """Count work that repeats (an aggregate's items, a definition computed): the budget
+        bounds what a policy can cost on one subject, whatever its data."""
+        self.steps -= steps
+        if self.steps < 0:
+            raise EvaluationLimit(span, self.budget)
 
 
 # ---------------------------------------------------------------- compiled declarations
@@ -281,6 +316,7 @@ class Compiler:
         self._criteria_fns: dict[str, Fn] = {}
         self._tradeoffs_fns: dict[str, Fn] = {}
         self._maturities_fns: dict[str, Fn] = {}
+        self._nodes = 0  # expressions compiled so far: the weight of a body is the count it adds
 
     # -- policies
     def policies(self) -> tuple[CompiledPolicy, ...]:
@@ -352,6 +388,7 @@ class Compiler:
 
     # -- expressions
     def expr(self, node: ast.Expr) -> Fn:
+        self._nodes += 1
         match node:
             case ast.Number() | ast.Text() | ast.Boolean():
                 value = _literal_in_range(node.value, node.span)
@@ -463,6 +500,7 @@ class Compiler:
                 )
             if graph:
                 value: Any = _graph_view(ctx.portfolio, subject, path)
+                ctx.spend(len(value), span)
             else:
                 value = subject.fields.get(path, _ABSENT)
                 if value is _ABSENT:
@@ -502,43 +540,66 @@ class Compiler:
     def _define(self, name: str) -> Fn:
         if name not in self._defines:
             self._defines[name] = lambda ctx: None  # placeholder; the checker rejected cycles
-            self._defines[name] = self.expr(self.program.defines[name].value)
+            decl = self.program.defines[name]
+            self._defines[name] = self._memoised("define", name, *self._weighed(decl.value), decl.span)
         compiled = self._defines
         return lambda ctx: compiled[name](ctx)
 
-    # -- memoised declarations (score, trade-off, maturity): evaluated once per subject
+    def _weighed(self, node: ast.Expr) -> tuple[Fn, int]:
+        """The closure of an expression, and how many expressions it holds (its cost per run)."""
+        before = self._nodes
+        fn = self.expr(node)
+        return fn, self._nodes - before
+
+    # -- memoised declarations (define, score, trade-off, maturity): evaluated once per subject
     @staticmethod
-    def _memoised(kind: str, name: str, compute: Callable[[Context], Any]) -> Fn:
-        key = (kind, name)
+    def _memoised(kind: str, name: str, compute: Fn, weight: int, span: Span) -> Fn:
+        """`compute` run once per subject (S42), the value shared by every use. A traced use takes
+        in the trace recorded with the value; inside an aggregate the items bound so far are part
+        of that trace (`t = billing`), so traced values are shared per binding."""
+        definition = name if kind == "define" else None
 
         def run(ctx: Context) -> Any:
-            if ctx.variables:  # inside a quantifier the subject may differ; don't share
-                return compute(ctx)
+            outer = ctx.recorder
+            key: tuple[str, ...] = (kind, name, ctx.subject.name)
+            if outer is not None:
+                key = (*key, _bound(ctx.variables) if ctx.variables else "")
             hit = ctx.memo.get(key)
             if hit is None:
-                outer = ctx.recorder
+                ctx.spend(weight, span)
                 inner = Recorder(outer.known) if outer is not None else None
                 ctx.recorder = inner
                 try:
                     value = compute(ctx)
+                except EvaluationLimit as limit:
+                    if limit.define is None:
+                        limit.define = definition
+                    raise
                 finally:
                     ctx.recorder = outer
                 hit = (value, inner)
                 ctx.memo[key] = hit
+                if outer is not None:
+                    ctx.memo.setdefault(key[:3], hit)
             value, recorded = hit
-            if ctx.recorder is not None:
-                if recorded is None:  # computed while tracing was off: compute again, traced
-                    del ctx.memo[key]
-                    return run(ctx)
-                ctx.recorder.absorb(recorded)
+            if outer is not None and recorded is not None:
+                outer.absorb(recorded, latest=bool(ctx.variables))
             return value
 
         return run
 
     def _tradeoff(self, name: str) -> Fn:
         if name not in self._tradeoffs_fns:
-            self._tradeoffs_fns[name] = self._memoised("tradeoff", name, self._tradeoff_body(name))
+            span = self.program.tradeoffs[name].span
+            self._tradeoffs_fns[name] = self._memoised(
+                "tradeoff", name, *self._weigh(self._tradeoff_body, name), span
+            )
         return self._tradeoffs_fns[name]
+
+    def _weigh(self, body: Callable[[str], Fn], name: str) -> tuple[Fn, int]:
+        before = self._nodes
+        fn = body(name)
+        return fn, self._nodes - before + 1
 
     def _tradeoff_body(self, name: str) -> Fn:
         decl = self.program.tradeoffs[name]
@@ -610,7 +671,10 @@ class Compiler:
 
     def _criteria(self, name: str) -> Fn:
         if name not in self._criteria_fns:
-            self._criteria_fns[name] = self._memoised("score", name, self._criteria_body(name))
+            span = self.program.criteria[name].span
+            self._criteria_fns[name] = self._memoised(
+                "score", name, *self._weigh(self._criteria_body, name), span
+            )
         return self._criteria_fns[name]
 
     def _criteria_body(self, name: str) -> Fn:
@@ -693,7 +757,10 @@ class Compiler:
 
     def _maturity(self, name: str) -> Fn:
         if name not in self._maturities_fns:
-            self._maturities_fns[name] = self._memoised("level", name, self._maturity_body(name))
+            span = self.program.maturities[name].span
+            self._maturities_fns[name] = self._memoised(
+                "level", name, *self._weigh(self._maturity_body, name), span
+            )
         return self._maturities_fns[name]
 
     def _maturity_body(self, name: str) -> Fn:
@@ -981,9 +1048,9 @@ class Compiler:
         )
 
     def _quantifier(self, node: ast.Quantifier) -> Fn:
-        collection, body, variable, kind, span = (
+        collection, (body, weight), variable, kind, span = (
             self.expr(node.collection),
-            self.expr(node.body),
+            self._weighed(node.body),
             node.variable,
             node.function,
             node.span,
@@ -995,6 +1062,7 @@ class Compiler:
             items = collection(ctx)
             if isinstance(items, Undetermined):
                 return items
+            ctx.spend(len(items) * weight, span)
             variables = ctx.variables
             saved = variables.get(variable, _ABSENT)
             results = []

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from decisionlang.core.diagnostics import Diagnostic, Severity
+from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.core.model import (
     AppliedWaiver,
     Enforcement,
@@ -29,7 +29,14 @@ from decisionlang.core.model import (
 )
 from decisionlang.core.spans import Span
 from decisionlang.core.subjects import Portfolio, Subject
-from decisionlang.engine.compiler import CompiledPolicy, CompiledRule, Context, Recorder
+from decisionlang.engine.compiler import (
+    STEPS,
+    CompiledPolicy,
+    CompiledRule,
+    Context,
+    EvaluationLimit,
+    Recorder,
+)
 from decisionlang.engine.margins import directed_comparisons, directed_tradeoffs
 from decisionlang.engine.values import Missing, Problem, Undetermined
 
@@ -44,6 +51,7 @@ class EvaluationOptions:
     strict: bool = False
     waivers: tuple[Waiver, ...] = ()
     warn_days: int = 30  # warn about waivers expiring within this many days
+    steps: int = STEPS  # evaluation budget per subject (S42)
 
 
 def _location(span: Span) -> Location:
@@ -257,7 +265,7 @@ def _reported(policy: CompiledPolicy, values: list[object], decisive: list[int])
 def evaluate_subject(
     policies: Sequence[CompiledPolicy], subject: Subject, portfolio: Portfolio, options: EvaluationOptions
 ) -> tuple[SubjectResult, list[Diagnostic]]:
-    ctx = Context(subject, portfolio, options.today)
+    ctx = Context(subject, portfolio, options.today, options.steps)
     results: list[PolicyResult] = []
     warnings: list[Warning] = []
     missing: list[MissingInformation] = []
@@ -266,7 +274,10 @@ def evaluate_subject(
     for policy in policies:
         mine = [waiver for waiver in subject_waivers if waiver.policy == policy.id] if subject_waivers else []
         usable, notes = _usable_waivers(mine, policy, options) if mine else ([], [])
-        result = evaluate_policy(policy, ctx, options.trace, usable)
+        try:
+            result = evaluate_policy(policy, ctx, options.trace, usable)
+        except EvaluationLimit as limit:
+            raise DecisionlangError([_limit_error(limit, policy, subject)]) from None
         if result is None:
             continue
         if mine:
@@ -392,6 +403,19 @@ def _waiver_note(code: str, waiver: Waiver, text: str) -> Diagnostic:
 def _missing_text(fields: tuple[tuple[str, str, str], ...]) -> str:
     """`missing information: risk (services/a.yaml), tier (services/b.yaml)`."""
     return "missing information: " + ", ".join(f"{path} ({file})" for _, file, path in fields)
+
+
+def _limit_error(limit: EvaluationLimit, policy: CompiledPolicy, subject: Subject) -> Diagnostic:
+    """DL-EVAL-LIMIT: which policy, for which subject, where the work went (S42)."""
+    within = f" (in definition `{limit.define}`)" if limit.define is not None else ""
+    return Diagnostic(
+        "DL-EVAL-LIMIT",
+        f"policy `{policy.id}` on `{subject.name}` needs more than {limit.budget:,} evaluation steps"
+        f"{within}: stopped here",
+        span=limit.span,
+        help="an aggregate over a long list inside another multiplies the work: simplify the policy, "
+        "or raise `limits: evaluation_steps` in decisionlang.yaml",
+    )
 
 
 def _strict_errors(

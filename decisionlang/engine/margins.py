@@ -73,7 +73,7 @@ def location_of(node: ast.Node) -> Location:
 def polarities(program: Program, decl: ast.RuleDecl) -> dict[Location | str, int]:
     """The polarity of every comparison (and trade-off) a rule's condition reaches."""
     found: dict[Location | str, int] = {}
-    _walk(program, decl.condition, -1 if decl.unless else 1, found, frozenset())
+    _walk(program, decl.condition, -1 if decl.unless else 1, found, set())
     return found
 
 
@@ -82,8 +82,10 @@ def _note(found: dict[Location | str, int], key: Location | str, sign: int) -> N
 
 
 def _walk(
-    program: Program, node: ast.Expr, sign: int, found: dict[Location | str, int], seen: frozenset[str]
+    program: Program, node: ast.Expr, sign: int, found: dict[Location | str, int], seen: set[tuple[str, int]]
 ) -> None:
+    """Note the polarity of what `node` reaches. A definition or trade-off is walked once per sign
+    (noting the same polarity twice changes nothing), so `e1 = e0 + e0` chains stay linear."""
     match node:
         case ast.Compare(left=left, right=right):
             _note(found, location_of(node), sign)
@@ -108,13 +110,13 @@ def _walk(
             return
         case ast.Name() | ast.Attribute():
             resolution = program.resolutions.get(id(node))
-            if isinstance(resolution, DefineRef) and resolution.name not in seen:
-                value = program.defines[resolution.name].value
-                _walk(program, value, sign, found, seen | {resolution.name})
-            elif isinstance(resolution, TradeoffRef) and resolution.name not in seen:
+            if isinstance(resolution, DefineRef) and (resolution.name, sign) not in seen:
+                seen.add((resolution.name, sign))
+                _walk(program, program.defines[resolution.name].value, sign, found, seen)
+            elif isinstance(resolution, TradeoffRef) and (resolution.name, sign) not in seen:
+                seen.add((resolution.name, sign))
                 _note(found, resolution.name, sign)
-                acceptable = program.tradeoffs[resolution.name].acceptable
-                _walk(program, acceptable, sign, found, seen | {resolution.name})
+                _walk(program, program.tradeoffs[resolution.name].acceptable, sign, found, seen)
     for child in _children(node):
         _walk(program, child, 0, found, seen)
 

@@ -12,7 +12,7 @@ from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severit
 from decisionlang.core.hints import did_you_mean
 from decisionlang.core.model import Report
 from decisionlang.core.subjects import Portfolio
-from decisionlang.engine.compiler import CompiledPolicy, compile_program
+from decisionlang.engine.compiler import STEPS, CompiledPolicy, compile_program
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate
 from decisionlang.inputs.layout import load_modules
 from decisionlang.inputs.sources import SizeLimits, SourceFile, SourceSet
@@ -87,13 +87,18 @@ def evaluate_project(
     strict: bool = False,
     trace: bool = True,
     warn_days: int = 30,
+    steps: int | None = None,
 ) -> Report:
     """Evaluate every applicable policy on every subject (or the named ones).
 
     With `trace=False` (verdicts only, faster) each policy keeps just the rules that decided,
     warned or failed to evaluate, without the facts and comparisons they read.
 
-    Raises DecisionlangError when the project has errors or a named service does not exist."""
+    `steps` is the evaluation budget per subject (S42; default `limits: evaluation_steps` of
+    decisionlang.yaml, else 1,000,000).
+
+    Raises DecisionlangError when the project has errors, a named service does not exist or a
+    subject's evaluation spends its budget (DL-EVAL-LIMIT)."""
     if project.errors:
         raise DecisionlangError(list(project.errors))
     wanted = list(services) if services is not None else None
@@ -107,6 +112,7 @@ def evaluate_project(
         strict=strict,
         waivers=project.waivers,
         warn_days=warn_days,
+        steps=steps or project.sources.settings.evaluation_steps or STEPS,
     )
     report = evaluate(project.policies, project.portfolio, options, only=wanted)
     warnings = tuple(project.diagnostics) + report.diagnostics

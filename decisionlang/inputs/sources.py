@@ -11,6 +11,7 @@ checked before it is read; an import is read when a policy asks for it (`SourceS
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 import posixpath
@@ -80,6 +81,16 @@ _CODES: dict[Role, tuple[str, str, str]] = {
 
 
 @dataclass(frozen=True)
+class Settings:
+    """The settings of `decisionlang.yaml` other than paths: `limits: {evaluation_steps: N}` (the
+    evaluation budget per subject) and `selectors: {allow_unmatched: [...]}` (the kinds, tags and
+    names a policy may select while no subject has them, acknowledged)."""
+
+    evaluation_steps: int | None = None
+    allow_unmatched: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SourceSet:
     """The files of one decision repo, by role, with the problems met finding and reading them.
 
@@ -95,6 +106,7 @@ class SourceSet:
     diagnostics: tuple[Diagnostic, ...] = ()
     limits: SizeLimits = field(default=SizeLimits(), repr=False)
     _tree: _Tree | None = field(default=None, repr=False, compare=False)
+    settings: Settings = field(default=Settings(), repr=False)
 
     @staticmethod
     def from_disk(root: str | Path, *, limits: SizeLimits | None = None, tests: bool = False) -> SourceSet:
@@ -523,6 +535,7 @@ def _discover(tree: _Tree, limits: SizeLimits, *, tests: bool = False) -> Source
     if _is_bare_policy_directory(tree):
         config["policies"] = ["."]  # `decisionlang validate policies/`: the directory is the policy set
     explicit = set(config.pop("explicit", []))
+    settings = config.pop("settings", Settings())
     found: dict[str, list[str]] = {}
     for key, suffixes, what in (
         ("waivers", STATE_SUFFIXES, "waiver"),
@@ -574,6 +587,7 @@ def _discover(tree: _Tree, limits: SizeLimits, *, tests: bool = False) -> Source
         diagnostics=tuple(diagnostics),
         limits=limits,
         _tree=tree,
+        settings=settings,
     )
 
 
@@ -658,14 +672,21 @@ def parse_config(
         ]
     diagnostics: list[Diagnostic] = []
     config: dict[str, Any] = dict(defaults)
+    settings = Settings()
     for key, value in data.items():
+        if key in _SETTINGS:
+            settings, problems = _SETTINGS[key](settings, value, data, read.source)
+            diagnostics += problems
+            config["settings"] = settings
+            continue
         if key not in defaults:
             diagnostics.append(
                 Diagnostic(
                     "DL-CONFIG",
                     f"unknown setting `{key}`",
                     key_spot(data, key).span(read.source),
-                    help="the settings are `policies`, `states` and `waivers`: lists of files or folders",
+                    help="the settings are `policies`, `states` and `waivers` (lists of files or folders), "
+                    "`limits` and `selectors`",
                 )
             )
             continue
@@ -677,6 +698,47 @@ def parse_config(
         config[key] = list(entries)
         config.setdefault("explicit", []).append(key)  # paths the user wrote must exist
     return config, diagnostics
+
+
+def _limits_setting(
+    settings: Settings, value: Any, data: Any, source: LinedSource
+) -> tuple[Settings, list[Diagnostic]]:
+    """`limits: {evaluation_steps: N}`, N a whole number from 1 to 10⁹."""
+    from decisionlang.inputs.yamlreader import key_spot
+
+    span = key_spot(data, "limits").span(source)
+    if not isinstance(value, Mapping) or set(value) - {"evaluation_steps"}:
+        message = "`limits` must be a mapping with `evaluation_steps: <number of steps>`"
+        return settings, [Diagnostic("DL-CONFIG", message, span)]
+    steps = value.get("evaluation_steps")
+    if type(steps) is not int or not 1 <= steps <= MAX_EVALUATION_STEPS:
+        message = f"`evaluation_steps` must be a whole number from 1 to {MAX_EVALUATION_STEPS:,}"
+        return settings, [Diagnostic("DL-CONFIG", message, span)]
+    return dataclasses.replace(settings, evaluation_steps=steps), []
+
+
+def _selectors_setting(
+    settings: Settings, value: Any, data: Any, source: LinedSource
+) -> tuple[Settings, list[Diagnostic]]:
+    """`selectors: {allow_unmatched: [kind, tag or name, ...]}`."""
+    from decisionlang.inputs.yamlreader import key_spot
+
+    span = key_spot(data, "selectors").span(source)
+    allowed = value.get("allow_unmatched") if isinstance(value, Mapping) else None
+    allowed = [allowed] if isinstance(allowed, str) else allowed
+    if (
+        not isinstance(value, Mapping)
+        or set(value) - {"allow_unmatched"}
+        or not isinstance(allowed, list)
+        or not all(isinstance(item, str) for item in allowed)
+    ):
+        message = "`selectors` must be a mapping with `allow_unmatched: [<kind, tag or name>, ...]`"
+        return settings, [Diagnostic("DL-CONFIG", message, span)]
+    return dataclasses.replace(settings, allow_unmatched=tuple(allowed)), []
+
+
+MAX_EVALUATION_STEPS = 1_000_000_000
+_SETTINGS = {"limits": _limits_setting, "selectors": _selectors_setting}
 
 
 # ---------------------------------------------------------------- reading: sizes first, then bytes
