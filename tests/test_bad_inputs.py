@@ -213,6 +213,35 @@ ROWS: tuple[BadInput, ...] = (
         "DL-EVAL-LIMIT",
         "policies/extra.policy:1:",
     ),
+    BadInput(
+        "policy-misspelt-kind",
+        "policy",
+        {
+            "policies/gate.policy": MINIMAL_PROJECT["policies/gate.policy"].replace(
+                "applies to kind service", "applies to kind servce"
+            )
+        },
+        ("check", "{dir}", *AS_OF),
+        2,
+        "DL-CHECK-NO-SUBJECT",
+        "policies/gate.policy:11:19",
+    ),
+    BadInput(
+        "policy-misspelt-tag",
+        "policy",
+        {
+            "policies/gate.policy": MINIMAL_PROJECT["policies/gate.policy"].replace(
+                "applies to kind service", 'applies to tagged "on-clustr"'
+            ),
+            "services/a.yaml": MINIMAL_PROJECT["services/a.yaml"].replace(
+                "    note: fine\n", "    note: fine\n    tags: [on-cluster]\n"
+            ),
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-CHECK-NO-SUBJECT",
+        "policies/gate.policy:11:21",
+    ),
     # ---- state ----
     BadInput(
         "state-yaml-syntax-error",
@@ -391,7 +420,6 @@ ROWS: tuple[BadInput, ...] = (
         2,
         "DL-WAIVER-HARD",
         "waivers/w.yaml:2:",
-        owner="engine",
     ),
     BadInput(
         "waiver-lone-surrogate",
@@ -515,6 +543,19 @@ ROWS: tuple[BadInput, ...] = (
         2,
         None,
         owner="outputs",
+    ),
+    BadInput(
+        "flags-warnings-as-errors",
+        "flags",
+        {
+            "policies/gate.policy": MINIMAL_PROJECT["policies/gate.policy"].replace(
+                "applies to kind service", "applies to kind service, database"
+            )
+        },
+        ("validate", "{dir}", "--warnings-as-errors"),
+        2,
+        "DL-CHECK-NO-SUBJECT",
+        "policies/gate.policy:11:28",
     ),
     # ---- git-base ----
     BadInput(

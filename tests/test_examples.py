@@ -378,7 +378,7 @@ def test_a_waiver_whose_rule_no_longer_fires_is_stale(report: dict[str, Any]) ->
 
 
 def test_a_waiver_never_lifts_the_hard_dependency_chain(tmp_path: Path) -> None:
-    """The dependency chain is hard: a waiver on it is refused, and the gateway stays NOT YET."""
+    """The dependency chain is hard: a waiver on it is an error at the waiver, nothing is evaluated."""
     copy = tmp_path / "scaleup"
     shutil.copytree(SCALEUP, copy)
     waivers = copy / "waivers" / "delivery.yaml"
@@ -389,10 +389,12 @@ def test_a_waiver_never_lifts_the_hard_dependency_chain(tmp_path: Path) -> None:
         "    granted: 2026-11-20\n    expires: 2027-01-31\n"
     )
     waivers.write_text(waivers.read_text(encoding="utf-8") + hard, encoding="utf-8")
-    result = run("check", str(copy), *AS_OF, "--format", "json", "-s", "carrier-gateway")
-    payload = json.loads(result.stdout)
-    assert subject(payload, "carrier-gateway")["verdict"] == "not-yet"
-    assert "DL-WAIVER-HARD" in waiver_notes(payload)
+    result = run("check", str(copy), *AS_OF, "-s", "carrier-gateway")
+    assert result.exit_code == cli.EXIT_INVALID
+    assert (
+        "waivers/delivery.yaml:80:5: error[DL-WAIVER-HARD]: waiver `W-2026-040` on `carrier-gateway` names"
+        in (result.stderr)
+    )
 
 
 # ---------------------------------------------------------------- the README

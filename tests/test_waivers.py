@@ -107,10 +107,16 @@ def test_the_verdict_shows_the_waiver_and_its_expiry(tmp_path: Path) -> None:
     assert lifecycle["waivers"][0]["approver"] == "CIO"
 
 
-def test_a_waiver_never_lifts_a_hard_policy(tmp_path: Path) -> None:
-    report = check(repo(tmp_path, waiver("W-2", "erp", "policy: security")))
-    assert verdicts(report)["erp"] is Verdict.NO_GO
-    assert codes(report) == ["DL-WAIVER-HARD"]
+def test_a_waiver_naming_a_hard_policy_is_an_error_at_the_waiver(tmp_path: Path) -> None:
+    project = load_project(repo(tmp_path, waiver("W-2", "erp", "policy: security")))
+    [error] = project.errors
+    assert (error.code, str(error.span)) == ("DL-WAIVER-HARD", "waivers/w.yaml:2:5")
+    assert (
+        error.message
+        == "waiver `W-2` on `erp` names `security`, whose enforcement is hard: no waiver lifts it"
+    )
+    result = CliRunner().invoke(cli.main, ["validate", str(tmp_path)])
+    assert result.exit_code == cli.EXIT_INVALID
 
 
 def test_a_policy_waiver_covers_every_rule_of_the_policy(tmp_path: Path) -> None:
@@ -162,6 +168,30 @@ def test_a_waiver_naming_what_does_not_exist_is_stale(
     stale = [d for d in project.diagnostics if d.code == "DL-WAIVER-STALE"]
     assert len(stale) == 1 and stale[0].help == hint
     assert str(stale[0].span) == "waivers/w.yaml:2:5"
+    assert stale[0].is_error  # a close spelling: most likely a typo that would leave the verdict standing
+
+
+def test_a_waiver_naming_nothing_close_is_a_stale_warning(tmp_path: Path) -> None:
+    project = load_project(repo(tmp_path, waiver("W-7", "retired-system", "rule: lifecycle.unsupported")))
+    [stale] = [d for d in project.diagnostics if d.code == "DL-WAIVER-STALE"]
+    assert not stale.is_error
+
+
+def test_a_waiver_for_a_policy_that_does_not_apply_is_stale(tmp_path: Path) -> None:
+    root = repo(tmp_path, waiver("W-8", "crm", "rule: lifecycle.unsupported"))
+    policy = root / "policies" / "p.policy"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace(
+            '"Supported components only" {',
+            '"Supported components only" {\n  applies to all where criticality == low',
+        ),
+        encoding="utf-8",
+    )
+    report = check(root)
+    assert "DL-WAIVER-STALE" in codes(report)
+    assert "waiver `W-8` on `crm`: `lifecycle` does not apply to `crm`" in [
+        d.message for d in report.diagnostics
+    ]
 
 
 def test_a_waiver_whose_rule_no_longer_fires_is_stale(tmp_path: Path) -> None:

@@ -19,9 +19,11 @@ from decisionlang.cli.common import (
     emit,
     exit_code,
     fail,
+    fail_on_warnings,
     guarded,
     strict_option,
     use_color,
+    warnings_as_errors_option,
 )
 from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.model import FailOn
@@ -98,6 +100,7 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
     show_default=True,
     help="Warn about waivers that expire within this many days.",
 )
+@warnings_as_errors_option
 @color_option
 @guarded
 def check(
@@ -113,6 +116,7 @@ def check(
     gate_all: bool,
     record: str | None,
     warn_days: int,
+    warnings_as_errors: bool,
     color: bool | None,
 ) -> None:
     """Evaluate every applicable policy on every subject of DIRECTORY.
@@ -127,7 +131,14 @@ def check(
         _check_record_option(record, base)
     if base is not None:
         _check_against_base(
-            directory, base, services=services, strict=strict, as_of=as_of, gate_all=gate_all, out=out
+            directory,
+            base,
+            services=services,
+            strict=strict,
+            as_of=as_of,
+            gate_all=gate_all,
+            out=out,
+            warnings_as_errors=warnings_as_errors,
         )
     project = load_project(directory)
     with collector_tuned():
@@ -138,6 +149,7 @@ def check(
     emit(_render_report(report, None, out), output)
     if record is not None:
         _record_decision(project, report, record, services)
+    fail_on_warnings(report.diagnostics, warnings_as_errors)
     sys.exit(exit_code(report.verdict, fail_on))
 
 
@@ -177,6 +189,7 @@ def _check_against_base(
     as_of: dt.date | None,
     gate_all: bool,
     out: _Output,
+    warnings_as_errors: bool = False,
 ) -> NoReturn:
     """`check --base REV`: the verdict diff, rendered; the exit code follows the head verdicts of
     the changed subjects (of all subjects with --all)."""
@@ -186,6 +199,7 @@ def _check_against_base(
         diff = diff_against(directory, base, as_of=as_of, services=services or None, strict=strict)
     _fail_on_strict_errors(diff.head, strict, out.format)
     emit(_render_report(diff.head, diff, out, gate_all=gate_all), out.path)
+    fail_on_warnings(diff.head.diagnostics, warnings_as_errors)
     verdict = diff.head.verdict if gate_all else diff.changed_verdict
     sys.exit(exit_code(verdict, out.fail_on))
 

@@ -152,6 +152,23 @@ strict_option = click.option(
 color_option = click.option(
     "--color/--no-color", default=None, help="Force colour on or off (default: on a terminal)."
 )
+warnings_as_errors_option = click.option(
+    "--warnings-as-errors",
+    is_flag=True,
+    help="Exit 2 when there is any warning (a selector matching no subject, a stale waiver, an "
+    "evaluation problem...): for CI that keeps a repo free of them.",
+)
+
+
+def fail_on_warnings(diagnostics: Sequence[Diagnostic], enabled: bool) -> None:
+    """--warnings-as-errors: after the output is written, any warning makes the exit code 2."""
+    warnings = sum(1 for d in diagnostics if not d.is_error)
+    if enabled and warnings:
+        plural = "s" if warnings != 1 else ""
+        click.echo(
+            f"decisionlang: {warnings} warning{plural}, treated as errors (--warnings-as-errors)", err=True
+        )
+        sys.exit(EXIT_INVALID)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from decisionlang.cli.common import (
     EXIT_OK,
     directory_argument,
     guarded,
+    warnings_as_errors_option,
 )
 from decisionlang.core.diagnostics import render_text
 
@@ -26,14 +27,15 @@ if TYPE_CHECKING:
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@warnings_as_errors_option
 @guarded
-def validate(directory: Path, output_format: str) -> None:
+def validate(directory: Path, output_format: str, warnings_as_errors: bool) -> None:
     """Check policies and states statically, without evaluating anything."""
     from decisionlang.api import load_project
 
     project = load_project(directory)
     diagnostics = list(project.diagnostics)
-    errors = [d for d in diagnostics if d.is_error]
+    errors = [d for d in diagnostics if d.is_error or warnings_as_errors]
     if output_format == "json":
         payload = {
             "schema": "decisionlang/validate/v1",
@@ -49,9 +51,11 @@ def validate(directory: Path, output_format: str) -> None:
             click.echo(render_text(diagnostic), err=True)
         files = len(project.sources.policies) + len(project.sources.states)
         status = "invalid" if errors else "valid"
-        warnings = len(diagnostics) - len(errors)
+        failing = sum(1 for d in diagnostics if d.is_error)
+        warnings = len(diagnostics) - failing
+        treated = " (treated as errors: --warnings-as-errors)" if warnings_as_errors and warnings else ""
         click.echo(
             f"{status}: {files} files, {len(project.portfolio.subjects)} subjects, "
-            f"{len(errors)} errors, {warnings} warnings"
+            f"{failing} errors, {warnings} warnings{treated}"
         )
     sys.exit(EXIT_INVALID if errors else EXIT_OK)

@@ -279,6 +279,12 @@ def evaluate_subject(
         except EvaluationLimit as limit:
             raise DecisionlangError([_limit_error(limit, policy, subject)]) from None
         if result is None:
+            # A waiver in force for a policy that does not apply (its selector or `where` leaves
+            # the subject out) lifts nothing: stale, as when its rule stops firing.
+            diagnostics.extend(
+                _waiver_note("DL-WAIVER-STALE", w, f"`{policy.id}` does not apply to `{w.subject}`")
+                for w in usable
+            )
             continue
         if mine:
             used = {waiver.id for waiver in result.waived_by}

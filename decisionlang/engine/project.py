@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, sorted_diagnostics
-from decisionlang.core.hints import did_you_mean
-from decisionlang.core.model import Report
+from decisionlang.core.hints import closest, did_you_mean
+from decisionlang.core.model import Enforcement, Report
+from decisionlang.core.spans import Span, point
 from decisionlang.core.subjects import Portfolio
 from decisionlang.engine.compiler import STEPS, CompiledPolicy, compile_program
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate
@@ -65,7 +66,7 @@ def load_project(root: str | Path | SourceSet, *, limits: YamlLimits | None = No
     portfolio, state_problems = load_states(files.states, program.fields, limits=limits)
     diagnostics += state_problems
     if not any(d.is_error for d in state_problems):
-        diagnostics += _unmatched_kinds(program, portfolio)
+        diagnostics += _unmatched_selectors(program, portfolio, files.settings.allow_unmatched)
     waivers, waiver_problems = load_waivers(files.waivers, limits)
     diagnostics += waiver_problems + _stale_waivers(waivers, program, portfolio)
     return Project(
@@ -129,54 +130,109 @@ def _unknown_subject(name: str, project: Project) -> Diagnostic:
     )
 
 
-def _unmatched_kinds(program: Program, portfolio: Portfolio) -> list[Diagnostic]:
-    """A policy selecting a kind no subject has, close to one some subject has, is most likely a
-    typo: warn, with the suggestion. (A library's policy for kinds a repo does not use is not.)"""
-    kinds = {subject.kind for subject in portfolio.subjects}
-    warnings = []
+def _unmatched_selectors(program: Program, portfolio: Portfolio, allowed: Iterable[str]) -> list[Diagnostic]:
+    """A kind or tag an `applies to` selects that no subject has: close to one some subject has, it
+    is most likely a typo and the gate would silently stop applying, so an error; else a warning (a
+    library's policy for kinds this repo does not use). `selectors: allow_unmatched` in
+    decisionlang.yaml acknowledges either."""
+    if not portfolio.subjects:
+        return []
+    present = {
+        "kind": {subject.kind for subject in portfolio.subjects},
+        "tag": {str(tag) for subject in portfolio.subjects for tag in subject.fields.get("tags", ())},
+    }
+    acknowledged = set(allowed)
+    found = []
     for policy in program.policies.values():
         selector = policy.selector
-        if selector is None or not portfolio.subjects:
+        if selector is None:
             continue
-        for kind in sorted({kind for group in selector.kinds for kind in group}):
-            suggestion = did_you_mean(kind, kinds) if kind not in kinds else None
-            if suggestion is not None:
-                warnings.append(
-                    Diagnostic(
-                        "DL-CHECK-NO-SUBJECT",
-                        f"policy `{policy.name}` applies to kind `{kind}`, which no subject has",
-                        span=selector.span,
-                        help=suggestion,
-                        severity=Severity.WARNING,
-                    )
+        for what, groups in (("kind", selector.kinds), ("tag", selector.tags)):
+            for value in sorted({value for group in groups for value in group}):
+                if value in present[what] or value in acknowledged:
+                    continue
+                found.append(
+                    _unmatched(policy.name, what, value, closest(value, present[what]), selector.span)
                 )
-    return warnings
+    return found
+
+
+def _unmatched(policy: str, what: str, value: str, match: str | None, span: Span) -> Diagnostic:
+    written = f'"{value}"' if what == "tag" else value
+    acknowledge = f"`selectors: {{allow_unmatched: [{written}]}}` in decisionlang.yaml"
+    if match is not None:
+        return Diagnostic(
+            "DL-CHECK-NO-SUBJECT",
+            f"policy `{policy}` applies to {what} `{value}`, which no subject has: it applies to nothing",
+            span=_spot(span, written),
+            help=f"did you mean `{match}`? If `{value}` is meant, acknowledge it with {acknowledge}",
+        )
+    return Diagnostic(
+        "DL-CHECK-NO-SUBJECT",
+        f"policy `{policy}` applies to {what} `{value}`, which no subject has",
+        span=_spot(span, written),
+        help=f"if no subject is meant to have it yet, acknowledge it with {acknowledge}",
+        severity=Severity.WARNING,
+    )
+
+
+def _spot(span: Span, written: str) -> Span:
+    """The selected value itself within its `applies to` clause, when it is on the clause's line."""
+    line = span.source.line_text(span.line)
+    start = span.column - 1
+    while (index := line.find(written, start)) >= 0:
+        end = index + len(written)
+        bounded = written.startswith('"') or (
+            (index == 0 or not _word(line[index - 1])) and (end == len(line) or not _word(line[end]))
+        )
+        if bounded:
+            return point(span.source, span.line, index + 1, len(written))
+        start = end
+    return span
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char in "_-"
 
 
 def _stale_waivers(waivers: list[Waiver], program: Program, portfolio: Portfolio) -> list[Diagnostic]:
-    """Waivers naming a subject, policy or rule that does not exist (any more)."""
+    """Waivers naming a subject, policy or rule that does not exist (any more): an error when a
+    close spelling exists (a typo would leave the verdict standing), else a warning; and waivers
+    naming a hard policy, which nothing lifts: an error at the waiver."""
     rules = set(program.rule_ids.values()) | {f"{name}.otherwise" for name in program.policies}
-    stale = []
+    found = []
     for waiver in waivers:
         problem = None
+        policy = program.policies.get(waiver.policy)
         if waiver.subject not in portfolio.by_name:
-            problem = (
-                f"no subject is named `{waiver.subject}`",
-                did_you_mean(waiver.subject, portfolio.by_name),
+            problem = f"no subject is named `{waiver.subject}`", closest(waiver.subject, portfolio.by_name)
+        elif policy is None:
+            problem = f"no policy is named `{waiver.policy}`", closest(waiver.policy, program.policies)
+        elif (policy.enforcement or Enforcement.HARD) is Enforcement.HARD:
+            found.append(
+                Diagnostic(
+                    "DL-WAIVER-HARD",
+                    f"waiver `{waiver.id}` on `{waiver.subject}` names `{waiver.policy}`, whose "
+                    "enforcement is hard: no waiver lifts it",
+                    span=waiver.span,
+                    help="remove the waiver; if the board may accept this risk, the policy says "
+                    "`enforcement soft` (a change of the policy, in review)",
+                )
             )
-        elif waiver.policy not in program.policies:
-            problem = f"no policy is named `{waiver.policy}`", did_you_mean(waiver.policy, program.policies)
+            continue
         elif waiver.rule is not None and waiver.rule not in rules:
-            problem = f"no rule has the id `{waiver.rule}`", did_you_mean(waiver.rule, rules)
+            problem = f"no rule has the id `{waiver.rule}`", closest(waiver.rule, rules)
         if problem is not None:
-            message, hint = problem
-            stale.append(
+            message, match = problem
+            found.append(
                 Diagnostic(
                     "DL-WAIVER-STALE",
                     f"waiver `{waiver.id}` is stale: {message}",
                     span=waiver.span,
-                    help=hint or "remove the waiver, or point it at what it should lift",
-                    severity=Severity.WARNING,
+                    help=f"did you mean `{match}`?"
+                    if match is not None
+                    else "remove the waiver, or point it at what it should lift",
+                    severity=Severity.ERROR if match is not None else Severity.WARNING,
                 )
             )
-    return stale
+    return found
