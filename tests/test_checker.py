@@ -59,6 +59,19 @@ BAD_CHECKS = {
     "otherwise_without_go": 'policy p {\n  no_go when tier == 1\n  otherwise no_go "x"\n}\n',
     "normalize_without_range": "criteria c {\n  cost.monthly_eur weight 1\n  normalize to 100\n}\n",
     "bad_regex": 'policy p {\n  warn when team matches "[a-"\n}\n',
+    "regex_backreference": 'policy p {\n  warn when team matches "(ab)\\\\1"\n}\n',
+    "regex_lookahead": 'policy p {\n  warn when team matches "^pay(?!-tmp)"\n}\n',
+    "regex_possessive": 'policy p {\n  warn when team matches "a++b"\n}\n',
+    "regex_end_of_text": 'const naming = "^[a-z]+\\\\Z"\npolicy p {\n  warn when team matches naming\n}\n',
+    "regex_not_word_in_class": 'policy p {\n  warn when team matches "[\\\\W_]"\n}\n',
+    "definitions_nested_too_deep": "define e0 = tier\n"
+    + "".join(f"define e{i} = e{i - 1} + 1\n" for i in range(1, 200))
+    + "policy p {\n  no_go when e199 > 1\n}\n",
+    "expression_too_deep_through_definitions": "define deep = "
+    + "-" * 60
+    + "tier\npolicy p {\n  no_go when "
+    + "-" * 60
+    + "deep > 1\n}\n",
     "message_with_unknown_name": 'policy p {\n  no_go when tier == 1 because "tier {tiers}"\n}\n',
     "empty_policy": "policy p {\n}\n",
     "several_errors_in_one_file": (

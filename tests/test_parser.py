@@ -147,6 +147,9 @@ BAD_POLICIES = {
     "two_enforcements": "policy p {\n  enforcement hard\n  enforcement soft\n  go when true\n}\n",
     "several_errors": "policy p {\n  no_go when x >\n}\npolicy q {\n  go when (a\n}\n",
     "unknown_character": "policy p {\n  go when cost > 10 $\n}\n",
+    "number_too_large": "policy p {\n  no_go when cost > " + "9" * 400 + "\n}\n",
+    "duration_too_large": "policy p {\n  no_go when age > 1" + "0" * 306 + " years\n}\n",
+    "range_too_large": "schema {\n  cost: number 0..1" + "0" * 309 + "\n}\n",
 }
 
 

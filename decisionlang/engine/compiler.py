@@ -12,7 +12,6 @@ import datetime as dt
 import decimal
 import math
 import operator
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +55,7 @@ from decisionlang.language.checker import (
     VariableRef,
     dotted_path,
 )
+from decisionlang.language.patterns import BadPattern, compile_pattern, search
 from decisionlang.language.types import DURATION, NUMBER, SUBJECT, ListType, ScaleType
 
 Fn = Callable[["Context"], Any]
@@ -965,7 +965,6 @@ class Compiler:
 
     def _text_test(self, node: ast.TextTest) -> Fn:
         subject, pattern, op, span = self.expr(node.subject), self.expr(node.pattern), node.op, node.span
-        compiled_regex: dict[str, re.Pattern[str]] = {}
 
         def test(ctx: Context) -> Any:
             text, needle = subject(ctx), pattern(ctx)
@@ -984,13 +983,15 @@ class Compiler:
                 return text.endswith(needle)
             if op is ast.TextTestOp.CONTAINS:
                 return needle in text
-            regex = compiled_regex.get(needle)
-            if regex is None:
-                try:
-                    regex = compiled_regex[needle] = re.compile(needle)
-                except re.error as error:
-                    return Problem("DL-EVAL-REGEX", f"invalid regular expression: {error.msg}", span)
-            return regex.search(text) is not None
+            regex = compile_pattern(needle)  # RE2: linear in the text, whatever the pattern
+            if isinstance(regex, BadPattern):  # the checker refuses these; kept for library callers
+                return Problem("DL-EVAL-REGEX", regex.message, span)
+            found = search(regex, text)
+            if found is None:
+                return Problem(
+                    "DL-EVAL-REGEX", f"`{span.text()}` tests a text that is not valid Unicode", span
+                )
+            return found
 
         return test
 

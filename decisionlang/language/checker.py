@@ -6,7 +6,6 @@ The checker resolves every name once and records, per expression node, what it r
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,8 @@ from decisionlang.core.diagnostics import Diagnostic, Severity
 from decisionlang.core.hints import did_you_mean
 from decisionlang.core.spans import Span
 from decisionlang.language import ast
+from decisionlang.language.nesting import Declared, nesting_problems
+from decisionlang.language.patterns import BadPattern, compile_pattern
 from decisionlang.language.types import (
     ANY,
     BOOL,
@@ -154,6 +155,10 @@ class Checker:
     def check(self) -> tuple[Program, list[Diagnostic]]:
         self._collect()
         self._check_schema()
+        too_deep = self._nesting_problems()
+        if too_deep:  # the checks below recurse through definitions: they would not get to the end
+            self.diagnostics += too_deep
+            return self.program, _cap_per_file(self.diagnostics)
         for const in self.program.constants.values():
             self._check_const(const)
         for define in self.program.defines.values():
@@ -167,6 +172,44 @@ class Checker:
         for policy in self.program.policies.values():
             self._check_policy(policy)
         return self.program, _cap_per_file(self.diagnostics)
+
+    def _nesting_problems(self) -> list[Diagnostic]:
+        program = self.program
+        declared = [
+            *(Declared(("constant", c.name), c.span, (c.value,)) for c in program.constants.values()),
+            *(Declared(("definition", d.name), d.span, (d.value,)) for d in program.defines.values()),
+            *(
+                Declared(("criteria", c.name), c.span, tuple(term.expr for term in c.terms))
+                for c in program.criteria.values()
+            ),
+            *(
+                Declared(("trade-off", t.name), t.span, (t.first.expr, t.second.expr, t.acceptable))
+                for t in program.tradeoffs.values()
+            ),
+            *(
+                Declared(
+                    ("maturity model", m.name),
+                    m.span,
+                    tuple(
+                        expr
+                        for level in m.levels
+                        for requirement in level.requirements
+                        for expr in (requirement.condition, *_parts(requirement.because))
+                    ),
+                )
+                for m in program.maturities.values()
+            ),
+        ]
+        uses: list[tuple[Span, tuple[ast.Expr, ...]]] = []
+        for policy in program.policies.values():
+            if policy.selector is not None and policy.selector.where is not None:
+                uses.append((policy.selector.where.span, (policy.selector.where,)))
+            for rule in policy.rules:
+                uses.append((rule.span, (rule.condition, *_parts(rule.because), *_parts(rule.until))))
+            if policy.otherwise is not None:
+                otherwise = policy.otherwise
+                uses.append((otherwise.span, (*_parts(otherwise.message), *_parts(otherwise.until))))
+        return nesting_problems(declared, uses)
 
     # -- declarations
     def _declare(self, name: str, what: str, span: Span) -> bool:
@@ -917,8 +960,8 @@ class Checker:
         return BOOL
 
     def _check_pattern(self, pattern: ast.Expr) -> None:
-        """`matches` patterns are written in policies: a pattern read from state data could make a
-        regular expression run for hours (catastrophic backtracking)."""
+        """`matches` patterns are written in policies, and compiled when the policy is checked: an
+        invalid pattern is the policy author's error, reported here rather than at each evaluation."""
         literal = pattern
         resolution = self.program.resolutions.get(id(pattern))
         if isinstance(resolution, ConstRef):
@@ -1119,30 +1162,15 @@ ARITHMETIC: dict[tuple[ast.ArithOp, Type, Type], Type] = {
 }
 
 
-_NESTED_REPETITION = re.compile(r"\([^()]*[+*][^()]*\)[+*{]")
-
-
 def _check_regex(pattern: ast.Text, span: Span, checker: Checker) -> None:
-    try:
-        re.compile(pattern.value)
-    except re.error as error:
-        checker.error(
-            "DL-CHECK-REGEX",
-            f"invalid regular expression: {error.msg}",
-            span,
-            help="`matches` takes a Python regular expression",
-        )
-        return
-    except (RecursionError, OverflowError):
-        checker.error("DL-CHECK-REGEX", "this regular expression nests too deeply", span)
-        return
-    if _NESTED_REPETITION.search(pattern.value):
-        checker.error(
-            "DL-CHECK-REGEX",
-            "a repetition inside a repetition can take exponential time on some texts",
-            span,
-            help="rewrite `(a+)+` as `a+`; patterns must stay fast on any state value",
-        )
+    """Compiled with RE2 now, so that an unsupported pattern is an error of the policy, located."""
+    compiled = compile_pattern(pattern.value)
+    if isinstance(compiled, BadPattern):
+        checker.error("DL-CHECK-REGEX", compiled.message, span, help=compiled.help)
+
+
+def _parts(message: ast.Message | None) -> tuple[ast.Expr, ...]:
+    return tuple(part for part in message.parts if isinstance(part, ast.Expr)) if message else ()
 
 
 def dotted_path(node: ast.Expr) -> list[str] | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import math
 import os
 import re
 import unicodedata
@@ -22,6 +24,7 @@ from decisionlang.core.spans import SourceFile, Span, point
 from decisionlang.language import ast
 
 MAX_SYNTAX_ERRORS = 10
+MAX_RECOVERIES = 100  # syntax errors diagnosed per file, cascades included, before the parser gives up
 
 FRIENDLY_TOKENS: dict[str, str] = {
     "NAME": "a name",
@@ -214,14 +217,29 @@ class _ToAst(Transformer[Token, Any]):
     def field_description(self, items: list[Token]) -> tuple[str, Any]:
         return ("description", _unescape(items[0][1:-1]))
 
+    def literal(self, token: Token, per_unit: float = 1) -> float:
+        """The value of a number written in the policy (PERCENT included), or 0 with a DL-PARSE-RANGE
+        error when it is beyond what a number can hold (~1.8e308): never `inf`."""
+        text = str(token)
+        value = _number(text[:-1]) / 100 if token.type == "PERCENT" else _number(text)
+        if math.isfinite(float(value) * per_unit):
+            return value
+        limit = "about 1.8 × 10³⁰⁸" + (" days" if per_unit != 1 else "")
+        self.diagnostics.append(
+            Diagnostic(
+                "DL-PARSE-RANGE",
+                f"the {'duration' if per_unit != 1 else 'number'} `{_shortened(text)}` is too large",
+                span=self.span_of(token),
+                help=f"{'durations' if per_unit != 1 else 'numbers'} go up to {limit}",
+            )
+        )
+        return 0
+
     def signed_number(self, items: list[Token]) -> float:
-        token = items[0]
-        if token.type == "PERCENT":
-            return _number(token[:-1]) / 100
-        return _number(token)
+        return self.literal(items[0])
 
     def negative_number(self, items: list[Token]) -> float:
-        return -_number(items[0])
+        return -self.literal(items[0])
 
     # -- criteria
     @v_args(meta=True)
@@ -466,14 +484,15 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Attribute(items[0], str(items[1]), span=self.span_of(meta))
 
     def number(self, items: list[Token]) -> ast.Expr:
-        return ast.Number(_number(items[0]), str(items[0]), span=self.span_of(items[0]))
+        return ast.Number(self.literal(items[0]), str(items[0]), span=self.span_of(items[0]))
 
     def percent(self, items: list[Token]) -> ast.Expr:
-        return ast.Number(_number(items[0][:-1]) / 100, str(items[0]), span=self.span_of(items[0]))
+        return ast.Number(self.literal(items[0]), str(items[0]), span=self.span_of(items[0]))
 
     @v_args(meta=True)
     def duration(self, meta: Any, items: list[Any]) -> ast.Expr:
-        amount, (unit, _) = _number(items[0]), items[1]
+        unit = items[1][0]
+        amount = self.literal(items[0], per_unit=DURATION_DAYS[unit])
         return ast.DurationLiteral(
             amount * DURATION_DAYS[unit], f"{items[0]} {unit}", span=self.span_of(meta)
         )
@@ -557,8 +576,21 @@ DURATION_DAYS = {
 
 
 def _number(text: str) -> float:
-    value = float(text.replace("_", ""))
+    """`12_000` is 12000; beyond the range of a number the value is `inf` (which `literal` refuses).
+    The digits are counted first: converting a 5,000-digit integer would be refused by Python."""
+    digits = text.replace("_", "")
+    whole = digits.partition(".")[0].lstrip("0")
+    if len(whole) > _MAX_WHOLE_DIGITS:
+        return math.inf
+    value = float(digits)
     return int(value) if value.is_integer() and "." not in text else value
+
+
+_MAX_WHOLE_DIGITS = 309  # the largest number (~1.8e308) has 309 digits before the decimal point
+
+
+def _shortened(text: str, keep: int = 24) -> str:
+    return text if len(text) <= keep else f"{text[: keep // 2]}…{text[-keep // 2 :]} ({len(text)} characters)"
 
 
 # ---------------------------------------------------------------- messages
@@ -607,8 +639,8 @@ def _parse_fragment(
     try:
         tree = _lark().parse(_unescape(text), start="expr")
         too_deep = _nesting_problem(tree, source)
-        if too_deep is not None:
-            diagnostics.append(too_deep)
+        if too_deep is not None:  # placed at the fragment: the tree's positions are the fragment's own
+            diagnostics.append(dataclasses.replace(too_deep, span=point(source, line, column, len(text))))
             return None
         expr: ast.Expr = transformer.transform(tree)
     except UnexpectedInput as error:
@@ -754,12 +786,21 @@ def _describe(token: Token) -> str:
 def parse_module(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
     """Parse one policy file. Syntax errors are collected (up to a cap) rather than raised."""
     diagnostics: list[Diagnostic] = []
+    recoveries = 0
 
     def recover(error: UnexpectedInput) -> bool:
+        nonlocal recoveries
+        recoveries += 1
         diagnostic = _syntax_diagnostic(error, source)
         if not diagnostics or not _same_expectation(diagnostics[-1], diagnostic):
             diagnostics.append(diagnostic)  # else a cascade of the previous error
-        return len(diagnostics) < MAX_SYNTAX_ERRORS and not isinstance(error, UnexpectedEOF)
+        # Cascades are not reported, but each costs a diagnosis: a file of one bad token repeated
+        # would be diagnosed once per token (minutes for 2 MB). The work stops after a fixed number.
+        return (
+            len(diagnostics) < MAX_SYNTAX_ERRORS
+            and recoveries < MAX_RECOVERIES
+            and not isinstance(error, UnexpectedEOF)
+        )
 
     try:
         tree = _lark().parse(source.text, start="start", on_error=recover)
