@@ -146,7 +146,6 @@ ROWS: tuple[BadInput, ...] = (
         "DL-PARSE",
         "policies/extra.policy:1:1",
         cpu_seconds=5.0,
-        owner="inputs",  # fast and small now; its stderr excerpts the whole 1.9 MB line
     ),
     BadInput(
         "policy-unclosed-string-1.9MB",
@@ -156,7 +155,6 @@ ROWS: tuple[BadInput, ...] = (
         2,
         "DL-PARSE",
         "policies/extra.policy:1:",
-        owner="inputs",  # fast and small now; its stderr excerpts the whole 1.9 MB line
     ),
     BadInput(
         "policy-regex-alternation-under-star",
@@ -208,7 +206,6 @@ ROWS: tuple[BadInput, ...] = (
         "DL-PARSE-LIMIT",
         "policies/extra.policy:2:",
         cpu_seconds=10.0,  # 200,000 tokens: the parser reads about 100,000 a second
-        owner="inputs",  # fast and small now; its stderr excerpts the whole 1.9 MB line
     ),
     BadInput(
         "policy-repeated-unknown-character-1.9MB",
@@ -218,7 +215,6 @@ ROWS: tuple[BadInput, ...] = (
         2,
         "DL-PARSE-CHARACTER",
         "policies/extra.policy:1:1",
-        owner="inputs",  # fast and small now; its stderr excerpts the whole 1.9 MB line
     ),
     BadInput(
         "policy-unclosed-string-of-escapes-1.9MB",
@@ -228,7 +224,6 @@ ROWS: tuple[BadInput, ...] = (
         2,
         "DL-PARSE-STRING",
         "policies/extra.policy:1:14",
-        owner="inputs",  # fast and small now; its stderr excerpts the whole 1.9 MB line
     ),
     BadInput(
         "policy-duration-literal-too-large",
