@@ -20,6 +20,7 @@ from decisionlang.engine.project import load_project
 from decisionlang.inputs.sources import SourceSet
 from decisionlang.language.nesting import MAX_DEPTH
 from decisionlang.language.parser import MAX_SYNTAX_ERRORS, parse_module
+from decisionlang.language.patterns import BadPattern, compile_pattern, search
 
 SIZE = 1_900_000  # just under the 2 MB policy file limit
 
@@ -224,3 +225,71 @@ def test_a_deep_expression_on_one_line_never_overflows_the_stack(case: tuple[str
     assert codes == ([code] if code else [])
     if code:
         assert project.diagnostics[0].span is not None and project.diagnostics[0].span.line == 5
+
+
+# ---------------------------------------------------------------- regular expressions (RE2)
+
+# Patterns from the literature on catastrophic backtracking: Python's `re` takes over a minute on
+# `(a|a)*$` and 40 characters; RE2 is linear in the text whatever the pattern.
+CATASTROPHIC = ["(a|a)*$", "(a+)+$", "(a|aa)+$", "(.*a){20}", "^(\\w+\\s?)*$", "(x+x+)+y"]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_catastrophic_patterns_run_in_linear_time(pattern: str) -> None:
+    compiled = compile_pattern(pattern)
+    assert not isinstance(compiled, BadPattern)
+    with bounded(cpu_seconds=2, megabytes=50):
+        for text in ("a" * 40 + "!", "a" * 100_000 + "!", "x" * 50_000, "é" * 50_000 + "!"):
+            search(compiled, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        ("^\\w+$", "criticité", True),
+        ("^[\\w-]+$", "équipe-paiement", True),
+        ("^\\w+$", "a b", False),
+        ("^.{9}$", "criticité", True),
+        ("\\d", "lot-٣", True),
+        ("^\\D+$", "abc", True),
+        ("^\\s$", "\u00a0", True),
+        ("^\\S+$", "coût", True),
+        ("^\\W$", "é", False),
+        ("(?i)^CRITICITÉ$", "criticité", True),
+        ("[]a]", "]", True),
+        ("\\\\w", "\\w", True),  # an escaped backslash, then a plain w
+        ("^[a-z]+-v[0-9]+$", "api-v2", True),
+    ],
+)
+def test_matching_keeps_python_meaning_for_unicode_classes(pattern: str, text: str, found: bool) -> None:
+    compiled = compile_pattern(pattern)
+    assert not isinstance(compiled, BadPattern)
+    assert search(compiled, text) is found
+
+
+@pytest.mark.parametrize(
+    ("pattern", "hint"),
+    [
+        ("(a)\\1", "backreferences"),
+        ("(?P<x>a)(?P=x)", "RE2"),
+        ("^pay(?=-api)", "lookahead"),
+        ("(?<!x)y", "lookbehind"),
+        ("(?>ab)", "atomic"),
+        ("a*+", "possessive"),
+        ("a\\Z", "\\z"),
+        ("[\\S]", "outside brackets"),
+        ("\\pL{1000}", "too large"),
+        ("(unclosed", "RE2"),
+    ],
+)
+def test_what_re2_refuses_is_explained(pattern: str, hint: str) -> None:
+    refused = compile_pattern(pattern)
+    assert isinstance(refused, BadPattern)
+    assert hint in refused.help or hint in refused.message
+    assert "b'" not in refused.message and "Error" not in refused.message
+
+
+def test_a_text_that_is_not_unicode_is_not_a_crash() -> None:
+    compiled = compile_pattern("a")
+    assert not isinstance(compiled, BadPattern)
+    assert search(compiled, "a\ud800") is None
