@@ -38,6 +38,8 @@ def test_corpus_entry_is_handled(entry: dict[str, Any]) -> None:
     assert result.ok, f"{result.outcome.value}: {result.detail}"
 
 
+# The CPU alarm may land in hypothesis' gc callback, which reports it as unraisable; the alarm repeats.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_the_seeded_budget_finds_nothing_new() -> None:
     tally = fuzz(SEED, BUDGET)
     assert tally.inputs == BUDGET
@@ -53,6 +55,7 @@ def test_the_harness_sees_every_kind_of_seed() -> None:
     assert "policy" in terminal_samples() and "9" * 400 in terminal_samples()
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_the_classifier_catches_each_class(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fuzzer's own oracle must be able to fail: a crash, a hang, a missing position."""
     assert run_input(MINIMAL_PROJECT, with_cli=True, tests=True).ok
