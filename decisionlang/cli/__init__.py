@@ -2,6 +2,7 @@
 
 Exit codes: 0 all GO (or within --fail-on), 1 a NO-GO, 3 a NOT YET (no NO-GO) with
 --fail-on not-yet, 2 invalid input or usage, 70 an internal error (never a traceback).
+130 interrupted (SIGINT), 143 terminated (SIGTERM).
 `decisionlang test`: 0 every case passed, 1 a case failed, 4 rule coverage below --min-coverage.
 """
 
@@ -19,11 +20,12 @@ from decisionlang.cli.common import (
     EXIT_NO_GO,
     EXIT_NOT_YET,
     EXIT_OK,
-    write_atomically,
+    EXIT_TERMINATED,
 )
 from decisionlang.cli.explain import explain
 from decisionlang.cli.history import history
 from decisionlang.cli.importing import import_
+from decisionlang.cli.output import write_atomically
 from decisionlang.cli.policy_tests import policy_tests
 from decisionlang.cli.report import report
 from decisionlang.cli.validate import validate
@@ -36,6 +38,7 @@ __all__ = [
     "EXIT_NOT_YET",
     "EXIT_NO_GO",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "main",
     "write_atomically",
 ]

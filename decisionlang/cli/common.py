@@ -8,14 +8,15 @@ import datetime as dt
 import gc
 import os
 import re
+import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from decisionlang.cli.output import write_output
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, render_text
 from decisionlang.core.model import FailOn, Verdict
 
@@ -29,7 +30,8 @@ EXIT_INVALID = 2
 EXIT_NOT_YET = 3
 EXIT_LOW_COVERAGE = 4
 EXIT_INTERNAL = 70
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
+EXIT_TERMINATED = 143  # SIGTERM (a CI job cancelled, a timeout): 128 + 15
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,45 +56,17 @@ def use_color(choice: bool | None) -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory, then rename: never half a file.
-
-    The file gets the mode an ordinary write would give it (an existing file keeps its own)."""
-    path = path.resolve()
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def emit(text: str, output: Path | None) -> None:
+def emit(text: str, output: Path | None, *, confine_to: Path | None = None) -> None:
+    """Print `text`, or write it to `output` as its kind requires (decisionlang.cli.output);
+    `confine_to`: the project root a default output path (no --output given) must stay in."""
     if output is None or str(output) == "-":
         # Colour was decided already (the text has codes only when wanted): never let click strip it.
         click.echo(text, nl=not text.endswith("\n"), color=True)
         return
     try:
-        write_atomically(output, text)
-    except OSError as error:
-        fail(
-            [Diagnostic("DL-CLI-OUTPUT", f"cannot write `{output}`: {error.strerror}", file=str(output))],
-            outcome="the report was not written",
-        )
+        write_output(output, text, confine_to=confine_to)
+    except DecisionlangError as error:
+        fail(error.diagnostics, outcome="the report was not written")
 
 
 def fail(
@@ -117,19 +91,45 @@ def exit_code(verdict: Verdict, fail_on: FailOn) -> int:
     return EXIT_OK
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so it unwinds (and cleans up) as Ctrl-C does."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM takes the KeyboardInterrupt path for the command's lifetime (main thread only)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def guarded(command: F) -> F:
-    """Turn library errors into diagnostics (exit 2) and anything unexpected into exit 70."""
+    """Turn library errors into diagnostics (exit 2), SIGINT and SIGTERM into exit 130 and 143
+    after every clean-up ran, and anything unexpected into exit 70."""
 
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with _terminate_as_interrupt():
+                return command(*args, **kwargs)
         except DecisionlangError as error:
             fail(error.diagnostics, as_json=kwargs.get("output_format") == "json")
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except KeyboardInterrupt:
-            click.echo("decisionlang: interrupted; nothing was written", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt as interruption:
+            terminated = isinstance(interruption, Terminated)
+            how = "terminated" if terminated else "interrupted"
+            click.echo(f"decisionlang: {how}; no file was left half-written", err=True)
+            sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
         except Exception as error:  # an internal error: say so briefly, never a traceback
             click.echo(f"decisionlang: internal error: {type(error).__name__}: {error}", err=True)
             click.echo("please report it with the command and inputs that caused it", err=True)

@@ -13,9 +13,9 @@ from decisionlang.cli.common import (
     EXIT_OK,
     fail,
     guarded,
-    write_atomically,
 )
-from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
+from decisionlang.cli.output import write_output
+from decisionlang.core.diagnostics import DecisionlangError
 
 if TYPE_CHECKING:
     pass
@@ -70,10 +70,9 @@ def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) 
         click.echo(state, nl=False)
     else:
         try:
-            write_atomically(output, state)
-        except OSError as error:
-            message = f"cannot write `{output}`: {error.strerror}"
-            fail([Diagnostic("DL-CLI-OUTPUT", message, file=str(output))], outcome="nothing was written")
+            write_output(output, state)
+        except DecisionlangError as error:
+            fail(error.diagnostics, outcome="nothing was written")
     report = render_report_json(result) if report_format == "json" else render_report_text(result)
     click.echo(report, err=True, nl=False)
     sys.exit(EXIT_OK)

@@ -17,9 +17,9 @@ from decisionlang.cli.common import (
     emit,
     fail,
     guarded,
-    write_atomically,
 )
-from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.cli.output import write_atomically
+from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import printable
 
 if TYPE_CHECKING:
@@ -82,7 +82,8 @@ def report(
             board_log = log_view(entries, result, current, chosen)
         target = Path(output or "report.html")
         facts = board_facts(project.program, result, revision=work_tree_revision(directory))
-        emit(render_html(result, project.portfolio, facts, title=title, log=board_log), target)
+        html = render_html(result, project.portfolio, facts, title=title, log=board_log)
+        emit(html, target, confine_to=None if output else directory)
         written = f"{target} ({len(result.subjects)} subjects)"
     else:
         records = decision_records(result, project.portfolio, kind=kind)
@@ -100,8 +101,11 @@ def report(
                     "DL-CLI-OUTPUT", f"cannot write `{target}`: {error.strerror}", file=str(target)
                 )
                 fail([problem], outcome="the records were not all written")
+            except DecisionlangError as error:
+                fail(error.diagnostics, outcome="the records were not all written")
         else:
-            emit(render_markdown(result, project.portfolio, title=title, kind=kind), target)
+            markdown = render_markdown(result, project.portfolio, title=title, kind=kind)
+            emit(markdown, target, confine_to=None if output else directory)
         written = f"{target} ({len(records)} decision records)"
     if str(target) != "-":
         click.echo(f"decisionlang: wrote {written}", err=True)
