@@ -13,6 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -158,7 +159,9 @@ def test_a_dangling_link_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "nowhere.txt").exists()
 
 
-@pytest.mark.parametrize(("output_format", "default"), [("html", "report.html"), ("markdown", "decisions.md")])
+@pytest.mark.parametrize(
+    ("output_format", "default"), [("html", "report.html"), ("markdown", "decisions.md")]
+)
 def test_a_default_output_linked_out_of_the_project_is_refused(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output_format: str, default: str
 ) -> None:
@@ -230,3 +233,46 @@ def test_a_signal_in_the_middle_of_a_write_leaves_no_temporary_file(
 
 def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+# ---------------------------------------------------------------- numeric options
+
+BAD_NUMBERS = ["nan", "NaN", "inf", "-inf", "1e400", "-1", "101", "abc", "", "1" * 5000]
+
+
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+def test_min_coverage_takes_only_a_finite_percentage(value: str) -> None:
+    result = run("test", str(TESTING), "--min-coverage", value)
+    assert result.exit_code == cli.EXIT_INVALID
+    assert "Invalid value for '--min-coverage'" in result.stderr
+    assert "give a number from 0 to 100" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1.5", "36501", "9" * 400, "1" * 5000])
+def test_warn_days_takes_only_a_bounded_count(value: str) -> None:
+    result = run("check", str(QUICKSTART), *AS_OF, "--warn-days", value)
+    assert result.exit_code == cli.EXIT_INVALID
+    assert "give a whole number from 0 to 36500" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_numeric_options_still_take_numbers() -> None:
+    assert run("test", str(TESTING), "--min-coverage", " 50").exit_code == cli.EXIT_OK
+    assert run("check", str(QUICKSTART), *AS_OF, "--warn-days", "36500").exit_code == cli.EXIT_NO_GO
+
+
+def test_every_numeric_option_is_bounded() -> None:
+    """A new float or int option must use Bounded, which refuses nan, inf and out-of-range values."""
+    unbounded = [
+        f"{command.name} {parameter.name}"
+        for command in _commands(cli.main)
+        for parameter in command.params
+        if isinstance(parameter.type, click.types._NumberParamTypeBase | click.types.FloatParamType)
+    ]
+    assert unbounded == []
+
+
+def _commands(group: click.Group) -> list[click.Command]:
+    found: list[click.Command] = []
+    for command in group.commands.values():
+        found.extend(_commands(command) if isinstance(command, click.Group) else [command])
+    return found

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NoReturn, Protocol, cast
 import click
 
 from decisionlang.cli.common import (
+    Bounded,
     as_of_option,
     collector_tuned,
     color_option,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 
 CHECK_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
+MAX_WARN_DAYS = 36_500  # a century: beyond it every waiver would be "about to expire"
 EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.render.<format>.render_<format>
 
 
@@ -95,10 +97,10 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
 )
 @click.option(
     "--warn-days",
-    type=click.IntRange(min=0),
+    type=Bounded(int, 0, MAX_WARN_DAYS),
     default=30,
     show_default=True,
-    help="Warn about waivers that expire within this many days.",
+    help=f"Warn about waivers that expire within this many days (0 to {MAX_WARN_DAYS}).",
 )
 @warnings_as_errors_option
 @color_option

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import math
 import os
 import re
 import signal
@@ -48,6 +49,40 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
             return dt.date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"`{value}` is not a date; write it as YYYY-MM-DD, e.g. 2027-03-31", param, ctx)
+
+
+class Bounded(click.ParamType):  # type: ignore[type-arg]
+    """A finite number from `low` to `high`: `nan`, `inf` and out-of-range values are usage errors
+    (exit 2). The one type of every numeric option."""
+
+    def __init__(self, kind: type[int] | type[float], low: float, high: float) -> None:
+        self.kind = kind
+        self.low = low
+        self.high = high
+        self.name = "INTEGER" if kind is int else "NUMBER"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float | int:
+        if isinstance(value, self.kind) and not isinstance(value, bool) and self._within(value):
+            return value
+        text = str(value).strip()
+        if len(text) > 40:  # no number in range is this long; keep the message short
+            value = text[:20] + "…"
+            text = "x"
+        wanted = f"{'a whole number' if self.kind is int else 'a number'} from {self.low:g} to {self.high:g}"
+        try:
+            number: float | int = int(text) if self.kind is int else float(text)
+        except ValueError:
+            self.fail(f"`{value}` is not a number: give {wanted}", param, ctx)
+        if isinstance(number, float) and not math.isfinite(number):
+            self.fail(f"`{value}` is not a finite number: give {wanted}", param, ctx)
+        if not self._within(number):
+            self.fail(f"`{value}` is out of range: give {wanted}", param, ctx)
+        return number
+
+    def _within(self, number: float) -> bool:
+        if isinstance(number, float) and not math.isfinite(number):
+            return False
+        return self.low <= number <= self.high
 
 
 def use_color(choice: bool | None) -> bool:

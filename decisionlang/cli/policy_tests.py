@@ -14,6 +14,7 @@ from decisionlang.cli.common import (
     EXIT_NO_GO,
     EXIT_OK,
     AsOf,
+    Bounded,
     color_option,
     directory_argument,
     emit,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--min-coverage",
-    type=click.FloatRange(0, 100),
+    type=Bounded(float, 0, 100),
     metavar="N",
     help="Exit with 4 when rule coverage is below N % (0-100).",
 )
