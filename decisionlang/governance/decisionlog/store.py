@@ -15,6 +15,7 @@ Every SQLite problem surfaces as a `DecisionlangError` with a `DL-LOG-*` diagnos
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import random
@@ -156,7 +157,57 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 OUR_TABLES = frozenset({"decisions", "traces", "verdicts", "annotations", "sqlite_sequence"})
 
+DAMAGED_HELP = (
+    "nothing was written to it; restore it from a backup, or salvage what is readable with "
+    "`sqlite3 LOG .recover | sqlite3 NEW` and check the result with `decisionlang history --log NEW`"
+)
+INTEGRITY_REPORT_LINES = 3  # of SQLite's integrity check, in the message
+
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a writer waits for another one before giving up
+
+
+SchemaItem = tuple[str, str, str, str | None]  # type, name, table, SQL text
+
+
+@functools.cache
+def expected_schema(version: int) -> frozenset[SchemaItem]:
+    """What `sqlite_master` holds in a sound log of schema `version`: the migrations, applied."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        for step in MIGRATIONS[:version]:
+            for statement in step:
+                connection.execute(statement)
+        return _schema(connection)
+    finally:
+        connection.close()
+
+
+def _schema(connection: sqlite3.Connection) -> frozenset[SchemaItem]:
+    rows = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
+    return frozenset((kind, name, table, sql) for kind, name, table, sql in rows)
+
+
+def schema_problems(actual: frozenset[SchemaItem], version: int) -> list[str]:
+    """How a log's schema differs from the one its version promises, in words (none: sound)."""
+    expected = expected_schema(version)
+    order = {"table": 0, "trigger": 1, "index": 2}  # a missing table first: it explains the rest
+    wanted = {(kind, name): sql for kind, name, _, sql in expected}
+    found = {(kind, name): sql for kind, name, _, sql in actual}
+
+    def ordered(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        return sorted(keys, key=lambda key: (order.get(key[0], 3), key[1]))
+
+    problems = [f"the {kind} `{name}` is missing" for kind, name in ordered(wanted.keys() - found.keys())]
+    problems += [
+        f"the {kind} `{name}` differs from the one decisionlang creates"
+        for kind, name in ordered(wanted.keys() & found.keys())
+        if wanted[kind, name] != found[kind, name]
+    ]
+    problems += [
+        f"the {kind} `{name}` is not one decisionlang creates"
+        for kind, name in ordered(found.keys() - wanted.keys())
+    ]
+    return problems
 
 
 # ---------------------------------------------------------------- errors
@@ -194,9 +245,17 @@ def _translate(error: sqlite3.Error, path: Path) -> DecisionlangError:
             path,
             "check that the file and its directory exist and are readable and writable",
         )
+    if "malformed" in text or "Could not decode" in text or "not a database" in text:
+        reason = "a text in it is not valid UTF-8" if "Could not decode" in text else f"SQLite says: {text}"
+        return log_error(
+            "DL-LOG-CORRUPT",
+            f"the decision log `{path}` is damaged ({reason})",
+            path,
+            DAMAGED_HELP,
+        )
     return log_error(
         "DL-LOG-CORRUPT",
-        f"the decision log is unreadable: {text}",
+        f"the decision log is unreadable: {text[:200]}",
         path,
         "is it a decisionlang log? restore it from a backup, or record into a new file",
     )
@@ -222,6 +281,13 @@ class SqliteStore:
                 f"`{path}` is a directory, not a decision log",
                 path,
                 f"give a file, for example {path / 'decisions.sqlite'}",
+            )
+        if path.exists() and not path.is_file():
+            raise log_error(
+                "DL-LOG-PATH",
+                f"`{path}` is not a regular file (a device, a pipe, a socket): it cannot hold a decision log",
+                path,
+                "give a file, for example decisions.sqlite",
             )
         if not create and not path.exists():
             raise log_error(
@@ -270,6 +336,7 @@ class SqliteStore:
             self._check_version(self._version())
             self._retry(lambda: self._connection.execute("PRAGMA journal_mode = WAL").fetchone())
             self._connection.execute("PRAGMA foreign_keys = ON")
+            self._check_schema(self._version())
             if self._version() < SCHEMA_VERSION:
                 self._write(self._migrate)
 
@@ -296,9 +363,40 @@ class SqliteStore:
                     "give a new file or an existing decision log",
                 )
 
+    def _check_schema(self, version: int) -> None:
+        """The tables, columns, indexes and append-only triggers are exactly those of `version`."""
+        if version == 0:
+            return
+        problems = schema_problems(_schema(self._connection), version)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise log_error(
+                "DL-LOG-SCHEMA",
+                f"the decision log `{self.path}` is damaged: {problems[0]}{more}",
+                self.path,
+                DAMAGED_HELP,
+            )
+
+    def _check_integrity(self) -> None:
+        """Before anything is written: the schema, then SQLite's check of every page."""
+        version = self._version()
+        self._check_schema(version)
+        if version == 0:
+            return
+        rows = [str(row[0]) for row in self._connection.execute("PRAGMA quick_check")]
+        if rows != ["ok"]:
+            found = "; ".join(" ".join(rows).split("\n")[:INTEGRITY_REPORT_LINES])
+            raise log_error(
+                "DL-LOG-CORRUPT",
+                f"the decision log `{self.path}` is damaged (SQLite's integrity check: {found[:300]})",
+                self.path,
+                DAMAGED_HELP,
+            )
+
     def _migrate(self) -> None:
         version = self._version()  # again, inside the write lock: another process may have migrated
         self._check_version(version)
+        self._check_integrity()
         for step in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[step]:
                 self._connection.execute(statement)
@@ -360,6 +458,7 @@ class SqliteStore:
 
     def append_decision(self, record: DecisionRecord) -> int:
         def append() -> int:
+            self._check_integrity()
             cursor = self._connection.execute(
                 "INSERT INTO decisions (decision_id, revision, recorded_at, as_of, engine_version, "
                 "policies_digest, states_digest, verdict, scope, waivers_applied) "
@@ -398,6 +497,7 @@ class SqliteStore:
 
     def annotate(self, annotation: Annotation) -> int:
         def append() -> int:
+            self._check_integrity()
             if not self._has_decision(annotation.decision_id):
                 raise log_error(
                     "DL-LOG-UNKNOWN-DECISION", f"no decision `{annotation.decision_id}` in the log", self.path
