@@ -19,6 +19,7 @@ import click
 
 from decisionlang.cli.output import write_output
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, render_text
+from decisionlang.core.escapes import visible
 from decisionlang.core.model import FailOn, Verdict
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
                 raise ValueError(value)
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(f"`{value}` is not a date; write it as YYYY-MM-DD, e.g. 2027-03-31", param, ctx)
+            self.fail(
+                f"`{visible(str(value))}` is not a date; write it as YYYY-MM-DD, e.g. 2027-03-31", param, ctx
+            )
 
 
 class Bounded(click.ParamType):  # type: ignore[type-arg]
@@ -65,6 +68,7 @@ class Bounded(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, self.kind) and not isinstance(value, bool) and self._within(value):
             return value
         text = str(value).strip()
+        value = visible(str(value))
         if len(text) > 40:  # no number in range is this long; keep the message short
             value = text[:20] + "…"
             text = "x"
@@ -166,7 +170,9 @@ def guarded(command: F) -> F:
             click.echo(f"decisionlang: {how}; no file was left half-written", err=True)
             sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
         except Exception as error:  # an internal error: say so briefly, never a traceback
-            click.echo(f"decisionlang: internal error: {type(error).__name__}: {error}", err=True)
+            click.echo(
+                f"decisionlang: internal error: {type(error).__name__}: {visible(str(error))}", err=True
+            )
             click.echo("please report it with the command and inputs that caused it", err=True)
             sys.exit(EXIT_INTERNAL)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from decisionlang.core.escapes import safe_line, visible
 from decisionlang.core.spans import Span, printable
 
 
@@ -73,13 +74,16 @@ class DecisionlangError(Exception):
 
 
 def render_text(diagnostic: Diagnostic) -> str:
-    """`file:line:col: error[CODE]: message`, the excerpt with a caret, then the help line."""
-    lines = [f"{diagnostic.where}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
+    """`file:line:col: error[CODE]: message`, the excerpt with a caret, then the help line.
+
+    Messages quote data (a value, a name, a path): each line shows it visibly, on that line."""
+    where, message = visible(diagnostic.where), visible(diagnostic.message)
+    lines = [f"{where}: {diagnostic.severity.value}[{diagnostic.code}]: {message}"]
     if diagnostic.span is not None:
         lines.extend("  " + line for line in diagnostic.span.excerpt())
     if diagnostic.help:
-        lines.append(f"  help: {diagnostic.help}")
-    return "\n".join(lines)
+        lines.append(f"  help: {visible(diagnostic.help)}")
+    return "\n".join(safe_line(line) for line in lines)
 
 
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from decisionlang.core.escapes import visible
+
 
 @dataclass(frozen=True, eq=False)
 class SourceFile:
@@ -128,11 +130,7 @@ def _width(character: str) -> int:
 
 def _visible(text: str) -> str:
     """Control characters shown as their Unicode pictures (␛ for ESC), never sent to the terminal."""
-    return printable(
-        "".join(chr(0x2400 + ord(ch)) if ord(ch) < 0x20 and ch != "\t" else ch for ch in text).replace(
-            "\x7f", "\u2421"
-        )
-    )
+    return printable(visible(text))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -14,6 +14,7 @@ from decisionlang.compare.changes import (
     WaiverChange,
 )
 from decisionlang.core.diagnostics import render_text as render_diagnostic
+from decisionlang.core.escapes import safe_text
 from decisionlang.core.format import show
 from decisionlang.core.model import Verdict, Warning
 from decisionlang.core.views import verdict_rules, waived_rules
@@ -28,7 +29,8 @@ def render_diff_text(diff: VerdictDiff, *, color: bool, gate_all: bool = False) 
     lines = [_diff_headline(diff, color=color)]
     if not diff.base_evaluated:
         lines.append("")
-        lines.extend(render_diagnostic(diagnostic) for diagnostic in diff.before.diagnostics)
+        for diagnostic in diff.before.diagnostics:
+            lines.extend(render_diagnostic(diagnostic).split("\n"))
     previous: list[str] = []
     for change in diff.changes:
         block = _change_lines(change, color=color, base_evaluated=diff.base_evaluated)
@@ -41,7 +43,12 @@ def render_diff_text(diff: VerdictDiff, *, color: bool, gate_all: bool = False) 
     changed = diff.changed_report()
     if changed.subjects:
         lines.extend(
-            ["", "Head report of the changed subjects:", "", render_text(changed, color=color).rstrip("\n")]
+            [
+                "",
+                "Head report of the changed subjects:",
+                "",
+                *render_text(changed, color=color).rstrip("\n").split("\n"),
+            ]
         )
     if gate_all:
         lines.extend(
@@ -50,7 +57,7 @@ def render_diff_text(diff: VerdictDiff, *, color: bool, gate_all: bool = False) 
                 f"--all: the exit code follows the whole head report: {summary_line(diff.head, color=color)}",
             ]
         )
-    return "\n".join(lines) + "\n"
+    return safe_text(lines, color=color)
 
 
 def _diff_headline(diff: VerdictDiff, *, color: bool) -> str:

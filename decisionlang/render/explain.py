@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from decisionlang.core import diagnostics
+from decisionlang.core.escapes import safe_line
 from decisionlang.core.format import show, show_number
 from decisionlang.core.model import (
     Enforcement,
@@ -64,7 +65,12 @@ def render_explain(subject: SubjectResult, *, color: bool) -> str:
         missing_section(subject, color=color),
         must_hold_section(subject, color=color),
     ]
-    return "\n\n".join("\n".join(section) for section in sections if section) + "\n"
+    return (
+        "\n\n".join(
+            "\n".join(safe_line(line, color=color) for line in section) for section in sections if section
+        )
+        + "\n"
+    )
 
 
 def heading(text: str, *, color: bool) -> str:
@@ -255,7 +261,7 @@ def rule_block(number: int, rule: RuleTrace, policy: PolicyResult, subject: str,
         body.extend(maturity_lines(maturity))
     if rule.error is not None:
         body.append("problem:")
-        body.extend(indent(diagnostics.render_text(rule.error).splitlines(), 2))
+        body.extend(indent(diagnostics.render_text(rule.error).split("\n"), 2))
     return lines + indent(body, 3)
 
 

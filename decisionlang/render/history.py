@@ -7,6 +7,7 @@ from typing import Any
 
 from decisionlang.compare.changes import FactChange, Reading
 from decisionlang.core.codec import to_data
+from decisionlang.core.escapes import safe_text
 from decisionlang.core.format import show
 from decisionlang.core.model import Verdict
 from decisionlang.governance.decisionlog.history import EntryRef, History, InputChanges, MoveKind, VerdictMove
@@ -34,7 +35,9 @@ def render_history_text(history: History) -> str:
         for logged in history.annotations:
             lines += _annotation(logged)
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    while lines and not lines[-1]:
+        lines.pop()
+    return safe_text(lines)
 
 
 def move_summary(move: VerdictMove) -> str:

@@ -8,7 +8,8 @@ the same bytes, so an unchanged comment need not be edited at all.
 
 Data (names, messages, values) is escaped for GitHub-flavoured markdown: `&`, `<` and `>` as
 entities, markdown punctuation with a backslash, `|` also inside code spans in tables, code spans
-fenced with more backticks than they contain, line breaks folded into spaces. Inside the HTML
+fenced with more backticks than they contain, line breaks folded into spaces, `@mentions`
+defused (a zero-width space after the `@`: data never notifies anyone). Inside the HTML
 `<summary>` line, where markdown is not read, only HTML escaping applies.
 
 GitHub caps a comment at 65,536 characters: past `MAX_CHARS`, rows and traces are left out and
@@ -22,6 +23,7 @@ import re
 from collections.abc import Iterable
 
 from decisionlang.compare.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
+from decisionlang.core.escapes import BIDI_CONTROLS, LINE_SEPARATORS, ZERO_WIDTH_SPACE
 from decisionlang.core.format import show
 from decisionlang.core.model import (
     AppliedWaiver,
@@ -58,7 +60,8 @@ VERDICT_EMOJI = {Verdict.GO: "🟢", Verdict.NOT_YET: "🟡", Verdict.NO_GO: "�
 NONE_CELL = "—"
 
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + LINE_SEPARATORS + BIDI_CONTROLS + "]")
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")  # @user, @org/team: GitHub would notify them
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
 _BACKTICK_RUNS = re.compile(r"`+")
 _BLOCK_START = re.compile(r"^([0-9]{0,9})([#+=-]|(?<=[0-9])[.)])")  # a heading, list item, underline
@@ -69,16 +72,23 @@ _BLOCK_START = re.compile(r"^([0-9]{0,9})([#+=-]|(?<=[0-9])[.)])")  # a heading,
 
 def one_line(text: str) -> str:
     """Line breaks folded into spaces (a line break would end a table row or a list item); other
-    control characters, which a browser would not show, spelled out as `\\u001b`."""
+    control characters, U+2028 / U+2029 and bidi controls, which a browser would not show (or
+    would use to reorder the text), spelled out as `\\u001b`."""
     text = _LINE_BREAKS.sub(" ", text)
     return _CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def no_mention(text: str) -> str:
+    """An `@mention` in data defused by a zero-width space after the `@`: data never notifies a
+    person or a team (in a code span GitHub does not notify, so code is left as it is)."""
+    return _MENTION.sub("@" + ZERO_WIDTH_SPACE, text)
 
 
 def md_text(text: str) -> str:
     """Data as literal text in markdown (paragraphs, list items, table cells), even at a line's start.
 
     Surrounding whitespace is dropped: markdown would drop it, or read four spaces as a code block."""
-    text = one_line(text).strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = no_mention(one_line(text).strip()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
     return _BLOCK_START.sub(lambda match: f"{match[1]}\\{match[2]}", text, count=1)
 
@@ -100,7 +110,7 @@ def md_code(text: str, *, table: bool = False) -> str:
 
 def html_text(text: str) -> str:
     """Data inside raw HTML (the `<summary>` line), where markdown is not read."""
-    return html.escape(one_line(text), quote=False)
+    return html.escape(no_mention(one_line(text)), quote=False)
 
 
 # ---------------------------------------------------------------- the comment

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from decisionlang.core import diagnostics
+from decisionlang.core.escapes import safe_text
 from decisionlang.core.format import json_number
 from decisionlang.engine.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
 from decisionlang.render.explain import render_explain
@@ -42,10 +43,10 @@ def render_test_text(report: TestReport, *, color: bool) -> str:
         lines.extend(coverage_lines(report.coverage, color=color))
         lines.append("")
     for diagnostic in report.diagnostics:
-        lines.append(diagnostics.render_text(diagnostic))
+        lines.extend(diagnostics.render_text(diagnostic).split("\n"))
         lines.append("")
     lines.append(closing_line(report, color=color))
-    return "\n".join(lines) + "\n"
+    return safe_text(lines, color=color)
 
 
 def case_lines(result: CaseResult, *, color: bool) -> list[str]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from decisionlang.core import diagnostics
+from decisionlang.core.escapes import safe_text, visible
 from decisionlang.core.format import show, show_margin, show_number
 from decisionlang.core.model import (
     Comparison,
@@ -64,6 +65,7 @@ def paint(text: str, *styles: str, color: bool) -> str:
     """`text` wrapped in ANSI escape codes for `styles` (see ANSI_CODES) when `color` is on."""
     if not color or not styles or not text:
         return text
+    text = visible(text)  # data painted never carries escape codes of its own
     codes = ";".join(ANSI_CODES[style] for style in styles)
     return f"\x1b[{codes}m{text}\x1b[0m"
 
@@ -279,8 +281,8 @@ def render_text(report: Report, *, color: bool) -> str:
     lines.append(summary_line(report, color=color))
     for diagnostic in report.diagnostics:
         lines.append("")
-        lines.append(diagnostics.render_text(diagnostic))
-    return "\n".join(lines) + "\n"
+        lines.extend(diagnostics.render_text(diagnostic).split("\n"))
+    return safe_text(lines, color=color)
 
 
 def summary_line(report: Report, *, color: bool) -> str:

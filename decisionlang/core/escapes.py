@@ -1,0 +1,67 @@
+"""Data on its own line: how text from policies, states and waivers reaches a terminal or a CI log.
+
+Plain-text outputs (check, explain, validate, test, history, the --base diff, diagnostics on
+stderr) print names, messages and values that anyone opening a pull request can write. A line
+break in such a text would start a line of the data's choosing, and a CI runner reads some lines
+as commands (GitHub's `::error`, `::add-mask`, `::stop-commands`; its older `##[command]` form is
+recognised anywhere in a line). So every line of data is made visible and inert:
+
+- C0 control characters (line feed, carriage return, ESC, ...) become their Unicode pictures
+  (`␊`, `␍`, `␛`), DEL becomes `␡`; the tab stays a tab;
+- C1 controls (NEL U+0085, CSI U+009B, ...), the line and paragraph separators U+2028 / U+2029 and
+  the bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+  U+061C) are spelled out: `\\u2028`, `\\u202e`;
+- a line whose first non-blank characters are `::`, and every `##[`, get a zero-width space
+  (U+200B) between the two characters: the text reads the same, the runner no longer sees a
+  command.
+
+`visible` does the first two for one piece of text; `safe_line` does all three for one output
+line (keeping the colour codes the renderers themselves add, when colour is on); `safe_text`
+joins lines so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+ZERO_WIDTH_SPACE = "\u200b"
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+LINE_SEPARATORS = "\u2028\u2029"
+
+_TABLE: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20) if code != 0x09}
+_TABLE[0x7F] = "\u2421"
+_TABLE.update({code: f"\\u{code:04x}" for code in range(0x80, 0xA0)})
+_TABLE.update({ord(ch): f"\\u{ord(ch):04x}" for ch in BIDI_CONTROLS + LINE_SEPARATORS})
+
+_UNSAFE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_TABLE)) + "]")
+_COLOR_CODE = re.compile(r"\x1b\[[0-9;]*m")  # what render.text.paint writes, and nothing else
+_LEGACY_COMMAND = "##["
+
+
+def visible(text: str) -> str:
+    """`text` with every control character, line separator and bidi control made visible."""
+    return text.translate(_TABLE) if _UNSAFE.search(text) else text
+
+
+def safe_line(line: str, *, color: bool = False) -> str:
+    """One output line: its data visible (colour codes kept when `color`), no workflow command."""
+    if color and "\x1b" in line:
+        pieces = _COLOR_CODE.split(line)
+        codes = _COLOR_CODE.findall(line)
+        kept = (code + visible(piece) for code, piece in zip(codes, pieces[1:], strict=True))
+        line = visible(pieces[0]) + "".join(kept)
+    else:
+        line = visible(line)
+    if _LEGACY_COMMAND in line:
+        line = line.replace(_LEGACY_COMMAND, "#" + ZERO_WIDTH_SPACE + "#[")
+    shown = _COLOR_CODE.sub("", line) if color else line  # as a log that drops colour codes reads it
+    if shown.lstrip().startswith("::"):
+        first = line.index(":")  # colour codes hold no `:`, so this is the command's first one
+        line = line[: first + 1] + ZERO_WIDTH_SPACE + line[first + 1 :]
+    return line
+
+
+def safe_text(lines: Iterable[str], *, color: bool = False) -> str:
+    """Lines of an output, each made safe, joined with `\\n` and ended by one."""
+    return "".join(safe_line(line, color=color) + "\n" for line in lines)
