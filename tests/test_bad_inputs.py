@@ -16,8 +16,10 @@ import math
 import os
 import re
 import resource
+import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,8 @@ from typing import Literal
 
 import pytest
 from support import MINIMAL_PROJECT, write_project
+
+from decisionlang.governance.decisionlog.store import MIGRATIONS
 
 ROOT = Path(__file__).parent.parent
 AS_OF = ("--as-of", "2026-11-26")
@@ -80,6 +84,28 @@ MINIMAL_WAIVER = (
     "    owner: team-a\n    approver: CIO\n    rationale: r\n    compensating_measure: m\n"
     "    granted: 2026-01-01\n    expires: 20261218\n"
 )
+
+
+def _damaged_log(*, drop: str | None = None, page_of: str | None = None) -> bytes:
+    """A decision log of the current schema, with `drop` run on it (a table or trigger dropped),
+    or with the b-tree header of the root page of table `page_of` overwritten (a torn write)."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "decisions.db"
+        connection = sqlite3.connect(path)
+        for step in MIGRATIONS:
+            for statement in step:
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        connection.execute(drop or "SELECT 1")
+        connection.commit()
+        page = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (page_of,)).fetchone()
+        size = connection.execute("PRAGMA page_size").fetchone()[0]
+        connection.close()
+        data = bytearray(path.read_bytes())
+    if page is not None:
+        start = (page[0] - 1) * size
+        data[start : start + 140] = b"\x0d\xff\xff\xff\xff\x00\x10" * 20
+    return bytes(data)
 
 
 ROWS: tuple[BadInput, ...] = (
@@ -441,7 +467,6 @@ ROWS: tuple[BadInput, ...] = (
         ("check", "{dir}", *AS_OF),
         3,
         None,
-        owner="outputs",
         absent=("\n::error",),
     ),
     # ---- waiver ----
@@ -608,7 +633,26 @@ ROWS: tuple[BadInput, ...] = (
         ("test", "{dir}", "--min-coverage", "nan"),
         2,
         None,
-        owner="outputs",
+    ),
+    BadInput("flags-min-coverage-inf", "flags", {}, ("test", "{dir}", "--min-coverage", "1e400"), 2, None),
+    BadInput("flags-min-coverage-over-100", "flags", {}, ("test", "{dir}", "--min-coverage", "101"), 2, None),
+    BadInput("flags-warn-days-nan", "flags", {}, ("check", "{dir}", *AS_OF, "--warn-days", "nan"), 2, None),
+    BadInput(
+        "flags-warn-days-400-digits",
+        "flags",
+        {},
+        ("check", "{dir}", *AS_OF, "--warn-days", "9" * 400),
+        2,
+        None,
+    ),
+    BadInput(
+        "flags-as-of-with-a-line-break",
+        "flags",
+        {},
+        ("check", "{dir}", "--as-of", "2026-11-26\n::error::pwned"),
+        2,
+        None,
+        absent=("\n::error",),
     ),
     BadInput(
         "flags-warnings-as-errors",
@@ -667,12 +711,90 @@ ROWS: tuple[BadInput, ...] = (
         2,
         "DL-LOG",
     ),
+    BadInput(
+        "log-annotations-table-dropped",
+        "log",
+        {"decisions.db": _damaged_log(drop="DROP TABLE annotations")},
+        ("check", "{dir}", *AS_OF, "--record", "{dir}/decisions.db"),
+        2,
+        "DL-LOG-SCHEMA",
+        "decisions.db",
+    ),
+    BadInput(
+        "log-append-only-trigger-dropped",
+        "log",
+        {"decisions.db": _damaged_log(drop="DROP TRIGGER verdicts_no_delete")},
+        ("annotate", "abc", "--note", "n", "--log", "{dir}/decisions.db"),
+        2,
+        "DL-LOG-SCHEMA",
+        "decisions.db",
+    ),
+    BadInput(
+        "log-corrupt-page-annotate",
+        "log",
+        {"decisions.db": _damaged_log(page_of="decisions")},
+        ("annotate", "abc", "--note", "n", "--log", "{dir}/decisions.db"),
+        2,
+        "DL-LOG-CORRUPT",
+        "decisions.db",
+    ),
+    BadInput(
+        "log-corrupt-page-record",
+        "log",
+        {"decisions.db": _damaged_log(page_of="traces")},
+        ("check", "{dir}", *AS_OF, "--record", "{dir}/decisions.db"),
+        2,
+        "DL-LOG-CORRUPT",
+        "decisions.db",
+    ),
+    BadInput(
+        "log-corrupt-page-history",
+        "log",
+        {"decisions.db": _damaged_log(page_of="decisions_by_time")},
+        ("history", "--log", "{dir}/decisions.db"),
+        2,
+        "DL-LOG-CORRUPT",
+        "decisions.db",
+    ),
+    BadInput(
+        "log-is-a-device",
+        "log",
+        {},
+        ("check", "{dir}", *AS_OF, "--record", "/dev/null"),
+        2,
+        "DL-LOG-PATH",
+    ),
     # ---- output ----
     BadInput(
         "output-missing-directory",
         "output",
         {},
         ("check", "{dir}", *AS_OF, "-o", "{dir}/no/such/dir/report.txt"),
+        2,
+        "DL-CLI-OUTPUT",
+    ),
+    BadInput(
+        "output-a-directory",
+        "output",
+        {},
+        ("report", "{dir}", *AS_OF, "-o", "{dir}/services"),
+        2,
+        "DL-CLI-OUTPUT",
+    ),
+    BadInput(
+        "output-a-file-as-directory",
+        "output",
+        {},
+        ("test", "{dir}", "-o", "{dir}/services/a.yaml/report.txt"),
+        2,
+        "DL-CLI-OUTPUT",
+    ),
+    BadInput("output-dev-null", "output", {}, ("report", "{dir}", *AS_OF, "-o", "/dev/null"), 0, None),
+    BadInput(
+        "output-no-such-device",
+        "output",
+        {},
+        ("check", "{dir}", *AS_OF, "-o", "/dev/decisionlang-no-such-device"),
         2,
         "DL-CLI-OUTPUT",
     ),

@@ -81,10 +81,13 @@ def annotate_decision(
     note = _clean(note, "note", Path(log))
     author = _clean(author, "author", Path(log)) if author else None
     with open_log(log) as store:
-        if not store.has_decision(decision_id):
-            raise _unknown_decision(store, decision_id)
         annotation = Annotation(decision_id, status, note, timestamp(now or dt.datetime.now(dt.UTC)), author)
-        return LoggedAnnotation(store.annotate(annotation), annotation)
+        try:  # the store checks the log's integrity, then the decision id, inside its write
+            return LoggedAnnotation(store.annotate(annotation), annotation)
+        except DecisionlangError as error:
+            if error.diagnostics[0].code == "DL-LOG-UNKNOWN-DECISION":
+                raise _unknown_decision(store, decision_id) from None
+            raise
 
 
 def read_decisions(log: str | Path, project: Project) -> tuple[tuple[LoggedDecision, ...], str]:

@@ -336,7 +336,7 @@ class SqliteStore:
             self._check_version(self._version())
             self._retry(lambda: self._connection.execute("PRAGMA journal_mode = WAL").fetchone())
             self._connection.execute("PRAGMA foreign_keys = ON")
-            self._check_schema(self._version())
+            self._check_integrity()  # reading a damaged log says so, rather than half an answer
             if self._version() < SCHEMA_VERSION:
                 self._write(self._migrate)
 
