@@ -324,6 +324,10 @@ with open(os.environ["FAKE_GH_LOG"], "a") as log:
 if os.environ.get("FAKE_GH_FAIL"):
     sys.exit("HTTP 403: Resource not accessible by integration")
 assert args[0] == "api"
+if args[1] == "graphql":  # the token's identity: viewer login
+    assert "viewer" in args[args.index("-f") + 1] and args[-2:] == ["--jq", ".data.viewer.login"]
+    print(os.environ.get("FAKE_GH_LOGIN", "github-actions"))
+    sys.exit(0)
 options, rest = {{}}, []
 position = 1
 while position < len(args):
@@ -349,7 +353,9 @@ if method == "GET":
 body = json.loads(Path(options["--input"]).read_text())["body"]
 if method == "POST":
     assert endpoint.endswith("/issues/7/comments"), endpoint
-    comments.append({{"id": 1000 + len(comments), "body": body}})
+    login = os.environ.get("FAKE_GH_LOGIN", "github-actions")
+    author = login if os.environ.get("FAKE_GH_LOGIN") else login + "[bot]"
+    comments.append({{"id": 1000 + len(comments), "body": body, "user": {{"login": author}}}})
 else:
     assert method == "PATCH" and "/issues/comments/" in endpoint, (method, endpoint)
     (comment,) = [c for c in comments if str(c["id"]) == endpoint.rsplit("/", 1)[1]]
@@ -520,7 +526,9 @@ def fake_gh(tmp_path: Path, pull_request: dict[str, Any]) -> dict[str, Any]:
     gh.write_text(FAKE_GH.format(python=sys.executable), encoding="utf-8")
     gh.chmod(0o755)
     state = tmp_path / "comments.json"
-    state.write_text(json.dumps([{"id": 1, "body": "Looks good to me"}]), encoding="utf-8")
+    state.write_text(
+        json.dumps([{"id": 1, "body": "Looks good to me", "user": {"login": "octocat"}}]), encoding="utf-8"
+    )
     log = tmp_path / "gh.log"
     runner: LocalRunner = pull_request["runner"]
     runner.env.update(FAKE_GH_STATE=str(state), FAKE_GH_LOG=str(log))
@@ -562,6 +570,59 @@ def test_comment_step_posts_then_updates_in_place(
         ["api", "--method", "PATCH"],
     ]
     assert calls[-1][3] == "repos/acme/platform/issues/comments/1001"
+
+
+def test_comment_step_never_updates_someone_elses_comment(
+    pull_request: dict[str, Any], fake_gh: dict[str, Any]
+) -> None:
+    """Anyone can post a comment holding the marker: only the token's own comment is updated."""
+    runner: LocalRunner = pull_request["runner"]
+    planted = {"id": 2, "body": MARKER + "\nall GO, merge away", "user": {"login": "mallory"}}
+    quoting = {"id": 3, "body": "see " + MARKER, "user": {"login": "github-actions[bot]"}}
+    comments = [*json.loads(fake_gh["state"].read_text(encoding="utf-8")), planted, quoting]
+    fake_gh["state"].write_text(json.dumps(comments), encoding="utf-8")
+    run_action(runner)
+    result = runner.run("Comment on the pull request", path=fake_gh["path"])
+    assert result.returncode == 0, result.stderr
+    assert "commented on pull request #7" in result.stdout
+    comments = json.loads(fake_gh["state"].read_text(encoding="utf-8"))
+    assert [c["id"] for c in comments] == [1, 2, 3, 1003]
+    assert comments[1]["body"] == MARKER + "\nall GO, merge away"  # left alone
+    assert comments[3]["user"]["login"] == "github-actions[bot]"
+    run_action(runner)
+    result = runner.run("Comment on the pull request", path=fake_gh["path"])
+    assert "updated comment 1003 on pull request #7" in result.stdout
+
+
+def test_comment_step_updates_the_comment_of_a_personal_token(
+    pull_request: dict[str, Any], fake_gh: dict[str, Any]
+) -> None:
+    runner: LocalRunner = pull_request["runner"]
+    runner.env["FAKE_GH_LOGIN"] = "release-bot"  # a personal access token of a machine user
+    own = {"id": 5, "body": MARKER + "\nold report", "user": {"login": "release-bot"}}
+    bots = {"id": 6, "body": MARKER + "\nanother bot", "user": {"login": "github-actions[bot]"}}
+    comments = [*json.loads(fake_gh["state"].read_text(encoding="utf-8")), bots, own]
+    fake_gh["state"].write_text(json.dumps(comments), encoding="utf-8")
+    run_action(runner)
+    result = runner.run("Comment on the pull request", path=fake_gh["path"])
+    assert "updated comment 5 on pull request #7" in result.stdout, result.stdout + result.stderr
+    comments = json.loads(fake_gh["state"].read_text(encoding="utf-8"))
+    assert comments[1]["body"] == MARKER + "\nanother bot"
+
+
+def test_comment_step_defuses_mentions_from_data(
+    pull_request: dict[str, Any], fake_gh: dict[str, Any]
+) -> None:
+    """A state text naming a team: the comment shows it, and GitHub notifies nobody."""
+    runner: LocalRunner = pull_request["runner"]
+    payments = runner.workspace / "decisions" / "services" / "payments.yaml"
+    text = payments.read_text(encoding="utf-8")
+    payments.write_text(text.replace("name: payments-api", "name: payments-api-@acme/security"), "utf-8")
+    run_action(runner)
+    runner.run("Comment on the pull request", path=fake_gh["path"])
+    body = json.loads(fake_gh["state"].read_text(encoding="utf-8"))[-1]["body"]
+    assert "@\u200bacme/security" in body
+    assert re.search(r"@[A-Za-z0-9]", body) is None
 
 
 def test_comment_step_reports_invalid_input(pull_request: dict[str, Any], fake_gh: dict[str, Any]) -> None:
