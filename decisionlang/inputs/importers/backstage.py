@@ -35,6 +35,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped, sorted_diagnostics
+from decisionlang.core.escapes import safe_text
 from decisionlang.core.spans import point
 from decisionlang.inputs.yamlreader import Entry, Located, YamlFile, YamlLimits, describe, load_yaml
 
@@ -771,7 +772,7 @@ def render_report_text(result: BackstageImport) -> str:
             )
     lines.append("")
     lines.extend(_summary(result))
-    return "\n".join(lines) + "\n"
+    return safe_text(lines)  # entity names and messages are data: each stays on its line
 
 
 def _summary(result: BackstageImport) -> list[str]:
