@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -27,6 +28,7 @@ from decisionlang.core.model import (
     Comparison,
     Enforcement,
     Fact,
+    FailOn,
     Location,
     MissingInformation,
     Outcome,
@@ -41,6 +43,9 @@ from decisionlang.core.model import (
 from decisionlang.render import render_explain
 from decisionlang.render import render_text as render_report_text
 from decisionlang.render.diff import render_diff_text
+from decisionlang.render.json import render_json, report_to_dict
+from decisionlang.render.junit import render_junit
+from decisionlang.render.sarif import render_sarif
 
 ROOT = Path(__file__).parent.parent
 SCALEUP = ROOT / "examples" / "scaleup"
@@ -197,3 +202,16 @@ def test_a_waiver_rationale_cannot_issue_workflow_commands(tmp_path: Path) -> No
     assert "peak season␊::error::injected" in outputs[0][0]
     for output, color in outputs:
         assert_inert(output, color=color)
+
+
+@settings(max_examples=100, deadline=None)
+@given(TEXT)
+def test_machine_formats_carry_the_data_exactly_and_no_command(text: str) -> None:
+    """JSON, SARIF and JUnit printed on a CI log: `##[` spelled `#\\u0023[` / `#&#35;[`, which every
+    reader decodes back, so the data is the same and the runner sees no command."""
+    report = report_with(text)
+    for rendered in (render_json(report), render_sarif(report, None, fail_on=FailOn.NOT_YET)):
+        assert "##[" not in rendered
+        assert UNSAFE.search(rendered.replace("\n", "")) is None  # JSON escapes the rest itself
+    assert "##[" not in render_junit(report, None, fail_on=FailOn.NOT_YET)
+    assert json.loads(render_json(report)) == json.loads(json.dumps(report_to_dict(report)))

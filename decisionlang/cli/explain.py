@@ -20,6 +20,7 @@ from decisionlang.cli.common import (
     strict_option,
     use_color,
 )
+from decisionlang.core.escapes import inert_json
 
 if TYPE_CHECKING:
     pass
@@ -54,7 +55,7 @@ def explain(
     result = report.subjects[0]
     if output_format == "json":
         payload = result.to_dict()
-        click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(inert_json(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)))
     else:
         click.echo(render_explain(result, color=use_color(color)), nl=False, color=True)
     sys.exit(EXIT_OK)

@@ -17,6 +17,7 @@ from decisionlang.cli.common import (
     warnings_as_errors_option,
 )
 from decisionlang.core.diagnostics import render_text
+from decisionlang.core.escapes import inert_json
 
 if TYPE_CHECKING:
     pass
@@ -45,7 +46,7 @@ def validate(directory: Path, output_format: str, warnings_as_errors: bool) -> N
             "subjects": len(project.portfolio.subjects),
             "diagnostics": [d.to_json() for d in diagnostics],
         }
-        click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(inert_json(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)))
     else:
         for diagnostic in diagnostics:
             click.echo(render_text(diagnostic), err=True)

@@ -62,6 +62,26 @@ def safe_line(line: str, *, color: bool = False) -> str:
     return line
 
 
+# JSON and XML carry data exactly; on a CI log they must not carry `##[` raw either. Both formats
+# spell a character another way that every reader decodes back to it, so this costs nothing.
+_JSON_TABLE: dict[int, str] = {code: f"\\u{code:04x}" for code in [0x7F, *range(0x80, 0xA0)]}
+_JSON_TABLE.update({ord(ch): f"\\u{ord(ch):04x}" for ch in BIDI_CONTROLS + LINE_SEPARATORS})
+_JSON_UNSAFE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_JSON_TABLE)) + "]")
+
+
+def inert_json(text: str) -> str:
+    """JSON text (`##[` only occurs inside its strings) with `##[` written `#\\u0023[`, and DEL, C1,
+    U+2028/U+2029 and bidi controls as `\\u` escapes: the same data, no command, no reordering."""
+    if _LEGACY_COMMAND in text:
+        text = text.replace(_LEGACY_COMMAND, "#\\u0023[")
+    return text.translate(_JSON_TABLE) if _JSON_UNSAFE.search(text) else text
+
+
+def inert_xml(text: str) -> str:
+    """XML text (no CDATA) with `##[` written `#&#35;[`: the same data, no workflow command."""
+    return text.replace(_LEGACY_COMMAND, "#&#35;[") if _LEGACY_COMMAND in text else text
+
+
 def safe_text(lines: Iterable[str], *, color: bool = False) -> str:
     """Lines of an output, each made safe, joined with `\\n` and ended by one."""
     return "".join(safe_line(line, color=color) + "\n" for line in lines)

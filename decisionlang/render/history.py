@@ -7,7 +7,7 @@ from typing import Any
 
 from decisionlang.compare.changes import FactChange, Reading
 from decisionlang.core.codec import to_data
-from decisionlang.core.escapes import safe_text
+from decisionlang.core.escapes import inert_json, safe_text
 from decisionlang.core.format import show
 from decisionlang.core.model import Verdict
 from decisionlang.governance.decisionlog.history import EntryRef, History, InputChanges, MoveKind, VerdictMove
@@ -221,7 +221,7 @@ def _revision(revision: str) -> str:
 
 
 def render_history_json(history: History) -> str:
-    text = json.dumps(history_to_dict(history), sort_keys=True, indent=2, ensure_ascii=False)
+    text = inert_json(json.dumps(history_to_dict(history), sort_keys=True, indent=2, ensure_ascii=False))
     return text + "\n"
 
 

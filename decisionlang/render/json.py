@@ -15,6 +15,7 @@ from typing import Any
 from decisionlang.compare.changes import FactChange, Reading, SubjectChange, VerdictDiff, WaiverChange
 from decisionlang.core.codec import to_data
 from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.escapes import inert_json
 from decisionlang.core.format import json_value
 from decisionlang.core.model import REPORT_SCHEMA, Report, Verdict
 from decisionlang.render.diff import change_summary
@@ -56,7 +57,7 @@ def dump(data: Mapping[str, Any]) -> str:
             lines.append(f"{_ENCODE(key)}:[\n{items}\n]")
         else:
             lines.append(f"{_ENCODE(key)}:{_ENCODE(value)}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+    return inert_json("{\n" + ",\n".join(lines) + "\n}\n")
 
 
 def report_to_dict(report: Report, diff: VerdictDiff | None = None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from decisionlang.compare.changes import VerdictDiff
+from decisionlang.core.escapes import inert_xml
 from decisionlang.core.model import Enforcement, FailOn, PolicyResult, Report, SubjectResult, Verdict
 from decisionlang.render.text import format_missing, format_warning, policy_lines, waived_lines
 
@@ -45,7 +46,7 @@ def render_junit(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -
     set_counts(root, totals)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + inert_xml(body) + "\n"
 
 
 def cases_by_policy(report: Report, diff: VerdictDiff | None) -> dict[str, list[Case]]:

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from decisionlang import __version__
 from decisionlang.compare.changes import VerdictDiff
 from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.escapes import inert_json
 from decisionlang.core.format import show
 from decisionlang.core.model import (
     AppliedWaiver,
@@ -76,7 +77,9 @@ def fingerprint(finding: Finding) -> str:
 
 def render_sarif(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> str:
     """The report as one SARIF 2.1.0 log, pretty-printed, followed by a newline."""
-    return json.dumps(sarif_log(report, diff, fail_on=fail_on), indent=2, ensure_ascii=False) + "\n"
+    return (
+        inert_json(json.dumps(sarif_log(report, diff, fail_on=fail_on), indent=2, ensure_ascii=False)) + "\n"
+    )
 
 
 def sarif_log(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> dict[str, Any]:

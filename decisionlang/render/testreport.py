@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from decisionlang.core import diagnostics
-from decisionlang.core.escapes import safe_text
+from decisionlang.core.escapes import inert_json, safe_text
 from decisionlang.core.format import json_number
 from decisionlang.engine.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
 from decisionlang.render.explain import render_explain
@@ -163,7 +163,9 @@ def render_test_json(report: TestReport) -> str:
     """The report as one JSON object (schema `decisionlang/test-report/v1`), keys sorted.
 
     `coverage` is null when the run was invalid (no case was run)."""
-    text = json.dumps(run_to_dict(report), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    text = inert_json(
+        json.dumps(run_to_dict(report), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    )
     return text + "\n"
 
 

@@ -35,7 +35,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped, sorted_diagnostics
-from decisionlang.core.escapes import safe_text
+from decisionlang.core.escapes import inert_json, safe_text
 from decisionlang.core.spans import point
 from decisionlang.inputs.yamlreader import Entry, Located, YamlFile, YamlLimits, describe, load_yaml
 
@@ -807,7 +807,7 @@ def render_report_json(result: BackstageImport | None, diagnostics: Iterable[Dia
     """The report as JSON; without a result (nothing imported) it only carries the diagnostics."""
     payload = report_to_dict(result)
     payload["diagnostics"] = [diagnostic.to_json() for diagnostic in diagnostics]
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return inert_json(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n"
 
 
 def report_to_dict(result: BackstageImport | None) -> dict[str, Any]:
