@@ -45,6 +45,7 @@ from decisionlang.render import render_text as render_report_text
 from decisionlang.render.diff import render_diff_text
 from decisionlang.render.json import render_json, report_to_dict
 from decisionlang.render.junit import render_junit
+from decisionlang.render.markdown import render_markdown
 from decisionlang.render.sarif import render_sarif
 
 ROOT = Path(__file__).parent.parent
@@ -210,6 +211,8 @@ def test_machine_formats_carry_the_data_exactly_and_no_command(text: str) -> Non
     """JSON, SARIF and JUnit printed on a CI log: `##[` spelled `#\\u0023[` / `#&#35;[`, which every
     reader decodes back, so the data is the same and the runner sees no command."""
     report = report_with(text)
+    markdown = render_markdown(report, None, fail_on=FailOn.NOT_YET)
+    assert_inert(markdown.replace("\t", " "))
     for rendered in (render_json(report), render_sarif(report, None, fail_on=FailOn.NOT_YET)):
         assert "##[" not in rendered
         assert UNSAFE.search(rendered.replace("\n", "")) is None  # JSON escapes the rest itself

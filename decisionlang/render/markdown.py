@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 
 from decisionlang.compare.changes import ChangeKind, FactChange, SubjectChange, VerdictDiff
-from decisionlang.core.escapes import BIDI_CONTROLS, LINE_SEPARATORS, ZERO_WIDTH_SPACE
+from decisionlang.core.escapes import BIDI_CONTROLS, LINE_SEPARATORS, ZERO_WIDTH_SPACE, safe_text
 from decisionlang.core.format import show
 from decisionlang.core.model import (
     AppliedWaiver,
@@ -126,7 +126,10 @@ def render_markdown(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn
     budget = MAX_CHARS - FOOTER_RESERVE - sum(len(line) + 1 for line in [*head, *rest])
     table, details = fit(rows, traces, budget=budget)
     lines = [*head, *table, *rest, *details, footer(report, diff, fail_on=fail_on)]
-    return "\n".join(lines) + "\n"
+    # Data holds no line break by now (one_line), so every "\n" is the comment's own: each line is
+    # then kept from being a workflow command when the comment is printed on a CI log (`##[` in a
+    # code span, where no markdown escape applies).
+    return safe_text("\n".join(lines).split("\n"))
 
 
 def badge(verdict: Verdict | None) -> str:
