@@ -171,7 +171,8 @@ def test_a_default_output_linked_out_of_the_project_is_refused(
     monkeypatch.chdir(repo)
     result = run("report", ".", *AS_OF, "--format", output_format, "--kind", "service")
     assert result.exit_code == cli.EXIT_INVALID
-    assert "DL-CLI-OUTPUT" in result.stderr and "outside the project" in result.stderr
+    assert "DL-CLI-OUTPUT" in result.stderr and "is a symbolic link to" in result.stderr
+    assert "outside `.`" in result.stderr
     assert "help: remove the link, or name the file to write with --output" in result.stderr
     assert victim.read_text(encoding="utf-8") == "precious"
 
@@ -187,6 +188,20 @@ def test_a_default_output_linked_inside_the_project_is_written_through(
     assert result.exit_code == cli.EXIT_OK, result.stderr
     assert (repo / "report.html").is_symlink()
     assert (repo / "out" / "board.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_record_file_linked_out_of_its_directory_is_refused(tmp_path: Path) -> None:
+    """Decision records are named after subjects: a link planted under such a name is not followed."""
+    records = tmp_path / "decisions"
+    records.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    (records / "payments-api.md").symlink_to(victim)
+    arguments = ["report", str(QUICKSTART), *AS_OF, "--format", "markdown", "--kind", "service"]
+    result = run(*arguments, "--output", f"{records}/")
+    assert result.exit_code == cli.EXIT_INVALID
+    assert "DL-CLI-OUTPUT" in result.stderr and f"outside `{records}`" in result.stderr
+    assert victim.read_text(encoding="utf-8") == "precious"
 
 
 # ---------------------------------------------------------------- interrupted writes

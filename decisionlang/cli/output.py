@@ -6,8 +6,9 @@
 - a device, a named pipe, or any path under /dev or /proc (`/dev/null`, `/dev/stdout`): opened and
   written straight into, never renamed over (appending, so `-o /dev/stdout >> log` keeps the log);
 - a directory, a path whose directory is missing, a dangling link, a socket: `DL-CLI-OUTPUT`;
-- a default output path (no `--output`) that is a link leading out of the project: `DL-CLI-OUTPUT`,
-  so a link planted in a repository cannot make a report overwrite a file elsewhere.
+- a path decisionlang chose itself (a default output path, a decision record named after its
+  subject) that is a link leading out of the project (out of the records directory):
+  `DL-CLI-OUTPUT`, so a link planted in a repository cannot make a report overwrite a file elsewhere.
 
 An interrupted write (SIGINT, SIGTERM) removes its temporary file: the target is either the old
 file or the whole new one. Signals are held off while the temporary file is created, so no
@@ -51,7 +52,8 @@ def output_error(path: Path, message: str, help: str | None = None) -> Decisionl
 def output_target(path: Path, *, confine_to: Path | None = None) -> Target:
     """How `path` is written, or a `DL-CLI-OUTPUT` error saying why it cannot be.
 
-    `confine_to` is the project root a default output path must stay in."""
+    `confine_to` is the directory a path decisionlang chose itself must stay in (the project, for
+    a default output path; the records directory, for files named after subjects)."""
     shown = f"`{path}`"
     try:
         is_link = path.is_symlink()
@@ -89,8 +91,8 @@ def _check_link(path: Path, info: os.stat_result | None, confine_to: Path | None
     if confine_to is not None and not resolved.is_relative_to(confine_to.resolve()):
         raise output_error(
             path,
-            f"`{path}` is a symbolic link to `{resolved}`, outside the project `{confine_to}`: "
-            "a default output path is never written through such a link",
+            f"`{path}` is a symbolic link to `{resolved}`, outside `{confine_to}`: a file named by "
+            "decisionlang (a default output, a decision record) is never written through such a link",
             "remove the link, or name the file to write with --output",
         )
     if info is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from decisionlang.cli.common import (
     fail,
     guarded,
 )
-from decisionlang.cli.output import write_atomically
+from decisionlang.cli.output import write_output
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import printable
 
@@ -95,7 +96,9 @@ def report(
         target = Path(output or "decisions.md")
         if target.is_dir() or (output or "").endswith(("/", os.sep)):
             try:
-                write_records(target, records, title=title, as_of=result.as_of, write=write_atomically)
+                # file names come from subject names: a link planted among them may not lead out
+                write = functools.partial(write_output, confine_to=target)
+                write_records(target, records, title=title, as_of=result.as_of, write=write)
             except OSError as error:
                 problem = Diagnostic(
                     "DL-CLI-OUTPUT", f"cannot write `{target}`: {error.strerror}", file=str(target)
