@@ -51,10 +51,12 @@ def safe_line(line: str, *, color: bool = False) -> str:
         codes = _COLOR_CODE.findall(line)
         kept = (code + visible(piece) for code, piece in zip(codes, pieces[1:], strict=True))
         line = visible(pieces[0]) + "".join(kept)
-    else:
+    elif not line.isprintable():  # the common case, a printable line, costs one C-level scan
         line = visible(line)
     if _LEGACY_COMMAND in line:
         line = line.replace(_LEGACY_COMMAND, "#" + ZERO_WIDTH_SPACE + "#[")
+    if "::" not in line:
+        return line
     shown = _COLOR_CODE.sub("", line) if color else line  # as a log that drops colour codes reads it
     if shown.lstrip().startswith("::"):
         first = line.index(":")  # colour codes hold no `:`, so this is the command's first one
