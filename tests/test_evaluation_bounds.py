@@ -29,6 +29,8 @@ from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.core.undetermined import OutOfRange
 from decisionlang.engine.compiler import CompiledPolicy, compile_program
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate
+from decisionlang.engine.testing import run_tests
+from decisionlang.inputs.sources import SourceSet
 from decisionlang.language.checker import check_program
 from decisionlang.language.parser import parse_module
 from decisionlang.render import render_json, render_text
@@ -245,3 +247,15 @@ def test_a_bad_limits_setting_is_a_located_config_error(tmp_path: Path, setting:
     write_project(tmp_path, {"decisionlang.yaml": setting + "\n"})
     [error] = load_project(tmp_path).errors
     assert (error.code, error.where) == ("DL-CONFIG", "decisionlang.yaml:1:1")
+
+
+def test_a_policy_test_over_the_budget_is_a_diagnostic_not_an_exception() -> None:
+    items = ", ".join(str(i) for i in range(1500))  # 1,500 × 1,500 inner items: past the budget
+    files = {
+        "policies/p.policy": NESTED,
+        "policies/p.test.yaml": f"as_of: 2026-11-26\ncases:\n  - name: big\n    subjects:\n"
+        f"      - {{name: a, x: 1, y: 1, zs: [{items}]}}\n    expect:\n      verdict: no-go\n",
+    }
+    report = run_tests(SourceSet.from_memory(files, tests=True))
+    assert [d.code for d in report.diagnostics if d.is_error] == ["DL-EVAL-LIMIT"]
+    assert "(in definition `pairs`)" in report.diagnostics[0].message

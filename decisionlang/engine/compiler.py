@@ -566,10 +566,10 @@ class Compiler:
                 key = (*key, _bound(ctx.variables) if ctx.variables else "")
             hit = ctx.memo.get(key)
             if hit is None:
-                ctx.spend(weight, span)
                 inner = Recorder(outer.known) if outer is not None else None
                 ctx.recorder = inner
                 try:
+                    ctx.spend(weight, span)
                     value = compute(ctx)
                 except EvaluationLimit as limit:
                     if limit.define is None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from decisionlang.core.diagnostics import Diagnostic, Severity, capped, sorted_diagnostics
+from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, capped, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
 from decisionlang.core.model import (
     Location,
@@ -236,7 +236,11 @@ def run_tests(
     results: list[CaseResult] = []
     if not any(d.is_error for d in diagnostics):  # a case runs only in a valid suite
         for case in prepared:
-            result, evaluation_problems = _run_case(case, policy_set.policies)
+            try:
+                result, evaluation_problems = _run_case(case, policy_set.policies)
+            except DecisionlangError as error:  # a case over the evaluation budget (DL-EVAL-LIMIT)
+                diagnostics += error.diagnostics
+                break
             results.append(result)
             diagnostics += evaluation_problems
     coverage = measure_coverage(policy_set.policies, [result.result for result in results])
