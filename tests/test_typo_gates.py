@@ -31,6 +31,7 @@ def _selecting(selector: str) -> dict[str, str]:
     [
         ("kind servce", "selector_kind_typo", "policies/gate.policy:11:19"),
         ('tagged "on-clustr"', "selector_tag_typo", "policies/gate.policy:11:21"),
+        ('all where name in ["beta", "alpah"]', "selector_name_typo", "policies/gate.policy:11:41"),
     ],
 )
 def test_a_selector_close_to_what_subjects_have_is_an_error(

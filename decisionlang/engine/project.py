@@ -19,7 +19,8 @@ from decisionlang.inputs.layout import load_modules
 from decisionlang.inputs.sources import SizeLimits, SourceFile, SourceSet
 from decisionlang.inputs.states import YamlLimits, load_states
 from decisionlang.inputs.waivers import Waiver, load_waivers
-from decisionlang.language.checker import Program, check_program
+from decisionlang.language import ast
+from decisionlang.language.checker import FieldRef, Program, check_program
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def _unmatched_selectors(program: Program, portfolio: Portfolio, allowed: Iterab
     present = {
         "kind": {subject.kind for subject in portfolio.subjects},
         "tag": {str(tag) for subject in portfolio.subjects for tag in subject.fields.get("tags", ())},
+        "name": set(portfolio.by_name),
     }
     acknowledged = set(allowed)
     found = []
@@ -154,22 +156,62 @@ def _unmatched_selectors(program: Program, portfolio: Portfolio, allowed: Iterab
                 found.append(
                     _unmatched(policy.name, what, value, closest(value, present[what]), selector.span)
                 )
+        if selector.where is not None:
+            for value, span in _named_subjects(program, selector.where):
+                if value not in present["name"] and value not in acknowledged:
+                    found.append(
+                        _unmatched(policy.name, "name", value, closest(value, present["name"]), span)
+                    )
     return found
 
 
+def _named_subjects(program: Program, node: ast.Expr) -> list[tuple[str, Span]]:
+    """The subject names a `where` compares `name` with: `name == "x"`, `name in ["x", "y"]`."""
+    named: list[tuple[str, Span]] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        texts: list[ast.Expr] = []
+        if isinstance(current, ast.Compare) and current.op is ast.CompareOp.EQ:
+            if _is_name_field(program, current.left):
+                texts = [current.right]
+            elif _is_name_field(program, current.right):
+                texts = [current.left]
+        elif (
+            isinstance(current, ast.Membership)
+            and not current.negated
+            and _is_name_field(program, current.item)
+            and isinstance(current.collection, ast.ListLiteral)
+        ):
+            texts = list(current.collection.items)
+        named.extend((text.value, text.span) for text in texts if isinstance(text, ast.Text))
+        if not isinstance(current, ast.Quantifier):  # inside, `name` may be another subject's
+            pending.extend(value for value in vars(current).values() if isinstance(value, ast.Expr))
+    return named
+
+
+def _is_name_field(program: Program, node: ast.Expr) -> bool:
+    resolution = program.resolutions.get(id(node))
+    return isinstance(resolution, FieldRef) and resolution.path == "name" and resolution.variable is None
+
+
 def _unmatched(policy: str, what: str, value: str, match: str | None, span: Span) -> Diagnostic:
-    written = f'"{value}"' if what == "tag" else value
+    written = f'"{value}"' if what in ("tag", "name") else value
+    if what == "name":
+        missing = f"policy `{policy}` applies to the subject named `{value}`, and no subject has that name"
+    else:
+        missing = f"policy `{policy}` applies to {what} `{value}`, which no subject has"
     acknowledge = f"`selectors: {{allow_unmatched: [{written}]}}` in decisionlang.yaml"
     if match is not None:
         return Diagnostic(
             "DL-CHECK-NO-SUBJECT",
-            f"policy `{policy}` applies to {what} `{value}`, which no subject has: it applies to nothing",
+            f"{missing}: most likely a typo",
             span=_spot(span, written),
             help=f"did you mean `{match}`? If `{value}` is meant, acknowledge it with {acknowledge}",
         )
     return Diagnostic(
         "DL-CHECK-NO-SUBJECT",
-        f"policy `{policy}` applies to {what} `{value}`, which no subject has",
+        missing,
         span=_spot(span, written),
         help=f"if no subject is meant to have it yet, acknowledge it with {acknowledge}",
         severity=Severity.WARNING,
