@@ -442,6 +442,15 @@ ROWS: tuple[BadInput, ...] = (
         "services/a.yaml:",
     ),
     BadInput(
+        "state-tree-200-directories-deep",  # 1,000 deep: tests/test_input_hardening.py
+        "state",
+        {"services/" + "d/" * 200 + "b.yaml": MINIMAL_STATE_WITH_NOTE.replace("alpha", "beta")},
+        ("validate", "{dir}"),
+        2,
+        "DL-CONFIG-LIMIT",
+        "services/" + "d/" * 32 + "d:",
+    ),
+    BadInput(
         "state-one-line-2000-errors",
         "state",
         {
@@ -585,7 +594,6 @@ ROWS: tuple[BadInput, ...] = (
         2,
         "DL-CONFIG",
         "decisionlang.yaml:1:",
-        owner="inputs",
     ),
     BadInput(
         "config-invalid-utf8",

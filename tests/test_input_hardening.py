@@ -283,3 +283,63 @@ def test_an_excerpt_is_a_window_with_the_caret_under_the_column(
     from decisionlang.core.spans import point
 
     assert point(Lined("f", line), 1, column, width).excerpt() == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# folders: a bounded walk; paths with a NUL byte
+
+
+def test_a_folder_1000_directories_deep_is_a_located_error(repo: Path) -> None:
+    deep = repo / "services"
+    for _ in range(1000):  # overflowed the recursion of Path.rglob (and would `mkdir(parents=True)`'s)
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "s.yaml").write_text(SUBJECT, encoding="utf-8")
+    result = run("validate", str(repo))
+    assert result.exit_code == cli.EXIT_INVALID
+    assert "services/" + "d/" * 32 + "d: error[DL-CONFIG-LIMIT]: `services` holds directories nested" in (
+        result.output
+    )
+
+
+def test_a_walk_is_bounded_in_entries_and_never_follows_a_link_to_a_directory(tmp_path: Path) -> None:
+    from decisionlang.core.diagnostics import DecisionlangError
+    from decisionlang.inputs.walk import WalkLimits, files_under
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "s.yaml").write_text("x: 1\n", encoding="utf-8")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path)  # a loop of links
+    (tmp_path / "a" / "linked.yaml").symlink_to(tmp_path / "a" / "b" / "s.yaml")
+    assert files_under(tmp_path, code="DL-X") == [tmp_path / "a/b/s.yaml", tmp_path / "a/linked.yaml"]
+    for index in range(20):
+        (tmp_path / f"empty{index}").mkdir()
+    with pytest.raises(DecisionlangError) as raised:
+        files_under(tmp_path, code="DL-X", limits=WalkLimits(max_entries=10), root=tmp_path.parent)
+    (problem,) = raised.value.diagnostics
+    assert (problem.code, problem.file) == ("DL-X", tmp_path.name)
+    assert "more than 10 files and directories" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("config", "where"),
+    [
+        ('states: ["services\\0x"]\n', "1:10"),
+        ('policies: [policies, "a\\0"]\n', "1:22"),
+        ('states: "s\\0"\n', "1:9"),
+    ],
+)
+def test_a_nul_byte_in_a_configured_path_is_located(repo: Path, config: str, where: str) -> None:
+    (repo / "decisionlang.yaml").write_text(config, encoding="utf-8")
+    result = run("validate", str(repo))  # was ValueError: embedded null byte, exit 70
+    assert result.exit_code == cli.EXIT_INVALID
+    assert f"decisionlang.yaml:{where}: error[DL-CONFIG]: " in result.output
+    assert "NUL character" in result.output
+
+
+def test_a_nul_byte_in_a_path_given_to_the_library_is_a_diagnostic() -> None:
+    from decisionlang.inputs.sources import Role, read_file
+
+    (problem,) = SourceSet.from_disk("a\0b").diagnostics
+    assert (problem.code, problem.file) == ("DL-CONFIG", "a\\0b")
+    unreadable = read_file(Path("x\0y"), "x", Role.STATE)
+    assert isinstance(unreadable, Diagnostic) and "NUL" in unreadable.message

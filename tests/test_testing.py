@@ -325,6 +325,16 @@ def test_not_a_directory(tmp_path: Path) -> None:
     assert codes(run_tests(tmp_path / "nowhere")) == ["DL-TEST-NO-TESTS"]
 
 
+def test_a_folder_too_deep_to_walk(tmp_path: Path) -> None:
+    deep = tmp_path
+    for _ in range(40):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    report = run_tests(tmp_path)
+    assert codes(report) == ["DL-TEST-LIMIT"]
+    assert report.diagnostics[0].file == "d/" * 32 + "d"
+
+
 def test_every_test_diagnostic_code_is_exercised() -> None:
     declared = {
         value
@@ -332,7 +342,7 @@ def test_every_test_diagnostic_code_is_exercised() -> None:
         if isinstance(value, str) and value.startswith("DL-TEST-")
     }
     exercised = {code for found in EXPECTED_CODES.values() for code in found if code.startswith("DL-TEST-")}
-    exercised |= {"DL-TEST-READ", "DL-TEST-NO-TESTS", "DL-TEST-NO-POLICIES"}  # by the tests above
+    exercised |= {"DL-TEST-READ", "DL-TEST-NO-TESTS", "DL-TEST-NO-POLICIES", "DL-TEST-LIMIT"}  # tests above
     assert declared == exercised
 
 

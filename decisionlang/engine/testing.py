@@ -39,6 +39,7 @@ from decisionlang.inputs import sources
 from decisionlang.inputs.layout import CONFIG_FILE, POLICY_SUFFIX, display_path, load_modules
 from decisionlang.inputs.sources import Role, SizeLimits, SourceSet
 from decisionlang.inputs.states import load_states
+from decisionlang.inputs.walk import files_under
 from decisionlang.inputs.yamlreader import Located, YamlLimits, located, read_yaml, text_of, token_width
 from decisionlang.language.checker import Program, check_program
 
@@ -61,6 +62,7 @@ TEST_SUFFIX = ".test.yaml"
 # The YAML reader codes a test file's own problems: DL-TEST-READ (cannot be read), DL-TEST-LIMIT
 # (size, depth, aliases), DL-TEST-YAML (not UTF-8, not YAML, several documents, a key given twice).
 READ = "DL-TEST-READ"
+LIMIT = "DL-TEST-LIMIT"  # also: a folder too deep or too large to walk
 YAML_SYNTAX = "DL-TEST-YAML"
 SHAPE = "DL-TEST-SHAPE"  # a value of the wrong shape: not a mapping, not a list of text...
 KEY = "DL-TEST-KEY"  # an unknown key (with a suggestion); a key given twice is DL-TEST-YAML
@@ -273,8 +275,11 @@ def _discover(directory: Path, limits: YamlLimits) -> tuple[_Suite, list[Diagnos
         root = directory.resolve()
         return _Suite(root, SourceSet.of_files(root), ()), [problem]
     root = find_root(directory)
-    policies = _files_under(root, directory, f"*{POLICY_SUFFIX}")
-    tests = _files_under(root, directory, f"*{TEST_SUFFIX}")
+    try:
+        policies = _files_under(root, directory, f"*{POLICY_SUFFIX}")
+        tests = _files_under(root, directory, f"*{TEST_SUFFIX}")
+    except DecisionlangError as error:  # a folder too deep or too large to walk
+        return _Suite(root, SourceSet.of_files(root), ()), list(error.diagnostics)
     files = SourceSet.of_files(
         root,
         policies=[display_path(root, path) for path in policies],
@@ -315,7 +320,10 @@ def _suite_of(
 
 
 def _files_under(root: Path, directory: Path, pattern: str) -> list[Path]:
-    found = (path.resolve() for path in directory.rglob(pattern) if path.is_file())
+    suffix = pattern.removeprefix("*")
+    found = (
+        path.resolve() for path in files_under(directory, code=LIMIT, root=root) if path.name.endswith(suffix)
+    )
     inside = {path for path in found if path.is_relative_to(root)}
     return sorted(inside, key=lambda path: display_path(root, path))
 

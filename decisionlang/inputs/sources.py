@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.core.spans import SourceFile as LinedSource
 from decisionlang.core.spans import point, printable
+from decisionlang.inputs.walk import files_under
 
 CONFIG_FILE = "decisionlang.yaml"
 POLICY_SUFFIX = ".policy"
@@ -112,9 +113,13 @@ class SourceSet:
     def from_disk(root: str | Path, *, limits: SizeLimits | None = None, tests: bool = False) -> SourceSet:
         """The decision repo in the directory ROOT; links leaving it are skipped with a warning.
         With `tests`, the policy tests (`*.test.yaml` under the policy folders) are read too."""
-        directory = Path(root).resolve()
-        if not directory.is_dir():
-            shown = shown_path(str(directory))
+        try:
+            directory = Path(root).resolve()
+            is_directory = directory.is_dir()
+        except (OSError, ValueError):  # a NUL byte, a loop of links
+            directory, is_directory = Path(root), False
+        if not is_directory:
+            shown = shown_path(str(directory)).replace("\0", "\\0")
             problem = Diagnostic(
                 "DL-CONFIG",
                 f"`{shown}` is not a directory",
@@ -247,14 +252,15 @@ class _DiskTree:
 
     def kind(self, path: str) -> str:
         full = self.root / path
-        if not self._inside(full):
-            return "outside"
-        return "dir" if full.is_dir() else "file" if full.is_file() else "missing"
+        try:
+            if not self._inside(full):
+                return "outside"
+            return "dir" if full.is_dir() else "file" if full.is_file() else "missing"
+        except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+            return "missing"
 
     def walk(self, directory: str) -> tuple[list[str], list[str]]:
-        found = sorted(
-            (p for p in (self.root / directory).rglob("*") if p.is_file()), key=lambda p: p.as_posix()
-        )
+        found = files_under(self.root / directory, code="DL-CONFIG-LIMIT", root=self.root)
         inside = [p for p in found if self._inside(p)]
         escaping = [p for p in found if not self._inside(p)]
         return [self._relative(p) for p in inside], [self._relative(p, resolve=False) for p in escaping]
@@ -285,7 +291,7 @@ class _DiskTree:
     def size(self, path: str) -> int | None:
         try:
             return (self.root / path).stat().st_size
-        except OSError:
+        except (OSError, ValueError):
             return None
 
     def read(self, paths: Sequence[str], limit: int) -> dict[str, bytes | OSError]:
@@ -296,6 +302,8 @@ class _DiskTree:
                     contents[path] = stream.read(limit + 1)
             except OSError as error:
                 contents[path] = error
+            except ValueError:  # a NUL byte in the name
+                contents[path] = OSError(0, "its name holds a NUL character")
         return contents
 
     def outside(self, path: str, what: str) -> Diagnostic:
@@ -610,7 +618,11 @@ def _files_under(
                 )
             )
         elif kind == "dir":
-            inside, escaping = tree.walk(entry)
+            try:
+                inside, escaping = tree.walk(entry)
+            except DecisionlangError as error:  # a tree too deep or too large to walk
+                diagnostics.extend(error.diagnostics)
+                continue
             diagnostics.extend(tree.outside(path, what) for path in escaping if path.endswith(suffixes))
             files.update(dict.fromkeys(path for path in inside if path.endswith(suffixes)))
         elif kind == "file":
@@ -658,7 +670,7 @@ def parse_config(
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     """The settings of `decisionlang.yaml`: lists of files or folders, by kind."""
     # only a repo with a configuration pays for the YAML reader
-    from decisionlang.inputs.yamlreader import YamlMap, key_spot, read_yaml
+    from decisionlang.inputs.yamlreader import YamlMap, YamlSeq, item_spot, key_spot, read_yaml, value_spot
 
     read = read_yaml(source, prefix="DL-CONFIG", noun="configuration file", single=True)
     if read.diagnostics:
@@ -694,6 +706,14 @@ def parse_config(
         if not isinstance(entries, list) or not all(isinstance(entry, str) for entry in entries):
             message = f"`{key}` must be a list of paths"
             diagnostics.append(Diagnostic("DL-CONFIG", message, key_spot(data, key).span(read.source)))
+            continue
+        spots = [item_spot(value, index) for index in range(len(value))] if type(value) is YamlSeq else []
+        spots = spots or [value_spot(data, key)]
+        nul = [spot for entry, spot in zip(entries, spots, strict=False) if "\0" in entry]
+        if nul:
+            message = f"`{key}` holds a path with a NUL character, which no file name can hold"
+            help = "remove the `\\0` escape from the path"
+            diagnostics.append(Diagnostic("DL-CONFIG", message, nul[0].span(read.source), help))
             continue
         config[key] = list(entries)
         config.setdefault("explicit", []).append(key)  # paths the user wrote must exist
@@ -842,4 +862,6 @@ def read_file(
             data = stream.read(limit + 1)
     except OSError as error:
         return _unreadable(role, shown, error)
+    except ValueError:  # a NUL byte in the name
+        return _unreadable(role, shown, OSError(0, "its name holds a NUL character"))
     return decode(role, shown, data, limit)

@@ -64,6 +64,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import SourceFile, Span, point
 from decisionlang.core.undetermined import OutOfRange
+from decisionlang.inputs.walk import files_under
 
 __all__ = [
     "YAML_SUFFIXES",
@@ -1275,8 +1276,8 @@ def yaml_files(paths: Sequence[Path]) -> list[tuple[str, Path]]:
 
 
 def _under(directory: Path) -> Iterator[Path]:
-    candidates = (path for path in directory.rglob("*") if path.suffix.lower() in YAML_SUFFIXES)
-    yield from sorted(path for path in candidates if path.is_file())
+    files = files_under(directory, code=f"{IMPORT_PREFIX}-LIMIT")
+    yield from sorted(path for path in files if path.suffix.lower() in YAML_SUFFIXES)
 
 
 def load_yaml(
