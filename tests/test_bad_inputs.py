@@ -496,7 +496,6 @@ ROWS: tuple[BadInput, ...] = (
         2,
         "DL-WAIVER",
         "waivers/w.yaml:10:14",
-        owner="inputs",
     ),
     BadInput(
         "waiver-week-date",
@@ -506,7 +505,6 @@ ROWS: tuple[BadInput, ...] = (
         2,
         "DL-WAIVER",
         "waivers/w.yaml:10:14",
-        owner="inputs",
     ),
     BadInput(
         "waiver-on-hard-policy",

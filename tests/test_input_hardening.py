@@ -343,3 +343,64 @@ def test_a_nul_byte_in_a_path_given_to_the_library_is_a_diagnostic() -> None:
     assert (problem.code, problem.file) == ("DL-CONFIG", "a\\0b")
     unreadable = read_file(Path("x\0y"), "x", Role.STATE)
     assert isinstance(unreadable, Diagnostic) and "NUL" in unreadable.message
+
+
+# ---------------------------------------------------------------------------------------------
+# one date rule: YYYY-MM-DD
+
+
+NOT_DATES = ["20261218", "2027-W09-7", "2027-03-31T10:00:00", "2027-03-31 10:00", "2027-02-30", "2027-3-31x"]
+
+
+@pytest.mark.parametrize("text", NOT_DATES)
+def test_the_one_date_rule_refuses_what_is_not_yyyy_mm_dd(text: str) -> None:
+    from decisionlang.core.dates import parse_date
+
+    assert parse_date(text) is None
+
+
+def test_the_one_date_rule_reads_a_day() -> None:
+    import datetime as dt
+
+    from decisionlang.core.dates import parse_date
+
+    assert parse_date(" 2027-03-31 ") == parse_date(dt.date(2027, 3, 31)) == dt.date(2027, 3, 31)
+    assert parse_date(dt.datetime(2027, 3, 31, 10)) is None
+    assert parse_date(20261218) is None
+
+
+WAIVER = (
+    "waivers:\n  - id: W-1\n    subject: legacy-crm\n    rule: change_readiness.unsupported\n"
+    "    owner: team-a\n    approver: CIO\n    rationale: r\n    compensating_measure: m\n"
+    "    granted: 2026-01-01\n    expires: {expires}\n"
+)
+
+
+@pytest.mark.parametrize("written", ["20261218", "2027-W09-7", "2027-03-31T10:00:00", '"2027-03-31 10:00"'])
+def test_waivers_and_states_refuse_the_same_dates(repo: Path, written: str) -> None:
+    (repo / "waivers").mkdir(exist_ok=True)
+    (repo / "waivers" / "w.yaml").write_text(WAIVER.format(expires=written), encoding="utf-8")
+    (repo / "services" / "z.yaml").write_text(SUBJECT + f"support_ends: {written}\n", encoding="utf-8")
+    result = run("validate", str(repo))
+    assert result.exit_code == cli.EXIT_INVALID
+    assert (
+        "waivers/w.yaml:10:14: error[DL-WAIVER-DATE]: `expires` must be a date like 2027-03-31"
+        in result.output
+    )
+    assert "services/z.yaml:7:15: error[DL-STATE-TYPE]: `support_ends` must be a date" in result.output
+    assert result.output.count("help: write a real calendar date as YYYY-MM-DD, e.g. 2027-03-31") == 2
+
+
+@pytest.mark.parametrize("written", ["20261218", "2027-W09-7", "2027-03-31T10:00:00"])
+def test_as_of_follows_the_same_date_rule(written: str) -> None:
+    result = run("check", str(QUICKSTART), "--as-of", written)
+    assert result.exit_code == cli.EXIT_INVALID
+    assert "write a real calendar date as YYYY-MM-DD" in result.output
+
+
+def test_waiver_dates_golden(repo: Path) -> None:
+    from decisionlang.inputs.waivers import load_waivers
+
+    files = [(f"waivers/{name}.yaml", WAIVER.format(expires=name)) for name in ("20261218", "2027-W09-7")]
+    _, diagnostics = load_waivers(files)
+    check_golden("inputs/waiver-dates.txt", rendered(diagnostics))

@@ -8,7 +8,6 @@ import datetime as dt
 import gc
 import math
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from decisionlang.cli.output import write_output
+from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, render_text
 from decisionlang.core.escapes import visible
 from decisionlang.core.model import FailOn, Verdict
@@ -42,16 +42,10 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
-                raise ValueError(value)
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(
-                f"`{visible(str(value))}` is not a date; write it as YYYY-MM-DD, e.g. 2027-03-31", param, ctx
-            )
+        day = parse_date(value)
+        if day is None:
+            self.fail(f"`{visible(str(value))}` is not a date; {DATE_HELP}", param, ctx)
+        return day
 
 
 class Bounded(click.ParamType):  # type: ignore[type-arg]

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, capped, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
 from decisionlang.core.model import (
@@ -588,14 +589,10 @@ class _TestFile:
         return [(text, item) for text, item in texts if text is not None]
 
     def date(self, node: Located, what: str) -> dt.date | None:
-        text = node.value.strip() if isinstance(node.value, str) else ""  # the reader keeps dates as text
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
-                pass
-        self.report(DATE, f"{what} must be a date like 2027-03-31, got {_shape(node)}", node)
-        return None
+        day = parse_date(node.value)  # the reader keeps dates as text
+        if day is None:
+            self.report(DATE, f"{what} must be a date like 2027-03-31, got {_shape(node)}", node, DATE_HELP)
+        return day
 
     def verdict(self, node: Located, what: str) -> Verdict | None:
         text = self.text(node, what)

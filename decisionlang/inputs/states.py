@@ -42,6 +42,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import Diagnostic, Severity, capped, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
 from decisionlang.core.spans import SourceFile, point
@@ -290,12 +291,8 @@ def _number_annotation(spec: FieldSpec) -> Any:
 
 def _date_from_text(value: Any) -> Any:
     """A quoted ISO date (`"2027-03-31"`) as a date; anything else is left for the strict check."""
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        try:
-            return datetime.date.fromisoformat(value.strip())
-        except ValueError:
-            return value
-    return value
+    day = parse_date(value) if isinstance(value, str) else None
+    return value if day is None else day
 
 
 _DURATION_TEXT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\s*", re.IGNORECASE)
@@ -565,8 +562,8 @@ def _type_help(type_: Type, value: Any, token: str) -> str | None:
         return f'quote it to make it text: "{token}"'
     if type_ == BOOL and isinstance(value, str):
         return "write `true` or `false`"
-    if type_ == DATE and isinstance(value, str):
-        return "write a real calendar date as YYYY-MM-DD"
+    if type_ == DATE and not isinstance(value, list | Mapping):
+        return DATE_HELP
     if isinstance(type_, ListType) and not isinstance(value, list | Mapping):
         return f"write a list, e.g. `[{token}]`"
     return None

@@ -21,9 +21,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, capped
 from decisionlang.core.spans import SourceFile, Span, point
-from decisionlang.inputs.yamlreader import Entry, Located, TextSource, YamlLimits, load_yaml
+from decisionlang.inputs.yamlreader import Entry, Located, TextSource, YamlLimits, describe, load_yaml
 
 REQUIRED = ("id", "subject", "owner", "approver", "rationale", "compensating_measure", "granted", "expires")
 TARGETS = ("rule", "policy")
@@ -200,15 +201,14 @@ def _date(
     fields: dict[str, Entry], key: str, source: SourceFile, problems: list[Diagnostic]
 ) -> dt.date | None:
     value = fields[key].value
-    try:
-        return dt.date.fromisoformat(str(value.value))
-    except ValueError:
+    day = parse_date(value.value)  # the reader keeps dates as text
+    if day is None:
         problems.append(
             Diagnostic(
                 "DL-WAIVER-DATE",
-                f"`{key}` must be a date, got {value.value!r}",
-                span=point(source, value.line, value.column),
-                help="write dates as YYYY-MM-DD, e.g. 2027-03-31",
+                f"`{key}` must be a date like 2027-03-31, got {describe(value.value)}",
+                span=value.span(source),
+                help=DATE_HELP,
             )
         )
-        return None
+    return day
