@@ -295,7 +295,13 @@ def test_a_folder_1000_directories_deep_is_a_located_error(repo: Path) -> None:
         deep = deep / "d"
         deep.mkdir()
     (deep / "s.yaml").write_text(SUBJECT, encoding="utf-8")
-    result = run("validate", str(repo))
+    try:
+        result = run("validate", str(repo))
+    finally:  # bottom up: shutil.rmtree (and pytest's cleanup of old runs) would overflow the recursion
+        (deep / "s.yaml").unlink()
+        while deep != repo / "services":
+            deep.rmdir()
+            deep = deep.parent
     assert result.exit_code == cli.EXIT_INVALID
     assert "services/" + "d/" * 32 + "d: error[DL-CONFIG-LIMIT]: `services` holds directories nested" in (
         result.output
