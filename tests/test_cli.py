@@ -244,7 +244,7 @@ def test_python_dash_m_runs_the_cli() -> None:
 def test_a_bare_policy_directory_is_validated_as_a_policy_set() -> None:
     result = run("validate", str(QUICKSTART / "policies"))
     assert result.exit_code == cli.EXIT_OK
-    assert result.stdout.startswith("valid: 2 files, 0 subjects, 0 errors, 1 warnings")
+    assert result.stdout.startswith("valid: 2 files, 0 subjects, 0 errors, 1 warning")
     assert "DL-CONFIG-NO-STATES" in result.stderr
 
 

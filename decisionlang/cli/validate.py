@@ -18,6 +18,7 @@ from decisionlang.cli.common import (
 )
 from decisionlang.core.diagnostics import render_text
 from decisionlang.core.escapes import inert_json
+from decisionlang.render.text import plural
 
 if TYPE_CHECKING:
     pass
@@ -56,7 +57,7 @@ def validate(directory: Path, output_format: str, warnings_as_errors: bool) -> N
         warnings = len(diagnostics) - failing
         treated = " (treated as errors: --warnings-as-errors)" if warnings_as_errors and warnings else ""
         click.echo(
-            f"{status}: {files} files, {len(project.portfolio.subjects)} subjects, "
-            f"{failing} errors, {warnings} warnings{treated}"
+            f"{status}: {plural(files, 'file')}, {plural(len(project.portfolio.subjects), 'subject')}, "
+            f"{plural(failing, 'error')}, {plural(warnings, 'warning')}{treated}"
         )
     sys.exit(EXIT_INVALID if errors else EXIT_OK)

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.core.spans import SourceFile as LinedSource
-from decisionlang.core.spans import point, printable
+from decisionlang.core.spans import Span, point, printable
 from decisionlang.inputs.walk import files_under
 
 CONFIG_FILE = "decisionlang.yaml"
@@ -543,6 +543,7 @@ def _discover(tree: _Tree, limits: SizeLimits, *, tests: bool = False) -> Source
     if _is_bare_policy_directory(tree):
         config["policies"] = ["."]  # `decisionlang validate policies/`: the directory is the policy set
     explicit = set(config.pop("explicit", []))
+    written: dict[str, Span] = config.pop("written", {})
     settings = config.pop("settings", Settings())
     found: dict[str, list[str]] = {}
     for key, suffixes, what in (
@@ -550,7 +551,9 @@ def _discover(tree: _Tree, limits: SizeLimits, *, tests: bool = False) -> Source
         ("policies", (POLICY_SUFFIX,), "policy"),
         ("states", STATE_SUFFIXES, "state"),
     ):
-        found[key], problems = _files_under(tree, config[key], suffixes, what, configured=key in explicit)
+        found[key], problems = _files_under(
+            tree, config[key], suffixes, what, configured=key in explicit, written=written
+        )
         diagnostics += problems
     found["tests"] = []
     if tests:  # the policy tests live beside the policies (`policies/tests/<policy>.test.yaml`)
@@ -600,19 +603,28 @@ def _discover(tree: _Tree, limits: SizeLimits, *, tests: bool = False) -> Source
 
 
 def _files_under(
-    tree: _Tree, entries: Sequence[str], suffixes: tuple[str, ...], what: str, *, configured: bool
+    tree: _Tree,
+    entries: Sequence[str],
+    suffixes: tuple[str, ...],
+    what: str,
+    *,
+    configured: bool,
+    written: Mapping[str, Span] | None = None,
 ) -> tuple[list[str], list[Diagnostic]]:
     """The files with these suffixes under each entry (by real path, once); a configured entry
-    must exist."""
+    must exist. `written` says where the configuration wrote each entry, for the diagnostics."""
     files: dict[str, None] = {}
     diagnostics: list[Diagnostic] = []
+    spans = written or {}
     for entry in entries:
         kind = tree.kind(entry)
+        where = spans.get(entry)
         if kind == "outside":
             diagnostics.append(
                 Diagnostic(
                     "DL-CONFIG-OUTSIDE",
                     f"{what} path `{entry}` leaves the project root",
+                    where,
                     file=CONFIG_FILE,
                     help="policies and states must live inside the project directory",
                 )
@@ -632,6 +644,7 @@ def _files_under(
                 Diagnostic(
                     "DL-CONFIG",
                     f"{what} path `{entry}` does not exist",
+                    where,
                     file=CONFIG_FILE,
                     help=f"fix the path in {CONFIG_FILE}, or remove it",
                 )
@@ -679,9 +692,11 @@ def parse_config(
     if data is None:
         return dict(defaults), []
     if type(data) is not YamlMap:
-        return dict(defaults), [
-            Diagnostic("DL-CONFIG", "the configuration must be a mapping", file=CONFIG_FILE)
-        ]
+        where = read.documents[0].spot.span(read.source)
+        found = "a list" if type(data) is YamlSeq else "a single value"
+        message = f"the configuration must be a mapping of settings, not {found}"
+        help = "write settings such as `policies: [policies]` and `states: [services]`"
+        return dict(defaults), [Diagnostic("DL-CONFIG", message, where, help=help)]
     diagnostics: list[Diagnostic] = []
     config: dict[str, Any] = dict(defaults)
     settings = Settings()
@@ -717,6 +732,9 @@ def parse_config(
             continue
         config[key] = list(entries)
         config.setdefault("explicit", []).append(key)  # paths the user wrote must exist
+        written = config.setdefault("written", {})  # and where: their diagnostics point there
+        for entry, spot in zip(entries, spots, strict=False):
+            written.setdefault(entry, spot.span(read.source))
     return config, diagnostics
 
 

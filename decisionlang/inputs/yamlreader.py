@@ -972,8 +972,12 @@ class _Parse:
             key = CommentedKeyMap(key)
         try:
             duplicate = key in node  # merged keys come at the end: these are the keys written here
-        except TypeError as error:  # a key holding a list
-            self._failed(error, self._order(last=2))
+        except TypeError:  # a key holding a list or a mapping, itself or inside: not hashable
+            problem = "found a key that holds a list or a mapping (keys are texts, numbers or dates)"
+            where = _Mark(top.key_line - 1, top.key_column - 1)
+            self._failed(
+                MarkedYAMLError("while constructing a mapping", None, problem, where), self._order(2)
+            )
             return
         if duplicate:
             problem = (
