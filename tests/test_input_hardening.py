@@ -410,3 +410,14 @@ def test_waiver_dates_golden(repo: Path) -> None:
     files = [(f"waivers/{name}.yaml", WAIVER.format(expires=name)) for name in ("20261218", "2027-W09-7")]
     _, diagnostics = load_waivers(files)
     check_golden("inputs/waiver-dates.txt", rendered(diagnostics))
+
+
+def test_an_integer_field_with_bounds_that_are_not_whole_numbers_loads() -> None:
+    """`integer 0.5..3.5` (the fuzzer's SchemaError, an exit 70): the bounds of a whole number are
+    the whole numbers inside them, so 1 and 3 pass and 0 and 4 are out of range."""
+    fields = {"tier": FieldSpec("tier", NUMBER, integer=True, minimum=0.5, maximum=3.5)}
+    codes = []
+    for tier in (0, 1, 3, 4):
+        _, diagnostics = load_states([("states/s.yaml", f"name: s\ntier: {tier}\n")], fields)
+        codes.append([d.code for d in diagnostics if d.is_error])
+    assert codes == [["DL-STATE-RANGE"], [], [], ["DL-STATE-RANGE"]]

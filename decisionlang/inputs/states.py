@@ -284,7 +284,11 @@ def _number_annotation(spec: FieldSpec) -> Any:
     # bools and numeric strings are refused.
     number = int if spec.integer else _as_any(Union)[int, finite_float]
     if spec.minimum is not None or spec.maximum is not None:
-        number = _annotated(number, Field(ge=spec.minimum, le=spec.maximum))  # a None bound is no bound
+        low, high = spec.minimum, spec.maximum
+        if spec.integer:  # `integer 0.5..3`: a whole number at least 0.5 is at least 1
+            low = None if low is None else math.ceil(low)
+            high = None if high is None else math.floor(high)
+        number = _annotated(number, Field(ge=low, le=high))  # a None bound is no bound
     # A number beyond float range is kept as written, for the engine to report where it is read.
     return _as_any(Union)[number, InstanceOf[OutOfRange]]
 
