@@ -153,3 +153,17 @@ def _escaped(match: re.Match[str]) -> str:
 def point(source: SourceFile, line: int, column: int, length: int = 1) -> Span:
     """A span of `length` characters on one line."""
     return Span(source, line, column, line, column + max(1, length))
+
+
+def undecodable(display: str, data: bytes, error: UnicodeDecodeError) -> tuple[Span, str]:
+    """Where UTF-8 decoding of a file failed, and how to name the byte: one answer for every file
+    kind (line breaks counted as everywhere else: a lone `\r` is one)."""
+    text = _one_line_break(data.decode("utf-8-sig", errors="replace"))
+    before = _one_line_break(data[: error.start].decode("utf-8-sig", errors="replace"))
+    source = SourceFile(display, text)
+    line, column = source.position(len(before))
+    return point(source, line, column), f"byte 0x{data[error.start]:02x} cannot be decoded"
+
+
+def _one_line_break(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.core.spans import SourceFile as LinedSource
-from decisionlang.core.spans import Span, point, printable
+from decisionlang.core.spans import Span, printable, undecodable
 from decisionlang.inputs.walk import files_under
 
 CONFIG_FILE = "decisionlang.yaml"
@@ -824,15 +824,9 @@ def decode(role: Role, path: str, data: bytes, limit: int | None = None) -> Sour
     try:
         return SourceFile(path, data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
-        text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-        before = data[: error.start].decode("utf-8-sig", errors="replace")
-        line, column = LinedSource(path, text).position(len(before.replace("\r\n", "\n").replace("\r", "\n")))
-        return Diagnostic(
-            _CODES[role][2],
-            f"{role.value} file is not valid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded",
-            point(LinedSource(path, text), line, column),
-            help="save it as UTF-8",
-        )
+        where, byte = undecodable(path, data, error)
+        message = f"{role.value} file is not valid UTF-8: {byte}"
+        return Diagnostic(_CODES[role][2], message, where, help="save it as UTF-8")
 
 
 # A name that is not UTF-8 comes from the file system (or git) with its bytes as lone surrogates:

@@ -62,7 +62,7 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
-from decisionlang.core.spans import SourceFile, Span, point
+from decisionlang.core.spans import SourceFile, Span, point, undecodable
 from decisionlang.core.undetermined import OutOfRange
 from decisionlang.inputs.walk import files_under
 
@@ -334,12 +334,11 @@ def read_yaml_bytes(
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        source = SourceFile(display, _normalise(data.decode("utf-8-sig", errors="replace")))
-        before = _normalise(data[: error.start].decode("utf-8-sig", errors="replace"))
-        line, column = source.position(len(before))
-        message = f"{noun} is not valid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
-        problem = Diagnostic(f"{prefix}-YAML", message, point(source, line, column), help="save it as UTF-8")
-        return YamlDocuments(source, (), (problem,))
+        where, byte = undecodable(display, data, error)
+        problem = Diagnostic(
+            f"{prefix}-YAML", f"{noun} is not valid UTF-8: {byte}", where, help="save it as UTF-8"
+        )
+        return YamlDocuments(where.source, (), (problem,))
     return read_yaml((display, text), prefix=prefix, noun=noun, limits=limits, single=single)
 
 
