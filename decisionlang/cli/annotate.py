@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
@@ -14,9 +13,6 @@ from decisionlang.cli.common import (
     log_option,
 )
 from decisionlang.core.diagnostics import DecisionlangError
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command()

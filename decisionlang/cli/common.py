@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -21,10 +21,6 @@ from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, render_text
 from decisionlang.core.escapes import visible
 from decisionlang.core.model import FailOn, Verdict
-
-if TYPE_CHECKING:
-    pass
-
 
 EXIT_OK = 0
 EXIT_NO_GO = 1

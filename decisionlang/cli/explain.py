@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -21,9 +20,6 @@ from decisionlang.cli.common import (
     use_color,
 )
 from decisionlang.core.escapes import inert_json
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command()

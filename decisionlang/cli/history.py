@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
@@ -16,9 +15,6 @@ from decisionlang.cli.common import (
     log_option,
 )
 from decisionlang.core.diagnostics import DecisionlangError
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -16,9 +15,6 @@ from decisionlang.cli.common import (
 )
 from decisionlang.cli.output import write_output
 from decisionlang.core.diagnostics import DecisionlangError
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.group("import")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -22,9 +21,6 @@ from decisionlang.cli.common import (
     guarded,
     use_color,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command("test")

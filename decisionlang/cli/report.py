@@ -7,7 +7,6 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -22,9 +21,6 @@ from decisionlang.cli.common import (
 from decisionlang.cli.output import write_output
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import printable
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -19,9 +18,6 @@ from decisionlang.cli.common import (
 from decisionlang.core.diagnostics import render_text
 from decisionlang.core.escapes import inert_json
 from decisionlang.render.text import plural
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command()
