@@ -26,6 +26,7 @@ optional `as_of` date and `strict`, and what to expect:
     tradeoffs: {name: {tradeoff: [first value, second value, acceptable, margin]}}
     comparisons: {name: {rule id: [[expression, holds, margin], ...]}}
     maturity: {name: {model: [level-or-null, rank, next-level-or-null, [requirement id, ...]]}}
+    defaults: {name: [text, ...]}      # the defaults a subject's rules used, as traces word them (sorted)
     message_contains: [text, ...]      # each text is part of some decisive message
     warning_contains: [text, ...]      # each text is part of some warning message
     exit_code: N                       # `decisionlang check --format json [--strict]` exits with N
@@ -52,6 +53,7 @@ from decisionlang.cli import main
 from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.model import Comparison, Report
 from decisionlang.render import render_json, render_text
+from decisionlang.render.text import format_default
 
 CASES_DIR = Path(__file__).parent / "conformance"
 
@@ -195,6 +197,9 @@ def _check_details(report: Report, expect: dict[str, Any]) -> None:
             for rule in traces[name]
         }
         assert {key: found_margins.get(key) for key in wanted} == wanted, name
+    for name, wanted in expect.get("defaults", {}).items():
+        used = {format_default(default, name) for rule in traces[name] for default in rule.defaults}
+        assert sorted(used) == sorted(wanted), name
     for name, wanted in expect.get("maturity", {}).items():
         found_maturity = {
             m.maturity: [m.level, m.rank, m.next_level, [r.requirement for r in m.missing]]

@@ -211,6 +211,18 @@ class MaturityTrace:
     missing: tuple[RequirementTrace, ...]  # requirements of the next level that do not hold
 
 
+@dataclass(frozen=True)
+class DefaultUsed:
+    """A default that stood in for missing information (`x ?? 0`, `missing as false`): the rule
+    was decided on it, and its trace says so."""
+
+    expression: str  # what was missing, as written: `dora.deploys_per_week`, or a whole condition
+    value: Any  # the default, JSON-ready
+    location: Location  # where the default is written
+    missing: tuple[tuple[str, str, str], ...] = ()  # (subject, file, field) that were missing
+    written: str = "??"  # `??` or `missing as`
+
+
 # RuleTrace, PolicyResult and SubjectResult are built in the evaluator's hot loop: they are plain
 # slotted dataclasses, not frozen ones (a frozen dataclass sets every field through
 # object.__setattr__, 7 % of evaluation time). Nothing changes them once built; treat them as read-only.
@@ -230,6 +242,7 @@ class RuleTrace:
     error: Diagnostic | None = None
     decisive: bool = False
     missing: tuple[tuple[str, str, str], ...] = ()  # (subject, file, field) the rule lacked
+    defaults: tuple[DefaultUsed, ...] = ()  # defaults used in place of missing information
 
     @property
     def missing_facts(self) -> tuple[Fact, ...]:

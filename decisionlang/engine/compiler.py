@@ -19,6 +19,7 @@ from typing import Any
 from decisionlang.core.format import json_number, json_value, show
 from decisionlang.core.model import (
     Comparison,
+    DefaultUsed,
     Enforcement,
     Fact,
     Location,
@@ -67,7 +68,7 @@ Fn = Callable[["Context"], Any]
 class Recorder:
     """Collects what one rule read and compared, for its trace."""
 
-    __slots__ = ("absorbed", "comparisons", "facts", "known", "maturities", "scores", "tradeoffs")
+    __slots__ = ("absorbed", "comparisons", "defaults", "facts", "known", "maturities", "scores", "tradeoffs")
 
     def __init__(self, known: dict[tuple[str, str], Fact] | None = None) -> None:
         self.known = known if known is not None else {}  # facts already built for this subject's run
@@ -76,6 +77,7 @@ class Recorder:
         self.scores: dict[str, ScoreTrace] = {}
         self.tradeoffs: dict[str, TradeoffTrace] = {}
         self.maturities: dict[str, MaturityTrace] = {}
+        self.defaults: dict[tuple[Any, ...], DefaultUsed] = {}  # in the order used, each once
         self.absorbed: set[int] = set()  # the recorders of memoised values already taken in
 
     def fact(self, subject: Subject, path: str, value: Any) -> None:
@@ -105,6 +107,8 @@ class Recorder:
         for key, fact in other.facts.items():
             self.facts.setdefault(key, fact)
         self.comparisons.extend(other.comparisons)
+        for key, default in other.defaults.items():
+            self.defaults.setdefault(key, default)
         for name, score in other.scores.items():
             self.scores.setdefault(name, score)
         for name, tradeoff in other.tradeoffs.items():
@@ -427,6 +431,8 @@ class Compiler:
                 return self._quantifier(node)
             case ast.Conditional():
                 return self._conditional(node)
+            case ast.Default():
+                return self._default(node)
         raise AssertionError(f"unhandled expression {node!r}")
 
     # -- references
@@ -1005,6 +1011,29 @@ class Compiler:
             return (not isinstance(value, Missing)) == wanted
 
         return present
+
+    def _default(self, node: ast.Default) -> Fn:
+        """`x ?? d`: x, or d when x is missing (never when x failed: a default is not an error
+        handler). The trace records each default used, with the fields it stood in for."""
+        operand, fallback = self.expr(node.operand), self.expr(node.fallback)
+        text, written = node.operand.span.text(), node.written
+        location = Location(node.fallback.span.path, node.fallback.span.line, node.fallback.span.column)
+
+        def choose(ctx: Context) -> Any:
+            value = operand(ctx)
+            if not isinstance(value, Missing):
+                return value
+            used = fallback(ctx)
+            if isinstance(used, Undetermined):
+                return merge(value, used)
+            if ctx.recorder is not None:
+                ctx.recorder.defaults.setdefault(
+                    (location, value.fields),
+                    DefaultUsed(text, json_value(used), location, value.fields, written),
+                )
+            return used
+
+        return choose
 
     def _conditional(self, node: ast.Conditional) -> Fn:
         condition, then, otherwise = (

@@ -100,6 +100,7 @@ def _trace(
         error=error,
         decisive=decisive,
         missing=value.fields if isinstance(value, Missing) else (),
+        defaults=tuple(recorder.defaults.values()) if recorder else (),
     )
 
 

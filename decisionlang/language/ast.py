@@ -179,6 +179,17 @@ class Conditional(Expr):
     otherwise: Expr
 
 
+@dataclass(frozen=True)
+class Default(Expr):
+    """`x ?? d`, or `missing as d` on a rule, requirement or criteria term: d when x is missing.
+
+    `written` is the form the policy used (`??` or `missing as`), for the trace's wording."""
+
+    operand: Expr
+    fallback: Expr
+    written: str = "??"
+
+
 # ---------------------------------------------------------------- messages
 
 

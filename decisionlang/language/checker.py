@@ -632,6 +632,8 @@ class Checker:
                 return self._call(node, scope)
             case ast.Quantifier():
                 return self._quantifier(node, scope)
+            case ast.Default():
+                return self._default(node, scope, expected)
             case ast.Conditional():
                 self.condition(node.condition, scope, "the `if` condition")
                 then = self.expr(node.then, scope, expected)
@@ -645,6 +647,31 @@ class Checker:
                     )
                 return then if then is not ANY else otherwise
         raise AssertionError(f"unhandled expression {node!r}")
+
+    def _default(self, node: ast.Default, scope: _Scope, expected: Type | None) -> Type:
+        """`x ?? d` is x, or d when x is missing: d must be a value of x's type."""
+        operand = self.expr(node.operand, scope, expected)
+        fallback = self.expr(node.fallback, scope, operand if operand is not ANY else expected)
+        counted_as_bool = (  # `condition weight 2 missing as 0`: a condition counts 0 or 1 in a score
+            operand is BOOL and isinstance(node.fallback, ast.Number) and node.fallback.value in (0, 1)
+        )
+        if not compatible(operand, fallback) and not (node.written == "missing as" and counted_as_bool):
+            self.error(
+                "DL-CHECK-TYPE",
+                f"the default of `{node.operand.span.text()}` must be {operand}, not {fallback}",
+                node.fallback.span,
+                help=f"a default stands for the missing value: give a {operand} "
+                + ("(a scale value without quotes)" if isinstance(operand, ScaleType) else ""),
+            )
+            return operand
+        if _never_missing(node.operand, self.program):
+            self.warning(
+                "DL-CHECK-DEFAULT",
+                f"`{node.operand.span.text()}` is never missing, so its default is never used",
+                node.fallback.span,
+                help="a default is for a state field a subject may leave out; remove it",
+            )
+        return operand if operand is not ANY else fallback
 
     def _list(self, node: ast.ListLiteral, scope: _Scope, expected: Type | None) -> Type:
         element_expected = expected.element if isinstance(expected, ListType) else None
@@ -1167,6 +1194,17 @@ def _check_regex(pattern: ast.Text, span: Span, checker: Checker) -> None:
     compiled = compile_pattern(pattern.value)
     if isinstance(compiled, BadPattern):
         checker.error("DL-CHECK-REGEX", compiled.message, span, help=compiled.help)
+
+
+def _never_missing(node: ast.Expr, program: Program) -> bool:
+    """A literal, or a field every subject must give (`required`, or a list that defaults to empty)."""
+    if isinstance(node, (ast.Number, ast.Text, ast.Boolean, ast.DateLiteral, ast.DurationLiteral, ast.Today)):
+        return True
+    resolution = program.resolutions.get(id(node))
+    if isinstance(resolution, FieldRef) and resolution.via is None:
+        spec = resolution.spec
+        return spec.required or spec.path in ("name", "tags", "depends_on", "targets", *DERIVED_FIELDS)
+    return False
 
 
 def _parts(message: ast.Message | None) -> tuple[ast.Expr, ...]:

@@ -254,6 +254,7 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def criteria_term(self, meta: Any, items: list[Any]) -> ast.CriterionTerm:
+        items = self._with_missing_as(items)
         expr, weight = items[0], items[1]
         low, high = items[2] if len(items) > 2 else (None, None)
         if isinstance(weight, Token):  # `weight w_value`: a constant, resolved by the checker
@@ -268,6 +269,24 @@ class _ToAst(Transformer[Token, Any]):
 
     def term_range(self, items: list[float]) -> tuple[float, float]:
         return items[0], items[1]
+
+    @v_args(meta=True)
+    def missing_as(self, meta: Any, items: list[Any]) -> _MissingAs:
+        value, span = items[0], self.span_of(meta)
+        if not isinstance(value, ast.Expr):  # a number: keep it as written, for the trace
+            value = ast.Number(value, span.text().split(None, 2)[-1], span=span)
+        return _MissingAs(value)
+
+    @staticmethod
+    def _with_missing_as(items: list[Any]) -> list[Any]:
+        """`missing as d` after an expression: the expression becomes `Default(expr, d)`."""
+        found = [item for item in items if isinstance(item, _MissingAs)]
+        if not found:
+            return items
+        rest = [item for item in items if not isinstance(item, _MissingAs)]
+        expr = rest[0]
+        rest[0] = ast.Default(expr, found[0].value, "missing as", span=expr.span)
+        return rest
 
     # -- trade-offs
     @v_args(meta=True)
@@ -296,11 +315,13 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def named_requirement(self, meta: Any, items: list[Any]) -> ast.Requirement:
+        items = [items[0], *self._with_missing_as(items[1:])]
         because = items[2][1] if len(items) > 2 else None
         return ast.Requirement(str(items[0]), items[1], because, span=self.span_of(meta))
 
     @v_args(meta=True)
     def requirement(self, meta: Any, items: list[Any]) -> ast.Requirement:
+        items = self._with_missing_as(items)
         because = items[1][1] if len(items) > 1 else None
         return ast.Requirement(None, items[0], because, span=self.span_of(meta))
 
@@ -373,6 +394,8 @@ class _ToAst(Transformer[Token, Any]):
         (kind, _), rest = items[0], items[1:]
         name = str(rest.pop(0)) if isinstance(rest[0], Token) else None
         unless, condition = rest.pop(0)
+        if rest and isinstance(rest[0], _MissingAs):
+            condition = ast.Default(condition, rest.pop(0).value, "missing as", span=condition.span)
         because = next((item[1] for item in rest if item[0] == "because"), None)
         until = next((item[1] for item in rest if item[0] == "until"), None)
         return ast.RuleDecl(kind, name, condition, unless, because, until, span=self.span_of(meta))
@@ -480,6 +503,10 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Unary(ast.UnaryOp.NEG, operand, span=self.span_of(meta))
 
     @v_args(meta=True)
+    def default(self, meta: Any, items: list[ast.Expr]) -> ast.Expr:
+        return ast.Default(items[0], items[1], span=self.span_of(meta))
+
+    @v_args(meta=True)
     def attr(self, meta: Any, items: list[Any]) -> ast.Expr:
         return ast.Attribute(items[0], str(items[1]), span=self.span_of(meta))
 
@@ -561,6 +588,13 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def list(self, meta: Any, items: list[ast.Expr]) -> ast.Expr:
         return ast.ListLiteral(tuple(items), span=self.span_of(meta))
+
+
+@dataclasses.dataclass(frozen=True)
+class _MissingAs:
+    """A parsed `missing as d` clause, folded into the expression it follows."""
+
+    value: ast.Expr
 
 
 DURATION_DAYS = {

@@ -24,6 +24,7 @@ from decisionlang.render.html import WaiverView, holding_back, waivers_of
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
     format_comparison,
+    format_default,
     format_maturity,
     format_score_total,
     format_tradeoff,
@@ -184,6 +185,7 @@ def decision(result: SubjectResult) -> list[str]:
             details += [format_tradeoff(tradeoff) for tradeoff in rule.tradeoffs]
             details += [format_maturity(maturity) for maturity in rule.maturities]
             lines.extend(f"   - `{detail}`" for detail in unique(details))
+            lines.extend(f"   - {format_default(default, result.subject)}" for default in rule.defaults)
         lines.append("")
     waived = waiver_effects(result)
     if waived:

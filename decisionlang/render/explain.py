@@ -34,6 +34,7 @@ from decisionlang.core.views import (
 from decisionlang.render.text import (
     badge,
     format_comparison,
+    format_default,
     format_fact,
     format_missing,
     format_warning,
@@ -259,6 +260,7 @@ def rule_block(number: int, rule: RuleTrace, policy: PolicyResult, subject: str,
         body.extend(tradeoff_lines(tradeoff))
     for maturity in rule.maturities:
         body.extend(maturity_lines(maturity))
+    body.extend(listing("defaults used:", [format_default(default, subject) for default in rule.defaults]))
     if rule.error is not None:
         body.append("problem:")
         body.extend(indent(diagnostics.render_text(rule.error).split("\n"), 2))

@@ -51,6 +51,7 @@ from decisionlang.render.diff import change_text
 from decisionlang.render.explain import reason_sentence, verdict_sentence
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
+    format_default,
     format_fact,
     format_maturity,
     format_missing,
@@ -1403,6 +1404,7 @@ def rule_details(rule: RuleTrace, subject: str) -> str:
     extra += [words for score in rule.scores if (words := rescale_words(score))]
     extra += [format_tradeoff(tradeoff) for tradeoff in rule.tradeoffs]
     extra += [format_maturity(maturity) for maturity in rule.maturities]
+    extra += [format_default(default, subject) for default in rule.defaults]
     if extra:
         parts.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in unique(extra)) + "</ul>")
     if rule.facts:

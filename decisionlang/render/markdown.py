@@ -41,6 +41,7 @@ from decisionlang.render.diff import change_summary, reading_text
 from decisionlang.render.text import (
     decisive_status,
     format_comparison,
+    format_default,
     format_maturity,
     format_missing,
     format_score_total,
@@ -411,6 +412,7 @@ def rule_items(rule: RuleTrace, subject: str, *, waived: bool = False) -> list[s
     details += [f"score {md_code(format_score_total(score))}" for score in rule.scores]
     details += [f"trade-off {md_code(format_tradeoff(tradeoff))}" for tradeoff in rule.tradeoffs]
     details += [f"maturity {md_code(format_maturity(maturity))}" for maturity in rule.maturities]
+    details += [f"default: {md_text(format_default(default, subject))}" for default in rule.defaults]
     if rule.until:
         details.append(f"until: {md_text(rule.until)}")
     return [head, *(f"  - {detail}" for detail in unique(details))]

@@ -15,6 +15,7 @@ from decisionlang.core.escapes import safe_text, visible
 from decisionlang.core.format import show, show_margin, show_number
 from decisionlang.core.model import (
     Comparison,
+    DefaultUsed,
     Fact,
     Location,
     MaturityTrace,
@@ -249,6 +250,18 @@ def format_maturity(maturity: MaturityTrace) -> str:
     return text
 
 
+def format_default(default: DefaultUsed, subject: str) -> str:
+    """`dora.deploys_per_week is missing: counted as 0`; for a condition (`missing as false` on a
+    rule or requirement) `maturity.readability is missing: `maturity.readability >= 3` counted as false`."""
+    fields = [path if owner == subject else f"{path} of {owner}" for owner, _, path in default.missing]
+    named = ", ".join(fields) or default.expression
+    verb = "are" if len(fields) > 1 else "is"
+    value = show(default.value)
+    if [path for _, _, path in default.missing] == [default.expression] and default.missing[0][0] == subject:
+        return f"{named} {verb} missing: counted as {value}"
+    return f"{named} {verb} missing: `{default.expression}` counted as {value}"
+
+
 def format_missing(missing: MissingInformation, subject: str | None) -> str:
     """`ops.runbook — add it to services/payments.yaml (needed by rule ops.runbook)`."""
     owner = "" if subject is None or missing.subject == subject else f" of {missing.subject}"
@@ -416,6 +429,7 @@ def rule_lines(rule: RuleTrace, subject: str, *, color: bool) -> list[str]:
     details.extend(("score", format_score_total(score)) for score in rule.scores)
     details.extend(("trade-off", format_tradeoff(tradeoff)) for tradeoff in rule.tradeoffs)
     details.extend(("maturity", format_maturity(maturity)) for maturity in rule.maturities)
+    details.extend(("default", format_default(default, subject)) for default in rule.defaults)
     if rule.until:
         details.append(("until", rule.until))
     labelled = unique(f"{label:<{DETAIL_LABEL_WIDTH}}{text}" for label, text in details)
