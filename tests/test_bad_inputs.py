@@ -442,6 +442,20 @@ ROWS: tuple[BadInput, ...] = (
         "services/a.yaml:",
     ),
     BadInput(
+        # The last shape the long fuzz run found slow: a flow list 250 deep inside a field, unknown
+        # aliases after it, and a policy test file beside it.
+        "state-flow-list-250-deep-with-unknown-aliases",
+        "state",
+        {
+            "services/a.yaml": "services:\n  - name: a\n    owner: [" + "[" * 250 + "]" * 250 + ", *x, *y]\n",
+            "policies/gate.test.yaml": "cases: []\n",
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE-LIMIT",
+        "services/a.yaml:3:",
+    ),
+    BadInput(
         "state-tree-200-directories-deep",  # 1,000 deep: tests/test_input_hardening.py
         "state",
         {"services/" + "d/" * 200 + "b.yaml": MINIMAL_STATE_WITH_NOTE.replace("alpha", "beta")},
