@@ -81,12 +81,14 @@ def test_catalog_report_json_golden() -> None:
     assert result.exit_code == cli.EXIT_OK
     check_golden("import/backstage-report.json", result.stderr)
     report = json.loads(result.stderr)
-    assert report["schema"] == "decisionlang/import-report/v1"
+    assert report["schema"] == "decisionlang/import-report/v2"
+    assert report["source"] == "backstage"
     assert report["summary"] == {
-        "entities": 13,
+        "items": 13,
         "imported": 13,
-        "not_imported": 0,
-        "fields_not_imported": 8,
+        "skipped": 0,
+        "subjects": 13,
+        "fields_not_imported": 7,  # `spec.apiConsumedBy` is imported now
         "references_left_out": 1,
     }
     assert report["diagnostics"] == []
@@ -209,9 +211,11 @@ def test_multi_document_file_alone() -> None:
     findings = {(f.line, f.field) for entity in result.entities for f in entity.findings}
     assert findings == {
         (9, "metadata.annotations.demo.backstage.io/techdocs-builder"),
-        (26, "spec.apiConsumedBy"),
         (28, "spec.definition"),
     }
+    # `apiConsumedBy` names the consumer that already lists the API in `consumesApis`: one link
+    api = result.entities[1]
+    assert "spec.apiConsumedBy -> the same link as spec.consumesApis of backstage-demo" in api.mapped
 
 
 def test_a_file_given_twice_is_read_once() -> None:
@@ -311,7 +315,8 @@ def test_cli_json_report_on_invalid_input(tmp_path: Path) -> None:
     assert result.exit_code == cli.EXIT_INVALID
     assert result.stdout == ""
     report = json.loads(result.stderr)  # nothing else on stderr
-    assert report["entities"] == []
+    assert report["items"] == []
+    assert report["source"] == "backstage"
     [diagnostic] = report["diagnostics"]
     assert diagnostic["code"] == "DL-IMPORT-ENTITY"
     assert diagnostic["location"] == {"file": str(bad), "line": 1, "column": 1}
@@ -321,7 +326,7 @@ def test_directory_without_yaml_and_missing_path(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("not a catalog\n", encoding="utf-8")
     result = run(str(tmp_path))
     assert result.exit_code == cli.EXIT_INVALID
-    assert "no `*.yaml` or `*.yml` file under" in result.stderr
+    assert "no catalog file (`*.yaml` or `*.yml`) under" in result.stderr
     missing = run(str(tmp_path / "nope.yaml"))
     assert missing.exit_code == cli.EXIT_INVALID  # a usage error from click
     assert "does not exist" in missing.stderr

@@ -1,20 +1,27 @@
-"""`decisionlang import ...`: state files from what teams already have."""
+"""`decisionlang import ...`: state files from what teams already have.
+
+Every importer runs the same way: read every file first (all problems listed at once, exit 2,
+nothing written), then write the state file (standard output, or `--output`, atomically) and the
+report of what was and was not imported on standard error (text, or one JSON object).
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from decisionlang.cli.common import (
-    EXIT_INVALID,
-    EXIT_OK,
-    fail,
-    guarded,
-)
+from decisionlang.cli.common import EXIT_INVALID, EXIT_OK, fail, guarded
 from decisionlang.cli.output import write_output
 from decisionlang.core.diagnostics import DecisionlangError
+
+if TYPE_CHECKING:
+    from decisionlang.inputs.importers.common import ImportResult
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group("import")
@@ -22,43 +29,42 @@ def import_() -> None:
     """Write decisionlang state files from what teams already have."""
 
 
-@import_.command("backstage")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the state file here (default: stdout).",
-)
-@click.option(
-    "--report-format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Format of the report of what was and was not imported, on stderr.",
-)
-@guarded
-def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
-    """Import Backstage catalog entities from PATHS (files, or directories of *.yaml) as subjects."""
-    from decisionlang.inputs.yamlreader import yaml_files
+def _common_options(command: F) -> F:
+    command = click.option(
+        "--report-format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Format of the report of what was and was not imported, on stderr.",
+    )(command)
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the state file here (default: stdout).",
+    )(command)
+
+
+def _run(
+    source: str,
+    output: Path | None,
+    report_format: str,
+    files_of: Callable[[], list[tuple[str, Path]]],
+    importer: Callable[[list[tuple[str, Path]]], ImportResult],
+) -> None:
+    """Find the files, import them, write the state and the report; exit 2 on invalid input."""
+    from decisionlang.inputs.importers.common import render_report_json, render_report_text, render_state
 
     if output is not None and str(output) == "-":
         output = None  # `--output -`: standard output, as for every other command
-    from decisionlang.inputs.importers.backstage import (
-        import_backstage,
-        render_report_json,
-        render_report_text,
-        render_state,
-    )
-
     try:
-        files = yaml_files(paths)
-        if output is not None:  # a re-import into a directory it reads: the previous output is no entity
+        files = files_of()
+        if output is not None:  # a re-import into a directory it reads: the previous output is no input
             files = [(shown, path) for shown, path in files if path.resolve() != output.resolve()]
-        result = import_backstage(files)
+        result = importer(files)
     except DecisionlangError as error:
         if report_format == "json":  # the diagnostics are in the report: stderr stays one JSON object
-            click.echo(render_report_json(None, error.diagnostics), err=True, nl=False)
+            click.echo(render_report_json(None, error.diagnostics, source=source), err=True, nl=False)
             sys.exit(EXIT_INVALID)
         fail(error.diagnostics, outcome="nothing was imported")
     state = render_state(result)
@@ -72,3 +78,22 @@ def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) 
     report = render_report_json(result) if report_format == "json" else render_report_text(result)
     click.echo(report, err=True, nl=False)
     sys.exit(EXIT_OK)
+
+
+@import_.command("backstage")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_common_options
+@guarded
+def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
+    """Import Backstage catalog entities from PATHS (files, or directories of *.yaml) as subjects."""
+    from decisionlang.inputs.importers.backstage import import_backstage
+    from decisionlang.inputs.importers.common import input_files
+    from decisionlang.inputs.yamlreader import YAML_SUFFIXES
+
+    _run(
+        "backstage",
+        output,
+        report_format,
+        lambda: input_files(paths, YAML_SUFFIXES, "catalog file"),
+        import_backstage,
+    )

@@ -24,19 +24,23 @@ files are reported and left out.
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import LiteralScalarString
-
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped, sorted_diagnostics
-from decisionlang.core.escapes import inert_json, safe_text
 from decisionlang.core.spans import point
+from decisionlang.inputs.importers.common import (
+    Finding,
+    ImportResult,
+    Outcome,
+    plural,
+    render_report_json,
+    render_report_text,
+    render_state,
+    report_to_dict,
+)
 from decisionlang.inputs.yamlreader import Entry, Located, YamlFile, YamlLimits, describe, load_yaml
 
 __all__ = [
@@ -121,7 +125,7 @@ _SPEC_FIELDS: dict[str, frozenset[str]] = {
     ),
     "resource": frozenset({"type", "owner", "system", "dependsOn", "dependencyOf"}),
     "system": frozenset({"type", "owner", "domain"}),
-    "api": frozenset({"type", "lifecycle", "owner", "system"}),
+    "api": frozenset({"type", "lifecycle", "owner", "system", "apiConsumedBy"}),
 }
 _METADATA_FIELDS = frozenset({"name", "namespace", "title", "description", "tags", "annotations"})
 _TOP_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec"})
@@ -142,72 +146,15 @@ _FIELD_ORDER = (
     "provides_apis",
     "backstage.ref",
     "backstage.type",
+    "backstage.owner_kind",
 )
 
 # ---------------------------------------------------------------------------------------------
 # results
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Something of an entity that was not imported, and why."""
-
-    file: str
-    line: int
-    column: int
-    field: str  # the Backstage field, e.g. `spec.definition`; "" for the whole entity
-    message: str
-    reference: bool = False  # a reference to an entity that is not imported, left out
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "field": self.field or None,
-            "message": self.message,
-            "reference_left_out": self.reference,
-            "location": {"file": self.file, "line": self.line, "column": self.column},
-        }
-
-
-@dataclass(frozen=True)
-class EntityOutcome:
-    """What became of one entity: the subject it was imported as, or why not, and its findings."""
-
-    file: str
-    line: int
-    column: int
-    kind: str  # as written, e.g. `Component`
-    ref: str  # Backstage's reference, e.g. `component:default/artist-lookup`
-    subject: str | None
-    subject_kind: str | None
-    mapped: tuple[str, ...]  # `backstage field -> decisionlang field`
-    findings: tuple[Finding, ...]
-    renamed: str | None = None  # why the subject is not named after `metadata.name` alone
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "ref": self.ref,
-            "kind": self.kind,
-            "location": {"file": self.file, "line": self.line, "column": self.column},
-            "imported_as": None
-            if self.subject is None
-            else {"name": self.subject, "kind": self.subject_kind},
-            "renamed": self.renamed,
-            "mapped": list(self.mapped),
-            "not_imported": [finding.to_json() for finding in self.findings],
-        }
-
-
-@dataclass(frozen=True)
-class BackstageImport:
-    """The subjects to write (in order, fields in order), and what became of every entity."""
-
-    files: tuple[str, ...]
-    subjects: tuple[dict[str, Any], ...]  # dotted paths -> values
-    entities: tuple[EntityOutcome, ...]
-
-    @property
-    def left_out_references(self) -> int:
-        return sum(1 for entity in self.entities for finding in entity.findings if finding.reference)
+EntityOutcome = Outcome  # the names this module has always exported
+BackstageImport = ImportResult
 
 
 # ---------------------------------------------------------------------------------------------
@@ -364,7 +311,19 @@ def import_backstage(
         problems.append(Diagnostic(NO_ENTITY, "no catalog file to import", help=_ENTITY_HELP))
     if problems:
         raise DecisionlangError(capped(sorted_diagnostics(problems)))
-    return _Importer(entities).run(tuple(display for display, _ in files))
+    result = _Importer(entities).run(tuple(display for display, _ in files))
+    if not result.subjects:  # only groups, users, locations...: an empty state file helps nobody
+        raise DecisionlangError([_nothing_to_import(item) for item in result.items])
+    return result
+
+
+def _nothing_to_import(item: Outcome) -> Diagnostic:
+    message = f"no entity to import: {item.ref} is {item.findings[0].message}"
+    help = (
+        "decisionlang imports Component, Resource, System and API entities; give the catalog files "
+        "that declare them"
+    )
+    return Diagnostic(NO_ENTITY, message, file=item.file, line=item.line, column=item.column, help=help)
 
 
 @dataclass
@@ -377,6 +336,7 @@ class _Draft:
     depends_on: set[str] = field(default_factory=set)
     provides: list[str] = field(default_factory=list)  # the APIs it provides
     dependency_of: list[str] = field(default_factory=list)  # the subjects that depend on it
+    consumed_by: list[str] = field(default_factory=list)  # the subjects that consume this API
     mapped: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -405,7 +365,16 @@ class _Importer:
         self._reverse_relations(drafts)
         outcomes = [self._outcome(index, entity, drafts) for index, entity in enumerate(self.entities)]
         subjects = sorted((_subject(draft) for draft in drafts.values()), key=lambda subject: subject["name"])
-        return BackstageImport(files, tuple(subjects), tuple(outcomes))
+        return ImportResult(
+            source="backstage",
+            describes="Backstage catalog files",
+            noun=("entity", "entities"),
+            files=files,
+            subjects=tuple(subjects),
+            items=tuple(outcomes),
+            schema_note="The schema block of docs/backstage.md declares its fields.",
+            notes=_notes(outcomes),
+        )
 
     # --- which entities become subjects, under which names
 
@@ -477,6 +446,24 @@ class _Importer:
             for dependent in draft.dependency_of:
                 by_name[dependent].depends_on.add(draft.name)
                 by_name[dependent].mapped.append(f"spec.dependencyOf of {draft.name} -> depends_on")
+            self._consumers(draft, by_name)
+
+    @staticmethod
+    def _consumers(api: _Draft, by_name: Mapping[str, _Draft]) -> None:
+        """`apiConsumedBy` is `consumesApis` written on the API: the consumer depends on the API."""
+        if not api.consumed_by:
+            return
+        already = [name for name in api.consumed_by if api.name in by_name[name].depends_on]
+        added = [name for name in api.consumed_by if name not in already]
+        for name in added:
+            by_name[name].depends_on.add(api.name)
+            by_name[name].mapped.append(f"spec.apiConsumedBy of {api.name} -> depends_on")
+        parts = []
+        if added:
+            parts.append(f"depends_on of {', '.join(added)}")
+        if already:
+            parts.append(f"the same link as spec.consumesApis of {', '.join(already)}")
+        api.mapped.append(f"spec.apiConsumedBy -> {'; '.join(parts)}")
 
     def _outcome(self, index: int, entity: _Entity, drafts: Mapping[int, _Draft]) -> EntityOutcome:
         place = (entity.file, entity.line, entity.column, entity.kind, entity.ref)
@@ -632,7 +619,7 @@ class _SpecMapper(_Mapper):
             if value is not None:
                 self.draft.set(f"spec.{key}", "backstage.type" if key == "type" else key, value)
         elif key == "owner":
-            self._named(key, entry, "owner", "group")
+            self._owner(entry)
         elif key in ("system", "domain"):
             self._named(key, entry, key, key)
         elif key == "subcomponentOf":
@@ -652,6 +639,23 @@ class _SpecMapper(_Mapper):
             self.report(entry, f"spec.{key}", f"not imported: `{text}` is not an entity reference")
             return
         self.draft.set(f"spec.{key}", path, _qualified(ref.namespace, ref.name))
+
+    def _owner(self, entry: Entry) -> None:
+        """The owner's name as text; its kind (`user:` or `group:`, group when not written) as a field."""
+        text = self.text("owner", entry)
+        if text is None:
+            return
+        ref = _parse_ref(text, "group", self.namespace)
+        if ref is None:
+            self.report(entry, "spec.owner", f"not imported: `{text}` is not an entity reference")
+            return
+        self.draft.fields["owner"] = _qualified(ref.namespace, ref.name)
+        self.draft.fields["backstage.owner_kind"] = ref.kind
+        if ":" in text:
+            how = f"`{text.partition(':')[0]}:` dropped from the name, kept as backstage.owner_kind"
+        else:
+            how = "no kind written: a group, as for Backstage, in backstage.owner_kind"
+        self.draft.mapped.append(f"spec.owner -> owner ({how})")
 
     def _references(
         self, key: str, entry: Entry, default_kind: str | None
@@ -678,8 +682,12 @@ class _SpecMapper(_Mapper):
         return names
 
     def _dependencies(self, key: str, entry: Entry) -> None:
-        names = self._resolved(key, entry, "api" if key == "consumesApis" else None)
+        default_kind = {"consumesApis": "api", "apiConsumedBy": "component"}.get(key)
+        names = self._resolved(key, entry, default_kind)
         if not names:
+            return
+        if key == "apiConsumedBy":
+            self.draft.consumed_by.extend(names)
             return
         if key == "dependencyOf":
             self.draft.dependency_of.extend(names)
@@ -704,7 +712,7 @@ def _left_out(key: str, text: str, ref: _Ref) -> str:
     else:
         full = "" if text == ref.text() else f" ({ref.text()})"
         why = f"`{text}`{full} is not among the imported entities"
-    if key == "dependencyOf":
+    if key in ("dependencyOf", "apiConsumedBy"):
         return f"left out: {why}, so no `depends_on` can name this subject"
     into = "provides_apis" if key == "providesApis" else "depends_on"
     return f"left out of `{into}`: {why}, and decisionlang requires every name in `{into}` to be a subject"
@@ -725,106 +733,12 @@ def _subject(draft: _Draft) -> dict[str, Any]:
 # output
 
 
-def render_state(result: BackstageImport, command: str = "decisionlang import backstage") -> str:
-    """The state file: a header comment, then a `services:` list with explicit kinds."""
-    header = [
-        f"# Generated by `{command}` from these Backstage catalog files:",
-        *(f"#   {path}" for path in result.files),
-        "# Importing again rewrites this file. The schema block of docs/backstage.md declares its fields.",
-    ]
-    document = {"services": [_nested(subject) for subject in result.subjects]}
-    yaml = YAML(typ="rt")
-    yaml.width = 4096  # never fold long text
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    stream = io.StringIO()
-    yaml.dump(document, stream)
-    return "\n".join(header) + "\n" + stream.getvalue()
-
-
-def _nested(subject: Mapping[str, Any]) -> dict[str, Any]:
-    """Dotted paths as nested mappings; multi-line text as literal blocks."""
-    nested: dict[str, Any] = {}
-    for path, value in subject.items():
-        *parents, last = path.split(".")
-        target = nested
-        for parent in parents:
-            target = target.setdefault(parent, {})
-        if isinstance(value, str) and "\n" in value:
-            value = LiteralScalarString(value)
-        target[last] = value
-    return nested
-
-
-def render_report_text(result: BackstageImport) -> str:
-    """What became of each entity, then a summary; lines start with `file:line:column`."""
-    lines: list[str] = []
-    for entity in result.entities:
-        where = f"{entity.file}:{entity.line}:{entity.column}"
-        if entity.subject is None:
-            lines.append(f"{where}: {entity.ref}: {entity.findings[0].message}")
-            continue
-        renamed = f" ({entity.renamed})" if entity.renamed else ""
-        lines.append(f"{where}: {entity.ref} imported as {entity.subject_kind} `{entity.subject}`{renamed}")
-        lines.append(f"  mapped: {', '.join(entity.mapped)}")
-        for finding in entity.findings:
-            lines.append(
-                f"  {finding.file}:{finding.line}:{finding.column}: {finding.field}: {finding.message}"
-            )
-    lines.append("")
-    lines.extend(_summary(result))
-    return safe_text(lines)  # entity names and messages are data: each stays on its line
-
-
-def _summary(result: BackstageImport) -> list[str]:
-    imported = [entity for entity in result.entities if entity.subject is not None]
-    kinds: dict[str, int] = {}
-    for entity in imported:
-        kinds[str(entity.subject_kind)] = kinds.get(str(entity.subject_kind), 0) + 1
-    by_kind = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
-    skipped = len(result.entities) - len(imported)
-    fields = sum(1 for entity in imported for finding in entity.findings if not finding.reference)
-    lines = [
-        f"imported {len(imported)} of {len(result.entities)} entities from {len(result.files)}"
-        f" {_plural(len(result.files), 'file')}"
-        f" as subjects ({by_kind or 'none'}); {skipped} {_plural(skipped, 'entity', 'entities')} and"
-        f" {fields} {_plural(fields, 'field')} not imported",
-    ]
-    if result.left_out_references:
-        count = result.left_out_references
-        lines.append(
-            f"{count} {_plural(count, 'reference')} to entities outside the imported files left out: "
-            "decisionlang requires every name in `depends_on` and `provides_apis` to be a subject; "
-            "import the files that declare them to keep those links"
-        )
-    return lines
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return word if count == 1 else (plural or word + "s")
-
-
-def render_report_json(result: BackstageImport | None, diagnostics: Iterable[Diagnostic] = ()) -> str:
-    """The report as JSON; without a result (nothing imported) it only carries the diagnostics."""
-    payload = report_to_dict(result)
-    payload["diagnostics"] = [diagnostic.to_json() for diagnostic in diagnostics]
-    return inert_json(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n"
-
-
-def report_to_dict(result: BackstageImport | None) -> dict[str, Any]:
-    entities = result.entities if result is not None else ()
-    imported = sum(1 for entity in entities if entity.subject is not None)
-    return {
-        "schema": "decisionlang/import-report/v1",
-        "source": "backstage",
-        "files": list(result.files) if result is not None else [],
-        "summary": {
-            "entities": len(entities),
-            "imported": imported,
-            "not_imported": len(entities) - imported,
-            "fields_not_imported": sum(
-                1 for e in entities if e.subject is not None for f in e.findings if not f.reference
-            ),
-            "references_left_out": result.left_out_references if result is not None else 0,
-        },
-        "entities": [entity.to_json() for entity in entities],
-    }
+def _notes(outcomes: Sequence[Outcome]) -> tuple[str, ...]:
+    count = sum(1 for outcome in outcomes for finding in outcome.findings if finding.reference)
+    if not count:
+        return ()
+    return (
+        f"{count} {plural(count, 'reference')} to entities outside the imported files left out: "
+        "decisionlang requires every name in `depends_on` and `provides_apis` to be a subject; "
+        "import the files that declare them to keep those links",
+    )
