@@ -97,3 +97,78 @@ def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) 
         lambda: input_files(paths, YAML_SUFFIXES, "catalog file"),
         import_backstage,
     )
+
+
+def _module_mappings(
+    context: click.Context, parameter: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    from decisionlang.inputs.importers.terraform import parse_module_mapping
+
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        pair = parse_module_mapping(value)
+        if pair is None:
+            raise click.BadParameter(f"{value!r}: expected PREFIX=SERVICE, e.g. module.orders=orders-api")
+        pairs.append(pair)
+    return tuple(pairs)
+
+
+def _tag_keys(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        attribute, dot, key = value.partition(".")
+        if not dot or not attribute or not key:
+            raise click.BadParameter(
+                f"{value!r}: expected ATTRIBUTE.KEY, e.g. tags.service or labels.service"
+            )
+    return values
+
+
+@import_.command("terraform-plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_common_options
+@click.option(
+    "--service-tag",
+    "service_tags",
+    multiple=True,
+    callback=_tag_keys,
+    metavar="ATTRIBUTE.KEY",
+    help="A tag or label naming the owning service, e.g. tags.service (repeatable; first found wins).",
+)
+@click.option(
+    "--service-module",
+    "service_modules",
+    multiple=True,
+    callback=_module_mappings,
+    metavar="PREFIX=SERVICE",
+    help="Changes under an address prefix belong to SERVICE, e.g. module.orders=orders-api (repeatable).",
+)
+@click.option("--plan-name", help="Name of the plan subject (one plan only; default: the file name).")
+@guarded
+def terraform_plan(
+    paths: tuple[Path, ...],
+    output: Path | None,
+    report_format: str,
+    service_tags: tuple[str, ...],
+    service_modules: tuple[tuple[str, str], ...],
+    plan_name: str | None,
+) -> None:
+    """Import the changes of Terraform plans (`terraform show -json` output; files, or directories
+    of *.json) as subjects: one per resource change, one per plan."""
+    from decisionlang.inputs.importers.common import input_files
+    from decisionlang.inputs.importers.terraform import ServiceMapping, import_terraform_plans
+
+    mapping = ServiceMapping(service_tags, service_modules)
+
+    def files() -> list[tuple[str, Path]]:
+        found = input_files(paths, (".json",), "plan file")
+        if plan_name is not None and len(found) > 1:
+            raise click.UsageError("--plan-name names one plan; several plan files are given")
+        return found
+
+    _run(
+        "terraform-plan",
+        output,
+        report_format,
+        files,
+        lambda found: import_terraform_plans(found, mapping, plan_name=plan_name),
+    )

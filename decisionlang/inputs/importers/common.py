@@ -260,9 +260,15 @@ def render_state(result: ImportResult) -> str:
     yaml = YAML(typ="rt")
     yaml.width = 4096  # never fold long text
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(type(None), _null)
     stream = io.StringIO()
     yaml.dump(document, stream)
     return "".join(visible(line) + "\n" for line in header) + stream.getvalue()
+
+
+def _null(representer: Any, _: None) -> Any:
+    """`null`, spelt out: an empty value after a key reads as a mistake."""
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
 def _nested(subject: Mapping[str, Any]) -> CommentedMap:
@@ -282,7 +288,7 @@ def _nested(subject: Mapping[str, Any]) -> CommentedMap:
 def _put(target: CommentedMap, key: Any, value: Any) -> None:
     target[key] = _written(value)
     if isinstance(value, Unknown):
-        target.yaml_add_eol_comment(value.why, key)
+        target.yaml_add_eol_comment(f"# {value.why}", key, column=0)
 
 
 def _written(value: Any) -> Any:
@@ -299,7 +305,7 @@ def _written(value: Any) -> Any:
             sequence.append(None)
             sequence[index] = _written(item)
             if isinstance(item, Unknown):
-                sequence.yaml_add_eol_comment(item.why, index)
+                sequence.yaml_add_eol_comment(f"# {item.why}", index, column=0)
         return sequence
     if isinstance(value, str) and "\n" in value and _literal_safe(value):
         return LiteralScalarString(value)
