@@ -53,7 +53,10 @@ def load_project(root: str | Path | SourceSet, *, limits: YamlLimits | None = No
     diagnostics = list(files.diagnostics)
     modules, parse_problems = load_modules(files)
     diagnostics += parse_problems
-    parsed = tuple(SourceFile(module.path, module.span.source.text) for module in modules)
+    # once per file, though a file imported into several namespaces is parsed in each
+    parsed = tuple(
+        {module.path: SourceFile(module.path, module.span.source.text) for module in modules}.values()
+    )
     if any(d.is_error for d in parse_problems):
         # A file that does not parse leaves holes (a missing scale, half a schema) that would
         # surface as dozens of misleading errors downstream: report the syntax first, alone.
@@ -69,7 +72,9 @@ def load_project(root: str | Path | SourceSet, *, limits: YamlLimits | None = No
     if not any(d.is_error for d in state_problems):
         diagnostics += _unmatched_selectors(program, portfolio, files.settings.allow_unmatched)
     waivers, waiver_problems = load_waivers(files.waivers, limits)
-    diagnostics += waiver_problems + _stale_waivers(waivers, program, portfolio)
+    diagnostics += waiver_problems
+    if not policy_errors:  # against policies that do not check, every waiver would look stale
+        diagnostics += _stale_waivers(waivers, program, portfolio)
     return Project(
         files,
         program,

@@ -211,7 +211,11 @@ class Declaration(Node):
 
 @dataclass(frozen=True)
 class Import(Declaration):
+    """`import "path.policy"` joins the importer's namespace; `import "..." as lib` loads the file
+    into the namespace `lib`, whose names the importer writes `lib.name`."""
+
     path: str
+    alias: str | None = None
 
 
 @dataclass(frozen=True)
@@ -356,3 +360,4 @@ class PolicyDecl(Declaration):
 class Module(Node):
     path: str
     declarations: tuple[Declaration, ...]
+    namespace: str = ""  # "" for the project's own names; `lib` for a file imported `as lib`

@@ -7,13 +7,14 @@ The checker resolves every name once and records, per expression node, what it r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from decisionlang.core.diagnostics import Diagnostic, Severity
 from decisionlang.core.hints import did_you_mean
 from decisionlang.core.spans import Span
 from decisionlang.language import ast
+from decisionlang.language.namespaces import local_name, namespace_of
 from decisionlang.language.nesting import Declared, nesting_problems
 from decisionlang.language.patterns import BadPattern, compile_pattern
 from decisionlang.language.types import (
@@ -133,6 +134,7 @@ class _Scope:
     sides: tuple[str, Mapping[str, ast.Expr]] | None = None  # inside a trade-off's `acceptable`
     constant_only: bool = False  # inside `const`: no state fields
     description: str = "expression"
+    namespace: str = ""  # whose declarations bare scale values are read from (see language.namespaces)
 
 
 class Checker:
@@ -143,6 +145,7 @@ class Checker:
         self._declared_at: dict[str, Span] = {}
         self._in_progress: list[str] = []
         self._declared_types: dict[str, Type] = {}
+        self._collisions: list[_Collision] = []
 
     # -- reporting
     def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
@@ -155,6 +158,8 @@ class Checker:
     def check(self) -> tuple[Program, list[Diagnostic]]:
         self._collect()
         self._check_schema()
+        if self._report_collisions():
+            return self.program, _cap_per_file(self.diagnostics)
         too_deep = self._nesting_problems()
         if too_deep:  # the checks below recurse through definitions: they would not get to the end
             self.diagnostics += too_deep
@@ -215,15 +220,62 @@ class Checker:
     def _declare(self, name: str, what: str, span: Span) -> bool:
         previous = self._declared_at.get(name)
         if previous is not None:
-            self.error(
-                "DL-CHECK-DUPLICATE",
-                f"{what} `{name}` is declared twice",
-                span,
-                help=f"first declared at {previous}; rename one of them",
+            self._collide(
+                _Collision(
+                    f"{what} `{name}`",
+                    span,
+                    previous,
+                    Diagnostic(
+                        "DL-CHECK-DUPLICATE",
+                        f"{what} `{name}` is declared twice",
+                        span=span,
+                        help=f"first declared at {previous}; rename one of them",
+                    ),
+                )
             )
             return False
         self._declared_at[name] = span
         return True
+
+    def _collide(self, collision: _Collision) -> None:
+        self._collisions.append(collision)
+
+    def _report_collisions(self) -> bool:
+        """Report the names declared twice. When two files share many (a file copied twice into a
+        repo, two vocabularies of the same facts), the pair is reported once, with its root cause;
+        True then, as every later error would only follow from it."""
+        pairs: dict[tuple[str, str], list[_Collision]] = {}
+        for collision in self._collisions:
+            pairs.setdefault((collision.previous.path, collision.span.path), []).append(collision)
+        grouped = False
+        for (first, second), collisions in pairs.items():
+            names = [c for c in collisions if c.diagnostic.code == "DL-CHECK-DUPLICATE"]
+            if first == second or (
+                len(names) < COPY_THRESHOLD and len(collisions) - len(names) < COPY_THRESHOLD
+            ):
+                self.diagnostics.extend(collision.diagnostic for collision in collisions)
+                continue
+            grouped = True
+            shown = ", ".join(collision.what for collision in collisions[:6])
+            more = f" and {len(collisions) - 6} more" if len(collisions) > 6 else ""
+            if len(names) >= COPY_THRESHOLD:
+                code = "DL-CHECK-DUPLICATE"
+                message = f"`{second}` declares {len(collisions)} names that `{first}` declares already"
+                help = (
+                    "the two files hold the same declarations, as when a file is copied twice into a repo: "
+                    "keep one of them. To use the library shipped with decisionlang beside names of your "
+                    'own, import it by name instead of copying it (`import "decisionlang:<file>" as lib`, '
+                    "then `lib.<name>`)"
+                )
+            else:
+                code = "DL-CHECK-SCHEMA"
+                message = f"`{second}` and `{first}` describe {len(collisions)} state fields differently"
+                help = (
+                    "a state field has one type, range and unit for every policy that reads it, whichever "
+                    "file declares it: align the declarations, or keep your own facts under other names"
+                )
+            self.error(code, f"{message}: {shown}{more}", collisions[0].span, help=help)
+        return grouped
 
     def _collect(self) -> None:
         program = self.program
@@ -257,7 +309,10 @@ class Checker:
                     help=f"first at {seen[value]}; each value of a scale has one rank",
                 )
             seen.setdefault(value, span)
-        self.program.scales[decl.name] = ScaleType(decl.name, tuple(dict.fromkeys(decl.values)))
+        # Named without its namespace: `lib.criticality` and the project's `criticality`, with the same
+        # values in the same order, are one type, so a field both declare is one field.
+        scale = ScaleType(local_name(decl.name), tuple(dict.fromkeys(decl.values)))
+        self.program.scales[decl.name] = scale
 
     # -- schema
     def _resolve_type(self, ref: ast.TypeRef) -> Type:
@@ -284,18 +339,30 @@ class Checker:
                     continue
                 for field_decl in decl.fields:
                     self._declare_field(field_decl, reserved)
-        paths = set(self.program.fields)
-        for path, spec in self.program.fields.items():
+        fields = self.program.fields
+        for path, spec in fields.items():
             prefix = path
             while "." in prefix:
                 prefix = prefix.rsplit(".", 1)[0]
-                if prefix in paths:
-                    self.error(
+                if prefix in fields:
+                    problem = Diagnostic(
                         "DL-CHECK-SCHEMA",
                         f"`{path}` is nested under `{prefix}`, which is declared as a value",
-                        spec.span,
-                        help=f"declare either `{prefix}` or fields below it, not both",
+                        span=spec.span,
+                        help=f"declare either `{prefix}` or fields below it, not both"
+                        + (
+                            f" (`{prefix}` is declared at {fields[prefix].span})"
+                            if fields[prefix].span
+                            else ""
+                        ),
                     )
+                    previous = fields[prefix].span
+                    if previous is not None and spec.span is not None:
+                        self._collide(
+                            _Collision(f"field `{path}` under `{prefix}`", spec.span, previous, problem)
+                        )
+                    else:
+                        self.diagnostics.append(problem)
 
     def _declare_field(self, decl: ast.FieldDecl, reserved: Mapping[str, FieldSpec]) -> None:
         type_ = self._resolve_type(decl.type)
@@ -339,13 +406,22 @@ class Checker:
                 help="write the lower bound first",
             )
         existing = self.program.fields.get(decl.path)
-        if existing is not None and existing != spec:
-            self.error(
+        if existing is not None:
+            if _same_field(existing, spec):  # another file's words for the same fact: one field
+                self.program.fields[decl.path] = _merged_field(existing, spec)
+                return
+            difference = _field_difference(existing, spec)
+            problem = Diagnostic(
                 "DL-CHECK-SCHEMA",
-                f"`{decl.path}` is declared twice with different definitions",
-                decl.span,
-                help=f"first declared at {existing.span}; keep one declaration",
+                f"`{decl.path}` is declared twice with different definitions ({difference})",
+                span=decl.span,
+                help=f"first declared at {existing.span}; a state field has one type, range and unit "
+                "for every policy that reads it: keep one declaration",
             )
+            if existing.span is not None:
+                self._collide(_Collision(f"field `{decl.path}`", decl.span, existing.span, problem))
+            else:
+                self.diagnostics.append(problem)
             return
         self.program.fields[decl.path] = spec
 
@@ -374,7 +450,9 @@ class Checker:
             self._declared_types[name] = ANY
             return ANY
         self._in_progress.append(name)
-        scope = _Scope(constant_only=what == "constant", description=f"{what} `{name}`")
+        scope = _Scope(
+            constant_only=what == "constant", description=f"{what} `{name}`", namespace=namespace_of(name)
+        )
         type_ = self.expr(decl.value, scope)
         self._in_progress.pop()
         self._declared_types[name] = type_
@@ -387,7 +465,8 @@ class Checker:
                 "DL-CHECK-CRITERIA", f"criteria `{criteria.name}` has no term", criteria.span, help=None
             )
         for term in criteria.terms:
-            type_ = self.expr(term.expr, _Scope(description=f"criteria `{criteria.name}`"))
+            scope = _Scope(description=f"criteria `{criteria.name}`", namespace=namespace_of(criteria.name))
+            type_ = self.expr(term.expr, scope)
             if not (type_ in (NUMBER, BOOL, ANY) or isinstance(type_, ScaleType)):
                 self.error(
                     "DL-CHECK-TYPE",
@@ -453,7 +532,10 @@ class Checker:
     def _check_tradeoff(self, tradeoff: ast.TradeoffDecl) -> None:
         sides: dict[str, ast.Expr] = {}
         for side in (tradeoff.first, tradeoff.second):
-            type_ = self.expr(side.expr, _Scope(description=f"trade-off `{tradeoff.name}`"))
+            side_scope = _Scope(
+                description=f"trade-off `{tradeoff.name}`", namespace=namespace_of(tradeoff.name)
+            )
+            type_ = self.expr(side.expr, side_scope)
             if type_ not in (NUMBER, DURATION, ANY):
                 self.error(
                     "DL-CHECK-TYPE",
@@ -469,7 +551,11 @@ class Checker:
                 tradeoff.second.span,
                 help="name the two opposing measures differently, e.g. speed and robustness",
             )
-        scope = _Scope(sides=(tradeoff.name, sides), description=f"trade-off `{tradeoff.name}`")
+        scope = _Scope(
+            sides=(tradeoff.name, sides),
+            description=f"trade-off `{tradeoff.name}`",
+            namespace=namespace_of(tradeoff.name),
+        )
         self.condition(tradeoff.acceptable, scope, "the acceptable zone")
 
     def _check_maturity(self, maturity: ast.MaturityDecl) -> None:
@@ -494,14 +580,16 @@ class Checker:
                     )
                 names.add(label)
                 self.program.rule_ids[id(requirement)] = f"{maturity.name}.{level.name}.{label}"
-                scope = _Scope(description=f"maturity `{maturity.name}`")
+                scope = _Scope(
+                    description=f"maturity `{maturity.name}`", namespace=namespace_of(maturity.name)
+                )
                 self.condition(requirement.condition, scope, "a requirement")
                 if requirement.because:
                     self.message(requirement.because, scope)
 
     # -- policies
     def _check_policy(self, policy: ast.PolicyDecl) -> None:
-        scope = _Scope(description=f"policy `{policy.name}`")
+        scope = _Scope(description=f"policy `{policy.name}`", namespace=namespace_of(policy.name))
         if policy.selector is not None and policy.selector.where is not None:
             self.condition(policy.selector.where, scope, "`where`")
         if not policy.rules and policy.otherwise is None:
@@ -757,7 +845,7 @@ class Checker:
                 return self._not_constant(node, joined)
             return self._subject_field(joined, node, None)
         if not rest:
-            scale_type = self._scale_for_value(head, expected)
+            scale_type = self._scale_for_value(head, expected, scope.namespace)
             if scale_type is not None:
                 program.resolutions[id(node)] = ScaleValueRef(scale_type, head)
                 return scale_type
@@ -815,11 +903,15 @@ class Checker:
             help=did_you_mean(value, scale.values) or f"its values are {' < '.join(scale.values)}",
         )
 
-    def _scale_for_value(self, value: str, expected: Type | None) -> ScaleType | None:
+    def _scale_for_value(self, value: str, expected: Type | None, namespace: str = "") -> ScaleType | None:
         if isinstance(expected, ScaleType):
             return expected if value in expected.values else None
-        owners = [scale for scale in self.program.scales.values() if value in scale.values]
-        return owners[0] if len(owners) == 1 else None
+        owners = {
+            scale
+            for name, scale in self.program.scales.items()
+            if value in scale.values and namespace_of(name) == namespace
+        }
+        return next(iter(owners)) if len(owners) == 1 else None
 
     def _subject_field(self, path: str, node: ast.Expr, variable: str | None) -> Type:
         fields = self.program.all_fields()
@@ -851,7 +943,7 @@ class Checker:
             *scope.variables,
             *(value for scale in program.scales.values() for value in scale.values),
         ]
-        hint = did_you_mean(name, candidates)
+        hint = _elsewhere(name, scope.namespace, candidates) or did_you_mean(name, candidates)
         if of_subject is not None:
             message = f"`{of_subject}` has no field `{name}`"
         elif "." in name:
@@ -1146,9 +1238,7 @@ class Checker:
                 help="for example `depends_on`, `dependents`, `all_dependencies`, `targets` or `tags`",
             )
         element = collection.element if isinstance(collection, ListType) else ANY
-        inner = _Scope(
-            {**scope.variables, node.variable: element}, scope.sides, scope.constant_only, scope.description
-        )
+        inner = replace(scope, variables={**scope.variables, node.variable: element})
         if node.function in ("all", "any", "none", "count", "filter"):
             self.condition(node.body, inner, f"the condition of `{node.function}`")
             if node.function == "filter":
@@ -1205,6 +1295,75 @@ def _never_missing(node: ast.Expr, program: Program) -> bool:
         spec = resolution.spec
         return spec.required or spec.path in ("name", "tags", "depends_on", "targets", *DERIVED_FIELDS)
     return False
+
+
+COPY_THRESHOLD = 3  # names two files both declare, from which one is taken for a copy of the other
+
+
+@dataclass(frozen=True)
+class _Collision:
+    """A name declared where another file (or the same) declares it already."""
+
+    what: str  # "scale `criticality`", "field `tier`"
+    span: Span
+    previous: Span
+    diagnostic: Diagnostic  # how it is reported alone
+
+
+def _same_field(a: FieldSpec, b: FieldSpec) -> bool:
+    """Two declarations of one state field that agree on what a state may hold: the same type, and
+    the same range and unit where both give one (descriptions may differ)."""
+
+    def agree(x: object, y: object) -> bool:
+        return x is None or y is None or x == y
+
+    return (
+        (a.type, a.integer) == (b.type, b.integer)
+        and agree(a.minimum, b.minimum)
+        and agree(a.maximum, b.maximum)
+        and agree(a.unit, b.unit)
+    )
+
+
+def _merged_field(a: FieldSpec, b: FieldSpec) -> FieldSpec:
+    """One field from two agreeing declarations: the first's words, what either one adds."""
+    return replace(
+        a,
+        minimum=a.minimum if a.minimum is not None else b.minimum,
+        maximum=a.maximum if a.maximum is not None else b.maximum,
+        unit=a.unit or b.unit,
+        description=a.description or b.description,
+        required=a.required or b.required,
+    )
+
+
+def _field_difference(a: FieldSpec, b: FieldSpec) -> str:
+    def kind(spec: FieldSpec) -> str:
+        return "integer" if spec.integer else str(spec.type)
+
+    def bounds(spec: FieldSpec) -> str:
+        low = "" if spec.minimum is None else f"{spec.minimum:g}"
+        high = "" if spec.maximum is None else f"{spec.maximum:g}"
+        return f"{low}..{high}" if low or high else "no range"
+
+    if (a.type, a.integer) != (b.type, b.integer):
+        return f"{kind(a)}, then {kind(b)}"
+    if (a.minimum, a.maximum) != (b.minimum, b.maximum):
+        return f"{bounds(a)}, then {bounds(b)}"
+    return f"unit {a.unit or 'none'}, then {b.unit or 'none'}"
+
+
+def _elsewhere(name: str, namespace: str, declared: list[str]) -> str | None:
+    """The hint for a name declared only in another namespace: how to write it from here."""
+    if "." in name:
+        return None
+    owners = sorted(
+        {namespace_of(other) for other in declared if local_name(other) == name and namespace_of(other)}
+    )
+    spelled = [f"`{owner}.{name}`" for owner in owners if owner != namespace]
+    if not spelled:
+        return None
+    return f"`{name}` is a name of a file imported with an alias: write {' or '.join(spelled)}"
 
 
 def _parts(message: ast.Message | None) -> tuple[ast.Expr, ...]:

@@ -149,7 +149,8 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def import_decl(self, meta: Any, items: list[Token]) -> ast.Import:
-        return ast.Import(_unescape(items[0][1:-1]), span=self.span_of(meta))
+        alias = str(items[1]) if len(items) > 1 else None
+        return ast.Import(_unescape(items[0][1:-1]), alias, span=self.span_of(meta))
 
     @v_args(meta=True)
     def scale_decl(self, meta: Any, items: list[Any]) -> ast.ScaleDecl:
