@@ -111,6 +111,18 @@ def _damaged_log(*, drop: str | None = None, page_of: str | None = None) -> byte
 ROWS: tuple[BadInput, ...] = (
     # ---- policy ----
     BadInput(
+        "policy-object-unknown-field",
+        "policy",
+        {
+            "policies/objects.policy": "schema { changes: list of { action: text } }\n"
+            'policy o "O" {\n  no_go x when any(c in changes: c.actoin == "delete")\n}\n'
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-CHECK-UNDEFINED",
+        "policies/objects.policy:3:34",
+    ),
+    BadInput(
         "policy-unclosed-brace",
         "policy",
         {"policies/gate.policy": 'policy p "P" {\n  applies to kind service\n'},
@@ -353,6 +365,54 @@ ROWS: tuple[BadInput, ...] = (
         "policies/gate.policy:11:21",
     ),
     # ---- state ----
+    BadInput(
+        "state-object-item-out-of-range",
+        "state",
+        {
+            "policies/objects.policy": "schema { changes: list of { action: text, size: integer 0..10 } }\n",
+            "services/b.yaml": "name: beta\nchanges:\n"
+            "  - {action: create, size: 3}\n  - {action: update, size: 99}\n",
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE-RANGE",
+        "services/b.yaml:4:28",
+    ),
+    BadInput(
+        "state-object-item-not-a-mapping",
+        "state",
+        {
+            "policies/objects.policy": "schema { changes: list of { action: text } }\n",
+            "services/b.yaml": "name: beta\nchanges:\n  - create\n",
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE-TYPE",
+        "services/b.yaml:3:5",
+    ),
+    BadInput(
+        "state-object-key-misspelled",
+        "state",
+        {
+            "policies/objects.policy": "schema { changes: list of { action: text } }\n",
+            "services/b.yaml": "name: beta\nchanges:\n  - {actoin: delete}\n",
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE-UNKNOWN-FIELD",
+        "services/b.yaml:3:6",
+    ),
+    BadInput(
+        "state-objects-deeply-nested",
+        "state",
+        {
+            "policies/objects.policy": "schema { o: list of " + "{ a: " * 60 + "text" + " }" * 60 + " }\n",
+            "services/b.yaml": "name: beta\no:\n  - " + "{a: " * 60 + "x" + "}" * 60 + "\n",
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-",
+    ),
     BadInput(
         "state-yaml-syntax-error",
         "state",

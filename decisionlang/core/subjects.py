@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +23,55 @@ class Subject:
     column: int
     fields: Mapping[str, Any] = field(compare=False)
     locations: Mapping[str, tuple[int, int]] = field(compare=False, repr=False)
+    # the groups of fields the state writes (`git` for `git: {stars: 3}` or `git.stars: 3`)
+    groups: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def location_of(self, path: str) -> tuple[int, int]:
         return self.locations.get(path, (self.line, self.column))
+
+    def has_group(self, path: str) -> bool:
+        """Whether the state writes the mapping `path` (or a field below it)."""
+        if path in self.groups:
+            return True
+        prefix = path + "."
+        return any(key.startswith(prefix) for key in self.fields)
+
+
+class Record(Mapping[str, Any]):
+    """One item of a list of objects in a state (`- {status: OPEN, age_days: 45}`): its validated
+    fields, and where it was written. `path` names it for traces and missing information,
+    `git.pull_requests[2]` (indexes count from 0), and `subject`/`file` say whose it is."""
+
+    __slots__ = ("fields", "file", "locations", "path", "subject")
+
+    def __init__(
+        self,
+        subject: str,
+        file: str,
+        path: str,
+        fields: Mapping[str, Any],
+        locations: Mapping[str, tuple[int, int]],
+    ) -> None:
+        self.subject = subject
+        self.file = file
+        self.path = path
+        self.fields = fields
+        self.locations = locations  # field name -> (line, column) of its value; "" -> the item
+
+    def __getitem__(self, key: str) -> Any:
+        return self.fields[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def __repr__(self) -> str:
+        return f"Record({self.path}, {dict(self.fields)!r})"
+
+    def location_of(self, name: str) -> tuple[int, int]:
+        return self.locations.get(name) or self.locations.get("", (1, 1))
 
 
 @dataclass(frozen=True, order=True)

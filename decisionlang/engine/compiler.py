@@ -31,7 +31,7 @@ from decisionlang.core.model import (
     TradeoffTrace,
 )
 from decisionlang.core.spans import Span
-from decisionlang.core.subjects import Duration, Portfolio, Subject
+from decisionlang.core.subjects import Duration, Portfolio, Record, Subject
 from decisionlang.engine import margins
 from decisionlang.engine.values import (
     RANGE_WORDS,
@@ -49,6 +49,8 @@ from decisionlang.language.checker import (
     ConstRef,
     DefineRef,
     FieldRef,
+    GroupRef,
+    ItemFieldRef,
     Program,
     ScaleValueRef,
     SideRef,
@@ -89,6 +91,20 @@ class Recorder:
             line, column = subject.location_of(path)
             missing = isinstance(value, Missing)
             fact = Fact(subject.name, path, json_value(value), Location(subject.file, line, column), missing)
+            self.known[key] = fact
+        self.facts[key] = fact
+
+    def item_fact(self, record: Record, name: str, value: Any) -> None:
+        """A field of a list item read (`git.pull_requests[2].age_days`), where it is written."""
+        path = f"{record.path}.{name}"
+        key = (record.subject, path)
+        if key in self.facts:
+            return
+        fact = self.known.get(key)
+        if fact is None:
+            line, column = record.location_of(name)
+            missing = isinstance(value, Missing)
+            fact = Fact(record.subject, path, json_value(value), Location(record.file, line, column), missing)
             self.known[key] = fact
         self.facts[key] = fact
 
@@ -219,6 +235,8 @@ def _type_name(value: Any) -> str:
         return "a list"
     if isinstance(value, Subject):
         return "a subject"
+    if isinstance(value, Record):
+        return "an object"
     return type(value).__name__
 
 
@@ -455,6 +473,10 @@ class Compiler:
                 return lambda ctx: value
             case VariableRef(name=name):
                 return lambda ctx: ctx.variables[name]
+            case ItemFieldRef():
+                return _item_field(resolution, node.span)
+            case GroupRef():
+                return _group(resolution, node.span)
         if isinstance(node, ast.Attribute) and dotted_path(node) is None:
             return self._attribute_of_expression(node)
         raise AssertionError(f"unresolved reference at {node.span}")
@@ -1232,6 +1254,73 @@ def _numeric_field(path: str, span: Span) -> Fn:
     return read
 
 
+def _item_field(ref: ItemFieldRef, span: Span) -> Fn:
+    """`pr.age_days`: a field of the list item bound to `pr` (S45). An absent field is unknown,
+    named by the item's place (`git.pull_requests[2].age_days`) and its subject's file."""
+    variable, names = ref.variable, ref.names
+    is_subject = ref.spec.type is SUBJECT
+
+    def read(ctx: Context) -> Any:
+        value = ctx.variables[variable]
+        record: Record | None = None
+        name = names[0]
+        for name in names:
+            if isinstance(value, Undetermined):
+                return value
+            if not isinstance(value, Record):
+                return Problem(
+                    "DL-EVAL-TYPE",
+                    f"`{span.text()}` reads a field of {_type_name(value)}, not an object",
+                    span,
+                )
+            record = value
+            value = record.fields.get(name, _ABSENT)
+            if value is _ABSENT:
+                value = Missing(((record.subject, record.file, f"{record.path}.{name}"),))
+                break
+        assert record is not None
+        if type(value) is OutOfRange:
+            line, column = record.location_of(name)
+            value = Problem(
+                "DL-EVAL-RANGE",
+                f"`{record.path}.{name}` of `{record.subject}` ({record.file}:{line}:{column}) is "
+                f"{written(value)}, {RANGE_WORDS}",
+                span,
+            )
+        elif is_subject and isinstance(value, str):
+            named = ctx.portfolio.by_name.get(value)
+            value = named or Problem(
+                "DL-EVAL-DANGLING",
+                f"`{record.path}.{name}` of `{record.subject}` names no known subject: `{value}`",
+                span,
+            )
+        if ctx.recorder is not None:
+            ctx.recorder.item_fact(record, name, value)
+        return value
+
+    return read
+
+
+def _group(ref: GroupRef, span: Span) -> Fn:
+    """`git` for `git is present` (S46): present when the state writes the mapping."""
+    path, variable = ref.path, ref.variable
+
+    def read(ctx: Context) -> Any:
+        subject = ctx.subject if variable is None else ctx.variables[variable]
+        if isinstance(subject, Undetermined):
+            return subject
+        if not isinstance(subject, Subject):
+            return Problem("DL-EVAL-TYPE", f"`{span.text()}` reads a field of {_type_name(subject)}", span)
+        if subject.has_group(path):
+            return True
+        value = Missing(((subject.name, subject.file, path),))
+        if ctx.recorder is not None:
+            ctx.recorder.fact(subject, path, value)
+        return value
+
+    return read
+
+
 def _for_subject(variable: str, fn: Fn) -> Fn:
     """Evaluate `fn` as if deciding the subject bound to `variable` (`t.h1_secured`)."""
 
@@ -1492,7 +1581,10 @@ _EQUALITIES = frozenset({ast.CompareOp.EQ, ast.CompareOp.NE})
 
 def _bound(variables: dict[str, Any]) -> str:
     """`t = billing`: the items an aggregate was at when a comparison inside it was made."""
-    return ", ".join(f"{name} = {show(value)}" for name, value in sorted(variables.items()))
+    return ", ".join(
+        f"{name} = {value.path if isinstance(value, Record) else show(value)}"
+        for name, value in sorted(variables.items())
+    )
 
 
 def compile_program(program: Program) -> tuple[CompiledPolicy, ...]:

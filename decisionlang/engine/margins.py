@@ -18,7 +18,15 @@ from collections.abc import Iterable, Mapping
 
 from decisionlang.core.model import Comparison, Direction, Location, RuleKind, TradeoffTrace
 from decisionlang.language import ast
-from decisionlang.language.checker import ConstRef, DefineRef, FieldRef, Program, SideRef, TradeoffRef
+from decisionlang.language.checker import (
+    ConstRef,
+    DefineRef,
+    FieldRef,
+    ItemFieldRef,
+    Program,
+    SideRef,
+    TradeoffRef,
+)
 from decisionlang.language.types import DATE, DURATION
 
 DAYS = "days"
@@ -46,7 +54,7 @@ def unit_of(program: Program, node: ast.Compare) -> tuple[str | None, float]:
 def _field_unit(program: Program, node: ast.Expr, seen: frozenset[str]) -> str | None:
     """The schema unit of a field, read directly or through a trade-off's side or a definition."""
     resolution = program.resolutions.get(id(node))
-    if isinstance(resolution, FieldRef):
+    if isinstance(resolution, FieldRef | ItemFieldRef):
         return resolution.spec.unit
     if isinstance(resolution, SideRef) and resolution.tradeoff not in seen:
         decl = program.tradeoffs[resolution.tradeoff]

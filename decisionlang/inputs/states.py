@@ -23,6 +23,7 @@ Conventions worth knowing when writing state files:
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import math
 import re
@@ -46,7 +47,7 @@ from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import Diagnostic, Severity, capped, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
 from decisionlang.core.spans import SourceFile, point
-from decisionlang.core.subjects import Duration, Portfolio, Subject
+from decisionlang.core.subjects import Duration, Portfolio, Record, Subject
 from decisionlang.core.undetermined import OutOfRange
 from decisionlang.inputs.yamlreader import (
     Spot,
@@ -73,6 +74,7 @@ from decisionlang.language.types import (
     TEXT,
     FieldSpec,
     ListType,
+    RecordType,
     ScaleType,
     Type,
 )
@@ -346,12 +348,14 @@ def _duration_validator(spec: FieldSpec) -> Any:
     return PlainValidator(validate)
 
 
-def _annotation(type_: Type, spec: FieldSpec) -> Any:
+def _annotation(type_: Type, spec: FieldSpec, inner: bool = False) -> Any:
     """The pydantic annotation that checks a value of `type_` (the model is strict)."""
     if isinstance(type_, ScaleType):
         return _as_any(Literal)[type_.values] if type_.values else str
     if isinstance(type_, ListType):
-        return list[_annotation(type_.element, spec)]  # type: ignore[misc]
+        return list[_annotation(type_.element, spec, inner)]  # type: ignore[misc]
+    if isinstance(type_, RecordType):
+        return _object_model(type_)
     if type_ == NUMBER:
         return _number_annotation(spec)
     if type_ == DATE:
@@ -360,11 +364,27 @@ def _annotation(type_: Type, spec: FieldSpec) -> Any:
         return _annotated(Duration, _duration_validator(spec))
     if type_ == BOOL:
         return bool
-    if spec.path == "name":
+    if spec.path == "name" and not inner:
         return _annotated(str, Field(min_length=1))
     if type_ in (TEXT, SUBJECT):
         return str
     return Any  # a type the schema could not resolve: accept anything, the checker reports it
+
+
+@functools.cache
+def _object_model(record: RecordType) -> type[BaseModel]:
+    """The model of one object of a `list of { ... }` field: its declared fields, checked like state
+    fields; other keys are left out (a close misspelling of a declared one is reported first)."""
+    definitions: dict[str, Any] = {}
+    for index, spec in enumerate(record.fields):
+        annotation = _annotation(spec.type, spec, inner=True)
+        default: Any = ... if spec.required else None
+        definitions[f"field_{index}"] = (
+            annotation if spec.required else _as_any(Union)[annotation, None],
+            Field(default, alias=spec.path),
+        )
+    config = ConfigDict(strict=True, extra="ignore")
+    return create_model("StateObject", __config__=config, **definitions)
 
 
 @dataclass(frozen=True)
@@ -423,6 +443,7 @@ class _Flattened:
     fields: dict[str, _Field] = field(default_factory=dict)
     keys: dict[str, Spot] = field(default_factory=dict)  # every key written, by dotted path
     problems: list[Diagnostic] = field(default_factory=list)
+    groups: set[str] = field(default_factory=set)  # the prefixes written as mappings
 
 
 def _flatten(
@@ -446,8 +467,10 @@ def _flatten(
         if path in schema.specs:
             if value is not None:
                 into.fields[path] = _Field(path, _plain(value), value, value_spot(mapping, key, at_key))
+                into.problems.extend(_object_key_typos(value, schema.specs[path].type, path, source))
         elif path in schema.prefixes:
             if type(value) is YamlMap:
+                into.groups.add(path)
                 _flatten(value, path, schema, source, into)
             elif value is not None:
                 child = min(spec for spec in schema.specs if spec.startswith(path + "."))
@@ -506,10 +529,16 @@ def _choices(scale: ScaleType) -> str:
     return ", ".join(f"`{value}`" for value in scale.values)
 
 
+def _fields_of(record: RecordType) -> str:
+    return ", ".join(f"`{spec.path}`" for spec in record.fields)
+
+
 def _expected(type_: Type, spec: FieldSpec) -> str:
     """What a value of `type_` looks like, for "must be ..." in messages."""
     if isinstance(type_, ScaleType):
         return f"one of {_choices(type_)}"
+    if isinstance(type_, RecordType):
+        return f"a mapping of fields {_fields_of(type_)}"
     if isinstance(type_, ListType):
         return f"a list of {_expected_items(type_.element, spec)}"
     if type_ == NUMBER:
@@ -530,6 +559,8 @@ def _expected_items(type_: Type, spec: FieldSpec) -> str:
         return f"{_choices(type_)} values"
     if isinstance(type_, ListType):
         return "lists"
+    if isinstance(type_, RecordType):
+        return f"mappings of fields {_fields_of(type_)}"
     if type_ == NUMBER:
         return ("integers" if spec.integer else "numbers") + _range_text(spec)
     return {
@@ -541,18 +572,26 @@ def _expected_items(type_: Type, spec: FieldSpec) -> str:
     }.get(type_.name, f"{type_.name} values")
 
 
-def _element_type(type_: Type, depth: int) -> Type:
-    for _ in range(depth):
-        if not isinstance(type_, ListType):
-            break
-        type_ = type_.element
-    return type_
+def _steps(spec: FieldSpec, loc: Sequence[int | str]) -> tuple[tuple[int | str, ...], FieldSpec, Type]:
+    """The list indexes and object fields an error's location goes through (pydantic adds the
+    names of union members, which are left out), with the spec and type of the value reached."""
+    type_: Type = spec.type
+    steps: list[int | str] = []
+    for part in loc:
+        if isinstance(type_, ListType) and isinstance(part, int):
+            steps.append(part)
+            type_ = type_.element
+        elif isinstance(type_, RecordType) and isinstance(part, str) and part in type_.by_name:
+            steps.append(part)
+            spec = type_.by_name[part]
+            type_ = spec.type
+    return tuple(steps), spec, type_
 
 
-def _label(path: str, items: Sequence[int]) -> str:
+def _label(path: str, items: Sequence[int | str]) -> str:
     label = f"`{path}`"
-    for index in items:
-        label = f"item {index + 1} of {label}"
+    for step in items:
+        label = f"item {step + 1} of {label}" if isinstance(step, int) else f"`{step}` of {label}"
     return label
 
 
@@ -570,6 +609,9 @@ def _type_help(type_: Type, value: Any, token: str) -> str | None:
         return DATE_HELP
     if isinstance(type_, ListType) and not isinstance(value, list | Mapping):
         return f"write a list, e.g. `[{token}]`"
+    if isinstance(type_, RecordType) and not isinstance(value, Mapping):
+        first = type_.fields[0].path if type_.fields else "field"
+        return f"write a mapping, e.g. `{{{first}: ...}}`"
     return None
 
 
@@ -602,25 +644,31 @@ def _error_diagnostics(errors: list[ErrorDetails], schema: _Schema, located: _Lo
     seen: set[tuple[object, ...]] = set()
     for error in errors:
         path = str(error["loc"][0])
+        if path not in schema.specs:
+            continue
         # A union reports once per member (`int`, `float`); keep the first report of each value.
-        items = tuple(part for part in error["loc"][1:] if isinstance(part, int))
-        if (path, items) in seen or path not in schema.specs:
+        items, _, _ = _steps(schema.specs[path], error["loc"][1:])
+        if (path, items) in seen:
             continue
         seen.add((path, items))
         diagnostics.append(_error_diagnostic(error, schema.specs[path], items, located))
     return diagnostics
 
 
-def _error_spot(located: _Located, path: str, items: Sequence[int]) -> Spot:
-    """The value an error is about, following list indexes down from the field's value."""
+def _error_spot(located: _Located, path: str, items: Sequence[int | str]) -> Spot:
+    """The value an error is about, following list indexes and object fields down from the
+    field's value (an absent field of an object: the object)."""
     entry = located.flat.fields.get(path)
     if entry is None:
         return _missing_spot(located, path)
     node, spot = entry.node, entry.spot
-    for index in items:
-        if not (type(node) is YamlSeq and 0 <= index < len(node)):
+    for step in items:
+        if isinstance(step, int) and type(node) is YamlSeq and 0 <= step < len(node):
+            spot, node = item_spot(node, step), node[step]
+        elif isinstance(step, str) and type(node) is YamlMap and step in node:
+            spot, node = value_spot(node, step), node[step]
+        else:
             break
-        spot, node = item_spot(node, index), node[index]
     return spot
 
 
@@ -635,13 +683,17 @@ def _missing_spot(located: _Located, path: str) -> Spot:
 
 
 def _error_diagnostic(
-    error: ErrorDetails, spec: FieldSpec, items: tuple[int, ...], located: _Located
+    error: ErrorDetails, top: FieldSpec, items: tuple[int | str, ...], located: _Located
 ) -> Diagnostic:
-    path, value, kind = spec.path, error["input"], error["type"]
+    path, value, kind = top.path, error["input"], error["type"]
     spot = _error_spot(located, path, items)
     span = spot.span(located.source)
     label = _label(path, items)
-    type_ = _element_type(spec.type, len(items))
+    _, spec, type_ = _steps(top, items)
+    if kind == "missing" and items:
+        who = _label(path, items[:-1])
+        help = f"`{items[-1]}`: {spec.description}" if spec.description else None
+        return Diagnostic(REQUIRED, f"{who} is missing required field `{items[-1]}`", span, help)
     if kind == "missing":
         if path == "name":
             return Diagnostic(
@@ -650,7 +702,7 @@ def _error_diagnostic(
         who = f"subject `{located.name}`" if located.name else "subject"
         help = f"`{path}`: {spec.description}" if spec.description else None
         return Diagnostic(REQUIRED, f"{who} is missing required field `{path}`", span, help)
-    if path == "name":
+    if path == "name" and not items:
         message = (
             "`name` must not be empty" if value == "" else f"`name` must be text, got {_describe(value)}"
         )
@@ -731,7 +783,7 @@ def _candidate(
     problems = flat.problems + problems + _out_of_range(schema, flat, source)
     subject = None
     if name is not None and not any(problem.is_error for problem in problems):
-        subject = _subject(name, values, located)
+        subject = _subject(name, _with_objects(values, schema, located, name), located)
     name_spot = name_field.spot if name_field else spot
     return _Candidate(source, name, name_spot, subject, _references(schema, flat, source)), problems
 
@@ -762,6 +814,82 @@ def _out_of_range(schema: _Schema, flat: _Flattened, source: SourceFile) -> list
     return problems
 
 
+def _has_objects(type_: Type) -> bool:
+    while isinstance(type_, ListType):
+        type_ = type_.element
+    return isinstance(type_, RecordType)
+
+
+def _with_objects(values: dict[str, Any], schema: _Schema, located: _Located, name: str) -> dict[str, Any]:
+    """The validated objects of `list of { ... }` fields as `Record`s that know where they are."""
+    for path, value in values.items():
+        type_ = schema.specs[path].type
+        entry = located.flat.fields.get(path)
+        if entry is not None and _has_objects(type_):
+            values[path] = _objects(value, type_, entry.node, entry.spot, (name, located.source.path), path)
+    return values
+
+
+def _objects(value: Any, type_: Type, node: Any, spot: Spot, owner: tuple[str, str], path: str) -> Any:
+    if isinstance(type_, ListType) and isinstance(value, list):
+        items = node if type(node) is YamlSeq and len(node) == len(value) else None
+        return [
+            _objects(
+                item,
+                type_.element,
+                items[index] if items is not None else None,
+                item_spot(items, index) if items is not None else spot,
+                owner,
+                f"{path}[{index}]",
+            )
+            for index, item in enumerate(value)
+        ]
+    if isinstance(type_, RecordType) and isinstance(value, BaseModel):
+        fields: dict[str, Any] = {}
+        locations: dict[str, tuple[int, int]] = {"": (spot.line, spot.column)}
+        for index, spec in enumerate(type_.fields):
+            inner = getattr(value, f"field_{index}", None)
+            if inner is None:  # absent, or written null: unknown, as for state fields
+                continue
+            written = type(node) is YamlMap and spec.path in node
+            at = value_spot(node, spec.path) if written else spot
+            fields[spec.path] = _objects(
+                inner, spec.type, node[spec.path] if written else None, at, owner, f"{path}.{spec.path}"
+            )
+            locations[spec.path] = (at.line, at.column)
+        return Record(owner[0], owner[1], path, fields, locations)
+    return value
+
+
+def _object_key_typos(
+    node: Any, type_: Type, path: str, source: SourceFile, steps: tuple[int | str, ...] = ()
+) -> list[Diagnostic]:
+    """Keys of a list's objects that are close misspellings of a declared sibling (`statuss` for
+    `status`): errors, as for state fields; any other key of an object is left out unread."""
+    if isinstance(type_, ListType) and type(node) is YamlSeq:
+        return [
+            problem
+            for index, item in enumerate(node)
+            for problem in _object_key_typos(item, type_.element, path, source, (*steps, index))
+        ]
+    if not (isinstance(type_, RecordType) and type(node) is YamlMap):
+        return []
+    problems: list[Diagnostic] = []
+    for key, value in node.items():
+        spec = type_.by_name.get(key) if isinstance(key, str) else None
+        if spec is not None:
+            problems.extend(_object_key_typos(value, spec.type, path, source, (*steps, key)))
+            continue
+        suggestion = closest(key, list(type_.by_name)) if isinstance(key, str) else None
+        if suggestion is not None:
+            message = f"unknown field `{key}` in {_label(path, steps)}"
+            spot = key_spot(node, key)
+            problems.append(
+                Diagnostic(UNKNOWN_FIELD, message, spot.span(source), help=f"did you mean `{suggestion}`?")
+            )
+    return problems
+
+
 def _subject(name: str, values: dict[str, Any], located: _Located) -> Subject:
     for path in ("tags", "depends_on", "targets"):
         values.setdefault(path, [])
@@ -778,6 +906,7 @@ def _subject(name: str, values: dict[str, Any], located: _Located) -> Subject:
         column=located.spot.column,
         fields=values,
         locations=locations,
+        groups=frozenset(located.flat.groups),
     )
 
 
@@ -810,8 +939,7 @@ def _check_control_characters(candidates: Sequence[_Candidate]) -> list[Diagnost
         if subject is None:
             continue
         for path, value in sorted(subject.fields.items()):
-            texts = value if isinstance(value, list) else [value]
-            bad = next((m for text in texts if isinstance(text, str) and (m := _CONTROL.search(text))), None)
+            bad = next((m for text in _texts(value) if (m := _CONTROL.search(text))), None)
             if bad is None:
                 continue
             candidate.rejected = True
@@ -825,6 +953,17 @@ def _check_control_characters(candidates: Sequence[_Candidate]) -> list[Diagnost
                 )
             )
     return problems
+
+
+def _texts(value: Any) -> list[str]:
+    """The texts of a value, inside lists and objects too."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    if isinstance(value, Record):
+        return [text for item in value.fields.values() for text in _texts(item)]
+    return []
 
 
 def _check_names(candidates: Sequence[_Candidate]) -> list[Diagnostic]:

@@ -241,11 +241,16 @@ class DefineDecl(Declaration):
 
 @dataclass(frozen=True)
 class TypeRef(Node):
-    name: str  # number, integer, text, bool, date, duration, subject, list, or a scale name
+    name: str  # number, integer, text, bool, date, duration, subject, list, record, or a scale name
     element: TypeRef | None = None
+    fields: tuple[FieldDecl, ...] = ()  # a record's fields: `{ status: text, age_days: integer }`
 
     def __str__(self) -> str:
-        return f"list of {self.element}" if self.element is not None else self.name
+        if self.element is not None:
+            return f"list of {self.element}"
+        if self.name == "record":
+            return "{" + ", ".join(f"{decl.path}: {decl.type}" for decl in self.fields) + "}"
+        return self.name
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ The checker resolves every name once and records, per expression node, what it r
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,16 +25,19 @@ from decisionlang.language.types import (
     DATE,
     DERIVED_FIELDS,
     DURATION,
+    GROUP,
     NUMBER,
     PRIMITIVES,
     SUBJECT,
     TEXT,
     FieldSpec,
     ListType,
+    RecordType,
     ScaleType,
     Type,
     compatible,
     list_of,
+    record_of,
 )
 
 MAX_ERRORS_PER_FILE = 50
@@ -85,7 +89,34 @@ class VariableRef:
     name: str
 
 
-Resolution = FieldRef | ConstRef | DefineRef | TradeoffRef | SideRef | ScaleValueRef | VariableRef
+@dataclass(frozen=True)
+class ItemFieldRef:
+    """A field of a list item bound by an aggregate: `pr.age_days`, `c.after.size` (S45)."""
+
+    variable: str
+    names: tuple[str, ...]  # the fields followed from the item, outermost first
+    spec: FieldSpec  # the last one's
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    """`git` when fields below it are declared (`git.stars`): only its presence is tested (S46)."""
+
+    path: str
+    variable: str | None = None  # a bound subject's group: `d.git is present`
+
+
+Resolution = (
+    FieldRef
+    | ConstRef
+    | DefineRef
+    | TradeoffRef
+    | SideRef
+    | ScaleValueRef
+    | VariableRef
+    | ItemFieldRef
+    | GroupRef
+)
 
 
 # ---------------------------------------------------------------- checked program
@@ -146,6 +177,7 @@ class Checker:
         self._in_progress: list[str] = []
         self._declared_types: dict[str, Type] = {}
         self._collisions: list[_Collision] = []
+        self._group_paths: frozenset[str] | None = None
 
     # -- reporting
     def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
@@ -318,6 +350,8 @@ class Checker:
     def _resolve_type(self, ref: ast.TypeRef) -> Type:
         if ref.element is not None:
             return list_of(self._resolve_type(ref.element))
+        if ref.name == "record" and ref.fields:
+            return self._record_type(ref)
         if ref.name in PRIMITIVES:
             return PRIMITIVES[ref.name]
         if ref.name in self.program.scales:
@@ -364,22 +398,24 @@ class Checker:
                     else:
                         self.diagnostics.append(problem)
 
-    def _declare_field(self, decl: ast.FieldDecl, reserved: Mapping[str, FieldSpec]) -> None:
-        type_ = self._resolve_type(decl.type)
-        builtin = reserved.get(decl.path)
-        if builtin is not None and (builtin.type != type_ or decl.path not in BUILTIN_FIELDS):
-            self.error(
-                "DL-CHECK-SCHEMA",
-                f"`{decl.path}` is built in and cannot be redeclared",
-                decl.span,
-                help=f"every subject already has `{decl.path}` ({builtin.type}); "
-                + (
-                    "a schema may only mark it `required`"
-                    if decl.path in BUILTIN_FIELDS
-                    else "it is computed from `depends_on`"
-                ),
-            )
-            return
+    def _record_type(self, ref: ast.TypeRef) -> RecordType:
+        """`{ status: text, age_days: integer >= 0 }`: each field checked as a schema field is."""
+        specs: dict[str, FieldSpec] = {}
+        for decl in ref.fields:
+            spec = self._field_spec(decl, self._resolve_type(decl.type))
+            if decl.path in specs:
+                self.error(
+                    "DL-CHECK-DUPLICATE",
+                    f"field `{decl.path}` appears twice in `{ref.span.text()}`",
+                    decl.span,
+                    help=f"first at {specs[decl.path].span}; each field of an object is declared once",
+                )
+                continue
+            specs[decl.path] = spec
+        return record_of(tuple(specs.values()))
+
+    def _field_spec(self, decl: ast.FieldDecl, type_: Type) -> FieldSpec:
+        """The spec of a declared field (a state field, or a field of a record), its options checked."""
         spec = FieldSpec(
             decl.path,
             type_,
@@ -405,6 +441,55 @@ class Checker:
                 decl.span,
                 help="write the lower bound first",
             )
+        return spec
+
+    def _declare_field(self, decl: ast.FieldDecl, reserved: Mapping[str, FieldSpec]) -> None:
+        type_ = self._resolve_type(decl.type)
+        if isinstance(type_, RecordType):  # `git: { stars: integer }` is `git.stars: integer`
+            self._declare_record(decl.path, decl.type, type_, reserved)
+            return
+        self._declare_spec(decl, None, reserved, type_)
+
+    def _declare_record(
+        self, prefix: str, ref: ast.TypeRef, record: RecordType, reserved: Mapping[str, FieldSpec]
+    ) -> None:
+        for inner in ref.fields:
+            spec = record.by_name.get(inner.path)
+            if spec is None or spec.span is not inner.span:  # a duplicate, already reported
+                continue
+            path = f"{prefix}.{inner.path}"
+            if isinstance(spec.type, RecordType):
+                self._declare_record(path, inner.type, spec.type, reserved)
+            else:
+                self._declare_spec(
+                    dataclasses.replace(inner, path=path), dataclasses.replace(spec, path=path), reserved
+                )
+
+    def _declare_spec(
+        self,
+        decl: ast.FieldDecl,
+        checked: FieldSpec | None,
+        reserved: Mapping[str, FieldSpec],
+        type_: Type | None = None,
+    ) -> None:
+        if checked is not None:
+            type_ = checked.type
+        assert type_ is not None
+        builtin = reserved.get(decl.path)
+        if builtin is not None and (builtin.type != type_ or decl.path not in BUILTIN_FIELDS):
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"`{decl.path}` is built in and cannot be redeclared",
+                decl.span,
+                help=f"every subject already has `{decl.path}` ({builtin.type}); "
+                + (
+                    "a schema may only mark it `required`"
+                    if decl.path in BUILTIN_FIELDS
+                    else "it is computed from `depends_on`"
+                ),
+            )
+            return
+        spec = checked if checked is not None else self._field_spec(decl, type_)
         existing = self.program.fields.get(decl.path)
         if existing is not None:
             if _same_field(existing, spec):  # another file's words for the same fact: one field
@@ -807,6 +892,8 @@ class Checker:
             if not rest:
                 program.resolutions[id(node)] = VariableRef(head)
                 return variable_type
+            if isinstance(variable_type, RecordType):
+                return self._item_field(head, variable_type, rest, node)
             if variable_type in (SUBJECT, ANY) and len(rest) == 1 and rest[0] in program.defines:
                 program.resolutions[id(node)] = DefineRef(rest[0], head)
                 return self._define_type(rest[0])
@@ -844,6 +931,11 @@ class Checker:
             if scope.constant_only:
                 return self._not_constant(node, joined)
             return self._subject_field(joined, node, None)
+        if joined in self._groups():
+            if scope.constant_only:
+                return self._not_constant(node, joined)
+            program.resolutions[id(node)] = GroupRef(joined)
+            return GROUP
         if not rest:
             scale_type = self._scale_for_value(head, expected, scope.namespace)
             if scale_type is not None:
@@ -851,6 +943,45 @@ class Checker:
                 return scale_type
         self._undefined(joined, node, scope, expected)
         return None
+
+    def _groups(self) -> frozenset[str]:
+        """The proper prefixes of declared paths: `git` for `git.stars`."""
+        if self._group_paths is None:
+            self._group_paths = frozenset(
+                ".".join(parts[:end])
+                for parts in (path.split(".") for path in self.program.fields)
+                for end in range(1, len(parts))
+            )
+        return self._group_paths
+
+    def _item_field(self, variable: str, record: RecordType, names: list[str], node: ast.Expr) -> Type:
+        """`pr.age_days`, `c.after.size`: fields of a list item, followed through nested objects."""
+        current: Type = record
+        spec: FieldSpec | None = None
+        for index, name in enumerate(names):
+            read = ".".join([variable, *names[:index]])
+            if not isinstance(current, RecordType):
+                self.error(
+                    "DL-CHECK-TYPE",
+                    f"`{read}` is {current}, it has no field `{name}`",
+                    node.span,
+                    help="only objects (`{ ... }` in the schema) and subjects have fields",
+                )
+                return ANY
+            spec = current.by_name.get(name)
+            if spec is None:
+                self.error(
+                    "DL-CHECK-UNDEFINED",
+                    f"`{read}` has no field `{name}`",
+                    node.span,
+                    help=did_you_mean(name, current.by_name)
+                    or f"its fields are {', '.join(f'`{field}`' for field in current.by_name)}",
+                )
+                return ANY
+            current = spec.type
+        assert spec is not None  # names is never empty
+        self.program.resolutions[id(node)] = ItemFieldRef(variable, tuple(names), spec)
+        return spec.type
 
     def _through_subject_field(self, path: str) -> bool:
         fields = self.program.all_fields()
@@ -925,6 +1056,9 @@ class Checker:
             if via in fields and fields[via].type is SUBJECT and rest in fields:
                 self.program.resolutions[id(node)] = FieldRef(rest, fields[rest], variable, via)
                 return fields[rest].type
+        if path in self._groups():
+            self.program.resolutions[id(node)] = GroupRef(path, variable)
+            return GROUP
         self._undefined(path, node, _Scope(), None, of_subject=variable)
         return ANY
 
@@ -1417,7 +1551,7 @@ def _interval(expr: ast.Expr, program: Program, depth: int = 0) -> tuple[float, 
     if isinstance(resolution, ConstRef) and depth < 32:  # deeper means a cycle, reported elsewhere
         value = program.constants[resolution.name].value
         return _interval(value, program, depth + 1)
-    if isinstance(resolution, FieldRef):
+    if isinstance(resolution, FieldRef | ItemFieldRef):
         spec = resolution.spec
         if isinstance(spec.type, ScaleType):
             return (1, len(spec.type.values))
@@ -1471,6 +1605,7 @@ def check_program(modules: list[ast.Module]) -> tuple[Program, list[Diagnostic]]
 
 __all__ = [
     "BOOL", "DATE", "DURATION", "NUMBER", "SUBJECT", "TEXT",
-    "ConstRef", "DefineRef", "FieldRef", "Program", "Resolution", "ScaleValueRef", "SideRef",
-    "TradeoffRef", "VariableRef", "check_program", "did_you_mean", "dotted_path", "rule_id",
+    "ConstRef", "DefineRef", "FieldRef", "GroupRef", "ItemFieldRef", "Program", "Resolution",
+    "ScaleValueRef", "SideRef", "TradeoffRef", "VariableRef",
+    "check_program", "did_you_mean", "dotted_path", "rule_id",
 ]  # fmt: skip

@@ -200,6 +200,14 @@ class _ToAst(Transformer[Token, Any]):
     def list_type(self, meta: Any, items: list[ast.TypeRef]) -> ast.TypeRef:
         return ast.TypeRef("list", items[0], span=self.span_of(meta))
 
+    @v_args(meta=True)
+    def record_type(self, meta: Any, items: list[ast.FieldDecl]) -> ast.TypeRef:
+        return ast.TypeRef("record", fields=tuple(items), span=self.span_of(meta))
+
+    def record_field(self, items: list[Any]) -> ast.FieldDecl:
+        name, type_ref, *options = items
+        return self.field_decl([(str(name), self.span_of(name)), type_ref, *options])
+
     def field_range(self, items: list[float]) -> tuple[str, Any]:
         return ("range", (items[0], items[1]))
 

@@ -53,6 +53,31 @@ def list_of(element: Type) -> ListType:
     return ListType("list", element)
 
 
+@dataclass(frozen=True)
+class RecordType(Type):
+    """An object with typed fields, as an item of a list: `list of { status: text, age_days: integer }`.
+
+    Each field is a `FieldSpec` whose `path` is the field's own name (ranges, units and
+    descriptions apply as for state fields); a field may itself be a record."""
+
+    fields: tuple[FieldSpec, ...] = ()
+
+    def __str__(self) -> str:
+        return "{" + ", ".join(f"{spec.path}: {spec.type_text()}" for spec in self.fields) + "}"
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, FieldSpec]:
+        return {spec.path: spec for spec in self.fields}
+
+
+def record_of(fields: tuple[FieldSpec, ...]) -> RecordType:
+    return RecordType("record", fields)
+
+
+# `git` when `git.stars` and `git.pull_requests` are declared: only its presence can be tested.
+GROUP = Type("group of fields")
+
+
 PRIMITIVES: dict[str, Type] = {
     "number": NUMBER,
     "integer": NUMBER,
@@ -86,6 +111,10 @@ class FieldSpec:
     description: str | None = None
     required: bool = False
     span: Span | None = field(default=None, compare=False)
+
+    def type_text(self) -> str:
+        """The type as a schema writes it (`integer` rather than `number`)."""
+        return "integer" if self.integer and self.type == NUMBER else str(self.type)
 
 
 # Fields every subject has, whatever the schema says.
