@@ -172,3 +172,23 @@ def terraform_plan(
         files,
         lambda found: import_terraform_plans(found, mapping, plan_name=plan_name),
     )
+
+
+@import_.command("openslo")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_common_options
+@guarded
+def openslo(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
+    """Import OpenSLO SLOs and services from PATHS (files, or directories of *.yaml) as subjects:
+    one `slo` subject per objective of each SLO."""
+    from decisionlang.inputs.importers.common import input_files
+    from decisionlang.inputs.importers.openslo import import_openslo
+    from decisionlang.inputs.yamlreader import YAML_SUFFIXES
+
+    _run(
+        "openslo",
+        output,
+        report_format,
+        lambda: input_files(paths, YAML_SUFFIXES, "OpenSLO file"),
+        import_openslo,
+    )

@@ -29,11 +29,13 @@ from decisionlang.inputs.walk import files_under
 
 __all__ = [
     "REPORT_SCHEMA",
+    "Annotated",
     "Finding",
     "ImportResult",
     "Outcome",
     "Unknown",
     "input_files",
+    "plain_value",
     "plural",
     "render_report_json",
     "render_report_text",
@@ -243,10 +245,27 @@ def report_to_dict(result: ImportResult | None, *, source: str = "") -> dict[str
 
 
 @dataclass(frozen=True)
+class Annotated:
+    """A value written with a comment at the end of its line: how it was derived."""
+
+    value: Any
+    why: str
+
+
+@dataclass(frozen=True)
 class Unknown:
     """A value the source does not know yet: written as null (missing information), with why."""
 
     why: str
+
+
+def plain_value(value: Any) -> Any:
+    """The value a state file holds for `value`: an annotation dropped, an unknown as None."""
+    if isinstance(value, Annotated):
+        return value.value
+    if isinstance(value, Unknown):
+        return None
+    return value
 
 
 def render_state(result: ImportResult) -> str:
@@ -287,13 +306,15 @@ def _nested(subject: Mapping[str, Any]) -> CommentedMap:
 
 def _put(target: CommentedMap, key: Any, value: Any) -> None:
     target[key] = _written(value)
-    if isinstance(value, Unknown):
+    if isinstance(value, Unknown | Annotated):
         target.yaml_add_eol_comment(f"# {value.why}", key, column=0)
 
 
 def _written(value: Any) -> Any:
     if isinstance(value, Unknown):
         return None
+    if isinstance(value, Annotated):
+        return _written(value.value)
     if isinstance(value, Mapping):
         mapping = CommentedMap()
         for key, item in value.items():
@@ -304,7 +325,7 @@ def _written(value: Any) -> Any:
         for index, item in enumerate(value):
             sequence.append(None)
             sequence[index] = _written(item)
-            if isinstance(item, Unknown):
+            if isinstance(item, Unknown | Annotated):
                 sequence.yaml_add_eol_comment(f"# {item.why}", index, column=0)
         return sequence
     if isinstance(value, str) and "\n" in value and _literal_safe(value):
