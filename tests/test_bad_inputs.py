@@ -33,7 +33,9 @@ from decisionlang.governance.decisionlog.store import MIGRATIONS
 ROOT = Path(__file__).parent.parent
 AS_OF = ("--as-of", "2026-11-26")
 
-Kind = Literal["policy", "state", "waiver", "test-file", "config", "flags", "git-base", "log", "output"]
+Kind = Literal[
+    "policy", "state", "waiver", "test-file", "config", "flags", "git-base", "log", "output", "import"
+]
 Owner = Literal["outputs", "inputs", "language", "engine", "fuzz"]
 
 # What a message must never show: a traceback, an exception class, a Python module's internals.
@@ -931,6 +933,90 @@ ROWS: tuple[BadInput, ...] = (
         ("check", "{dir}", *AS_OF, "-o", "/dev/decisionlang-no-such-device"),
         2,
         "DL-CLI-OUTPUT",
+    ),
+    # ---- import ----
+    BadInput(
+        "import-plan-not-json",
+        "import",
+        {"plan.json": '{"format_version": "1.2",\n  "resource_changes": [}\n'},
+        ("import", "terraform-plan", "{dir}/plan.json", "-o", "{dir}/out.yaml"),
+        2,
+        "DL-IMPORT-JSON",
+        "plan.json:2:24",
+    ),
+    BadInput(
+        "import-plan-is-a-state",
+        "import",
+        {"state.json": '{"format_version": "1.0", "values": {"root_module": {}}}'},
+        ("import", "terraform-plan", "{dir}/state.json"),
+        2,
+        "DL-IMPORT-PLAN",
+        "state.json:1:1",
+    ),
+    BadInput(
+        "import-plan-format-2",
+        "import",
+        {"plan.json": '{"format_version": "2.0", "resource_changes": []}'},
+        ("import", "terraform-plan", "{dir}/plan.json"),
+        2,
+        "DL-IMPORT-PLAN",
+        "plan.json:1:20",
+    ),
+    BadInput(
+        "import-plan-actions-not-a-list",
+        "import",
+        {
+            "plan.json": '{"format_version": "1.2", "resource_changes": [\n'
+            '  {"address": "a.b", "type": "a", "name": "b", "change": {"actions": "delete"}}]}'
+        },
+        ("import", "terraform-plan", "{dir}/plan.json", "--report-format", "json"),
+        2,
+        "DL-IMPORT-PLAN",
+    ),
+    BadInput(
+        "import-plan-deep",
+        "import",
+        {"plan.json": "[" * 20_000 + "]" * 20_000},
+        ("import", "terraform-plan", "{dir}/plan.json"),
+        2,
+        "DL-IMPORT-JSON",
+    ),
+    BadInput(
+        "import-plan-not-utf8",
+        "import",
+        {"plan.json": b'{"format_version": "\xff"}'},
+        ("import", "terraform-plan", "{dir}/plan.json"),
+        2,
+        "DL-IMPORT-JSON",
+        "plan.json:1:21",
+    ),
+    BadInput(
+        "import-openslo-other-version",
+        "import",
+        {"slo.yaml": "apiVersion: openslo/v9\nkind: SLO\nmetadata: {name: x}\n"},
+        ("import", "openslo", "{dir}/slo.yaml"),
+        2,
+        "DL-IMPORT-OPENSLO",
+        "slo.yaml:1:13",
+    ),
+    BadInput(
+        "import-openslo-no-slo",
+        "import",
+        {"slo.yaml": "- apiVersion: openslo/v1\n  kind: DataSource\n  metadata: {name: prom}\n"},
+        ("import", "openslo", "{dir}/slo.yaml"),
+        2,
+        "DL-IMPORT-NO-ENTITY",
+        "slo.yaml:1:3",
+    ),
+    BadInput(
+        "import-backstage-only-groups",
+        "import",
+        {"catalog.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\n"},
+        ("import", "backstage", "{dir}/catalog.yaml", "-o", "{dir}/out.yaml"),
+        2,
+        "DL-IMPORT-NO-ENTITY",
+        "catalog.yaml:1:1",
+        absent=("services: []",),
     ),
 )
 
