@@ -113,6 +113,15 @@ def _damaged_log(*, drop: str | None = None, page_of: str | None = None) -> byte
 ROWS: tuple[BadInput, ...] = (
     # ---- policy ----
     BadInput(
+        "policy-referrers-of-a-text-field",
+        "policy",
+        {"policies/extra.policy": 'policy extra "E" {\n  no_go x when count(referrers(note)) > 1\n}\n'},
+        ("validate", "{dir}"),
+        2,
+        "DL-CHECK-TYPE",
+        "policies/extra.policy:2:32",
+    ),
+    BadInput(
         "policy-object-unknown-field",
         "policy",
         {

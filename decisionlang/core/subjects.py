@@ -92,6 +92,10 @@ class Portfolio:
     subjects: tuple[Subject, ...]
     by_name: Mapping[str, Subject] = field(compare=False, repr=False)
     dependents: Mapping[str, tuple[str, ...]] = field(compare=False, repr=False)
+    # field path -> subject name -> the subjects whose field names it, built on first use
+    _referrers: dict[str, Mapping[str, tuple[str, ...]]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @staticmethod
     def of(subjects: Iterable[Subject]) -> Portfolio:
@@ -104,6 +108,23 @@ class Portfolio:
                     reverse[dependency].append(subject.name)
         dependents = {name: tuple(sorted(names)) for name, names in reverse.items()}
         return Portfolio(ordered, by_name, dependents)
+
+    def referrers(self, path: str) -> Mapping[str, tuple[str, ...]]:
+        """For each subject, the other subjects whose field `path` (a subject, or a list of
+        subjects) names it, in name order: the reverse of that field over the whole portfolio,
+        built once per field."""
+        index = self._referrers.get(path)
+        if index is None:
+            reverse: dict[str, list[str]] = {}
+            for subject in self.subjects:
+                value = subject.fields.get(path)
+                names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+                for named in dict.fromkeys(names):
+                    if isinstance(named, str) and named in self.by_name and named != subject.name:
+                        reverse.setdefault(named, []).append(subject.name)
+            index = {name: tuple(names) for name, names in reverse.items()}
+            self._referrers[path] = index
+        return index
 
     def dependencies_of(self, name: str) -> tuple[str, ...]:
         subject = self.by_name.get(name)

@@ -51,6 +51,7 @@ from decisionlang.language.checker import (
     FieldRef,
     GroupRef,
     ItemFieldRef,
+    PortfolioRef,
     Program,
     ScaleValueRef,
     SideRef,
@@ -311,12 +312,20 @@ def _scaled_margin(
     """The margin in its unit; None when it is beyond range (the comparison itself is decided:
     a margin is only shown, so it never changes a verdict; S41)."""
     try:
-        return _tidy(margin_of(op, left, right) * scale), unit
-    except OverflowError:
+        exact = margin_of(op, _decimal(left), _decimal(right)) * _decimal(scale)
+        margin = finite(float(exact))
+    except (OverflowError, decimal.InvalidOperation):
         return None
+    return (int(margin) if margin.is_integer() and abs(margin) < 2**53 else margin), unit
 
 
-def margin_of(op: ast.CompareOp, left: float, right: float) -> float:
+def _decimal(number: float) -> decimal.Decimal:
+    """A number as the decimal it is written as (`0.92`, not the binary float nearest to it), so
+    that a margin is the exact difference of the values compared: 0 only on the threshold (S35)."""
+    return decimal.Decimal(repr(number)) if type(number) is float else decimal.Decimal(number)
+
+
+def margin_of(op: ast.CompareOp, left: decimal.Decimal, right: decimal.Decimal) -> decimal.Decimal:
     """Signed distance to the threshold: positive when the comparison holds, by how much."""
     if op in (ast.CompareOp.GT, ast.CompareOp.GE):
         return left - right
@@ -477,6 +486,8 @@ class Compiler:
                 return _item_field(resolution, node.span)
             case GroupRef():
                 return _group(resolution, node.span)
+            case PortfolioRef():
+                return lambda ctx: list(ctx.portfolio.subjects)
         if isinstance(node, ast.Attribute) and dotted_path(node) is None:
             return self._attribute_of_expression(node)
         raise AssertionError(f"unresolved reference at {node.span}")
@@ -1081,6 +1092,10 @@ class Compiler:
         if name == "level":
             assert isinstance(node.args[0], ast.Name)
             return self._maturity(node.args[0].name)
+        if name == "referrers":
+            link = self.program.resolutions[id(node.args[0])]
+            assert isinstance(link, FieldRef)
+            return _referrers(link.path, span)
         args = [self.expr(arg) for arg in node.args]
         if name == "rank":
             type_ = self.program.type_of(node.args[0])
@@ -1299,6 +1314,23 @@ def _item_field(ref: ItemFieldRef, span: Span) -> Fn:
         return value
 
     return read
+
+
+def _referrers(path: str, span: Span) -> Fn:
+    """`referrers(system)`: the subjects whose `system` names the subject decided (S45), from the
+    portfolio's reverse index of that field; the trace records them as a fact of the subject."""
+    fact = f"referrers({path})"
+
+    def referrers(ctx: Context) -> Any:
+        subject, portfolio = ctx.subject, ctx.portfolio
+        names = portfolio.referrers(path).get(subject.name, ())
+        ctx.spend(len(names), span)
+        value = [portfolio.by_name[name] for name in names]
+        if ctx.recorder is not None:
+            ctx.recorder.fact(subject, fact, value)
+        return value
+
+    return referrers
 
 
 def _group(ref: GroupRef, span: Span) -> Fn:

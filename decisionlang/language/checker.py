@@ -106,6 +106,13 @@ class GroupRef:
     variable: str | None = None  # a bound subject's group: `d.git is present`
 
 
+@dataclass(frozen=True)
+class PortfolioRef:
+    """`subjects`: every subject of the portfolio, in name order (S46)."""
+
+
+PORTFOLIO = "subjects"
+
 Resolution = (
     FieldRef
     | ConstRef
@@ -116,6 +123,7 @@ Resolution = (
     | VariableRef
     | ItemFieldRef
     | GroupRef
+    | PortfolioRef
 )
 
 
@@ -936,6 +944,11 @@ class Checker:
                 return self._not_constant(node, joined)
             program.resolutions[id(node)] = GroupRef(joined)
             return GROUP
+        if joined == PORTFOLIO:
+            if scope.constant_only:
+                return self._not_constant(node, joined)
+            program.resolutions[id(node)] = PortfolioRef()
+            return list_of(SUBJECT)
         if not rest:
             scale_type = self._scale_for_value(head, expected, scope.namespace)
             if scale_type is not None:
@@ -1078,6 +1091,8 @@ class Checker:
             *(value for scale in program.scales.values() for value in scale.values),
         ]
         hint = _elsewhere(name, scope.namespace, candidates) or did_you_mean(name, candidates)
+        if hint is None and expected == TEXT and "." not in name:  # `kind == component`
+            hint = f'texts are quoted: write "{name}" to compare with the text {name}'
         if of_subject is not None:
             message = f"`{of_subject}` has no field `{name}`"
         elif "." in name:
@@ -1241,6 +1256,8 @@ class Checker:
             return NUMBER
         if name in ("max", "min"):
             return self._extremum(node, scope)
+        if name == "referrers":
+            return self._referrers(node, scope)
         if name in ("count", "length"):
             types = self._args(node, scope, 1)
             if types and not (isinstance(types[0], ListType) or types[0] in (TEXT, ANY)):
@@ -1284,6 +1301,39 @@ class Checker:
             help=did_you_mean(name, FUNCTIONS) or f"the functions are {', '.join(sorted(FUNCTIONS))}",
         )
         return ANY
+
+    def _referrers(self, node: ast.Call, scope: _Scope) -> Type:
+        """`referrers(system)`: the subjects whose `system` field names this one (S45)."""
+        links = sorted(
+            path
+            for path, spec in self.program.all_fields().items()
+            if (spec.type is SUBJECT or spec.type == list_of(SUBJECT)) and path not in DERIVED_FIELDS
+        )
+        path = dotted_path(node.args[0]) if len(node.args) == 1 else None
+        spec = self.program.all_fields().get(".".join(path)) if path is not None else None
+        if path is None or spec is None or ".".join(path) in DERIVED_FIELDS:
+            wanted = ".".join(path) if path is not None else None
+            self.error(
+                "DL-CHECK-CALL",
+                "`referrers` takes the name of a field that names subjects"
+                + (f", and `{wanted}` is not one" if wanted else ""),
+                node.span,
+                help=(did_you_mean(wanted, links) if wanted else None)
+                or f"the fields that name subjects are {', '.join(f'`{link}`' for link in links)}",
+            )
+            return list_of(SUBJECT)
+        if not (spec.type is SUBJECT or spec.type == list_of(SUBJECT)):
+            self.error(
+                "DL-CHECK-TYPE",
+                f"`referrers` follows a field that names subjects, and `{spec.path}` is {spec.type}",
+                node.args[0].span,
+                help="declare it as `subject` or `list of subject`",
+            )
+        elif scope.constant_only:
+            return self._not_constant(node, node.span.text())
+        self.program.resolutions[id(node.args[0])] = FieldRef(spec.path, spec)
+        self.program.types[id(node.args[0])] = spec.type
+        return list_of(SUBJECT)
 
     def _args(self, node: ast.Call, scope: _Scope, arity: int | tuple[int, int]) -> list[Type]:
         low, high = (arity, arity) if isinstance(arity, int) else arity
@@ -1392,7 +1442,7 @@ class Checker:
 QUANTIFIERS = ("all", "any", "none", "count", "filter", "sum", "average", "min", "max")
 FUNCTIONS = (
     "score", "level", "rank", "max", "min", "count", "length", "sum", "average",
-    "abs", "round", "floor", "ceil", "days", "lower", "upper", *QUANTIFIERS,
+    "abs", "round", "floor", "ceil", "days", "lower", "upper", "referrers", *QUANTIFIERS,
 )  # fmt: skip
 
 ARITHMETIC: dict[tuple[ast.ArithOp, Type, Type], Type] = {
@@ -1605,7 +1655,7 @@ def check_program(modules: list[ast.Module]) -> tuple[Program, list[Diagnostic]]
 
 __all__ = [
     "BOOL", "DATE", "DURATION", "NUMBER", "SUBJECT", "TEXT",
-    "ConstRef", "DefineRef", "FieldRef", "GroupRef", "ItemFieldRef", "Program", "Resolution",
+    "ConstRef", "DefineRef", "FieldRef", "GroupRef", "ItemFieldRef", "PortfolioRef", "Program", "Resolution",
     "ScaleValueRef", "SideRef", "TradeoffRef", "VariableRef",
     "check_program", "did_you_mean", "dotted_path", "rule_id",
 ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import decimal
 import functools
 import hashlib
 import math
@@ -230,7 +231,7 @@ class _ToAst(Transformer[Token, Any]):
         """The value of a number written in the policy (PERCENT included), or 0 with a DL-PARSE-RANGE
         error when it is beyond what a number can hold (~1.8e308): never `inf`."""
         text = str(token)
-        value = _number(text[:-1]) / 100 if token.type == "PERCENT" else _number(text)
+        value = _percent(text[:-1]) if token.type == "PERCENT" else _number(text)
         if math.isfinite(float(value) * per_unit):
             return value
         limit = "about 1.8 × 10³⁰⁸" + (" days" if per_unit != 1 else "")
@@ -630,6 +631,16 @@ def _number(text: str) -> float:
 
 
 _MAX_WHOLE_DIGITS = 309  # the largest number (~1.8e308) has 309 digits before the decimal point
+_EXACT = decimal.Context(prec=1000, Emax=999_999, Emin=-999_999)  # exact for any literal read
+
+
+def _percent(text: str) -> float:
+    """`99.9` of `99.9%` as the number 0.999 itself: divided in decimal, then read as a float, so
+    that `99.9%` and `0.999` are the same number (dividing the float 99.9 by 100 is not) (S25)."""
+    digits = text.replace("_", "")
+    if len(digits.partition(".")[0].lstrip("0")) > _MAX_WHOLE_DIGITS + 2:
+        return math.inf
+    return float(decimal.Decimal(digits).scaleb(-2, _EXACT))
 
 
 def _shortened(text: str, keep: int = 24) -> str:
