@@ -4,6 +4,7 @@ shared real-world files), what each contains, the golden import, and malformed p
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -176,14 +177,14 @@ def test_real_plan_matches_the_raw_json(name: str) -> None:
 
 def test_values_known_after_apply_are_missing_never_guessed() -> None:
     _, cluster, pool = imported(GKE)
-    after = cluster["terraform.after"]
+    after = cluster["change.after"]
     assert after["name"] == "my-gke-cluster"
     assert after["enable_legacy_abac"] is False
     assert isinstance(after["endpoint"], Unknown)  # written as null: missing information
     assert isinstance(after["master_auth"][0]["client_key"], Unknown)
     assert after["master_auth"][0]["username"] is None  # null in the plan, not unknown
-    assert pool["terraform.after"]["node_config"][0]["preemptible"] is True
-    assert isinstance(pool["terraform.after"]["node_config"][0]["disk_size_gb"], Unknown)
+    assert pool["change.after"]["node_config"][0]["preemptible"] is True
+    assert isinstance(pool["change.after"]["node_config"][0]["disk_size_gb"], Unknown)
 
 
 def test_replace_keeps_the_reason_and_both_sides() -> None:
@@ -192,8 +193,8 @@ def test_replace_keeps_the_reason_and_both_sides() -> None:
     assert change["terraform.action"] == "replace"
     assert change["terraform.action_reason"] == "replace_because_tainted"
     assert change["terraform.deletes"] is True and change["terraform.creates"] is True
-    assert change["terraform.before"]["id"] == "8868159889619753631"
-    assert isinstance(change["terraform.after"]["id"], Unknown)
+    assert change["change.before"]["id"] == "8868159889619753631"
+    assert isinstance(change["change.after"]["id"], Unknown)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,3 +432,28 @@ def test_fixtures_are_the_shared_real_files() -> None:
         pytest.skip("the shared real-world files are not available")
     for fixture in sorted((ROOT / FIXTURES).glob("*.json")):
         assert fixture.read_bytes() == (shared / fixture.name).read_bytes(), fixture.name
+
+
+def docs_schema() -> str:
+    section = (ROOT / "docs" / "inputs.md").read_text(encoding="utf-8").split("## Terraform plans", 1)[1]
+    match = re.search(r"```decisionlang\n(schema \{\n.*?\n\})\n```", section, re.S)
+    assert match, "docs/inputs.md has no Terraform schema block"
+    return match.group(1) + "\n"
+
+
+def test_imported_plans_validate_with_the_docs_schema(tmp_path: Path) -> None:
+    project = tmp_path / "repo"
+    (project / "policies").mkdir(parents=True)
+    (project / "services").mkdir()
+    (project / "policies" / "terraform.policy").write_text(docs_schema(), encoding="utf-8")
+    assert run(str(FIXTURES), "--output", str(project / "services" / "plans.yaml")).exit_code == 0
+    result = CliRunner().invoke(cli.main, ["validate", str(project)])
+    assert result.exit_code == cli.EXIT_OK, result.output
+    assert "32 subjects, 0 errors" in result.output  # `change.before` / `change.after` are not declared
+    declared = set(re.findall(r"^  ([a-z_.]+):", docs_schema(), re.M))
+    written = {
+        path
+        for subject in import_terraform_plans(input_files([FIXTURES], (".json",), "p")).subjects
+        for path in subject
+    }
+    assert written - {"name", "kind", "targets", "change.before", "change.after"} <= declared

@@ -431,9 +431,9 @@ def _values(change: _Change, plain: Mapping[str, Any], located: Mapping[str, Ent
     after = _redacted(plain.get("after"), plain.get("after_sensitive"), "", sensitive_paths, "after")
     after = _with_unknown(after, plain.get("after_unknown"), "", unknown_paths)
     if isinstance(before, Mapping):
-        change.fields["terraform.before"] = before
+        change.fields["change.before"] = before
     if isinstance(after, Mapping | Unknown):
-        change.fields["terraform.after"] = after
+        change.fields["change.after"] = after
     if unknown_paths:
         change.fields["terraform.after_unknown"] = unknown_paths
         count = len(unknown_paths)
