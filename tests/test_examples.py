@@ -409,3 +409,124 @@ def test_readme_table_matches_the_report(report: dict[str, Any]) -> None:
     actual = {(s["service"], s["kind"], words[s["verdict"]]) for s in report["services"]}
     assert len(rows) == len(report["services"])
     assert set(rows) == actual
+
+
+# ---------------------------------------------------------------------------------------------
+# examples/terraform-gate and examples/slo: decisions on imported real files
+
+TERRAFORM_GATE = Path("examples/terraform-gate")  # relative to ROOT: the import headers name these paths
+SLO_EXAMPLE = Path("examples/slo")
+GATE_AS_OF = ["--as-of", "2026-12-02"]
+
+# How each plan of the gate is imported: the README gives the same commands.
+GATE_IMPORTS = {
+    "drop-orders-db": ["--service-tag", "tags.service"],
+    "replace-tainted": ["--service-module", "null_resource.example=orders-api"],
+    "gke-cluster": [
+        "--service-module",
+        "google_container_cluster=platform",
+        "--service-module",
+        "google_container_node_pool=platform",
+    ],
+}
+
+
+def verdicts(report: dict[str, Any]) -> dict[str, str]:
+    return {entry["service"]: entry["verdict"] for entry in report["services"]}
+
+
+@pytest.mark.parametrize("plan", sorted(GATE_IMPORTS))
+def test_terraform_gate_imports_are_what_the_commands_give(
+    plan: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    source = TERRAFORM_GATE / "plans" / f"{plan}.json"
+    result = run("import", "terraform-plan", str(source), *GATE_IMPORTS[plan])
+    assert result.exit_code == 0, result.stderr
+    committed = (TERRAFORM_GATE / "services" / f"{plan}.yaml").read_text(encoding="utf-8")
+    assert result.stdout == committed, f"re-run the import of {source}: see examples/terraform-gate/README.md"
+    readme = " ".join((TERRAFORM_GATE / "README.md").read_text(encoding="utf-8").replace("\\\n", " ").split())
+    command = f"decisionlang import terraform-plan {source} {' '.join(GATE_IMPORTS[plan])}"
+    assert command in readme
+
+
+def test_terraform_gate_real_plans_are_the_shared_files() -> None:
+    fixtures = ROOT / "tests" / "fixtures" / "tfplan"
+    plans = ROOT / TERRAFORM_GATE / "plans"
+    assert (plans / "replace-tainted.json").read_bytes() == (
+        fixtures / "terraform-json__action_reason__plan.json"
+    ).read_bytes()
+    assert (plans / "gke-cluster.json").read_bytes() == (
+        fixtures / "conftest__hcl1__gke-show.json"
+    ).read_bytes()
+
+
+def test_terraform_gate_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run("check", str(TERRAFORM_GATE), *GATE_AS_OF)
+    assert result.exit_code == cli.EXIT_NO_GO, result.output
+    check_golden("examples/terraform-gate-check.txt", result.stdout)
+    report = json.loads(run("check", str(TERRAFORM_GATE), *GATE_AS_OF, "--format", "json").stdout)
+    assert verdicts(report) == {
+        "aws_cloudwatch_log_group.batch": "not-yet",
+        "aws_db_instance.orders": "no-go",
+        "aws_s3_bucket.exports": "go",
+        "aws_security_group.orders": "go",
+        "drop-orders-db": "no-go",
+        "gke-cluster": "go",
+        "google_container_cluster.primary": "go",
+        "google_container_node_pool.primary_preemptible_nodes": "go",
+        "null_resource.example": "not-yet",
+        "orders-api": "go",
+        "platform": "go",
+        "replace-tainted": "go",
+        "reporting": "go",
+    }
+    database = subject(report, "aws_db_instance.orders")
+    assert deciding_rules(database) == {"change_gate.destroys_data"}
+    assert blocking_messages(database) == ["deletes `aws_db_instance.orders` of tier-1 service orders-api"]
+    assert blocking_messages(subject(report, "drop-orders-db")) == ["it deletes aws_db_instance.orders"]
+    assert blocking_messages(subject(report, "null_resource.example")) == [
+        "replaces `null_resource.example` of tier-1 service orders-api (replace_because_tainted)"
+    ]
+    assert deciding_rules(subject(report, "aws_cloudwatch_log_group.batch")) == {"change_gate.unowned"}
+
+
+def test_terraform_gate_never_writes_the_sensitive_password() -> None:
+    plan = (ROOT / TERRAFORM_GATE / "plans" / "drop-orders-db.json").read_text(encoding="utf-8")
+    assert "redacted-in-this-example" in plan
+    for state in (ROOT / TERRAFORM_GATE / "services").glob("*.yaml"):
+        assert "redacted-in-this-example" not in state.read_text(encoding="utf-8"), state.name
+
+
+def test_slo_import_is_what_the_command_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run("import", "openslo", str(SLO_EXAMPLE / "openslo"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (SLO_EXAMPLE / "services" / "slos.yaml").read_text(encoding="utf-8")
+    shared = ROOT / "tests" / "fixtures" / "openslo"
+    for copy in sorted((ROOT / SLO_EXAMPLE / "openslo").glob("*.yaml")):
+        assert copy.read_bytes() == (shared / copy.name).read_bytes(), copy.name
+
+
+def test_slo_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run("check", str(SLO_EXAMPLE), *GATE_AS_OF)
+    assert result.exit_code == cli.EXIT_NO_GO, result.output
+    check_golden("examples/slo-check.txt", result.stdout)
+    report = json.loads(run("check", str(SLO_EXAMPLE), *GATE_AS_OF, "--format", "json").stdout)
+    slos = {name: verdict for name, verdict in verdicts(report).items() if name.startswith("slo:")}
+    assert slos == {
+        "slo:main-page": "not-yet",  # web-shop is tier 1; 0.99 < 0.995
+        "slo:my-amazing-slo": "go",
+        "slo:ratio": "not-yet",  # v1alpha Timeslices without a timeSliceWindow
+        "slo:search-slo": "not-yet",
+        "slo:service-availability/internal-objective": "no-go",  # `duration: 1m` is one minute
+        "slo:service-availability/sla": "no-go",
+        "slo:web-availability": "go",  # web is tier 2
+    }
+    assert deciding_rules(subject(report, "slo:service-availability/sla")) == {
+        "slo_ambition.window_too_short"
+    }
+    assert deciding_rules(subject(report, "slo:ratio")) == {"slo_completeness.timeslices_without_slice"}
+    assert warning_rules(subject(report, "slo:search-slo")) == {"slo_ambition.no_alerting"}
