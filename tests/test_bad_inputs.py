@@ -425,6 +425,39 @@ ROWS: tuple[BadInput, ...] = (
         "DL-",
     ),
     BadInput(
+        "policy-table-misses-a-scale-value",
+        "policy",
+        {
+            "policies/extra.policy": "const weight = {low: 1, medium: 2, high: 3}\n"
+            'policy extra "E" {\n  warn heavy when weight[criticality] > 2 because "w"\n}\n'
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-CHECK-TABLE",
+        "policies/extra.policy:3:19",
+    ),
+    BadInput(
+        "policy-default-of-another-type",
+        "policy",
+        {"policies/extra.policy": 'policy extra "E" {\n  warn x when risk ?? "high" > 2 because "w"\n}\n'},
+        ("validate", "{dir}"),
+        2,
+        "DL-CHECK-TYPE",
+        "policies/extra.policy:2:23",
+    ),
+    BadInput(
+        "state-value-outside-its-allowed-set",
+        "state",
+        {
+            "policies/size.policy": "schema { job_size: integer in {1, 2, 3, 5, 8} }\n",
+            "services/b.yaml": "name: beta\njob_size: 4\n",
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE-RANGE",
+        "services/b.yaml:2:11",
+    ),
+    BadInput(
         "state-yaml-syntax-error",
         "state",
         {"services/a.yaml": "services:\n  - name: alpha\n    risk: [1, 2\n"},

@@ -347,6 +347,7 @@ class Compiler:
         self._criteria_fns: dict[str, Fn] = {}
         self._tradeoffs_fns: dict[str, Fn] = {}
         self._maturities_fns: dict[str, Fn] = {}
+        self._levels: dict[str, list[tuple[str, list[tuple[str, Fn, Any, str]]]]] = {}
         self._nodes = 0  # expressions compiled so far: the weight of a body is the count it adds
 
     # -- policies
@@ -460,6 +461,10 @@ class Compiler:
                 return self._conditional(node)
             case ast.Default():
                 return self._default(node)
+            case ast.Table():
+                return self._table(node)
+            case ast.Index():
+                return self._index(node)
         raise AssertionError(f"unhandled expression {node!r}")
 
     # -- references
@@ -802,23 +807,68 @@ class Compiler:
             )
         return self._maturities_fns[name]
 
+    def _maturity_levels(self, name: str) -> list[tuple[str, list[tuple[str, Fn, Any, str]]]]:
+        """Each level's name and requirements (id, condition, message, text), compiled once and
+        shared by `level`, `level_name` and `at_least`."""
+        if name not in self._levels:
+            decl = self.program.maturities[name]
+            self._levels[name] = [
+                (
+                    level.name,
+                    [
+                        (
+                            self.program.rule_ids[id(requirement)],
+                            self.expr(requirement.condition),
+                            self.message(requirement.because) if requirement.because else None,
+                            requirement.condition.span.text(),
+                        )
+                        for requirement in level.requirements
+                    ],
+                )
+                for level in decl.levels
+            ]
+        return self._levels[name]
+
+    def _level_name(self, name: str) -> Fn:
+        """The name of the highest level reached, `none` when none is."""
+        level, names = self._maturity(name), [level.name for level in self.program.maturities[name].levels]
+
+        def level_name(ctx: Context) -> Any:
+            reached = level(ctx)
+            if isinstance(reached, Undetermined):
+                return reached
+            return names[reached - 1] if reached else "none"
+
+        return level_name
+
+    def _at_least(self, name: str, wanted: str) -> Fn:
+        """Whether every requirement up to level `wanted` holds (levels are cumulative, S36): decided
+        even when a level above it cannot be (S50). The levels `level(name)` already evaluated are
+        in its trace; those it did not reach are traced here."""
+        level, levels = self._maturity(name), self._maturity_levels(name)
+        rank = next(i for i, (level_name, _) in enumerate(levels, start=1) if level_name == wanted)
+
+        def at_least(ctx: Context) -> Any:
+            reached = level(ctx)
+            if not isinstance(reached, Undetermined):
+                return reached >= rank
+            recorder, ctx.recorder = ctx.recorder, None
+            results: list[Any] = []
+            try:
+                for _, requirements in levels[:rank]:
+                    values = [fn(ctx) for _, fn, _, _ in requirements]
+                    results.extend(values)
+                    if not all(value is True for value in values):
+                        ctx.recorder = recorder  # the levels after this one were not traced by `level`
+            finally:
+                ctx.recorder = recorder
+            return _aggregate("all", results, self.program.maturities[name].span, None)
+
+        return at_least
+
     def _maturity_body(self, name: str) -> Fn:
         decl = self.program.maturities[name]
-        levels = [
-            (
-                level.name,
-                [
-                    (
-                        self.program.rule_ids[id(requirement)],
-                        self.expr(requirement.condition),
-                        self.message(requirement.because) if requirement.because else None,
-                        requirement.condition.span.text(),
-                    )
-                    for requirement in level.requirements
-                ],
-            )
-            for level in decl.levels
-        ]
+        levels = self._maturity_levels(name)
 
         def compute(ctx: Context) -> Any:
             reached = 0
@@ -1068,6 +1118,42 @@ class Compiler:
 
         return choose
 
+    def _table(self, node: ast.Table) -> Fn:
+        keys, values = node.keys, [self.expr(value) for value in node.values]
+
+        def build(ctx: Context) -> Any:
+            built: dict[str, Any] = {}
+            for key, value in zip(keys, values, strict=True):
+                item = value(ctx)
+                if isinstance(item, Undetermined):
+                    return item
+                built.setdefault(key, item)
+            return built
+
+        return build
+
+    def _index(self, node: ast.Index) -> Fn:
+        table, key, span = self.expr(node.table), self.expr(node.key), node.span
+        name = node.table.span.text()
+
+        def look_up(ctx: Context) -> Any:
+            entries, wanted = table(ctx), key(ctx)
+            for value in (entries, wanted):
+                if isinstance(value, Undetermined):
+                    return value
+            if not isinstance(entries, dict):
+                return Problem("DL-EVAL-TYPE", f"`{name}` is {_type_name(entries)}, not a table", span)
+            if wanted in entries:
+                return entries[wanted]
+            known = ", ".join(f"`{entry}`" for entry in entries)
+            return Problem(
+                "DL-EVAL-KEY",
+                f"the table `{name}` has no entry for `{show(wanted)}` (its keys: {known})",
+                span,
+            )
+
+        return look_up
+
     def _conditional(self, node: ast.Conditional) -> Fn:
         condition, then, otherwise = (
             self.expr(node.condition),
@@ -1096,6 +1182,13 @@ class Compiler:
             link = self.program.resolutions[id(node.args[0])]
             assert isinstance(link, FieldRef)
             return _referrers(link.path, span)
+        if name == "level_name":
+            assert isinstance(node.args[0], ast.Name)
+            return self._level_name(node.args[0].name)
+        if name == "at_least":
+            model, wanted = node.args
+            assert isinstance(model, ast.Name) and isinstance(wanted, ast.Name)
+            return self._at_least(model.name, wanted.name)
         args = [self.expr(arg) for arg in node.args]
         if name == "rank":
             type_ = self.program.type_of(node.args[0])

@@ -27,11 +27,12 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -45,6 +46,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import Diagnostic, Severity, capped, sorted_diagnostics
+from decisionlang.core.format import show_number
 from decisionlang.core.hints import closest, did_you_mean
 from decisionlang.core.spans import SourceFile, point
 from decisionlang.core.subjects import Duration, Portfolio, Record, Subject
@@ -291,8 +293,22 @@ def _number_annotation(spec: FieldSpec) -> Any:
             low = None if low is None else math.ceil(low)
             high = None if high is None else math.floor(high)
         number = _annotated(number, Field(ge=low, le=high))  # a None bound is no bound
+    if spec.allowed is not None:
+        number = _annotated(number, AfterValidator(_one_of(spec.allowed)))
     # A number beyond float range is kept as written, for the engine to report where it is read.
     return _as_any(Union)[number, InstanceOf[OutOfRange]]
+
+
+def _one_of(allowed: tuple[float, ...]) -> Callable[[Any], Any]:
+    """`integer in {1, 2, 3, 5, 8}`: any other number is refused (named by `_error_diagnostic`)."""
+    accepted = frozenset(allowed)
+
+    def check(value: Any) -> Any:
+        if value not in accepted:
+            raise PydanticCustomError("allowed_values", "not an allowed value")
+        return value
+
+    return check
 
 
 def _date_from_text(value: Any) -> Any:
@@ -707,6 +723,15 @@ def _error_diagnostic(
             "`name` must not be empty" if value == "" else f"`name` must be text, got {_describe(value)}"
         )
         return Diagnostic(SHAPE, message, span)
+    if kind == "allowed_values" and spec.allowed is not None:
+        allowed = ", ".join(show_number(number) for number in spec.allowed)
+        nearest = min(spec.allowed, key=lambda number: (abs(number - value), number))
+        return Diagnostic(
+            RANGE,
+            f"{label} must be one of {allowed}, got {_describe(value)}",
+            span,
+            f"the closest allowed value is {show_number(nearest)}",
+        )
     if kind in _RANGE_ERRORS:
         expected = _expected(type_, spec)
         if type_ == DURATION:  # durations are never negative, even without a declared minimum

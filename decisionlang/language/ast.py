@@ -62,6 +62,24 @@ class ListLiteral(Expr):
 
 
 @dataclass(frozen=True)
+class Table(Expr):
+    """`{massive: 3, high: 2}`: a table from keys (scale values or texts) to values of one kind."""
+
+    keys: tuple[str, ...]
+    values: tuple[Expr, ...]
+    key_spans: tuple[Span, ...] = field(compare=False, repr=False)
+    quoted: tuple[bool, ...] = ()  # each key written as a text ("high-risk") rather than a name
+
+
+@dataclass(frozen=True)
+class Index(Expr):
+    """`impact[reach_level]`: the table's value for a key."""
+
+    table: Expr
+    key: Expr
+
+
+@dataclass(frozen=True)
 class Name(Expr):
     """A bare identifier: a field, a constant, a definition, a scale value, a bound variable."""
 
@@ -262,6 +280,7 @@ class FieldDecl(Node):
     unit: str | None = None
     description: str | None = None
     required: bool = False
+    allowed: tuple[float, ...] | None = None  # `integer in {1, 2, 3, 5, 8}`
 
 
 @dataclass(frozen=True)

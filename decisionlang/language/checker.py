@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from decisionlang.core.diagnostics import Diagnostic, Severity
+from decisionlang.core.format import show_number
 from decisionlang.core.hints import did_you_mean
 from decisionlang.core.spans import Span
 from decisionlang.language import ast
@@ -34,6 +35,7 @@ from decisionlang.language.types import (
     ListType,
     RecordType,
     ScaleType,
+    TableType,
     Type,
     compatible,
     list_of,
@@ -433,8 +435,11 @@ class Checker:
             unit=decl.unit,
             description=decl.description,
             required=decl.required,
+            allowed=decl.allowed,
             span=decl.span,
         )
+        if decl.allowed is not None:
+            self._check_allowed(decl, type_)
         if (decl.minimum is not None or decl.maximum is not None) and type_ not in (NUMBER, DURATION, ANY):
             self.error(
                 "DL-CHECK-SCHEMA",
@@ -517,6 +522,38 @@ class Checker:
                 self.diagnostics.append(problem)
             return
         self.program.fields[decl.path] = spec
+
+    def _check_allowed(self, decl: ast.FieldDecl, type_: Type) -> None:
+        """`integer in {1, 2, 3, 5, 8}`: a set of numbers, whole ones for an integer, inside any range."""
+        assert decl.allowed is not None
+        if type_ not in (NUMBER, ANY):
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"a set of allowed values applies to numbers, and `{decl.path}` is {type_}",
+                decl.span,
+                help="for named values, declare a scale: `scale size { s < m < l }`",
+            )
+            return
+        if decl.type.name == "integer" and any(not float(value).is_integer() for value in decl.allowed):
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"`{decl.path}` is an integer, but its allowed values are not all whole numbers",
+                decl.span,
+                help="declare it `number in {...}`, or list whole numbers only",
+            )
+        low, high = decl.minimum, decl.maximum
+        outside = [
+            value
+            for value in decl.allowed
+            if (low is not None and value < low) or (high is not None and value > high)
+        ]
+        if outside:
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"the allowed value {show_number(outside[0])} of `{decl.path}` is outside its range",
+                decl.span,
+                help="remove the range (the set says it all), or the values outside it",
+            )
 
     # -- constants, definitions
     def _check_const(self, const: ast.ConstDecl) -> None:
@@ -620,6 +657,8 @@ class Checker:
             spec = resolution.spec
             if spec.minimum is not None and spec.maximum is not None and spec.minimum < spec.maximum:
                 return (spec.minimum, spec.maximum)
+            if spec.allowed and min(spec.allowed) < max(spec.allowed):
+                return (min(spec.allowed), max(spec.allowed))
         return None
 
     def _check_tradeoff(self, tradeoff: ast.TradeoffDecl) -> None:
@@ -815,6 +854,10 @@ class Checker:
                 return self._quantifier(node, scope)
             case ast.Default():
                 return self._default(node, scope, expected)
+            case ast.Table():
+                return self._table(node, scope, expected)
+            case ast.Index():
+                return self._index(node, scope)
             case ast.Conditional():
                 self.condition(node.condition, scope, "the `if` condition")
                 then = self.expr(node.then, scope, expected)
@@ -853,6 +896,108 @@ class Checker:
                 help="a default is for a state field a subject may leave out; remove it",
             )
         return operand if operand is not ANY else fallback
+
+    def _table(self, node: ast.Table, scope: _Scope, expected: Type | None) -> Type:
+        value_expected = expected.value if isinstance(expected, TableType) else None
+        seen: dict[str, Span] = {}
+        for key, span in zip(node.keys, node.key_spans, strict=True):
+            if key in seen:
+                self.error(
+                    "DL-CHECK-DUPLICATE",
+                    f"key `{key}` appears twice in the table",
+                    span,
+                    help=f"first at {seen[key]}; each key has one value",
+                )
+            seen.setdefault(key, span)
+        types = [self.expr(value, scope, value_expected) for value in node.values]
+        known = [type_ for type_ in types if type_ is not ANY]
+        for value, type_ in zip(node.values, types, strict=True):
+            if known and not compatible(type_, known[0]):
+                self.error(
+                    "DL-CHECK-TYPE",
+                    f"a table mixes {known[0]} and {type_}",
+                    value.span,
+                    help="all values of a table must be of one kind",
+                )
+                break
+        if not node.keys:
+            self.error(
+                "DL-CHECK-TABLE", "a table needs at least one entry", node.span, help="`{high: 2, low: 1}`"
+            )
+        return TableType(
+            "table", known[0] if known else (value_expected or ANY), tuple(dict.fromkeys(node.keys))
+        )
+
+    def _table_literal(self, node: ast.Expr, depth: int = 0) -> ast.Table | None:
+        """The table written in the policy behind an expression (itself, or a constant's value)."""
+        if isinstance(node, ast.Table):
+            return node
+        resolution = self.program.resolutions.get(id(node))
+        if isinstance(resolution, ConstRef) and depth < 32:  # deeper is a cycle, reported elsewhere
+            return self._table_literal(self.program.constants[resolution.name].value, depth + 1)
+        return None
+
+    def _index(self, node: ast.Index, scope: _Scope) -> Type:
+        """`impact[reach_level]`: by a scale, every value of the scale must be a key (known now);
+        by a text, a key not in the table is an evaluation problem."""
+        table = self.expr(node.table, scope)
+        if not isinstance(table, TableType):
+            self.expr(node.key, scope)
+            if table is not ANY:
+                self.error(
+                    "DL-CHECK-TYPE",
+                    f"`[...]` looks a key up in a table, and this is {table}",
+                    node.table.span,
+                    help="declare a table: `const impact = {high: 2, medium: 1, low: 0.5}`",
+                )
+            return ANY
+        key = self.expr(node.key, scope)
+        literal = self._table_literal(node.table)
+        if isinstance(key, ScaleType):
+            if literal is not None:
+                self._table_keys_of_scale(node, literal, key)
+        elif key is TEXT:
+            if isinstance(node.key, ast.Text) and node.key.value not in table.keys:
+                self._no_entry(node, [node.key.value], table.keys)
+        elif key is not ANY:
+            self.error(
+                "DL-CHECK-TYPE",
+                f"a table is looked up by a scale value or a text, not {key}",
+                node.key.span,
+                help="index it with a field whose type is a scale, or a text",
+            )
+        return table.value
+
+    def _table_keys_of_scale(self, node: ast.Index, literal: ast.Table, scale: ScaleType) -> None:
+        for key, span in zip(literal.keys, literal.key_spans, strict=True):
+            if key not in scale.values:
+                self.error(
+                    "DL-CHECK-SCALE-VALUE",
+                    f"`{key}` is not a value of scale `{scale.name}`, by which the table is looked up",
+                    span,
+                    help=did_you_mean(key, scale.values) or f"its values are {' < '.join(scale.values)}",
+                )
+        resolution = self.program.resolutions.get(id(node.key))
+        wanted = [resolution.value] if isinstance(resolution, ScaleValueRef) else list(scale.values)
+        absent = [value for value in wanted if value not in literal.keys]
+        if absent:
+            self._no_entry(node, absent, literal.keys, scale)
+
+    def _no_entry(
+        self, node: ast.Index, absent: list[str], keys: tuple[str, ...], scale: ScaleType | None = None
+    ) -> None:
+        names = ", ".join(f"`{value}`" for value in absent)
+        of = f" (values of scale `{scale.name}`)" if scale is not None and len(absent) > 1 else ""
+        of = of or (f" (a value of scale `{scale.name}`)" if scale is not None else "")
+        self.error(
+            "DL-CHECK-TABLE",
+            f"the table `{node.table.span.text()}` has no entry for {names}{of}",
+            node.span,
+            help=(
+                f"add {'them' if len(absent) > 1 else 'it'} to the table; its keys are "
+                + ", ".join(f"`{key}`" for key in keys)
+            ),
+        )
 
     def _list(self, node: ast.ListLiteral, scope: _Scope, expected: Type | None) -> Type:
         element_expected = expected.element if isinstance(expected, ListType) else None
@@ -1247,8 +1392,10 @@ class Checker:
     # -- calls
     def _call(self, node: ast.Call, scope: _Scope) -> Type:
         name, args = node.function, node.args
-        if name in ("score", "level"):
+        if name in ("score", "level", "level_name"):
             return self._declaration_call(node, scope)
+        if name == "at_least":
+            return self._at_least(node, scope)
         if name == "rank":
             types = self._args(node, scope, 1)
             if types and not isinstance(types[0], ScaleType) and types[0] is not ANY:
@@ -1382,6 +1529,7 @@ class Checker:
             if node.function == "score"
             else (self.program.maturities, "maturity model")
         )
+        result = TEXT if node.function == "level_name" else NUMBER
         if len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
             self.error(
                 "DL-CHECK-CALL",
@@ -1389,7 +1537,7 @@ class Checker:
                 node.span,
                 help=f"for example `{node.function}({next(iter(table), 'name')})`",
             )
-            return NUMBER
+            return result
         name = node.args[0].name
         if scope.constant_only:
             return self._not_constant(node, f"{node.function}({name})")
@@ -1402,7 +1550,46 @@ class Checker:
                 or f"declare it with `{'criteria' if what == 'criteria' else 'maturity'} {name} {{ ... }}`",
             )
         self.program.types[id(node.args[0])] = NUMBER
-        return NUMBER
+        return result
+
+    def _at_least(self, node: ast.Call, scope: _Scope) -> Type:
+        """`at_least(readiness, governed)`: the subject reaches that level (or a higher one)."""
+        models = self.program.maturities
+        example = next(iter(models.values()), None)
+        sample = (
+            f"at_least({example.name}, {example.levels[0].name})" if example else "at_least(model, level)"
+        )
+        if len(node.args) != 2 or not all(isinstance(arg, ast.Name) for arg in node.args):
+            self.error(
+                "DL-CHECK-CALL",
+                "`at_least` takes the name of a maturity model and the name of one of its levels",
+                node.span,
+                help=f"for example `{sample}`",
+            )
+            return BOOL
+        model_arg, level_arg = node.args
+        assert isinstance(model_arg, ast.Name) and isinstance(level_arg, ast.Name)
+        if scope.constant_only:
+            return self._not_constant(node, f"at_least({model_arg.name}, ...)")
+        model = models.get(model_arg.name)
+        if model is None:
+            self.error(
+                "DL-CHECK-UNDEFINED",
+                f"unknown maturity model `{model_arg.name}`",
+                model_arg.span,
+                help=did_you_mean(model_arg.name, models)
+                or f"declare it with `maturity {model_arg.name} {{ ... }}`",
+            )
+            return BOOL
+        levels = [level.name for level in model.levels]
+        if level_arg.name not in levels:
+            self.error(
+                "DL-CHECK-UNDEFINED",
+                f"maturity model `{model.name}` has no level `{level_arg.name}`",
+                level_arg.span,
+                help=did_you_mean(level_arg.name, levels) or f"its levels are {', '.join(levels)}",
+            )
+        return BOOL
 
     def _quantifier(self, node: ast.Quantifier, scope: _Scope) -> Type:
         if node.function not in QUANTIFIERS:
@@ -1441,7 +1628,7 @@ class Checker:
 
 QUANTIFIERS = ("all", "any", "none", "count", "filter", "sum", "average", "min", "max")
 FUNCTIONS = (
-    "score", "level", "rank", "max", "min", "count", "length", "sum", "average",
+    "score", "level", "level_name", "at_least", "rank", "max", "min", "count", "length", "sum", "average",
     "abs", "round", "floor", "ceil", "days", "lower", "upper", "referrers", *QUANTIFIERS,
 )  # fmt: skip
 
@@ -1605,6 +1792,8 @@ def _interval(expr: ast.Expr, program: Program, depth: int = 0) -> tuple[float, 
         spec = resolution.spec
         if isinstance(spec.type, ScaleType):
             return (1, len(spec.type.values))
+        if spec.allowed:
+            return (min(spec.allowed), max(spec.allowed))
         low = spec.minimum if spec.minimum is not None else float("-inf")
         high = spec.maximum if spec.maximum is not None else float("inf")
         return (low, high)

@@ -60,7 +60,11 @@ def _named(node: ast.Expr, names: Mapping[str, Key]) -> Key | None:
             return names[node.base.name]
         key = names.get(node.name)
         return key if key is not None and key[0] == "definition" else None
-    if isinstance(node, ast.Call) and node.function in ("score", "level") and len(node.args) == 1:
+    if (
+        isinstance(node, ast.Call)
+        and node.function in ("score", "level", "level_name", "at_least")
+        and node.args
+    ):
         argument = node.args[0]
         if isinstance(argument, ast.Name):
             key = names.get(argument.name)

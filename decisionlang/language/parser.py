@@ -224,6 +224,9 @@ class _ToAst(Transformer[Token, Any]):
     def field_required(self, items: list[Any]) -> tuple[str, Any]:
         return ("required", True)
 
+    def field_allowed(self, items: list[float]) -> tuple[str, Any]:
+        return ("allowed", tuple(dict.fromkeys(items)))
+
     def field_description(self, items: list[Token]) -> tuple[str, Any]:
         return ("description", _unescape(items[0][1:-1]))
 
@@ -594,6 +597,25 @@ class _ToAst(Transformer[Token, Any]):
             )
             return ast.Quantifier(function, "_", ast.ListLiteral((), span=span), body, span=span)
         return ast.Quantifier(function, binding.item.name, binding.collection, body, span=span)
+
+    @v_args(meta=True)
+    def table(self, meta: Any, items: list[tuple[Token, ast.Expr] | None]) -> ast.Expr:
+        entries = [item for item in items if item is not None]
+        keys = tuple(_unescape(key[1:-1]) if key.type == "STRING" else str(key) for key, _ in entries)
+        return ast.Table(
+            keys,
+            tuple(value for _, value in entries),
+            tuple(self.span_of(key) for key, _ in entries),
+            tuple(key.type == "STRING" for key, _ in entries),
+            span=self.span_of(meta),
+        )
+
+    def map_entry(self, items: list[Any]) -> tuple[Token, ast.Expr]:
+        return items[0], items[1]
+
+    @v_args(meta=True)
+    def index(self, meta: Any, items: list[ast.Expr]) -> ast.Expr:
+        return ast.Index(items[0], items[1], span=self.span_of(meta))
 
     @v_args(meta=True)
     def list(self, meta: Any, items: list[ast.Expr]) -> ast.Expr:

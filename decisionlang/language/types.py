@@ -49,6 +49,17 @@ class ListType(Type):
         return f"list of {self.element}"
 
 
+@dataclass(frozen=True)
+class TableType(Type):
+    """A table `{key: value, ...}`: keys written as names (scale values) or texts, values of one type."""
+
+    value: Type = ANY
+    keys: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"table of {self.value}"
+
+
 def list_of(element: Type) -> ListType:
     return ListType("list", element)
 
@@ -110,6 +121,7 @@ class FieldSpec:
     unit: str | None = None
     description: str | None = None
     required: bool = False
+    allowed: tuple[float, ...] | None = None  # `integer in {1, 2, 3, 5, 8}`: the only values accepted
     span: Span | None = field(default=None, compare=False)
 
     def type_text(self) -> str:
