@@ -150,6 +150,8 @@ BAD_POLICIES = {
     "number_too_large": "policy p {\n  no_go when cost > " + "9" * 400 + "\n}\n",
     "duration_too_large": "policy p {\n  no_go when age > 1" + "0" * 306 + " years\n}\n",
     "range_too_large": "schema {\n  cost: number 0..1" + "0" * 309 + "\n}\n",
+    "generator_style_sum": "policy p {\n  no_go when sum(pr.age_days for pr in git.pull_requests) > 9\n}\n",
+    "unclosed_object_type": "schema {\n  changes: list of { action: text\n}\n",
 }
 
 

@@ -487,8 +487,10 @@ class Compiler:
                 return lambda ctx: value
             case VariableRef(name=name):
                 return lambda ctx: ctx.variables[name]
-            case ItemFieldRef():
+            case ItemFieldRef(then=None):
                 return _item_field(resolution, node.span)
+            case ItemFieldRef(then=FieldRef() as then):
+                return _of_subject(_item_field(resolution, node.span), self._field(then, node.span))
             case GroupRef():
                 return _group(resolution, node.span)
             case PortfolioRef():
@@ -500,19 +502,7 @@ class Compiler:
     def _attribute_of_expression(self, node: ast.Attribute) -> Fn:
         base = self.expr(node.base)
         spec = self.program.all_fields()[node.name]
-        reader = self._field(FieldRef(node.name, spec), node.span)
-
-        def read(ctx: Context) -> Any:
-            subject = base(ctx)
-            if isinstance(subject, Undetermined):
-                return subject
-            saved, ctx.subject = ctx.subject, subject
-            try:
-                return reader(ctx)
-            finally:
-                ctx.subject = saved
-
-        return read
+        return _of_subject(base, self._field(FieldRef(node.name, spec), node.span))
 
     def _field(self, ref: FieldRef, span: Span) -> Fn:
         path, variable = ref.path, ref.variable
@@ -1405,6 +1395,22 @@ def _item_field(ref: ItemFieldRef, span: Span) -> Fn:
         if ctx.recorder is not None:
             ctx.recorder.item_fact(record, name, value)
         return value
+
+    return read
+
+
+def _of_subject(base: Fn, reader: Fn) -> Fn:
+    """`reader` run on the subject `base` gives (a subject an object names: `l.target.tier`)."""
+
+    def read(ctx: Context) -> Any:
+        subject = base(ctx)
+        if isinstance(subject, Undetermined):
+            return subject
+        saved, ctx.subject = ctx.subject, subject
+        try:
+            return reader(ctx)
+        finally:
+            ctx.subject = saved
 
     return read
 

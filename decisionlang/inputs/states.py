@@ -27,7 +27,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal, Union
 
@@ -814,29 +814,54 @@ def _candidate(
 
 
 def _out_of_range(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[Diagnostic]:
-    """A warning where each number beyond float range is written in a number or duration field:
-    it is kept, and every rule that reads it is NOT YET (in a field of another type, it is the
-    usual type error)."""
+    """A warning where each number beyond float range is written in a number or duration field
+    (an item of a list, or a field of an object, included): it is kept, and every rule that reads
+    it is NOT YET (in a field of another type, it is the usual type error)."""
     problems = []
     for path, entry in flat.fields.items():
-        type_ = schema.specs[path].type
-        if isinstance(type_, ListType) and type(entry.node) is YamlSeq:
-            found = [
-                (_label(path, [index]), item_spot(entry.node, index), item)
-                for index, item in enumerate(entry.value)
-                if _beyond_range(type_.element, item)
-            ]
-        else:
-            found = [(f"`{path}`", entry.spot, entry.value)] if _beyond_range(type_, entry.value) else []
-        for label, spot, number in found:
-            written = number.text if isinstance(number, OutOfRange) else str(number)
+        for type_, value, spot, steps in _leaves(
+            entry.value, entry.node, entry.spot, schema.specs[path].type
+        ):
+            if not _beyond_range(type_, value):
+                continue
+            written = value.text if isinstance(value, OutOfRange) else str(value)
             message = (
-                f"{label} is {number_as_written(written)}: not a number decisionlang computes with "
-                "(finite, within ±1.8e308)"
+                f"{_label(path, steps)} is {number_as_written(written)}: not a number decisionlang "
+                "computes with (finite, within ±1.8e308)"
             )
             help = "every rule that reads it is NOT YET until it is a number in range"
             problems.append(Diagnostic(NUMBER_RANGE, message, spot.span(source), help, Severity.WARNING))
     return problems
+
+
+_Leaf = tuple[Type, Any, Spot, tuple[int | str, ...]]
+
+
+def _leaves(
+    value: Any, node: Any, spot: Spot, type_: Type, steps: tuple[int | str, ...] = ()
+) -> Iterator[_Leaf]:
+    """The values inside a field's value as written, with their declared type, place and the
+    list indexes and object fields that lead to them; a list of lists is one leaf per item."""
+    if isinstance(type_, ListType) and type(node) is YamlSeq and isinstance(value, list):
+        for index, item in enumerate(value[: len(node)]):
+            element = type_.element
+            if isinstance(element, ListType):
+                yield element, item, item_spot(node, index), (*steps, index)
+            else:
+                yield from _leaves(item, node[index], item_spot(node, index), element, (*steps, index))
+        return
+    if isinstance(type_, RecordType) and type(node) is YamlMap and isinstance(value, Mapping):
+        for spec in type_.fields:
+            if spec.path in node and node[spec.path] is not None:
+                at = value_spot(node, spec.path)
+                yield from _leaves(value.get(spec.path), node[spec.path], at, spec.type, (*steps, spec.path))
+        return
+    yield type_, value, spot, steps
+
+
+def _place(path: str, steps: Sequence[int | str]) -> str:
+    """`changes[0].service`: a value inside a field, as missing information names it."""
+    return path + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in steps)
 
 
 def _has_objects(type_: Type) -> bool:
@@ -936,7 +961,8 @@ def _subject(name: str, values: dict[str, Any], located: _Located) -> Subject:
 
 
 def _references(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[_Reference]:
-    """Every subject name written in a subject-typed field, wherever the rest of the subject stands."""
+    """Every subject name written in a subject-typed field (objects' fields included), wherever
+    the rest of the subject stands."""
     references: list[_Reference] = []
     for path, entry in flat.fields.items():
         type_ = schema.specs[path].type
@@ -946,6 +972,14 @@ def _references(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[_
             for index, item in enumerate(entry.value):
                 if isinstance(item, str):
                     references.append(_Reference(path, item, item_spot(entry.node, index)))
+        elif _has_objects(type_):
+            for leaf_type, value, spot, steps in _leaves(entry.value, entry.node, entry.spot, type_):
+                if leaf_type == SUBJECT and isinstance(value, str):
+                    references.append(_Reference(_place(path, steps), value, spot))
+                elif leaf_type == ListType("list", SUBJECT) and isinstance(value, list):
+                    references.extend(
+                        _Reference(_place(path, steps), item, spot) for item in value if isinstance(item, str)
+                    )
     return references
 
 

@@ -98,6 +98,7 @@ class ItemFieldRef:
     variable: str
     names: tuple[str, ...]  # the fields followed from the item, outermost first
     spec: FieldSpec  # the last one's
+    then: FieldRef | None = None  # `l.target.tier`: a field of the subject the last one names
 
 
 @dataclass(frozen=True)
@@ -1112,12 +1113,25 @@ class Checker:
             )
         return self._group_paths
 
+    def _through_item(
+        self, variable: str, names: tuple[str, ...], spec: FieldSpec, rest: list[str], node: ast.Expr
+    ) -> Type:
+        path = ".".join(rest)
+        target = self.program.all_fields().get(path)
+        if target is None:
+            self._undefined(path, node, _Scope(), None, of_subject=".".join([variable, *names]))
+            return ANY
+        self.program.resolutions[id(node)] = ItemFieldRef(variable, names, spec, FieldRef(path, target))
+        return target.type
+
     def _item_field(self, variable: str, record: RecordType, names: list[str], node: ast.Expr) -> Type:
         """`pr.age_days`, `c.after.size`: fields of a list item, followed through nested objects."""
         current: Type = record
         spec: FieldSpec | None = None
         for index, name in enumerate(names):
             read = ".".join([variable, *names[:index]])
+            if current is SUBJECT and spec is not None:  # `l.target.tier`: on to the subject named
+                return self._through_item(variable, tuple(names[:index]), spec, names[index:], node)
             if not isinstance(current, RecordType):
                 self.error(
                     "DL-CHECK-TYPE",

@@ -777,6 +777,10 @@ _HINTS: list[tuple[Callable[[str, set[str]], bool], str]] = [
         lambda got, exp: "WHEN" in exp and "UNLESS" in exp,
         "a rule reads `<verdict> [id] when <condition>` or `... unless <condition>`",
     ),
+    (
+        lambda got, exp: got == "for" and "COLON" in exp,
+        "an aggregate names its item first: `sum(pr in git.pull_requests: pr.age_days)`",
+    ),
     (lambda got, exp: "WEIGHT" in exp, "a criteria term reads `<expression> weight <number>`"),
     (
         lambda got, exp: "RBRACE" in exp and got.isidentifier(),
