@@ -286,12 +286,12 @@ def test_warnings_keep_the_subject_errors_drop_it(tmp_path: Path) -> None:
         "b.yaml": "name: dropped\ncriticality: hihg\n",
     }
     portfolio, diagnostics = load(tmp_path, files)
-    assert [(d.code, d.severity) for d in diagnostics] == [
-        ("DL-STATE-UNKNOWN-FIELD", Severity.WARNING),
-        ("DL-STATE-SCALE", Severity.ERROR),
-    ]
+    assert [(d.code, d.severity) for d in diagnostics] == [("DL-STATE-SCALE", Severity.ERROR)]
     assert [s.name for s in portfolio.subjects] == ["kept"]
     assert "slack_channel" not in portfolio.by_name["kept"].fields
+    assert [(f.path, f.subject, f.line, f.column) for f in portfolio.ignored] == [
+        ("slack_channel", "kept", 3, 1)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,17 +442,18 @@ metadata:
   annotations: {a: b}
 dependents: [db]
 """
-    _, diagnostics = load(tmp_path, {"unknown.yaml": text})
+    portfolio, diagnostics = load(tmp_path, {"unknown.yaml": text})
     assert set(codes(diagnostics)) == {"DL-STATE-UNKNOWN-FIELD"}
     suggestions = [d.help for d in diagnostics if d.is_error]
     assert "did you mean `criticality`?" in suggestions
     assert "did you mean `risk.security`?" in suggestions
     assert "did you mean `risk`?" in suggestions
     assert "did you mean `tags`?" in suggestions
-    warnings = [d.message for d in diagnostics if not d.is_error]
-    assert warnings == [
-        "field `slack_channel` is not read by any policy",
-        "field `metadata` is not read by any policy",
+    assert all(d.is_error for d in diagnostics)
+    # Keys that are no misspelling of a declared one are other data: read past, listed.
+    assert [(f.path, f.line) for f in portfolio.ignored] == [
+        ("slack_channel", 7),
+        ("metadata", 8),
     ]
     check_golden("unknown_field", diagnostics)
 

@@ -410,15 +410,16 @@ def test_coverage_does_not_depend_on_the_order_of_the_cases(project: Path) -> No
 def test_warnings_are_shown_and_do_not_fail_the_run(project: Path) -> None:
     (project / "bad" / "unread.test.yaml").write_text(
         """cases:
-  - name: an unread field is a warning
+  - name: a number beyond float range is a warning; an undeclared field is ignored
     subjects:
-      - { name: a, criticality: low, tier: 3, business_value: 7, maturity: { readability: 3 }, colour: blue }
-    expect: { verdict: go }
+      - { name: a, criticality: low, tier: 3, business_value: 1e999, maturity: {readability: 3}, colour: x }
+    expect: { verdict: not-yet }
 """,
         encoding="utf-8",
     )
     result = run(str(project / "bad"), "--no-color")
     assert result.exit_code == cli.EXIT_OK
     lines = result.stdout.splitlines()
-    assert "bad/unread.test.yaml:4:96: warning[DL-STATE-UNKNOWN-FIELD]: field `colour`" in result.stdout
+    assert "bad/unread.test.yaml:4:63: warning[DL-STATE-NUMBER]: `business_value` is 1e999" in result.stdout
+    assert "DL-STATE-UNKNOWN-FIELD" not in result.stdout
     assert lines[-1] == "1 passed, 0 failed"

@@ -16,7 +16,8 @@ from decisionlang.cli.common import (
     warnings_as_errors_option,
 )
 from decisionlang.core.diagnostics import render_text
-from decisionlang.core.escapes import inert_json
+from decisionlang.core.escapes import inert_json, safe_line, visible
+from decisionlang.core.subjects import IgnoredField
 from decisionlang.render.text import plural
 
 
@@ -26,16 +27,23 @@ from decisionlang.render.text import plural
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @warnings_as_errors_option
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also list the keys of the state files that no schema declares (they are ignored).",
+)
 @guarded
-def validate(directory: Path, output_format: str, warnings_as_errors: bool) -> None:
+def validate(directory: Path, output_format: str, warnings_as_errors: bool, verbose: bool) -> None:
     """Check policies and states statically, without evaluating anything."""
     from decisionlang.api import load_project
 
     project = load_project(directory)
     diagnostics = list(project.diagnostics)
     errors = [d for d in diagnostics if d.is_error or warnings_as_errors]
+    ignored = project.portfolio.ignored
     if output_format == "json":
-        payload = {
+        payload: dict[str, object] = {
             "schema": "decisionlang/validate/v1",
             "valid": not errors,
             "policies": len(project.sources.policies),
@@ -43,17 +51,42 @@ def validate(directory: Path, output_format: str, warnings_as_errors: bool) -> N
             "subjects": len(project.portfolio.subjects),
             "diagnostics": [d.to_json() for d in diagnostics],
         }
+        if verbose:
+            payload["ignored_fields"] = [_ignored_json(field) for field in ignored]
         click.echo(inert_json(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)))
     else:
         for diagnostic in diagnostics:
             click.echo(render_text(diagnostic), err=True)
+        if verbose:
+            for field in ignored:
+                click.echo(safe_line(visible(_ignored_text(field))))
         files = len(project.sources.policies) + len(project.sources.states)
         status = "invalid" if errors else "valid"
         failing = sum(1 for d in diagnostics if d.is_error)
         warnings = len(diagnostics) - failing
         treated = " (treated as errors: --warnings-as-errors)" if warnings_as_errors and warnings else ""
+        unread = ""
+        if ignored:
+            unread = f", {plural(len(ignored), 'ignored field')}" + (
+                "" if verbose else " (--verbose lists them)"
+            )
         click.echo(
             f"{status}: {plural(files, 'file')}, {plural(len(project.portfolio.subjects), 'subject')}, "
-            f"{plural(failing, 'error')}, {plural(warnings, 'warning')}{treated}"
+            f"{plural(failing, 'error')}, {plural(warnings, 'warning')}{treated}{unread}"
         )
     sys.exit(EXIT_INVALID if errors else EXIT_OK)
+
+
+def _ignored_text(field: IgnoredField) -> str:
+    subject = f" of subject `{field.subject}`" if field.subject else ""
+    return (
+        f"{field.file}:{field.line}:{field.column}: ignored: `{field.path}`{subject} is declared by no schema"
+    )
+
+
+def _ignored_json(field: IgnoredField) -> dict[str, object]:
+    return {
+        "path": field.path,
+        "subject": field.subject,
+        "location": {"file": field.file, "line": field.line, "column": field.column},
+    }

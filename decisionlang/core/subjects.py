@@ -85,20 +85,34 @@ class Duration:
         return f"{days} day" if days == 1 else f"{days} days"
 
 
+@dataclass(frozen=True, order=True)
+class IgnoredField:
+    """A key of a state file that no schema declares: read past, and listed by `validate --verbose`."""
+
+    file: str
+    line: int
+    column: int
+    path: str  # dotted, from the subject's top level
+    subject: str | None  # the name of the subject it is written in, when it has one
+
+
 @dataclass(frozen=True)
 class Portfolio:
-    """Every subject of a project, sorted by name, with the dependency graph indexed both ways."""
+    """Every subject of a project, sorted by name, with the dependency graph indexed both ways.
+
+    `ignored` lists the keys of the state files that no schema declares, in file order."""
 
     subjects: tuple[Subject, ...]
     by_name: Mapping[str, Subject] = field(compare=False, repr=False)
     dependents: Mapping[str, tuple[str, ...]] = field(compare=False, repr=False)
+    ignored: tuple[IgnoredField, ...] = field(default=(), compare=False, repr=False)
     # field path -> subject name -> the subjects whose field names it, built on first use
     _referrers: dict[str, Mapping[str, tuple[str, ...]]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
 
     @staticmethod
-    def of(subjects: Iterable[Subject]) -> Portfolio:
+    def of(subjects: Iterable[Subject], ignored: Iterable[IgnoredField] = ()) -> Portfolio:
         ordered = tuple(sorted(subjects, key=lambda subject: subject.name))
         by_name = {subject.name: subject for subject in ordered}
         reverse: dict[str, list[str]] = {subject.name: [] for subject in ordered}
@@ -107,7 +121,7 @@ class Portfolio:
                 if dependency in reverse and dependency != subject.name:
                     reverse[dependency].append(subject.name)
         dependents = {name: tuple(sorted(names)) for name, names in reverse.items()}
-        return Portfolio(ordered, by_name, dependents)
+        return Portfolio(ordered, by_name, dependents, tuple(sorted(set(ignored))))
 
     def referrers(self, path: str) -> Mapping[str, tuple[str, ...]]:
         """For each subject, the other subjects whose field `path` (a subject, or a list of

@@ -31,7 +31,8 @@ from decisionlang.inputs.walk import files_under
 CONFIG_FILE = "decisionlang.yaml"
 POLICY_SUFFIX = ".policy"
 TEST_SUFFIX = ".test.yaml"
-STATE_SUFFIXES = (".yaml", ".yml")
+STATE_SUFFIXES = (".yaml", ".yml", ".json")  # a `.json` state file is read as strict JSON
+WAIVER_SUFFIXES = (".yaml", ".yml")
 DEFAULT_POLICY_DIRS = ("policies",)
 DEFAULT_STATE_DIRS = ("services", "initiatives")
 DEFAULT_WAIVER_DIRS = ("waivers",)
@@ -547,7 +548,7 @@ def _discover(tree: _Tree, limits: SizeLimits, *, tests: bool = False) -> Source
     settings = config.pop("settings", Settings())
     found: dict[str, list[str]] = {}
     for key, suffixes, what in (
-        ("waivers", STATE_SUFFIXES, "waiver"),
+        ("waivers", WAIVER_SUFFIXES, "waiver"),
         ("policies", (POLICY_SUFFIX,), "policy"),
         ("states", STATE_SUFFIXES, "state"),
     ):

@@ -47,9 +47,9 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import Diagnostic, Severity, capped, sorted_diagnostics
 from decisionlang.core.format import show_number
-from decisionlang.core.hints import closest, did_you_mean
+from decisionlang.core.hints import closest, did_you_mean, misspelling_of
 from decisionlang.core.spans import SourceFile, point
-from decisionlang.core.subjects import Duration, Portfolio, Record, Subject
+from decisionlang.core.subjects import Duration, IgnoredField, Portfolio, Record, Subject
 from decisionlang.core.undetermined import OutOfRange
 from decisionlang.inputs.yamlreader import (
     Spot,
@@ -139,8 +139,9 @@ def load_states(
 ) -> tuple[Portfolio, list[Diagnostic]]:
     """Load every subject of the state files (read by `decisionlang.inputs.sources`).
 
-    Returns the portfolio of valid subjects and the diagnostics of all files, sorted. A subject
-    with an error is left out of the portfolio; warnings (unread fields) do not exclude it.
+    Returns the portfolio of valid subjects (with the keys no schema declares, `ignored`) and the
+    diagnostics of all files, sorted. A subject with an error is left out of the portfolio;
+    warnings do not exclude it.
     """
     schema = _Schema.build(fields)
     diagnostics: list[Diagnostic] = []
@@ -153,7 +154,8 @@ def load_states(
     diagnostics.extend(_check_names(candidates))
     diagnostics.extend(_check_references(candidates))
     subjects = [candidate.subject for candidate in candidates if candidate.subject and not candidate.rejected]
-    return Portfolio.of(subjects), capped(sorted_diagnostics(diagnostics))
+    ignored = [field for candidate in candidates for field in candidate.ignored]
+    return Portfolio.of(subjects, ignored), capped(sorted_diagnostics(diagnostics))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,7 +413,10 @@ class _Schema:
     prefixes: frozenset[str]  # proper prefixes of dotted paths: `risk` for `risk.security`
     model: type[BaseModel]
     paths: Mapping[str, str]  # model field name -> dotted path
-    typo_targets: tuple[str, ...]  # declared paths and prefixes, sorted: what a typo may have meant
+    # The declared keys of each mapping, by the mapping's dotted path ("" for the subject's top
+    # level): the siblings an undeclared key may be a misspelling of.
+    children: Mapping[str, frozenset[str]]
+    closed: frozenset[str]  # mappings a `schema strict` block closes to undeclared keys
 
     @staticmethod
     def build(declared: Mapping[str, FieldSpec]) -> _Schema:
@@ -435,11 +440,37 @@ class _Schema:
             paths[name] = path
         config = ConfigDict(strict=True, extra="ignore")
         model = create_model("StateSubject", __config__=config, **definitions)
-        return _Schema(specs, prefixes, model, paths, tuple(sorted(set(specs) | prefixes)))
+        children: dict[str, set[str]] = {}
+        for path in [*specs, *prefixes]:
+            parent, _, key = path.rpartition(".")
+            children.setdefault(parent, set()).add(key)
+        closed = frozenset(
+            ".".join(parts[:end])
+            for parts in (spec.path.split(".") for spec in specs.values() if spec.strict)
+            for end in range(len(parts))
+        )
+        return _Schema(
+            specs,
+            prefixes,
+            model,
+            paths,
+            {parent: frozenset(keys) for parent, keys in children.items()},
+            closed,
+        )
 
-    def suggestion(self, path: str) -> str | None:
-        """The declared path (or path prefix) that `path` is most likely a typo of."""
-        return closest(path, self.typo_targets)
+    def placement(self, path: str) -> tuple[str, str, str | None]:
+        """Where an undeclared dotted path leaves the schema: the mapping it is written in, its
+        first undeclared key there, and the declared value it would be written below, if any
+        (`risk.securty.x` leaves at `risk`, key `securty`; `tier.x` is below the value `tier`)."""
+        parent = ""
+        for part in path.split("."):
+            here = f"{parent}.{part}" if parent else part
+            if here in self.specs:
+                return parent, part, here
+            if here not in self.prefixes:
+                return parent, part, None
+            parent = here
+        return parent, path.rsplit(".", 1)[-1], None  # not reached for an undeclared path
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,6 +491,7 @@ class _Flattened:
     keys: dict[str, Spot] = field(default_factory=dict)  # every key written, by dotted path
     problems: list[Diagnostic] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)  # the prefixes written as mappings
+    ignored: list[tuple[str, Spot]] = field(default_factory=list)  # undeclared keys read past
 
 
 def _flatten(
@@ -483,7 +515,8 @@ def _flatten(
         if path in schema.specs:
             if value is not None:
                 into.fields[path] = _Field(path, _plain(value), value, value_spot(mapping, key, at_key))
-                into.problems.extend(_object_key_typos(value, schema.specs[path].type, path, source))
+                spec = schema.specs[path]
+                into.problems.extend(_object_key_typos(value, spec.type, path, source, into, spec.strict))
         elif path in schema.prefixes:
             if type(value) is YamlMap:
                 into.groups.add(path)
@@ -496,25 +529,47 @@ def _flatten(
                 spot = value_spot(mapping, key, at_key)
                 into.problems.append(Diagnostic(TYPE, message, spot.span(source)))
         else:
-            into.problems.append(_unknown_field(path, at_key, schema, source))
+            problem = _unknown_field(path, at_key, schema, source)
+            if problem is None:
+                into.ignored.append((path, at_key))
+            else:
+                into.problems.append(problem)
     return into
 
 
-def _unknown_field(path: str, at_key: Spot, schema: _Schema, source: SourceFile) -> Diagnostic:
+def _unknown_field(path: str, at_key: Spot, schema: _Schema, source: SourceFile) -> Diagnostic | None:
+    """The problem with a key no schema declares, or None when it is simply ignored.
+
+    State files are open: an undeclared key is other data, unless it is a misspelling of a key
+    declared in the same mapping (a sibling: never the mapping itself, nor a key elsewhere), sits
+    below a declared value, or is written in a mapping a `schema strict` block closes."""
+    span = at_key.span(source)
     if path in DERIVED_FIELDS:
         message = f"`{path}` is computed from `depends_on` and cannot be set"
-        return Diagnostic(UNKNOWN_FIELD, message, at_key.span(source), help="remove it")
-    suggestion = schema.suggestion(path)
-    if suggestion is not None:
-        message = f"unknown field `{path}`"
-        return Diagnostic(UNKNOWN_FIELD, message, at_key.span(source), help=f"did you mean `{suggestion}`?")
-    return Diagnostic(
-        UNKNOWN_FIELD,
-        f"field `{path}` is not read by any policy",
-        at_key.span(source),
-        help="it is ignored; declare it in a `schema` block to use it",
-        severity=Severity.WARNING,
-    )
+        return Diagnostic(UNKNOWN_FIELD, message, span, help="remove it")
+    parent, key, value = schema.placement(path)
+    if value is not None:
+        message = (
+            f"`{value}` is a single value ({_expected(schema.specs[value].type, schema.specs[value])}), "
+        )
+        message += f"so `{path}` cannot be set below it"
+        return Diagnostic(TYPE, message, span, help=f"write `{value}` itself, or declare the fields below it")
+    siblings = schema.children.get(parent, frozenset())
+    typo = misspelling_of(key, siblings)
+    within = f"{parent}." if parent else ""
+    if typo is not None:
+        meant = within + typo + path[len(within) + len(key) :]  # a dotted key keeps what follows
+        return Diagnostic(UNKNOWN_FIELD, f"unknown field `{path}`", span, help=f"did you mean `{meant}`?")
+    if parent in schema.closed:
+        where = f"`{parent}`" if parent else "a subject"
+        help = did_you_mean(key, siblings, cutoff=_SHORT_NAME_CUTOFF)
+        if help is None:
+            declared = ", ".join(f"`{within}{name}`" for name in sorted(siblings))
+            help = f"a `schema strict` block declares the keys of {where}: {declared}"
+        else:
+            help = help.replace("`", f"`{within}", 1)
+        return Diagnostic(UNKNOWN_FIELD, f"field `{path}` is not declared", span, help)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -777,6 +832,7 @@ class _Candidate:
     subject: Subject | None  # None when its own values are invalid
     references: list[_Reference]
     rejected: bool = False  # set by the checks across files
+    ignored: tuple[IgnoredField, ...] = ()  # its keys no schema declares
 
 
 def _load_file(
@@ -810,7 +866,9 @@ def _candidate(
     if name is not None and not any(problem.is_error for problem in problems):
         subject = _subject(name, _with_objects(values, schema, located, name), located)
     name_spot = name_field.spot if name_field else spot
-    return _Candidate(source, name, name_spot, subject, _references(schema, flat, source)), problems
+    ignored = tuple(IgnoredField(source.path, at.line, at.column, path, name) for path, at in flat.ignored)
+    references = _references(schema, flat, source)
+    return _Candidate(source, name, name_spot, subject, references, ignored=ignored), problems
 
 
 def _out_of_range(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[Diagnostic]:
@@ -912,15 +970,23 @@ def _objects(value: Any, type_: Type, node: Any, spot: Spot, owner: tuple[str, s
 
 
 def _object_key_typos(
-    node: Any, type_: Type, path: str, source: SourceFile, steps: tuple[int | str, ...] = ()
+    node: Any,
+    type_: Type,
+    path: str,
+    source: SourceFile,
+    into: _Flattened,
+    strict: bool = False,
+    steps: tuple[int | str, ...] = (),
 ) -> list[Diagnostic]:
-    """Keys of a list's objects that are close misspellings of a declared sibling (`statuss` for
-    `status`): errors, as for state fields; any other key of an object is left out unread."""
+    """Keys of a list's objects that are misspellings of a sibling, a field the object's type
+    declares (`statuss` for `status`): errors, as for state fields; any other key of an object is
+    ignored and listed (`git.pull_requests[1].labels`), unless a `schema strict` block declares the
+    list, which closes its objects too."""
     if isinstance(type_, ListType) and type(node) is YamlSeq:
         return [
             problem
             for index, item in enumerate(node)
-            for problem in _object_key_typos(item, type_.element, path, source, (*steps, index))
+            for problem in _object_key_typos(item, type_.element, path, source, into, strict, (*steps, index))
         ]
     if not (isinstance(type_, RecordType) and type(node) is YamlMap):
         return []
@@ -928,16 +994,30 @@ def _object_key_typos(
     for key, value in node.items():
         spec = type_.by_name.get(key) if isinstance(key, str) else None
         if spec is not None:
-            problems.extend(_object_key_typos(value, spec.type, path, source, (*steps, key)))
+            problems.extend(_object_key_typos(value, spec.type, path, source, into, strict, (*steps, key)))
             continue
-        suggestion = closest(key, list(type_.by_name)) if isinstance(key, str) else None
+        if not isinstance(key, str):
+            continue  # reported with the item's value
+        spot = key_spot(node, key)
+        message = f"unknown field `{key}` in {_label(path, steps)}"
+        suggestion = misspelling_of(key, type_.by_name)
         if suggestion is not None:
-            message = f"unknown field `{key}` in {_label(path, steps)}"
-            spot = key_spot(node, key)
-            problems.append(
-                Diagnostic(UNKNOWN_FIELD, message, spot.span(source), help=f"did you mean `{suggestion}`?")
+            help = f"did you mean `{suggestion}`?"
+            problems.append(Diagnostic(UNKNOWN_FIELD, message, spot.span(source), help))
+        elif strict:
+            declared = ", ".join(f"`{name}`" for name in sorted(type_.by_name))
+            help = did_you_mean(key, type_.by_name, cutoff=_SHORT_NAME_CUTOFF) or (
+                f"a `schema strict` block declares the fields of these objects: {declared}"
             )
+            problems.append(Diagnostic(UNKNOWN_FIELD, message, spot.span(source), help))
+        else:
+            into.ignored.append((_item_path(path, (*steps, key)), spot))
     return problems
+
+
+def _item_path(path: str, steps: Sequence[int | str]) -> str:
+    """`git.pull_requests[1].labels`: a place inside a list of objects (items counted from 1)."""
+    return path + "".join(f"[{step + 1}]" if isinstance(step, int) else f".{step}" for step in steps)
 
 
 def _subject(name: str, values: dict[str, Any], located: _Located) -> Subject:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json as json_module
 import math
 import re
 import unicodedata
@@ -67,6 +68,7 @@ from decisionlang.core.undetermined import OutOfRange
 from decisionlang.inputs.walk import files_under
 
 __all__ = [
+    "JSON_SUFFIX",
     "YAML_SUFFIXES",
     "Document",
     "Entry",
@@ -349,23 +351,92 @@ def read_yaml(
     noun: str = "file",
     limits: YamlLimits = YamlLimits(),
     single: bool = False,
+    json: bool | None = None,
 ) -> YamlDocuments:
     """The documents of one file's text, with positions, or the located problems found instead.
 
     `prefix` codes the diagnostics (`{prefix}-YAML`, `{prefix}-LIMIT`, `{prefix}-READ`), `noun`
-    names the file in messages ("state file"), `single` refuses a second document.
+    names the file in messages ("state file"), `single` refuses a second document. A `.json` file
+    (or `json=True`) must be strict JSON (RFC 8259): its syntax errors are `{prefix}-JSON`, then it
+    is read like YAML (JSON is YAML 1.2's flow style), with the same positions, limits and checks.
     """
     display, text = file if isinstance(file, tuple) else (file.path, file.text)
+    if json is None:
+        json = display.lower().endswith(JSON_SUFFIX)
     if len(text) * 4 > limits.max_bytes and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         return _too_large(display, prefix, noun, limits)
     source = SourceFile(display, unicodedata.normalize("NFC", _normalise(text.removeprefix("\ufeff"))))
-    rules = _Rules(prefix, noun, limits, single)
+    rules = _Rules(prefix, noun, limits, single or json, "JSON" if json else "YAML")
     surrogate = _SURROGATE.search(source.text)
     if surrogate is not None:  # only text not decoded from bytes (given in memory) can hold one
         span = point(source, *source.position(surrogate.start()))
         return YamlDocuments(source, (), (_surrogate_problem(rules, surrogate.group(), span),))
-    documents, problems = _parse(source, rules)
+    parsed = source
+    if json:
+        problem = _json_problem(source, rules)
+        if problem is not None:
+            return YamlDocuments(source, (), (problem,))
+        # JSON allows tabs between tokens, YAML not everywhere; valid JSON has no raw tab inside a
+        # string, so each becomes one space and every position stays the same.
+        parsed = SourceFile(source.path, source.text.replace("\t", " "))
+    documents, problems = _parse(parsed, rules)
+    problems = [dataclasses.replace(p, span=_rebased(p.span, source)) for p in problems]
     return YamlDocuments(source, tuple(documents), tuple(problems))
+
+
+def _rebased(span: Span | None, source: SourceFile) -> Span | None:
+    """A span of the text as parsed, on the text as written (the same positions)."""
+    if span is None or span.source is source:
+        return span
+    return dataclasses.replace(span, source=source)
+
+
+JSON_SUFFIX = ".json"
+# YAML reads a key of a flow mapping only up to 1,024 characters (YAML 1.2, 7.4.3).
+_MAX_JSON_KEY = 1024
+# JSON's outside-a-string tokens Python's json module accepts but RFC 8259 does not.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _json_problem(source: SourceFile, rules: _Rules) -> Diagnostic | None:
+    """Why the text is not strict JSON, located; None when it is (duplicate keys and the limits
+    are left to the YAML pass, which locates them)."""
+    long_keys: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> None:
+        long_keys.extend(key for key, _ in items if len(key) > _MAX_JSON_KEY)
+
+    def number(_: str) -> int:
+        return 0  # only the syntax matters here: no conversion of 5,000 digits
+
+    try:
+        json_module.loads(source.text, object_pairs_hook=pairs, parse_int=number, parse_float=number)
+    except json_module.JSONDecodeError as error:
+        where = point(source, error.lineno, error.colno)
+        if error.msg.startswith("Invalid control character"):
+            message, help = (
+                "a control character in a text",
+                "write a tab or a line break in a text as \\t or \\n",
+            )
+        else:
+            message = error.msg[0].lower() + error.msg[1:]
+            help = (
+                "JSON has no comments, trailing commas or single quotes; keys and texts are in double quotes"
+            )
+        return Diagnostic(rules.syntax, f"invalid JSON: {message}", where, help)
+    except RecursionError:
+        return None  # nested deeper than Python's parser goes: the YAML pass reports the depth limit
+    constant = next((m for m in _JSON_TOKEN.finditer(source.text) if m.group(1)), None)
+    if constant is not None:
+        where = point(source, *source.position(constant.start(1)), len(constant.group(1)))
+        message = f"invalid JSON: `{constant.group(1)}` is not a JSON value"
+        return Diagnostic(rules.syntax, message, where, help="write a number, or null when it is unknown")
+    if long_keys:
+        at = source.text.find('"' + long_keys[0][:40])
+        where = point(source, *source.position(max(at, 0)))
+        message = f"a key of {len(long_keys[0])} characters: keys are at most {_MAX_JSON_KEY} characters long"
+        return Diagnostic(rules.limit, message, where, help="shorten the key")
+    return None
 
 
 # Half of a UTF-16 surrogate pair: not a character, so no file, terminal or JSON output can encode it.
@@ -423,10 +494,11 @@ class _Rules:
     noun: str
     limits: YamlLimits
     single: bool
+    language: str = "YAML"  # or "JSON": the syntax the file is written in
 
     @property
     def syntax(self) -> str:
-        return f"{self.prefix}-YAML"
+        return f"{self.prefix}-{self.language}"
 
     @property
     def limit(self) -> str:
@@ -602,7 +674,7 @@ class _Parse:
         if isinstance(self.load_error, YAMLError):
             return self.documents, [_yaml_error(self.source, self.load_error, self.rules)]
         # untrusted input: whatever ruamel's rules raise must become a diagnostic, not a traceback
-        message = f"invalid YAML: {self.load_error}"
+        message = f"invalid {self.rules.language}: {self.load_error}"
         return self.documents, [Diagnostic(self.rules.syntax, message, file=self.source.path)]
 
     def _events(self) -> Iterable[Event]:
@@ -625,7 +697,7 @@ class _Parse:
                 self.syntax_error = _yaml_error(self.source, error, self.rules)
             else:
                 self.syntax_error = Diagnostic(
-                    self.rules.syntax, f"invalid YAML: {error}", file=self.source.path
+                    self.rules.syntax, f"invalid {self.rules.language}: {error}", file=self.source.path
                 )
         return None
 
@@ -1107,8 +1179,8 @@ def _yaml_error(source: SourceFile, error: YAMLError, rules: _Rules) -> Diagnost
         if "'\\t'" in problem:
             help = "indent with spaces: YAML does not allow tabs for indentation"
         spot = Spot(mark.line + 1, mark.column + 1)
-        return Diagnostic(rules.syntax, f"invalid YAML: {problem}", spot.span(source), help)
-    return Diagnostic(rules.syntax, f"invalid YAML: {error}", file=source.path)
+        return Diagnostic(rules.syntax, f"invalid {rules.language}: {problem}", spot.span(source), help)
+    return Diagnostic(rules.syntax, f"invalid {rules.language}: {error}", file=source.path)
 
 
 # ---------------------------------------------------------------------------------------------

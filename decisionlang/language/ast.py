@@ -286,6 +286,7 @@ class FieldDecl(Node):
 @dataclass(frozen=True)
 class SchemaDecl(Declaration):
     fields: tuple[FieldDecl, ...]
+    strict: bool = False  # `schema strict`: the mappings its fields are in accept no other key
 
 
 @dataclass(frozen=True)

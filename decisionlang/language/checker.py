@@ -189,6 +189,7 @@ class Checker:
         self._declared_types: dict[str, Type] = {}
         self._collisions: list[_Collision] = []
         self._group_paths: frozenset[str] | None = None
+        self._strict_block = False  # declaring the fields of a `schema strict` block
 
     # -- reporting
     def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
@@ -382,8 +383,10 @@ class Checker:
             for decl in module.declarations:
                 if not isinstance(decl, ast.SchemaDecl):
                     continue
+                self._strict_block = decl.strict
                 for field_decl in decl.fields:
                     self._declare_field(field_decl, reserved)
+        self._strict_block = False
         fields = self.program.fields
         for path, spec in fields.items():
             prefix = path
@@ -504,6 +507,8 @@ class Checker:
             )
             return
         spec = checked if checked is not None else self._field_spec(decl, type_)
+        # Declared in a `schema strict` block: the mappings it is written in are closed.
+        spec = dataclasses.replace(spec, strict=self._strict_block)
         existing = self.program.fields.get(decl.path)
         if existing is not None:
             if _same_field(existing, spec):  # another file's words for the same fact: one field
@@ -1719,6 +1724,7 @@ def _merged_field(a: FieldSpec, b: FieldSpec) -> FieldSpec:
         unit=a.unit or b.unit,
         description=a.description or b.description,
         required=a.required or b.required,
+        strict=a.strict or b.strict,
     )
 
 

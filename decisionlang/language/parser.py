@@ -179,6 +179,10 @@ class _ToAst(Transformer[Token, Any]):
     def schema_decl(self, meta: Any, items: list[ast.FieldDecl]) -> ast.SchemaDecl:
         return ast.SchemaDecl(tuple(items), span=self.span_of(meta))
 
+    @v_args(meta=True)
+    def strict_schema_decl(self, meta: Any, items: list[ast.FieldDecl]) -> ast.SchemaDecl:
+        return ast.SchemaDecl(tuple(items), strict=True, span=self.span_of(meta))
+
     def dotted(self, items: list[Token]) -> tuple[str, Span]:
         first, last = self.span_of(items[0]), self.span_of(items[-1])
         return ".".join(items), Span(self.source, first.line, first.column, last.end_line, last.end_column)

@@ -123,6 +123,10 @@ class FieldSpec:
     required: bool = False
     allowed: tuple[float, ...] | None = None  # `integer in {1, 2, 3, 5, 8}`: the only values accepted
     span: Span | None = field(default=None, compare=False)
+    # Declared in a `schema strict` block: the mappings the field is written in (the subject's
+    # top level down to its parent) accept no undeclared key. A property of the block, not of the
+    # field's definition, so two declarations that differ only here are the same field.
+    strict: bool = field(default=False, compare=False)
 
     def type_text(self) -> str:
         """The type as a schema writes it (`integer` rather than `number`)."""
