@@ -13,7 +13,8 @@ class Subject:
 
     Values are Python natives: int/float, str (also scale values), bool, datetime.date,
     `Duration`, and lists of those; `depends_on` and `targets` hold subject names.
-    `locations` maps the same dotted paths to the (line, column) of the value in `file`.
+    `locations` maps the same dotted paths to the (line, column) of the value in `file`, or in
+    `sources[path]` for a fact an overlay file added: `origin_of` gives all three.
     """
 
     name: str
@@ -25,9 +26,19 @@ class Subject:
     locations: Mapping[str, tuple[int, int]] = field(compare=False, repr=False)
     # the groups of fields the state writes (`git` for `git: {stars: 3}` or `git.stars: 3`)
     groups: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # The file of each fact an overlay added (a fact absent here is written in `file`).
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def location_of(self, path: str) -> tuple[int, int]:
         return self.locations.get(path, (self.line, self.column))
+
+    def origin_of(self, path: str) -> tuple[str, int, int]:
+        """Where the fact at `path` is written: file, line and column (the subject itself when the
+        fact is not written anywhere)."""
+        if path not in self.locations:
+            return self.file, self.line, self.column
+        line, column = self.locations[path]
+        return self.sources.get(path, self.file), line, column
 
     def has_group(self, path: str) -> bool:
         """Whether the state writes the mapping `path` (or a field below it)."""

@@ -89,9 +89,9 @@ class Recorder:
             return
         fact = self.known.get(key)
         if fact is None:
-            line, column = subject.location_of(path)
+            file, line, column = subject.origin_of(path)  # an overlay's fact: the overlay's file
             missing = isinstance(value, Missing)
-            fact = Fact(subject.name, path, json_value(value), Location(subject.file, line, column), missing)
+            fact = Fact(subject.name, path, json_value(value), Location(file, line, column), missing)
             self.known[key] = fact
         self.facts[key] = fact
 
@@ -1269,8 +1269,8 @@ def _out_of_range_read(subject: Subject, path: str, value: Any, span: Span) -> A
         marker = next((item for item in value if type(item) is OutOfRange), None)
     if marker is None:
         return value
-    line, column = subject.location_of(path)
-    where = f"{subject.file}:{line}:{column}"
+    file, line, column = subject.origin_of(path)
+    where = f"{file}:{line}:{column}"
     return Problem(
         "DL-EVAL-RANGE",
         f"`{path}` of `{subject.name}` ({where}) is {written(marker)}, {RANGE_WORDS}",

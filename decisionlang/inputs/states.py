@@ -82,6 +82,7 @@ from decisionlang.language.types import (
 )
 
 __all__ = [
+    "CONFLICT",
     "DANGLING",
     "DUPLICATE",
     "LIMIT",
@@ -105,6 +106,7 @@ REQUIRED = "DL-STATE-REQUIRED"
 UNKNOWN_FIELD = "DL-STATE-UNKNOWN-FIELD"
 DUPLICATE = "DL-STATE-DUPLICATE"
 DANGLING = "DL-STATE-DANGLING"
+CONFLICT = "DL-STATE-CONFLICT"  # one fact of a subject stated twice, with two values
 NUMBER_RANGE = "DL-STATE-NUMBER"  # a warning: a number beyond float range, kept for the engine to report
 YAML_SYNTAX = "DL-STATE-YAML"  # coded by the YAML reader, like LIMIT and READ
 LIMIT = "DL-STATE-LIMIT"
@@ -113,6 +115,8 @@ READ = "DL-STATE-READ"
 
 # Top-level keys of a file that lists subjects, and the kind a subject under each gets by default.
 _COLLECTIONS: dict[str, str] = {"services": "service", "initiatives": "initiative"}
+# The top-level key of the entries that add facts to a subject another file defines.
+_OVERLAYS = "overlays"
 
 # Next to those lists, keys starting with `x-` only hold anchors for `<<: *anchor` merges.
 _ANCHOR_HOLDER_PREFIX = "x-"
@@ -150,10 +154,13 @@ def load_states(
         file_candidates, file_diagnostics = _load_file(file, schema, limits)
         candidates.extend(file_candidates)
         diagnostics.extend(file_diagnostics)
+    definitions = [candidate for candidate in candidates if not candidate.overlay]
     diagnostics.extend(_check_control_characters(candidates))
-    diagnostics.extend(_check_names(candidates))
-    diagnostics.extend(_check_references(candidates))
-    subjects = [candidate.subject for candidate in candidates if candidate.subject and not candidate.rejected]
+    diagnostics.extend(_check_names(definitions))
+    diagnostics.extend(_check_overlays(candidates, definitions))
+    diagnostics.extend(_check_references(candidates, definitions))
+    subjects, merge_problems = _merge(candidates, schema)
+    diagnostics.extend(merge_problems)
     ignored = [field for candidate in candidates for field in candidate.ignored]
     return Portfolio.of(subjects, ignored), capped(sorted_diagnostics(diagnostics))
 
@@ -174,7 +181,11 @@ def _read(file: StateFile, limits: YamlLimits) -> YamlDocuments:
 @dataclass(frozen=True)
 class _SubjectNode:
     mapping: YamlMap
-    default_kind: str
+    default_kind: str | None  # None for an overlay, whose kind is its subject's
+
+
+def _collection(key: Any) -> bool:
+    return key in _COLLECTIONS or key == _OVERLAYS
 
 
 def _subject_nodes(
@@ -187,21 +198,22 @@ def _subject_nodes(
         expected = "a mapping (one subject, or `services:` and `initiatives:` lists)"
         message = f"a state document must be {expected}, got {_describe(document)}"
         return [], [Diagnostic(SHAPE, message, root.span(source))]
-    if "name" in document or not any(key in document for key in _COLLECTIONS):
+    if "name" in document or not any(_collection(key) for key in document):
         return [_SubjectNode(document, "service")], []
     nodes: list[_SubjectNode] = []
     problems: list[Diagnostic] = []
     for key in document:
         if isinstance(key, str) and key.startswith(_ANCHOR_HOLDER_PREFIX):
             continue
-        if key in _COLLECTIONS:
+        if _collection(key):
             entries, entry_problems = _collection_entries(document, key, source)
             nodes.extend(entries)
             problems.extend(entry_problems)
         else:
-            message = f"unexpected top-level key `{key}` next to `services:`/`initiatives:`"
+            message = f"unexpected top-level key `{key}` next to `services:`/`initiatives:`/`overlays:`"
             help = (
-                "subjects go under `services:` or `initiatives:`; a key starting with `x-` may hold anchors"
+                "subjects go under `services:` or `initiatives:`, facts added to a subject of another "
+                "file under `overlays:`; a key starting with `x-` may hold anchors"
             )
             problems.append(Diagnostic(SHAPE, message, key_spot(document, key).span(source), help))
     return nodes, problems
@@ -222,7 +234,7 @@ def _collection_entries(
     problems: list[Diagnostic] = []
     for index, entry in enumerate(entries):
         if type(entry) is YamlMap:
-            nodes.append(_SubjectNode(entry, _COLLECTIONS[key]))
+            nodes.append(_SubjectNode(entry, _COLLECTIONS.get(key)))
         else:
             message = f"each entry of `{key}` must be a mapping (one subject), got {_describe(_plain(entry))}"
             problems.append(Diagnostic(SHAPE, message, item_spot(entries, index).span(source)))
@@ -435,7 +447,9 @@ class _Schema:
         for index, path in enumerate(sorted(specs)):
             spec = specs[path]
             name = f"field_{index}"  # dotted paths are not identifiers: the path is the alias
-            default: Any = ... if spec.required else None
+            # Only `name` is required of each entry: a required field may come from an overlay, so
+            # it is checked once the subject's files are merged (`_check_required`).
+            default: Any = ... if path == "name" else None
             definitions[name] = (_annotation(spec.type, spec), Field(default, alias=path))
             paths[name] = path
         config = ConfigDict(strict=True, extra="ignore")
@@ -697,11 +711,12 @@ class _Located:
 
 
 def _validate(
-    schema: _Schema, located: _Located, default_kind: str
+    schema: _Schema, located: _Located, default_kind: str | None
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     """The validated values by dotted path, or the diagnostics of every invalid value."""
     data = {path: entry.value for path, entry in located.flat.fields.items()}
-    data.setdefault("kind", default_kind)
+    if default_kind is not None:
+        data.setdefault("kind", default_kind)
     try:
         model = schema.model.model_validate(data)
     except ValidationError as error:
@@ -824,15 +839,27 @@ class _Reference:
 
 @dataclass
 class _Candidate:
-    """A subject as loaded from one file, before the checks across files."""
+    """A subject, or an overlay of one, as loaded from one file, before the checks across files."""
 
-    source: SourceFile
-    name: str | None
+    located: _Located
     name_spot: Spot
-    subject: Subject | None  # None when its own values are invalid
+    overlay: bool  # an entry of `overlays:`: facts added to a subject another entry defines
+    values: dict[str, Any] | None  # validated, by dotted path; None when its own values are invalid
     references: list[_Reference]
     rejected: bool = False  # set by the checks across files
     ignored: tuple[IgnoredField, ...] = ()  # its keys no schema declares
+
+    @property
+    def source(self) -> SourceFile:
+        return self.located.source
+
+    @property
+    def name(self) -> str | None:
+        return self.located.name
+
+    def spot_of(self, path: str) -> Spot:
+        entry = self.located.flat.fields.get(path)
+        return entry.spot if entry is not None else self.located.spot
 
 
 def _load_file(
@@ -862,13 +889,17 @@ def _candidate(
     located = _Located(source, spot, flat, name)
     values, problems = _validate(schema, located, node.default_kind)
     problems = flat.problems + problems + _out_of_range(schema, flat, source)
-    subject = None
-    if name is not None and not any(problem.is_error for problem in problems):
-        subject = _subject(name, _with_objects(values, schema, located, name), located)
+    valid = name is not None and not any(problem.is_error for problem in problems)
+    if valid and name is not None:
+        values = _with_objects(values, schema, located, name)
     name_spot = name_field.spot if name_field else spot
     ignored = tuple(IgnoredField(source.path, at.line, at.column, path, name) for path, at in flat.ignored)
     references = _references(schema, flat, source)
-    return _Candidate(source, name, name_spot, subject, references, ignored=ignored), problems
+    overlay = node.default_kind is None
+    candidate = _Candidate(
+        located, name_spot, overlay, values if valid else None, references, ignored=ignored
+    )
+    return candidate, problems
 
 
 def _out_of_range(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[Diagnostic]:
@@ -1020,14 +1051,30 @@ def _item_path(path: str, steps: Sequence[int | str]) -> str:
     return path + "".join(f"[{step + 1}]" if isinstance(step, int) else f".{step}" for step in steps)
 
 
-def _subject(name: str, values: dict[str, Any], located: _Located) -> Subject:
+@dataclass(frozen=True)
+class _Fact:
+    """A validated value of a subject, and the entry (definition or overlay) that states it."""
+
+    value: Any
+    by: _Candidate
+
+
+def _subject(name: str, entries: Sequence[_Candidate], facts: Mapping[str, _Fact]) -> Subject:
+    """The subject that its definition (`entries[0]`) and overlays give."""
+    definition = entries[0]
+    values = {path: fact.value for path, fact in sorted(facts.items())}
     for path in ("tags", "depends_on", "targets"):
         values.setdefault(path, [])
-    locations = {
-        path: (entry.spot.line, entry.spot.column)
-        for path, entry in located.flat.fields.items()
-        if path in values
-    }
+    locations: dict[str, tuple[int, int]] = {}
+    sources: dict[str, str] = {}
+    for path, fact in facts.items():
+        if path not in fact.by.located.flat.fields:
+            continue  # `kind` by default
+        spot = fact.by.spot_of(path)
+        locations[path] = (spot.line, spot.column)
+        if fact.by is not definition:
+            sources[path] = fact.by.source.path
+    located = definition.located
     return Subject(
         name=name,
         kind=str(values["kind"]),
@@ -1036,7 +1083,8 @@ def _subject(name: str, values: dict[str, Any], located: _Located) -> Subject:
         column=located.spot.column,
         fields=values,
         locations=locations,
-        groups=frozenset(located.flat.groups),
+        groups=frozenset(group for entry in entries for group in entry.located.flat.groups),
+        sources=sources,
     )
 
 
@@ -1074,20 +1122,19 @@ def _check_control_characters(candidates: Sequence[_Candidate]) -> list[Diagnost
     """Reject texts carrying control characters: printed, they could rewrite a reviewer's terminal."""
     problems: list[Diagnostic] = []
     for candidate in candidates:
-        subject = candidate.subject
-        if subject is None:
+        if candidate.values is None:
             continue
-        for path, value in sorted(subject.fields.items()):
+        for path, value in sorted(candidate.values.items()):
             bad = next((m for text in _texts(value) if (m := _CONTROL.search(text))), None)
             if bad is None:
                 continue
             candidate.rejected = True
-            line, column = subject.location_of(path)
+            spot = candidate.spot_of(path)
             problems.append(
                 Diagnostic(
                     TYPE,
                     f"`{path}` contains the control character U+{ord(bad.group()):04X}",
-                    point(candidate.source, line, column),
+                    point(candidate.source, spot.line, spot.column),
                     help="texts may hold any printable character, tabs and line breaks, but no control codes",
                 )
             )
@@ -1126,11 +1173,31 @@ def _check_names(candidates: Sequence[_Candidate]) -> list[Diagnostic]:
     return problems
 
 
-def _check_references(candidates: Sequence[_Candidate]) -> list[Diagnostic]:
+def _check_overlays(candidates: Sequence[_Candidate], definitions: Sequence[_Candidate]) -> list[Diagnostic]:
+    """Reject every overlay of a subject that no file defines."""
+    problems: list[Diagnostic] = []
+    names = sorted({candidate.name for candidate in definitions if candidate.name is not None})
+    known = set(names)
+    for candidate in candidates:
+        if not candidate.overlay or candidate.name is None or candidate.name in known:
+            continue
+        candidate.rejected = True
+        message = f"overlay of `{candidate.name}`, which no state file defines"
+        help = did_you_mean(candidate.name, names, cutoff=_SHORT_NAME_CUTOFF) or (
+            "an overlay adds facts to a subject defined under `services:` or `initiatives:` "
+            "(or as a document with a `name`) in a state file"
+        )
+        problems.append(Diagnostic(DANGLING, message, candidate.name_spot.span(candidate.source), help))
+    return problems
+
+
+def _check_references(
+    candidates: Sequence[_Candidate], definitions: Sequence[_Candidate]
+) -> list[Diagnostic]:
     """Reject every subject that names a subject no file declares."""
     problems: list[Diagnostic] = []
     # Subjects with invalid values still exist: naming them is not a dangling reference.
-    names = sorted({candidate.name for candidate in candidates if candidate.name is not None})
+    names = sorted({candidate.name for candidate in definitions if candidate.name is not None})
     known = set(names)
     for candidate in candidates:
         for reference in candidate.references:
@@ -1143,4 +1210,95 @@ def _check_references(candidates: Sequence[_Candidate]) -> list[Diagnostic]:
             )
             message = f"`{reference.path}` names unknown subject `{reference.name}`"
             problems.append(Diagnostic(DANGLING, message, reference.spot.span(candidate.source), help))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# merging each subject's definition and overlays
+
+
+def _merge(candidates: Sequence[_Candidate], schema: _Schema) -> tuple[list[Subject], list[Diagnostic]]:
+    """One subject per definition, with the facts its overlays add; a fact stated twice with two
+    values is an error naming both places (the merge has no order: nothing overrides anything)."""
+    overlays: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
+        if candidate.overlay and candidate.name is not None:
+            overlays.setdefault(candidate.name, []).append(candidate)
+    subjects: list[Subject] = []
+    problems: list[Diagnostic] = []
+    for definition in candidates:
+        if definition.overlay:
+            continue
+        name = definition.name
+        group = [definition, *sorted(overlays.get(name, ()) if name else (), key=_entry_order)]
+        missing = _check_required(definition, group, schema)
+        problems.extend(missing)
+        if name is None or missing or any(entry.rejected or entry.values is None for entry in group):
+            continue
+        facts, conflicts = _facts(name, group)
+        problems.extend(conflicts)
+        if not conflicts:
+            subjects.append(_subject(name, group, facts))
+    return subjects, problems
+
+
+def _entry_order(candidate: _Candidate) -> tuple[str, int, int]:
+    return (candidate.source.path, candidate.located.spot.line, candidate.located.spot.column)
+
+
+def _facts(name: str, group: Sequence[_Candidate]) -> tuple[dict[str, _Fact], list[Diagnostic]]:
+    facts: dict[str, _Fact] = {}
+    problems: list[Diagnostic] = []
+    for entry in group:
+        for path, value in (entry.values or {}).items():
+            first = facts.get(path)
+            if first is None:
+                facts[path] = _Fact(value, entry)
+            elif path != "name" and not _same(first.value, value):
+                problems.append(_conflict(name, path, first, _Fact(value, entry)))
+    return facts, problems
+
+
+def _same(a: Any, b: Any) -> bool:
+    """One fact stated twice the same way: equal values of one kind (`1` and `1.0` are one number;
+    `true` is not `1`)."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    numbers = isinstance(a, int | float) and isinstance(b, int | float)
+    return bool(a == b) and (numbers or type(a) is type(b))
+
+
+def _conflict(name: str, path: str, first: _Fact, second: _Fact) -> Diagnostic:
+    spot, at = second.by.spot_of(path), first.by.spot_of(path)
+    where = f"{first.by.source.path}:{at.line}:{at.column}"
+    message = (
+        f"`{path}` of `{name}` is {_describe(_shown(second.value))} here, "
+        f"but {_describe(_shown(first.value))} at {where}"
+    )
+    help = "state each fact in one file, or the same way in each: remove one of them, or make them agree"
+    return Diagnostic(CONFLICT, message, spot.span(second.by.source), help)
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
+
+
+def _check_required(definition: _Candidate, group: Sequence[_Candidate], schema: _Schema) -> list[Diagnostic]:
+    """A required field that neither the definition nor any overlay gives (written, not null)."""
+    given = {path for entry in group for path in entry.located.flat.fields}
+    problems = []
+    for path, spec in sorted(schema.specs.items()):
+        if not spec.required or path in given or path == "name":
+            continue
+        span = _missing_spot(definition.located, path).span(definition.source)
+        help = f"`{path}`: {spec.description}" if spec.description else None
+        who = f"subject `{definition.name}`" if definition.name else "subject"
+        message = f"{who} is missing required field `{path}`"
+        problems.append(Diagnostic(REQUIRED, message, span, help))
     return problems

@@ -157,8 +157,8 @@ def context(
     if facts:
         lines += ["The facts on record:", "", "| Fact | Value | Source |", "| --- | --- | --- |"]
         for path, value in facts:
-            line, _column = subject.location_of(path)
-            lines.append(f"| `{path}` | {cell(show(value))} | `{subject.file}:{line}` |")
+            file, line, _column = subject.origin_of(path)
+            lines.append(f"| `{path}` | {cell(show(value))} | `{file}:{line}` |")
     return lines
 
 
