@@ -257,3 +257,19 @@ def test_a_broken_json_state_is_invalid_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli.main, ["validate", str(root)])
     assert result.exit_code == 2
     assert "services/b.json:1:17: error[DL-STATE-JSON]: invalid JSON" in result.stderr
+
+
+def test_keys_of_list_items_follow_the_same_rule() -> None:
+    from decisionlang.language.types import RecordType, list_of, record_of
+
+    item = record_of((FieldSpec("status", TEXT), FieldSpec("age_days", NUMBER, integer=True)))
+    assert isinstance(item, RecordType)
+    schema = {"prs": FieldSpec("prs", list_of(item))}
+    text = "name: a\nprs:\n  - {status: OPEN, age_days: 3, labels: [x]}\n  - {statuss: OPEN}\n"
+    portfolio, diagnostics = load(text, schema=schema)
+    assert [(d.code, d.where, d.help) for d in diagnostics] == [
+        ("DL-STATE-UNKNOWN-FIELD", "services/a.yaml:4:6", "did you mean `status`?")
+    ]
+    assert [(f.path, f.line, f.column) for f in portfolio.ignored] == [("prs[1].labels", 3, 33)]
+    _, closed = load(text.replace("  - {statuss: OPEN}\n", ""), schema=strict(schema, "prs"))
+    assert [(d.code, d.where) for d in closed] == [("DL-STATE-UNKNOWN-FIELD", "services/a.yaml:3:33")]
