@@ -372,7 +372,7 @@ ONE_CHANGE = (
             b'{"format_version": "\xff"}',
             "plan.json:1:21: DL-IMPORT-JSON: plan file is not valid UTF-8: byte 0xff",
         ),
-        ('{"a": 1, "a": 2}', "plan.json:1:10: DL-IMPORT-YAML"),  # a key given twice: located too
+        ('{"a": 1, "a": 2}', "plan.json:1:10: DL-IMPORT-JSON"),  # a key given twice: located too
     ],
 )
 def test_malformed_plan_is_located(tmp_path: Path, content: str | bytes, expected: str) -> None:
