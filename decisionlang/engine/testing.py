@@ -15,6 +15,7 @@ A run goes through three stages; each reports problems as diagnostics instead of
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 TEST_SUFFIX = ".test.yaml"
+DEFAULT_POLICIES = "policies"  # where a decision repo without decisionlang.yaml keeps its policies
 
 # The YAML reader codes a test file's own problems: DL-TEST-READ (cannot be read), DL-TEST-LIMIT
 # (size, depth, aliases), DL-TEST-YAML (not UTF-8, not YAML, several documents, a key given twice).
@@ -81,8 +83,9 @@ NO_TESTS = "DL-TEST-NO-TESTS"  # no `*.test.yaml` file under the directory, or n
 NO_POLICIES = "DL-TEST-NO-POLICIES"  # no `*.policy` file under the directory
 EMPTY = "DL-TEST-EMPTY"  # (warning) a test file without cases
 
-_FILE_KEYS = ("as_of", "cases")
-_CASE_KEYS = ("name", "subjects", "initiatives", "states", "subject", "as_of", "expect")
+_FILE_KEYS = ("as_of", "policies", "cases")
+_ALL = "all"  # `policies: all`: the cases test every policy of the set
+_CASE_KEYS = ("name", "policies", "subjects", "initiatives", "states", "subject", "as_of", "expect")
 _EXPECT_KEYS = ("verdict", "policies", "rules", "missing", "warnings", "message_contains")
 # A case's inline lists and the state-file key each one is read as: both keys have the same length,
 # so the state loader sees the test file's columns unchanged.
@@ -118,6 +121,7 @@ class Case:
     subject: str
     as_of: dt.date
     expect: Expectation
+    policies: tuple[str, ...] = ()  # the policies under test (their verdict is the case's); () for all
 
 
 @dataclass(frozen=True)
@@ -260,10 +264,16 @@ class _Suite:
 
 
 def find_root(directory: Path) -> Path:
-    """The project root: the nearest of `directory` and its parents holding decisionlang.yaml."""
+    """The project root: the nearest of `directory` and its parents holding decisionlang.yaml, else
+    the nearest whose `policies/` folder holds `directory` (or is in it), else `directory`."""
     directory = directory.resolve()
-    for candidate in (directory, *directory.parents):
+    candidates = (directory, *directory.parents)
+    for candidate in candidates:
         if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    for candidate in candidates:
+        folder = candidate / DEFAULT_POLICIES
+        if folder.is_dir() and (candidate == directory or directory.is_relative_to(folder)):
             return candidate
     return directory
 
@@ -276,19 +286,42 @@ def _discover(directory: Path, limits: YamlLimits) -> tuple[_Suite, list[Diagnos
         root = directory.resolve()
         return _Suite(root, SourceSet.of_files(root), ()), [problem]
     root = find_root(directory)
+    size = SizeLimits(yaml_bytes=limits.max_bytes)
     try:
-        policies = _files_under(root, directory, f"*{POLICY_SUFFIX}")
         tests = _files_under(root, directory, f"*{TEST_SUFFIX}")
     except DecisionlangError as error:  # a folder too deep or too large to walk
         return _Suite(root, SourceSet.of_files(root), ()), list(error.diagnostics)
-    files = SourceSet.of_files(
-        root,
-        policies=[display_path(root, path) for path in policies],
-        tests=[display_path(root, path) for path in tests],
-        limits=SizeLimits(yaml_bytes=limits.max_bytes),
-    )
     found = tuple(display_path(root, path) for path in tests)
-    return _suite_of(files, display_path(root, directory) or ".", found)
+    shown = display_path(root, directory) or "."
+    project = SourceSet.from_disk(root, limits=size) if _is_decision_repo(root) else None
+    if project is not None and project.policies and _holds(project, shown):
+        # The policies `check` reads: decisionlang.yaml's folders, or policies/; its limits too.
+        read = SourceSet.of_files(root, tests=list(found), limits=size)
+        files = replace(project, tests=read.tests, diagnostics=(*project.diagnostics, *read.diagnostics))
+        return _suite_of(files, shown, found)
+    try:  # a folder of policies and their tests, apart from the project's policy folders
+        policies = _files_under(root, directory, f"*{POLICY_SUFFIX}")
+    except DecisionlangError as error:
+        return _Suite(root, SourceSet.of_files(root), ()), list(error.diagnostics)
+    files = SourceSet.of_files(
+        root, policies=[display_path(root, path) for path in policies], tests=list(found), limits=size
+    )
+    return _suite_of(files, shown, found)
+
+
+def _is_decision_repo(root: Path) -> bool:
+    return (root / CONFIG_FILE).is_file() or (root / DEFAULT_POLICIES).is_dir()
+
+
+def _holds(project: SourceSet, directory: str) -> bool:
+    """Whether `directory` (root-relative) is the project root, holds its policies, or is inside one
+    of its policy folders (`policies/tests/`)."""
+    if directory in ("", "."):
+        return True
+    folders = {posixpath.dirname(policy.path) for policy in project.policies}
+    return any(policy.path.startswith(f"{directory}/") for policy in project.policies) or any(
+        directory == folder or directory.startswith(f"{folder}/") for folder in folders if folder
+    )
 
 
 def _suite_of(
@@ -345,6 +378,17 @@ class _PolicySet:
     def field_paths(self) -> frozenset[str]:
         return frozenset(self.program.all_fields())
 
+    def rules_of(self, policies: Iterable[str]) -> frozenset[str]:
+        return _rule_ids(policy for policy in self.policies if policy.id in set(policies))
+
+    def declared_in(self, path: str) -> tuple[str, ...]:
+        """The policies declared in the policy file `path`, in declaration order."""
+        return tuple(
+            policy.id
+            for policy in self.policies
+            if policy.id in self.program.policies and self.program.policies[policy.id].span.path == path
+        )
+
 
 def _compile(suite: _Suite) -> tuple[_PolicySet, list[Diagnostic]]:
     modules, diagnostics = load_modules(suite.sources)
@@ -380,6 +424,11 @@ class _Prepared:
 
 
 def _run_case(prepared: _Prepared, policies: Sequence[CompiledPolicy]) -> tuple[CaseResult, list[Diagnostic]]:
+    """The subject under the policies under test only: a repo's other policies do not move the verdict,
+    the rules, the warnings or the missing information a case expects."""
+    under_test = prepared.case.policies
+    if under_test:
+        policies = [policy for policy in policies if policy.id in under_test]
     options = EvaluationOptions(today=prepared.case.as_of, trace=True)
     result, problems = evaluate_subject(policies, prepared.subject, prepared.portfolio, options)
     return CaseResult(prepared.case, result, compare(prepared.case.expect, result)), problems
@@ -660,6 +709,7 @@ class _Draft:
     states: list[str] = field(default_factory=list)  # root-relative, links followed
     missing: list[tuple[str, Located]] = field(default_factory=list)  # `expect.missing`, checked once loaded
     broken: bool = False  # its keys or subjects have a problem already
+    scope: tuple[str, ...] = ()  # the policies under test; () for all
 
 
 class _CaseLoader:
@@ -671,6 +721,7 @@ class _CaseLoader:
         self.policy_set = policy_set
         self.limits = limits
         self.today = today
+        self.scope: tuple[str, ...] = ()  # the policies under test of the file being read; () for all
 
     def load_file(self, test_file: sources.SourceFile) -> tuple[list[_Prepared], list[Diagnostic]]:
         source, root, problems = _read_test_file(test_file, self.limits)
@@ -691,6 +742,11 @@ class _CaseLoader:
         if entries is None:
             return None, []
         as_of = file.date(entries["as_of"][1], "`as_of`") if "as_of" in entries else None
+        self.scope = (
+            self._declared_scope(file, entries["policies"][1])
+            if "policies" in entries
+            else self._scope_by_name(file.source.path)
+        )
         if entries.lacks("cases"):
             file.report(
                 REQUIRED, "test file has no `cases`", root, "add `cases:` with one `- name: ...` per case"
@@ -710,6 +766,39 @@ class _CaseLoader:
         drafts = [draft for node in cases if (draft := self._case(file, node)) is not None]
         self._check_names(file, drafts)
         return as_of, drafts
+
+    def _declared_scope(self, file: _TestFile, node: Located) -> tuple[str, ...]:
+        """`policies: [a, b]` (or `policies: all`) at the top of a test file."""
+        if node.value == _ALL:
+            return ()
+        known = self.policy_set.policy_ids
+        named: list[str] = []
+        for name, item in file.texts(node, "`policies`") or []:
+            if name in known:
+                named.append(name)
+            else:
+                help = _did_you_mean(name, known, _listing("policies", known))
+                file.report(POLICY, f"unknown policy `{name}` in `policies`", item, help)
+        return tuple(dict.fromkeys(named)) if named else ()
+
+    def _scope_by_name(self, test_path: str) -> tuple[str, ...]:
+        """The policies of the policy file a test file is named after: `tests/dora.test.yaml` tests
+        those of `dora.policy` (in its folder, the folder above, or anywhere when only one has that
+        name); the whole set when no policy file has its name."""
+        stem = posixpath.basename(test_path).removesuffix(TEST_SUFFIX)
+        folder = posixpath.dirname(test_path)
+        candidates = sorted(
+            {
+                policy.span.path
+                for policy in self.policy_set.program.policies.values()
+                if posixpath.basename(policy.span.path) == f"{stem}{POLICY_SUFFIX}"
+            }
+        )
+        for place in (folder, posixpath.dirname(folder)):
+            near = [path for path in candidates if posixpath.dirname(path) == place]
+            if len(near) == 1:
+                return self.policy_set.declared_in(near[0])
+        return self.policy_set.declared_in(candidates[0]) if len(candidates) == 1 else ()
 
     def _check_names(self, file: _TestFile, drafts: list[_Draft]) -> None:
         first: dict[str, _Draft] = {}
@@ -739,10 +828,16 @@ class _CaseLoader:
             return None
         if "expect" not in entries:
             return None
-        expect, missing = self._expectation(file, entries["expect"][1])
+        file_scope = self.scope
+        if "policies" in entries:  # this case tests other policies than the file's
+            self.scope = self._declared_scope(file, entries["policies"][1])
+        try:
+            expect, missing = self._expectation(file, entries["expect"][1])
+        finally:
+            case_scope, self.scope = self.scope, file_scope
         if name is None or expect is None:
             return None
-        draft = _Draft(name, node, expect, missing=missing)
+        draft = _Draft(name, node, expect, missing=missing, scope=case_scope)
         known_problems = len(file.problems)
         self._case_details(file, entries, draft)
         # A case whose keys or subjects have a problem still has its subjects loaded (to report theirs),
@@ -840,6 +935,10 @@ class _CaseLoader:
                     key,
                     _did_you_mean(name, known, _listing("policies", known)),
                 )
+            elif name is not None and self.scope and name not in self.scope:
+                file.report(
+                    POLICY, f"policy `{name}` is not under test in this file", key, self._scope_help()
+                )
             elif name is not None and verdict is not None:
                 verdicts.append((name, verdict))
         return tuple(verdicts)
@@ -851,13 +950,24 @@ class _CaseLoader:
         if texts is None:
             return None
         known = self.policy_set.rule_ids
+        tested = self.policy_set.rules_of(self.scope) if self.scope else known
         for text, item in texts:
             if text not in known:
                 help = _did_you_mean(
                     text, known, "rule ids are `policy.name`, or `policy.no_go#1` for unnamed rules"
                 )
                 file.report(RULE, f"unknown rule `{text}` in `expect.{key}`", item, help)
+            elif text not in tested:
+                message = f"rule `{text}` in `expect.{key}` is not a rule of the policies under test"
+                file.report(RULE, message, item, self._scope_help())
         return frozenset(text for text, _ in texts)
+
+    def _scope_help(self) -> str:
+        tested = ", ".join(f"`{name}`" for name in self.scope)
+        return (
+            f"this file tests {tested} (the policies of the file it is named after): a case expects what "
+            "they decide; name others in `policies: [...]` at the top of the file, or `policies: all`"
+        )
 
     # --- subjects
 
@@ -880,7 +990,9 @@ class _CaseLoader:
         if subject is None or not self._missing_known(file, draft, portfolio):
             return None
         as_of = draft.as_of or file_as_of or self.today
-        case = Case(draft.name, file.source.path, draft.node.line, subject.name, as_of, draft.expect)
+        case = Case(
+            draft.name, file.source.path, draft.node.line, subject.name, as_of, draft.expect, draft.scope
+        )
         return _Prepared(case, subject, portfolio)
 
     def _subject_under_test(self, file: _TestFile, draft: _Draft, portfolio: Portfolio) -> Subject | None:

@@ -190,6 +190,7 @@ def case_to_dict(result: CaseResult) -> dict[str, Any]:
         "line": case.line,
         "subject": case.subject,
         "as_of": case.as_of.isoformat(),
+        "policies": list(case.policies),  # the policies under test; [] for the whole set
         "passed": result.passed,
         "verdict": result.result.verdict.value,
         "expected_verdict": case.expect.verdict.value,
