@@ -27,6 +27,7 @@ optional `as_of` date and `strict`, and what to expect:
     comparisons: {name: {rule id: [[expression, holds, margin], ...]}}
     maturity: {name: {model: [level-or-null, rank, next-level-or-null, [requirement id, ...]]}}
     defaults: {name: [text, ...]}      # the defaults a subject's rules used, as traces word them (sorted)
+    verdict_reads: {name: [text, ...]}  # other policies' verdicts its rules read, as traces word them
     message_contains: [text, ...]      # each text is part of some decisive message
     warning_contains: [text, ...]      # each text is part of some warning message
     exit_code: N                       # `decisionlang check --format json [--strict]` exits with N
@@ -53,7 +54,7 @@ from decisionlang.cli import main
 from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.model import Comparison, Report
 from decisionlang.render import render_json, render_text
-from decisionlang.render.text import format_default
+from decisionlang.render.text import format_default, format_verdict_read
 
 CASES_DIR = Path(__file__).parent / "conformance"
 
@@ -200,6 +201,9 @@ def _check_details(report: Report, expect: dict[str, Any]) -> None:
     for name, wanted in expect.get("defaults", {}).items():
         used = {format_default(default, name) for rule in traces[name] for default in rule.defaults}
         assert sorted(used) == sorted(wanted), name
+    for name, wanted in expect.get("verdict_reads", {}).items():
+        links = {format_verdict_read(read, name) for rule in traces[name] for read in rule.verdicts}
+        assert sorted(links) == sorted(wanted), name
     for name, wanted in expect.get("maturity", {}).items():
         found_maturity = {
             m.maturity: [m.level, m.rank, m.next_level, [r.requirement for r in m.missing]]

@@ -223,6 +223,17 @@ class DefaultUsed:
     written: str = "??"  # `??` or `missing as`
 
 
+@dataclass(frozen=True)
+class VerdictRead:
+    """Another policy's verdict a rule read (`verdict(h1_foundations)`): a link to that decision."""
+
+    policy: str
+    subject: str
+    verdict: Verdict  # GO when the policy does not apply to the subject
+    location: Location  # where that policy is declared
+    applies: bool = True
+
+
 # RuleTrace, PolicyResult and SubjectResult are built in the evaluator's hot loop: they are plain
 # slotted dataclasses, not frozen ones (a frozen dataclass sets every field through
 # object.__setattr__, 7 % of evaluation time). Nothing changes them once built; treat them as read-only.
@@ -243,6 +254,7 @@ class RuleTrace:
     decisive: bool = False
     missing: tuple[tuple[str, str, str], ...] = ()  # (subject, file, field) the rule lacked
     defaults: tuple[DefaultUsed, ...] = ()  # defaults used in place of missing information
+    verdicts: tuple[VerdictRead, ...] = ()  # other policies' verdicts the rule read
 
     @property
     def missing_facts(self) -> tuple[Fact, ...]:

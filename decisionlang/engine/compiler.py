@@ -29,6 +29,7 @@ from decisionlang.core.model import (
     ScoreTerm,
     ScoreTrace,
     TradeoffTrace,
+    VerdictRead,
 )
 from decisionlang.core.spans import Span
 from decisionlang.core.subjects import Duration, Portfolio, Record, Subject
@@ -71,7 +72,10 @@ Fn = Callable[["Context"], Any]
 class Recorder:
     """Collects what one rule read and compared, for its trace."""
 
-    __slots__ = ("absorbed", "comparisons", "defaults", "facts", "known", "maturities", "scores", "tradeoffs")
+    __slots__ = (
+        "absorbed", "comparisons", "defaults", "facts", "known", "maturities", "scores", "tradeoffs",
+        "verdicts",
+    )  # fmt: skip
 
     def __init__(self, known: dict[tuple[str, str], Fact] | None = None) -> None:
         self.known = known if known is not None else {}  # facts already built for this subject's run
@@ -81,6 +85,7 @@ class Recorder:
         self.tradeoffs: dict[str, TradeoffTrace] = {}
         self.maturities: dict[str, MaturityTrace] = {}
         self.defaults: dict[tuple[Any, ...], DefaultUsed] = {}  # in the order used, each once
+        self.verdicts: dict[tuple[str, str], VerdictRead] = {}  # (policy, subject) -> the verdict read
         self.absorbed: set[int] = set()  # the recorders of memoised values already taken in
 
     def fact(self, subject: Subject, path: str, value: Any) -> None:
@@ -126,6 +131,8 @@ class Recorder:
         self.comparisons.extend(other.comparisons)
         for key, default in other.defaults.items():
             self.defaults.setdefault(key, default)
+        for read, verdict in other.verdicts.items():
+            self.verdicts.setdefault(read, verdict)
         for name, score in other.scores.items():
             self.scores.setdefault(name, score)
         for name, tradeoff in other.tradeoffs.items():
@@ -151,7 +158,10 @@ class Context:
     """The state of one subject's evaluation: who, when, bound variables, memos, recorder, and
     the steps left of its budget (S42)."""
 
-    __slots__ = ("budget", "facts", "memo", "portfolio", "recorder", "steps", "subject", "today", "variables")
+    __slots__ = (
+        "budget", "facts", "memo", "portfolio", "recorder", "steps", "subject", "today", "variables",
+        "verdict_of",
+    )  # fmt: skip
 
     def __init__(self, subject: Subject, portfolio: Portfolio, today: dt.date, budget: int = STEPS) -> None:
         self.subject = subject
@@ -163,6 +173,9 @@ class Context:
         self.budget = budget
         self.steps = budget
         self.facts: dict[tuple[str, str], Fact] = {}  # shared by the recorders of this subject
+        # `verdict(p)`: another policy's verdict on ctx.subject, given by the evaluator (which
+        # decides policies); None where no policy can be decided (a board chart's zone)
+        self.verdict_of: Callable[[Context, str, Span], Any] | None = None
 
     def new_recorder(self) -> Recorder:
         return Recorder(self.facts)
@@ -1175,6 +1188,9 @@ class Compiler:
         if name == "level_name":
             assert isinstance(node.args[0], ast.Name)
             return self._level_name(node.args[0].name)
+        if name == "verdict":
+            assert isinstance(node.args[0], ast.Name)
+            return _verdict(node.args[0].name, span)
         if name == "at_least":
             model, wanted = node.args
             assert isinstance(model, ast.Name) and isinstance(wanted, ast.Name)
@@ -1430,6 +1446,21 @@ def _referrers(path: str, span: Span) -> Fn:
         return value
 
     return referrers
+
+
+def _verdict(policy: str, span: Span) -> Fn:
+    """`verdict(p)`: p's verdict on the subject being decided, as the evaluator decides it (once
+    per subject, shared with the report), as a value of the `verdict` scale."""
+
+    def verdict(ctx: Context) -> Any:
+        decide = ctx.verdict_of
+        if decide is None:
+            return Problem(
+                "DL-EVAL-VERDICT", f"`{span.text()}` is only known when policies are decided", span
+            )
+        return decide(ctx, policy, span)
+
+    return verdict
 
 
 def _group(ref: GroupRef, span: Span) -> Fn:

@@ -25,6 +25,7 @@ from decisionlang.core.model import (
     RuleTrace,
     SubjectResult,
     Verdict,
+    VerdictRead,
     Warning,
 )
 from decisionlang.core.spans import Span
@@ -101,6 +102,7 @@ def _trace(
         decisive=decisive,
         missing=value.fields if isinstance(value, Missing) else (),
         defaults=tuple(recorder.defaults.values()) if recorder else (),
+        verdicts=tuple(recorder.verdicts.values()) if recorder else (),
     )
 
 
@@ -267,36 +269,20 @@ def evaluate_subject(
     policies: Sequence[CompiledPolicy], subject: Subject, portfolio: Portfolio, options: EvaluationOptions
 ) -> tuple[SubjectResult, list[Diagnostic]]:
     ctx = Context(subject, portfolio, options.today, options.steps)
+    decisions = _Decisions(policies, options)
+    ctx.verdict_of = decisions.verdict_of
     results: list[PolicyResult] = []
     warnings: list[Warning] = []
     missing: list[MissingInformation] = []
     diagnostics: list[Diagnostic] = []
-    subject_waivers = [waiver for waiver in options.waivers if waiver.subject == subject.name]
     for policy in policies:
-        mine = [waiver for waiver in subject_waivers if waiver.policy == policy.id] if subject_waivers else []
-        usable, notes = _usable_waivers(mine, policy, options) if mine else ([], [])
         try:
-            result = evaluate_policy(policy, ctx, options.trace, usable)
+            result, notes = decisions.decide(policy, ctx)
         except EvaluationLimit as limit:
             raise DecisionlangError([_limit_error(limit, policy, subject)]) from None
+        diagnostics.extend(notes)
         if result is None:
-            # A waiver in force for a policy that does not apply (its selector or `where` leaves
-            # the subject out) lifts nothing: stale, as when its rule stops firing.
-            diagnostics.extend(
-                _waiver_note("DL-WAIVER-STALE", w, f"`{policy.id}` does not apply to `{w.subject}`")
-                for w in usable
-            )
             continue
-        if mine:
-            used = {waiver.id for waiver in result.waived_by}
-            known = {rule.id for rule in policy.rules} | {f"{policy.id}.otherwise"}
-            # A waiver naming an unknown rule is reported once, as stale, when the project loads.
-            stale = [w for w in usable if w.id not in used and (w.rule is None or w.rule in known)]
-            diagnostics.extend(notes)
-            diagnostics.extend(
-                _waiver_note("DL-WAIVER-STALE", w, f"`{w.rule or w.policy}` no longer blocks `{w.subject}`")
-                for w in stale
-            )
         results.append(result)
         advisory = result.enforcement is Enforcement.ADVISORY
         for rule in result.rules:
@@ -334,6 +320,83 @@ def evaluate_subject(
         ),
         diagnostics,
     )
+
+
+_VERDICT_VALUES = {Verdict.GO: "go", Verdict.NOT_YET: "not_yet", Verdict.NO_GO: "no_go"}
+
+
+class _Decisions:
+    """The policies decided during one subject's evaluation, each once per subject: the report and
+    `verdict(p)` (a policy reading another's verdict) share them."""
+
+    def __init__(self, policies: Sequence[CompiledPolicy], options: EvaluationOptions) -> None:
+        self.options = options
+        self.by_id = {policy.id: policy for policy in policies}
+        self.results: dict[tuple[str, str], tuple[PolicyResult | None, list[Diagnostic]]] = {}
+        self.pending: set[tuple[str, str]] = set()
+        self._waivers: dict[str, list[Waiver]] = {}
+
+    def decide(self, policy: CompiledPolicy, ctx: Context) -> tuple[PolicyResult | None, list[Diagnostic]]:
+        key = (policy.id, ctx.subject.name)
+        hit = self.results.get(key)
+        if hit is None:
+            hit = self.results[key] = self._decide(policy, ctx)
+        return hit
+
+    def verdict_of(self, ctx: Context, policy_id: str, span: Span) -> object:
+        """`verdict(policy_id)` on ctx.subject: GO when the policy does not apply; the rule reading
+        it records the link to that decision."""
+        key = (policy_id, ctx.subject.name)
+        policy = self.by_id.get(policy_id)
+        if policy is None or key in self.pending:  # the checker refuses both; kept for library callers
+            return Problem("DL-EVAL-VERDICT", f"`{span.text()}` depends on its own verdict", span)
+        recorder, variables = ctx.recorder, ctx.variables
+        ctx.recorder, ctx.variables = None, {}
+        self.pending.add(key)
+        try:
+            result, _ = self.decide(policy, ctx)
+        finally:
+            ctx.recorder, ctx.variables = recorder, variables
+            self.pending.discard(key)
+        verdict = result.verdict if result is not None else Verdict.GO
+        if recorder is not None:
+            read = VerdictRead(policy_id, ctx.subject.name, verdict, policy.location, result is not None)
+            recorder.verdicts.setdefault(key, read)
+        return _VERDICT_VALUES[verdict]
+
+    def _subject_waivers(self, subject: str) -> list[Waiver]:
+        found = self._waivers.get(subject)
+        if found is None:
+            found = self._waivers[subject] = [w for w in self.options.waivers if w.subject == subject]
+        return found
+
+    def _decide(self, policy: CompiledPolicy, ctx: Context) -> tuple[PolicyResult | None, list[Diagnostic]]:
+        """The policy's result with the subject's waivers in force, and the notes on those waivers."""
+        options = self.options
+        subject_waivers = self._subject_waivers(ctx.subject.name)
+        mine = [waiver for waiver in subject_waivers if waiver.policy == policy.id] if subject_waivers else []
+        usable, notes = _usable_waivers(mine, policy, options) if mine else ([], [])
+        result = evaluate_policy(policy, ctx, options.trace, usable)
+        if result is None:
+            # A waiver in force for a policy that does not apply (its selector or `where` leaves
+            # the subject out) lifts nothing: stale, as when its rule stops firing.
+            stale_notes = [
+                _waiver_note("DL-WAIVER-STALE", w, f"`{policy.id}` does not apply to `{w.subject}`")
+                for w in usable
+            ]
+            return None, stale_notes
+        diagnostics: list[Diagnostic] = []
+        if mine:
+            used = {waiver.id for waiver in result.waived_by}
+            known = {rule.id for rule in policy.rules} | {f"{policy.id}.otherwise"}
+            # A waiver naming an unknown rule is reported once, as stale, when the project loads.
+            stale = [w for w in usable if w.id not in used and (w.rule is None or w.rule in known)]
+            diagnostics.extend(notes)
+            diagnostics.extend(
+                _waiver_note("DL-WAIVER-STALE", w, f"`{w.rule or w.policy}` no longer blocks `{w.subject}`")
+                for w in stale
+            )
+        return result, diagnostics
 
 
 def _usable_waivers(

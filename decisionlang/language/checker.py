@@ -31,6 +31,7 @@ from decisionlang.language.types import (
     PRIMITIVES,
     SUBJECT,
     TEXT,
+    VERDICT,
     FieldSpec,
     ListType,
     RecordType,
@@ -220,6 +221,7 @@ class Checker:
             self._check_maturity(maturity)
         for policy in self.program.policies.values():
             self._check_policy(policy)
+        self._check_verdict_cycles()
         return self.program, _cap_per_file(self.diagnostics)
 
     def _nesting_problems(self) -> list[Diagnostic]:
@@ -1415,6 +1417,8 @@ class Checker:
             return self._declaration_call(node, scope)
         if name == "at_least":
             return self._at_least(node, scope)
+        if name == "verdict":
+            return self._verdict(node, scope)
         if name == "rank":
             types = self._args(node, scope, 1)
             if types and not isinstance(types[0], ScaleType) and types[0] is not ANY:
@@ -1571,6 +1575,63 @@ class Checker:
         self.program.types[id(node.args[0])] = NUMBER
         return result
 
+    def _verdict(self, node: ast.Call, scope: _Scope) -> Type:
+        """`verdict(h1_foundations)`: that policy's verdict on the same subject, `go`, `not_yet` or
+        `no_go` (ordered by severity)."""
+        policies = self.program.policies
+        if len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
+            self.error(
+                "DL-CHECK-CALL",
+                "`verdict` takes the name of a policy",
+                node.span,
+                help=f"for example `verdict({next(iter(policies), 'h1_foundations')}) == go`",
+            )
+            return VERDICT
+        name = node.args[0].name
+        if scope.constant_only:
+            return self._not_constant(node, f"verdict({name})")
+        if name not in policies:
+            self.error(
+                "DL-CHECK-UNDEFINED",
+                f"unknown policy `{name}`",
+                node.args[0].span,
+                help=did_you_mean(name, policies) or f"declare it with `policy {name} {{ ... }}`",
+            )
+        return VERDICT
+
+    def _check_verdict_cycles(self) -> None:
+        """A policy that reads its own verdict, through other policies or not, is DL-CHECK-CYCLE:
+        its verdict would depend on itself."""
+        reads = {name: _verdict_reads(policy, self.program) for name, policy in self.program.policies.items()}
+        reported: set[frozenset[str]] = set()
+        for start in reads:
+            path: list[tuple[str, Span | None]] = [(start, None)]
+            stack = [iter(reads[start])]
+            on_path = {start}
+            while stack:
+                step = next(stack[-1], None)
+                if step is None:
+                    stack.pop()
+                    on_path.discard(path.pop()[0])
+                    continue
+                target, span = step
+                if target == start:
+                    cycle = [name for name, _ in path] + [start]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        self.error(
+                            "DL-CHECK-CYCLE",
+                            f"policy `{start}` depends on its own verdict ({' -> '.join(cycle)})",
+                            path[1][1] if len(path) > 1 else span,
+                            help="a policy can read the verdict of another only if that one does not read "
+                            "it back; move the shared condition into a `define`",
+                        )
+                elif target not in on_path and target in reads:
+                    path.append((target, span))
+                    on_path.add(target)
+                    stack.append(iter(reads[target]))
+
     def _at_least(self, node: ast.Call, scope: _Scope) -> Type:
         """`at_least(readiness, governed)`: the subject reaches that level (or a higher one)."""
         models = self.program.maturities
@@ -1647,8 +1708,8 @@ class Checker:
 
 QUANTIFIERS = ("all", "any", "none", "count", "filter", "sum", "average", "min", "max")
 FUNCTIONS = (
-    "score", "level", "level_name", "at_least", "rank", "max", "min", "count", "length", "sum", "average",
-    "abs", "round", "floor", "ceil", "days", "lower", "upper", "referrers", *QUANTIFIERS,
+    "score", "level", "level_name", "at_least", "verdict", "rank", "max", "min", "count", "length", "sum",
+    "average", "abs", "round", "floor", "ceil", "days", "lower", "upper", "referrers", *QUANTIFIERS,
 )  # fmt: skip
 
 ARITHMETIC: dict[tuple[ast.ArithOp, Type, Type], Type] = {
@@ -1674,6 +1735,75 @@ def _check_regex(pattern: ast.Text, span: Span, checker: Checker) -> None:
     compiled = compile_pattern(pattern.value)
     if isinstance(compiled, BadPattern):
         checker.error("DL-CHECK-REGEX", compiled.message, span, help=compiled.help)
+
+
+def _verdict_reads(policy: ast.PolicyDecl, program: Program) -> list[tuple[str, Span]]:
+    """The policies whose verdict `policy` reads (`verdict(p)`), through its definitions, scores,
+    levels and trade-offs too, each with the place of its first read."""
+    roots: list[ast.Expr] = []
+    if policy.selector is not None and policy.selector.where is not None:
+        roots.append(policy.selector.where)
+    for rule in policy.rules:
+        roots += [rule.condition, *_parts(rule.because), *_parts(rule.until)]
+    if policy.otherwise is not None:
+        roots += [*_parts(policy.otherwise.message), *_parts(policy.otherwise.until)]
+    found: dict[str, Span] = {}
+    seen: set[tuple[str, str]] = set()
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call) and node.function == "verdict" and node.args:
+            target = node.args[0]
+            if isinstance(target, ast.Name):
+                found.setdefault(target.name, node.span)
+        stack.extend(_declaration_exprs(node, program, seen))
+        stack.extend(reversed(list(_expr_children(node))))
+    return list(found.items())
+
+
+def _declaration_exprs(node: ast.Expr, program: Program, seen: set[tuple[str, str]]) -> list[ast.Expr]:
+    """The expressions of the declaration a node names (a definition, a trade-off, a criteria, a
+    maturity model), once each."""
+    key: tuple[str, str] | None = None
+    resolution = program.resolutions.get(id(node))
+    if isinstance(resolution, DefineRef):
+        key = ("define", resolution.name)
+    elif isinstance(resolution, TradeoffRef | SideRef):
+        key = ("tradeoff", resolution.name if isinstance(resolution, TradeoffRef) else resolution.tradeoff)
+    elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+        if node.function == "score":
+            key = ("criteria", node.args[0].name)
+        elif node.function in ("level", "level_name", "at_least"):
+            key = ("maturity", node.args[0].name)
+    if key is None or key in seen:
+        return []
+    seen.add(key)
+    kind, name = key
+    if kind == "define" and name in program.defines:
+        return [program.defines[name].value]
+    if kind == "tradeoff" and name in program.tradeoffs:
+        decl = program.tradeoffs[name]
+        return [decl.first.expr, decl.second.expr, decl.acceptable]
+    if kind == "criteria" and name in program.criteria:
+        return [term.expr for term in program.criteria[name].terms]
+    if kind == "maturity" and name in program.maturities:
+        return [
+            expr
+            for level in program.maturities[name].levels
+            for requirement in level.requirements
+            for expr in (requirement.condition, *_parts(requirement.because))
+        ]
+    return []
+
+
+def _expr_children(node: ast.Expr) -> list[ast.Expr]:
+    children: list[ast.Expr] = []
+    for value in vars(node).values():
+        if isinstance(value, ast.Expr):
+            children.append(value)
+        elif isinstance(value, tuple):
+            children.extend(item for item in value if isinstance(item, ast.Expr))
+    return children
 
 
 def _never_missing(node: ast.Expr, program: Program) -> bool:

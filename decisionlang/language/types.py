@@ -60,6 +60,10 @@ class TableType(Type):
         return f"table of {self.value}"
 
 
+# `verdict(p)`: a policy's verdict, ordered by severity, compared with `go`, `not_yet`, `no_go`.
+VERDICT = ScaleType("verdict", ("go", "not_yet", "no_go"))
+
+
 def list_of(element: Type) -> ListType:
     return ListType("list", element)
 

@@ -28,6 +28,7 @@ from decisionlang.render.text import (
     format_maturity,
     format_score_total,
     format_tradeoff,
+    format_verdict_read,
     short_location,
     unique,
     waiver_note,
@@ -186,6 +187,7 @@ def decision(result: SubjectResult) -> list[str]:
             details += [format_maturity(maturity) for maturity in rule.maturities]
             lines.extend(f"   - `{detail}`" for detail in unique(details))
             lines.extend(f"   - {format_default(default, result.subject)}" for default in rule.defaults)
+            lines.extend(f"   - {format_verdict_read(read, result.subject)}" for read in rule.verdicts)
         lines.append("")
     waived = waiver_effects(result)
     if waived:

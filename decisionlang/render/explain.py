@@ -37,6 +37,7 @@ from decisionlang.render.text import (
     format_default,
     format_fact,
     format_missing,
+    format_verdict_read,
     format_warning,
     indent,
     maturity_level_words,
@@ -261,6 +262,7 @@ def rule_block(number: int, rule: RuleTrace, policy: PolicyResult, subject: str,
     for maturity in rule.maturities:
         body.extend(maturity_lines(maturity))
     body.extend(listing("defaults used:", [format_default(default, subject) for default in rule.defaults]))
+    body.extend(listing("verdicts read:", [format_verdict_read(read, subject) for read in rule.verdicts]))
     if rule.error is not None:
         body.append("problem:")
         body.extend(indent(diagnostics.render_text(rule.error).split("\n"), 2))

@@ -57,6 +57,7 @@ from decisionlang.render.text import (
     format_missing,
     format_score_total,
     format_tradeoff,
+    format_verdict_read,
     margin_text,
     plural,
     rescale_words,
@@ -1405,6 +1406,7 @@ def rule_details(rule: RuleTrace, subject: str) -> str:
     extra += [format_tradeoff(tradeoff) for tradeoff in rule.tradeoffs]
     extra += [format_maturity(maturity) for maturity in rule.maturities]
     extra += [format_default(default, subject) for default in rule.defaults]
+    extra += [format_verdict_read(read, subject) for read in rule.verdicts]
     if extra:
         parts.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in unique(extra)) + "</ul>")
     if rule.facts:

@@ -46,6 +46,7 @@ from decisionlang.render.text import (
     format_missing,
     format_score_total,
     format_tradeoff,
+    format_verdict_read,
     plural,
     rule_kind_words,
     short_location,
@@ -413,6 +414,7 @@ def rule_items(rule: RuleTrace, subject: str, *, waived: bool = False) -> list[s
     details += [f"trade-off {md_code(format_tradeoff(tradeoff))}" for tradeoff in rule.tradeoffs]
     details += [f"maturity {md_code(format_maturity(maturity))}" for maturity in rule.maturities]
     details += [f"default: {md_text(format_default(default, subject))}" for default in rule.defaults]
+    details += [f"verdict read: {md_text(format_verdict_read(read, subject))}" for read in rule.verdicts]
     if rule.until:
         details.append(f"until: {md_text(rule.until)}")
     return [head, *(f"  - {detail}" for detail in unique(details))]

@@ -29,6 +29,7 @@ from decisionlang.core.model import (
     SubjectResult,
     TradeoffTrace,
     Verdict,
+    VerdictRead,
     Warning,
 )
 from decisionlang.core.views import (
@@ -262,6 +263,14 @@ def format_default(default: DefaultUsed, subject: str) -> str:
     return f"{named} {verb} missing: `{default.expression}` counted as {value}"
 
 
+def format_verdict_read(read: VerdictRead, subject: str) -> str:
+    """`policy h1_foundations: NOT YET (policies/h1.policy:3:8)`: another decision a rule read."""
+    owner = "" if read.subject == subject else f" on {read.subject}"
+    if not read.applies:
+        return f"policy {read.policy}{owner} does not apply, so it counts as GO ({read.location})"
+    return f"policy {read.policy}{owner}: {read.verdict.label} ({read.location})"
+
+
 def format_missing(missing: MissingInformation, subject: str | None) -> str:
     """`ops.runbook — add it to services/payments.yaml (needed by rule ops.runbook)`."""
     owner = "" if subject is None or missing.subject == subject else f" of {missing.subject}"
@@ -430,6 +439,7 @@ def rule_lines(rule: RuleTrace, subject: str, *, color: bool) -> list[str]:
     details.extend(("trade-off", format_tradeoff(tradeoff)) for tradeoff in rule.tradeoffs)
     details.extend(("maturity", format_maturity(maturity)) for maturity in rule.maturities)
     details.extend(("default", format_default(default, subject)) for default in rule.defaults)
+    details.extend(("verdict", format_verdict_read(read, subject)) for read in rule.verdicts)
     if rule.until:
         details.append(("until", rule.until))
     labelled = unique(f"{label:<{DETAIL_LABEL_WIDTH}}{text}" for label, text in details)
