@@ -813,8 +813,17 @@ class Checker:
                 "DL-CHECK-TYPE",
                 f"{what} must be a condition (true or false), but this is {type_}",
                 expr.span,
-                help="compare it, e.g. `x >= 3`, or test it with `is present`",
+                help=self._group_help(expr)
+                if type_ == GROUP
+                else "compare it, e.g. `x >= 3`, or test it with `is present`",
             )
+
+    def _group_help(self, node: ast.Expr) -> str:
+        resolution = self.program.resolutions.get(id(node))
+        path = resolution.path if isinstance(resolution, GroupRef) else node.span.text()
+        below = sorted(field for field in self.program.fields if field.startswith(path + "."))
+        example = f"read one of its fields, e.g. `{below[0]}`, or " if below else ""
+        return f"{example}test the group with `{node.span.text()} is present`"
 
     # ---------------------------------------------------------------- expressions
 
@@ -1319,6 +1328,15 @@ class Checker:
             left = self.expr(node.left, scope, expected=right)
         if {left, right} == {SUBJECT, TEXT}:
             return BOOL  # a subject equals the text of its name
+        if GROUP in (left, right):
+            group = node.left if left == GROUP else node.right
+            self.error(
+                "DL-CHECK-TYPE",
+                f"`{group.span.text()}` is a group of fields, not a value",
+                group.span,
+                help=self._group_help(group),
+            )
+            return BOOL
         if not compatible(left, right):
             help = "compare values of the same kind"
             if isinstance(left, ScaleType) or isinstance(right, ScaleType):
