@@ -530,3 +530,9 @@ def test_slo_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
     }
     assert deciding_rules(subject(report, "slo:ratio")) == {"slo_completeness.timeslices_without_slice"}
     assert warning_rules(subject(report, "slo:search-slo")) == {"slo_ambition.no_alerting"}
+    # the services, from their objectives read backwards (`referrers(service)`)
+    assert verdicts(report)["checkout"] == "no-go"
+    assert blocking_messages(subject(report, "checkout")) == ["no SLO names checkout"]
+    for name in ("web-shop", "web-availability"):
+        assert deciding_rules(subject(report, name)) == {"service_objectives.no_usable_objective"}
+    assert verdicts(report)["web"] == "go"  # tier 2
