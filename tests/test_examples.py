@@ -475,7 +475,7 @@ def test_terraform_gate_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
         "drop-orders-db": "no-go",
         "gke-cluster": "go",
         "google_container_cluster.primary": "go",
-        "google_container_node_pool.primary_preemptible_nodes": "go",
+        "google_container_node_pool.primary_preemptible_nodes": "not-yet",  # tier 1 on preemptible nodes
         "null_resource.example": "not-yet",
         "orders-api": "go",
         "platform": "go",
@@ -490,6 +490,14 @@ def test_terraform_gate_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
         "replaces `null_resource.example` of tier-1 service orders-api (replace_because_tainted)"
     ]
     assert deciding_rules(subject(report, "aws_cloudwatch_log_group.batch")) == {"change_gate.unowned"}
+    pool = subject(report, "google_container_node_pool.primary_preemptible_nodes")
+    assert deciding_rules(pool) == {"gke_nodes.preemptible_nodes"}
+    assert warning_rules(database) == {"database_deletes.no_final_snapshot"}
+    cluster = subject(report, "google_container_cluster.primary")  # enable_legacy_abac = false, read
+    assert [(p["policy"], p["verdict"]) for p in cluster["policies"]] == [
+        ("change_gate", "go"),
+        ("gke_clusters", "go"),
+    ]
 
 
 def test_terraform_gate_never_writes_the_sensitive_password() -> None:
@@ -531,8 +539,9 @@ def test_slo_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
     assert deciding_rules(subject(report, "slo:ratio")) == {"slo_completeness.timeslices_without_slice"}
     assert warning_rules(subject(report, "slo:search-slo")) == {"slo_ambition.no_alerting"}
     # the services, from their objectives read backwards (`referrers(service)`)
-    assert verdicts(report)["checkout"] == "no-go"
-    assert blocking_messages(subject(report, "checkout")) == ["no SLO names checkout"]
+    # an imported Service object, given its tier by a hand-written overlay
+    assert verdicts(report)["example-service"] == "no-go"
+    assert blocking_messages(subject(report, "example-service")) == ["no SLO names example-service"]
     for name in ("web-shop", "web-availability"):
         assert deciding_rules(subject(report, name)) == {"service_objectives.no_usable_objective"}
     assert verdicts(report)["web"] == "go"  # tier 2
