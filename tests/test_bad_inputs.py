@@ -113,6 +113,15 @@ def _damaged_log(*, drop: str | None = None, page_of: str | None = None) -> byte
 ROWS: tuple[BadInput, ...] = (
     # ---- policy ----
     BadInput(
+        "policy-duration-unknown-unit",
+        "policy",
+        {"policies/extra.policy": 'policy extra "E" {\n  warn w when support_ends - today < 4 hrs\n}\n'},
+        ("check", "{dir}", *AS_OF),
+        2,
+        "DL-PARSE-TOKEN",
+        "policies/extra.policy:2:40",
+    ),
+    BadInput(
         "policy-referrers-of-a-text-field",
         "policy",
         {"policies/extra.policy": 'policy extra "E" {\n  no_go x when count(referrers(note)) > 1\n}\n'},
@@ -465,6 +474,30 @@ ROWS: tuple[BadInput, ...] = (
         2,
         "DL-STATE",
         "services/a.yaml:",
+    ),
+    BadInput(
+        "state-datetime-without-time-zone",
+        "state",
+        {
+            "policies/extra.policy": "schema { deployed_at: datetime }\n",
+            "services/b.yaml": "name: beta\ndeployed_at: 2026-05-01T10:00:00\n",
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE-TYPE",
+        "services/b.yaml:2:14",
+    ),
+    BadInput(
+        "state-duration-unknown-unit",
+        "state",
+        {
+            "policies/extra.policy": "schema { rto: duration }\n",
+            "services/b.yaml": "name: beta\nrto: PT4X\n",
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-STATE-TYPE",
+        "services/b.yaml:2:6",
     ),
     BadInput(
         "state-json-syntax-error",

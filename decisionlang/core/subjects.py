@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from decisionlang.core.dates import within_a_day
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -87,11 +89,15 @@ class Record(Mapping[str, Any]):
 
 @dataclass(frozen=True, order=True)
 class Duration:
-    """A length of time, in days (months count 30 days, years 365)."""
+    """A length of time, in days (months count 30 days, years 365, an hour 1/24 of a day); shown
+    in hours, minutes or seconds when shorter than a day."""
 
     days: float
 
     def __str__(self) -> str:
+        shorter = within_a_day(self.days)
+        if shorter is not None:
+            return shorter
         days = int(self.days) if float(self.days).is_integer() else self.days
         return f"{days} day" if days == 1 else f"{days} days"
 

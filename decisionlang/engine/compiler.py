@@ -14,6 +14,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from decisionlang.core.format import json_number, json_value, show
@@ -61,7 +62,7 @@ from decisionlang.language.checker import (
     dotted_path,
 )
 from decisionlang.language.patterns import BadPattern, compile_pattern, search
-from decisionlang.language.types import DURATION, NUMBER, SUBJECT, ListType, ScaleType
+from decisionlang.language.types import DATE, DATETIME, DURATION, NUMBER, SUBJECT, ListType, ScaleType
 
 Fn = Callable[["Context"], Any]
 
@@ -241,6 +242,8 @@ def _type_name(value: Any) -> str:
         return "a number"
     if isinstance(value, str):
         return "a text"
+    if isinstance(value, dt.datetime):
+        return "a date-time"
     if isinstance(value, dt.date):
         return "a date"
     if isinstance(value, Duration):
@@ -273,6 +276,8 @@ def _arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
         else:
             result = left / right
         return _tidy(result)
+    if isinstance(left, dt.datetime) or isinstance(right, dt.datetime):
+        return _instant_arith(op, left, right)
     if isinstance(left, dt.date) and isinstance(right, dt.date) and op is ast.ArithOp.SUB:
         return Duration((left - right).days)
     if isinstance(left, dt.date) and isinstance(right, Duration) and op in (ast.ArithOp.ADD, ast.ArithOp.SUB):
@@ -297,6 +302,51 @@ def _arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
     raise TypeError
 
 
+def _instant(value: Any) -> dt.datetime:
+    """A date-time as it is; a date as its start, 00:00 UTC (S53)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    raise TypeError
+
+
+def _instant_arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
+    """Date-time arithmetic (S53): the time between two instants, an instant moved by a duration."""
+    if op is ast.ArithOp.SUB and not isinstance(right, Duration):
+        delta = _instant(left) - _instant(right)
+        exact = (
+            Fraction(delta.days)
+            + Fraction(delta.seconds, 86_400)
+            + Fraction(delta.microseconds, 86_400_000_000)
+        )
+        return Duration(float(exact))
+    if (
+        isinstance(left, dt.datetime)
+        and isinstance(right, Duration)
+        and op in (ast.ArithOp.ADD, ast.ArithOp.SUB)
+    ):
+        delta = dt.timedelta(days=right.days)
+        return left + delta if op is ast.ArithOp.ADD else left - delta
+    if isinstance(left, Duration) and isinstance(right, dt.datetime) and op is ast.ArithOp.ADD:
+        return right + dt.timedelta(days=left.days)
+    raise TypeError
+
+
+def _utc_day(value: Any) -> Any:
+    """A date-time as the day it falls on in UTC, to compare it with a date (S53)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).date()
+    return value
+
+
+def _on_days(fn: Fn) -> Fn:
+    def day(ctx: Context) -> Any:
+        return _utc_day(fn(ctx))
+
+    return day
+
+
 _COMPARE: dict[ast.CompareOp, Callable[[Any, Any], bool]] = {
     ast.CompareOp.EQ: operator.eq,
     ast.CompareOp.NE: operator.ne,
@@ -314,6 +364,10 @@ def _magnitude(value: Any) -> float | None:
         return float(value)
     if isinstance(value, Duration):
         return value.days
+    if isinstance(value, dt.datetime):  # in days, on the scale of dates' ordinals
+        utc = value.astimezone(dt.UTC)
+        midnight = utc.replace(hour=0, minute=0, second=0, microsecond=0)
+        return utc.toordinal() + (utc - midnight).total_seconds() / 86_400
     if isinstance(value, dt.date):
         return float(value.toordinal())
     return None
@@ -967,8 +1021,11 @@ class Compiler:
         left, right, op, span = self.expr(node.left), self.expr(node.right), node.op, node.span
         test = _COMPARE[op]
         ranks = self._ranks(node)
-        if SUBJECT in (self.program.type_of(node.left), self.program.type_of(node.right)):
+        types = {self.program.type_of(node.left), self.program.type_of(node.right)}
+        if SUBJECT in types:
             left, right = _by_name(left), _by_name(right)
+        if types == {DATE, DATETIME}:  # a date-time against a date: by the UTC day it falls on (S53)
+            left, right = _on_days(left), _on_days(right)
         text = span.text()
         location = Location(span.path, span.line, span.column)
         unit = margins.unit_of(self.program, node)

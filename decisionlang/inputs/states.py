@@ -44,7 +44,15 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from decisionlang.core.dates import DATE_HELP, parse_date
+from decisionlang.core.dates import (
+    DATE_HELP,
+    DATETIME_HELP,
+    DURATION_HELP,
+    parse_date,
+    parse_datetime,
+    parse_duration,
+    percent_text,
+)
 from decisionlang.core.diagnostics import Diagnostic, Severity, capped, sorted_diagnostics
 from decisionlang.core.format import show_number
 from decisionlang.core.hints import closest, did_you_mean, misspelling_of
@@ -69,6 +77,7 @@ from decisionlang.language.types import (
     BOOL,
     BUILTIN_FIELDS,
     DATE,
+    DATETIME,
     DERIVED_FIELDS,
     DURATION,
     NUMBER,
@@ -310,7 +319,20 @@ def _number_annotation(spec: FieldSpec) -> Any:
     if spec.allowed is not None:
         number = _annotated(number, AfterValidator(_one_of(spec.allowed)))
     # A number beyond float range is kept as written, for the engine to report where it is read.
-    return _as_any(Union)[number, InstanceOf[OutOfRange]]
+    # A percentage (`99.9%`, quoted or not) is the number it writes, as in policies: 0.999.
+    return _annotated(_as_any(Union)[number, InstanceOf[OutOfRange]], BeforeValidator(_number_from_percent))
+
+
+def _number_from_percent(value: Any) -> Any:
+    """`99.9%` as 0.999, exactly the policy literal `99.9%`; other values are left for the checks."""
+    if not isinstance(value, str):
+        return value
+    number = percent_text(value)
+    if number is None:
+        return value
+    if not math.isfinite(number):
+        return OutOfRange(value.strip())
+    return int(number) if number.is_integer() else number
 
 
 def _one_of(allowed: tuple[float, ...]) -> Callable[[Any], Any]:
@@ -331,16 +353,18 @@ def _date_from_text(value: Any) -> Any:
     return value if day is None else day
 
 
-_DURATION_TEXT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\s*", re.IGNORECASE)
-_DAYS_PER_UNIT = {"day": 1, "week": 7, "month": 30, "year": 365}
+def _instant(value: Any) -> datetime.datetime:
+    """A date-time with its time zone (as YAML reads it, or quoted, or a JSON text) as an aware
+    datetime; anything else is refused, a date-time without a time zone too (which instant?)."""
+    instant = parse_datetime(value)
+    if instant is None:
+        raise PydanticCustomError("datetime_type", "not a date-time with a time zone")
+    return instant
 
 
 def _days(text: str) -> float | None:
-    """The days of a duration written as text ("90 days", "3 months"), or None."""
-    match = _DURATION_TEXT.fullmatch(text)
-    if match is None:
-        return None
-    return float(match.group(1)) * _DAYS_PER_UNIT[match.group(2).lower()]
+    """The days of a duration written as text ("90 days", "4 hours", "P1W", "PT1H"), or None."""
+    return parse_duration(text)
 
 
 def _beyond_range(type_: Type, value: Any) -> bool:
@@ -390,6 +414,8 @@ def _annotation(type_: Type, spec: FieldSpec, inner: bool = False) -> Any:
         return _number_annotation(spec)
     if type_ == DATE:
         return _annotated(datetime.date, BeforeValidator(_date_from_text))
+    if type_ == DATETIME:
+        return _annotated(datetime.datetime, PlainValidator(_instant))
     if type_ == DURATION:
         return _annotated(Duration, _duration_validator(spec))
     if type_ == BOOL:
@@ -630,11 +656,15 @@ def _expected(type_: Type, spec: FieldSpec) -> str:
         return ("an integer" if spec.integer else "a number") + _range_text(spec)
     if type_ == DURATION:
         bounds = _range_text(spec, " days") if spec.minimum is not None or spec.maximum is not None else ""
-        return f'a duration{bounds} (a number of days, or text like "90 days" or "3 months")'
+        return (
+            f'a duration{bounds} (a number of days, text like "90 days" or "4 hours", '
+            'or ISO 8601 like "P1W" or "PT4H")'
+        )
     return {
         TEXT.name: "text",
         BOOL.name: "true or false",
         DATE.name: "a date like 2027-03-31",
+        DATETIME.name: "a date and time with its time zone, like 2026-05-01T10:00:00+02:00",
         SUBJECT.name: "the name of a subject",
     }.get(type_.name, f"a {type_.name}")
 
@@ -652,6 +682,7 @@ def _expected_items(type_: Type, spec: FieldSpec) -> str:
         TEXT.name: "text",
         BOOL.name: "true/false values",
         DATE.name: "dates",
+        DATETIME.name: "date-times with their time zone",
         DURATION.name: "durations",
         SUBJECT.name: "subject names",
     }.get(type_.name, f"{type_.name} values")
@@ -690,8 +721,20 @@ def _type_help(type_: Type, value: Any, token: str) -> str | None:
         return f'quote it to make it text: "{token}"'
     if type_ == BOOL and isinstance(value, str):
         return "write `true` or `false`"
+    if type_ == DATE and isinstance(value, datetime.datetime):
+        return f"{DATE_HELP}; to keep the time of day, declare the field `datetime`"
     if type_ == DATE and not isinstance(value, list | Mapping):
         return DATE_HELP
+    if type_ == DATETIME and isinstance(value, datetime.datetime | str) and parse_datetime(value) is None:
+        if isinstance(value, datetime.datetime) or "T" in value or ":" in value:
+            return f"the time zone is missing: {DATETIME_HELP}"
+        return DATETIME_HELP
+    if type_ == DATETIME and not isinstance(value, list | Mapping):
+        return DATETIME_HELP
+    if type_ == DURATION and not isinstance(value, list | Mapping):
+        return DURATION_HELP
+    if type_ == NUMBER and isinstance(value, str):
+        return "write a number, e.g. 0.999, or a percentage, e.g. 99.9%"
     if isinstance(type_, ListType) and not isinstance(value, list | Mapping):
         return f"write a list, e.g. `[{token}]`"
     if isinstance(type_, RecordType) and not isinstance(value, Mapping):

@@ -24,6 +24,7 @@ from decisionlang.language.types import (
     BOOL,
     BUILTIN_FIELDS,
     DATE,
+    DATETIME,
     DERIVED_FIELDS,
     DURATION,
     GROUP,
@@ -1349,12 +1350,15 @@ class Checker:
             return BOOL
         ordered = node.op not in (ast.CompareOp.EQ, ast.CompareOp.NE)
         concrete = left if left is not ANY else right
-        if ordered and not (concrete in (NUMBER, DATE, DURATION, ANY) or isinstance(concrete, ScaleType)):
+        if ordered and not (
+            concrete in (NUMBER, DATE, DATETIME, DURATION, ANY) or isinstance(concrete, ScaleType)
+        ):
             self.error(
                 "DL-CHECK-TYPE",
                 f"`{node.op.value}` needs ordered values, and {concrete} is not ordered",
                 node.span,
-                help="order numbers, dates, durations and scale values; test texts with == or `starts with`",
+                help="order numbers, dates, date-times, durations and scale values; "
+                "test texts with == or `starts with`",
             )
         return BOOL
 
@@ -1559,7 +1563,7 @@ class Checker:
                 self.error("DL-CHECK-TYPE", f"`{node.function}` mixes {known[0]} and {type_}", arg.span)
                 return ANY
         result = known[0] if known else ANY
-        if result not in (NUMBER, DATE, DURATION, ANY) and not isinstance(result, ScaleType):
+        if result not in (NUMBER, DATE, DATETIME, DURATION, ANY) and not isinstance(result, ScaleType):
             self.error("DL-CHECK-TYPE", f"`{node.function}` needs ordered values, not {result}", node.span)
         return result
 
@@ -1718,7 +1722,7 @@ class Checker:
             self.error("DL-CHECK-TYPE", f"`{node.function}` adds numbers, not {body}", node.body.span)
             return NUMBER
         if node.function in ("min", "max") and not (
-            body in (NUMBER, DATE, DURATION, ANY) or isinstance(body, ScaleType)
+            body in (NUMBER, DATE, DATETIME, DURATION, ANY) or isinstance(body, ScaleType)
         ):
             self.error("DL-CHECK-TYPE", f"`{node.function}` needs ordered values, not {body}", node.body.span)
         return body if node.function in ("min", "max") else NUMBER
@@ -1736,6 +1740,13 @@ ARITHMETIC: dict[tuple[ast.ArithOp, Type, Type], Type] = {
     (ast.ArithOp.MUL, NUMBER, NUMBER): NUMBER,
     (ast.ArithOp.DIV, NUMBER, NUMBER): NUMBER,
     (ast.ArithOp.SUB, DATE, DATE): DURATION,
+    # date-times (S53): instants; a date in their arithmetic is its start, 00:00 UTC
+    (ast.ArithOp.SUB, DATETIME, DATETIME): DURATION,
+    (ast.ArithOp.SUB, DATETIME, DATE): DURATION,
+    (ast.ArithOp.SUB, DATE, DATETIME): DURATION,
+    (ast.ArithOp.ADD, DATETIME, DURATION): DATETIME,
+    (ast.ArithOp.SUB, DATETIME, DURATION): DATETIME,
+    (ast.ArithOp.ADD, DURATION, DATETIME): DATETIME,
     (ast.ArithOp.ADD, DATE, DURATION): DATE,
     (ast.ArithOp.SUB, DATE, DURATION): DATE,
     (ast.ArithOp.ADD, DURATION, DATE): DATE,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import decimal
 import functools
 import hashlib
 import math
@@ -20,6 +19,7 @@ import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from decisionlang.core.dates import DURATION_UNITS, UNIT_NAMES, days_of, percent
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.spans import SourceFile, Span, point
 from decisionlang.language import ast
@@ -536,10 +536,9 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def duration(self, meta: Any, items: list[Any]) -> ast.Expr:
         unit = items[1][0]
-        amount = self.literal(items[0], per_unit=DURATION_DAYS[unit])
-        return ast.DurationLiteral(
-            amount * DURATION_DAYS[unit], f"{items[0]} {unit}", span=self.span_of(meta)
-        )
+        amount = self.literal(items[0], per_unit=float(DURATION_UNITS[unit.removesuffix("s")]))
+        days = days_of(str(items[0]), unit) if amount else 0.0  # the exact days, nearest float
+        return ast.DurationLiteral(days, f"{items[0]} {unit}", span=self.span_of(meta))
 
     def duration_unit(self, items: list[Token]) -> tuple[str, Token]:
         return str(items[0]), items[0]
@@ -633,18 +632,6 @@ class _MissingAs:
     value: ast.Expr
 
 
-DURATION_DAYS = {
-    "day": 1,
-    "days": 1,
-    "week": 7,
-    "weeks": 7,
-    "month": 30,
-    "months": 30,
-    "year": 365,
-    "years": 365,
-}
-
-
 def _number(text: str) -> float:
     """`12_000` is 12000; beyond the range of a number the value is `inf` (which `literal` refuses).
     The digits are counted first: converting a 5,000-digit integer would be refused by Python."""
@@ -657,16 +644,14 @@ def _number(text: str) -> float:
 
 
 _MAX_WHOLE_DIGITS = 309  # the largest number (~1.8e308) has 309 digits before the decimal point
-_EXACT = decimal.Context(prec=1000, Emax=999_999, Emin=-999_999)  # exact for any literal read
 
 
 def _percent(text: str) -> float:
-    """`99.9` of `99.9%` as the number 0.999 itself: divided in decimal, then read as a float, so
-    that `99.9%` and `0.999` are the same number (dividing the float 99.9 by 100 is not) (S25)."""
+    """`99.9` of `99.9%` as the number 0.999 itself (S25), by the rule states use too."""
     digits = text.replace("_", "")
     if len(digits.partition(".")[0].lstrip("0")) > _MAX_WHOLE_DIGITS + 2:
         return math.inf
-    return float(decimal.Decimal(digits).scaleb(-2, _EXACT))
+    return percent(digits)
 
 
 def _shortened(text: str, keep: int = 24) -> str:
@@ -846,12 +831,20 @@ def _syntax_diagnostic(
     token = error.token
     got = str(token)
     expected = set(getattr(error, "accepts", None) or error.expected)
+    help = _hint(got, expected)
+    if token.type == "NAME" and _AFTER_NUMBER.search(source.line_text(line)[: column - 1]):
+        help = (
+            f"`{got}` is not a unit of time; a duration is a number and one of {UNIT_NAMES}, e.g. `4 hours`"
+        )
     return Diagnostic(
         "DL-PARSE-TOKEN",
         f"unexpected {_describe(token)}; expected {_expected_list(expected)}",
         span=point(source, line, column, len(got)),
-        help=_hint(got, expected),
+        help=help,
     )
+
+
+_AFTER_NUMBER = re.compile(r"(?<![\w.])\d[\d_]*(?:\.\d+)?\s+$")  # `4 hrs`: a name right after a number
 
 
 def _describe(token: Token) -> str:

@@ -20,6 +20,7 @@ NUMBER = Type("number")
 TEXT = Type("text")
 BOOL = Type("bool")
 DATE = Type("date")
+DATETIME = Type("datetime")  # an instant: a date and time with its time zone
 DURATION = Type("duration")
 SUBJECT = Type("subject")
 ANY = Type("any")  # not known statically (e.g. after an error); accepted everywhere
@@ -99,6 +100,7 @@ PRIMITIVES: dict[str, Type] = {
     "text": TEXT,
     "bool": BOOL,
     "date": DATE,
+    "datetime": DATETIME,
     "duration": DURATION,
     "subject": SUBJECT,
 }
@@ -110,6 +112,8 @@ def compatible(a: Type, b: Type) -> bool:
         return True
     if isinstance(a, ListType) and isinstance(b, ListType):
         return compatible(a.element, b.element)
+    if {a, b} == {DATE, DATETIME}:  # a date-time is compared with a date by its UTC day (S53)
+        return True
     return a == b
 
 
