@@ -303,7 +303,7 @@ def _arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
 
 
 def _instant(value: Any) -> dt.datetime:
-    """A date-time as it is; a date as its start, 00:00 UTC (S53)."""
+    """A date-time as it is; a date as its start, 00:00 UTC (S27)."""
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -312,7 +312,7 @@ def _instant(value: Any) -> dt.datetime:
 
 
 def _instant_arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
-    """Date-time arithmetic (S53): the time between two instants, an instant moved by a duration."""
+    """Date-time arithmetic (S27): the time between two instants, an instant moved by a duration."""
     if op is ast.ArithOp.SUB and not isinstance(right, Duration):
         delta = _instant(left) - _instant(right)
         exact = (
@@ -334,7 +334,7 @@ def _instant_arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
 
 
 def _utc_day(value: Any) -> Any:
-    """A date-time as the day it falls on in UTC, to compare it with a date (S53)."""
+    """A date-time as the day it falls on in UTC, to compare it with a date (S27)."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).date()
     return value
@@ -1024,7 +1024,7 @@ class Compiler:
         types = {self.program.type_of(node.left), self.program.type_of(node.right)}
         if SUBJECT in types:
             left, right = _by_name(left), _by_name(right)
-        if types == {DATE, DATETIME}:  # a date-time against a date: by the UTC day it falls on (S53)
+        if types == {DATE, DATETIME}:  # a date-time against a date: by the UTC day it falls on (S27)
             left, right = _on_days(left), _on_days(right)
         text = span.text()
         location = Location(span.path, span.line, span.column)

@@ -1740,7 +1740,7 @@ ARITHMETIC: dict[tuple[ast.ArithOp, Type, Type], Type] = {
     (ast.ArithOp.MUL, NUMBER, NUMBER): NUMBER,
     (ast.ArithOp.DIV, NUMBER, NUMBER): NUMBER,
     (ast.ArithOp.SUB, DATE, DATE): DURATION,
-    # date-times (S53): instants; a date in their arithmetic is its start, 00:00 UTC
+    # date-times (S27): instants; a date in their arithmetic is its start, 00:00 UTC
     (ast.ArithOp.SUB, DATETIME, DATETIME): DURATION,
     (ast.ArithOp.SUB, DATETIME, DATE): DURATION,
     (ast.ArithOp.SUB, DATE, DATETIME): DURATION,

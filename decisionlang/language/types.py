@@ -112,7 +112,7 @@ def compatible(a: Type, b: Type) -> bool:
         return True
     if isinstance(a, ListType) and isinstance(b, ListType):
         return compatible(a.element, b.element)
-    if {a, b} == {DATE, DATETIME}:  # a date-time is compared with a date by its UTC day (S53)
+    if {a, b} == {DATE, DATETIME}:  # a date-time is compared with a date by its UTC day (S27)
         return True
     return a == b
 

@@ -47,7 +47,6 @@ _SKIPPED_KINDS: dict[str, str] = {
 # OpenSLO duration shorthand: a whole number and a unit (m minute, h hour, d day, w week, M month,
 # Q quarter, Y year); months count 30 days and years 365, as decisionlang durations do.
 _SHORTHAND = re.compile(r"([1-9][0-9]*)([mhdwMQY])")
-_MINUTES = {"m": 1, "h": 60, "d": 1440, "w": 7 * 1440, "M": 30 * 1440, "Q": 90 * 1440, "Y": 365 * 1440}
 _WORDS = {"d": ("day", 1), "w": ("week", 1), "M": ("month", 1), "Q": ("month", 3), "Y": ("year", 1)}
 _V1ALPHA_UNITS = {
     "second": None,
@@ -664,7 +663,7 @@ def _objective(obj: _Object, draft: _Draft, objective: Located) -> dict[str, Any
 
 
 def _duration(shorthand: str) -> tuple[Any, str] | None:
-    """An OpenSLO duration as a decisionlang one: `2w` is "2 weeks"; minutes and hours in days."""
+    """An OpenSLO duration as a decisionlang one: `2w` is "2 weeks", `1m` "1 minute"."""
     match = _SHORTHAND.fullmatch(shorthand)
     if match is None:
         return None
@@ -673,10 +672,8 @@ def _duration(shorthand: str) -> tuple[Any, str] | None:
         word, times = _WORDS[unit]
         total = count * times
         return f"{total} {word}{'s' if total != 1 else ''}", ""
-    minutes = count * _MINUTES[unit]
-    what = "minute" if unit == "m" else "hour"
-    days = round(minutes / 1440, 6)
-    return days, f": {count} {what}{'s' if count != 1 else ''} (m is a minute in OpenSLO, M a month), in days"
+    what = "minute" if unit == "m" else "hour"  # states read hours and minutes exactly
+    return f"{count} {what}{'s' if count != 1 else ''}", " (m is a minute in OpenSLO, M a month)"
 
 
 def _seconds(text: str) -> int | None:
