@@ -685,6 +685,33 @@ ROWS: tuple[BadInput, ...] = (
         "waivers/w.yaml:2:",
     ),
     BadInput(
+        "waiver-exempts-a-misspelt-requirement",
+        "waiver",
+        {
+            "policies/ops.policy": "maturity ops { level basic { documented: risk < 5 } }\n",
+            "waivers/w.yaml": MINIMAL_WAIVER.replace(
+                "rule: gate.risky", "requirement: ops.basic.documentd"
+            ).replace("20261218", "2026-12-18"),
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-WAIVER-STALE",
+        "waivers/w.yaml:2:5",
+    ),
+    BadInput(
+        "waiver-with-two-targets",
+        "waiver",
+        {
+            "waivers/w.yaml": MINIMAL_WAIVER.replace(
+                "rule: gate.risky", "rule: gate.risky\n    term: value.effort"
+            ).replace("20261218", "2026-12-18"),
+        },
+        ("validate", "{dir}"),
+        2,
+        "DL-WAIVER-FIELD",
+        "waivers/w.yaml:5:5",
+    ),
+    BadInput(
         "waiver-compact-date",
         "waiver",
         {"waivers/w.yaml": MINIMAL_WAIVER},

@@ -1,7 +1,7 @@
 """Table-driven conformance cases: tests/conformance/*.yaml, each a list of cases.
 
-A case gives `policy` text (or `policies`: {file: text}), `state` YAML text (or `states`), an
-optional `as_of` date and `strict`, and what to expect:
+A case gives `policy` text (or `policies`: {file: text}), `state` YAML text (or `states`), optional
+`waivers` ({file: text} under waivers/), an optional `as_of` date and `strict`, and what to expect:
   expect:
     verdict: go | no-go | not-yet      # overall verdict
     subjects: {name: verdict, ...}     # per-subject verdicts
@@ -28,6 +28,7 @@ optional `as_of` date and `strict`, and what to expect:
     maturity: {name: {model: [level-or-null, rank, next-level-or-null, [requirement id, ...]]}}
     defaults: {name: [text, ...]}      # the defaults a subject's rules used, as traces word them (sorted)
     verdict_reads: {name: [text, ...]}  # other policies' verdicts its rules read, as traces word them
+    exemptions: {name: [[waiver id, target], ...]}  # requirement and term waivers counted (sorted)
     message_contains: [text, ...]      # each text is part of some decisive message
     warning_contains: [text, ...]      # each text is part of some warning message
     exit_code: N                       # `decisionlang check --format json [--strict]` exits with N
@@ -53,6 +54,7 @@ from decisionlang.api import evaluate_project, load_project
 from decisionlang.cli import main
 from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.model import Comparison, Report
+from decisionlang.core.views import exemptions
 from decisionlang.render import render_json, render_text
 from decisionlang.render.text import format_default, format_verdict_read
 
@@ -74,6 +76,10 @@ def _write(root: Path, case: dict[str, Any]) -> None:
     states = case.get("states") or {"state.yaml": case.get("state", "")}
     for name, text in policies.items():
         target = root / "policies" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    for name, text in case.get("waivers", {}).items():
+        target = root / "waivers" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     for name, text in states.items():
@@ -201,6 +207,9 @@ def _check_details(report: Report, expect: dict[str, Any]) -> None:
     for name, wanted in expect.get("defaults", {}).items():
         used = {format_default(default, name) for rule in traces[name] for default in rule.defaults}
         assert sorted(used) == sorted(wanted), name
+    for name, wanted in expect.get("exemptions", {}).items():
+        counted = sorted([e.waiver.id, e.target] for e in exemptions(by_name[name]))
+        assert counted == sorted(wanted), name
     for name, wanted in expect.get("verdict_reads", {}).items():
         links = {format_verdict_read(read, name) for rule in traces[name] for read in rule.verdicts}
         assert sorted(links) == sorted(wanted), name

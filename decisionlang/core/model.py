@@ -164,6 +164,7 @@ class ScoreTerm:
     normalized: float | None
     weight: float
     contribution: float | None
+    waiver: str | None = None  # the id of the waiver that leaves the term out of the score
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ class RequirementTrace:
     level: str
     holds: bool | None
     message: str | None
+    waiver: str | None = None  # the id of the waiver that counts it as met
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,7 @@ class MaturityTrace:
     rank: int  # 0 when no level is reached
     next_level: str | None
     missing: tuple[RequirementTrace, ...]  # requirements of the next level that do not hold
+    exempted: tuple[RequirementTrace, ...] = ()  # requirements a waiver counts as met
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,7 @@ class RuleTrace:
     missing: tuple[tuple[str, str, str], ...] = ()  # (subject, file, field) the rule lacked
     defaults: tuple[DefaultUsed, ...] = ()  # defaults used in place of missing information
     verdicts: tuple[VerdictRead, ...] = ()  # other policies' verdicts the rule read
+    exemptions: tuple[AppliedExemption, ...] = ()  # waivers counted in the levels and scores it read
 
     @property
     def missing_facts(self) -> tuple[Fact, ...]:
@@ -272,6 +276,17 @@ class AppliedWaiver:
     rationale: str
     compensating_measure: str
     location: Location
+
+
+@dataclass(frozen=True)
+class AppliedExemption:
+    """A waiver that exempts a subject from one maturity requirement (counted as met) or one
+    criteria term (left out of the score), as scorecard exemptions do."""
+
+    waiver: AppliedWaiver
+    target: str  # the requirement (`model.level.name`) or term (`criteria.name`) id
+    kind: str  # "requirement" or "term"
+    holds: bool | None = None  # what the requirement or term gave without the waiver (None: unknown)
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from decisionlang.core.model import (
+    AppliedExemption,
     AppliedWaiver,
     Enforcement,
     Fact,
@@ -210,8 +211,21 @@ def waiver_effects(result: SubjectResult) -> tuple[WaiverEffect, ...]:
 
 
 def applied_waivers(result: SubjectResult) -> tuple[AppliedWaiver, ...]:
-    """The waivers that lifted one of its policies, in policy order, each once."""
-    return tuple(dict.fromkeys(effect.waiver for effect in waiver_effects(result)))
+    """The waivers that lifted one of its policies, in policy order, then those that exempt it from
+    a maturity requirement or a criteria term, each once."""
+    lifted = [effect.waiver for effect in waiver_effects(result)]
+    return tuple(dict.fromkeys([*lifted, *(exemption.waiver for exemption in exemptions(result))]))
+
+
+def exemptions(result: SubjectResult) -> tuple[AppliedExemption, ...]:
+    """The waivers counted in the levels and scores its rules read: a maturity requirement counted
+    as met, a criteria term left out of the score (S52), each once, in the order first read."""
+    found: dict[tuple[str, str], AppliedExemption] = {}
+    for policy in result.policies:
+        for rule in policy.rules:
+            for exemption in rule.exemptions:
+                found.setdefault((exemption.waiver.id, exemption.target), exemption)
+    return tuple(found.values())
 
 
 # ---------------------------------------------------------------- what must hold

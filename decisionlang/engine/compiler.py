@@ -19,6 +19,8 @@ from typing import Any
 
 from decisionlang.core.format import json_number, json_value, show
 from decisionlang.core.model import (
+    AppliedExemption,
+    AppliedWaiver,
     Comparison,
     DefaultUsed,
     Enforcement,
@@ -74,8 +76,8 @@ class Recorder:
     """Collects what one rule read and compared, for its trace."""
 
     __slots__ = (
-        "absorbed", "comparisons", "defaults", "facts", "known", "maturities", "scores", "tradeoffs",
-        "verdicts",
+        "absorbed", "comparisons", "defaults", "exemptions", "facts", "known", "maturities", "scores",
+        "tradeoffs", "verdicts",
     )  # fmt: skip
 
     def __init__(self, known: dict[tuple[str, str], Fact] | None = None) -> None:
@@ -87,6 +89,7 @@ class Recorder:
         self.maturities: dict[str, MaturityTrace] = {}
         self.defaults: dict[tuple[Any, ...], DefaultUsed] = {}  # in the order used, each once
         self.verdicts: dict[tuple[str, str], VerdictRead] = {}  # (policy, subject) -> the verdict read
+        self.exemptions: dict[tuple[str, str], AppliedExemption] = {}  # (subject, target) -> exemption
         self.absorbed: set[int] = set()  # the recorders of memoised values already taken in
 
     def fact(self, subject: Subject, path: str, value: Any) -> None:
@@ -134,6 +137,8 @@ class Recorder:
             self.defaults.setdefault(key, default)
         for read, verdict in other.verdicts.items():
             self.verdicts.setdefault(read, verdict)
+        for target, exemption in other.exemptions.items():
+            self.exemptions.setdefault(target, exemption)
         for name, score in other.scores.items():
             self.scores.setdefault(name, score)
         for name, tradeoff in other.tradeoffs.items():
@@ -160,8 +165,8 @@ class Context:
     the steps left of its budget (S42)."""
 
     __slots__ = (
-        "budget", "facts", "memo", "portfolio", "recorder", "steps", "subject", "today", "variables",
-        "verdict_of",
+        "budget", "exempted", "exemptions", "facts", "memo", "portfolio", "recorder", "steps", "subject",
+        "today", "variables", "verdict_of",
     )  # fmt: skip
 
     def __init__(self, subject: Subject, portfolio: Portfolio, today: dt.date, budget: int = STEPS) -> None:
@@ -177,6 +182,9 @@ class Context:
         # `verdict(p)`: another policy's verdict on ctx.subject, given by the evaluator (which
         # decides policies); None where no policy can be decided (a board chart's zone)
         self.verdict_of: Callable[[Context, str, Span], Any] | None = None
+        # waivers in force that exempt a subject from a requirement or a term, and those used
+        self.exemptions: Mapping[tuple[str, str], AppliedWaiver] = {}
+        self.exempted: set[tuple[str, str]] = set()
 
     def new_recorder(self) -> Recorder:
         return Recorder(self.facts)
@@ -789,6 +797,7 @@ class Compiler:
             bounds = self.program.term_ranges.get(id(term)) if explicit or normalize_to is not None else None
             weight = self.program.weight_of(term)
             terms.append((term.expr.span.text(), self.expr(term.expr), weight, ranks, bounds, term.expr.span))
+        term_ids = [self.program.rule_ids[id(term)] for term in decl.terms]
         lowest = sum(term[2] for term in terms if term[2] < 0)
         highest = sum(term[2] for term in terms if term[2] > 0)
 
@@ -797,8 +806,17 @@ class Compiler:
             undetermined: Undetermined | None = None
             tracing = ctx.recorder is not None
             traced: list[ScoreTerm] = []
-            for text, fn, weight, ranks, bounds, span in terms:
+            low_sum, high_sum = lowest, highest  # without the terms a waiver leaves out (S52)
+            for term_id, (text, fn, weight, ranks, bounds, span) in zip(term_ids, terms, strict=True):
                 raw = fn(ctx)
+                waiver = _exempt_term(ctx, term_id, raw) if ctx.exemptions else None
+                if waiver is not None:
+                    low_sum -= min(weight, 0)
+                    high_sum -= max(weight, 0)
+                    if tracing:
+                        shown = None if isinstance(raw, Undetermined) else json_value(raw)
+                        traced.append(ScoreTerm(text, shown, None, weight, None, waiver.id))
+                    continue
                 if isinstance(raw, Undetermined):
                     undetermined = raw if undetermined is None else merge(undetermined, raw)
                     if tracing:
@@ -834,15 +852,15 @@ class Compiler:
                     )
                 )
             result: Any = undetermined if undetermined is not None else total
-            if undetermined is None and normalize_to is not None and highest > lowest:
+            if undetermined is None and normalize_to is not None and high_sum > low_sum:
                 try:
-                    result = finite((total - lowest) / (highest - lowest) * normalize_to)
+                    result = finite((total - low_sum) / (high_sum - low_sum) * normalize_to)
                 except OverflowError:
                     result = _range_problem(decl.span, f"score `{name}` rescaled to {show(normalize_to)}")
             if not isinstance(result, Undetermined):
                 result = _rounded(result)
             if ctx.recorder is not None:
-                rescaled = normalize_to is not None and highest > lowest
+                rescaled = normalize_to is not None and high_sum > low_sum
                 ctx.recorder.scores[name] = ScoreTrace(
                     name,
                     decl.title,
@@ -850,7 +868,7 @@ class Compiler:
                     tuple(traced),
                     json_number(normalize_to),
                     json_number(_rounded(total)) if rescaled and undetermined is None else None,
-                    (lowest, highest) if rescaled else None,
+                    (_rounded(low_sum), _rounded(high_sum)) if rescaled else None,
                 )
             return result
 
@@ -912,8 +930,11 @@ class Compiler:
             recorder, ctx.recorder = ctx.recorder, None
             results: list[Any] = []
             try:
-                for _, requirements in levels[:rank]:
-                    values = [fn(ctx) for _, fn, _, _ in requirements]
+                for level_name, requirements in levels[:rank]:
+                    values = [
+                        _exempt(ctx, rid, fn(ctx), level_name, because, text, [])
+                        for rid, fn, because, text in requirements
+                    ]
                     results.extend(values)
                     if not all(value is True for value in values):
                         ctx.recorder = recorder  # the levels after this one were not traced by `level`
@@ -931,8 +952,14 @@ class Compiler:
             reached = 0
             outcome: Any = None
             gaps: list[RequirementTrace] = []
+            exempted: list[RequirementTrace] = []
             for index, (level_name, requirements) in enumerate(levels):
                 results = [(rid, fn(ctx), because, text) for rid, fn, because, text in requirements]
+                if ctx.exemptions:
+                    results = [
+                        (rid, _exempt(ctx, rid, value, level_name, because, text, exempted), because, text)
+                        for rid, value, because, text in results
+                    ]
                 if all(value is True for _, value, _, _ in results):
                     reached = index + 1
                     continue
@@ -962,6 +989,7 @@ class Compiler:
                     reached,
                     next_level,
                     tuple(gaps),
+                    tuple(exempted),
                 )
             return result
 
@@ -1503,6 +1531,43 @@ def _referrers(path: str, span: Span) -> Fn:
         return value
 
     return referrers
+
+
+def _exempt(
+    ctx: Context,
+    rid: str,
+    value: Any,
+    level: str,
+    because: Callable[[Context], str] | None,
+    text: str,
+    exempted: list[RequirementTrace],
+) -> Any:
+    """A requirement that does not hold (or cannot be decided), from which a waiver in force
+    exempts the subject, counts as met (S52); the trace names the waiver."""
+    if value is True or not ctx.exemptions:
+        return value
+    key = (ctx.subject.name, rid)
+    waiver = ctx.exemptions.get(key)
+    if waiver is None:
+        return value
+    ctx.exempted.add(key)
+    if ctx.recorder is not None:
+        holds = None if isinstance(value, Undetermined) else False
+        ctx.recorder.exemptions.setdefault(key, AppliedExemption(waiver, rid, "requirement", holds))
+        exempted.append(RequirementTrace(rid, level, holds, because(ctx) if because else text, waiver.id))
+    return True
+
+
+def _exempt_term(ctx: Context, term_id: str, value: Any) -> AppliedWaiver | None:
+    """The waiver in force that leaves a criteria term out of the subject's score (S52), if any."""
+    key = (ctx.subject.name, term_id)
+    waiver = ctx.exemptions.get(key)
+    if waiver is None:
+        return None
+    ctx.exempted.add(key)
+    if ctx.recorder is not None:
+        ctx.recorder.exemptions.setdefault(key, AppliedExemption(waiver, term_id, "term"))
+    return waiver
 
 
 def _verdict(policy: str, span: Span) -> Fn:

@@ -8,7 +8,8 @@ Per subject: the worst verdict over applicable soft and hard policies; advisory 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -103,6 +104,7 @@ def _trace(
         missing=value.fields if isinstance(value, Missing) else (),
         defaults=tuple(recorder.defaults.values()) if recorder else (),
         verdicts=tuple(recorder.verdicts.values()) if recorder else (),
+        exemptions=tuple(recorder.exemptions.values()) if recorder else (),
     )
 
 
@@ -269,6 +271,7 @@ def evaluate_subject(
     policies: Sequence[CompiledPolicy], subject: Subject, portfolio: Portfolio, options: EvaluationOptions
 ) -> tuple[SubjectResult, list[Diagnostic]]:
     ctx = Context(subject, portfolio, options.today, options.steps)
+    ctx.exemptions = exemptions_in_force(options)
     decisions = _Decisions(policies, options)
     ctx.verdict_of = decisions.verdict_of
     results: list[PolicyResult] = []
@@ -305,6 +308,8 @@ def evaluate_subject(
                     for owner, file, path in rule.missing
                 )
     verdict = Verdict.worst([r.verdict for r in results if r.enforcement.decides])
+    if options.waivers:
+        diagnostics.extend(_exemption_notes(options, {subject.name}, ctx.exempted))
     if options.strict:
         diagnostics.extend(_strict_errors(missing, subject, portfolio))
     location = Location(subject.file, subject.line, subject.column)
@@ -320,6 +325,51 @@ def evaluate_subject(
         ),
         diagnostics,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def exemptions_in_force(options: EvaluationOptions) -> Mapping[tuple[str, str], AppliedWaiver]:
+    """(subject, requirement or term id) -> the waiver in force today that exempts it (S52)."""
+    return {
+        (waiver.subject, waiver.exempts): _applied(waiver)
+        for waiver in options.waivers
+        if waiver.exempts is not None and waiver.active_on(options.today)
+    }
+
+
+def _exemption_notes(
+    options: EvaluationOptions, evaluated: set[str], used: set[tuple[str, str]]
+) -> list[Diagnostic]:
+    """Notes on the requirement and term waivers of the subjects evaluated: expired, not granted
+    yet, expiring soon, or in force but needed by nothing (the requirement holds without it, or no
+    rule reads that level or score)."""
+    notes = []
+    today = options.today
+    for waiver in options.waivers:
+        if waiver.exempts is None or waiver.subject not in evaluated:
+            continue
+        if waiver.expires < today:
+            notes.append(
+                _waiver_note(
+                    "DL-WAIVER-EXPIRED", waiver, f"expired on {waiver.expires}; it no longer applies"
+                )
+            )
+        elif waiver.granted > today:
+            notes.append(_waiver_note("DL-WAIVER-NOT-GRANTED", waiver, f"applies from {waiver.granted} only"))
+        elif (waiver.subject, waiver.exempts) not in used:
+            notes.append(
+                _waiver_note(
+                    "DL-WAIVER-STALE",
+                    waiver,
+                    f"`{waiver.exempts}` needs no exemption: it holds without it, or no rule reads it",
+                )
+            )
+        elif (waiver.expires - today).days <= options.warn_days:
+            days = (waiver.expires - today).days
+            notes.append(
+                _waiver_note("DL-WAIVER-EXPIRING", waiver, f"expires on {waiver.expires}, in {days} days")
+            )
+    return notes
 
 
 _VERDICT_VALUES = {Verdict.GO: "go", Verdict.NOT_YET: "not_yet", Verdict.NO_GO: "no_go"}

@@ -246,13 +246,30 @@ def _stale_waivers(waivers: list[Waiver], program: Program, portfolio: Portfolio
     """Waivers naming a subject, policy or rule that does not exist (any more): an error when a
     close spelling exists (a typo would leave the verdict standing), else a warning; and waivers
     naming a hard policy, which nothing lifts: an error at the waiver."""
-    rules = set(program.rule_ids.values()) | {f"{name}.otherwise" for name in program.policies}
+    rules = {program.rule_ids[id(rule)] for policy in program.policies.values() for rule in policy.rules}
+    rules |= {f"{name}.otherwise" for name in program.policies}
     found = []
+    requirements = {
+        program.rule_ids[id(requirement)]
+        for maturity in program.maturities.values()
+        for level in maturity.levels
+        for requirement in level.requirements
+    }
+    terms = {program.rule_ids[id(term)] for criteria in program.criteria.values() for term in criteria.terms}
     for waiver in waivers:
         problem = None
         policy = program.policies.get(waiver.policy)
         if waiver.subject not in portfolio.by_name:
             problem = f"no subject is named `{waiver.subject}`", closest(waiver.subject, portfolio.by_name)
+        elif waiver.requirement is not None:
+            if waiver.requirement not in requirements:
+                problem = (
+                    f"no maturity requirement has the id `{waiver.requirement}`",
+                    closest(waiver.requirement, requirements),
+                )
+        elif waiver.term is not None:
+            if waiver.term not in terms:
+                problem = f"no criteria term has the id `{waiver.term}`", closest(waiver.term, terms)
         elif policy is None:
             problem = f"no policy is named `{waiver.policy}`", closest(waiver.policy, program.policies)
         elif (policy.enforcement or Enforcement.HARD) is Enforcement.HARD:

@@ -6,7 +6,10 @@ always says who accepted the risk, who approved it, why, what compensates, and u
     waivers:
       - id: W-2026-014
         subject: legacy-crm
-        rule: change_readiness.unsupported     # or `policy: change_readiness` for the whole policy
+        rule: change_readiness.unsupported     # or `policy: change_readiness` for the whole policy,
+                                               # `requirement: readiness.governed.owner_named` (it
+                                               # counts as met), `term: value_case.effort` (it is
+                                               # left out of the score)
         owner: team-sales-ops
         approver: CIO
         rationale: the CRM is replaced by the new one in Q1
@@ -27,7 +30,7 @@ from decisionlang.core.spans import SourceFile, Span, point
 from decisionlang.inputs.yamlreader import Entry, Located, TextSource, YamlLimits, describe, load_yaml
 
 REQUIRED = ("id", "subject", "owner", "approver", "rationale", "compensating_measure", "granted", "expires")
-TARGETS = ("rule", "policy")
+TARGETS = ("rule", "policy", "requirement", "term")
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Waiver:
     id: str
     subject: str
     rule: str | None  # a rule id (policy.rule), or None when the whole policy is waived
-    policy: str  # the policy the waiver lifts (from `policy`, or the rule id's prefix)
+    policy: str  # the policy the waiver lifts (from `policy`, or the rule id's prefix); "" for the others
     owner: str
     approver: str
     rationale: str
@@ -43,6 +46,13 @@ class Waiver:
     granted: dt.date
     expires: dt.date
     span: Span  # where the waiver is written
+    requirement: str | None = None  # a maturity requirement (model.level.name): counted as met
+    term: str | None = None  # a criteria term (criteria.name): left out of the score
+
+    @property
+    def exempts(self) -> str | None:
+        """The requirement or term id this waiver exempts the subject from, if it is such a waiver."""
+        return self.requirement or self.term
 
     def active_on(self, day: dt.date) -> bool:
         return self.granted <= day <= self.expires
@@ -135,15 +145,18 @@ def _waiver(item: Located, source: SourceFile) -> tuple[Waiver | None, list[Diag
     ]
     missing = [key for key in REQUIRED if key not in fields or fields[key].value.value in (None, "")]
     if not any(key in fields for key in TARGETS):
-        missing.append("rule` or `policy")
-    if all(key in fields for key in TARGETS):
-        entry = fields["policy"]
+        missing.append("rule`, `policy`, `requirement` or `term")
+    targets = [key for key in TARGETS if key in fields]
+    if len(targets) > 1:
+        entry = fields[targets[1]]
         problems.append(
             Diagnostic(
                 "DL-WAIVER-FIELD",
-                "a waiver lifts either one `rule` or a whole `policy`, not both",
-                span=point(source, entry.line, entry.column, len("policy")),
-                help="keep `rule:` to accept one rule, or `policy:` to accept every rule of the policy",
+                f"a waiver names one target, and this one names {' and '.join(f'`{t}`' for t in targets)}",
+                span=point(source, entry.line, entry.column, len(targets[1])),
+                help="keep `rule:` to accept one rule, `policy:` to accept every rule of the policy, "
+                "`requirement:` to count one maturity requirement as met, or `term:` to leave one "
+                "criteria term out of the score",
             )
         )
     if missing:
@@ -173,6 +186,7 @@ def _waiver(item: Located, source: SourceFile) -> tuple[Waiver | None, list[Diag
         ]
     rule = _text(fields.get("rule"))
     policy = _text(fields.get("policy")) or (rule.split(".", 1)[0] if rule else "")
+    requirement, term = _text(fields.get("requirement")), _text(fields.get("term"))
     return (
         Waiver(
             id=_text(fields["id"]) or "",
@@ -186,6 +200,8 @@ def _waiver(item: Located, source: SourceFile) -> tuple[Waiver | None, list[Diag
             granted=granted,
             expires=expires,
             span=at,
+            requirement=requirement,
+            term=term,
         ),
         [],
     )

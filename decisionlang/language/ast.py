@@ -296,6 +296,7 @@ class CriterionTerm(Node):
     low: float | None = None
     high: float | None = None
     weight_constant: str | None = None  # `weight w_value`: the weight is this constant's value
+    name: str | None = None  # `effort: effort weight -1`: the term's id is `criteria.effort`
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ class Program:
     tradeoffs: dict[str, ast.TradeoffDecl] = field(default_factory=dict)
     maturities: dict[str, ast.MaturityDecl] = field(default_factory=dict)
     policies: dict[str, ast.PolicyDecl] = field(default_factory=dict)
-    rule_ids: dict[int, str] = field(default_factory=dict)  # id(RuleDecl | Requirement) -> stable id
+    rule_ids: dict[int, str] = field(default_factory=dict)  # id(RuleDecl | Requirement | term) -> stable id
     resolutions: dict[int, Resolution] = field(default_factory=dict)
     types: dict[int, Type] = field(default_factory=dict)
     term_ranges: dict[int, tuple[float, float]] = field(default_factory=dict)  # id(CriterionTerm) -> range
@@ -603,7 +603,18 @@ class Checker:
             self.error(
                 "DL-CHECK-CRITERIA", f"criteria `{criteria.name}` has no term", criteria.span, help=None
             )
-        for term in criteria.terms:
+        names: dict[str, Span] = {}
+        for ordinal, term in enumerate(criteria.terms, start=1):
+            label = term.name or f"term#{ordinal}"
+            if label in names:
+                self.error(
+                    "DL-CHECK-DUPLICATE",
+                    f"term `{label}` appears twice in criteria `{criteria.name}`",
+                    term.span,
+                    help=f"first at {names[label]}; name each term once",
+                )
+            names.setdefault(label, term.span)
+            self.program.rule_ids[id(term)] = f"{criteria.name}.{label}"  # what a waiver names
             scope = _Scope(description=f"criteria `{criteria.name}`", namespace=namespace_of(criteria.name))
             type_ = self.expr(term.expr, scope)
             if not (type_ in (NUMBER, BOOL, ANY) or isinstance(type_, ScaleType)):

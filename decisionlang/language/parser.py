@@ -278,6 +278,11 @@ class _ToAst(Transformer[Token, Any]):
             return ast.CriterionTerm(expr, 0, low, high, str(weight), span=self.span_of(meta))
         return ast.CriterionTerm(expr, weight, low, high, span=self.span_of(meta))
 
+    @v_args(meta=True)
+    def named_criteria_term(self, meta: Any, items: list[Any]) -> ast.CriterionTerm:
+        term: ast.CriterionTerm = self.criteria_term(meta, items[1:])
+        return dataclasses.replace(term, name=str(items[0]))
+
     def weight_constant(self, items: list[Token]) -> Token:
         return items[0]
 

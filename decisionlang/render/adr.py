@@ -25,6 +25,7 @@ from decisionlang.render.text import (
     VERDICT_SYMBOLS,
     format_comparison,
     format_default,
+    format_exemption,
     format_maturity,
     format_score_total,
     format_tradeoff,
@@ -188,6 +189,7 @@ def decision(result: SubjectResult) -> list[str]:
             lines.extend(f"   - `{detail}`" for detail in unique(details))
             lines.extend(f"   - {format_default(default, result.subject)}" for default in rule.defaults)
             lines.extend(f"   - {format_verdict_read(read, result.subject)}" for read in rule.verdicts)
+            lines.extend(f"   - waiver {format_exemption(exemption)}" for exemption in rule.exemptions)
         lines.append("")
     waived = waiver_effects(result)
     if waived:

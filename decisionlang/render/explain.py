@@ -35,6 +35,7 @@ from decisionlang.render.text import (
     badge,
     format_comparison,
     format_default,
+    format_exemption,
     format_fact,
     format_missing,
     format_verdict_read,
@@ -263,6 +264,7 @@ def rule_block(number: int, rule: RuleTrace, policy: PolicyResult, subject: str,
         body.extend(maturity_lines(maturity))
     body.extend(listing("defaults used:", [format_default(default, subject) for default in rule.defaults]))
     body.extend(listing("verdicts read:", [format_verdict_read(read, subject) for read in rule.verdicts]))
+    body.extend(listing("exemptions:", [format_exemption(exemption) for exemption in rule.exemptions]))
     if rule.error is not None:
         body.append("problem:")
         body.extend(indent(diagnostics.render_text(rule.error).split("\n"), 2))
@@ -284,7 +286,7 @@ def score_lines(score: ScoreTrace) -> list[str]:
             show(term.value, missing="missing"),
             show(term.normalized, missing="-"),
             show_number(term.weight),
-            show(term.contribution, missing="-"),
+            show(term.contribution, missing="-") if term.waiver is None else f"left out by {term.waiver}",
         )
         for term in score.terms
     )

@@ -52,6 +52,7 @@ from decisionlang.render.explain import reason_sentence, verdict_sentence
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
     format_default,
+    format_exemption,
     format_fact,
     format_maturity,
     format_missing,
@@ -1407,6 +1408,7 @@ def rule_details(rule: RuleTrace, subject: str) -> str:
     extra += [format_maturity(maturity) for maturity in rule.maturities]
     extra += [format_default(default, subject) for default in rule.defaults]
     extra += [format_verdict_read(read, subject) for read in rule.verdicts]
+    extra += [format_exemption(exemption) for exemption in rule.exemptions]
     if extra:
         parts.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in unique(extra)) + "</ul>")
     if rule.facts:

@@ -42,6 +42,7 @@ from decisionlang.render.text import (
     decisive_status,
     format_comparison,
     format_default,
+    format_exemption,
     format_maturity,
     format_missing,
     format_score_total,
@@ -415,6 +416,7 @@ def rule_items(rule: RuleTrace, subject: str, *, waived: bool = False) -> list[s
     details += [f"maturity {md_code(format_maturity(maturity))}" for maturity in rule.maturities]
     details += [f"default: {md_text(format_default(default, subject))}" for default in rule.defaults]
     details += [f"verdict read: {md_text(format_verdict_read(read, subject))}" for read in rule.verdicts]
+    details += [f"waiver: {md_text(format_exemption(exemption))}" for exemption in rule.exemptions]
     if rule.until:
         details.append(f"until: {md_text(rule.until)}")
     return [head, *(f"  - {detail}" for detail in unique(details))]

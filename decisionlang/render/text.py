@@ -14,6 +14,7 @@ from decisionlang.core import diagnostics
 from decisionlang.core.escapes import safe_text, visible
 from decisionlang.core.format import show, show_margin, show_number
 from decisionlang.core.model import (
+    AppliedExemption,
     Comparison,
     DefaultUsed,
     Fact,
@@ -271,6 +272,17 @@ def format_verdict_read(read: VerdictRead, subject: str) -> str:
     return f"policy {read.policy}{owner}: {read.verdict.label} ({read.location})"
 
 
+def format_exemption(exemption: AppliedExemption) -> str:
+    """`W-7 counts requirement ops.silver.slo as met (it does not hold), until 2027-01-31`."""
+    waiver = exemption.waiver
+    if exemption.kind == "term":
+        what = f"leaves term {exemption.target} out of the score"
+    else:
+        was = {True: "", False: " (it does not hold)", None: " (it cannot be decided)"}[exemption.holds]
+        what = f"counts requirement {exemption.target} as met{was}"
+    return f"{waiver.id} {what}, until {waiver.expires} ({waiver.location})"
+
+
 def format_missing(missing: MissingInformation, subject: str | None) -> str:
     """`ops.runbook — add it to services/payments.yaml (needed by rule ops.runbook)`."""
     owner = "" if subject is None or missing.subject == subject else f" of {missing.subject}"
@@ -440,6 +452,7 @@ def rule_lines(rule: RuleTrace, subject: str, *, color: bool) -> list[str]:
     details.extend(("maturity", format_maturity(maturity)) for maturity in rule.maturities)
     details.extend(("default", format_default(default, subject)) for default in rule.defaults)
     details.extend(("verdict", format_verdict_read(read, subject)) for read in rule.verdicts)
+    details.extend(("waiver", format_exemption(exemption)) for exemption in rule.exemptions)
     if rule.until:
         details.append(("until", rule.until))
     labelled = unique(f"{label:<{DETAIL_LABEL_WIDTH}}{text}" for label, text in details)
