@@ -255,7 +255,9 @@ def test_git_follows_links_that_stay_inside_and_skips_the_others(tmp_path: Path,
 def test_policy_tests_run_from_memory_as_from_disk() -> None:
     library = ROOT / "policies"
     on_disk = run_tests(library, as_of=TODAY)
-    in_memory = run_tests(SourceSet.from_memory(texts(library), tests=True), as_of=TODAY)
+    # `test policies/` in this repo: the project is the repo, whose policy folder is policies/
+    repo = {f"policies/{path}": text for path, text in texts(library).items()}
+    in_memory = run_tests(SourceSet.from_memory(repo, tests=True), as_of=TODAY)
     assert on_disk.cases and not on_disk.diagnostics
     assert in_memory.test_files == on_disk.test_files
     assert in_memory.cases == on_disk.cases
