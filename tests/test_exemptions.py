@@ -11,7 +11,14 @@ import jsonschema
 
 from decisionlang.api import SourceSet, evaluate_project, load_project
 from decisionlang.core.model import FailOn, Report, Verdict
-from decisionlang.core.views import applied_waivers, exemptions
+from decisionlang.core.views import (
+    WaiverStanding,
+    applied_waivers,
+    exemptions,
+    verdict_without_waivers,
+    waiver_effects,
+    waiver_standing,
+)
 from decisionlang.engine.board import board_facts
 from decisionlang.render import adr, html, markdown, render_explain, render_json, render_text
 
@@ -63,6 +70,14 @@ def test_exemptions_decide_and_every_output_names_them() -> None:
         ("W-2", "value.effort", "term"),
     ]
     assert [waiver.id for waiver in applied_waivers(subject)] == ["W-1", "W-2"]
+    # GO only because of them: shown as lifted, like a policy a waiver lifts
+    assert waiver_standing(subject) is WaiverStanding.DECIDES
+    assert verdict_without_waivers(subject) is Verdict.NOT_YET
+    assert [(e.waiver.id, e.lifted_from) for e in waiver_effects(subject)] == [
+        ("W-1", Verdict.NOT_YET),
+        ("W-2", Verdict.NOT_YET),
+    ]
+    assert "(waived: W-1, expires 2027-03-31, W-2, expires 2027-03-31)" in render_text(report, color=False)
     explained = render_explain(subject, color=False)
     assert (
         "W-1 counts requirement ops.silver.has_slo as met (it does not hold), until 2027-03-31" in explained

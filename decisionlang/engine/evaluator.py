@@ -7,6 +7,7 @@ Per subject: the worst verdict over applicable soft and hard policies; advisory 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping, Sequence
@@ -307,6 +308,8 @@ def evaluate_subject(
                     MissingInformation(path, owner, file, result.policy, rule.rule)
                     for owner, file, path in rule.missing
                 )
+    if ctx.exempted:
+        results = _with_exemptions_shown(results, policies, subject, portfolio, options, ctx)
     verdict = Verdict.worst([r.verdict for r in results if r.enforcement.decides])
     if options.waivers:
         diagnostics.extend(_exemption_notes(options, {subject.name}, ctx.exempted))
@@ -325,6 +328,40 @@ def evaluate_subject(
         ),
         diagnostics,
     )
+
+
+def _with_exemptions_shown(
+    results: list[PolicyResult],
+    policies: Sequence[CompiledPolicy],
+    subject: Subject,
+    portfolio: Portfolio,
+    options: EvaluationOptions,
+    ctx: Context,
+) -> list[PolicyResult]:
+    """A policy whose verdict an exemption improved is shown as lifted by it (S52), like one a
+    waiver lifted: `unwaived` is its verdict decided again without the exemptions (and without the
+    trace), and the exemption waivers join `waived_by`. Only subjects that used an exemption pay
+    for the second evaluation."""
+    plain = Context(subject, portfolio, options.today, options.steps)
+    without = _Decisions(policies, dataclasses.replace(options, trace=False))
+    plain.verdict_of = without.verdict_of
+    used = [waiver for key, waiver in ctx.exemptions.items() if key in ctx.exempted]
+    shown = []
+    by_id = {policy.id: policy for policy in policies}
+    for result in results:
+        if result.unwaived is None:
+            try:
+                before, _ = without.decide(by_id[result.policy], plain)
+            except EvaluationLimit:  # the first evaluation was within budget: so is this one
+                before = None
+            if before is not None and before.verdict.severity > result.verdict.severity:
+                read = [e.waiver for rule in result.rules for e in rule.exemptions]
+                lifted_by = tuple(dict.fromkeys(read or used))
+                result = dataclasses.replace(
+                    result, unwaived=before.verdict, waived_by=(*result.waived_by, *lifted_by)
+                )
+        shown.append(result)
+    return shown
 
 
 @functools.lru_cache(maxsize=8)
