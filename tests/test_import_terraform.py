@@ -457,3 +457,27 @@ def test_imported_plans_validate_with_the_docs_schema(tmp_path: Path) -> None:
         for path in subject
     }
     assert written - {"name", "kind", "targets", "change.before", "change.after"} <= declared
+
+
+def test_a_plan_from_standard_input() -> None:
+    data = (ROOT / REPLACE).read_bytes()
+    piped = CliRunner().invoke(
+        cli.main,
+        ["import", "terraform-plan", "-", "--plan-name", "pr-42"],
+        input=data,
+        catch_exceptions=False,
+    )
+    assert piped.exit_code == 0, piped.stderr
+    from_file = run(str(REPLACE), "--plan-name", "pr-42")
+    assert piped.stdout.replace("#   <stdin>", f"#   {REPLACE}") == from_file.stdout
+    default = CliRunner().invoke(cli.main, ["import", "terraform-plan", "-"], input=data)
+    assert "  - name: plan\n    kind: terraform_plan" in default.stdout
+    bad = CliRunner().invoke(cli.main, ["import", "terraform-plan", "-"], input=b"{")
+    assert bad.exit_code == cli.EXIT_INVALID
+    assert (
+        "<stdin>:2:1: error[DL-IMPORT-JSON]" in bad.stderr
+        or "<stdin>:1:2: error[DL-IMPORT-JSON]" in bad.stderr
+    )
+    twice = run("-", "-")
+    assert twice.exit_code == cli.EXIT_INVALID
+    assert "standard input (`-`) can be read once" in twice.stderr

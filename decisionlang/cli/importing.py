@@ -124,7 +124,9 @@ def _tag_keys(context: click.Context, parameter: click.Parameter, values: tuple[
 
 
 @import_.command("terraform-plan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=Path)
+)
 @_common_options
 @click.option(
     "--service-tag",
@@ -152,25 +154,40 @@ def terraform_plan(
     service_modules: tuple[tuple[str, str], ...],
     plan_name: str | None,
 ) -> None:
-    """Import the changes of Terraform plans (`terraform show -json` output; files, or directories
-    of *.json) as subjects: one per resource change, one per plan."""
+    """Import the changes of Terraform plans (`terraform show -json` output; files, directories of
+    *.json, or `-` for standard input) as subjects: one per resource change, one per plan."""
     from decisionlang.inputs.importers.common import input_files
-    from decisionlang.inputs.importers.terraform import ServiceMapping, import_terraform_plans
+    from decisionlang.inputs.importers.terraform import (
+        PLAN_LIMITS,
+        STDIN,
+        ServiceMapping,
+        import_terraform_plans,
+    )
 
     mapping = ServiceMapping(service_tags, service_modules)
+    if sum(1 for path in paths if str(path) == "-") > 1:
+        raise click.UsageError("standard input (`-`) can be read once")
 
     def files() -> list[tuple[str, Path]]:
-        found = input_files(paths, (".json",), "plan file")
+        found = [("-", Path("-"))] if paths == (Path("-"),) else input_files(paths, (".json",), "plan file")
         if plan_name is not None and len(found) > 1:
             raise click.UsageError("--plan-name names one plan; several plan files are given")
         return found
+
+    def read(found: list[tuple[str, Path]]) -> list[tuple[str, Path | bytes]]:
+        """`-` is standard input, read here, within the size limit of a plan."""
+        stdin = sys.stdin.buffer
+        return [
+            (STDIN, stdin.read(PLAN_LIMITS.max_bytes + 1)) if shown == "-" else (shown, path)
+            for shown, path in found
+        ]
 
     _run(
         "terraform-plan",
         output,
         report_format,
         files,
-        lambda found: import_terraform_plans(found, mapping, plan_name=plan_name),
+        lambda found: import_terraform_plans(read(found), mapping, plan_name=plan_name),
     )
 
 

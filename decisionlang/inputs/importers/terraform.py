@@ -36,6 +36,7 @@ __all__ = [
     "JSON_CODE",
     "PLAN_CODE",
     "PLAN_KIND",
+    "STDIN",
     "ServiceMapping",
     "import_terraform_plans",
     "parse_module_mapping",
@@ -58,6 +59,7 @@ SUPPORTED_MAJORS = ("0", "1")  # terraform-json accepts format_version >= 0.1, <
 PLAN_LIMITS = YamlLimits(max_bytes=50_000_000, max_depth=128)
 
 KNOWN_AFTER_APPLY = "known after apply"
+STDIN = "<stdin>"  # the display path of a plan read from standard input (`-`): its plan is `plan`
 
 _PLAN_HELP = (
     "give the JSON of a plan: `terraform plan -out=tfplan && terraform show -json tfplan > plan.json`"
@@ -127,12 +129,15 @@ class _PlanFile:
     column: int
 
 
-def _read(display: str, path: Path, limits: YamlLimits) -> _PlanFile | list[Diagnostic]:
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(limits.max_bytes + 1)
-    except OSError as error:
-        return [Diagnostic(READ_CODE, f"cannot read plan file: {error.strerror or error}", file=display)]
+def _read(display: str, path: Path | bytes, limits: YamlLimits) -> _PlanFile | list[Diagnostic]:
+    if isinstance(path, bytes):  # standard input, read by the caller
+        data = path
+    else:
+        try:
+            with path.open("rb") as stream:
+                data = stream.read(limits.max_bytes + 1)
+        except OSError as error:
+            return [Diagnostic(READ_CODE, f"cannot read plan file: {error.strerror or error}", file=display)]
     if len(data) > limits.max_bytes:
         message = f"plan file is larger than the limit of {limits.max_bytes:,} bytes"
         return [Diagnostic(LIMIT_CODE, message, file=display)]
@@ -511,13 +516,14 @@ def _join(path: str, key: str) -> str:
 
 
 def import_terraform_plans(
-    files: Sequence[tuple[str, Path]],
+    files: Sequence[tuple[str, Path | bytes]],
     mapping: ServiceMapping | None = None,
     *,
     plan_name: str | None = None,
     limits: YamlLimits | None = None,
 ) -> ImportResult:
-    """Read the plan files (display path, real path) and map their changes to subjects.
+    """Read the plan files (display path, real path, or the bytes of standard input) and map their
+    changes to subjects.
 
     Raises `DecisionlangError` when a file cannot be read, is not JSON, or is not a Terraform plan
     of a supported format (every file is read before raising).
@@ -561,7 +567,7 @@ def _plan_names(plans: Sequence[_Plan], given: str | None) -> dict[int, str]:
     """A plan is named after its file (`plan.json` -> `plan`); the path tells apart files of one name."""
     if given is not None and len(plans) == 1:
         return {id(plans[0]): given}
-    stems = [Path(plan.file.display).stem for plan in plans]
+    stems = [Path(plan.file.display).stem if plan.file.display != STDIN else "plan" for plan in plans]
     names: dict[int, str] = {}
     for plan, stem in zip(plans, stems, strict=True):
         shared = stems.count(stem) > 1
