@@ -41,29 +41,36 @@ def subjects_of(*names: str) -> dict[str, dict[str, Any]]:
 
 # What each real file holds, read by hand: per SLO objective, its subject's name, the service the
 # SLO names, its target, budgeting method, time window (as written) and time-slice window.
-SLOS: dict[str, list[tuple[str, str, float, str, str, int | None]]] = {
+SLOS: dict[str, list[tuple[str, str, float, str, str, str | None]]] = {
     "OpenSLO__examples__budgeting-method__occurences-slo.yaml": [
         ("slo:search-slo", "web-shop", 0.99, "Occurrences", "2w", None),
     ],
     "OpenSLO__examples__budgeting-method__ratio-timeslices.yaml": [
-        ("slo:main-page", "web-shop", 0.99, "RatioTimeslices", "2w", 60),
+        ("slo:main-page", "web-shop", 0.99, "RatioTimeslices", "2w", "1 minute"),
     ],
     "OpenSLO__examples__budgeting-method__timeslices-slo.yaml": [
-        ("slo:service-availability/internal-objective", "web-availability", 0.995, "Timeslices", "1m", 60),
-        ("slo:service-availability/sla", "web-availability", 0.99, "Timeslices", "1m", 60),
+        (
+            "slo:service-availability/internal-objective",
+            "web-availability",
+            0.995,
+            "Timeslices",
+            "1m",
+            "1 minute",
+        ),
+        ("slo:service-availability/sla", "web-availability", 0.99, "Timeslices", "1m", "1 minute"),
     ],
     "OpenSLO__examples__treat-low-traffic-as-equally-important__timeslices-slo.yaml": [
-        ("slo:service-availability", "web-availability", 0.9995, "Timeslices", "1w", 60),
+        ("slo:service-availability", "web-availability", 0.9995, "Timeslices", "1w", "1 minute"),
     ],
     "oslo__test__inputs__validate__v1.yaml": [
-        ("slo:web-availability", "web", 0.995, "Timeslices", "1w", 60),
+        ("slo:web-availability", "web", 0.995, "Timeslices", "1w", "1 minute"),
     ],
     "oslo__test__inputs__validate__v1alpha.yaml": [
         ("slo:my-amazing-slo", "my-awesome-service", 0.99, "Occurrences", "1M", None),
         ("slo:ratio", "my-test-service", 0.98, "Timeslices", "28d", None),
     ],
     "oslo__test__inputs__validate__v2alpha.yaml": [
-        ("slo:web-availability", "web", 0.995, "Timeslices", "1w", 60),
+        ("slo:web-availability", "web", 0.995, "Timeslices", "1w", "1 minute"),
     ],
 }
 SERVICES: dict[str, list[str]] = {
@@ -83,7 +90,7 @@ def test_real_file_alone(name: str) -> None:
     subjects = subjects_of(name)
     slos = [s for s in subjects.values() if s["kind"] == "slo"]
     assert [
-        (s["name"], s["service"], s["slo.target"], s["slo.budgeting_method"], s.get("slo.time_slice_seconds"))
+        (s["name"], s["service"], s["slo.target"], s["slo.budgeting_method"], s.get("slo.time_slice_window"))
         for s in slos
     ] == [(slo, service, target, method, seconds) for slo, service, target, method, _, seconds in SLOS[name]]
     assert [s["slo.time_window"] for s in slos] == [WINDOWS[window] for *_, window, _ in SLOS[name]]
@@ -238,3 +245,30 @@ def test_fixtures_are_the_shared_real_files() -> None:
         pytest.skip("the shared real-world files are not available")
     for fixture in sorted((ROOT / FIXTURES).glob("*.yaml")):
         assert fixture.read_bytes() == (shared / fixture.name).read_bytes(), fixture.name
+
+
+@pytest.mark.parametrize(
+    ("shorthand", "written"),
+    [
+        ("1m", "1 minute"),
+        ("90m", "90 minutes"),
+        ("12h", "12 hours"),
+        ("28d", "28 days"),
+        ("4w", "4 weeks"),
+        ("1M", "1 month"),
+        ("1Q", "3 months"),
+        ("2Y", "2 years"),
+    ],
+)
+def test_every_duration_unit(tmp_path: Path, shorthand: str, written: str) -> None:
+    path = tmp_path / "slo.yaml"
+    path.write_text(
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n"
+        f"  timeWindow: [{{duration: {shorthand}}}]\n"
+        f"  objectives: [{{target: 0.9, timeSliceWindow: {shorthand[:-1]}m}}]\n",
+        encoding="utf-8",
+    )
+    [subject] = import_openslo([("slo.yaml", path)]).subjects
+    assert plain_value(subject["slo.time_window"]) == written
+    count = int(shorthand[:-1])
+    assert plain_value(subject["slo.time_slice_window"]) == f"{count} minute{'s' if count != 1 else ''}"

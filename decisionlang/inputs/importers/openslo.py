@@ -47,7 +47,15 @@ _SKIPPED_KINDS: dict[str, str] = {
 # OpenSLO duration shorthand: a whole number and a unit (m minute, h hour, d day, w week, M month,
 # Q quarter, Y year); months count 30 days and years 365, as decisionlang durations do.
 _SHORTHAND = re.compile(r"([1-9][0-9]*)([mhdwMQY])")
-_WORDS = {"d": ("day", 1), "w": ("week", 1), "M": ("month", 1), "Q": ("month", 3), "Y": ("year", 1)}
+_WORDS = {
+    "m": ("minute", 1),
+    "h": ("hour", 1),
+    "d": ("day", 1),
+    "w": ("week", 1),
+    "M": ("month", 1),
+    "Q": ("month", 3),
+    "Y": ("year", 1),
+}
 _V1ALPHA_UNITS = {
     "second": None,
     "minute": "m",
@@ -75,7 +83,7 @@ _FIELD_ORDER = (
     "slo.threshold",
     "slo.budgeting_method",
     "slo.time_slice_target",
-    "slo.time_slice_seconds",
+    "slo.time_slice_window",
     "slo.time_window",
     "slo.rolling",
     "slo.calendar.start",
@@ -632,8 +640,8 @@ def _objective(obj: _Object, draft: _Draft, objective: Located) -> dict[str, Any
         draft.mapped.append("objectives[].timeSliceTarget -> slo.time_slice_target")
     window = _text(obj, scratch, body.get("timeSliceWindow"), "objectives[].timeSliceWindow")
     if window is not None:
-        seconds = _seconds(window.strip())
-        if seconds is None:
+        duration = _slice(window.strip())
+        if duration is None:
             scratch.findings.append(
                 obj.finding(
                     body["timeSliceWindow"].value,
@@ -642,8 +650,8 @@ def _objective(obj: _Object, draft: _Draft, objective: Located) -> dict[str, Any
                 )
             )
         else:
-            fields["slo.time_slice_seconds"] = Annotated(seconds, window.strip())
-            draft.mapped.append("objectives[].timeSliceWindow -> slo.time_slice_seconds")
+            fields["slo.time_slice_window"] = Annotated(duration, window.strip())
+            draft.mapped.append("objectives[].timeSliceWindow -> slo.time_slice_window")
     ratio = body.get("ratioMetrics")  # v1alpha: the metric is on the objective
     if ratio is not None and isinstance(ratio.value.value, dict):
         fields["slo.indicator_kind"] = "ratioMetric"
@@ -662,22 +670,23 @@ def _objective(obj: _Object, draft: _Draft, objective: Located) -> dict[str, Any
     return fields
 
 
-def _duration(shorthand: str) -> tuple[Any, str] | None:
-    """An OpenSLO duration as a decisionlang one: `2w` is "2 weeks", `1m` "1 minute"."""
+def _duration(shorthand: str) -> tuple[str, str] | None:
+    """An OpenSLO duration as a decisionlang one: `2w` is "2 weeks", `1m` "1 minute", `1Q` "3 months"."""
     match = _SHORTHAND.fullmatch(shorthand)
     if match is None:
         return None
     count, unit = int(match.group(1)), match.group(2)
-    if unit in _WORDS:
-        word, times = _WORDS[unit]
-        total = count * times
-        return f"{total} {word}{'s' if total != 1 else ''}", ""
-    what = "minute" if unit == "m" else "hour"  # states read hours and minutes exactly
-    return f"{count} {what}{'s' if count != 1 else ''}", " (m is a minute in OpenSLO, M a month)"
+    word, times = _WORDS[unit]
+    total = count * times
+    note = " (m is a minute in OpenSLO, M a month)" if unit == "m" else ""
+    return f"{total} {word}{'s' if total != 1 else ''}", note
 
 
-def _seconds(text: str) -> int | None:
+def _slice(text: str) -> str | None:
+    """A time slice's window (`1m`, `30s`, `5m`) as a decisionlang duration."""
     match = re.fullmatch(r"([1-9][0-9]*)([smhd])", text)
     if match is None:
         return None
-    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    count = int(match.group(1))
+    word = {"s": "second", "m": "minute", "h": "hour", "d": "day"}[match.group(2)]
+    return f"{count} {word}{'s' if count != 1 else ''}"
