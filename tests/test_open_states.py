@@ -153,6 +153,25 @@ def test_short_names_with_another_letter_are_other_names() -> None:
     assert misspelling_of("securtiy", ["security"]) == "security"
 
 
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=14), data=st.data())
+def test_two_neighbouring_letters_swapped_are_a_typo_even_in_a_short_name(
+    name: str, data: st.DataObject
+) -> None:
+    index = data.draw(st.integers(0, len(name) - 2))
+    typo = name[:index] + name[index + 1] + name[index] + name[index + 2 :]
+    if typo == name:
+        return
+    assert misspelling_of(typo, [name]) == name  # `hihg` for `high`
+
+
+def test_a_swapped_short_sibling_key_is_an_error_not_an_ignored_key() -> None:
+    _, diagnostics = load("name: a\ngit:\n  vulnerabilities: {hihg: 1}\n")
+    assert [(d.code, d.help) for d in diagnostics] == [
+        ("DL-STATE-UNKNOWN-FIELD", "did you mean `git.vulnerabilities.high`?")
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # JSON state files
 

@@ -47,13 +47,27 @@ def typo_allowance(a: str, b: str) -> int:
     """Edits two names may differ by and still be taken for one name and its typo, by the length
     of the shorter: two from 9 characters, one from 5; below 5 only a letter left out or added
     (`tag` and `tags`), since a short name with another letter is often another real name
-    (`cost`, `host`); nothing below 3."""
+    (`cost`, `host`); nothing below 3. (`misspelling_of` also takes two swapped neighbours of a
+    short name, `hihg` for `high`: no real name is that.)"""
     shorter = min(len(a), len(b))
     if shorter >= 9:
         return 2
     if shorter >= 5 or (shorter >= 3 and abs(len(a) - len(b)) == 1):
         return 1
     return 0
+
+
+def _neighbours_swapped(a: str, b: str) -> bool:
+    """`a` is `b` with two neighbouring letters swapped (`hihg`, `high`), from 3 letters."""
+    if len(a) != len(b) or len(a) < 3:
+        return False
+    differ = [index for index, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )
 
 
 def misspelling_of(name: str, candidates: Iterable[str]) -> str | None:
@@ -69,7 +83,10 @@ def misspelling_of(name: str, candidates: Iterable[str]) -> str | None:
             return candidate
         bound = typo_allowance(name, candidate)
         if bound == 0:
-            continue
+            if _neighbours_swapped(name, candidate):  # `hihg` for `high`: no other real name
+                bound = 1
+            else:
+                continue
         distance = _edits(name, candidate, bound)
         if distance <= bound and (best is None or distance < best[0]):
             best = (distance, candidate)
