@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
+from pathlib import Path
 
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
+from support import check_golden
 
+from decisionlang import cli
 from decisionlang.core.dates import (
     DURATION_UNITS,
     days_of,
@@ -73,6 +77,8 @@ def test_durations_below_a_day_read_in_hours_minutes_or_seconds() -> None:
     assert str(Duration(1.5)) == "1.5 days" and str(Duration(1)) == "1 day"
     assert show(Duration(days_of("1.5", "hours"))) == "90 minutes"
     assert within_a_day(0) is None and within_a_day(2) is None
+    assert str(Duration(17 + 23 / 24)) == "17 days 23 hours"  # not 17.958333333333332 days
+    assert show(Duration(2.25)) == "2.25 days"  # a short decimal reads well as it is
 
 
 def test_date_times_need_a_time_zone() -> None:
@@ -126,3 +132,31 @@ def test_state_errors_say_what_the_forms_are() -> None:
         found["DL-STATE-TYPE", "s.yaml:3:6"].help or ""
     )
     assert "time zone is missing" in (found["DL-STATE-TYPE", "s.yaml:4:14"].help or "")
+
+
+def test_the_trace_of_time_values(tmp_path: Path) -> None:
+    """Durations under a day, ISO durations, date-times against dates: as `explain` shows them."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "services").mkdir()
+    (tmp_path / "policies" / "dr.policy").write_text(
+        "schema { rto: duration  deployed_at: datetime  availability: number 0..1 }\n"
+        'policy dr "Recovery and freshness" {\n'
+        '  no_go slow when rto > 4 hours because "recovery takes {rto}"\n'
+        '  not_yet stale when today - deployed_at > 30 days because "deployed {today - deployed_at} ago"\n'
+        '  warn early when deployed_at < 2026-05-02 because "deployed before May 2 (UTC)"\n'
+        '  go ok when availability >= 99.9% because "available {availability}"\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "services" / "api.yaml").write_text(
+        "name: api\nrto: PT4H\ndeployed_at: 2026-05-01T20:00:00-05:00\navailability: 99.9%\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli.main, ["explain", "api", str(tmp_path), "--as-of", "2026-05-20", "--no-color"]
+    )
+    assert result.exit_code == 0, result.output
+    check_golden("inputs/time_trace.txt", result.stdout)
+    assert "rto = 4 hours > 4 hours  (does not hold, passes at the threshold)" in result.stdout
+    assert "deployed_at = 2026-05-02 < 2026-05-02  (does not hold" in result.stdout
+    assert "today - deployed_at = 17 days 23 hours > 30 days" in result.stdout

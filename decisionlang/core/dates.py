@@ -159,7 +159,9 @@ def within_a_day(days: float) -> str | None:
     `90 minutes`, `30 seconds` (None for a day or more, or for nothing: those count in days)."""
     if days == 0 or abs(days) >= 1:
         return None
-    seconds = round(abs(days) * 86_400, 3)  # a margin is rounded to 12 digits: 3600.0000000029
+    exact = abs(days) * 86_400
+    # a shown margin is rounded (1 hour is 0.0416667 days): a hundredth of a second off is the second
+    seconds: float = round(exact) if abs(exact - round(exact)) < 0.01 else round(exact, 3)
     if seconds == 0:
         return None  # below a millisecond: counted in days, as a number
     sign = "-" if days < 0 else ""
@@ -169,3 +171,21 @@ def within_a_day(days: float) -> str | None:
             return f"{sign}{count} {unit}{'' if count == 1 else 's'}"
     shown = int(seconds) if float(seconds).is_integer() else seconds
     return f"{sign}{shown} second{'' if shown == 1 else 's'}"
+
+
+def duration_words(days: float) -> str | None:
+    """A duration in words when days alone would read badly: under a day (`4 hours`), or days and
+    a part of a day that is no short decimal (`17 days 23 hours`, not 17.958333333333332 days).
+    None when days read well (`30 days`, `1.5 days`)."""
+    shorter = within_a_day(days)
+    if shorter is not None or abs(days) < 1 or abs(round(days, 3) - days) < 1e-9:
+        return shorter
+    seconds = (abs(days) - int(abs(days))) * 86_400
+    if abs(seconds - round(seconds)) >= 0.01:
+        return None  # no whole number of seconds: a number of days reads best
+    count, rest = int(abs(days)), round(seconds)
+    if rest == 0 or rest >= 86_400:
+        return None
+    parts = [(rest // 3_600, "hour"), (rest % 3_600 // 60, "minute"), (rest % 60, "second")]
+    clock = " ".join(f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n)
+    return f"{'-' if days < 0 else ''}{count} day{'' if count == 1 else 's'} {clock}"

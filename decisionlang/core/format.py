@@ -29,7 +29,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from decisionlang.core.dates import within_a_day
+from decisionlang.core.dates import duration_words
 from decisionlang.core.model import Direction
 from decisionlang.core.subjects import Duration, Subject
 from decisionlang.core.undetermined import Missing, OutOfRange, Problem
@@ -115,8 +115,8 @@ def show(value: Any, *, missing: str = "unknown") -> str:
 
 
 def show_days(days: float) -> str:
-    """`1 day`, `30 days`, `1.5 days`; `4 hours`, `30 minutes` below a day."""
-    shorter = within_a_day(days)
+    """`1 day`, `30 days`, `1.5 days`; `4 hours`, `30 minutes` below a day, `17 days 23 hours`."""
+    shorter = duration_words(days)
     if shorter is not None:
         return shorter
     return f"{show_number(days)} {'day' if days == 1 else 'days'}"

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from decisionlang.core.dates import within_a_day
+from decisionlang.core.dates import duration_words
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class Duration:
     days: float
 
     def __str__(self) -> str:
-        shorter = within_a_day(self.days)
+        shorter = duration_words(self.days)
         if shorter is not None:
             return shorter
         days = int(self.days) if float(self.days).is_integer() else self.days
