@@ -446,6 +446,20 @@ ROWS: tuple[BadInput, ...] = (
         "policies/extra.policy:3:19",
     ),
     BadInput(
+        "policy-300-policies-reading-each-others-verdict",
+        "policy",
+        {
+            "policies/extra.policy": "".join(
+                f"policy p{i} {{ not_yet when verdict(p{i + 1}) != go }}\n" for i in range(300)
+            )
+            + "policy p300 { not_yet when risk > 1 }\n"
+        },
+        ("check", "{dir}", *AS_OF),
+        2,
+        "DL-CHECK-LIMIT",
+        "policies/extra.policy:",
+    ),
+    BadInput(
         "policy-default-of-another-type",
         "policy",
         {"policies/extra.policy": 'policy extra "E" {\n  warn x when risk ?? "high" > 2 because "w"\n}\n'},

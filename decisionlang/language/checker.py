@@ -252,6 +252,10 @@ class Checker:
                 for m in program.maturities.values()
             ),
         ]
+        declared += [  # a policy is named by `verdict(p)`, which decides it first
+            Declared(("policy", policy.name), policy.span, tuple(_policy_exprs(policy)))
+            for policy in program.policies.values()
+        ]
         uses: list[tuple[Span, tuple[ast.Expr, ...]]] = []
         for policy in program.policies.values():
             if policy.selector is not None and policy.selector.where is not None:
@@ -1777,9 +1781,8 @@ def _check_regex(pattern: ast.Text, span: Span, checker: Checker) -> None:
         checker.error("DL-CHECK-REGEX", compiled.message, span, help=compiled.help)
 
 
-def _verdict_reads(policy: ast.PolicyDecl, program: Program) -> list[tuple[str, Span]]:
-    """The policies whose verdict `policy` reads (`verdict(p)`), through its definitions, scores,
-    levels and trade-offs too, each with the place of its first read."""
+def _policy_exprs(policy: ast.PolicyDecl) -> list[ast.Expr]:
+    """Every expression a policy evaluates: its `where`, its rules and its messages."""
     roots: list[ast.Expr] = []
     if policy.selector is not None and policy.selector.where is not None:
         roots.append(policy.selector.where)
@@ -1787,6 +1790,13 @@ def _verdict_reads(policy: ast.PolicyDecl, program: Program) -> list[tuple[str, 
         roots += [rule.condition, *_parts(rule.because), *_parts(rule.until)]
     if policy.otherwise is not None:
         roots += [*_parts(policy.otherwise.message), *_parts(policy.otherwise.until)]
+    return roots
+
+
+def _verdict_reads(policy: ast.PolicyDecl, program: Program) -> list[tuple[str, Span]]:
+    """The policies whose verdict `policy` reads (`verdict(p)`), through its definitions, scores,
+    levels and trade-offs too, each with the place of its first read."""
+    roots = _policy_exprs(policy)
     found: dict[str, Span] = {}
     seen: set[tuple[str, str]] = set()
     stack = list(reversed(roots))

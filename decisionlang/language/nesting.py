@@ -20,6 +20,7 @@ from decisionlang.core.spans import Span
 from decisionlang.language import ast
 
 MAX_DEPTH = 100  # levels of expression an evaluation may go through, definitions included
+VERDICT_HOP = 10  # `verdict(p)` decides p first: counted as this many levels, plus p's own depth
 
 Key = tuple[str, str]  # ("definition", name), ("constant", name), ("criteria", name), ...
 
@@ -54,7 +55,12 @@ def _named(node: ast.Expr, names: Mapping[str, Key]) -> Key | None:
     """The declaration a node may stand for (a bound variable of the same name counts too: the
     depth is then over-estimated, never under-estimated)."""
     if isinstance(node, ast.Name):
-        return names.get(node.name)
+        key = names.get(node.name)
+        return key if key is not None and key[0] != "policy" else None  # a policy is named by `verdict`
+    if isinstance(node, ast.Call) and node.function == "verdict" and node.args:
+        argument = node.args[0]
+        key = names.get(argument.name) if isinstance(argument, ast.Name) else None
+        return key if key is not None and key[0] == "policy" else None
     if isinstance(node, ast.Attribute):  # `t.high_risk`: a definition for a bound subject; `tradeoff.side`
         if isinstance(node.base, ast.Name) and names.get(node.base.name, ("", ""))[0] == "trade-off":
             return names[node.base.name]
@@ -81,7 +87,7 @@ def _local(expressions: Iterable[ast.Expr], names: Mapping[str, Key]) -> _Local:
         deepest = max(deepest, depth)
         key = _named(node, names)
         if key is not None:
-            references.append((key, depth))
+            references.append((key, depth + (VERDICT_HOP if key[0] == "policy" else 0)))
         stack.extend((child, depth + 1) for child in _children(node))
     return _Local(deepest, tuple(references))
 
@@ -123,6 +129,18 @@ def _chain(key: Key, through: Mapping[Key, Key]) -> list[str]:
     return names
 
 
+def _reads_policies(key: Key, through: Mapping[Key, Key]) -> bool:
+    """Whether the chain from `key` goes through a policy's verdict (`verdict(p)`)."""
+    seen = {key}
+    while True:
+        if key[0] == "policy":
+            return True
+        if key not in through or through[key] in seen:
+            return False
+        key = through[key]
+        seen.add(key)
+
+
 def _shown(chain: list[str]) -> str:
     parts = [f"`{name}`" for name in chain]
     if len(parts) > 6:
@@ -142,6 +160,8 @@ def nesting_problems(
     problems = []
     for key, item in declarations.items():
         named = through.get(key)
+        if key[0] == "policy":  # reported at its rules, as uses
+            continue
         if depth[key] > MAX_DEPTH and (named is None or depth[named] <= MAX_DEPTH):
             problems.append(_too_deep(f"{key[0]} `{key[1]}`", depth[key], item.span, _chain(key, through)))
     for span, expressions in uses:
@@ -152,15 +172,17 @@ def nesting_problems(
                 total, deepest = at + depth.get(named, 0), named
         if total > MAX_DEPTH and (deepest is None or depth[deepest] <= MAX_DEPTH):
             chain = _chain(deepest, through) if deepest is not None else []
-            problems.append(_too_deep("this expression", total, span, chain))
+            policies = deepest is not None and _reads_policies(deepest, through)
+            noun = "declaration" if policies else "definition"
+            problems.append(_too_deep("this expression", total, span, chain, noun))
     return problems
 
 
-def _too_deep(what: str, depth: int, span: Span, chain: list[str]) -> Diagnostic:
+def _too_deep(what: str, depth: int, span: Span, chain: list[str], noun: str = "definition") -> Diagnostic:
     if len(chain) == 1:
-        through = f" through the definition `{chain[0]}`"
+        through = f" through the {noun} `{chain[0]}`"
     else:
-        through = f" through {len(chain)} definitions ({_shown(chain)})" if chain else ""
+        through = f" through {len(chain)} {noun}s ({_shown(chain)})" if chain else ""
     return Diagnostic(
         "DL-CHECK-LIMIT",
         f"{what} nests {depth} levels deep{through}, more than the {MAX_DEPTH} allowed",
