@@ -79,3 +79,20 @@ def test_copying_the_library_next_to_the_shipped_one_is_one_error_per_copied_fil
     assert all(e.startswith("DL-CHECK-DUPLICATE `policies/") and "declares already" in e for e in errors), (
         errors
     )
+
+
+def test_a_bare_name_of_a_namespace_hints_at_its_qualified_spelling() -> None:
+    project = load_project(
+        SourceSet.from_memory(
+            {
+                "services/a.yaml": STATE,
+                "policies/p.policy": 'import "decisionlang:dora" as dora\n'
+                "policy p { no_go when dora_scope == 2 }\n",
+            }
+        )
+    )
+    errors = [d for d in project.diagnostics if d.is_error]
+    assert len(errors) == 1, [str(d) for d in errors]
+    error = errors[0]
+    assert (error.code, error.message) == ("DL-CHECK-UNDEFINED", "unknown name `dora_scope`")
+    assert error.help == "`dora_scope` is a name of a file imported with an alias: write `dora.dora_scope`"
