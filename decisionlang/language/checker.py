@@ -7,6 +7,7 @@ The checker resolves every name once and records, per expression node, what it r
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -293,11 +294,13 @@ class Checker:
 
     def _report_collisions(self) -> bool:
         """Report the names declared twice. When two files share many (a file copied twice into a
-        repo, two vocabularies of the same facts), the pair is reported once, with its root cause;
-        True then, as every later error would only follow from it."""
+        repo, two vocabularies of the same facts), the pair is reported once, with its root cause,
+        and the copies of several files of one folder in another are one report; True then, as
+        every later error would only follow from it."""
         pairs: dict[tuple[str, str], list[_Collision]] = {}
         for collision in self._collisions:
             pairs.setdefault((collision.previous.path, collision.span.path), []).append(collision)
+        copies: dict[tuple[str, str], list[tuple[str, list[_Collision]]]] = {}
         grouped = False
         for (first, second), collisions in pairs.items():
             names = [c for c in collisions if c.diagnostic.code == "DL-CHECK-DUPLICATE"]
@@ -307,26 +310,41 @@ class Checker:
                 self.diagnostics.extend(collision.diagnostic for collision in collisions)
                 continue
             grouped = True
-            shown = ", ".join(collision.what for collision in collisions[:6])
-            more = f" and {len(collisions) - 6} more" if len(collisions) > 6 else ""
             if len(names) >= COPY_THRESHOLD:
-                code = "DL-CHECK-DUPLICATE"
-                message = f"`{second}` declares {len(collisions)} names that `{first}` declares already"
-                help = (
-                    "the two files hold the same declarations, as when a file is copied twice into a repo: "
-                    "keep one of them. To use the library shipped with decisionlang beside names of your "
-                    'own, import it by name instead of copying it (`import "decisionlang:<file>" as lib`, '
-                    "then `lib.<name>`)"
-                )
+                folders = sorted((posixpath.dirname(first), posixpath.dirname(second)))
+                if posixpath.basename(first) == posixpath.basename(second):
+                    key = (folders[0], folders[1])
+                    copies.setdefault(key, []).append((posixpath.basename(first), collisions))
+                    continue
+                self._report_copy(first, second, collisions)
             else:
-                code = "DL-CHECK-SCHEMA"
+                shown = _listing_of(collisions)
                 message = f"`{second}` and `{first}` describe {len(collisions)} state fields differently"
                 help = (
                     "a state field has one type, range and unit for every policy that reads it, whichever "
                     "file declares it: align the declarations, or keep your own facts under other names"
                 )
-            self.error(code, f"{message}: {shown}{more}", collisions[0].span, help=help)
+                self.error("DL-CHECK-SCHEMA", f"{message}: {shown}", collisions[0].span, help=help)
+        for (first, second), files in copies.items():
+            if len(files) == 1:
+                name, collisions = files[0]
+                self._report_copy(posixpath.join(first, name), posixpath.join(second, name), collisions)
+                continue
+            files.sort(key=lambda file: file[0])
+            shown = ", ".join(name for name, _ in files)
+            count = sum(len(collisions) for _, collisions in files)
+            message = (
+                f"`{first or '.'}/` and `{second or '.'}/` hold the same {len(files)} files ({shown}): "
+                f"{count} names declared twice"
+            )
+            self.error("DL-CHECK-DUPLICATE", message, files[0][1][0].span, help=_COPY_HELP)
         return grouped
+
+    def _report_copy(self, first: str, second: str, collisions: list[_Collision]) -> None:
+        message = f"`{second}` declares {len(collisions)} names that `{first}` declares already"
+        self.error(
+            "DL-CHECK-DUPLICATE", f"{message}: {_listing_of(collisions)}", collisions[0].span, _COPY_HELP
+        )
 
     def _collect(self) -> None:
         program = self.program
@@ -1868,6 +1886,16 @@ def _never_missing(node: ast.Expr, program: Program) -> bool:
 
 
 COPY_THRESHOLD = 3  # names two files both declare, from which one is taken for a copy of the other
+_COPY_HELP = (
+    "the files hold the same declarations, as when files are copied twice into a repo: keep one copy. "
+    "To use the library shipped with decisionlang beside names of your own, import it by name instead "
+    'of copying it (`import "decisionlang:<file>" as lib`, then `lib.<name>`)'
+)
+
+
+def _listing_of(collisions: list[_Collision]) -> str:
+    shown = ", ".join(collision.what for collision in collisions[:6])
+    return shown + (f" and {len(collisions) - 6} more" if len(collisions) > 6 else "")
 
 
 @dataclass(frozen=True)
