@@ -272,3 +272,52 @@ def test_every_duration_unit(tmp_path: Path, shorthand: str, written: str) -> No
     assert plain_value(subject["slo.time_window"]) == written
     count = int(shorthand[:-1])
     assert plain_value(subject["slo.time_slice_window"]) == f"{count} minute{'s' if count != 1 else ''}"
+
+
+SLI_AND_SLO = """\
+- apiVersion: openslo/v1
+  kind: SLI
+  metadata: {name: search-latency}
+  spec:
+    thresholdMetric:
+      metricSource: {type: Prometheus, spec: {query: latency}}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: {name: search}
+  spec:
+    service: web-shop
+    indicatorRef: search-latency
+    timeWindow: [{duration: 28d, isRolling: true}]
+    budgetingMethod: Occurrences
+    objectives: [{target: 0.99, op: lt, value: 500}]
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: {name: checkout}
+  spec:
+    service: web-shop
+    indicatorRef: checkout-errors
+    timeWindow: [{duration: 28d, isRolling: true}]
+    budgetingMethod: Occurrences
+    objectives: [{target: 0.999}]
+"""
+
+
+def test_an_sli_defined_apart_is_read_into_the_slos_that_name_it(tmp_path: Path) -> None:
+    path = tmp_path / "slos.yaml"
+    path.write_text(SLI_AND_SLO, encoding="utf-8")
+    result = import_openslo([("slos.yaml", path)])
+    subjects = {s["name"]: s for s in result.subjects}
+    search = subjects["slo:search"]
+    assert search["slo.indicator"] == "search-latency"
+    assert search["slo.indicator_kind"] == "thresholdMetric"
+    assert search["slo.metric_source"] == "Prometheus"
+    sli = result.items[0]
+    assert sli.subject is None
+    assert (
+        sli.findings[0].message == "not a subject: an indicator, read into the SLOs that name it (slo:search)"
+    )
+    checkout = subjects["slo:checkout"]
+    assert "slo.indicator_kind" not in checkout  # its SLI is not among the files: missing, and said so
+    [finding] = [f for f in result.items[2].findings if f.field == "spec.indicatorRef"]
+    assert finding.reference and (finding.line, finding.column) == (21, 5)
+    assert "`checkout-errors` names no SLI object among the imported files" in finding.message

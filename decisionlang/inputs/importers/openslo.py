@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ OPERATORS = ("lt", "lte", "gt", "gte")
 _HELP = "an OpenSLO object is a mapping with `apiVersion` (openslo/v1, ...), `kind` and `metadata.name`"
 
 _SKIPPED_KINDS: dict[str, str] = {
-    "sli": "an indicator: the SLOs that use it are imported, with its name",
+    "sli": "an indicator that no imported SLO names in `indicatorRef`",
     "datasource": "where metrics come from, not something decisions are about",
     "alertpolicy": "alerting: an SLO's `slo.alert_policies` counts the alert policies it names",
     "alertcondition": "alerting: an SLO's `slo.alert_policies` counts the alert policies it names",
@@ -230,6 +230,15 @@ class _Importer:
         self.first: dict[tuple[str, str], _Object] = {}
         services = {obj.name for obj in objects if obj.kind.lower() == "service"}
         self.services = services
+        self.slis: dict[str, _Object] = {}
+        for obj in objects:
+            if obj.kind.lower() == "sli":
+                self.slis.setdefault(obj.name, obj)
+        self.sli_users: dict[str, list[str]] = {}  # SLI name -> the SLOs whose indicatorRef names it
+        for obj in objects:
+            ref = _indicator_ref(obj) if obj.kind.lower() == "slo" else None
+            if ref is not None:
+                self.sli_users.setdefault(ref, []).append(f"slo:{obj.name}")
 
     def run(self, files: tuple[str, ...]) -> ImportResult:
         subjects: list[dict[str, Any]] = []
@@ -255,6 +264,10 @@ class _Importer:
     def _one(self, obj: _Object) -> tuple[list[dict[str, Any]], Outcome]:
         place = (obj.file, obj.line, obj.column, obj.kind, obj.ref)
         kind = obj.kind.lower()
+        if kind == "sli" and obj.name in self.sli_users and self.slis.get(obj.name) is obj:
+            users = ", ".join(self.sli_users[obj.name])
+            message = f"not a subject: an indicator, read into the SLOs that name it ({users})"
+            return [], Outcome(*place, None, None, (), (obj.finding(None, "", message),))
         if kind not in ("slo", "service"):
             reason = _SKIPPED_KINDS.get(kind, f"kind `{obj.kind}` has no decisionlang equivalent")
             return [], Outcome(*place, None, None, (), (obj.finding(None, "", f"not imported: {reason}"),))
@@ -278,7 +291,7 @@ class _Importer:
         spec = _mapping(obj, draft, obj.body.get("spec"), "spec")
         objectives: list[Located] = []
         if spec is not None:
-            _SloSpec(obj, draft).map(spec)
+            _SloSpec(obj, draft, self.slis).map(spec)
             entry = spec.get("objectives")
             if entry is not None and isinstance(entry.value.value, list):
                 objectives = [item for item in entry.value.value if isinstance(item.value, dict)]
@@ -435,9 +448,10 @@ def _mapping(obj: _Object, draft: _Draft, entry: Entry | None, path: str) -> dic
 class _SloSpec:
     """The fields every objective of an SLO shares."""
 
-    def __init__(self, obj: _Object, draft: _Draft) -> None:
+    def __init__(self, obj: _Object, draft: _Draft, slis: dict[str, _Object]) -> None:
         self.obj = obj
         self.draft = draft
+        self.slis = slis  # the SLI objects read, by name, for `indicatorRef`
 
     def map(self, spec: dict[str, Entry]) -> None:
         obj, draft = self.obj, self.draft
@@ -559,7 +573,33 @@ class _SloSpec:
             _metric(obj, draft, metrics, f"spec.{key}")
         ref = _text(obj, draft, spec.get("indicatorRef"), "spec.indicatorRef")
         if ref:
-            draft.set("spec.indicatorRef", "slo.indicator", ref)
+            draft.set("spec.indicatorRef", "slo.indicator", ref.strip())
+            self._referenced(spec["indicatorRef"], ref.strip())
+
+    def _referenced(self, at: Entry, name: str) -> None:
+        """An SLI defined apart (`indicatorRef`): its metric, when the SLI is among the files read."""
+        sli = self.slis.get(name)
+        body = sli.body.get("spec") if sli is not None else None
+        if sli is None or body is None or not isinstance(body.value.value, dict):
+            message = (
+                f"left out: `{name}` names no SLI object among the imported files, so"
+                " slo.indicator_kind and slo.metric_source are missing; import the file that defines it"
+            )
+            self.draft.findings.append(
+                replace(self.obj.finding(at, "spec.indicatorRef", message), reference=True)
+            )
+            return
+        _metric(self.obj, self.draft, body.value.value, f"SLI {name} spec")
+
+
+def _indicator_ref(obj: _Object) -> str | None:
+    spec = obj.body.get("spec")
+    if spec is None or not isinstance(spec.value.value, dict):
+        return None
+    entry = spec.value.value.get("indicatorRef")
+    if entry is None or not isinstance(entry.value.value, str) or not entry.value.value.strip():
+        return None
+    return entry.value.value.strip()
 
 
 def _metric(obj: _Object, draft: _Draft, metrics: dict[str, Entry], path: str) -> None:
