@@ -152,3 +152,27 @@ def test_an_error_inside_an_object_is_located_at_the_value() -> None:
         ),
         ("DL-STATE-TYPE", "`action` of item 2 of `changes` must be text, got 3", "services/s.yaml:6:14"),
     ]
+
+
+def test_an_allowed_value_set_is_checked_inside_objects_as_at_the_top_level() -> None:
+    policy = (
+        "schema {\n  job_size: integer in {1, 2, 3, 5, 8, 13, 20}\n"
+        "  jobs: list of { size: integer in {1, 2, 3, 5, 8, 13, 20}, ok: bool }\n}\n"
+    )
+    state = "name: s\njob_size: 4\njobs:\n  - {size: 2, ok: true}\n  - size: 21\n    ok: false\n"
+    project = load_project(SourceSet.from_memory({"policies/p.policy": policy, "services/s.yaml": state}))
+    found = [(d.code, d.message, d.where, d.help) for d in project.errors]
+    assert found == [
+        (
+            "DL-STATE-RANGE",
+            "`job_size` must be one of 1, 2, 3, 5, 8, 13, 20, got 4",
+            "services/s.yaml:2:11",
+            "the closest allowed value is 3",
+        ),
+        (
+            "DL-STATE-RANGE",
+            "`size` of item 2 of `jobs` must be one of 1, 2, 3, 5, 8, 13, 20, got 21",
+            "services/s.yaml:5:11",
+            "the closest allowed value is 20",
+        ),
+    ]

@@ -271,6 +271,40 @@ def test_validate_reads_json_states_and_lists_ignored_keys(tmp_path: Path) -> No
     assert payload["states"] == 2
 
 
+def test_validate_lists_ignored_keys_of_list_items_named_as_traces_name_them(tmp_path: Path) -> None:
+    policy = (
+        "schema { git.pull_requests: list of { status: text, age_days: integer } }\n"
+        "policy hygiene {\n"
+        '  not_yet stale when any(pr in git.pull_requests: pr.status == "OPEN" and pr.age_days > 30)\n'
+        "}\n"
+    )
+    state = (
+        "name: s\ngit:\n  pull_requests:\n    - {status: MERGED, age_days: 1}\n"
+        "    - status: OPEN\n      age_days: 45\n      foo: 1\n"
+    )
+    root = tmp_path / "repo"
+    for relative, text in {"policies/p.policy": policy, "services/s.yaml": state}.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    verbose = CliRunner().invoke(cli.main, ["validate", "--verbose", str(root)])
+    assert verbose.exit_code == 0, verbose.output
+    line = "services/s.yaml:7:7: ignored: `git.pull_requests[1].foo` of subject `s` is declared by no schema"
+    assert line in verbose.stdout.splitlines()
+    payload = json.loads(
+        CliRunner().invoke(cli.main, ["validate", "-v", "--format", "json", str(root)]).stdout
+    )
+    assert payload["ignored_fields"] == [
+        {
+            "path": "git.pull_requests[1].foo",
+            "subject": "s",
+            "location": {"file": "services/s.yaml", "line": 7, "column": 7},
+        }
+    ]
+    # the same item as the trace names it
+    explained = json.loads(CliRunner().invoke(cli.main, ["check", "--format", "json", str(root)]).stdout)
+    assert "git.pull_requests[1].status" in json.dumps(explained)
+
+
 def test_a_broken_json_state_is_invalid_input(tmp_path: Path) -> None:
     root = write_project(tmp_path, {"services/b.json": '{"name": "beta",}\n'})
     result = CliRunner().invoke(cli.main, ["validate", str(root)])
@@ -289,6 +323,6 @@ def test_keys_of_list_items_follow_the_same_rule() -> None:
     assert [(d.code, d.where, d.help) for d in diagnostics] == [
         ("DL-STATE-UNKNOWN-FIELD", "services/a.yaml:4:6", "did you mean `status`?")
     ]
-    assert [(f.path, f.line, f.column) for f in portfolio.ignored] == [("prs[1].labels", 3, 33)]
+    assert [(f.path, f.line, f.column) for f in portfolio.ignored] == [("prs[0].labels", 3, 33)]
     _, closed = load(text.replace("  - {statuss: OPEN}\n", ""), schema=strict(schema, "prs"))
     assert [(d.code, d.where) for d in closed] == [("DL-STATE-UNKNOWN-FIELD", "services/a.yaml:3:33")]

@@ -992,7 +992,8 @@ def _leaves(
 
 
 def _place(path: str, steps: Sequence[int | str]) -> str:
-    """`changes[0].service`: a value inside a field, as missing information names it."""
+    """`changes[0].service`: a value inside a field (items counted from 0), as traces, missing
+    information and ignored keys name it."""
     return path + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in steps)
 
 
@@ -1054,8 +1055,8 @@ def _object_key_typos(
 ) -> list[Diagnostic]:
     """Keys of a list's objects that are misspellings of a sibling, a field the object's type
     declares (`statuss` for `status`): errors, as for state fields; any other key of an object is
-    ignored and listed (`git.pull_requests[1].labels`), unless a `schema strict` block declares the
-    list, which closes its objects too."""
+    ignored and listed (`git.pull_requests[0].labels`, named as traces name the item), unless a
+    `schema strict` block declares the list, which closes its objects too."""
     if isinstance(type_, ListType) and type(node) is YamlSeq:
         return [
             problem
@@ -1085,13 +1086,8 @@ def _object_key_typos(
             )
             problems.append(Diagnostic(UNKNOWN_FIELD, message, spot.span(source), help))
         else:
-            into.ignored.append((_item_path(path, (*steps, key)), spot))
+            into.ignored.append((_place(path, (*steps, key)), spot))
     return problems
-
-
-def _item_path(path: str, steps: Sequence[int | str]) -> str:
-    """`git.pull_requests[1].labels`: a place inside a list of objects (items counted from 1)."""
-    return path + "".join(f"[{step + 1}]" if isinstance(step, int) else f".{step}" for step in steps)
 
 
 @dataclass(frozen=True)
