@@ -30,6 +30,8 @@ class Subject:
     groups: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     # The file of each fact an overlay added (a fact absent here is written in `file`).
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # The files of the `overlays:` entries that add to it, in order.
+    overlays: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def location_of(self, path: str) -> tuple[int, int]:
         return self.locations.get(path, (self.line, self.column))
@@ -41,6 +43,12 @@ class Subject:
             return self.file, self.line, self.column
         line, column = self.locations[path]
         return self.sources.get(path, self.file), line, column
+
+    def add_to(self) -> str:
+        """The file a fact missing from the subject is to be added to: its first overlay when it
+        has one (the defining file may be an import's output, rewritten on the next import), else
+        the file that defines it. The one answer for every "add it to" hint."""
+        return self.overlays[0] if self.overlays else self.file
 
     def has_group(self, path: str) -> bool:
         """Whether the state writes the mapping `path` (or a field below it)."""

@@ -20,7 +20,8 @@ class Undetermined:
 
 @dataclass(frozen=True, slots=True)
 class Missing(Undetermined):
-    """Unknown because state fields are absent: (subject name, file, dotted path) of each."""
+    """Unknown because state fields are absent: (subject name, the file to add it to, dotted path) of
+    each; that file is `Subject.add_to()`, an overlay of the subject rather than its definition."""
 
     fields: tuple[tuple[str, str, str], ...]
 

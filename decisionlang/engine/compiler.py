@@ -613,7 +613,7 @@ class Compiler:
             else:
                 value = subject.fields.get(path, _ABSENT)
                 if value is _ABSENT:
-                    value = Missing(((subject.name, subject.file, path),))
+                    value = Missing(((subject.name, subject.add_to(), path),))
                 elif numeric:
                     value = _out_of_range_read(subject, path, value, span)
                 elif is_subject_list:
@@ -1421,7 +1421,7 @@ def _plain_field(path: str) -> Fn:
         subject = ctx.subject
         value = subject.fields.get(path, _ABSENT)
         if value is _ABSENT:
-            value = Missing(((subject.name, subject.file, path),))
+            value = Missing(((subject.name, subject.add_to(), path),))
         if ctx.recorder is not None:
             ctx.recorder.fact(subject, path, value)
         return value
@@ -1443,7 +1443,7 @@ def _numeric_field(path: str, span: Span) -> Fn:
         subject = ctx.subject
         value = subject.fields.get(path, _ABSENT)
         if value is _ABSENT:
-            value = Missing(((subject.name, subject.file, path),))
+            value = Missing(((subject.name, subject.add_to(), path),))
         elif type(value) is OutOfRange or type(value) is list:
             value = _out_of_range_read(subject, path, value, span)
         if ctx.recorder is not None:
@@ -1597,7 +1597,7 @@ def _group(ref: GroupRef, span: Span) -> Fn:
             return Problem("DL-EVAL-TYPE", f"`{span.text()}` reads a field of {_type_name(subject)}", span)
         if subject.has_group(path):
             return True
-        value = Missing(((subject.name, subject.file, path),))
+        value = Missing(((subject.name, subject.add_to(), path),))
         if ctx.recorder is not None:
             ctx.recorder.fact(subject, path, value)
         return value

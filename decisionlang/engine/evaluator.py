@@ -586,7 +586,7 @@ def _strict_errors(
             Diagnostic(
                 "DL-EVAL-MISSING",
                 f"{item} needed by rule `{item.rule}` for `{subject.name}`",
-                file=item.file,
+                file=owner.file,
                 line=owner.line,
                 column=owner.column,
                 help=f"declare `{item.path}` for `{owner.name}`, or run without --strict to get NOT YET",

@@ -1124,6 +1124,7 @@ def _subject(name: str, entries: Sequence[_Candidate], facts: Mapping[str, _Fact
         locations=locations,
         groups=frozenset(group for entry in entries for group in entry.located.flat.groups),
         sources=sources,
+        overlays=tuple(dict.fromkeys(entry.source.path for entry in entries[1:])),
     )
 
 
