@@ -19,9 +19,10 @@ from decisionlang import cli
 from decisionlang.api import load_project
 from decisionlang.core.diagnostics import DecisionlangError, Severity
 from decisionlang.inputs.importers.backstage import USEFUL_ANNOTATIONS, import_backstage, render_state
+from decisionlang.inputs.importers.common import input_files
 from decisionlang.inputs.sources import Role, SourceFile, read_file
 from decisionlang.inputs.states import load_states
-from decisionlang.inputs.yamlreader import YamlLimits, yaml_files
+from decisionlang.inputs.yamlreader import YAML_SUFFIXES, YamlLimits
 from decisionlang.language.types import FieldSpec
 
 ROOT = Path(__file__).parent.parent
@@ -137,7 +138,7 @@ def test_docs_schema_declares_every_imported_field(tmp_path: Path) -> None:
     declared = set(schema_fields(tmp_path))
     annotations = {f"backstage.annotations.{name}" for name, _ in USEFUL_ANNOTATIONS.values()}
     assert annotations <= declared
-    result = import_backstage(yaml_files([FIXTURES]))
+    result = import_backstage(input_files([FIXTURES], YAML_SUFFIXES, "catalog file"))
     written = {path for subject in result.subjects for path in subject}
     assert written - {"name", "kind", "owner", "tags", "depends_on"} <= declared
 
@@ -166,7 +167,7 @@ def test_reimport_into_the_directory_it_reads(tmp_path: Path) -> None:
 
 
 def test_output_does_not_depend_on_the_order_of_the_files() -> None:
-    files = yaml_files([FIXTURES])
+    files = input_files([FIXTURES], YAML_SUFFIXES, "catalog file")
     forward = import_backstage(files)
     backward = import_backstage(list(reversed(files)))
     assert forward.subjects == backward.subjects
@@ -201,7 +202,7 @@ def test_reference_outside_the_imported_files_is_left_out_and_reported(tmp_path:
 
 
 def test_multi_document_file_alone() -> None:
-    result = import_backstage(yaml_files([DEMO]))
+    result = import_backstage(input_files([DEMO], YAML_SUFFIXES, "catalog file"))
     assert [subject["name"] for subject in result.subjects] == ["backstage-demo", "demo-graphql"]
     assert result.subjects[0]["depends_on"] == ["demo-graphql"]
     assert [(entity.line, entity.ref) for entity in result.entities] == [

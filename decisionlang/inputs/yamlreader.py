@@ -37,7 +37,7 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -65,7 +65,6 @@ from ruamel.yaml.resolver import VersionedResolver
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import SourceFile, Span, point, undecodable
 from decisionlang.core.undetermined import OutOfRange
-from decisionlang.inputs.walk import files_under
 
 __all__ = [
     "JSON_SUFFIX",
@@ -94,7 +93,6 @@ __all__ = [
     "text_of",
     "token_width",
     "value_spot",
-    "yaml_files",
 ]
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -1325,34 +1323,6 @@ class YamlFile:
 
     source: SourceFile
     documents: tuple[Located, ...]
-
-
-def yaml_files(paths: Sequence[Path]) -> list[tuple[str, Path]]:
-    """The files to read: each file as given, and the `*.yaml`/`*.yml` files under each directory.
-
-    Pairs display paths (as the user wrote them) with real paths, in a stable order; a file given
-    twice is read once. A directory without YAML files is an error.
-    """
-    files: list[tuple[str, Path]] = []
-    seen: set[Path] = set()
-    problems: list[Diagnostic] = []
-    for path in paths:
-        found = list(_under(path)) if path.is_dir() else [path]
-        if not found:
-            message = f"no `*.yaml` or `*.yml` file under `{path}`"
-            problems.append(Diagnostic(f"{IMPORT_PREFIX}-READ", message, file=str(path)))
-        for file in found:
-            if file.resolve() not in seen:
-                seen.add(file.resolve())
-                files.append((str(file), file))
-    if problems:
-        raise DecisionlangError(problems)
-    return files
-
-
-def _under(directory: Path) -> Iterator[Path]:
-    files = files_under(directory, code=f"{IMPORT_PREFIX}-LIMIT")
-    yield from sorted(path for path in files if path.suffix.lower() in YAML_SUFFIXES)
 
 
 def load_yaml(

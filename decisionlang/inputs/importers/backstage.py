@@ -34,7 +34,9 @@ from decisionlang.core.spans import point
 from decisionlang.inputs.importers.common import (
     Finding,
     ImportResult,
+    NotAnObject,
     Outcome,
+    object_header,
     plural,
     render_report_json,
     render_report_text,
@@ -246,36 +248,24 @@ _ENTITY_HELP = "a catalog entity is a mapping with `apiVersion`, `kind` and `met
 
 def _entity(file: YamlFile, document: Located) -> _Entity | Diagnostic:
     """The entity a document describes, or why it is not a Backstage entity."""
-    body = document.value
-    if not isinstance(body, dict):
-        return _not_entity(file, document, f"expected a mapping, got {describe(body)}")
-    for key in ("apiVersion", "kind", "metadata"):
-        if key not in body:
-            return _not_entity(file, document, f"no `{key}`")
-    for key in ("apiVersion", "kind"):
-        value = body[key].value.value
+    header = object_header(document)
+    if isinstance(header, NotAnObject):
+        return _not_entity(file, header.at, header.message)
+    namespace = header.metadata.get("namespace")
+    if namespace is not None:
+        value = namespace.value.value
         if not isinstance(value, str) or not value.strip():
-            return _not_entity(file, body[key].value, f"`{key}` must be text, got {describe(value)}")
-    metadata = body["metadata"].value
-    if not isinstance(metadata.value, dict):
-        return _not_entity(file, metadata, f"`metadata` must be a mapping, got {describe(metadata.value)}")
-    name = metadata.value.get("name")
-    if name is None:
-        return _not_entity(file, metadata, "no `metadata.name`")
-    namespace = metadata.value.get("namespace")
-    for key, entry in (("name", name), ("namespace", namespace)):
-        value = entry.value.value if entry is not None else DEFAULT_NAMESPACE
-        if not isinstance(value, str) or not value.strip():
-            assert entry is not None
-            return _not_entity(file, entry.value, f"`metadata.{key}` must be text, got {describe(value)}")
+            return _not_entity(
+                file, namespace.value, f"`metadata.namespace` must be text, got {describe(value)}"
+            )
     return _Entity(
         file.source.path,
         document.line,
         document.column,
-        str(body["kind"].value.value),
+        header.kind,
         str(namespace.value.value) if namespace is not None else DEFAULT_NAMESPACE,
-        str(name.value.value),
-        body,
+        str(header.name.value.value),
+        header.body,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,15 +26,19 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.escapes import inert_json, safe_text, visible
 from decisionlang.inputs.walk import files_under
+from decisionlang.inputs.yamlreader import Entry, Located, describe
 
 __all__ = [
     "REPORT_SCHEMA",
     "Annotated",
     "Finding",
     "ImportResult",
+    "NotAnObject",
+    "ObjectHeader",
     "Outcome",
     "Unknown",
     "input_files",
+    "object_header",
     "plain_value",
     "plural",
     "render_report_json",
@@ -76,6 +80,62 @@ def input_files(paths: Sequence[Path], suffixes: Sequence[str], noun: str) -> li
     if problems:
         raise DecisionlangError(problems)
     return files
+
+
+# ---------------------------------------------------------------------------------------------
+# items written as Kubernetes-style objects (Backstage entities, OpenSLO objects)
+
+
+@dataclass(frozen=True)
+class ObjectHeader:
+    """What an object's header says: `apiVersion` and `kind` (text), and `metadata.name`."""
+
+    api_version: str
+    kind: str
+    metadata: dict[str, Entry]
+    name: Entry  # `metadata.name`, text (as written: not stripped)
+    body: dict[str, Entry]
+
+
+@dataclass(frozen=True)
+class NotAnObject:
+    """Why an item is not an object, and where: the importer words the diagnostic."""
+
+    at: Located
+    message: str
+
+
+def object_header(
+    item: Located, *, version_problem: Callable[[str], str | None] = lambda _: None
+) -> ObjectHeader | NotAnObject:
+    """The header of a mapping with `apiVersion`, `kind` and `metadata.name`, or its first problem.
+
+    `version_problem` says what is wrong with an `apiVersion` (None when it is one the importer
+    reads); it is asked once `apiVersion` and `kind` are known to be text, before `metadata`.
+    """
+    body = item.value
+    if not isinstance(body, dict):
+        return NotAnObject(item, f"expected a mapping, got {describe(body)}")
+    for key in ("apiVersion", "kind", "metadata"):
+        if key not in body:
+            return NotAnObject(item, f"no `{key}`")
+    for key in ("apiVersion", "kind"):
+        value = body[key].value.value
+        if not isinstance(value, str) or not value.strip():
+            return NotAnObject(body[key].value, f"`{key}` must be text, got {describe(value)}")
+    version = str(body["apiVersion"].value.value)
+    problem = version_problem(version)
+    if problem is not None:
+        return NotAnObject(body["apiVersion"].value, problem)
+    metadata = body["metadata"].value
+    if not isinstance(metadata.value, dict):
+        return NotAnObject(metadata, f"`metadata` must be a mapping, got {describe(metadata.value)}")
+    name = metadata.value.get("name")
+    if name is None:
+        return NotAnObject(metadata, "no `metadata.name`")
+    if not isinstance(name.value.value, str) or not name.value.value.strip():
+        return NotAnObject(name.value, f"`metadata.name` must be text, got {describe(name.value.value)}")
+    return ObjectHeader(version, str(body["kind"].value.value), metadata.value, name, body)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,15 @@ from typing import Any
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped, sorted_diagnostics
 from decisionlang.core.spans import point
-from decisionlang.inputs.importers.common import Annotated, Finding, ImportResult, Outcome, plural
+from decisionlang.inputs.importers.common import (
+    Annotated,
+    Finding,
+    ImportResult,
+    NotAnObject,
+    Outcome,
+    object_header,
+    plural,
+)
 from decisionlang.inputs.yamlreader import Entry, Located, YamlFile, YamlLimits, describe, load_yaml
 
 __all__ = ["API_VERSIONS", "NO_OBJECT", "OBJECT", "SLO_KIND", "import_openslo"]
@@ -138,36 +146,21 @@ def _objects(file: YamlFile) -> tuple[list[_Object], list[Diagnostic]]:
 
 
 def _object(file: YamlFile, item: Located) -> _Object | Diagnostic:
-    body = item.value
-    if not isinstance(body, dict):
-        return _not_object(file, item, f"expected a mapping, got {describe(body)}")
-    for key in ("apiVersion", "kind", "metadata"):
-        if key not in body:
-            return _not_object(file, item, f"no `{key}`")
-    for key in ("apiVersion", "kind"):
-        value = body[key].value.value
-        if not isinstance(value, str) or not value.strip():
-            return _not_object(file, body[key].value, f"`{key}` must be text, got {describe(value)}")
-    version = str(body["apiVersion"].value.value)
-    if version not in API_VERSIONS:
-        return _not_object(
-            file,
-            body["apiVersion"].value,
-            f"`apiVersion` {version!r} is not an OpenSLO version decisionlang reads"
-            f" ({', '.join(API_VERSIONS)})",
-        )
-    metadata = body["metadata"].value
-    if not isinstance(metadata.value, dict):
-        return _not_object(file, metadata, f"`metadata` must be a mapping, got {describe(metadata.value)}")
-    name = metadata.value.get("name")
-    if name is None:
-        return _not_object(file, metadata, "no `metadata.name`")
-    if not isinstance(name.value.value, str) or not name.value.value.strip():
-        return _not_object(
-            file, name.value, f"`metadata.name` must be text, got {describe(name.value.value)}"
-        )
-    kind = str(body["kind"].value.value)
-    return _Object(file.source.path, item.line, item.column, version, kind, name.value.value.strip(), body)
+    header = object_header(item, version_problem=_version_problem)
+    if isinstance(header, NotAnObject):
+        return _not_object(file, header.at, header.message)
+    name = str(header.name.value.value).strip()
+    return _Object(
+        file.source.path, item.line, item.column, header.api_version, header.kind, name, header.body
+    )
+
+
+def _version_problem(version: str) -> str | None:
+    if version in API_VERSIONS:
+        return None
+    return (
+        f"`apiVersion` {version!r} is not an OpenSLO version decisionlang reads ({', '.join(API_VERSIONS)})"
+    )
 
 
 def _not_object(file: YamlFile, at: Located, message: str) -> Diagnostic:
