@@ -15,7 +15,7 @@ from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.inputs.importers.common import render_state
 from decisionlang.inputs.importers.openslo import import_openslo
 from decisionlang.inputs.importers.terraform import ACTIONS, import_terraform_plans
-from decisionlang.inputs.yamlreader import load_yaml
+from decisionlang.inputs.yamlreader import load_yaml, plain_data
 
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -165,7 +165,7 @@ def test_unknown_is_null_sensitive_is_never_written_same_bytes(tmp_path: Path, p
     by_name = {item.value["name"].value.value: item for item in written}  # type: ignore[index, union-attr]
     for change in plan["resource_changes"]:
         body = change["change"]
-        subject = json.loads(json.dumps(_plain(by_name[change["address"]])))
+        subject = json.loads(json.dumps(plain_data(by_name[change["address"]])))
         assert subject["terraform"]["action"] in (*ACTIONS, "replace", "delete+create")
         for unknown in _leaves(body["after"], body["after_unknown"], ""):
             if not _covered_by_sensitive(unknown, body["after_sensitive"]):
@@ -185,15 +185,6 @@ def _covered_by_sensitive(path: str, sensitive: Any) -> bool:
         return _at(sensitive, path) is True
     except (KeyError, IndexError, TypeError):
         return False
-
-
-def _plain(located: Any) -> Any:
-    value = located.value
-    if isinstance(value, dict):
-        return {key: _plain(entry.value) for key, entry in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 @SETTINGS

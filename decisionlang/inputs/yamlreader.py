@@ -87,6 +87,7 @@ __all__ = [
     "located",
     "mapping_spot",
     "number_as_written",
+    "plain_data",
     "read_yaml",
     "read_yaml_bytes",
     "read_yaml_path",
@@ -1216,6 +1217,16 @@ class Entry:
     line: int
     column: int
     value: Located
+
+
+def plain_data(located: Located) -> Any:
+    """A loaded value without its positions: mappings as dicts, lists as lists, scalars as loaded."""
+    value = located.value
+    if isinstance(value, dict):
+        return {key: plain_data(entry.value) for key, entry in value.items()}
+    if isinstance(value, list):
+        return [plain_data(item) for item in value]
+    return value
 
 
 def text_of(value: Any) -> str:

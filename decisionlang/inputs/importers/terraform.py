@@ -28,7 +28,7 @@ from typing import Any
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped, sorted_diagnostics
 from decisionlang.core.spans import SourceFile, point, undecodable
 from decisionlang.inputs.importers.common import Finding, ImportResult, Outcome, Unknown, plural
-from decisionlang.inputs.yamlreader import Entry, Located, YamlLimits, describe, load_yaml
+from decisionlang.inputs.yamlreader import Entry, Located, YamlLimits, describe, load_yaml, plain_data
 
 __all__ = [
     "ACTIONS",
@@ -156,7 +156,7 @@ def _read(display: str, path: Path | bytes, limits: YamlLimits) -> _PlanFile | l
     except DecisionlangError as error:
         return list(error.diagnostics)
     if len(loaded.documents) != 1 or not isinstance(loaded.documents[0].value, dict):
-        got = describe(_plain(loaded.documents[0])) if loaded.documents else "nothing"
+        got = describe(plain_data(loaded.documents[0])) if loaded.documents else "nothing"
         where = point(loaded.source, 1, 1)
         return [
             Diagnostic(
@@ -184,15 +184,6 @@ def _json_problem(display: str, text: str) -> Diagnostic | None:
         message = str(error) if isinstance(error, ValueError) else "nested too deeply"
         return Diagnostic(JSON_CODE, f"not JSON: {message}", file=display, help=_PLAN_HELP)
     return None
-
-
-def _plain(located: Located) -> Any:
-    value = located.value
-    if isinstance(value, dict):
-        return {key: _plain(entry.value) for key, entry in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,7 +218,7 @@ class _Shape:
         if entry is None:
             return None
         if not isinstance(entry.value.value, dict):
-            self.problem(entry.value, f"`{path}` must be an object, got {describe(_plain(entry.value))}")
+            self.problem(entry.value, f"`{path}` must be an object, got {describe(plain_data(entry.value))}")
             return None
         return entry.value.value
 
@@ -281,7 +272,7 @@ def _read_plan(plan: _PlanFile) -> tuple[_Plan | None, list[Diagnostic]]:
     _check_version(shape, root)
     if shape.problems:
         return None, shape.problems
-    fields: dict[str, Any] = {"terraform.format_version": _plain(root["format_version"].value)}
+    fields: dict[str, Any] = {"terraform.format_version": plain_data(root["format_version"].value)}
     version = shape.text(root, "terraform_version", "terraform_version", required=False)
     if version is not None:
         fields["terraform.terraform_version"] = version
@@ -292,7 +283,9 @@ def _read_plan(plan: _PlanFile) -> tuple[_Plan | None, list[Diagnostic]]:
         if isinstance(entry.value.value, bool):
             fields[f"terraform.{key}"] = entry.value.value
         else:
-            shape.problem(entry.value, f"`{key}` must be true or false, got {describe(_plain(entry.value))}")
+            shape.problem(
+                entry.value, f"`{key}` must be true or false, got {describe(plain_data(entry.value))}"
+            )
     findings = [
         Finding(plan.display, entry.line, entry.column, key, f"not imported: {why}")
         for key, why in _PLAN_NOT_IMPORTED.items()
@@ -322,7 +315,9 @@ def _read_changes(shape: _Shape, root: dict[str, Entry]) -> list[_Change]:
     if items is None:
         return []
     if not isinstance(items, list):
-        shape.problem(entry.value, f"`resource_changes` must be a list, got {describe(_plain(entry.value))}")
+        shape.problem(
+            entry.value, f"`resource_changes` must be a list, got {describe(plain_data(entry.value))}"
+        )
         return []
     changes: list[_Change] = []
     for index, item in enumerate(items):
@@ -334,7 +329,9 @@ def _read_changes(shape: _Shape, root: dict[str, Entry]) -> list[_Change]:
 
 def _read_change(shape: _Shape, item: Located, path: str) -> _Change | None:
     if not isinstance(item.value, dict):
-        shape.problem(item, f"`{path}` must be an object (one resource change), got {describe(_plain(item))}")
+        shape.problem(
+            item, f"`{path}` must be an object (one resource change), got {describe(plain_data(item))}"
+        )
         return None
     body = item.value
     before = len(shape.problems)
@@ -368,7 +365,7 @@ def _read_change(shape: _Shape, item: Located, path: str) -> _Change | None:
     index = body.get("index")
     if index is not None and index.value.value is not None:
         value = index.value.value
-        fields["terraform.index"] = value if isinstance(value, str) else json.dumps(_plain(index.value))
+        fields["terraform.index"] = value if isinstance(value, str) else json.dumps(plain_data(index.value))
     if texts["provider_name"]:
         fields["terraform.provider"] = texts["provider_name"]
     if texts["deposed"]:
@@ -383,7 +380,7 @@ def _read_change(shape: _Shape, item: Located, path: str) -> _Change | None:
     importing = change.get("importing")
     if importing is not None and importing.value.value is not None:
         fields["terraform.importing"] = True
-    plain = {key: _plain(entry.value) for key, entry in change.items()}
+    plain = {key: plain_data(entry.value) for key, entry in change.items()}
     display = shape.plan.display
     result = _Change(
         display, item.line, item.column, address, fields, plain.get("before"), plain.get("after")
@@ -402,7 +399,7 @@ def _actions(shape: _Shape, change: dict[str, Entry], path: str) -> list[str] | 
     if not isinstance(items, list) or not items:
         shape.problem(
             entry.value,
-            f"`{path}.actions` must be a non-empty list of actions, got {describe(_plain(entry.value))}",
+            f"`{path}.actions` must be a non-empty list of actions, got {describe(plain_data(entry.value))}",
         )
         return None
     actions: list[str] = []
