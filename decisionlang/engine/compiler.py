@@ -1504,16 +1504,20 @@ def _of_subject(base: Fn, reader: Fn) -> Fn:
     """`reader` run on the subject `base` gives (a subject an object names: `l.target.tier`)."""
 
     def read(ctx: Context) -> Any:
-        subject = base(ctx)
-        if isinstance(subject, Undetermined):
-            return subject
-        saved, ctx.subject = ctx.subject, subject
-        try:
-            return reader(ctx)
-        finally:
-            ctx.subject = saved
+        return _as_subject(ctx, base(ctx), reader)
 
     return read
+
+
+def _as_subject(ctx: Context, subject: Any, fn: Fn) -> Any:
+    """`fn` evaluated as if deciding `subject`; an undetermined subject is the result as it is."""
+    if isinstance(subject, Undetermined):
+        return subject
+    saved, ctx.subject = ctx.subject, subject
+    try:
+        return fn(ctx)
+    finally:
+        ctx.subject = saved
 
 
 def _referrers(path: str, span: Span) -> Fn:
@@ -1609,14 +1613,7 @@ def _for_subject(variable: str, fn: Fn) -> Fn:
     """Evaluate `fn` as if deciding the subject bound to `variable` (`t.h1_secured`)."""
 
     def evaluate(ctx: Context) -> Any:
-        subject = ctx.variables[variable]
-        if isinstance(subject, Undetermined):
-            return subject
-        saved, ctx.subject = ctx.subject, subject
-        try:
-            return fn(ctx)
-        finally:
-            ctx.subject = saved
+        return _as_subject(ctx, ctx.variables[variable], fn)
 
     return evaluate
 

@@ -1608,51 +1608,56 @@ class Checker:
             else (self.program.maturities, "maturity model")
         )
         result = TEXT if node.function == "level_name" else NUMBER
-        if len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
-            self.error(
-                "DL-CHECK-CALL",
-                f"`{node.function}` takes the name of a {what}",
-                node.span,
-                help=f"for example `{node.function}({next(iter(table), 'name')})`",
-            )
-            return result
-        name = node.args[0].name
-        if scope.constant_only:
-            return self._not_constant(node, f"{node.function}({name})")
-        if name not in table:
-            self.error(
-                "DL-CHECK-UNDEFINED",
-                f"unknown {what} `{name}`",
-                node.args[0].span,
-                help=did_you_mean(name, table)
-                or f"declare it with `{'criteria' if what == 'criteria' else 'maturity'} {name} {{ ... }}`",
-            )
-        self.program.types[id(node.args[0])] = NUMBER
+        example = f"{node.function}({next(iter(table), 'name')})"
+        declare = "criteria" if what == "criteria" else "maturity"
+        argument = self._declared_argument(node, scope, table, what, result, example, declare)
+        if isinstance(argument, Type):
+            return argument
+        self.program.types[id(argument)] = NUMBER
         return result
 
     def _verdict(self, node: ast.Call, scope: _Scope) -> Type:
         """`verdict(h1_foundations)`: that policy's verdict on the same subject, `go`, `not_yet` or
         `no_go` (ordered by severity)."""
         policies = self.program.policies
+        example = f"verdict({next(iter(policies), 'h1_foundations')}) == go"
+        argument = self._declared_argument(node, scope, policies, "policy", VERDICT, example, "policy")
+        return argument if isinstance(argument, Type) else VERDICT
+
+    def _declared_argument(
+        self,
+        node: ast.Call,
+        scope: _Scope,
+        table: Mapping[str, object],
+        what: str,
+        result: Type,
+        example: str,
+        declare: str,
+    ) -> ast.Name | Type:
+        """The one name a call such as `score(security)` or `verdict(h1_foundations)` takes, or the
+        type of the call when it is reported instead (`result` when it does not take one name, any
+        when a constant reads it). A name `table` does not declare is reported, and returned:
+        the call still has its type."""
         if len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
             self.error(
                 "DL-CHECK-CALL",
-                "`verdict` takes the name of a policy",
+                f"`{node.function}` takes the name of a {what}",
                 node.span,
-                help=f"for example `verdict({next(iter(policies), 'h1_foundations')}) == go`",
+                help=f"for example `{example}`",
             )
-            return VERDICT
-        name = node.args[0].name
+            return result
+        argument = node.args[0]
         if scope.constant_only:
-            return self._not_constant(node, f"verdict({name})")
-        if name not in policies:
+            return self._not_constant(node, f"{node.function}({argument.name})")
+        if argument.name not in table:
             self.error(
                 "DL-CHECK-UNDEFINED",
-                f"unknown policy `{name}`",
-                node.args[0].span,
-                help=did_you_mean(name, policies) or f"declare it with `policy {name} {{ ... }}`",
+                f"unknown {what} `{argument.name}`",
+                argument.span,
+                help=did_you_mean(argument.name, table)
+                or f"declare it with `{declare} {argument.name} {{ ... }}`",
             )
-        return VERDICT
+        return argument
 
     def _check_verdict_cycles(self) -> None:
         """A policy that reads its own verdict, through other policies or not, is DL-CHECK-CYCLE:
