@@ -385,14 +385,9 @@ def _exemption_notes(
     for waiver in options.waivers:
         if waiver.exempts is None or waiver.subject not in evaluated:
             continue
-        if waiver.expires < today:
-            notes.append(
-                _waiver_note(
-                    "DL-WAIVER-EXPIRED", waiver, f"expired on {waiver.expires}; it no longer applies"
-                )
-            )
-        elif waiver.granted > today:
-            notes.append(_waiver_note("DL-WAIVER-NOT-GRANTED", waiver, f"applies from {waiver.granted} only"))
+        out_of_dates = _out_of_dates(waiver, today)
+        if out_of_dates is not None:
+            notes.append(out_of_dates)
         elif (waiver.subject, waiver.exempts) not in used:
             notes.append(
                 _waiver_note(
@@ -401,11 +396,8 @@ def _exemption_notes(
                     f"`{waiver.exempts}` needs no exemption: it holds without it, or no rule reads it",
                 )
             )
-        elif (waiver.expires - today).days <= options.warn_days:
-            days = (waiver.expires - today).days
-            notes.append(
-                _waiver_note("DL-WAIVER-EXPIRING", waiver, f"expires on {waiver.expires}, in {days} days")
-            )
+        else:
+            notes.extend(_expiring(waiver, options))
     return notes
 
 
@@ -494,24 +486,15 @@ def _usable_waivers(
     notes: list[Diagnostic] = []
     today = options.today
     for waiver in waivers:
-        if waiver.expires < today:
-            notes.append(
-                _waiver_note(
-                    "DL-WAIVER-EXPIRED", waiver, f"expired on {waiver.expires}; it no longer applies"
-                )
-            )
-        elif waiver.granted > today:
-            notes.append(_waiver_note("DL-WAIVER-NOT-GRANTED", waiver, f"applies from {waiver.granted} only"))
+        out_of_dates = _out_of_dates(waiver, today)
+        if out_of_dates is not None:
+            notes.append(out_of_dates)
         elif policy.enforcement is Enforcement.HARD:
             notes.append(
                 _waiver_note("DL-WAIVER-HARD", waiver, f"cannot lift `{policy.id}`: its enforcement is hard")
             )
         else:
-            if (waiver.expires - today).days <= options.warn_days:
-                days = (waiver.expires - today).days
-                notes.append(
-                    _waiver_note("DL-WAIVER-EXPIRING", waiver, f"expires on {waiver.expires}, in {days} days")
-                )
+            notes.extend(_expiring(waiver, options))
             usable.append(waiver)
     return usable, notes
 
@@ -550,6 +533,23 @@ def _applied(waiver: Waiver) -> AppliedWaiver:
         waiver.compensating_measure,
         Location(waiver.span.path, waiver.span.line, waiver.span.column),
     )
+
+
+def _out_of_dates(waiver: Waiver, today: dt.date) -> Diagnostic | None:
+    """The note on a waiver that does not apply today (expired, or not granted yet), or None."""
+    if waiver.expires < today:
+        return _waiver_note("DL-WAIVER-EXPIRED", waiver, f"expired on {waiver.expires}; it no longer applies")
+    if waiver.granted > today:
+        return _waiver_note("DL-WAIVER-NOT-GRANTED", waiver, f"applies from {waiver.granted} only")
+    return None
+
+
+def _expiring(waiver: Waiver, options: EvaluationOptions) -> list[Diagnostic]:
+    """The note on a waiver in force that expires within the warning days (none otherwise)."""
+    days = (waiver.expires - options.today).days
+    if days > options.warn_days:
+        return []
+    return [_waiver_note("DL-WAIVER-EXPIRING", waiver, f"expires on {waiver.expires}, in {days} days")]
 
 
 def _waiver_note(code: str, waiver: Waiver, text: str) -> Diagnostic:
