@@ -413,6 +413,20 @@ def _text(obj: _Object, draft: _Draft, entry: Entry | None, path: str) -> str | 
     return value
 
 
+def _choice(
+    obj: _Object, draft: _Draft, entry: Entry | None, path: str, choices: Sequence[str]
+) -> str | None:
+    """Text that is one of `choices`; other text is reported and not imported."""
+    value = _text(obj, draft, entry, path)
+    if value is None or value in choices:
+        return value
+    assert entry is not None  # _text read it
+    draft.findings.append(
+        obj.finding(entry.value, path, f"not imported: {value!r} is not {', '.join(choices)}")
+    )
+    return None
+
+
 def _number(obj: _Object, draft: _Draft, entry: Entry | None, path: str) -> float | int | None:
     if entry is None or entry.value.value is None:
         return None
@@ -455,18 +469,9 @@ class _SloSpec:
             draft.findings.append(
                 obj.finding(None, "spec.service", "no service: a policy reading `service` finds it missing")
             )
-        method = _text(obj, draft, spec.get("budgetingMethod"), "spec.budgetingMethod")
+        method = _choice(obj, draft, spec.get("budgetingMethod"), "spec.budgetingMethod", BUDGETING_METHODS)
         if method is not None:
-            if method in BUDGETING_METHODS:
-                draft.set("spec.budgetingMethod", "slo.budgeting_method", method)
-            else:
-                draft.findings.append(
-                    obj.finding(
-                        spec["budgetingMethod"].value,
-                        "spec.budgetingMethod",
-                        f"not imported: {method!r} is not {', '.join(BUDGETING_METHODS)}",
-                    )
-                )
+            draft.set("spec.budgetingMethod", "slo.budgeting_method", method)
         self._window(spec)
         self._indicator(spec)
         alerts = spec.get("alertPolicies")
@@ -652,17 +657,10 @@ def _objective(obj: _Object, draft: _Draft, objective: Located) -> dict[str, Any
         scratch.findings.append(
             obj.finding(objective, "objectives[].target", "no target: `slo.target` is missing")
         )
-    op = _text(obj, scratch, body.get("op"), "objectives[].op")
+    op = _choice(obj, scratch, body.get("op"), "objectives[].op", OPERATORS)
     if op is not None:
-        if op in OPERATORS:
-            fields["slo.op"] = op
-            draft.mapped.append("objectives[].op -> slo.op")
-        else:
-            scratch.findings.append(
-                obj.finding(
-                    body["op"].value, "objectives[].op", f"not imported: {op!r} is not {', '.join(OPERATORS)}"
-                )
-            )
+        fields["slo.op"] = op
+        draft.mapped.append("objectives[].op -> slo.op")
     value = _number(obj, scratch, body.get("value"), "objectives[].value")
     if value is not None:
         fields["slo.threshold"] = value
