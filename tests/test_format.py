@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from decisionlang.core.format import json_number, json_value, show, show_number, show_quantity
-from decisionlang.core.model import Verdict
+from decisionlang.core.model import Verdict, VerdictValue
 from decisionlang.core.spans import SourceFile, Span
 from decisionlang.core.subjects import Duration
 from decisionlang.core.undetermined import Missing, Problem
@@ -52,6 +52,8 @@ from decisionlang.core.undetermined import Missing, Problem
         (Duration(30), "30 days"),
         (Duration(1.5), "1.5 days"),
         (Verdict.NOT_YET, "not-yet"),
+        (VerdictValue.of(Verdict.NOT_YET), "NOT YET"),  # `verdict(p)`, as verdicts read
+        (VerdictValue.of(Verdict.NO_GO), "NO-GO"),
         ({"a": 1.25}, "{a: 1.25}"),
         (Missing(()), "unknown"),
         (Problem("DL-EVAL-ZERO", "division by zero", Span(SourceFile("p.policy", "x"), 1, 1, 1, 2)), "error"),

@@ -74,5 +74,22 @@ def test_the_policy_read_is_decided_once_and_reported_as_read() -> None:
     report = _report({"services/a.yaml": "name: api\nrisk: 6\n"})
     gate, follow = report.subjects[0].policies
     assert gate.verdict is Verdict.NOT_YET and follow.verdict is Verdict.NOT_YET
-    assert follow.rules[0].message == "the risk gate says not_yet"
+    assert follow.rules[0].message == "the risk gate says NOT YET"
     assert follow.rules[0].verdicts[0].verdict is gate.verdict
+
+
+def test_a_verdict_read_is_printed_as_every_verdict_is() -> None:
+    """`NOT YET` in messages and traces, as verdicts read everywhere; JSON keeps the scale value."""
+    report = _report({"services/a.yaml": "name: api\nrisk: 6\n"})
+    text = render_text(report, color=False)
+    assert "because   the risk gate says NOT YET" in text
+    assert "verdict(risk_gate) = NOT YET == go  (does not hold)" in text
+    assert "not_yet" not in text.replace("(not-yet rule)", "")
+    explained = render_explain(report.subjects[0], color=False)
+    assert "verdict(risk_gate) = NOT YET == go  (does not hold)" in explained
+    assert "the risk gate says NOT YET" in explained
+    data = json.loads(render_json(report))
+    (comparison,) = data["services"][0]["policies"][1]["rules"][0]["comparisons"]
+    assert (comparison["left"], comparison["right"]) == ("not_yet", "go")
+    go = _report({"services/a.yaml": "name: api\nrisk: 1\n"})
+    assert "verdict(risk_gate) = GO == go  (holds)" in render_explain(go.subjects[0], color=False)

@@ -8,6 +8,7 @@ For people (`show`):
   reads `1234568`); no thousands separator (the policies write `15000`, so do we); trailing zeros
   dropped; `-0` reads `0`; below 0.0001 or from 10¹⁵ on, `1.5 × 10⁻⁷`; infinities `∞` / `-∞`,
   NaN `not a number`;
+- the value of `verdict(p)` as verdicts read: `GO`, `NOT YET`, `NO-GO` (JSON keeps `not_yet`);
 - true / false; dates ISO (`2026-03-31`); durations in days (`1 day`, `30 days`, `1.5 days`);
   scale values and texts as written; lists `a, b` (`none` when empty); mappings `{k: v}`;
 - margins with their unit and the way they point (`show_margin`): `blocks by 63 days`, `passes by 0.05`;
@@ -30,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from decisionlang.core.dates import duration_words
-from decisionlang.core.model import Direction
+from decisionlang.core.model import Direction, VerdictValue
 from decisionlang.core.subjects import Duration, Subject
 from decisionlang.core.undetermined import Missing, OutOfRange, Problem
 
@@ -88,6 +89,8 @@ def show(value: Any, *, missing: str = "unknown") -> str:
         return "true" if value else "false"
     if isinstance(value, int | float | decimal.Decimal):
         return show_number(value)
+    if isinstance(value, VerdictValue):  # `verdict(p)`: `NOT YET`, as every verdict reads
+        return value.verdict.label
     if isinstance(value, str):
         return value
     if isinstance(value, dt.date):

@@ -35,6 +35,22 @@ _SEVERITY = {Verdict.GO: 0, Verdict.NOT_YET: 1, Verdict.NO_GO: 2}
 _LABELS = {Verdict.GO: "GO", Verdict.NOT_YET: "NOT YET", Verdict.NO_GO: "NO-GO"}
 
 
+class VerdictValue(str):
+    """The value of `verdict(p)` in a policy: the `verdict` scale value (`not_yet`), which compares,
+    orders and is written to JSON as that text, and knows the verdict it stands for, so that people
+    read it as every verdict is printed (`NOT YET`, by `core.format.show`)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def of(verdict: Verdict) -> VerdictValue:
+        return VerdictValue(verdict.value.replace("-", "_"))
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict(str(self).replace("_", "-"))
+
+
 class RuleKind(enum.Enum):
     """What a rule does when its condition holds. `otherwise` is a policy's fallback and `applies`
     stands for an undecided `applies to ... where` (no rule of the policy was evaluated)."""

@@ -28,6 +28,7 @@ from decisionlang.core.model import (
     SubjectResult,
     Verdict,
     VerdictRead,
+    VerdictValue,
     Warning,
 )
 from decisionlang.core.spans import Span
@@ -401,9 +402,6 @@ def _exemption_notes(
     return notes
 
 
-_VERDICT_VALUES = {Verdict.GO: "go", Verdict.NOT_YET: "not_yet", Verdict.NO_GO: "no_go"}
-
-
 class _Decisions:
     """The policies decided during one subject's evaluation, each once per subject: the report and
     `verdict(p)` (a policy reading another's verdict) share them."""
@@ -441,7 +439,7 @@ class _Decisions:
         if recorder is not None:
             read = VerdictRead(policy_id, ctx.subject.name, verdict, policy.location, result is not None)
             recorder.verdicts.setdefault(key, read)
-        return _VERDICT_VALUES[verdict]
+        return VerdictValue.of(verdict)
 
     def _subject_waivers(self, subject: str) -> list[Waiver]:
         found = self._waivers.get(subject)
