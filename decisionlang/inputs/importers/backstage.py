@@ -32,6 +32,7 @@ from typing import Any
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped, sorted_diagnostics
 from decisionlang.core.spans import point
 from decisionlang.inputs.importers.common import (
+    Draft,
     Finding,
     ImportResult,
     NotAnObject,
@@ -317,22 +318,15 @@ def _nothing_to_import(item: Outcome) -> Diagnostic:
 
 
 @dataclass
-class _Draft:
+class _Draft(Draft):
     """A subject being built from one entity."""
 
     entity: _Entity
     name: str
-    fields: dict[str, Any] = field(default_factory=dict)
     depends_on: set[str] = field(default_factory=set)
     provides: list[str] = field(default_factory=list)  # the APIs it provides
     dependency_of: list[str] = field(default_factory=list)  # the subjects that depend on it
     consumed_by: list[str] = field(default_factory=list)  # the subjects that consume this API
-    mapped: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-    def set(self, source: str, path: str, value: Any) -> None:
-        self.fields[path] = value
-        self.mapped.append(f"{source} -> {path}")
 
 
 class _Importer:

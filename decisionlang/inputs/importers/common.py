@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from decisionlang.inputs.yamlreader import Entry, Located, describe
 __all__ = [
     "REPORT_SCHEMA",
     "Annotated",
+    "Draft",
     "Finding",
     "ImportResult",
     "NotAnObject",
@@ -302,6 +303,19 @@ def report_to_dict(result: ImportResult | None, *, source: str = "") -> dict[str
 
 # ---------------------------------------------------------------------------------------------
 # the state file
+
+
+@dataclass(kw_only=True)
+class Draft:
+    """A subject being built from one item: its fields, what each came from, and the findings."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    mapped: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def set(self, source: str, path: str, value: Any) -> None:
+        self.fields[path] = value
+        self.mapped.append(f"{source} -> {path}")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped,
 from decisionlang.core.spans import point
 from decisionlang.inputs.importers.common import (
     Annotated,
+    Draft,
     Finding,
     ImportResult,
     NotAnObject,
@@ -206,17 +207,6 @@ def _nothing_to_import(item: Outcome) -> Diagnostic:
     return Diagnostic(NO_OBJECT, message, file=item.file, line=item.line, column=item.column, help=help)
 
 
-@dataclass
-class _Draft:
-    fields: dict[str, Any] = field(default_factory=dict)
-    mapped: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-    def set(self, source: str, path: str, value: Any) -> None:
-        self.fields[path] = value
-        self.mapped.append(f"{source} -> {path}")
-
-
 class _Importer:
     def __init__(self, objects: Sequence[_Object]) -> None:
         self.objects = objects
@@ -350,8 +340,8 @@ def _slug(text: str) -> str:
 # fields
 
 
-def _common(obj: _Object, kind: str, *, name: str | None = None) -> _Draft:
-    draft = _Draft()
+def _common(obj: _Object, kind: str, *, name: str | None = None) -> Draft:
+    draft = Draft()
     draft.set("metadata.name", "name", name or obj.name)
     draft.fields["kind"] = kind
     draft.fields["openslo.api_version"] = obj.api_version
@@ -373,7 +363,7 @@ def _common(obj: _Object, kind: str, *, name: str | None = None) -> _Draft:
     return draft
 
 
-def _labels(obj: _Object, draft: _Draft, entry: Entry) -> list[str]:
+def _labels(obj: _Object, draft: Draft, entry: Entry) -> list[str]:
     """`key: value` or `key: [values]` labels as `key:value` tags."""
     if not isinstance(entry.value.value, dict):
         draft.findings.append(
@@ -401,7 +391,7 @@ def _labels(obj: _Object, draft: _Draft, entry: Entry) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-def _text(obj: _Object, draft: _Draft, entry: Entry | None, path: str) -> str | None:
+def _text(obj: _Object, draft: Draft, entry: Entry | None, path: str) -> str | None:
     if entry is None or entry.value.value is None:
         return None
     value = entry.value.value
@@ -413,9 +403,7 @@ def _text(obj: _Object, draft: _Draft, entry: Entry | None, path: str) -> str | 
     return value
 
 
-def _choice(
-    obj: _Object, draft: _Draft, entry: Entry | None, path: str, choices: Sequence[str]
-) -> str | None:
+def _choice(obj: _Object, draft: Draft, entry: Entry | None, path: str, choices: Sequence[str]) -> str | None:
     """Text that is one of `choices`; other text is reported and not imported."""
     value = _text(obj, draft, entry, path)
     if value is None or value in choices:
@@ -427,7 +415,7 @@ def _choice(
     return None
 
 
-def _number(obj: _Object, draft: _Draft, entry: Entry | None, path: str) -> float | int | None:
+def _number(obj: _Object, draft: Draft, entry: Entry | None, path: str) -> float | int | None:
     if entry is None or entry.value.value is None:
         return None
     value = entry.value.value
@@ -439,7 +427,7 @@ def _number(obj: _Object, draft: _Draft, entry: Entry | None, path: str) -> floa
     return value
 
 
-def _mapping(obj: _Object, draft: _Draft, entry: Entry | None, path: str) -> dict[str, Entry] | None:
+def _mapping(obj: _Object, draft: Draft, entry: Entry | None, path: str) -> dict[str, Entry] | None:
     if entry is None or entry.value.value is None:
         return None
     if not isinstance(entry.value.value, dict):
@@ -455,7 +443,7 @@ def _mapping(obj: _Object, draft: _Draft, entry: Entry | None, path: str) -> dic
 class _SloSpec:
     """The fields every objective of an SLO shares."""
 
-    def __init__(self, obj: _Object, draft: _Draft, slis: dict[str, _Object]) -> None:
+    def __init__(self, obj: _Object, draft: Draft, slis: dict[str, _Object]) -> None:
         self.obj = obj
         self.draft = draft
         self.slis = slis  # the SLI objects read, by name, for `indicatorRef`
@@ -600,7 +588,7 @@ def _indicator_ref(obj: _Object) -> str | None:
     return entry.value.value.strip()
 
 
-def _metric(obj: _Object, draft: _Draft, metrics: dict[str, Entry], path: str) -> None:
+def _metric(obj: _Object, draft: Draft, metrics: dict[str, Entry], path: str) -> None:
     """`ratioMetric` or `thresholdMetric` (v1alpha: `ratioMetrics`), and its source's type."""
     for key, kind in (
         ("ratioMetric", "ratioMetric"),
@@ -635,12 +623,12 @@ def _source_type(metric: dict[str, Entry]) -> str | None:
     return None
 
 
-def _objective(obj: _Object, draft: _Draft, objective: Located) -> dict[str, Any]:
+def _objective(obj: _Object, draft: Draft, objective: Located) -> dict[str, Any]:
     """The fields of one objective (its findings and mapped fields join the SLO's)."""
     body = objective.value
     assert isinstance(body, dict)
     fields: dict[str, Any] = {}
-    scratch = _Draft()
+    scratch = Draft()
     display = _text(obj, scratch, body.get("displayName"), "objectives[].displayName")
     if display:
         fields["slo.objective"] = display
