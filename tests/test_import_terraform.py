@@ -373,6 +373,14 @@ ONE_CHANGE = (
             "plan.json:1:21: DL-IMPORT-JSON: plan file is not valid UTF-8: byte 0xff",
         ),
         ('{"a": 1, "a": 2}', "plan.json:1:10: DL-IMPORT-JSON"),  # a key given twice: located too
+        (  # a key that is absent is reported at the object that lacks it, not at the plan's start
+            '{"format_version": "1.2", "resource_changes": [{"address": "t.n", "change": {}}]}',
+            "plan.json:1:48: DL-IMPORT-PLAN: `resource_changes[0].type` is missing",
+        ),
+        (
+            '{"format_version": "1.2", "resource_changes": [{"address": "t.n", "change": {}}]}',
+            "plan.json:1:77: DL-IMPORT-PLAN: `resource_changes[0].change.actions` is missing",
+        ),
     ],
 )
 def test_malformed_plan_is_located(tmp_path: Path, content: str | bytes, expected: str) -> None:

@@ -202,11 +202,21 @@ class _Shape:
         where = point(self.plan.source, line, column)
         self.problems.append(Diagnostic(PLAN_CODE, message, where, help))
 
-    def text(self, mapping: dict[str, Entry], key: str, path: str, *, required: bool) -> str | None:
+    def text(
+        self,
+        mapping: dict[str, Entry],
+        key: str,
+        path: str,
+        *,
+        required: bool,
+        within: Located | None = None,
+    ) -> str | None:
+        """The text at `key`; a required key that is absent is reported at `within`, the mapping
+        that lacks it (the plan's start when None)."""
         entry = mapping.get(key)
         if entry is None or entry.value.value is None:
             if required:
-                self.problem(None if entry is None else entry.value, f"`{path}` is missing")
+                self.problem(within if entry is None else entry.value, f"`{path}` is missing")
             return None
         value = entry.value.value
         if not isinstance(value, str):
@@ -335,9 +345,9 @@ def _read_change(shape: _Shape, item: Located, path: str) -> _Change | None:
         return None
     body = item.value
     before = len(shape.problems)
-    address = shape.text(body, "address", f"{path}.address", required=True)
+    address = shape.text(body, "address", f"{path}.address", required=True, within=item)
     texts = {
-        key: shape.text(body, key, f"{path}.{key}", required=key in ("type", "name"))
+        key: shape.text(body, key, f"{path}.{key}", required=key in ("type", "name"), within=item)
         for key in (
             "mode",
             "type",
@@ -352,7 +362,7 @@ def _read_change(shape: _Shape, item: Located, path: str) -> _Change | None:
     change = shape.mapping(body.get("change"), f"{path}.change")
     if change is None and "change" not in body:
         shape.problem(item, f"`{path}.change` is missing")
-    actions = _actions(shape, change, f"{path}.change") if change is not None else None
+    actions = _actions(shape, change, f"{path}.change", body["change"].value) if change is not None else None
     if len(shape.problems) > before or address is None or change is None or actions is None:
         return None
     fields: dict[str, Any] = {"terraform.address": address}
@@ -390,10 +400,10 @@ def _read_change(shape: _Shape, item: Located, path: str) -> _Change | None:
     return result
 
 
-def _actions(shape: _Shape, change: dict[str, Entry], path: str) -> list[str] | None:
+def _actions(shape: _Shape, change: dict[str, Entry], path: str, within: Located) -> list[str] | None:
     entry = change.get("actions")
     if entry is None:
-        shape.problem(None, f"`{path}.actions` is missing")
+        shape.problem(within, f"`{path}.actions` is missing")
         return None
     items = entry.value.value
     if not isinstance(items, list) or not items:
