@@ -87,3 +87,13 @@ def test_a_default_replaces_only_what_is_missing(value: float | None, fallback: 
     effective = fallback if value is None else value
     assert (rule.outcome.value == "fired") == (effective < 0)
     assert bool(rule.defaults) == (value is None)
+
+
+def test_a_default_of_another_type_is_a_located_error_with_a_clean_hint() -> None:
+    policy = 'schema { n: number }\npolicy p {\n  not_yet x when n ?? "none" > 1\n}\n'
+    project = load_project(
+        SourceSet.from_memory({"policies/p.policy": policy, "services/a.yaml": "name: a\n"})
+    )
+    [error] = project.errors
+    assert (error.code, error.where) == ("DL-CHECK-TYPE", "policies/p.policy:3:23")
+    assert error.help == "a default stands for the missing value: give a number"

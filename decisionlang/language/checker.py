@@ -935,8 +935,8 @@ class Checker:
                 "DL-CHECK-TYPE",
                 f"the default of `{node.operand.span.text()}` must be {operand}, not {fallback}",
                 node.fallback.span,
-                help=f"a default stands for the missing value: give a {operand} "
-                + ("(a scale value without quotes)" if isinstance(operand, ScaleType) else ""),
+                help=f"a default stands for the missing value: give a {operand}"
+                + (" (a scale value without quotes)" if isinstance(operand, ScaleType) else ""),
             )
             return operand
         if _never_missing(node.operand, self.program):
