@@ -108,3 +108,11 @@ def test_a_bare_name_of_a_namespace_hints_at_its_qualified_spelling() -> None:
     error = errors[0]
     assert (error.code, error.message) == ("DL-CHECK-UNDEFINED", "unknown name `dora_scope`")
     assert error.help == "`dora_scope` is a name of a file imported with an alias: write `dora.dora_scope`"
+
+
+def test_a_misspelt_library_name_hints_at_the_name_then_lists_the_files() -> None:
+    project = load_project(SourceSet.from_memory({"policies/p.policy": 'import "decisionlang:dorra" as d\n'}))
+    [error] = project.errors
+    assert (error.code, error.where) == ("DL-CHECK-IMPORT-NOT-FOUND", "policies/p.policy:1:1")
+    assert error.help is not None
+    assert error.help.startswith("did you mean `dora`? The library files are `decisionlang:ai_readiness`, ")

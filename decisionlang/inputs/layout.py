@@ -189,7 +189,7 @@ def _resolve_library(decl: ast.Import, diagnostics: list[Diagnostic]) -> str | N
                 "DL-CHECK-IMPORT-NOT-FOUND",
                 f"import `{decl.path}`: the decisionlang library has no file `{name}`",
                 span=decl.span,
-                help=(hint + "; " if hint else "") + f"the library files are {listing}",
+                help=(hint + " The library" if hint else "the library") + f" files are {listing}",
             )
         )
     return target
