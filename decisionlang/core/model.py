@@ -394,7 +394,8 @@ class SubjectResult:
 
     @property
     def waivers(self) -> tuple[AppliedWaiver, ...]:
-        """The waivers that lifted one of its policies, in policy order (`core.views`)."""
+        """The waivers applied to it: those that lifted a policy, then those that exempt it from a
+        maturity requirement or a criteria term (`core.views.applied_waivers`)."""
         from decisionlang.core.views import applied_waivers
 
         return applied_waivers(self)
