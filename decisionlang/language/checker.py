@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -367,17 +367,29 @@ class Checker:
                     if isinstance(decl, kind) and name is not None and self._declare(name, what, decl.span):
                         table[name] = decl
 
-    def _collect_scale(self, decl: ast.ScaleDecl) -> None:
+    def _no_duplicates(
+        self, names: Sequence[str], spans: Sequence[Span], where: str, rule: str, what: str
+    ) -> None:
+        """Report each name of `names` met a second time (DL-CHECK-DUPLICATE), pointing at the first."""
         seen: dict[str, Span] = {}
-        for value, span in zip(decl.values, decl.value_spans, strict=True):
-            if value in seen:
+        for name, span in zip(names, spans, strict=True):
+            if name in seen:
                 self.error(
                     "DL-CHECK-DUPLICATE",
-                    f"value `{value}` appears twice in scale `{decl.name}`",
+                    f"{what} `{name}` appears twice {where}",
                     span,
-                    help=f"first at {seen[value]}; each value of a scale has one rank",
+                    help=f"first at {seen[name]}; {rule}",
                 )
-            seen.setdefault(value, span)
+            seen.setdefault(name, span)
+
+    def _collect_scale(self, decl: ast.ScaleDecl) -> None:
+        self._no_duplicates(
+            decl.values,
+            decl.value_spans,
+            f"in scale `{decl.name}`",
+            "each value of a scale has one rank",
+            "value",
+        )
         # Named without its namespace: `lib.criticality` and the project's `criticality`, with the same
         # values in the same order, are one type, so a field both declare is one field.
         scale = ScaleType(local_name(decl.name), tuple(dict.fromkeys(decl.values)))
@@ -950,16 +962,7 @@ class Checker:
 
     def _table(self, node: ast.Table, scope: _Scope, expected: Type | None) -> Type:
         value_expected = expected.value if isinstance(expected, TableType) else None
-        seen: dict[str, Span] = {}
-        for key, span in zip(node.keys, node.key_spans, strict=True):
-            if key in seen:
-                self.error(
-                    "DL-CHECK-DUPLICATE",
-                    f"key `{key}` appears twice in the table",
-                    span,
-                    help=f"first at {seen[key]}; each key has one value",
-                )
-            seen.setdefault(key, span)
+        self._no_duplicates(node.keys, node.key_spans, "in the table", "each key has one value", "key")
         types = [self.expr(value, scope, value_expected) for value in node.values]
         known = [type_ for type_ in types if type_ is not ANY]
         for value, type_ in zip(node.values, types, strict=True):
