@@ -218,3 +218,20 @@ def test_a_fact_missing_from_a_subject_with_an_overlay_is_to_be_added_to_the_ove
     }
     assert ("orders-api", "tier", "services/overlay.yaml") in missing
     assert ("solo", "tier", "services/solo.yaml") in missing
+
+
+def test_a_conflict_leaves_the_subject_out_without_calling_its_waiver_stale() -> None:
+    from decisionlang.api import SourceSet, load_project
+
+    waiver = (
+        "waivers:\n  - id: W-1\n    subject: s\n    rule: p.x\n    owner: a\n    approver: b\n"
+        "    rationale: r\n    compensating_measure: m\n    granted: 2026-11-01\n    expires: 2027-01-01\n"
+    )
+    files = {
+        "policies/p.policy": "schema { tier: integer }\npolicy p {\n  no_go x when tier > 1\n}\n",
+        "services/s.yaml": "services:\n  - name: s\n    tier: 1\n",
+        "services/o.yaml": "overlays:\n  - name: s\n    tier: 2\n",
+        "waivers/w.yaml": waiver,
+    }
+    project = load_project(SourceSet.from_memory(files))
+    assert [(d.code, d.where) for d in project.diagnostics] == [("DL-STATE-CONFLICT", "services/o.yaml:3:11")]

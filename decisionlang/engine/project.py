@@ -69,11 +69,14 @@ def load_project(root: str | Path | SourceSet, *, limits: YamlLimits | None = No
     policies = compile_program(program) if not policy_errors else ()
     portfolio, state_problems = load_states(files.states, program.fields, limits=limits)
     diagnostics += state_problems
-    if not any(d.is_error for d in state_problems):
+    # A state file in error leaves subjects out of the portfolio: a selector or a waiver would look
+    # as if it named nothing, so those checks wait until the states load.
+    state_errors = any(d.is_error for d in state_problems)
+    if not state_errors:
         diagnostics += _unmatched_selectors(program, portfolio, files.settings.allow_unmatched)
     waivers, waiver_problems = load_waivers(files.waivers, limits)
     diagnostics += waiver_problems
-    if not policy_errors:  # against policies that do not check, every waiver would look stale
+    if not policy_errors and not state_errors:  # against what did not load, every waiver looks stale
         diagnostics += _stale_waivers(waivers, program, portfolio)
     return Project(
         files,
