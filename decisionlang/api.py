@@ -8,15 +8,17 @@ from pathlib import Path
 
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, SubjectResult
-from decisionlang.engine.project import Project, evaluate_project, load_project
+from decisionlang.engine.project import Evaluation, Project, evaluate_project, evaluate_stream, load_project
 from decisionlang.inputs.sources import SourceFile, SourceSet
 
 __all__ = [
+    "Evaluation",
     "Project",
     "SourceFile",
     "SourceSet",
     "check",
     "evaluate_project",
+    "evaluate_stream",
     "explain",
     "load_project",
     "validate",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -602,16 +602,28 @@ def evaluate(
     """Every subject of the portfolio, or only the named ones: a named subject costs the same in
     a portfolio of a thousand subjects or of a hundred thousand (its rules read the others, through
     the dependency graph, only as they need them)."""
-    chosen = portfolio.subjects if only is None else _named(portfolio, only)
     subjects: list[SubjectResult] = []
     diagnostics: list[Diagnostic] = []
-    for subject in chosen:
-        result, problems = evaluate_subject(policies, subject, portfolio, options)
+    for result, problems in evaluate_each(policies, portfolio, options, only):
         subjects.append(result)
         diagnostics.extend(problems)
     verdict = Verdict.worst([subject.verdict for subject in subjects])
     unique = list(dict.fromkeys(diagnostics))
     return Report(verdict, tuple(subjects), tuple(unique), options.today)
+
+
+def evaluate_each(
+    policies: Sequence[CompiledPolicy],
+    portfolio: Portfolio,
+    options: EvaluationOptions,
+    only: Iterable[str] | None = None,
+) -> Iterator[tuple[SubjectResult, list[Diagnostic]]]:
+    """The subjects of `evaluate`, in the same order, each evaluated when the iteration reaches it:
+    its result and the diagnostics it raised. A caller that writes each result and drops it keeps
+    one subject's trace in memory at a time, not the whole report's."""
+    chosen = portfolio.subjects if only is None else _named(portfolio, only)
+    for subject in chosen:
+        yield evaluate_subject(policies, subject, portfolio, options)
 
 
 def _named(portfolio: Portfolio, names: Iterable[str]) -> list[Subject]:

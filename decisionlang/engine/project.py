@@ -4,17 +4,17 @@ and validated; then evaluated. The library's facade (`decisionlang.api`) re-expo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
-from decisionlang.core.model import Enforcement, Report
+from decisionlang.core.model import Enforcement, Report, SubjectResult, Verdict
 from decisionlang.core.spans import Span, point
 from decisionlang.core.subjects import Portfolio
 from decisionlang.engine.compiler import STEPS, CompiledPolicy, compile_program
-from decisionlang.engine.evaluator import EvaluationOptions, evaluate
+from decisionlang.engine.evaluator import EvaluationOptions, evaluate_each
 from decisionlang.inputs.layout import load_modules
 from decisionlang.inputs.sources import SizeLimits, SourceFile, SourceSet
 from decisionlang.inputs.states import YamlLimits, load_states
@@ -109,6 +109,69 @@ def evaluate_project(
 
     Raises DecisionlangError when the project has errors, a named service does not exist or a
     subject's evaluation spends its budget (DL-EVAL-LIMIT)."""
+    evaluation = evaluate_stream(
+        project, as_of=as_of, services=services, strict=strict, trace=trace, warn_days=warn_days, steps=steps
+    )
+    subjects = tuple(evaluation)
+    return Report(evaluation.verdict, subjects, evaluation.diagnostics, evaluation.as_of)
+
+
+class Evaluation:
+    """An evaluation that runs as it is iterated: each subject's `SubjectResult` in report order,
+    evaluated when reached, so that a writer can write it and let it go (a traced report of
+    100,000 subjects never has to be in memory at once). Once the iteration is over, `verdict` and
+    `diagnostics` are those `evaluate_project` puts in its `Report`; `as_of` is known from the start.
+    Iterate it once."""
+
+    def __init__(self, project: Project, options: EvaluationOptions, only: list[str] | None) -> None:
+        self.as_of: dt.date = options.today
+        self._project = project
+        self._options = options
+        self._only = only
+        self._problems: dict[Diagnostic, None] = {}
+        self._verdict = Verdict.GO
+        self._done = False
+
+    def __iter__(self) -> Iterator[SubjectResult]:
+        project, problems = self._project, self._problems
+        worst = self._verdict
+        for result, raised in evaluate_each(project.policies, project.portfolio, self._options, self._only):
+            problems.update(dict.fromkeys(raised))
+            if result.verdict.severity > worst.severity:
+                worst = self._verdict = result.verdict
+            yield result
+        self._done = True
+
+    @property
+    def verdict(self) -> Verdict:
+        """The worst verdict of the subjects evaluated (GO for none)."""
+        self._finished()
+        return self._verdict
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """The project's diagnostics and those the evaluation raised, each once, sorted."""
+        self._finished()
+        return tuple(sorted_diagnostics([*self._project.diagnostics, *self._problems]))
+
+    def _finished(self) -> None:
+        if not self._done:
+            raise RuntimeError("the evaluation is not over: iterate it to the end first")
+
+
+def evaluate_stream(
+    project: Project,
+    *,
+    as_of: dt.date | None = None,
+    services: Iterable[str] | None = None,
+    strict: bool = False,
+    trace: bool = True,
+    warn_days: int = 30,
+    steps: int | None = None,
+) -> Evaluation:
+    """`evaluate_project` one subject at a time (see `Evaluation`); the same arguments, the same
+    results. The project's errors and unknown named subjects raise DecisionlangError here, before
+    anything is evaluated; a subject that spends its budget raises it during the iteration."""
     if project.errors:
         raise DecisionlangError(list(project.errors))
     wanted = list(services) if services is not None else None
@@ -124,9 +187,7 @@ def evaluate_project(
         warn_days=warn_days,
         steps=steps or project.sources.settings.evaluation_steps or STEPS,
     )
-    report = evaluate(project.policies, project.portfolio, options, only=wanted)
-    warnings = tuple(project.diagnostics) + report.diagnostics
-    return Report(report.verdict, report.subjects, tuple(sorted_diagnostics(list(warnings))), report.as_of)
+    return Evaluation(project, options, wanted)
 
 
 def _unknown_subject(name: str, project: Project) -> Diagnostic:
