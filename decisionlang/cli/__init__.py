@@ -4,33 +4,36 @@ Exit codes: 0 all GO (or within --fail-on), 1 a NO-GO, 3 a NOT YET (no NO-GO) wi
 --fail-on not-yet, 2 invalid input or usage, 70 an internal error (never a traceback).
 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 `decisionlang test`: 0 every case passed, 1 a case failed, 4 rule coverage below --min-coverage.
+
+Each command's module is imported only when that command runs (`LazyGroup`): `decisionlang check`
+never loads the decision log, the importers or the HTML report, and `decisionlang --help` loads
+no command at all.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import click
 
-from decisionlang.cli.annotate import annotate
-from decisionlang.cli.check import check
-from decisionlang.cli.common import (
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_INVALID,
-    EXIT_LOW_COVERAGE,
-    EXIT_NO_GO,
-    EXIT_NOT_YET,
-    EXIT_OK,
-    EXIT_TERMINATED,
-)
-from decisionlang.cli.explain import explain
-from decisionlang.cli.history import history
-from decisionlang.cli.importing import import_
-from decisionlang.cli.output import write_atomically
-from decisionlang.cli.policy_tests import policy_tests
-from decisionlang.cli.report import report
-from decisionlang.cli.validate import validate
+if TYPE_CHECKING:
+    from decisionlang.cli.common import (
+        EXIT_INTERNAL,
+        EXIT_INTERRUPTED,
+        EXIT_INVALID,
+        EXIT_LOW_COVERAGE,
+        EXIT_NO_GO,
+        EXIT_NOT_YET,
+        EXIT_OK,
+        EXIT_TERMINATED,
+    )
+    from decisionlang.cli.output import write_atomically
 
 __all__ = [
+    "COMMANDS",
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
@@ -39,16 +42,133 @@ __all__ = [
     "EXIT_NO_GO",
     "EXIT_OK",
     "EXIT_TERMINATED",
+    "LazyGroup",
     "main",
     "write_atomically",
 ]
 
+_LAZY_EXPORTS = {
+    **{
+        name: "decisionlang.cli.common"
+        for name in (
+            "EXIT_INTERNAL",
+            "EXIT_INTERRUPTED",
+            "EXIT_INVALID",
+            "EXIT_LOW_COVERAGE",
+            "EXIT_NOT_YET",
+            "EXIT_NO_GO",
+            "EXIT_OK",
+            "EXIT_TERMINATED",
+        )
+    },
+    "write_atomically": "decisionlang.cli.output",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_EXPORTS:
+        return getattr(importlib.import_module(_LAZY_EXPORTS[name]), name)
+    raise AttributeError(f"module 'decisionlang.cli' has no attribute {name!r}")
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a command is defined, and the first sentence of its help (shown by `--help`, which
+    so imports no command; tests/test_cli_startup.py checks it against the command's own)."""
+
+    module: str
+    attribute: str
+    summary: str
+
+
+COMMANDS: Mapping[str, LazyCommand] = {
+    "annotate": LazyCommand(
+        "decisionlang.cli.annotate",
+        "annotate",
+        "Append a note to the recorded decision DECISION_ID; the decision itself is never rewritten.",
+    ),
+    "check": LazyCommand(
+        "decisionlang.cli.check",
+        "check",
+        "Evaluate every applicable policy on every subject of DIRECTORY.",
+    ),
+    "explain": LazyCommand(
+        "decisionlang.cli.explain",
+        "explain",
+        "Show the full trace of one SUBJECT: every rule, fact, threshold and what must hold for GO.",
+    ),
+    "history": LazyCommand(
+        "decisionlang.cli.history",
+        "history",
+        "How SUBJECT's verdict moved between recorded decisions, when and why (the facts and rules that "
+        "changed).",
+    ),
+    "import": LazyCommand(
+        "decisionlang.cli.importing",
+        "import_",
+        "Write decisionlang state files from what teams already have.",
+    ),
+    "report": LazyCommand(
+        "decisionlang.cli.report",
+        "report",
+        "Write the board report of DIRECTORY: one self-contained HTML file (verdicts and why, trade-offs, "
+        "maturity, tier-1 dependencies, waivers), or Architecture Decision Records in Markdown.",
+    ),
+    "test": LazyCommand(
+        "decisionlang.cli.policy_tests",
+        "policy_tests",
+        "Run the policy tests (`*.test.yaml`) under DIRECTORY and report rule coverage.",
+    ),
+    "validate": LazyCommand(
+        "decisionlang.cli.validate",
+        "validate",
+        "Check policies and states statically, without evaluating anything.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (click's "lazy loading subcommands"
+    pattern); its `--help` lists them from `lazy` summaries, importing none."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, LazyCommand], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            where = self.lazy[cmd_name]
+            command = getattr(importlib.import_module(where.module), where.attribute)
+            if not isinstance(command, click.Command):  # pragma: no cover - a wrong table entry
+                raise TypeError(f"{where.module}.{where.attribute} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's own layout of the commands, with each loaded command's short help, or the
+        summary of one not imported yet."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.commands:
+                command = self.commands[name]
+                if command.hidden:
+                    continue
+                rows.append((name, command.get_short_help_str(limit)))
+            else:
+                summary = click.Command(name, help=self.lazy[name].summary)
+                rows.append((name, summary.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="decisionlang")
 def main() -> None:
     """Go / no-go / not-yet decisions for infrastructure, from readable policies."""
-
-
-for command in (check, explain, validate, import_, policy_tests, history, annotate, report):
-    main.add_command(command)
