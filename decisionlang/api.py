@@ -8,11 +8,13 @@ from pathlib import Path
 
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, SubjectResult
+from decisionlang.core.progress import ProgressCallback
 from decisionlang.engine.project import Evaluation, Project, evaluate_project, evaluate_stream, load_project
 from decisionlang.inputs.sources import SourceFile, SourceSet
 
 __all__ = [
     "Evaluation",
+    "ProgressCallback",
     "Project",
     "SourceFile",
     "SourceSet",

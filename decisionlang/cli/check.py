@@ -26,6 +26,7 @@ from decisionlang.cli.common import (
     use_color,
     warnings_as_errors_option,
 )
+from decisionlang.cli.progress import WRITING, progress_option, progress_shown
 from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.model import FailOn
 
@@ -104,6 +105,7 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
 )
 @warnings_as_errors_option
 @color_option
+@progress_option
 @guarded
 def check(
     directory: Path,
@@ -120,6 +122,7 @@ def check(
     warn_days: int,
     warnings_as_errors: bool,
     color: bool | None,
+    progress: bool | None,
 ) -> None:
     """Evaluate every applicable policy on every subject of DIRECTORY.
 
@@ -142,13 +145,24 @@ def check(
             out=out,
             warnings_as_errors=warnings_as_errors,
         )
-    project = load_project(directory)
-    with collector_tuned():
-        report = evaluate_project(
-            project, as_of=as_of, services=services or None, strict=strict, trace=trace, warn_days=warn_days
-        )
+    with progress_shown(progress) as shown:
+        project = load_project(directory, progress=shown)
+        with collector_tuned():
+            report = evaluate_project(
+                project,
+                as_of=as_of,
+                services=services or None,
+                strict=strict,
+                trace=trace,
+                warn_days=warn_days,
+                progress=shown,
+            )
     _fail_on_strict_errors(report, strict, output_format)
-    emit(_render_report(report, None, out), output)
+    with progress_shown(progress) as shown:
+        if shown is not None:
+            shown(WRITING, 0, None, "")
+        text = _render_report(report, None, out)
+    emit(text, output)
     if record is not None:
         _record_decision(project, report, record, services)
     fail_on_warnings(report.diagnostics, warnings_as_errors)

@@ -15,6 +15,7 @@ from decisionlang.cli.common import (
     guarded,
     warnings_as_errors_option,
 )
+from decisionlang.cli.progress import progress_option, progress_shown
 from decisionlang.core.diagnostics import render_text
 from decisionlang.core.escapes import inert_json, safe_line, visible
 from decisionlang.core.subjects import IgnoredField
@@ -33,12 +34,16 @@ from decisionlang.render.text import plural
     is_flag=True,
     help="Also list the keys of the state files that no schema declares (they are ignored).",
 )
+@progress_option
 @guarded
-def validate(directory: Path, output_format: str, warnings_as_errors: bool, verbose: bool) -> None:
+def validate(
+    directory: Path, output_format: str, warnings_as_errors: bool, verbose: bool, progress: bool | None
+) -> None:
     """Check policies and states statically, without evaluating anything."""
     from decisionlang.api import load_project
 
-    project = load_project(directory)
+    with progress_shown(progress) as shown:
+        project = load_project(directory, progress=shown)
     diagnostics = list(project.diagnostics)
     errors = [d for d in diagnostics if d.is_error or warnings_as_errors]
     ignored = project.portfolio.ignored

@@ -11,6 +11,16 @@ from pathlib import Path
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
 from decisionlang.core.model import Enforcement, Report, SubjectResult, Verdict
+from decisionlang.core.progress import (
+    EVALUATING,
+    LOADING_POLICIES,
+    LOADING_STATES,
+    READING,
+    ProgressCallback,
+    announce,
+    counted,
+    ticker,
+)
 from decisionlang.core.spans import Span, point
 from decisionlang.core.subjects import Portfolio
 from decisionlang.engine.compiler import STEPS, CompiledPolicy, compile_program
@@ -40,17 +50,25 @@ class Project:
         return tuple(d for d in self.diagnostics if d.is_error)
 
 
-def load_project(root: str | Path | SourceSet, *, limits: YamlLimits | None = None) -> Project:
+def load_project(
+    root: str | Path | SourceSet,
+    *,
+    limits: YamlLimits | None = None,
+    progress: ProgressCallback | None = None,
+) -> Project:
     """Read, parse, check and compile policies; read and validate states. ROOT is a directory, or
     the files themselves (`SourceSet.from_memory`, `SourceSet.from_git`). Never raises on bad
-    input: problems are in `Project.diagnostics` (errors make `evaluate_project` refuse to run)."""
+    input: problems are in `Project.diagnostics` (errors make `evaluate_project` refuse to run).
+    `progress` is told each stage as it goes (decisionlang.core.progress)."""
     limits = limits or YamlLimits()
+    announce(progress, READING)
     files = (
         root
         if isinstance(root, SourceSet)
         else SourceSet.from_disk(root, limits=SizeLimits(yaml_bytes=limits.max_bytes))
     )
     diagnostics = list(files.diagnostics)
+    announce(progress, LOADING_POLICIES)
     modules, parse_problems = load_modules(files)
     diagnostics += parse_problems
     # once per file, though a file imported into several namespaces is parsed in each
@@ -67,7 +85,8 @@ def load_project(root: str | Path | SourceSet, *, limits: YamlLimits | None = No
     diagnostics += check_problems
     policy_errors = any(d.is_error for d in diagnostics)
     policies = compile_program(program) if not policy_errors else ()
-    portfolio, state_problems = load_states(files.states, program.fields, limits=limits)
+    states = counted(files.states, progress, LOADING_STATES, "files")
+    portfolio, state_problems = load_states(states, program.fields, limits=limits)
     diagnostics += state_problems
     # A state file in error leaves subjects out of the portfolio: a selector or a waiver would look
     # as if it named nothing, so those checks wait until the states load.
@@ -98,6 +117,7 @@ def evaluate_project(
     trace: bool = True,
     warn_days: int = 30,
     steps: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Report:
     """Evaluate every applicable policy on every subject (or the named ones).
 
@@ -107,10 +127,19 @@ def evaluate_project(
     `steps` is the evaluation budget per subject (S42; default `limits: evaluation_steps` of
     decisionlang.yaml, else 1,000,000).
 
+    `progress` is told how many subjects are evaluated as it goes (decisionlang.core.progress).
+
     Raises DecisionlangError when the project has errors, a named service does not exist or a
     subject's evaluation spends its budget (DL-EVAL-LIMIT)."""
     evaluation = evaluate_stream(
-        project, as_of=as_of, services=services, strict=strict, trace=trace, warn_days=warn_days, steps=steps
+        project,
+        as_of=as_of,
+        services=services,
+        strict=strict,
+        trace=trace,
+        warn_days=warn_days,
+        steps=steps,
+        progress=progress,
     )
     subjects = tuple(evaluation)
     return Report(evaluation.verdict, subjects, evaluation.diagnostics, evaluation.as_of)
@@ -123,11 +152,18 @@ class Evaluation:
     `diagnostics` are those `evaluate_project` puts in its `Report`; `as_of` is known from the start.
     Iterate it once."""
 
-    def __init__(self, project: Project, options: EvaluationOptions, only: list[str] | None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        options: EvaluationOptions,
+        only: list[str] | None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
         self.as_of: dt.date = options.today
         self._project = project
         self._options = options
         self._only = only
+        self._progress = progress
         self._problems: dict[Diagnostic, None] = {}
         self._verdict = Verdict.GO
         self._done = False
@@ -135,12 +171,24 @@ class Evaluation:
     def __iter__(self) -> Iterator[SubjectResult]:
         project, problems = self._project, self._problems
         worst = self._verdict
+        tick = ticker(self._progress, EVALUATING, self._count(), "subjects")
         for result, raised in evaluate_each(project.policies, project.portfolio, self._options, self._only):
             problems.update(dict.fromkeys(raised))
             if result.verdict.severity > worst.severity:
                 worst = self._verdict = result.verdict
             yield result
+            if tick is not None:
+                tick()
+        if tick is not None:
+            tick.done()
         self._done = True
+
+    def _count(self) -> int:
+        """How many subjects the iteration evaluates."""
+        portfolio = self._project.portfolio
+        if self._only is None:
+            return len(portfolio.subjects)
+        return len({name for name in self._only if name in portfolio.by_name})
 
     @property
     def verdict(self) -> Verdict:
@@ -168,10 +216,12 @@ def evaluate_stream(
     trace: bool = True,
     warn_days: int = 30,
     steps: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Evaluation:
     """`evaluate_project` one subject at a time (see `Evaluation`); the same arguments, the same
     results. The project's errors and unknown named subjects raise DecisionlangError here, before
-    anything is evaluated; a subject that spends its budget raises it during the iteration."""
+    anything is evaluated; a subject that spends its budget raises it during the iteration.
+    `progress` is told how many subjects are evaluated as the iteration goes."""
     if project.errors:
         raise DecisionlangError(list(project.errors))
     wanted = list(services) if services is not None else None
@@ -187,7 +237,7 @@ def evaluate_stream(
         warn_days=warn_days,
         steps=steps or project.sources.settings.evaluation_steps or STEPS,
     )
-    return Evaluation(project, options, wanted)
+    return Evaluation(project, options, wanted, progress)
 
 
 def _unknown_subject(name: str, project: Project) -> Diagnostic:
