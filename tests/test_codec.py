@@ -79,8 +79,10 @@ def strategy(hint: Any) -> st.SearchStrategy[Any]:
         return simple[hint]
     assert dataclasses.is_dataclass(hint), hint
     hints = typing.get_type_hints(hint)
-    fields = {
-        spec.name: st.deferred(lambda h=hints[spec.name]: strategy(h)) for spec in dataclasses.fields(hint)
+    fields = {  # the fields a model object is built from, as the codec reads them
+        spec.name: st.deferred(lambda h=hints[spec.name]: strategy(h))
+        for spec in dataclasses.fields(hint)
+        if spec.init
     }
     return st.builds(hint, **fields)
 

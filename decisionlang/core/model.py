@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from decisionlang.core.diagnostics import Diagnostic
 
@@ -258,6 +258,13 @@ class VerdictRead:
 # object.__setattr__, 7 % of evaluation time). Nothing changes them once built; treat them as read-only.
 @dataclass(slots=True)
 class RuleTrace:
+    """One rule's outcome and what it read and compared.
+
+    A traced evaluation records what each rule read as it goes, cheaply, and builds the parts of
+    the trace (`RECORDED_PARTS`: facts, comparisons, scores...) from that record when one of them is
+    first read (`RuleTrace.recorded`); a trace that no output reads costs only its recording. Once
+    built, the parts are ordinary fields: equality, the codec and pickling see a plain dataclass."""
+
     rule: str  # stable id: policy.name or policy.kind#n
     kind: RuleKind
     outcome: Outcome
@@ -275,10 +282,74 @@ class RuleTrace:
     defaults: tuple[DefaultUsed, ...] = ()  # defaults used in place of missing information
     verdicts: tuple[VerdictRead, ...] = ()  # other policies' verdicts the rule read
     exemptions: tuple[AppliedExemption, ...] = ()  # waivers counted in the levels and scores it read
+    # (build, arguments) while the recorded parts are not built yet: build(*arguments) gives them
+    _recorded: tuple[Callable[..., tuple[Any, ...]], tuple[Any, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @classmethod
+    def recorded(
+        cls,
+        rule: str,
+        kind: RuleKind,
+        outcome: Outcome,
+        message: str | None,
+        until: str | None,
+        location: Location,
+        error: Diagnostic | None,
+        decisive: bool,
+        missing: tuple[tuple[str, str, str], ...],
+        build: Callable[..., tuple[Any, ...]],
+        *arguments: Any,
+    ) -> RuleTrace:
+        """A trace whose `RECORDED_PARTS` are built by `build(*arguments)` when first read (a
+        tuple of them, in that order). `build` must give the same parts whenever it is called."""
+        trace = cls.__new__(cls)
+        trace.rule = rule
+        trace.kind = kind
+        trace.outcome = outcome
+        trace.message = message
+        trace.until = until
+        trace.location = location
+        trace.error = error
+        trace.decisive = decisive
+        trace.missing = missing
+        trace._recorded = (build, arguments)
+        return trace
+
+    if not TYPE_CHECKING:  # for the type checker, every field is an attribute as declared
+
+        def __getattr__(self, name: str) -> Any:
+            """Called only for a slot not set: a recorded part not built yet. Builds all of them."""
+            if name not in RECORDED_PARTS or self._recorded is None:
+                raise AttributeError(name)
+            build, arguments = self._recorded
+            for part, value in zip(RECORDED_PARTS, build(*arguments), strict=True):
+                setattr(self, part, value)
+            self._recorded = None
+            return getattr(self, name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (by a worker process) as the plain trace, its recorded parts built."""
+        return (RuleTrace, tuple(getattr(self, name) for name in _RULE_TRACE_FIELDS))
 
     @property
     def missing_facts(self) -> tuple[Fact, ...]:
         return tuple(fact for fact in self.facts if fact.missing)
+
+
+# The parts of a RuleTrace that a traced evaluation builds when they are first read.
+RECORDED_PARTS = (
+    "facts",
+    "comparisons",
+    "scores",
+    "tradeoffs",
+    "maturities",
+    "defaults",
+    "verdicts",
+    "exemptions",
+)
+_RULE_TRACE_FIELDS = tuple(spec.name for spec in fields(RuleTrace) if spec.init)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from decisionlang.core.format import json_number, json_value, show
 from decisionlang.core.model import (
@@ -72,17 +72,38 @@ Fn = Callable[["Context"], Any]
 # ---------------------------------------------------------------- evaluation context
 
 
-class Recorder:
-    """Collects what one rule read and compared, for its trace."""
+# What a recorder keeps, in the order it happened (`Recorder.events`): each event a tuple whose first
+# item says what it is. Building the trace objects waits until a trace is read (`Recorder.parts`).
+COMPARED = 0  # (COMPARED, site, left, right, result, bound variables or None)
+SCORED = 1  # (SCORED, name, ScoreTrace): the latest account of a score
+TRADED = 2  # (TRADED, name, TradeoffTrace)
+LEVELLED = 3  # (LEVELLED, name, MaturityTrace)
+DEFAULTED = 4  # (DEFAULTED, key, DefaultUsed): the first use of a default counts
+READ_VERDICT = 5  # (READ_VERDICT, (policy, subject), VerdictRead)
+EXEMPTED = 6  # (EXEMPTED, (subject, target), AppliedExemption)
+ABSORBED = 7  # (ABSORBED, recorder, latest): what a memoised value read (see `absorb`)
+_SUBJECT_FACT = 0  # known[key] = (_SUBJECT_FACT, subject, path, value) until it is built
+_ITEM_FACT = 1  # known[key] = (_ITEM_FACT, record, name, value)
 
-    __slots__ = (
-        "absorbed", "comparisons", "defaults", "exemptions", "facts", "known", "maturities", "scores",
-        "tradeoffs", "verdicts",
-    )  # fmt: skip
 
-    def __init__(self, known: dict[tuple[str, str], Fact] | None = None) -> None:
-        self.known = known if known is not None else {}  # facts already built for this subject's run
-        self.facts: dict[tuple[str, str], Fact] = {}
+@dataclass(frozen=True, slots=True)
+class CompareSite:
+    """What a comparison is, fixed at compile time: its text, operator, scale ranks, place, unit."""
+
+    text: str
+    op: ast.CompareOp
+    ranks: dict[str, int] | None
+    location: Location
+    unit: tuple[str | None, float]
+
+
+class Parts:
+    """A recorder's account, built: comparisons in order; scores, trade-offs, maturities, defaults,
+    verdicts read and exemptions, each keyed as the trace keeps one per key."""
+
+    __slots__ = ("comparisons", "defaults", "exemptions", "maturities", "scores", "tradeoffs", "verdicts")
+
+    def __init__(self) -> None:
         self.comparisons: list[Comparison] = []
         self.scores: dict[str, ScoreTrace] = {}
         self.tradeoffs: dict[str, TradeoffTrace] = {}
@@ -90,61 +111,146 @@ class Recorder:
         self.defaults: dict[tuple[Any, ...], DefaultUsed] = {}  # in the order used, each once
         self.verdicts: dict[tuple[str, str], VerdictRead] = {}  # (policy, subject) -> the verdict read
         self.exemptions: dict[tuple[str, str], AppliedExemption] = {}  # (subject, target) -> exemption
-        self.absorbed: set[int] = set()  # the recorders of memoised values already taken in
+
+
+_NO_PARTS = Parts()
+
+
+class Recorder:
+    """Collects what one rule (or one memoised value) read and compared, for its trace.
+
+    Recording is cheap: a fact read is its key added to `facts` (its value kept once per subject, in
+    `known`), anything else a tuple appended to `events`. The trace objects (Fact, Comparison...)
+    are built from them only when a trace is read: `fact_objects` and `parts`."""
+
+    __slots__ = ("_parts", "absorbed", "events", "facts", "known")
+
+    def __init__(self, known: dict[tuple[str, str], Any] | None = None) -> None:
+        # per subject's run: (subject, path) -> the first value read, then the Fact built from it
+        self.known = known if known is not None else {}
+        self.facts: dict[tuple[str, str], None] = {}  # the keys read, in the order first read
+        self.events: list[tuple[Any, ...]] = []
+        self.absorbed: set[int] | None = None  # the recorders of memoised values already taken in
+        self._parts: Parts | None = None
 
     def fact(self, subject: Subject, path: str, value: Any) -> None:
         key = (subject.name, path)
-        if key in self.facts:
+        facts = self.facts
+        if key in facts:
             return
-        fact = self.known.get(key)
-        if fact is None:
-            file, line, column = subject.origin_of(path)  # an overlay's fact: the overlay's file
-            missing = isinstance(value, Missing)
-            fact = Fact(subject.name, path, json_value(value), Location(file, line, column), missing)
-            self.known[key] = fact
-        self.facts[key] = fact
+        facts[key] = None
+        known = self.known
+        if key not in known:
+            known[key] = (_SUBJECT_FACT, subject, path, value)
 
     def item_fact(self, record: Record, name: str, value: Any) -> None:
         """A field of a list item read (`git.pull_requests[2].age_days`), where it is written."""
-        path = f"{record.path}.{name}"
-        key = (record.subject, path)
+        key = (record.subject, f"{record.path}.{name}")
         if key in self.facts:
             return
-        fact = self.known.get(key)
-        if fact is None:
-            line, column = record.location_of(name)
-            missing = isinstance(value, Missing)
-            fact = Fact(record.subject, path, json_value(value), Location(record.file, line, column), missing)
-            self.known[key] = fact
-        self.facts[key] = fact
+        self.facts[key] = None
+        if key not in self.known:
+            self.known[key] = (_ITEM_FACT, record, name, value)
 
     def absorb(self, other: Recorder, latest: bool = False) -> None:
         """Take in what a memoised value read, once: a definition used twice in a rule (or
         `e1 = e0 + e0`) is one account, so a trace grows with the policy, not with its uses.
         `latest`: inside an aggregate, the score, trade-off and maturity shown are those of the
         latest item, as when each item computed them anew."""
-        if latest:
-            self.scores.update(other.scores)
-            self.tradeoffs.update(other.tradeoffs)
-            self.maturities.update(other.maturities)
-        if id(other) in self.absorbed:
+        absorbed = self.absorbed
+        if absorbed is None:
+            absorbed = self.absorbed = set()
+        if id(other) in absorbed:
+            if latest:
+                self.events.append((ABSORBED, other, True))
             return
-        self.absorbed.add(id(other))
-        for key, fact in other.facts.items():
-            self.facts.setdefault(key, fact)
-        self.comparisons.extend(other.comparisons)
-        for key, default in other.defaults.items():
-            self.defaults.setdefault(key, default)
-        for read, verdict in other.verdicts.items():
-            self.verdicts.setdefault(read, verdict)
-        for target, exemption in other.exemptions.items():
-            self.exemptions.setdefault(target, exemption)
-        for name, score in other.scores.items():
-            self.scores.setdefault(name, score)
-        for name, tradeoff in other.tradeoffs.items():
-            self.tradeoffs.setdefault(name, tradeoff)
-        for name, maturity in other.maturities.items():
-            self.maturities.setdefault(name, maturity)
+        absorbed.add(id(other))
+        self.facts.update(other.facts)  # keys not read yet are added, in other's order
+        self.events.append((ABSORBED, other, latest))
+
+    def fact_objects(self) -> tuple[Fact, ...]:
+        """The facts read, each built once per subject: every rule that read it shares the object."""
+        known = self.known
+        built = []
+        for key in self.facts:
+            fact = known[key]
+            if type(fact) is tuple:
+                fact = known[key] = _built_fact(fact)
+            built.append(fact)
+        return tuple(built)
+
+    def parts(self) -> Parts:
+        """The account of everything but the facts, built once (and the raw events let go)."""
+        parts = self._parts
+        if parts is not None:
+            return parts
+        if not self.events:
+            self._parts = _NO_PARTS
+            return _NO_PARTS
+        parts = Parts()
+        comparisons = parts.comparisons
+        seen: set[int] = set()
+        for event in self.events:
+            tag = event[0]
+            if tag == COMPARED:
+                comparisons.append(_built_comparison(*event[1:]))
+            elif tag == SCORED:
+                parts.scores[event[1]] = event[2]
+            elif tag == TRADED:
+                parts.tradeoffs[event[1]] = event[2]
+            elif tag == LEVELLED:
+                parts.maturities[event[1]] = event[2]
+            elif tag == DEFAULTED:
+                parts.defaults.setdefault(event[1], event[2])
+            elif tag == READ_VERDICT:
+                parts.verdicts.setdefault(event[1], event[2])
+            elif tag == EXEMPTED:
+                parts.exemptions.setdefault(event[1], event[2])
+            else:
+                _take_in(parts, event[1].parts(), event[2], seen, id(event[1]))
+        self._parts = parts
+        self.events = []
+        return parts
+
+
+def _take_in(parts: Parts, other: Parts, latest: bool, seen: set[int], key: int) -> None:
+    """`Recorder.absorb` as it was recorded: the latest score, trade-off and maturity inside an
+    aggregate; the rest once, what this account already has kept."""
+    if latest:
+        parts.scores.update(other.scores)
+        parts.tradeoffs.update(other.tradeoffs)
+        parts.maturities.update(other.maturities)
+    if key in seen:
+        return
+    seen.add(key)
+    parts.comparisons.extend(other.comparisons)
+    _keep_first(parts.defaults, other.defaults)
+    _keep_first(parts.verdicts, other.verdicts)
+    _keep_first(parts.exemptions, other.exemptions)
+    _keep_first(parts.scores, other.scores)
+    _keep_first(parts.tradeoffs, other.tradeoffs)
+    _keep_first(parts.maturities, other.maturities)
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _keep_first(mapping: dict[K, V], more: dict[K, V]) -> None:
+    for key, item in more.items():
+        mapping.setdefault(key, item)
+
+
+def _built_fact(raw: tuple[Any, ...]) -> Fact:
+    kind, owner, name, value = raw
+    missing = isinstance(value, Missing)
+    if kind == _SUBJECT_FACT:
+        file, line, column = owner.origin_of(name)  # an overlay's fact: the overlay's file
+        return Fact(owner.name, name, json_value(value), Location(file, line, column), missing)
+    line, column = owner.location_of(name)
+    return Fact(
+        owner.subject, f"{owner.path}.{name}", json_value(value), Location(owner.file, line, column), missing
+    )
 
 
 STEPS = 1_000_000  # default evaluation budget per subject (S42), `limits: evaluation_steps`
@@ -720,15 +826,21 @@ class Compiler:
             result = acceptable(ctx)
             if ctx.recorder is not None:
                 first_value, second_value = first(ctx), second(ctx)
-                ctx.recorder.tradeoffs[name] = TradeoffTrace(
-                    name,
-                    decl.title,
-                    decl.first.name,
-                    json_value(first_value),
-                    decl.second.name,
-                    json_value(second_value),
-                    None if isinstance(result, Undetermined) else bool(result),
-                    *_traced_margin(margin(ctx)),
+                ctx.recorder.events.append(
+                    (
+                        TRADED,
+                        name,
+                        TradeoffTrace(
+                            name,
+                            decl.title,
+                            decl.first.name,
+                            json_value(first_value),
+                            decl.second.name,
+                            json_value(second_value),
+                            None if isinstance(result, Undetermined) else bool(result),
+                            *_traced_margin(margin(ctx)),
+                        ),
+                    )
                 )
             return result
 
@@ -861,14 +973,20 @@ class Compiler:
                 result = _rounded(result)
             if ctx.recorder is not None:
                 rescaled = normalize_to is not None and high_sum > low_sum
-                ctx.recorder.scores[name] = ScoreTrace(
-                    name,
-                    decl.title,
-                    None if isinstance(result, Undetermined) else json_number(result),
-                    tuple(traced),
-                    json_number(normalize_to),
-                    json_number(_rounded(total)) if rescaled and undetermined is None else None,
-                    (_rounded(low_sum), _rounded(high_sum)) if rescaled else None,
+                ctx.recorder.events.append(
+                    (
+                        SCORED,
+                        name,
+                        ScoreTrace(
+                            name,
+                            decl.title,
+                            None if isinstance(result, Undetermined) else json_number(result),
+                            tuple(traced),
+                            json_number(normalize_to),
+                            json_number(_rounded(total)) if rescaled and undetermined is None else None,
+                            (_rounded(low_sum), _rounded(high_sum)) if rescaled else None,
+                        ),
+                    )
                 )
             return result
 
@@ -982,14 +1100,20 @@ class Compiler:
             result = outcome if outcome is not None else reached
             if ctx.recorder is not None:
                 next_level = levels[reached][0] if reached < len(levels) else None
-                ctx.recorder.maturities[name] = MaturityTrace(
-                    name,
-                    decl.title,
-                    levels[reached - 1][0] if reached else None,
-                    reached,
-                    next_level,
-                    tuple(gaps),
-                    tuple(exempted),
+                ctx.recorder.events.append(
+                    (
+                        LEVELLED,
+                        name,
+                        MaturityTrace(
+                            name,
+                            decl.title,
+                            levels[reached - 1][0] if reached else None,
+                            reached,
+                            next_level,
+                            tuple(gaps),
+                            tuple(exempted),
+                        ),
+                    )
                 )
             return result
 
@@ -1056,10 +1180,10 @@ class Compiler:
             left, right = _on_days(left), _on_days(right)
         text = span.text()
         location = Location(span.path, span.line, span.column)
-        unit = margins.unit_of(self.program, node)
+        site = CompareSite(text, op, ranks, location, margins.unit_of(self.program, node))
         threshold = self._literal(node.right)
         if threshold is not _ABSENT and (ranks is None or threshold in ranks):
-            return _compare_to_literal(left, threshold, test, ranks, op, text, span, location, unit)
+            return _compare_to_literal(left, threshold, test, ranks, site, span)
 
         def compare(ctx: Context) -> Any:
             a, b = left(ctx), right(ctx)
@@ -1078,7 +1202,8 @@ class Compiler:
                         span,
                     )
             if ctx.recorder is not None:
-                _record_comparison(ctx.recorder, text, op, a, b, ranks, result, location, ctx.variables, unit)
+                bound = tuple(ctx.variables.items()) if ctx.variables else None
+                ctx.recorder.events.append((COMPARED, site, a, b, result, bound))
             return result
 
         return compare
@@ -1198,10 +1323,8 @@ class Compiler:
             if isinstance(used, Undetermined):
                 return merge(value, used)
             if ctx.recorder is not None:
-                ctx.recorder.defaults.setdefault(
-                    (location, value.fields),
-                    DefaultUsed(text, json_value(used), location, value.fields, written),
-                )
+                default = DefaultUsed(text, json_value(used), location, value.fields, written)
+                ctx.recorder.events.append((DEFAULTED, (location, value.fields), default))
             return used
 
         return choose
@@ -1387,11 +1510,8 @@ def _compare_to_literal(
     threshold: Any,
     test: Callable[[Any, Any], bool],
     ranks: dict[str, int] | None,
-    op: ast.CompareOp,
-    text: str,
+    site: CompareSite,
     span: Span,
-    location: Location,
-    unit: tuple[str | None, float],
 ) -> Fn:
     """`field >= 8`, `criticality == critical`: the most common comparison, with its threshold fixed."""
     ranked = ranks[threshold] if ranks is not None else threshold
@@ -1405,12 +1525,11 @@ def _compare_to_literal(
             try:
                 result = test(a if rank is None else rank(a, a), ranked)
             except TypeError:
-                clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{text}`"
+                clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{site.text}`"
                 result = Problem("DL-EVAL-TYPE", clash, span)
         if ctx.recorder is not None:
-            _record_comparison(
-                ctx.recorder, text, op, a, threshold, ranks, result, location, ctx.variables, unit
-            )
+            bound = tuple(ctx.variables.items()) if ctx.variables else None
+            ctx.recorder.events.append((COMPARED, site, a, threshold, result, bound))
         return result
 
     return compare
@@ -1557,7 +1676,7 @@ def _exempt(
     ctx.exempted.add(key)
     if ctx.recorder is not None:
         holds = None if isinstance(value, Undetermined) else False
-        ctx.recorder.exemptions.setdefault(key, AppliedExemption(waiver, rid, "requirement", holds))
+        ctx.recorder.events.append((EXEMPTED, key, AppliedExemption(waiver, rid, "requirement", holds)))
         exempted.append(RequirementTrace(rid, level, holds, because(ctx) if because else text, waiver.id))
     return True
 
@@ -1570,7 +1689,7 @@ def _exempt_term(ctx: Context, term_id: str, value: Any) -> AppliedWaiver | None
         return None
     ctx.exempted.add(key)
     if ctx.recorder is not None:
-        ctx.recorder.exemptions.setdefault(key, AppliedExemption(waiver, term_id, "term"))
+        ctx.recorder.events.append((EXEMPTED, key, AppliedExemption(waiver, term_id, "term")))
     return waiver
 
 
@@ -1822,18 +1941,11 @@ def _graph_view(portfolio: Portfolio, subject: Subject, path: str) -> list[Subje
     return [portfolio.by_name[name] for name in names]
 
 
-def _record_comparison(
-    recorder: Recorder,
-    text: str,
-    op: ast.CompareOp,
-    left: Any,
-    right: Any,
-    ranks: dict[str, int] | None,
-    result: Any,
-    location: Location,
-    variables: dict[str, Any],
-    unit: tuple[str | None, float],
-) -> None:
+def _built_comparison(
+    site: CompareSite, left: Any, right: Any, result: Any, bound: tuple[tuple[str, Any], ...] | None
+) -> Comparison:
+    """The trace of a comparison as recorded: both sides as JSON keeps them, and the margin."""
+    op, ranks, unit = site.op, site.ranks, site.unit
     margin = None
     # an equality has no distance that says how far it is from passing: it is the value or it is not
     if op not in _EQUALITIES and not isinstance(left, Undetermined) and not isinstance(right, Undetermined):
@@ -1842,18 +1954,16 @@ def _record_comparison(
         found = _scaled_margin(op, a, b, unit[1], unit[0]) if a is not None and b is not None else None
         if found is not None:
             margin = json_number(found[0])
-    recorder.comparisons.append(
-        Comparison(
-            text,
-            json_value(left),
-            op.value,
-            json_value(right),
-            None if isinstance(result, Undetermined) else bool(result),
-            margin,
-            location,
-            _bound(variables) if variables else None,
-            unit[0] if margin is not None else None,
-        )
+    return Comparison(
+        site.text,
+        json_value(left),
+        op.value,
+        json_value(right),
+        None if isinstance(result, Undetermined) else bool(result),
+        margin,
+        site.location,
+        _bound(dict(bound)) if bound else None,
+        unit[0] if margin is not None else None,
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +33,7 @@ from decisionlang.core.model import (
 from decisionlang.core.spans import Span
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.engine.compiler import (
+    READ_VERDICT,
     STEPS,
     CompiledPolicy,
     CompiledRule,
@@ -85,28 +85,48 @@ def _trace(
         message = f"evaluation problem: {value.message}"
     elif isinstance(value, Missing) and decisive:
         message = _missing_text(value.fields)
-    return RuleTrace(
-        rule=rule.id,
-        kind=rule.kind,
-        outcome=outcome,
-        message=message,
-        until=until,
-        location=rule.location,
-        facts=tuple(recorder.facts.values()) if recorder else (),
-        comparisons=directed_comparisons(tuple(recorder.comparisons), rule.polarity, rule.kind)
-        if recorder
-        else (),
-        scores=tuple(recorder.scores.values()) if recorder else (),
-        tradeoffs=directed_tradeoffs(tuple(recorder.tradeoffs.values()), rule.polarity, rule.kind)
-        if recorder
-        else (),
-        maturities=tuple(recorder.maturities.values()) if recorder else (),
-        error=error,
-        decisive=decisive,
-        missing=value.fields if isinstance(value, Missing) else (),
-        defaults=tuple(recorder.defaults.values()) if recorder else (),
-        verdicts=tuple(recorder.verdicts.values()) if recorder else (),
-        exemptions=tuple(recorder.exemptions.values()) if recorder else (),
+    missing = value.fields if isinstance(value, Missing) else ()
+    if recorder is None:
+        return RuleTrace(
+            rule.id,
+            rule.kind,
+            outcome,
+            message,
+            until,
+            rule.location,
+            error=error,
+            decisive=decisive,
+            missing=missing,
+        )
+    return RuleTrace.recorded(
+        rule.id,
+        rule.kind,
+        outcome,
+        message,
+        until,
+        rule.location,
+        error,
+        decisive,
+        missing,
+        _recorded_parts,
+        rule,
+        recorder,
+    )
+
+
+def _recorded_parts(rule: CompiledRule, recorder: Recorder) -> tuple[object, ...]:
+    """A traced rule's facts, comparisons, scores... (`RECORDED_PARTS`), built from its recorder
+    when its trace is first read; margins get their direction for this rule."""
+    parts = recorder.parts()
+    return (
+        recorder.fact_objects(),
+        directed_comparisons(tuple(parts.comparisons), rule.polarity, rule.kind),
+        tuple(parts.scores.values()),
+        directed_tradeoffs(tuple(parts.tradeoffs.values()), rule.polarity, rule.kind),
+        tuple(parts.maturities.values()),
+        tuple(parts.defaults.values()),
+        tuple(parts.verdicts.values()),
+        tuple(parts.exemptions.values()),
     )
 
 
@@ -183,8 +203,8 @@ def _where_unknown_trace(policy: CompiledPolicy, value: Undetermined, recorder: 
         message=message,
         until=None,
         location=_location(span),
-        facts=tuple(recorder.facts.values()) if recorder else (),
-        comparisons=tuple(recorder.comparisons) if recorder else (),
+        facts=recorder.fact_objects() if recorder else (),
+        comparisons=tuple(recorder.parts().comparisons) if recorder else (),
         error=error,
         decisive=True,
         missing=value.fields if isinstance(value, Missing) else (),
@@ -269,12 +289,48 @@ def _reported(policy: CompiledPolicy, values: list[object], decisive: list[int])
     ]
 
 
+class _Run:
+    """What every subject of one evaluation shares, worked out once per run rather than once per
+    subject: the policies by id, the exemptions in force, and the waivers of each subject."""
+
+    __slots__ = ("_untraced", "by_id", "exempting", "exemptions", "options", "policies", "waivers_of")
+
+    def __init__(self, policies: Sequence[CompiledPolicy], options: EvaluationOptions) -> None:
+        self.policies = policies
+        self.options = options
+        self.by_id = {policy.id: policy for policy in policies}
+        self.exemptions = exemptions_in_force(options)
+        self.waivers_of: dict[str, list[Waiver]] = {}
+        self.exempting: dict[str, list[Waiver]] = {}  # the requirement and term waivers, by subject
+        for waiver in options.waivers:
+            self.waivers_of.setdefault(waiver.subject, []).append(waiver)
+            if waiver.exempts is not None:
+                self.exempting.setdefault(waiver.subject, []).append(waiver)
+        self._untraced: _Run | None = None
+
+    def without_trace(self) -> _Run:
+        """The same run, verdicts only (built once, for the subjects an exemption lifted)."""
+        if not self.options.trace:
+            return self
+        if self._untraced is None:
+            self._untraced = _Run(self.policies, dataclasses.replace(self.options, trace=False))
+        return self._untraced
+
+
 def evaluate_subject(
-    policies: Sequence[CompiledPolicy], subject: Subject, portfolio: Portfolio, options: EvaluationOptions
+    policies: Sequence[CompiledPolicy],
+    subject: Subject,
+    portfolio: Portfolio,
+    options: EvaluationOptions,
+    run: _Run | None = None,
 ) -> tuple[SubjectResult, list[Diagnostic]]:
+    """One subject's result and diagnostics. `run` is what the subjects of one evaluation share
+    (built from `policies` and `options` when not given)."""
+    if run is None:
+        run = _Run(policies, options)
     ctx = Context(subject, portfolio, options.today, options.steps)
-    ctx.exemptions = exemptions_in_force(options)
-    decisions = _Decisions(policies, options)
+    ctx.exemptions = run.exemptions
+    decisions = _Decisions(run)
     ctx.verdict_of = decisions.verdict_of
     results: list[PolicyResult] = []
     warnings: list[Warning] = []
@@ -310,10 +366,11 @@ def evaluate_subject(
                     for owner, file, path in rule.missing
                 )
     if ctx.exempted:
-        results = _with_exemptions_shown(results, policies, subject, portfolio, options, ctx)
+        results = _with_exemptions_shown(results, run, subject, portfolio, ctx)
     verdict = Verdict.worst([r.verdict for r in results if r.enforcement.decides])
-    if options.waivers:
-        diagnostics.extend(_exemption_notes(options, {subject.name}, ctx.exempted))
+    exempting = run.exempting.get(subject.name)
+    if exempting:
+        diagnostics.extend(_exemption_notes(options, exempting, ctx.exempted))
     if options.strict:
         diagnostics.extend(_strict_errors(missing, subject, portfolio))
     location = Location(subject.file, subject.line, subject.column)
@@ -332,23 +389,19 @@ def evaluate_subject(
 
 
 def _with_exemptions_shown(
-    results: list[PolicyResult],
-    policies: Sequence[CompiledPolicy],
-    subject: Subject,
-    portfolio: Portfolio,
-    options: EvaluationOptions,
-    ctx: Context,
+    results: list[PolicyResult], run: _Run, subject: Subject, portfolio: Portfolio, ctx: Context
 ) -> list[PolicyResult]:
     """A policy whose verdict an exemption improved is shown as lifted by it (S52), like one a
     waiver lifted: `unwaived` is its verdict decided again without the exemptions (and without the
     trace), and the exemption waivers join `waived_by`. Only subjects that used an exemption pay
     for the second evaluation."""
+    options = run.options
     plain = Context(subject, portfolio, options.today, options.steps)
-    without = _Decisions(policies, dataclasses.replace(options, trace=False))
+    without = _Decisions(run.without_trace())
     plain.verdict_of = without.verdict_of
     used = [waiver for key, waiver in ctx.exemptions.items() if key in ctx.exempted]
     shown = []
-    by_id = {policy.id: policy for policy in policies}
+    by_id = run.by_id
     for result in results:
         if result.unwaived is None:
             try:
@@ -365,7 +418,6 @@ def _with_exemptions_shown(
     return shown
 
 
-@functools.lru_cache(maxsize=8)
 def exemptions_in_force(options: EvaluationOptions) -> Mapping[tuple[str, str], AppliedWaiver]:
     """(subject, requirement or term id) -> the waiver in force today that exempts it (S52)."""
     return {
@@ -376,15 +428,15 @@ def exemptions_in_force(options: EvaluationOptions) -> Mapping[tuple[str, str], 
 
 
 def _exemption_notes(
-    options: EvaluationOptions, evaluated: set[str], used: set[tuple[str, str]]
+    options: EvaluationOptions, waivers: Sequence[Waiver], used: set[tuple[str, str]]
 ) -> list[Diagnostic]:
-    """Notes on the requirement and term waivers of the subjects evaluated: expired, not granted
+    """Notes on the requirement and term waivers of the subject evaluated: expired, not granted
     yet, expiring soon, or in force but needed by nothing (the requirement holds without it, or no
     rule reads that level or score)."""
     notes = []
     today = options.today
-    for waiver in options.waivers:
-        if waiver.exempts is None or waiver.subject not in evaluated:
+    for waiver in waivers:
+        if waiver.exempts is None:
             continue
         out_of_dates = _out_of_dates(waiver, today)
         if out_of_dates is not None:
@@ -406,12 +458,14 @@ class _Decisions:
     """The policies decided during one subject's evaluation, each once per subject: the report and
     `verdict(p)` (a policy reading another's verdict) share them."""
 
-    def __init__(self, policies: Sequence[CompiledPolicy], options: EvaluationOptions) -> None:
-        self.options = options
-        self.by_id = {policy.id: policy for policy in policies}
+    __slots__ = ("by_id", "options", "pending", "results", "run")
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.options = run.options
+        self.by_id = run.by_id
         self.results: dict[tuple[str, str], tuple[PolicyResult | None, list[Diagnostic]]] = {}
         self.pending: set[tuple[str, str]] = set()
-        self._waivers: dict[str, list[Waiver]] = {}
 
     def decide(self, policy: CompiledPolicy, ctx: Context) -> tuple[PolicyResult | None, list[Diagnostic]]:
         key = (policy.id, ctx.subject.name)
@@ -438,19 +492,13 @@ class _Decisions:
         verdict = result.verdict if result is not None else Verdict.GO
         if recorder is not None:
             read = VerdictRead(policy_id, ctx.subject.name, verdict, policy.location, result is not None)
-            recorder.verdicts.setdefault(key, read)
+            recorder.events.append((READ_VERDICT, key, read))
         return VerdictValue.of(verdict)
-
-    def _subject_waivers(self, subject: str) -> list[Waiver]:
-        found = self._waivers.get(subject)
-        if found is None:
-            found = self._waivers[subject] = [w for w in self.options.waivers if w.subject == subject]
-        return found
 
     def _decide(self, policy: CompiledPolicy, ctx: Context) -> tuple[PolicyResult | None, list[Diagnostic]]:
         """The policy's result with the subject's waivers in force, and the notes on those waivers."""
         options = self.options
-        subject_waivers = self._subject_waivers(ctx.subject.name)
+        subject_waivers = self.run.waivers_of.get(ctx.subject.name)
         mine = [waiver for waiver in subject_waivers if waiver.policy == policy.id] if subject_waivers else []
         usable, notes = _usable_waivers(mine, policy, options) if mine else ([], [])
         result = evaluate_policy(policy, ctx, options.trace, usable)
@@ -622,8 +670,9 @@ def evaluate_each(
     its result and the diagnostics it raised. A caller that writes each result and drops it keeps
     one subject's trace in memory at a time, not the whole report's."""
     chosen = portfolio.subjects if only is None else _named(portfolio, only)
+    run = _Run(policies, options)
     for subject in chosen:
-        yield evaluate_subject(policies, subject, portfolio, options)
+        yield evaluate_subject(policies, subject, portfolio, options, run)
 
 
 def _named(portfolio: Portfolio, names: Iterable[str]) -> list[Subject]:
