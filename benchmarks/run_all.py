@@ -55,6 +55,7 @@ SCRIPTS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("10,000 services end to end, cold", "<= 3 s", "speed"),
         ("10,000 services end to end, warm", "<= 1 s", "speed"),
     ),
+    "bench_cache": (("10,000 services, check --format json, warm cache", "<= 1 s", "speed"),),
     "bench_memory": (
         ("100,000 services, traced check --format json, peak RSS", "< 2048 MiB", "memory"),
         ("100,000 services, check --no-trace, peak RSS", "< 1024 MiB", "memory"),
@@ -207,6 +208,10 @@ def format_table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
+def load(average: tuple[float, float, float]) -> str:
+    return " ".join(f"{value:.1f}" for value in average)
+
+
 def exit_code(outcomes: Sequence[Outcome]) -> int:
     missed = any(
         item["kind"] in ASSERTED and item["met"] is False for outcome in outcomes for item in outcome.figures
@@ -244,6 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     order = strip or [*SCRIPTS, *(name for name in present if name not in SCRIPTS)]
 
     started = time.perf_counter()
+    load_before = os.getloadavg()
     outcomes = []
     for script in order:
         if script in skip:
@@ -257,6 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     code = exit_code(outcomes)
     print(f"\n=== summary: every figure of the scale targets ({elapsed / 60:.1f} min)")
+    load_after = os.getloadavg()
+    print(
+        f"{os.cpu_count()} CPUs; load average {load(load_before)} at the start, {load(load_after)} at the end"
+    )
     print(format_table(summary_rows(outcomes)))
     print(
         "\nstatus: ok / missed (speed: reported only) / MISSED (memory or size: fails `make bench`);"
