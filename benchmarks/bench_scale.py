@@ -209,6 +209,7 @@ def measure_layout(
             cache_dir = work / f"cache-{layout}-{mode}-{repetition}"
             command = [*cli_prefix(), "check", str(root), "--format", "json"]
             command += ["--as-of", AS_OF.isoformat(), "-o", str(out), *flags]
+            cache_dir.mkdir()
             env = environment(pycache, cache_dir)
             for temperature in ("cold", "warm"):
                 measured = run(command, env)

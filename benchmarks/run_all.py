@@ -107,8 +107,14 @@ def run_script(script: str, arguments: Sequence[str] = ()) -> Outcome:
         return Outcome(script, "missing")
     print(f"\n=== {script}.py {shlex.join(arguments)}".rstrip(), flush=True)
     start = time.perf_counter()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # its output shows as it comes
     process = subprocess.Popen(
-        [sys.executable, str(path), *arguments], cwd=REPO, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+        [sys.executable, str(path), *arguments],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
     )
     assert process.stdout is not None
     result_line = None
