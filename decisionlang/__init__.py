@@ -9,7 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from decisionlang import _classcache
+
 __version__ = "0.1.0"
+
+_classcache.install()  # before any class of decisionlang is made: see decisionlang/_classcache.py
 
 _EXPORTS = {
     "Project": "decisionlang.api",
