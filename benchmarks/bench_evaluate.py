@@ -6,7 +6,8 @@
 It generates N services (deterministically, from the seed) into a temporary decision repo, with the
 policy set of `benchmarks/policies/bench.policy`, then measures in one run:
 
-- load: parse + check + compile the policies, read + validate the YAML states (`load_project`);
+- load: parse + check + compile the policies, read + validate the YAML states (`load_project`, without
+  the cache: what a first run costs; `bench_cache.py` measures the cache);
 - evaluation of every service with `trace=False` (verdicts only) and `trace=True` (full traces);
 - a hand-written plain-Python reference (`reference_decide`) that makes the same decisions from the
   same `Subject.fields`; the run exits 1 if it disagrees with the engine on any service;
@@ -140,7 +141,7 @@ def peak_memory(root: Path) -> dict[str, float]:
     gc.collect()
     tracemalloc.start()
     try:
-        project = load_project(root)
+        project = load_project(root, cache=False)
         retained, load_peak = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
         report = evaluate_project(project, as_of=AS_OF, trace=False)
@@ -295,12 +296,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
         # -- load
-        load_time, project = timed("load", lambda: load_project(root), load_repeat)
+        load_time, project = timed("load", lambda: load_project(root, cache=False), load_repeat)
         if project.errors:
             for diagnostic in project.errors[:20]:
                 print(f"  {diagnostic}", file=sys.stderr)
             raise SystemExit("the generated repo does not load cleanly: the benchmark itself is broken")
-        policy_time, _ = timed("load policies only", lambda: load_project(policies_only), repeat)
+        policy_time, _ = timed("load policies only", lambda: load_project(policies_only, cache=False), repeat)
         subjects = project.portfolio.subjects
         rule_count = sum(len(policy.rules) for policy in project.policies)
         print(

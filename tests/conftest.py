@@ -9,9 +9,21 @@ run, so a pull request's check passes or fails on its own change, not on the dra
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("dev", print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# The suite never reads or writes the user's own cache (decisionlang.inputs.cache, the parser's):
+# every test, and every command a test runs, uses one temporary cache directory of the session.
+_CACHE = tempfile.mkdtemp(prefix="decisionlang-test-cache-")
+os.environ["DECISIONLANG_CACHE_DIR"] = _CACHE
+os.environ.pop("DECISIONLANG_NO_CACHE", None)
+
+
+def pytest_unconfigure(config: object) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)

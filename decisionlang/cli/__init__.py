@@ -87,6 +87,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "annotate",
         "Append a note to the recorded decision DECISION_ID; the decision itself is never rewritten.",
     ),
+    "cache": LazyCommand(
+        "decisionlang.cli.cache",
+        "cache",
+        "The cache of checked policies and loaded states that makes a second run fast.",
+    ),
     "check": LazyCommand(
         "decisionlang.cli.check",
         "check",

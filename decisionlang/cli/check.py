@@ -14,6 +14,7 @@ import click
 from decisionlang.cli.common import (
     Bounded,
     as_of_option,
+    cache_option,
     collector_tuned,
     color_option,
     directory_argument,
@@ -106,6 +107,7 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
 @warnings_as_errors_option
 @color_option
 @progress_option
+@cache_option
 @guarded
 def check(
     directory: Path,

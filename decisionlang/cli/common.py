@@ -180,6 +180,22 @@ as_of_option = click.option(
 strict_option = click.option(
     "--strict", is_flag=True, help="Treat missing information as an error instead of NOT YET."
 )
+
+
+def _no_cache(context: click.Context, parameter: click.Parameter, value: bool) -> None:
+    if value:  # the whole process: the base revision of --base, every load, the parser
+        os.environ["DECISIONLANG_NO_CACHE"] = "1"
+
+
+cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    expose_value=False,
+    callback=_no_cache,
+    help="Neither read nor write the cache of checked policies and loaded states (the same as "
+    "DECISIONLANG_NO_CACHE=1; see `decisionlang cache info`).",
+)
+
 color_option = click.option(
     "--color/--no-color", default=None, help="Force colour on or off (default: on a terminal)."
 )

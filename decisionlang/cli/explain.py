@@ -12,6 +12,7 @@ import click
 from decisionlang.cli.common import (
     EXIT_OK,
     as_of_option,
+    cache_option,
     color_option,
     directory_argument,
     fail,
@@ -31,6 +32,7 @@ from decisionlang.core.escapes import inert_json
 @strict_option
 @as_of_option
 @color_option
+@cache_option
 @guarded
 def explain(
     subject: str,

@@ -13,6 +13,7 @@ import click
 from decisionlang.cli.common import (
     EXIT_OK,
     as_of_option,
+    cache_option,
     directory_argument,
     emit,
     fail,
@@ -49,6 +50,7 @@ from decisionlang.core.spans import printable
     "file exists).",
 )
 @as_of_option
+@cache_option
 @guarded
 def report(
     directory: Path,

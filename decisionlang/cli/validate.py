@@ -11,6 +11,7 @@ import click
 from decisionlang.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
+    cache_option,
     directory_argument,
     guarded,
     warnings_as_errors_option,
@@ -35,6 +36,7 @@ from decisionlang.render.text import plural
     help="Also list the keys of the state files that no schema declares (they are ignored).",
 )
 @progress_option
+@cache_option
 @guarded
 def validate(
     directory: Path, output_format: str, warnings_as_errors: bool, verbose: bool, progress: bool | None

@@ -25,12 +25,13 @@ from decisionlang.core.spans import Span, point
 from decisionlang.core.subjects import Portfolio
 from decisionlang.engine.compiler import STEPS, CompiledPolicy, compile_program
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate_each
-from decisionlang.inputs.layout import load_modules
+from decisionlang.engine.loadcache import checked_policies, loaded_states, store_of
+from decisionlang.inputs.cache import Cache
 from decisionlang.inputs.sources import SizeLimits, SourceFile, SourceSet
-from decisionlang.inputs.states import YamlLimits, load_states
+from decisionlang.inputs.states import YamlLimits
 from decisionlang.inputs.waivers import Waiver, load_waivers
 from decisionlang.language import ast
-from decisionlang.language.checker import FieldRef, Program, check_program
+from decisionlang.language.checker import FieldRef, Program
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,16 @@ def load_project(
     *,
     limits: YamlLimits | None = None,
     progress: ProgressCallback | None = None,
+    cache: Cache | bool = True,
 ) -> Project:
     """Read, parse, check and compile policies; read and validate states. ROOT is a directory, or
     the files themselves (`SourceSet.from_memory`, `SourceSet.from_git`). Never raises on bad
     input: problems are in `Project.diagnostics` (errors make `evaluate_project` refuse to run).
-    `progress` is told each stage as it goes (decisionlang.core.progress)."""
+    `progress` is told each stage as it goes (decisionlang.core.progress).
+
+    `cache`: True uses the user's cache of checked policies and validated states
+    (`decisionlang.inputs.cache`: `DECISIONLANG_CACHE_DIR`, off with `DECISIONLANG_NO_CACHE=1`),
+    False none, or the `Cache` given. The project is the same with or without it."""
     limits = limits or YamlLimits()
     announce(progress, READING)
     files = (
@@ -67,26 +73,24 @@ def load_project(
         if isinstance(root, SourceSet)
         else SourceSet.from_disk(root, limits=SizeLimits(yaml_bytes=limits.max_bytes))
     )
+    store = store_of(cache)
     diagnostics = list(files.diagnostics)
     announce(progress, LOADING_POLICIES)
-    modules, parse_problems = load_modules(files)
-    diagnostics += parse_problems
-    # once per file, though a file imported into several namespaces is parsed in each
-    parsed = tuple(
-        {module.path: SourceFile(module.path, module.span.source.text) for module in modules}.values()
-    )
-    if any(d.is_error for d in parse_problems):
+    checked = checked_policies(files, store)
+    diagnostics += checked.parse_problems
+    parsed = checked.policy_files
+    if any(d.is_error for d in checked.parse_problems):
         # A file that does not parse leaves holes (a missing scale, half a schema) that would
         # surface as dozens of misleading errors downstream: report the syntax first, alone.
         return Project(
             files, Program(), (), Portfolio.of(()), tuple(sorted_diagnostics(diagnostics)), (), parsed
         )
-    program, check_problems = check_program(modules)
-    diagnostics += check_problems
+    program = checked.program
+    diagnostics += checked.check_problems
     policy_errors = any(d.is_error for d in diagnostics)
     policies = compile_program(program) if not policy_errors else ()
     states = counted(files.states, progress, LOADING_STATES, "files")
-    portfolio, state_problems = load_states(states, program.fields, limits=limits)
+    portfolio, state_problems = loaded_states(files, states, checked, limits, store)
     diagnostics += state_problems
     # A state file in error leaves subjects out of the portfolio: a selector or a waiver would look
     # as if it named nothing, so those checks wait until the states load.

@@ -19,6 +19,7 @@ import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from decisionlang.core.cachedir import cache_disabled, default_directory
 from decisionlang.core.dates import DURATION_UNITS, UNIT_NAMES, days_of, percent
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.spans import SourceFile, Span, point
@@ -65,10 +66,12 @@ def _cache_file(grammar: str) -> str | bool:
 
     Building the LALR tables is most of a CLI run's start-up; the cache brings it from ~175 ms to
     ~15 ms. A shared temporary directory is never used, since loading a pickle others can write
-    would run their code. Set DECISIONLANG_PARSER_CACHE=0 to turn the cache off."""
-    if os.environ.get("DECISIONLANG_PARSER_CACHE") == "0":
+    would run their code. Set DECISIONLANG_PARSER_CACHE=0 (or DECISIONLANG_NO_CACHE=1, which
+    turns every cache off) to turn it off; it lives where the other caches do
+    (`decisionlang.core.cachedir`)."""
+    if os.environ.get("DECISIONLANG_PARSER_CACHE") == "0" or cache_disabled():
         return False
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "decisionlang"
+    base = default_directory()
     try:
         base.mkdir(mode=0o700, parents=True, exist_ok=True)
         if base.stat().st_uid != os.getuid() or base.stat().st_mode & 0o022:
