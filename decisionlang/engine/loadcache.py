@@ -210,6 +210,8 @@ def loaded_states(
     )
     found = store.get(key)
     if _is_states(found):
+        for _ in states:  # each file is loaded (from the entry): a progress display counts them
+            pass
         portfolio, problems = found  # type: ignore[misc]
         return portfolio, list(problems)
     portfolio, problems = load_states(states, fields, limits=limits)
