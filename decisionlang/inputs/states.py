@@ -29,7 +29,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, NamedTuple, Union
 
 from pydantic import (
     AfterValidator,
@@ -250,7 +250,8 @@ def _collection_entries(
     return nodes, problems
 
 
-_SCALAR_TYPES = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
+_COLLECTION_TYPES = frozenset((YamlMap, YamlSeq))
 
 
 def _plain(node: Any) -> Any:
@@ -443,6 +444,139 @@ def _object_model(record: RecordType) -> type[BaseModel]:
     return create_model("StateObject", __config__=config, **definitions)
 
 
+# ---------------------------------------------------------------------------------------------
+# the same checks without pydantic, for well-formed values
+
+# What a fast check answers for a value it does not vouch for: pydantic then validates the whole
+# subject, and words every error as before.
+_SLOW: Any = object()
+
+_Check = Callable[[Any], Any]
+
+
+def _fast_check(type_: Type, spec: FieldSpec, inner: bool = False) -> _Check | None:
+    """The value the model would give for `type_` (as `_annotation` declares it), for the values
+    whose check is simple (text, a scale value, a number in range, a date, a list of those);
+    `_SLOW` for any other value. None when pydantic is to check every value (objects)."""
+    if isinstance(type_, ScaleType):
+        return _exact(str, frozenset(type_.values) if type_.values else None)
+    if isinstance(type_, ListType):
+        element = _fast_check(type_.element, spec, inner)
+        return None if element is None else _list_check(element)
+    if isinstance(type_, RecordType):
+        return None
+    if type_ == NUMBER:
+        return _number_check(spec)
+    if type_ == DATE:
+        return _exact(datetime.date)
+    if type_ == DATETIME:
+        return _plain_check(_instant)
+    if type_ == DURATION:
+        return _plain_check(_duration_validator(spec).func)
+    if type_ == BOOL:
+        return _exact(bool)
+    if spec.path == "name" and not inner:
+        return _name_check
+    if type_ in (TEXT, SUBJECT):
+        return _exact(str)
+    return _any_check
+
+
+def _exact(kind: type, values: frozenset[str] | None = None) -> _Check:
+    """A value of exactly this type (strict: no bool for an int, no datetime for a date), among
+    `values` if given."""
+    if values is None:
+        return lambda value: value if type(value) is kind else _SLOW
+    return lambda value: value if type(value) is kind and value in values else _SLOW
+
+
+def _name_check(value: Any) -> Any:
+    return value if type(value) is str and value else _SLOW
+
+
+def _any_check(value: Any) -> Any:
+    return value
+
+
+def _list_check(element: _Check) -> _Check:
+    def check(value: Any) -> Any:
+        if type(value) is not list:
+            return _SLOW
+        items = []
+        for item in value:
+            checked = element(item)
+            if checked is _SLOW:
+                return _SLOW
+            items.append(checked)
+        return items
+
+    return check
+
+
+def _plain_check(validate: Callable[[Any], Any]) -> _Check:
+    """A validator pydantic calls as it is (`PlainValidator`): called here the same way."""
+
+    def check(value: Any) -> Any:
+        try:
+            return validate(value)
+        except Exception:  # its error is worded by pydantic's run
+            return _SLOW
+
+    return check
+
+
+def _number_check(spec: FieldSpec) -> _Check:
+    """An int (or a finite float, unless `integer`) within the bounds, among the allowed values:
+    what `_number_annotation` accepts unchanged. Percentages and numbers beyond range go to pydantic."""
+    low, high = spec.minimum, spec.maximum
+    kinds = (int,) if spec.integer else (int, float)
+    accepted = frozenset(spec.allowed) if spec.allowed is not None else None
+
+    def check(value: Any) -> Any:
+        kind = type(value)
+        if kind not in kinds or (kind is float and not math.isfinite(value)):
+            return _SLOW
+        if (low is not None and value < low) or (high is not None and value > high):
+            return _SLOW
+        if accepted is not None and value not in accepted:
+            return _SLOW
+        return value
+
+    return check
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What loading does with the value of one declared field, decided once per schema."""
+
+    spec: FieldSpec
+    check: _Check | None  # None: pydantic checks it
+    objects: bool  # a `list of { ... }` (at any depth): objects built, their keys checked
+    ranged: bool  # may hold a number (or duration) beyond float range: `_out_of_range` looks
+    reference: str | None  # "subject", "subjects" (a list of them) or "objects", when it names subjects
+
+
+def _plan(spec: FieldSpec) -> _Plan:
+    type_ = spec.type
+    objects = _has_objects(type_)
+    reference = (
+        "subject"
+        if type_ == SUBJECT
+        else "subjects"
+        if type_ == ListType("list", SUBJECT)
+        else "objects"
+        if objects
+        else None
+    )
+    return _Plan(spec, _fast_check(type_, spec), objects, objects or _leaf_ranged(type_), reference)
+
+
+def _leaf_ranged(type_: Type) -> bool:
+    while isinstance(type_, ListType):
+        type_ = type_.element
+    return type_ in (NUMBER, DURATION)
+
+
 @dataclass(frozen=True)
 class _Schema:
     """The fields a subject may have (declared and built-in), and the model that validates them."""
@@ -455,6 +589,10 @@ class _Schema:
     # level): the siblings an undeclared key may be a misspelling of.
     children: Mapping[str, frozenset[str]]
     closed: frozenset[str]  # mappings a `schema strict` block closes to undeclared keys
+    plans: Mapping[str, _Plan] = field(default_factory=dict)  # by dotted path, for every spec
+    required: tuple[tuple[str, FieldSpec], ...] = ()  # required fields other than `name`, sorted
+    # One string object per dotted path (subjects share their keys): `risk.security` of every subject
+    interned: Mapping[str, str] = field(default_factory=dict)
 
     @staticmethod
     def build(declared: Mapping[str, FieldSpec]) -> _Schema:
@@ -496,6 +634,9 @@ class _Schema:
             paths,
             {parent: frozenset(keys) for parent, keys in children.items()},
             closed,
+            {path: _plan(spec) for path, spec in specs.items()},
+            tuple((path, spec) for path, spec in sorted(specs.items()) if spec.required and path != "name"),
+            {path: path for path in [*specs, *prefixes]},
         )
 
     def placement(self, path: str) -> tuple[str, str, str | None]:
@@ -517,8 +658,7 @@ class _Schema:
 # flattening a subject to dotted paths
 
 
-@dataclass(frozen=True)
-class _Field:
+class _Field(NamedTuple):
     path: str
     value: Any  # plain Python value, as validation sees it
     node: Any  # the loaded value, which knows where list items are
@@ -538,25 +678,37 @@ def _flatten(
     mapping: YamlMap, prefix: str, schema: _Schema, source: SourceFile, into: _Flattened
 ) -> _Flattened:
     """Collect the subject's values by dotted path, reporting unknown fields and repeated paths."""
-    for key in mapping:
-        at_key = key_spot(mapping, key)
-        if not isinstance(key, str):
+    marks, keys, plans, interned = mapping.marks, into.keys, schema.plans, schema.interned
+    for key, value in mapping.items():
+        written = marks.get(key)  # None for a key merged in with `<<`
+        at_key = key_spot(mapping, key) if written is None else Spot(written[0], written[1])
+        if type(key) is not str:
             message = f"field names must be text, got {_describe(_plain(key))}"
             into.problems.append(Diagnostic(SHAPE, message, at_key.span(source)))
             continue
         path = f"{prefix}.{key}" if prefix else key
-        value = mapping[key]
-        if path in into.keys:
+        path = interned.get(path, path)
+        if path in keys:
             message = f"`{path}` is given twice"
-            help = f"first given at line {into.keys[path].line}"
+            help = f"first given at line {keys[path].line}"
             into.problems.append(Diagnostic(SHAPE, message, at_key.span(source), help))
             continue
-        into.keys[path] = at_key
-        if path in schema.specs:
+        keys[path] = at_key
+        plan = plans.get(path)
+        if plan is not None:
             if value is not None:
-                into.fields[path] = _Field(path, _plain(value), value, value_spot(mapping, key, at_key))
-                spec = schema.specs[path]
-                into.problems.extend(_object_key_typos(value, spec.type, path, source, into, spec.strict))
+                kind = type(value)
+                if written is None:
+                    at_value = value_spot(mapping, key, at_key)
+                elif kind in _COLLECTION_TYPES and not value.flow:
+                    at_value = at_key
+                else:
+                    at_value = Spot(written[2], written[3])
+                plain = value if kind in _SCALAR_TYPES else _plain(value)
+                into.fields[path] = _Field(path, plain, value, at_value)
+                if plan.objects:
+                    spec = plan.spec
+                    into.problems.extend(_object_key_typos(value, spec.type, path, source, into, spec.strict))
         elif path in schema.prefixes:
             if type(value) is YamlMap:
                 into.groups.add(path)
@@ -757,6 +909,9 @@ def _validate(
     schema: _Schema, located: _Located, default_kind: str | None
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     """The validated values by dotted path, or the diagnostics of every invalid value."""
+    checked = _checked(schema, located, default_kind)
+    if checked is not None:
+        return checked, []
     data = {path: entry.value for path, entry in located.flat.fields.items()}
     if default_kind is not None:
         data.setdefault("kind", default_kind)
@@ -766,6 +921,27 @@ def _validate(
         return {}, _error_diagnostics(error.errors(), schema, located)
     values = {schema.paths[name]: getattr(model, name) for name in model.model_fields_set}
     return dict(sorted(values.items())), []
+
+
+def _checked(schema: _Schema, located: _Located, default_kind: str | None) -> dict[str, Any] | None:
+    """The values the model would give, when every one passes its fast check; else None."""
+    plans = schema.plans
+    values: dict[str, Any] = {}
+    for path, entry in located.flat.fields.items():
+        check = plans[path].check
+        value = _SLOW if check is None else check(entry.value)
+        if value is _SLOW:
+            return None
+        values[path] = value
+    if default_kind is not None and "kind" not in values:
+        kind = plans["kind"].check
+        value = _SLOW if kind is None else kind(default_kind)
+        if value is _SLOW:
+            return None
+        values["kind"] = value
+    if "name" not in values:  # pydantic words it
+        return None
+    return dict(sorted(values.items()))
 
 
 def _error_diagnostics(errors: list[ErrorDetails], schema: _Schema, located: _Located) -> list[Diagnostic]:
@@ -950,7 +1126,11 @@ def _out_of_range(schema: _Schema, flat: _Flattened, source: SourceFile) -> list
     (an item of a list, or a field of an object, included): it is kept, and every rule that reads
     it is NOT YET (in a field of another type, it is the usual type error)."""
     problems = []
+    plans = schema.plans
     for path, entry in flat.fields.items():
+        plan = plans[path]
+        if not plan.ranged or (not plan.objects and type(entry.value) in _IN_RANGE):
+            continue
         for type_, value, spot, steps in _leaves(
             entry.value, entry.node, entry.spot, schema.specs[path].type
         ):
@@ -965,6 +1145,9 @@ def _out_of_range(schema: _Schema, flat: _Flattened, source: SourceFile) -> list
             problems.append(Diagnostic(NUMBER_RANGE, message, spot.span(source), help, Severity.WARNING))
     return problems
 
+
+# Values that are never beyond float range (a number the reader gives is finite, or OutOfRange).
+_IN_RANGE = frozenset((int, float, bool, type(None)))
 
 _Leaf = tuple[Type, Any, Spot, tuple[int | str, ...]]
 
@@ -1006,9 +1189,11 @@ def _has_objects(type_: Type) -> bool:
 def _with_objects(values: dict[str, Any], schema: _Schema, located: _Located, name: str) -> dict[str, Any]:
     """The validated objects of `list of { ... }` fields as `Record`s that know where they are."""
     for path, value in values.items():
+        if not schema.plans[path].objects:
+            continue
         type_ = schema.specs[path].type
         entry = located.flat.fields.get(path)
-        if entry is not None and _has_objects(type_):
+        if entry is not None:
             values[path] = _objects(value, type_, entry.node, entry.spot, (name, located.source.path), path)
     return values
 
@@ -1128,19 +1313,50 @@ def _subject(name: str, entries: Sequence[_Candidate], facts: Mapping[str, _Fact
     )
 
 
+def _defined_subject(name: str, definition: _Candidate) -> Subject:
+    """The subject of a definition without overlays: what `_subject` gives for it, directly."""
+    assert definition.values is not None
+    written = definition.located.flat.fields
+    locations: dict[str, tuple[int, int]] = {}
+    for path in definition.values:
+        entry = written.get(path)
+        if entry is not None:  # not `kind` by default
+            locations[path] = (entry.spot.line, entry.spot.column)
+    values = dict(definition.values)
+    for path in ("tags", "depends_on", "targets"):
+        values.setdefault(path, [])
+    located = definition.located
+    return Subject(
+        name=name,
+        kind=str(values["kind"]),
+        file=located.source.path,
+        line=located.spot.line,
+        column=located.spot.column,
+        fields=values,
+        locations=locations,
+        groups=frozenset(located.flat.groups),
+        sources={},
+        overlays=(),
+    )
+
+
 def _references(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[_Reference]:
     """Every subject name written in a subject-typed field (objects' fields included), wherever
     the rest of the subject stands."""
     references: list[_Reference] = []
+    plans = schema.plans
     for path, entry in flat.fields.items():
-        type_ = schema.specs[path].type
-        if type_ == SUBJECT and isinstance(entry.value, str):
+        kind = plans[path].reference
+        if kind is None:
+            continue
+        type_ = plans[path].spec.type
+        if kind == "subject" and isinstance(entry.value, str):
             references.append(_Reference(path, entry.value, entry.spot))
-        elif type_ == ListType("list", SUBJECT) and type(entry.node) is YamlSeq:
+        elif kind == "subjects" and type(entry.node) is YamlSeq:
             for index, item in enumerate(entry.value):
                 if isinstance(item, str):
                     references.append(_Reference(path, item, item_spot(entry.node, index)))
-        elif _has_objects(type_):
+        elif kind == "objects":
             for leaf_type, value, spot, steps in _leaves(entry.value, entry.node, entry.spot, type_):
                 if leaf_type == SUBJECT and isinstance(value, str):
                     references.append(_Reference(_place(path, steps), value, spot))
@@ -1275,6 +1491,9 @@ def _merge(candidates: Sequence[_Candidate], schema: _Schema) -> tuple[list[Subj
         problems.extend(missing)
         if name is None or missing or any(entry.rejected or entry.values is None for entry in group):
             continue
+        if len(group) == 1:  # no overlay: no conflict, every fact is the definition's
+            subjects.append(_defined_subject(name, definition))
+            continue
         facts, conflicts = _facts(name, group)
         problems.extend(conflicts)
         if not conflicts:
@@ -1331,10 +1550,12 @@ def _shown(value: Any) -> Any:
 
 def _check_required(definition: _Candidate, group: Sequence[_Candidate], schema: _Schema) -> list[Diagnostic]:
     """A required field that neither the definition nor any overlay gives (written, not null)."""
+    if not schema.required:
+        return []
     given = {path for entry in group for path in entry.located.flat.fields}
     problems = []
-    for path, spec in sorted(schema.specs.items()):
-        if not spec.required or path in given or path == "name":
+    for path, spec in schema.required:
+        if path in given:
             continue
         span = _missing_spot(definition.located, path).span(definition.source)
         help = f"`{path}`: {spec.description}" if spec.description else None

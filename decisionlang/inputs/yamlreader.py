@@ -15,8 +15,9 @@ Every caller gets the same rules:
   numbers, booleans, null, dates), never Python objects; tags other than the core ones, duplicate
   keys and recursive aliases are refused; `<<` merge keys are applied.
 
-Only ruamel.yaml's public API is used: `YAML(typ="safe").parse()` gives events from libyaml's C
-parser when ruamel.yaml.clib is installed, and `YAML(typ="rt").parse()` from ruamel's pure-Python
+Only ruamel.yaml's public API is used: the parser class of `YAML(typ="safe")` gives events from
+libyaml's C parser when ruamel.yaml.clib is installed (the events `YAML(typ="safe").parse()` yields,
+without a `YAML` instance per file), and `YAML(typ="rt").parse()` from ruamel's pure-Python
 parser, the reference. The C parser reads a few texts differently (tabs, explicit tags, `%YAML`
 directives, ...) and words syntax errors otherwise: those texts are read again with the reference,
 so a file gives the same values and diagnostics with or without the C extension. Plain scalars are
@@ -37,7 +38,7 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -516,6 +517,26 @@ def _c_parser_available() -> bool:
 # libyaml's parser, about 40 times faster than ruamel's pure-Python one; False to always use the latter.
 _USE_C_PARSER: bool = _c_parser_available()
 
+
+@functools.cache
+def _c_parser() -> Any:
+    """The C parser class of ruamel's safe loader, looked up once."""
+    return YAML(typ="safe").Parser
+
+
+def _c_events(text: str) -> Iterator[Event]:
+    """The events of `text` from libyaml, as `YAML(typ="safe").parse` gives them, without building a
+    `YAML` instance per file (that looks for plug-ins on disk and builds a loader class each time):
+    the parser's events do not depend on the loader's constructor or resolver."""
+    parser = _c_parser()(text)
+    try:
+        check, get = parser.check_event, parser.get_event
+        while check():
+            yield get()
+    finally:
+        parser.dispose()
+
+
 # Characters that libyaml reads differently from ruamel: tabs (ruamel refuses more of them), NEL
 # and the Unicode line and paragraph separators (line numbers), byte order marks inside the text.
 _PURE_ONLY_CHARACTERS = re.compile("[\t\x85\u2028\u2029\ufeff]")
@@ -679,7 +700,7 @@ class _Parse:
     def _events(self) -> Iterable[Event]:
         if self.pure:
             return YAML(typ="rt").parse(self.source.text)  # type: ignore[no-any-return]
-        return YAML(typ="safe").parse(self.source.text)  # type: ignore[no-any-return]
+        return _c_events(self.source.text)
 
     def _read(self) -> Diagnostic | None:
         try:
