@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from decisionlang.api import load_project
-from decisionlang.engine import loadcache
 from decisionlang.inputs.cache import Cache, from_environment
 from decisionlang.inputs.sources import SourceSet
 from tests.support import MINIMAL_PROJECT
@@ -209,9 +208,29 @@ def test_a_warm_load_reads_no_yaml_and_parses_no_policy(
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("computed again")
 
-    monkeypatch.setattr(loadcache, "load_states", refuse)
+    monkeypatch.setattr("decisionlang.inputs.states.load_states", refuse)
     monkeypatch.setattr("decisionlang.inputs.layout.load_modules", refuse)
     assert _account(load_project(root, cache=store)) == _account(cold)
+
+
+def test_a_warm_load_imports_neither_the_parser_nor_the_state_validator(cache_dir: Path) -> None:
+    script = (
+        "import sys; from decisionlang.api import load_project; "
+        "load_project('examples/quickstart'); "
+        "print(sorted(m for m in ('lark', 'pydantic', 'decisionlang.inputs.states') if m in sys.modules))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            check=True,
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert runs == ["['decisionlang.inputs.states', 'lark', 'pydantic']", "[]"]
 
 
 @pytest.mark.parametrize("example", ["quickstart", "scaleup"])

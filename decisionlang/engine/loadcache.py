@@ -19,7 +19,7 @@ validated portfolio is plain values, far fewer objects than the trees it comes f
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +27,10 @@ from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.subjects import Portfolio
 from decisionlang.inputs.cache import Cache, engine_fingerprint, from_environment
 from decisionlang.inputs.sources import SourceFile, SourceSet
-from decisionlang.inputs.states import YamlLimits, load_states
+from decisionlang.inputs.yamlreader import YamlLimits
 from decisionlang.language import ast
-from decisionlang.language.checker import Program, check_program
+from decisionlang.language.checker import Program
+from decisionlang.language.types import FieldSpec
 
 __all__ = ["CheckedPolicies", "checked_policies", "loaded_states", "store_of"]
 
@@ -78,6 +79,7 @@ def checked_policies(files: SourceSet, store: Cache | None) -> CheckedPolicies:
 
 def _check(files: SourceSet) -> CheckedPolicies:
     from decisionlang.inputs.layout import load_modules  # the parser, only when it must run
+    from decisionlang.language.checker import check_program
 
     modules, parse_problems = load_modules(files)
     # once per file, though a file imported into several namespaces is parsed in each
@@ -197,7 +199,7 @@ def loaded_states(
     as they are read) against its program's schema."""
     fields = checked.program.fields
     if store is None:
-        return load_states(states, fields, limits=limits)
+        return _load_states(states, fields, limits)
     key = Cache.key(
         "states",
         [
@@ -214,9 +216,17 @@ def loaded_states(
             pass
         portfolio, problems = found  # type: ignore[misc]
         return portfolio, list(problems)
-    portfolio, problems = load_states(states, fields, limits=limits)
+    portfolio, problems = _load_states(states, fields, limits)
     store.put(key, (portfolio, tuple(problems)))
     return portfolio, problems
+
+
+def _load_states(
+    states: Sequence[SourceFile], fields: Mapping[str, FieldSpec], limits: YamlLimits
+) -> tuple[Portfolio, list[Diagnostic]]:
+    from decisionlang.inputs.states import load_states  # pydantic: only when the states are read
+
+    return load_states(states, fields, limits=limits)
 
 
 def _is_states(value: Any) -> bool:

@@ -28,8 +28,8 @@ from decisionlang.engine.evaluator import EvaluationOptions, evaluate_each
 from decisionlang.engine.loadcache import checked_policies, loaded_states, store_of
 from decisionlang.inputs.cache import Cache
 from decisionlang.inputs.sources import SizeLimits, SourceFile, SourceSet
-from decisionlang.inputs.states import YamlLimits
 from decisionlang.inputs.waivers import Waiver, load_waivers
+from decisionlang.inputs.yamlreader import YamlLimits
 from decisionlang.language import ast
 from decisionlang.language.checker import FieldRef, Program
 
