@@ -1,15 +1,20 @@
 """What the board report costs at portfolio scale: render time, file size, peak memory.
 
-    .venv/bin/python benchmarks/bench_report.py [--services N] [--repeat R]
+    .venv/bin/python benchmarks/bench_report.py [--services N] [--repeat R] [--keep FILE]
 
-Generates the benchmark portfolio of `bench_evaluate.py` (N services, 1,000 by default, fixed
-seed), evaluates it with traces, builds the board facts (the trade-off zones evaluated by the
-engine) and renders the HTML report R times. Prints the median time of each step, the report's
-size in MB and per subject, and the peak memory of the render (tracemalloc). As a reference in the
-same run, the time `json.dumps` takes to write the same report's JSON data (one pass over the same
-model with the C encoder): the ratio says how far the HTML renderer is from a plain serialisation.
+Generates the benchmark portfolio of `bench_evaluate.py` (N services, 10,000 by default, fixed
+seed), loads and evaluates it with traces, builds the board facts (the trade-off zones evaluated by
+the engine) and renders the HTML report R times (1 by default). Prints the median time of each step,
+the report's size in MB and in bytes per subject, and the peak memory of one render (tracemalloc).
 
-The script reports; it does not gate (exit 0).
+The reference, measured in the same run: writing the same report as JSON (`render_json`, what
+`check --format json` writes), the plain serialisation of the same model. `render / reference` says
+how far the HTML renderer is from it; `report / reference` does the same for the whole command
+(load, evaluate, board facts, render).
+
+Gate: the report may weigh at most 1,500 bytes per subject (15 MB at 10,000 subjects, issue 11);
+over that, the script exits 1. Times are reported, never gated. The last line is
+`RESULT {json}` with every figure, for `make bench`.
 """
 
 from __future__ import annotations
@@ -33,10 +38,12 @@ from bench_evaluate import generate_repo, progress
 from decisionlang.api import evaluate_project, load_project
 from decisionlang.engine.board import board_facts
 from decisionlang.render.html import render_html
-from decisionlang.render.json import report_to_dict
+from decisionlang.render.json import render_json
 
 AS_OF = dt.date(2026, 11, 26)
 SEED = 20261126
+LIMIT_BYTES_PER_SUBJECT = 1_500  # 15 MB at 10,000 subjects
+TARGET_SECONDS_10K = 10.0  # `report` at 10,000 subjects (reported, not gated)
 T = TypeVar("T")
 
 
@@ -54,37 +61,86 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--services", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--services", type=int, default=10_000, help="services to generate (10000)")
+    parser.add_argument("--repeat", type=int, default=1, help="repetitions of each render (1)")
+    parser.add_argument("--keep", type=Path, help="also write the HTML report to this file")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="decisionlang-bench-report-") as temporary:
         root = Path(temporary) / "repo"
         progress(f"generating {options.services} services")
         generate_repo(root, options.services, SEED)
+        progress("loading and evaluating (traced)")
+        start = time.perf_counter()
         project = load_project(root)
+        load_time = time.perf_counter() - start
+        start = time.perf_counter()
         report = evaluate_project(project, as_of=AS_OF)
+        evaluate_time = time.perf_counter() - start
+        progress("board facts and the HTML report")
         facts_time, facts = median_time(lambda: board_facts(project.program, report), options.repeat)
         render_time, text = median_time(
             lambda: render_html(report, project.portfolio, facts, title="bench"), options.repeat
         )
-        json_time, _ = median_time(
-            lambda: json.dumps(report_to_dict(report), sort_keys=True, ensure_ascii=False), options.repeat
-        )
+        progress("reference: the same report as JSON")
+        json_time, json_text = median_time(lambda: render_json(report), options.repeat)
+        progress("peak memory of one render")
         tracemalloc.start()
         render_html(report, project.portfolio, facts, title="bench")
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+    if options.keep:
+        options.keep.write_text(text, encoding="utf-8")
     size = len(text.encode("utf-8"))
+    json_size = len(json_text.encode("utf-8"))
     count = len(report.subjects)
+    limit = LIMIT_BYTES_PER_SUBJECT * count
+    whole = load_time + evaluate_time + facts_time + render_time
+    reference_whole = load_time + evaluate_time + json_time
     print(f"board report, {count} subjects (median of {options.repeat})")
-    print(f"  board facts (zones evaluated by the engine)  {facts_time * 1000:8.0f} ms")
-    print(f"  render HTML                                   {render_time * 1000:8.0f} ms")
-    print(f"  reference: the same report as JSON            {json_time * 1000:8.0f} ms")
+    print(f"  load (parse, check, compile; read states)     {load_time:8.2f} s")
+    print(f"  evaluate, traced                              {evaluate_time:8.2f} s")
+    print(f"  board facts (zones evaluated by the engine)   {facts_time:8.2f} s")
+    print(f"  render HTML                                   {render_time:8.2f} s")
+    print(f"  reference: the same report as JSON            {json_time:8.2f} s")
     print(f"  render / reference                            {render_time / json_time:8.1f}x")
-    per_subject = f"{size / count / 1000:.1f} KB per subject"
-    print(f"  size                                          {size / 1e6:8.2f} MB ({per_subject})")
+    print(f"  report end to end (load .. render)            {whole:8.2f} s")
+    print(f"  reference end to end (load .. JSON)           {reference_whole:8.2f} s")
+    print(f"  report / reference, end to end                {whole / reference_whole:8.2f}x")
+    print(
+        f"  size                                          {size / 1e6:8.2f} MB ({size / count:,.0f} B per"
+        f" subject; limit {LIMIT_BYTES_PER_SUBJECT:,})"
+    )
+    print(f"  reference size (JSON)                         {json_size / 1e6:8.2f} MB")
     print(f"  peak memory of one render                     {peak / 2**20:8.1f} MiB")
-    return 0
+    over = size > limit
+    if over:
+        print(
+            f"  FAIL: {size / 1e6:.2f} MB is over {limit / 1e6:.2f} MB"
+            f" ({LIMIT_BYTES_PER_SUBJECT} B per subject)"
+        )
+    result = {
+        "benchmark": "report",
+        "subjects": count,
+        "load_s": round(load_time, 3),
+        "evaluate_s": round(evaluate_time, 3),
+        "facts_s": round(facts_time, 3),
+        "render_s": round(render_time, 3),
+        "reference_json_s": round(json_time, 3),
+        "render_ratio": round(render_time / json_time, 2),
+        "report_s": round(whole, 3),
+        "reference_report_s": round(reference_whole, 3),
+        "report_ratio": round(whole / reference_whole, 3),
+        "target_report_s_at_10k": TARGET_SECONDS_10K,
+        "bytes": size,
+        "mb": round(size / 1e6, 3),
+        "bytes_per_subject": round(size / count),
+        "reference_json_bytes": json_size,
+        "limit_bytes": limit,
+        "peak_render_mib": round(peak / 2**20, 1),
+        "ok": not over,
+    }
+    print("RESULT " + json.dumps(result, sort_keys=True))
+    return 1 if over else 0
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ screenshot and a PDF print under tests/output/browser/ (git-ignored).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import struct
@@ -21,6 +22,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from browser_cdp import Browser, Page
 
 from decisionlang.api import evaluate_project, load_project
 from decisionlang.engine.board import board_facts
@@ -113,8 +115,8 @@ def test_report_renders_in_chromium(chromium: Path, page: tuple[str, Path, str],
     project = load_project(ROOT / "examples" / name)
     for tradeoff in project.program.tradeoffs:
         assert f'id="tradeoff-{tradeoff}"' in dom
-    assert dom.count('<article class="subject') == len(project.portfolio.subjects)
-    assert re.search(r'<p class="filter" id="subject-filter"(?! hidden)', dom), "the filter was not enabled"
+    assert dom.count('<tr id="s-') == len(project.portfolio.subjects)  # the index, one row each
+    assert re.search(r'<div class="filter" id="subject-filter"(?! hidden)', dom), "the filter was not enabled"
     if name == "scaleup":
         assert dom.count('id="chart-deps-') >= 3
         assert 'class="zone"' in dom and 'class="pt-out"' in dom
@@ -135,3 +137,91 @@ def test_screenshot_and_print(chromium: Path, page: tuple[str, Path, str], tmp_p
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert pdf.read_bytes()[:5] == b"%PDF-"
     assert pdf.stat().st_size > 20_000
+
+
+# ---------------------------------------------------------------- a reader's actions, driven in the page
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
+    """quickstart (its details as plain JSON) and a 300-subject portfolio (details compressed)."""
+    from test_report_html import generate_portfolio
+
+    root = tmp_path_factory.mktemp("big") / "big"
+    generate_portfolio(root, services=270, initiatives=30)
+    found: dict[str, tuple[Path, str]] = {}
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    for name, directory in (("quickstart", ROOT / "examples" / "quickstart"), ("three-hundred", root)):
+        project = load_project(directory)
+        report = evaluate_project(project, as_of=AS_OF)
+        text = render_html(report, project.portfolio, board_facts(project.program, report), title=name)
+        path = OUTPUT / f"interactive-{name}.html"
+        path.write_text(text, encoding="utf-8")
+        found[name] = (path, text)
+    return found
+
+
+@pytest.mark.parametrize("name", ["quickstart", "three-hundred"])
+def test_open_search_and_filter_in_chromium(
+    chromium: Path, pages: dict[str, tuple[Path, str]], name: str, tmp_path: Path
+) -> None:
+    path, text = pages[name]
+    encoding = "json" if name == "quickstart" else "deflate-base64"
+    assert f'"encoding":"{encoding}"' in text
+    browser = Browser(chromium, tmp_path / "profile", FLAGS)
+    try:
+        page = Page(browser, path.as_uri())
+        assert page.eval("document.getElementById('report-status').dataset.status") == "ok"
+        rows = page.eval("document.querySelectorAll('#subject-index > tbody > tr').length")
+        assert rows == text.count('<tr id="s-')
+        assert page.eval("document.querySelectorAll('tr.detail').length") == 0  # nothing opened yet
+        # open a subject by its name: its details appear under its row
+        row = "document.querySelectorAll('#subject-index > tbody > tr')[" + str(rows - 1) + "]"
+        subject = page.eval(f"{row}.querySelector('th a').textContent")
+        page.eval(f"{row}.querySelector('th a').click()")
+        page.wait(f"{row}.nextElementSibling && {row}.nextElementSibling.classList.contains('detail')")
+        detail = page.eval(f"{row}.nextElementSibling.textContent")
+        assert f"{subject} is " in detail and "Policies applied" in detail
+        assert page.eval(f"{row}.querySelector('th a').getAttribute('aria-expanded')") == "true"
+        page.eval(f"{row}.querySelector('th a').click()")  # and closes it again
+        assert page.eval(f"{row}.nextElementSibling.hidden") is True
+        # a link to a subject (as from the summaries) opens it
+        first = page.eval("document.querySelector('#subject-index > tbody > tr').id")
+        page.eval(f"location.hash = '#{first}'")
+        page.wait(f"document.getElementById('{first}').classList.contains('open')")
+        assert "<article" in page.eval(f"document.getElementById('{first}').nextElementSibling.innerHTML")
+        # search: the rows shown all match every word, and the count says how many
+        word = page.eval(f"{row}.cells[2].textContent")  # an owner
+        page.eval(
+            f"(function (input) {{ input.value = {json.dumps(word)};"
+            " input.dispatchEvent(new Event('input')); })"
+            "(document.querySelector('#subject-filter input[type=search]'))"
+        )
+        shown = page.eval(
+            "[...document.querySelectorAll('#subject-index > tbody > tr:not(.detail)')]"
+            ".filter(r => !r.hidden).map(r => r.textContent)"
+        )
+        assert shown and all(word.lower() in line.lower() for line in shown)
+        assert page.eval("document.querySelector('#subject-filter output').textContent") == (
+            f"{len(shown)} of {rows} subjects shown"
+        )
+        # filter: without GO, no GO row is shown
+        page.eval(
+            "(function (input) { input.value = ''; input.dispatchEvent(new Event('input')); })"
+            "(document.querySelector('#subject-filter input[type=search]'))"
+        )
+        page.eval("document.querySelector('#subject-filter input[value=go]').click()")
+        visible = page.eval(
+            "[...document.querySelectorAll('#subject-index > tbody > tr:not(.detail)')]"
+            ".filter(r => !r.hidden).map(r => r.className.split(' ')[0])"
+        )
+        assert (
+            visible
+            and "go" not in visible
+            and len(visible) == text.count('class="not-yet"><th') + text.count('class="no-go"><th')
+        )
+        assert page.problems() == []
+        assert page.eval("document.getElementById('report-status').dataset.status") == "ok"
+    finally:
+        stderr = browser.close()
+    assert console_lines(stderr) == []

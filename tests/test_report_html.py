@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from report_details import subject_details, with_details
 from support import check_golden
 
 from decisionlang import cli
@@ -245,8 +246,9 @@ def parse(text: str) -> Structure:
 
 
 def test_html_is_well_formed_and_ids_are_unique(small: Path) -> None:
-    for text in (html_of(QUICKSTART), html_of(small)):
-        assert text.startswith('<!DOCTYPE html>\n<html lang="en">')
+    for page in (html_of(QUICKSTART), html_of(small)):
+        assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
+        text = with_details(page)  # the page, and each subject's details in it (as when opened)
         structure = parse(text)
         assert structure.problems == []
         assert structure.stack == []
@@ -345,8 +347,7 @@ def test_waivers_shown_with_expiry_and_problems(small: Path) -> None:
     assert "Compensating measure" in text and "a change freeze on db until then" in text
     assert "Waivers that need attention" in text and "W-2" in text  # the stale one
     assert "DL-WAIVER-STALE" in text and "DL-WAIVER-EXPIRING" in text
-    db = text[text.index('<article class="subject go" id="s-db"') :]
-    db = db[: db.index("</article>")]
+    db = article(text, "s-db")
     assert "It is GO only because of 1 waiver (W-1)" in db
     compromise = db[db.index("Compromises knowingly accepted") :]
     assert (
@@ -617,7 +618,14 @@ def test_a_thousand_subjects_give_one_well_formed_report(tmp_path: Path) -> None
     text = render_html(report, project.portfolio, facts, title="big")
     structure = parse(text)
     assert structure.problems == [] and structure.stack == []
-    assert text.count("<article") == 1000
+    assert text.count('<tr id="s-') == 1000  # one index row per subject
+    details = subject_details(text)
+    assert len(details) == 1000 and all(
+        html.startswith('<article class="subject') for html in details.values()
+    )
+    structure = parse(with_details(text))
+    assert structure.problems == [] and structure.stack == []
+    assert [name for name, count in structure.ids.items() if count > 1] == []
     assert text.count('role="img"') > 10
 
 
@@ -676,9 +684,7 @@ def board(tmp_path: Path) -> Path:
 
 
 def article(text: str, anchor: str) -> str:
-    start = text.index('<article class="subject')
-    start = text.index(f'id="{anchor}"', start)
-    return text[start : text.index("</article>", start)]
+    return subject_details(text)[anchor]
 
 
 def test_what_was_checked_names_the_item_an_aggregate_compared(board: Path) -> None:

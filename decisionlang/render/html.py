@@ -17,11 +17,14 @@ built outside the render stage: this module reads no program and runs nothing.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import html
+import json
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -79,11 +82,16 @@ TIER_ONE_TAGS = frozenset({"tier-1", "tier1", "tier_1"})
 WAIVER_WARN_DAYS = 30  # the check's default --warn-days
 WAIVER_CODE_PREFIX = "DL-WAIVER-"
 MAX_OUTLIER_LABELS = 12
+MAX_LISTED = 100  # rows per subject in a summary's table; the subject index lists every subject
+MAX_NAMED = 20  # subjects named in a sentence (a chart's caption)
+MAX_DEPENDENCY_FIGURES = 24  # tier-1 graphs drawn in the section; the others are in the subjects' details
 MAX_CHECKS = 10  # comparisons shown per deciding rule (a quantifier over many targets makes many)
 MAX_FACTS = 12  # facts shown per deciding rule; `decisionlang explain` has them all
 MAX_TREND_POINTS = 12  # recorded decisions shown in the trend, the latest ones
 MAX_GRAPH_NODES = 24
 MAX_GRAPH_DEPTH = 4
+DETAILS_CHUNK = 100  # subjects per chunk of details data: opening one inflates its chunk only
+PLAIN_DETAILS_LIMIT = 100  # up to this many subjects, the details data is plain JSON
 LOOP_ROOM = 30.0  # room right of a layer for links between nodes of the same layer
 
 # ---------------------------------------------------------------- inputs
@@ -151,6 +159,139 @@ class BoardView:
     def waivers(self) -> tuple[WaiverView, ...]:
         return tuple(waiver for result in self.report.subjects for waiver in waivers_of(result))
 
+    @functools.cached_property
+    def _must_hold(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def must_hold(self, result: SubjectResult) -> tuple[str, ...]:
+        """`SubjectResult.must_hold` (core.views), worked out once per subject: two sections show it."""
+        found = self._must_hold.get(result.subject)
+        if found is None:
+            found = self._must_hold[result.subject] = result.must_hold
+        return found
+
+    @functools.cached_property
+    def _reasons(self) -> dict[str, list[str]]:
+        return {}
+
+    def main_reasons(self, result: SubjectResult) -> list[str]:
+        """`main_reasons`, worked out once per subject."""
+        found = self._reasons.get(result.subject)
+        if found is None:
+            found = self._reasons[result.subject] = main_reasons(result)
+        return found
+
+    @functools.cached_property
+    def drawn_dependencies(self) -> tuple[str, ...]:
+        """The tier-1 subjects with dependencies whose graph the dependencies section draws: all of
+        them up to `MAX_DEPENDENCY_FIGURES`, else those with the most weak links (then by name)."""
+        names = [
+            subject.name
+            for subject in self.portfolio.subjects
+            if is_tier_one(subject) and self.dependencies_of(subject.name)
+        ]
+        if len(names) <= MAX_DEPENDENCY_FIGURES:
+            return tuple(names)
+        weak = {name: weak_links(self, name)[0] for name in names}
+        chosen = set(sorted(names, key=lambda name: (-weak[name], name))[:MAX_DEPENDENCY_FIGURES])
+        return tuple(name for name in names if name in chosen)
+
+    @functools.cached_property
+    def _dependencies(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def dependencies_of(self, name: str) -> tuple[str, ...]:
+        """`Portfolio.dependencies_of`, worked out once per subject: the graphs walk it many times."""
+        found = self._dependencies.get(name)
+        if found is None:
+            found = self._dependencies[name] = self.portfolio.dependencies_of(name)
+        return found
+
+    @functools.cached_property
+    def _order(self) -> dict[str, int]:
+        """Each subject's bit in the sets below: its rank in name order."""
+        return {name: rank for rank, name in enumerate(sorted(self.portfolio.by_name))}
+
+    @functools.cached_property
+    def _reach(self) -> dict[str, int]:
+        """For each subject, every subject it depends on, directly or further down, as a set of bits
+        (`_order`): `Portfolio.closure(name, "depends_on")`, worked out once for the whole portfolio
+        over its strongly connected components (a cycle's members all reach one another)."""
+        order = self._order
+        reach: dict[str, int] = {}
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        stack: list[str] = []
+        on_stack: set[str] = set()
+        for start in order:
+            if start in index:
+                continue
+            work = [(start, iter(self.dependencies_of(start)))]
+            index[start] = low[start] = len(index)
+            stack.append(start)
+            on_stack.add(start)
+            while work:
+                name, following = work[-1]
+                for other in following:
+                    if other not in index:
+                        index[other] = low[other] = len(index)
+                        stack.append(other)
+                        on_stack.add(other)
+                        work.append((other, iter(self.dependencies_of(other))))
+                        break
+                    if other in on_stack:
+                        low[name] = min(low[name], index[other])
+                else:
+                    work.pop()
+                    if work:
+                        parent = work[-1][0]
+                        low[parent] = min(low[parent], low[name])
+                    if low[name] == index[name]:
+                        members = []
+                        while True:
+                            member = stack.pop()
+                            on_stack.discard(member)
+                            members.append(member)
+                            if member == name:
+                                break
+                        bits = 0
+                        for member in members:
+                            for other in self.dependencies_of(member):
+                                bits |= (1 << order[other]) | reach.get(other, 0)
+                        for member in members:
+                            reach[member] = bits
+        return {name: bits & ~(1 << order[name]) for name, bits in reach.items()}
+
+    def closure_bits(self, root: str) -> int:
+        return self._reach.get(root, 0)
+
+    def bits_of(self, names: Iterable[str]) -> int:
+        bits = 0
+        for name in names:
+            bits |= 1 << self._order[name]
+        return bits
+
+    @functools.cached_property
+    def _names(self) -> list[str]:
+        return sorted(self.portfolio.by_name)
+
+    def names_of(self, bits: int, limit: int) -> list[str]:
+        """The first `limit` subjects of a set of bits, in name order."""
+        names: list[str] = []
+        while bits and len(names) < limit:
+            lowest = bits & -bits
+            names.append(self._names[lowest.bit_length() - 1])
+            bits ^= lowest
+        return names
+
+    @functools.cached_property
+    def not_go_bits(self) -> int:
+        return self.bits_of(
+            result.subject
+            for result in self.report.subjects
+            if result.verdict is not Verdict.GO and result.subject in self._order
+        )
+
 
 def render_html(
     report: Report,
@@ -188,8 +329,13 @@ def render_html(
 # ---------------------------------------------------------------- small helpers
 
 
+ESCAPED = re.compile("[&<>\"']")
+
+
 def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """`html.escape(value, quote=True)`; text without a character to escape is returned as it is."""
+    text = str(value)
+    return html.escape(text, quote=True) if ESCAPED.search(text) else text
 
 
 @functools.cache
@@ -605,14 +751,16 @@ def verdict_moves(baseline: LoggedDecision, report: Report) -> tuple[SubjectChan
 
 
 def attention_section(view: BoardView) -> str:
+    """The NO-GO and NOT YET subjects, worst first; beyond `MAX_LISTED`, the reasons that hold
+    most subjects back, then the first `MAX_LISTED` subjects (the index lists every one)."""
     pending = [result for result in view.report.subjects if result.verdict is not Verdict.GO]
     if not pending:
         return section("attention", "<p>Every subject is GO: nothing waits for a decision.</p>\n")
     pending.sort(key=lambda result: (-result.verdict.severity, result.subject))
     rows = []
-    for result in pending:
-        reasons = main_reasons(result)
-        must = result.must_hold
+    for result in pending[:MAX_LISTED]:
+        reasons = view.main_reasons(result)
+        must = view.must_hold(result)
         more = f' <span class="muted">(and {len(must) - 1} more)</span>' if len(must) > 1 else ""
         rows.append(
             (
@@ -628,8 +776,56 @@ def attention_section(view: BoardView) -> str:
         " links to the full justification.</p>\n"
     )
     caption = "NO-GO and NOT YET subjects, with the main reason and the first thing that must hold for GO"
+    left_out = len(pending) - len(rows)
+    if left_out > 0:
+        intro += reasons_summary(view, pending)
+        caption = f"The first {len(rows)} of them, NO-GO first, in name order"
     headers = ("Subject", "Verdict", "Owner", "Main reason", "What must hold for GO")
-    return section("attention", intro + table(caption, headers, rows, css="wide"))
+    listed = table(caption, headers, rows, css="wide")
+    if left_out > 0:
+        listed += (
+            f'<p class="muted">and {plural(left_out, "more subject")}: the <a href="#subjects">index of'
+            " every subject</a> lists them, with a verdict filter.</p>\n"
+        )
+    return section("attention", intro + listed)
+
+
+def reasons_summary(view: BoardView, pending: Sequence[SubjectResult]) -> str:
+    """How many subjects each reason holds back (a subject counts once per reason), most first."""
+    counts: dict[str, Counter[Verdict]] = {}
+    for result in pending:
+        for reason in view.main_reasons(result) or ["(no reason recorded)"]:
+            counts.setdefault(reason, Counter())[result.verdict] += 1
+    ordered = sorted(
+        counts, key=lambda reason: (-counts[reason][Verdict.NO_GO], -sum(counts[reason].values()), reason)
+    )
+    rows = [
+        (
+            esc(reason),
+            str(sum(counts[reason].values())),
+            str(counts[reason][Verdict.NO_GO]),
+            str(counts[reason][Verdict.NOT_YET]),
+        )
+        for reason in ordered[:MAX_LISTED]
+    ]
+    headers = (
+        "Reason",
+        "Subjects",
+        f"{VERDICT_SYMBOLS[Verdict.NO_GO]} {Verdict.NO_GO.label}",
+        f"{VERDICT_SYMBOLS[Verdict.NOT_YET]} {Verdict.NOT_YET.label}",
+    )
+    more = len(ordered) - len(rows)
+    note = f'<p class="muted">and {plural(more, "more reason")}.</p>\n' if more > 0 else ""
+    return (
+        table(
+            "What holds them back: subjects per reason, NO-GO first",
+            headers,
+            rows,
+            numeric=(1, 2, 3),
+            css="wide",
+        )
+        + note
+    )
 
 
 def main_reasons(result: SubjectResult) -> list[str]:
@@ -792,7 +988,7 @@ def tradeoff_figure(view: BoardView, chart: TradeoffChart) -> str:
         f" {len(undecided)} undecided"
     )
     if outside:
-        summary += ". Outside: " + ", ".join(point.subject for point in outside)
+        summary += ". Outside: " + named(point.subject for point in outside)
     svg, zone_words = scatter(chart, plotted, summary + ".") if plotted and chart.zone else ("", "")
     unplotted = len(points) - len(plotted)
     caption = f"{summary}. {zone_words}"
@@ -806,6 +1002,14 @@ def tradeoff_figure(view: BoardView, chart: TradeoffChart) -> str:
         + figure
         + f"<details><summary>Data for every subject</summary>\n{data}</details>\n"
     )
+
+
+def named(names: Iterable[str]) -> str:
+    """Names for a sentence: the first `MAX_NAMED`, then how many more."""
+    listed = list(names)
+    text = ", ".join(listed[:MAX_NAMED])
+    more = len(listed) - MAX_NAMED
+    return f"{text} and {more} more" if more > 0 else text
 
 
 def constants_note(chart: TradeoffChart) -> str:
@@ -823,7 +1027,8 @@ def tradeoff_table(view: BoardView, chart: TradeoffChart) -> str:
         return rank, margin, point.subject
 
     rows = []
-    for point in sorted(chart.points, key=order):
+    ordered = sorted(chart.points, key=order)
+    for point in ordered[:MAX_LISTED]:
         trace = point.trace
         zone = {True: "● inside", False: "✕ outside", None: "△ undecided"}[trace.acceptable]
         margin = esc(margin_text(trace) or "—")
@@ -838,7 +1043,14 @@ def tradeoff_table(view: BoardView, chart: TradeoffChart) -> str:
         )
     headers = ("Subject", chart.first, chart.second, "Acceptable zone", "Margin to the zone's edge")
     caption = f"{chart.title or chart.name}: both measures of every subject concerned, outliers first"
-    return table(caption, headers, rows, numeric=(1, 2, 4))
+    left_out = len(ordered) - len(rows)
+    if left_out <= 0:
+        return table(caption, headers, rows, numeric=(1, 2, 4))
+    caption = f"{chart.title or chart.name}: both measures of the first {len(rows)} subjects, outliers first"
+    return table(caption, headers, rows, numeric=(1, 2, 4)) + (
+        f'<p class="muted">and {plural(left_out, "more subject")}, further from the edge or inside'
+        " the zone.</p>\n"
+    )
 
 
 def scatter(chart: TradeoffChart, points: list[Point], desc: str) -> tuple[str, str]:
@@ -870,12 +1082,16 @@ def scatter(chart: TradeoffChart, points: list[Point], desc: str) -> tuple[str, 
     )
     labels = LabelPlacer(left, top, left + plot_w, top + plot_h)
     outliers: list[tuple[float, float, Point]] = []
+    spots: dict[tuple[bool | None, str, str], list[tuple[float, float, Point]]] = {}
     for point in sorted(points, key=lambda p: ({True: 0, None: 1, False: 2}[p.trace.acceptable], p.subject)):
         assert point.x is not None and point.y is not None
         x, y = sx(point.x), sy(point.y)
-        svg.append(marker(point, x, y))
+        spots.setdefault((point.trace.acceptable, num(x), num(y)), []).append((x, y, point))
         if point.trace.acceptable is False:
             outliers.append((x, y, point))
+    for same in spots.values():  # points drawn on the same spot: one marker, the subjects in its title
+        x, y, point = same[0]
+        svg.append(marker(point, x, y, len(same) - 1))
     outliers.sort(
         key=lambda item: (item[2].trace.margin if item[2].trace.margin is not None else 0.0, item[2].subject)
     )
@@ -896,13 +1112,16 @@ def side_label(name: str, text: str, axis: Axis) -> str:
     return label + (", logarithmic scale" if axis.log else "")
 
 
-def marker(point: Point, x: float, y: float) -> str:
+def marker(point: Point, x: float, y: float, others: int = 0) -> str:
+    """A subject's point; `others`: how many more subjects fall on the same spot."""
     trace = point.trace
     tip = (
         f"{point.subject}: {trace.first} {show(trace.first_value)}, {trace.second}"
         f" {show(trace.second_value)} — "
         + {True: "inside the zone", False: "outside the zone", None: "undecided"}[trace.acceptable]
     )
+    if others:
+        tip += f" (and {plural(others, 'more subject')} on this spot)"
     title = f"<title>{esc(tip)}</title>"
     if trace.acceptable is True:
         return f'<circle class="pt-in" cx="{num(x)}" cy="{num(y)}" r="5">{title}</circle>'
@@ -1039,6 +1258,8 @@ def maturity_section(view: BoardView) -> str:
         if models:
             what += f", and no policy reads the level of {esc(', '.join(models))}"
         return section("maturity", f"<p>No subject rates its maturity ({what}).</p>\n")
+    if len(rated) > MAX_LISTED:
+        return section("maturity", maturity_summary(view, rated, levels))
     rows = []
     for result in rated:
         subject = view.subject(result.subject)
@@ -1071,6 +1292,80 @@ def maturity_section(view: BoardView) -> str:
         )
     numeric = tuple(range(1, len(axes_) + 1))
     return section("maturity", "".join(intro) + table(caption, headers, rows, numeric=numeric, css="wide"))
+
+
+def maturity_summary(
+    view: BoardView, rated: Sequence[SubjectResult], levels: Mapping[str, Sequence[MaturityTrace]]
+) -> str:
+    """Maturity over many subjects: each axis's spread of scores and how many subjects reached each
+    level; each subject's own scores and level are in its details (`maturity_fact`)."""
+    axes_ = view.facts.maturity_axes
+    models = view.facts.maturity_models
+    parts = [maturity_models_note(view, models)]
+    if axes_:
+        rows = []
+        for axis in axes_:
+            values = sorted(
+                value
+                for result in rated
+                if (subject := view.subject(result.subject)) is not None
+                and (value := as_number(subject.fields.get(axis.path))) is not None
+            )
+            if not values:
+                rows.append((f"<code>{esc(axis.name)}</code>", "0", "—", "—", "—", "—"))
+                continue
+            mean = sum(values) / len(values)
+            middle = len(values) // 2
+            median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+            rows.append(
+                (
+                    f"<code>{esc(axis.name)}</code> {esc(axis.description)}",
+                    str(len(values)),
+                    esc(show_number(values[0])),
+                    esc(show_number(round(median, 2))),
+                    maturity_cell(round(mean, 2), axis.low, axis.high),
+                    esc(show_number(values[-1])),
+                )
+            )
+        headers = ("Axis", "Subjects rated", "Lowest", "Median", "Mean", "Highest")
+        caption = (
+            "Scores on each maturity axis across the subjects rated (the bar: the mean on the axis's range)"
+        )
+        parts.append(table(caption, headers, rows, numeric=(1, 2, 3, 4, 5), css="wide"))
+    reached: Counter[tuple[int, str, str]] = Counter()
+    for result in rated:
+        for trace in levels[result.subject]:
+            reached[(models.index(trace.maturity), trace.maturity, maturity_words(trace, False))] += 1
+    if reached:
+        levels_rows = [
+            (f"<code>{esc(model)}</code>", esc(words), str(count))
+            for (_, model, words), count in sorted(reached.items())
+        ]
+        caption = "Subjects per level reached, for each maturity model"
+        parts.append(table(caption, ("Model", "Level reached", "Subjects"), levels_rows, numeric=(2,)))
+    parts.append(
+        f"<p>{plural(len(rated), 'subject')} rated: each one's scores and level are in its details"
+        ' (open it in the <a href="#subjects">index</a>).</p>\n'
+    )
+    return "".join(parts)
+
+
+def maturity_fact(view: BoardView, subject: Subject | None, result: SubjectResult) -> str:
+    """A subject's maturity for its details: its score on each axis, and the level it reached."""
+    axes_ = view.facts.maturity_axes
+    scores = []
+    for axis in axes_:
+        value = as_number(subject.fields.get(axis.path)) if subject is not None else None
+        if value is not None:
+            scores.append(
+                f"{axis.name} {show_number(value)} ({show_number(axis.low)} to {show_number(axis.high)})"
+            )
+    models = view.facts.maturity_models
+    traces = traced_maturities(result, models)
+    words = "; ".join(maturity_words(trace, len(models) > 1) for trace in traces)
+    if words:
+        scores.append(f"level reached: {words}")
+    return f"<dt>Maturity</dt><dd>{esc(', '.join(scores))}</dd>" if scores else ""
 
 
 def maturity_models_note(view: BoardView, models: Sequence[str]) -> str:
@@ -1121,23 +1416,71 @@ def dependencies_section(view: BoardView) -> str:
         " drawn with a thick border"
         " (solid for ✗ NO-GO, dashed for … NOT YET) and a dashed link, and named under the chart.</p>\n"
     )
-    alone = [subject.name for subject in tier_one if not view.portfolio.dependencies_of(subject.name)]
-    figures = [
-        dependency_figure(view, subject)
+    alone = [subject.name for subject in tier_one if not view.dependencies_of(subject.name)]
+    drawn = view.drawn_dependencies
+    figures = [dependency_figure(view, view.portfolio.by_name[name]) for name in drawn]
+    others = [
+        subject.name
         for subject in tier_one
-        if view.portfolio.dependencies_of(subject.name)
+        if view.dependencies_of(subject.name) and subject.name not in drawn
     ]
+    if others:
+        figures.append(undrawn_dependencies(view, others))
     tail = ""
     if alone:
-        tail = (
-            "<p>Tier-1 subjects without dependencies: "
-            + ", ".join(link(view, name) for name in alone)
-            + ".</p>\n"
-        )
+        shown = ", ".join(link(view, name) for name in alone[:MAX_LISTED])
+        more = f" and {len(alone) - MAX_LISTED} more" if len(alone) > MAX_LISTED else ""
+        tail = f"<p>Tier-1 subjects without dependencies: {shown}{more}.</p>\n"
     return section("dependencies", intro + "".join(figures) + tail)
 
 
-def dependency_layers(portfolio: Portfolio, root: str) -> tuple[list[list[str]], int]:
+def weak_links(view: BoardView, name: str) -> tuple[int, list[str]]:
+    """How many dependencies of `name`, direct or further down, are not GO; the first `MAX_NAMED`
+    of them in name order."""
+    bits = view.closure_bits(name) & view.not_go_bits
+    return bits.bit_count(), view.names_of(bits, MAX_NAMED)
+
+
+def weak_names(count: int, names: Sequence[str]) -> str:
+    if not count:
+        return "—"
+    return ", ".join(names) + (f" and {count - len(names)} more" if count > len(names) else "")
+
+
+def undrawn_dependencies(view: BoardView, names: Sequence[str]) -> str:
+    """The tier-1 subjects whose graph is not drawn in the section: a table, most weak links first."""
+    weak = {name: weak_links(view, name) for name in names}
+    ordered = sorted(names, key=lambda name: (-weak[name][0], name))
+    rows = [
+        (
+            link(view, name),
+            subject_badge(view.results[name]) if name in view.results else "—",
+            str(len(view.dependencies_of(name))),
+            str(weak[name][0]),
+            esc(weak_names(*weak[name])),
+        )
+        for name in ordered[:MAX_LISTED]
+    ]
+    headers = ("Subject", "Verdict", "Direct dependencies", "Weak links", "Named")
+    caption = (
+        "The other tier-1 subjects with dependencies, most weak links first (each graph is in the"
+        " subject's details)"
+    )
+    more = len(ordered) - len(rows)
+    note = (
+        f'<p class="muted">and {plural(more, "more tier-1 subject")}: search the index for them.</p>\n'
+        if more > 0
+        else ""
+    )
+    return (
+        f"<p>{plural(len(view.drawn_dependencies), 'graph')} drawn here, the tier-1 subjects with most weak"
+        f" links first; {plural(len(names), 'more tier-1 subject')} with dependencies below.</p>\n"
+        + table(caption, headers, rows, numeric=(2, 3), css="wide")
+        + note
+    )
+
+
+def dependency_layers(view: BoardView, root: str) -> tuple[list[list[str]], int]:
     """Breadth-first layers of the dependency closure, capped; and how many were left out."""
     layers = [[root]]
     placed = {root}
@@ -1145,7 +1488,7 @@ def dependency_layers(portfolio: Portfolio, root: str) -> tuple[list[list[str]],
     while layers[-1] and len(layers) <= MAX_GRAPH_DEPTH:
         following: list[str] = []
         for name in layers[-1]:
-            for dependency in portfolio.dependencies_of(name):
+            for dependency in view.dependencies_of(name):
                 if dependency in placed:
                     continue
                 if len(placed) >= MAX_GRAPH_NODES:
@@ -1155,12 +1498,14 @@ def dependency_layers(portfolio: Portfolio, root: str) -> tuple[list[list[str]],
                 placed.add(dependency)
                 following.append(dependency)
         layers.append(following)
-    left_out += len(set(portfolio.closure(root, "depends_on")) - placed)
+    left_out += (view.closure_bits(root) & ~view.bits_of(placed)).bit_count()
     return [layer for layer in layers if layer], left_out
 
 
-def dependency_figure(view: BoardView, subject: Subject) -> str:
-    layers, left_out = dependency_layers(view.portfolio, subject.name)
+def dependency_figure(view: BoardView, subject: Subject, *, in_details: bool = False) -> str:
+    """The graph of a tier-1 subject's dependencies, with its weak links named under it; headed for
+    the dependencies section, or for the subject's details (`in_details`)."""
+    layers, left_out = dependency_layers(view, subject.name)
     node_w, node_h, gap_x, gap_y, pad = 190.0, 40.0, 56.0, 14.0, 6.0
     rows = max(len(layer) for layer in layers)
     width = pad * 2 + len(layers) * node_w + (len(layers) - 1) * gap_x + LOOP_ROOM
@@ -1178,7 +1523,7 @@ def dependency_figure(view: BoardView, subject: Subject) -> str:
     blocking = [
         name for name in position if name != subject.name and verdict_of(name) not in (Verdict.GO, None)
     ]
-    direct = view.portfolio.dependencies_of(subject.name)
+    direct = view.dependencies_of(subject.name)
     root_verdict = verdict_of(subject.name)
     words = [f"{subject.name} ({root_verdict.label if root_verdict else 'not evaluated'})"]
     words.append("depends on " + ", ".join(f"{name} ({label_of(verdict_of(name))})" for name in direct))
@@ -1199,7 +1544,7 @@ def dependency_figure(view: BoardView, subject: Subject) -> str:
         + "</defs>"
     )
     for name, (x, y) in position.items():
-        for dependency in view.portfolio.dependencies_of(name):
+        for dependency in view.dependencies_of(name):
             if dependency not in position:
                 continue
             tx, ty = position[dependency]
@@ -1234,9 +1579,14 @@ def dependency_figure(view: BoardView, subject: Subject) -> str:
     )
     more = f" {plural(left_out, 'more dependency', 'more dependencies')} not drawn." if left_out else ""
     verdict_html = subject_badge(view.results[subject.name]) if subject.name in view.results else ""
+    heading = (
+        "<h4>Dependencies</h4>\n"
+        if in_details
+        else f'<h3 id="deps-{slug(subject.name)}">{link(view, subject.name)} {verdict_html}</h3>\n'
+    )
     return (
-        f'<h3 id="deps-{slug(subject.name)}">{link(view, subject.name)} {verdict_html}</h3>\n'
-        f"<figure>\n{''.join(svg)}\n<figcaption>{esc(desc)}{esc(more)}</figcaption>\n</figure>\n{listing}"
+        heading
+        + f"<figure>\n{''.join(svg)}\n<figcaption>{esc(desc)}{esc(more)}</figcaption>\n</figure>\n{listing}"
     )
 
 
@@ -1264,14 +1614,79 @@ def label_of(verdict: Verdict | None) -> str:
 
 
 def subjects_section(view: BoardView) -> str:
+    """Every subject as one row of an index (in the page, readable without a script), and each
+    subject's justification as data the script turns into HTML when the subject is opened."""
     results = view.report.subjects
-    filter_box = (
-        '<p class="filter" id="subject-filter" hidden><label>Filter the subjects (name, owner, verdict): '
-        f'<input type="search" autocomplete="off"></label> <output>{len(results)} subjects</output></p>\n'
+    verdicts = "".join(
+        f'<label><input type="checkbox" value="{verdict.value}" checked> {badge(verdict)}</label> '
+        for verdict in VERDICT_ORDER
     )
-    articles = [subject_article(view, result) for result in results]
-    intro = "<p>Every subject in name order: its verdict, why, and what must hold for GO.</p>\n"
-    return section("subjects", intro + filter_box + "".join(articles))
+    filter_box = (
+        '<div class="filter" id="subject-filter" hidden><label>Search the subjects (name, kind, owner,'
+        ' tags, reason): <input type="search" autocomplete="off"></label>\n'
+        f'<span class="verdicts" role="group" aria-label="Verdicts shown">{verdicts}</span>'
+        f'<output aria-live="polite">{plural(len(results), "subject")}</output></div>\n'
+    )
+    intro = (
+        "<p>Every subject in name order, with its verdict and the main reason for it. Open a subject"
+        " (its name) for its justification: why, the facts, thresholds and margins behind each deciding"
+        " rule, and what must hold for GO.</p>\n"
+        '<noscript><p class="note">Opening a subject, the search and the verdict filter need'
+        " JavaScript. Without it, <code>decisionlang explain SUBJECT</code> prints the same"
+        " justification.</p></noscript>\n"
+    )
+    rows = "".join(index_row(view, result) for result in results)
+    headers = "".join(
+        f'<th scope="col">{name}</th>' for name in ("Subject", "Verdict", "Owner", "Tags", "Main reason")
+    )
+    index = (
+        '<table class="wide index" id="subject-index"><caption>The subjects</caption>\n'
+        f"<thead><tr>{headers}</tr></thead>\n<tbody>\n{rows}</tbody></table>\n"
+    )
+    return section("subjects", intro + filter_box + index + details_data(view))
+
+
+def index_row(view: BoardView, result: SubjectResult) -> str:
+    """One subject in the index: name and kind, verdict, owner, tags, the first deciding reason."""
+    anchor = view.anchors[result.subject]
+    subject = view.subject(result.subject)
+    tags = ", ".join(str(tag) for tag in subject.fields.get("tags", ())) if subject is not None else ""
+    reasons = view.main_reasons(result) if result.verdict is not Verdict.GO else []
+    reason = esc(reasons[0]) if reasons else ""
+    if len(reasons) > 1:
+        reason += f' <span class="muted">(and {len(reasons) - 1} more)</span>'
+    return (
+        f'<tr id="{anchor}" class="{result.verdict.value}"><th scope="row"><a href="#{anchor}">'
+        f'{esc(result.subject)}</a> <span class="kind">{esc(result.kind)}</span></th>'
+        f"<td>{subject_badge(result)}</td><td>{esc(text_field(subject, 'owner') or '')}</td>"
+        f"<td>{esc(tags)}</td><td>{reason}</td></tr>\n"
+    )
+
+
+def details_data(view: BoardView) -> str:
+    """Each subject's justification (`subject_article`), in index order, as JSON in the page: chunks
+    of `DETAILS_CHUNK` subjects, each a JSON list of HTML fragments. Beyond `PLAIN_DETAILS_LIMIT`
+    subjects each chunk is compressed (zlib, level 9) and written in base64, which the browser
+    inflates with its own `DecompressionStream` when a subject of that chunk is first opened."""
+    articles = [subject_article(view, result) for result in view.report.subjects]
+    chunks = [articles[start : start + DETAILS_CHUNK] for start in range(0, len(articles), DETAILS_CHUNK)]
+    compressed = len(articles) > PLAIN_DETAILS_LIMIT
+    encoding = "deflate-base64" if compressed else "json"
+
+    def plain(chunk: Sequence[str]) -> str:  # one subject a line
+        return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in chunk) + "\n]"
+
+    listed = ",\n".join(f'"{packed(chunk)}"' if compressed else plain(chunk) for chunk in chunks)
+    text = f'{{"chunk":{DETAILS_CHUNK},"encoding":"{encoding}","chunks":[\n{listed}\n]}}'
+    # inside <script>, a `<` could end the element or open a comment: JSON spells it \u003c
+    text = text.replace("<", "\\u003c")
+    return f'<script type="application/json" id="subject-details">\n{text}\n</script>\n'
+
+
+def packed(fragments: Sequence[str]) -> str:
+    """A chunk of HTML fragments as base64 of zlib-compressed JSON (deterministic for one zlib)."""
+    raw = json.dumps(list(fragments), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
 
 
 KEY_FACTS = (
@@ -1287,12 +1702,8 @@ KEY_FACTS = (
 def subject_article(view: BoardView, result: SubjectResult) -> str:
     anchor = view.anchors[result.subject]
     subject = view.subject(result.subject)
-    search = " ".join(
-        [result.subject, result.kind, result.verdict.label, text_field(subject, "owner") or ""]
-    ).lower()
     parts = [
-        f'<article class="subject {result.verdict.value}" id="{anchor}" aria-labelledby="{anchor}-h"'
-        f' data-search="{esc(search)}">\n'
+        f'<article class="subject {result.verdict.value}" aria-labelledby="{anchor}-h">\n'
         f'<h3 id="{anchor}-h">{esc(result.subject)} <span class="kind">{esc(result.kind)}</span></h3>\n'
         f"<p>Verdict: {subject_badge(result)}</p>\n",
         key_facts(view, subject, result),
@@ -1302,10 +1713,17 @@ def subject_article(view: BoardView, result: SubjectResult) -> str:
     if reasons:
         parts.append(f"<h4>Why</h4>\n{reasons}")
     parts.append(policies_line(view, result))
-    if result.verdict is not Verdict.GO or result.must_hold:
-        parts.append(must_hold_list(result))
+    if result.verdict is not Verdict.GO or view.must_hold(result):
+        parts.append(must_hold_list(view.must_hold(result)))
     if result.waivers:
         parts.append(compromises(view, result))
+    if (
+        subject is not None
+        and is_tier_one(subject)
+        and view.dependencies_of(subject.name)
+        and subject.name not in view.drawn_dependencies
+    ):
+        parts.append(dependency_figure(view, subject, in_details=True))
     if result.warnings:
         items = "".join(
             f'<li>{esc(warning.message)} <span class="where">({esc(warning.rule)})</span></li>'
@@ -1334,6 +1752,9 @@ def key_facts(view: BoardView, subject: Subject | None, result: SubjectResult) -
         if names:
             linked = ", ".join(f"{link(view, name)} {verdict_hint(view, name)}" for name in names)
             items.append(f"<dt>{label}</dt><dd>{linked}</dd>")
+    maturity = maturity_fact(view, subject, result)
+    if maturity:
+        items.append(maturity)
     items.append(f'<dt>Defined in</dt><dd class="where">{esc(short_location(result.location))}</dd>')
     return f'<dl class="facts">{"".join(items)}</dl>\n'
 
@@ -1476,8 +1897,7 @@ def policy_anchor(name: str) -> str:
     return f"p-{slug(name)}"
 
 
-def must_hold_list(result: SubjectResult) -> str:
-    items = result.must_hold
+def must_hold_list(items: Sequence[str]) -> str:
     if not items:
         return "<h4>What must hold for GO</h4>\n<p>No remediation was recorded; see the reasons above.</p>\n"
     listed = "".join(f"<li>{esc(item)}</li>" for item in items)
