@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench golden fuzz clean
+.PHONY: demo test lint typecheck unit bench golden parser fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ fuzz: $(STAMP)
 # Regenerate golden files after an intended change; review the diff before committing.
 golden: $(STAMP)
 	DECISIONLANG_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests
+
+# Rewrite the prebuilt parser (grammar/decisionlang.lark-parser) after a change of the grammar.
+parser: $(STAMP)
+	$(BIN)/python -c "from decisionlang.language.parser import write_prebuilt_parser; print(write_prebuilt_parser())"
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

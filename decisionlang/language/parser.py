@@ -6,12 +6,14 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import io
 import math
 import os
 import re
 import unicodedata
 from collections.abc import Callable
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +56,70 @@ FRIENDLY_TOKENS: dict[str, str] = {
 }
 
 
+GRAMMAR_FILE = "decisionlang.lark"
+PREBUILT_FILE = "decisionlang.lark-parser"  # Lark.save() of the grammar, next to it
+_PREBUILT_MAGIC = b"decisionlang-parser 1\n"
+_REPO_GRAMMAR = Path(__file__).resolve().parents[2] / "grammar"
+
+
+def _grammar_file(name: str) -> Traversable:
+    """A file of the grammar directory: in the package (decisionlang/grammar), else the repo's."""
+    packaged = resources.files("decisionlang").joinpath(f"grammar/{name}")
+    return packaged if packaged.is_file() else _REPO_GRAMMAR / name
+
+
 def _grammar_text() -> str:
-    packaged = resources.files("decisionlang").joinpath("grammar/decisionlang.lark")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parents[2] / "grammar" / "decisionlang.lark").read_text(encoding="utf-8")
+    return _grammar_file(GRAMMAR_FILE).read_text(encoding="utf-8")
+
+
+def _prebuilt_header(grammar: str) -> bytes:
+    """What the prebuilt parser must start with to be the one of `grammar` for this Lark."""
+    digest = hashlib.sha256(grammar.encode()).hexdigest()
+    return _PREBUILT_MAGIC + f"lark {lark.__version__}\ngrammar {digest}\n".encode()
+
+
+def _load_prebuilt(grammar: str) -> Lark | None:
+    """The parser shipped with the package (grammar/decisionlang.lark-parser), when it was built
+    from this grammar by this version of Lark and its payload is intact; else None.
+
+    The file is `Lark.save()` output (a pickle of plain tables) after a header and the sha256 of
+    the payload. It is part of the package, so loading it trusts nothing more than importing
+    decisionlang does; it spares every fresh environment (a CI job, a container) building the
+    LALR tables, and needs no cache directory. `make parser` rewrites it after a grammar change;
+    tests/test_parser_prebuilt.py fails while it is out of date."""
+    try:
+        data = _grammar_file(PREBUILT_FILE).read_bytes()
+    except OSError:
+        return None
+    header = _prebuilt_header(grammar)
+    if not data.startswith(header):
+        return None
+    digest, payload = data[len(header) : len(header) + 32], data[len(header) + 32 :]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        return Lark.load(io.BytesIO(payload))
+    except Exception:  # a payload this Lark cannot read: build the parser instead
+        return None
+
+
+def prebuilt_parser(grammar: str | None = None) -> bytes:
+    """The bytes of grammar/decisionlang.lark-parser for `grammar` (default: the grammar file)."""
+    grammar = _grammar_text() if grammar is None else grammar
+    stream = io.BytesIO()
+    _build(grammar, strict=False, cache=False).save(stream)
+    payload = stream.getvalue()
+    return _prebuilt_header(grammar) + hashlib.sha256(payload).digest() + payload
+
+
+def write_prebuilt_parser(directory: Path = _REPO_GRAMMAR) -> Path:
+    """Rewrite the prebuilt parser of the repo's grammar (`make parser`)."""
+    grammar = (directory / GRAMMAR_FILE).read_text(encoding="utf-8")
+    target = directory / PREBUILT_FILE
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_bytes(prebuilt_parser(grammar))
+    os.replace(temporary, target)
+    return target
 
 
 def _cache_file(grammar: str) -> str | bool:
@@ -82,9 +143,7 @@ def _cache_file(grammar: str) -> str | bool:
     return str(base / f"parser-{digest}.lark")
 
 
-@functools.cache
-def _lark(strict: bool = False) -> Lark:
-    grammar = _grammar_text()
+def _build(grammar: str, *, strict: bool, cache: str | bool) -> Lark:
     return Lark(
         grammar,
         parser="lalr",
@@ -93,8 +152,18 @@ def _lark(strict: bool = False) -> Lark:
         maybe_placeholders=False,
         start=["start", "expr"],
         strict=strict,
-        cache=False if strict else _cache_file(grammar),
+        cache=cache,
     )
+
+
+@functools.cache
+def _lark(strict: bool = False) -> Lark:
+    """The parser: the prebuilt one when it is current, else Lark's, built (strictly, for tests)
+    or loaded from the per-user cache."""
+    grammar = _grammar_text()
+    if strict:
+        return _build(grammar, strict=True, cache=False)
+    return _load_prebuilt(grammar) or _build(grammar, strict=False, cache=_cache_file(grammar))
 
 
 def build_parser_strictly() -> None:
