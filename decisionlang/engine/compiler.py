@@ -12,7 +12,7 @@ import datetime as dt
 import decimal
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -75,8 +75,8 @@ Fn = Callable[["Context"], Any]
 # What a recorder keeps, in the order it happened (`Recorder.events`): each event a tuple whose first
 # item says what it is. Building the trace objects waits until a trace is read (`Recorder.parts`).
 COMPARED = 0  # (COMPARED, site, left, right, result, bound variables or None)
-SCORED = 1  # (SCORED, name, ScoreTrace): the latest account of a score
-TRADED = 2  # (TRADED, name, TradeoffTrace)
+SCORED = 1  # (SCORED, name, Deferred ScoreTrace): the latest account of a score
+TRADED = 2  # (TRADED, name, Deferred TradeoffTrace)
 LEVELLED = 3  # (LEVELLED, name, MaturityTrace)
 DEFAULTED = 4  # (DEFAULTED, key, DefaultUsed): the first use of a default counts
 READ_VERDICT = 5  # (READ_VERDICT, (policy, subject), VerdictRead)
@@ -105,8 +105,8 @@ class Parts:
 
     def __init__(self) -> None:
         self.comparisons: list[Comparison] = []
-        self.scores: dict[str, ScoreTrace] = {}
-        self.tradeoffs: dict[str, TradeoffTrace] = {}
+        self.scores: dict[str, ScoreTrace | Deferred] = {}
+        self.tradeoffs: dict[str, TradeoffTrace | Deferred] = {}
         self.maturities: dict[str, MaturityTrace] = {}
         self.defaults: dict[tuple[Any, ...], DefaultUsed] = {}  # in the order used, each once
         self.verdicts: dict[tuple[str, str], VerdictRead] = {}  # (policy, subject) -> the verdict read
@@ -239,6 +239,59 @@ V = TypeVar("V")
 def _keep_first(mapping: dict[K, V], more: dict[K, V]) -> None:
     for key, item in more.items():
         mapping.setdefault(key, item)
+
+
+class Deferred:
+    """A trace object built when a trace is read (`build(*arguments)`), once, then shared."""
+
+    __slots__ = ("arguments", "build", "value")
+
+    def __init__(self, build: Callable[..., Any], *arguments: Any) -> None:
+        self.build: Callable[..., Any] | None = build
+        self.arguments = arguments
+        self.value: Any = None
+
+    def get(self) -> Any:
+        if self.build is not None:
+            self.value = self.build(*self.arguments)
+            self.build, self.arguments = None, ()
+        return self.value
+
+
+def built(items: Iterable[Any]) -> tuple[Any, ...]:
+    """Trace objects, those recorded as `Deferred` built."""
+    return tuple(item.get() if type(item) is Deferred else item for item in items)
+
+
+def _built_score(
+    name: str,
+    title: str | None,
+    result: float | None,
+    terms: list[tuple[Any, ...]],
+    normalize_to: float | None,
+    total: float | None,
+    raw_range: tuple[float, float] | None,
+) -> ScoreTrace:
+    """A score's trace from what its computation recorded: numbers as JSON keeps them."""
+    return ScoreTrace(
+        name,
+        title,
+        json_number(result),
+        tuple(
+            ScoreTerm(
+                text,
+                json_value(value),
+                None if normalized is None else json_number(_rounded(normalized)),
+                weight,
+                None if contribution is None else json_number(_rounded(contribution)),
+                waiver,
+            )
+            for text, value, normalized, weight, contribution, waiver in terms
+        ),
+        json_number(normalize_to),
+        None if total is None else json_number(_rounded(total)),
+        raw_range,
+    )
 
 
 def _built_fact(raw: tuple[Any, ...]) -> Fact:
@@ -830,15 +883,16 @@ class Compiler:
                     (
                         TRADED,
                         name,
-                        TradeoffTrace(
+                        Deferred(
+                            _built_tradeoff,
                             name,
                             decl.title,
                             decl.first.name,
-                            json_value(first_value),
+                            first_value,
                             decl.second.name,
-                            json_value(second_value),
+                            second_value,
                             None if isinstance(result, Undetermined) else bool(result),
-                            *_traced_margin(margin(ctx)),
+                            margin(ctx),
                         ),
                     )
                 )
@@ -850,16 +904,15 @@ class Compiler:
         decl = self.program.tradeoffs[tradeoff]
         return self.expr(decl.first.expr if decl.first.name == side else decl.second.expr)
 
-    def _margin(self, node: ast.Expr) -> Callable[[Context], tuple[float, str | None] | None]:
-        """The distance of a condition to its edge, in one unit: a comparison's own margin; over
-        `and` the smallest (the first failing one when the units differ), over `or` the largest (the
-        first holding one when they differ); negated by `not`."""
+    def _margin(self, node: ast.Expr) -> Callable[[Context], Any]:
+        """What the distance of a condition to its edge is computed from (`_margin_of` computes
+        it): the magnitudes a comparison compares, the margins `and`, `or` and `not` combine."""
         if isinstance(node, ast.Compare):
             left, right, op = self.expr(node.left), self.expr(node.right), node.op
             ranks = self._ranks(node)
             unit, scale = margins.unit_of(self.program, node)
 
-            def compare_margin(ctx: Context) -> tuple[float, str | None] | None:
+            def compare_margin(ctx: Context) -> Any:
                 recorder, ctx.recorder = ctx.recorder, None
                 try:
                     a, b = left(ctx), right(ctx)
@@ -868,24 +921,22 @@ class Compiler:
                 if ranks is not None:
                     a, b = ranks.get(a, a), ranks.get(b, b)
                 x, y = _magnitude(a), _magnitude(b)
-                return None if x is None or y is None else _scaled_margin(op, x, y, scale, unit)
+                return None if x is None or y is None else (_COMPARED_MARGIN, op, x, y, scale, unit)
 
             return compare_margin
         if isinstance(node, ast.Logical):
             left_margin, right_margin = self._margin(node.left), self._margin(node.right)
             conjunction = node.op is ast.LogicOp.AND
 
-            def combined(ctx: Context) -> tuple[float, str | None] | None:
-                found = [m for m in (left_margin(ctx), right_margin(ctx)) if m is not None]
-                return _deciding_margin(found, conjunction)
+            def combined(ctx: Context) -> Any:
+                return (_COMBINED_MARGIN, conjunction, left_margin(ctx), right_margin(ctx))
 
             return combined
         if isinstance(node, ast.Unary) and node.op is ast.UnaryOp.NOT:
             inner = self._margin(node.operand)
 
-            def negated(ctx: Context) -> tuple[float, str | None] | None:
-                value = inner(ctx)
-                return None if value is None else (-value[0], value[1])
+            def negated(ctx: Context) -> Any:
+                return (_NEGATED_MARGIN, inner(ctx))
 
             return negated
         return lambda ctx: None
@@ -917,7 +968,7 @@ class Compiler:
             total = 0.0
             undetermined: Undetermined | None = None
             tracing = ctx.recorder is not None
-            traced: list[ScoreTerm] = []
+            traced: list[tuple[Any, ...]] = []  # (text, value, normalized, weight, contribution, waiver)
             low_sum, high_sum = lowest, highest  # without the terms a waiver leaves out (S52)
             for term_id, (text, fn, weight, ranks, bounds, span) in zip(term_ids, terms, strict=True):
                 raw = fn(ctx)
@@ -926,13 +977,12 @@ class Compiler:
                     low_sum -= min(weight, 0)
                     high_sum -= max(weight, 0)
                     if tracing:
-                        shown = None if isinstance(raw, Undetermined) else json_value(raw)
-                        traced.append(ScoreTerm(text, shown, None, weight, None, waiver.id))
+                        traced.append((text, raw, None, weight, None, waiver.id))
                     continue
                 if isinstance(raw, Undetermined):
                     undetermined = raw if undetermined is None else merge(undetermined, raw)
                     if tracing:
-                        traced.append(ScoreTerm(text, None, None, weight, None))
+                        traced.append((text, None, None, weight, None, None))
                     continue
                 value = (
                     ranks[raw] if ranks is not None else (1 if raw is True else 0 if raw is False else raw)
@@ -950,19 +1000,10 @@ class Compiler:
                     problem = _range_problem(span, weighted, value)
                     undetermined = problem if undetermined is None else merge(undetermined, problem)
                     if tracing:
-                        traced.append(ScoreTerm(text, json_value(raw), None, weight, None))
+                        traced.append((text, raw, None, weight, None, None))
                     continue
-                if not tracing:
-                    continue
-                traced.append(
-                    ScoreTerm(
-                        text,
-                        json_value(raw),
-                        json_number(_rounded(normalized)) if bounds else None,
-                        weight,
-                        json_number(_rounded(contribution)),
-                    )
-                )
+                if tracing:
+                    traced.append((text, raw, normalized if bounds else None, weight, contribution, None))
             result: Any = undetermined if undetermined is not None else total
             if undetermined is None and normalize_to is not None and high_sum > low_sum:
                 try:
@@ -977,13 +1018,14 @@ class Compiler:
                     (
                         SCORED,
                         name,
-                        ScoreTrace(
+                        Deferred(
+                            _built_score,
                             name,
                             decl.title,
-                            None if isinstance(result, Undetermined) else json_number(result),
-                            tuple(traced),
-                            json_number(normalize_to),
-                            json_number(_rounded(total)) if rescaled and undetermined is None else None,
+                            None if isinstance(result, Undetermined) else result,
+                            traced,
+                            normalize_to,
+                            total if rescaled and undetermined is None else None,
                             (_rounded(low_sum), _rounded(high_sum)) if rescaled else None,
                         ),
                     )
@@ -1541,8 +1583,13 @@ def _plain_field(path: str) -> Fn:
         value = subject.fields.get(path, _ABSENT)
         if value is _ABSENT:
             value = Missing(((subject.name, subject.add_to(), path),))
-        if ctx.recorder is not None:
-            ctx.recorder.fact(subject, path, value)
+        recorder = ctx.recorder
+        if recorder is not None:  # Recorder.fact, inlined: the hottest recording of all
+            key = (subject.name, path)
+            if key not in recorder.facts:
+                recorder.facts[key] = None
+                if key not in recorder.known:
+                    recorder.known[key] = (_SUBJECT_FACT, subject, path, value)
         return value
 
     return read
@@ -1565,8 +1612,13 @@ def _numeric_field(path: str, span: Span) -> Fn:
             value = Missing(((subject.name, subject.add_to(), path),))
         elif type(value) is OutOfRange or type(value) is list:
             value = _out_of_range_read(subject, path, value, span)
-        if ctx.recorder is not None:
-            ctx.recorder.fact(subject, path, value)
+        recorder = ctx.recorder
+        if recorder is not None:  # Recorder.fact, inlined
+            key = (subject.name, path)
+            if key not in recorder.facts:
+                recorder.facts[key] = None
+                if key not in recorder.known:
+                    recorder.known[key] = (_SUBJECT_FACT, subject, path, value)
         return value
 
     return read
@@ -1835,6 +1887,49 @@ def _nary_function(args: list[Fn], function: Callable[[list[Any]], Any], span: S
             return Problem("DL-EVAL-CALL", f"`{name}` failed: {error}", span)
 
     return call
+
+
+_COMPARED_MARGIN, _COMBINED_MARGIN, _NEGATED_MARGIN = 0, 1, 2
+
+
+def _margin_of(recorded: Any) -> tuple[float, str | None] | None:
+    """The distance of a condition to its edge, in one unit, from what `Compiler._margin` recorded:
+    a comparison's own margin; over `and` the smallest (the first failing one when the units
+    differ), over `or` the largest (the first holding one when they differ); negated by `not`."""
+    if recorded is None:
+        return None
+    if recorded[0] == _COMPARED_MARGIN:
+        _, op, x, y, scale, unit = recorded
+        return _scaled_margin(op, x, y, scale, unit)
+    if recorded[0] == _COMBINED_MARGIN:
+        _, conjunction, left, right = recorded
+        found = [m for m in (_margin_of(left), _margin_of(right)) if m is not None]
+        return _deciding_margin(found, conjunction)
+    value = _margin_of(recorded[1])
+    return None if value is None else (-value[0], value[1])
+
+
+def _built_tradeoff(
+    name: str,
+    title: str | None,
+    first: str,
+    first_value: Any,
+    second: str,
+    second_value: Any,
+    acceptable: bool | None,
+    margin: Any,
+) -> TradeoffTrace:
+    """A trade-off's trace from the values its evaluation recorded."""
+    return TradeoffTrace(
+        name,
+        title,
+        first,
+        json_value(first_value),
+        second,
+        json_value(second_value),
+        acceptable,
+        *_traced_margin(_margin_of(margin)),
+    )
 
 
 def _traced_margin(found: tuple[float, str | None] | None) -> tuple[float | None, str | None]:

@@ -40,6 +40,7 @@ from decisionlang.engine.compiler import (
     Context,
     EvaluationLimit,
     Recorder,
+    built,
 )
 from decisionlang.engine.margins import directed_comparisons, directed_tradeoffs
 from decisionlang.engine.values import Missing, Problem, Undetermined
@@ -75,6 +76,11 @@ def _outcome(value: object) -> Outcome:
 def _trace(
     rule: CompiledRule, value: object, recorder: Recorder | None, ctx: Context, decisive: bool
 ) -> RuleTrace:
+    if value is False and not decisive and recorder is not None:  # most rules of a traced run
+        return RuleTrace.recorded(
+            rule.id, rule.kind, Outcome.NOT_FIRED, None, None, rule.location, None, False, (),
+            _recorded_parts, rule, recorder,
+        )  # fmt: skip
     outcome = _outcome(value)
     explain = decisive or outcome in (Outcome.FIRED, Outcome.UNKNOWN, Outcome.ERROR)
     message = (rule.because(ctx) if rule.because else rule.default_message) if explain else None
@@ -121,8 +127,8 @@ def _recorded_parts(rule: CompiledRule, recorder: Recorder) -> tuple[object, ...
     return (
         recorder.fact_objects(),
         directed_comparisons(tuple(parts.comparisons), rule.polarity, rule.kind),
-        tuple(parts.scores.values()),
-        directed_tradeoffs(tuple(parts.tradeoffs.values()), rule.polarity, rule.kind),
+        built(parts.scores.values()),
+        directed_tradeoffs(built(parts.tradeoffs.values()), rule.polarity, rule.kind),
         tuple(parts.maturities.values()),
         tuple(parts.defaults.values()),
         tuple(parts.verdicts.values()),
@@ -137,13 +143,6 @@ def _applies(policy: CompiledPolicy, subject: Subject) -> bool:
         return True
     tags = subject.fields.get("tags", ())
     return all(any(tag in group for tag in tags) for group in policy.tags)
-
-
-def _traced_run(rule: CompiledRule, ctx: Context) -> tuple[object, Recorder]:
-    recorder = ctx.recorder = ctx.new_recorder()
-    value = rule.condition(ctx)
-    ctx.recorder = None
-    return value, recorder
 
 
 def _decide(policy: CompiledPolicy, values: list[object]) -> tuple[Verdict, list[int]]:
@@ -233,9 +232,12 @@ def evaluate_policy(
     rules = policy.rules
     recorders: list[Recorder | None]
     if tracing:
-        traced = [_traced_run(rule, ctx) for rule in rules]
-        values = [value for value, _ in traced]
-        recorders = [recorder for _, recorder in traced]
+        values, recorders, facts = [], [], ctx.facts
+        for rule in rules:
+            recorder = ctx.recorder = Recorder(facts)
+            values.append(rule.condition(ctx))
+            recorders.append(recorder)
+        ctx.recorder = None
     else:
         values = [rule.condition(ctx) for rule in rules]
         recorders = [None] * len(rules)
