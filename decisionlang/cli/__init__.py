@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
@@ -71,8 +70,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'decisionlang.cli' has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
-class LazyCommand:
+class LazyCommand(NamedTuple):
     """Where a command is defined, and the first sentence of its help (shown by `--help`, which
     so imports no command; tests/test_cli_startup.py checks it against the command's own)."""
 
