@@ -206,3 +206,20 @@ def test_on_a_real_terminal_progress_goes_to_stderr_and_stdout_is_unchanged(repo
     assert out == piped.stdout
     assert b"evaluating 251/251 subjects" in terminal
     assert piped.stderr == b""
+
+
+def test_report_shows_progress_and_writes_the_same_file(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = []
+    for terminal in (True, False):
+        target = tmp_path / f"report-{terminal}.html"
+        code, out, err = _run(
+            ["report", str(repo), "--as-of", AS_OF, "--output", str(target)], terminal, monkeypatch
+        )
+        assert code == 0
+        assert b"\r" not in out
+        assert ("evaluating 251/251 subjects" in err) is terminal
+        assert ("\rwriting" in err) is terminal
+        written.append(target.read_bytes())
+    assert written[0] == written[1]

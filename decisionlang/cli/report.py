@@ -20,6 +20,7 @@ from decisionlang.cli.common import (
     guarded,
 )
 from decisionlang.cli.output import write_output
+from decisionlang.cli.progress import WRITING, progress_option, progress_shown
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import printable
 
@@ -51,6 +52,7 @@ from decisionlang.core.spans import printable
 )
 @as_of_option
 @cache_option
+@progress_option
 @guarded
 def report(
     directory: Path,
@@ -59,6 +61,7 @@ def report(
     kind: str,
     log: str | None,
     as_of: dt.date | None,
+    progress: bool | None,
 ) -> None:
     """Write the board report of DIRECTORY: one self-contained HTML file (verdicts and why, trade-offs,
     maturity, tier-1 dependencies, waivers), or Architecture Decision Records in Markdown."""
@@ -69,8 +72,9 @@ def report(
     from decisionlang.render.adr import decision_records, render_markdown, write_records
     from decisionlang.render.html import log_view, render_html
 
-    project = load_project(directory)
-    result = evaluate_project(project, as_of=as_of)
+    with progress_shown(progress) as shown:
+        project = load_project(directory, progress=shown)
+        result = evaluate_project(project, as_of=as_of, progress=shown)
     title = printable(directory.resolve().name) or "decisions"  # a name that is not UTF-8 as `\xff`
     if output_format == "html":
         environment_log = os.environ.get("DECISIONLANG_LOG")
@@ -80,8 +84,11 @@ def report(
             entries, current = read_decisions(Path(chosen), project)
             board_log = log_view(entries, result, current, chosen)
         target = Path(output or "report.html")
-        facts = board_facts(project.program, result, revision=work_tree_revision(directory))
-        html = render_html(result, project.portfolio, facts, title=title, log=board_log)
+        with progress_shown(progress) as shown:
+            if shown is not None:
+                shown(WRITING, 0, None, "")
+            facts = board_facts(project.program, result, revision=work_tree_revision(directory))
+            html = render_html(result, project.portfolio, facts, title=title, log=board_log)
         emit(html, target, confine_to=None if output else directory)
         written = f"{target} ({len(result.subjects)} subjects)"
     else:
