@@ -88,3 +88,14 @@ def test_exit_codes_and_write_atomically_are_still_exported() -> None:
     assert cli.write_atomically is write_atomically
     with pytest.raises(AttributeError):
         _ = cli.no_such_name  # type: ignore[attr-defined]
+
+
+def test_version_is_the_packages() -> None:
+    from importlib import metadata
+
+    import decisionlang
+
+    result = CliRunner().invoke(cli.main, ["--version"], prog_name="decisionlang")
+    assert result.exit_code == 0
+    assert result.output == f"decisionlang, version {decisionlang.__version__}\n"
+    assert decisionlang.__version__ == metadata.version("decisionlang")

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
+from decisionlang import __version__
+
 if TYPE_CHECKING:
     from decisionlang.cli.common import (
         EXIT_INTERNAL,
@@ -172,6 +174,6 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="decisionlang")
+@click.version_option(version=__version__, package_name="decisionlang")  # no metadata lookup
 def main() -> None:
     """Go / no-go / not-yet decisions for infrastructure, from readable policies."""
