@@ -16,7 +16,7 @@ from decisionlang import cli
 
 ROOT = Path(__file__).parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
-SCHEMA = json.loads((ROOT / "schemas" / "report-v2.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "schemas" / "report-v3.schema.json").read_text(encoding="utf-8"))
 AS_OF = ["--as-of", "2026-11-26"]
 
 

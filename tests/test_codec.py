@@ -173,7 +173,8 @@ def test_a_subject_written_before_the_facts_table_reads_the_same() -> None:
     table = data.pop("facts")
 
     def whole(location: list[Any]) -> dict[str, Any]:
-        return dict(zip(["file", "line", "column"], location, strict=False))
+        file, *position = location
+        return dict(zip(["file", "line", "column"], [data["files"][file], *position], strict=False))
 
     for fact in table:
         fact["location"] = whole(fact["location"])
@@ -187,7 +188,7 @@ def test_derived_keys_are_written_and_not_read() -> None:
     project = load_project(EXAMPLES / "scaleup")
     report = evaluate_project(project, as_of=dt.date(2026, 11, 26))
     data = report.to_dict()
-    assert data["schema"] == "decisionlang/report/v2" and data["summary"] == report.summary()
+    assert data["schema"] == "decisionlang/report/v3" and data["summary"] == report.summary()
     subject = data["services"][0]
     assert subject["must_hold"] == list(report.subjects[0].must_hold)
     assert subject["policies"][0]["reasons"] == [rule.rule for rule in report.subjects[0].policies[0].reasons]
@@ -205,7 +206,7 @@ def _report_data() -> dict[str, Any]:
     ("change", "message"),
     [
         (lambda d: d.pop("verdict"), "the data: expected the key `verdict` (Report)"),
-        (lambda d: d.update(schema="decisionlang/report/v1"), "schema: expected `decisionlang/report/v2`"),
+        (lambda d: d.update(schema="decisionlang/report/v1"), "schema: expected `decisionlang/report/v3`"),
         (
             lambda d: d["services"][1].update(verdict="maybe"),
             "services[1].verdict: expected one of go, not-yet, no-go, found 'maybe'",
@@ -219,12 +220,20 @@ def _report_data() -> dict[str, Any]:
         (lambda d: d["services"][0].update(policies={}), "services[0].policies: expected a list, found {}"),
         (
             lambda d: d["services"][0].update(colour="red"),
-            "services[0]: expected the keys of a SubjectResult (facts, kind, location, missing, must_hold, "
-            "policies, service, verdict, warnings), found 'colour'",
+            "services[0]: expected the keys of a SubjectResult (facts, files, kind, location, missing, "
+            "must_hold, policies, service, verdict, warnings), found 'colour'",
         ),
         (
-            lambda d: d["services"][0].update(location=[1]),
-            "services[0].location[0]: expected text, found 1",
+            lambda d: d["services"][0].update(location=[99]),
+            "services[0].location[0]: expected a file name or a position in the table of files (0 to ",
+        ),
+        (
+            lambda d: d["services"][0].update(location=[True]),
+            "services[0].location[0]: expected text, found True",
+        ),
+        (
+            lambda d: d["services"][0]["facts"][0].pop("subject", None) or d["services"][0].pop("service"),
+            "services[0].facts[0]: expected the key `subject` (Fact)",
         ),
         (
             lambda d: d["services"][0]["policies"][0]["rules"][0].update(facts=[99]),
@@ -254,3 +263,27 @@ def test_non_finite_numbers_read_back() -> None:
     data = to_data(term)
     assert data["normalized"] == "inf" and data["weight"] == "-inf"
     assert from_data(model.ScoreTerm, json.loads(json.dumps(data))) == term
+
+
+def test_a_subject_of_schema_v2_reads_the_same() -> None:
+    """Locations naming their file in full and facts naming their subject: the shape before v3."""
+    project = load_project(EXAMPLES / "scaleup")
+    for result in evaluate_project(project, as_of=dt.date(2026, 11, 26)).subjects:
+        data = result.to_dict()
+        files = data.pop("files")
+
+        def spelled_out(node: Any, files: list[str] = files) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "location" and isinstance(value, list) and isinstance(value[0], int):
+                        node[key] = [files[value[0]], *value[1:]]
+                    else:
+                        spelled_out(value)
+            elif isinstance(node, list):
+                for item in node:
+                    spelled_out(item)
+
+        spelled_out(data)
+        for fact in data.get("facts", []):
+            fact.setdefault("subject", result.subject)
+        assert SubjectResult.from_dict(data) == result

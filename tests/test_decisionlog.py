@@ -525,7 +525,7 @@ def test_a_log_written_before_the_codec_tells_the_same_history(tmp_path: Path, s
 def test_a_stored_trace_that_does_not_read_is_a_clear_error() -> None:
     for text, expected in [
         ("[1]", "expected an object"),
-        ('{"schema": "decisionlang/subject/v9"}', "schema: expected `decisionlang/subject/v2`"),
+        ('{"schema": "decisionlang/subject/v9"}', "schema: expected `decisionlang/subject/v3`"),
         (json.dumps({**V1_TRACE, "verdict": "maybe"}), "verdict: expected one of go, not-yet, no-go"),
         ("{not json", "cannot be read"),
     ]:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).parent.parent
 LIBRARY = ROOT / "policies"
 SCALEUP = ROOT / "examples" / "scaleup"
 QUICKSTART = ROOT / "examples" / "quickstart"
-SCHEMA = json.loads((ROOT / "schemas" / "report-v2.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "schemas" / "report-v3.schema.json").read_text(encoding="utf-8"))
 AS_OF = ["--as-of", "2026-11-26"]
 
 

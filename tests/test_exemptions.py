@@ -22,7 +22,7 @@ from decisionlang.core.views import (
 from decisionlang.engine.board import board_facts
 from decisionlang.render import adr, html, markdown, render_explain, render_json, render_text
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "schemas" / "report-v2.schema.json").read_text("utf-8"))
+SCHEMA = json.loads((Path(__file__).parent.parent / "schemas" / "report-v3.schema.json").read_text("utf-8"))
 POLICY = """
 schema { docs: bool  slo: bool  business_value: integer 0..10  effort: integer 1..5 }
 maturity ops {

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 ROOT = Path(__file__).parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
-SCHEMA = json.loads((ROOT / "schemas" / "report-v2.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "schemas" / "report-v3.schema.json").read_text(encoding="utf-8"))
 AS_OF = ["--as-of", "2026-11-26"]
 TODAY = dt.date(2026, 11, 26)
 SUBJECTS = {"data-lake", "fax-gateway", "ledger-db", "legacy-crm", "payments-api", "website"}

@@ -45,7 +45,7 @@ from decisionlang.render.text import format_comparison, paint
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "render"
-SCHEMA = json.loads((ROOT / "schemas" / "report-v2.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "schemas" / "report-v3.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(
     SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
 )
@@ -460,14 +460,15 @@ def test_json_is_one_sorted_object_with_trailing_newline(name: str) -> None:
     assert lines[0] == "{" and lines[-1] == "}"
     assert lines[1:-1] == [line for line in lines[1:-1] if not line.startswith(" ")]  # no indentation
     keys = [line.split('":', 1)[0].strip('"') for line in lines[1:-1] if line.startswith('"')]
-    assert keys == sorted(data)  # each top-level key on its own line, sorted
+    order = ["schema", "as_of", "services", "diagnostics", "summary", "verdict"]
+    assert keys == [key for key in order if key in data]  # each top-level key on its own line, in order
     subjects = lines[lines.index('"services":[') + 1 :][: len(data["services"])]
     assert [json.loads(line.rstrip(","))["service"] for line in subjects] == [
         subject["service"] for subject in data["services"]
     ]  # one subject per line
     lists = [value for value in data.values() if isinstance(value, list) and value]
     assert text.count("\n") == 2 + len(data) + sum(len(value) + 1 for value in lists)
-    assert data["schema"] == "decisionlang/report/v2"
+    assert data["schema"] == "decisionlang/report/v3"
 
 
 def test_json_content() -> None:
@@ -483,17 +484,17 @@ def test_json_content() -> None:
     ]
     payments = data["services"][0]
     assert payments["kind"] == "service"
-    assert payments["location"] == ["services/payments.yaml", 2, 1]
+    assert payments["files"][0] == "services/payments.yaml"  # the files its locations name, once
+    assert payments["location"] == [0, 2, 1]
     security = payments["policies"][0]
     assert security["reasons"] == ["security.critical_risk"]
     assert [rule["rule"] for rule in security["rules"]] == ["security.critical_risk", "security.pentest"]
     assert [rule.get("decisive", False) for rule in security["rules"]] == [True, False]
     assert security["rules"][0]["facts"] == [0]  # a position in the subject's facts
-    assert payments["facts"][0] == {
-        "subject": "payments-api",
+    assert payments["facts"][0] == {  # its own fact: no `subject`
         "field": "risk.security",
         "value": 9,
-        "location": ["services/payments.yaml", 7, 5],
+        "location": [0, 7, 5],
     }
     assert payments["must_hold"] == [
         "the security risk score is below 8",
@@ -810,3 +811,20 @@ def test_any_report_renders_valid_deterministic_output(report: Report) -> None:
     for subject in report.subjects:
         explained = render_explain(subject, color=False)
         assert explained.endswith("\n") and ANSI.sub("", render_explain(subject, color=True)) == explained
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_json_written_one_subject_at_a_time_is_the_same_bytes(name: str) -> None:
+    """`JsonWriter` (what `check --format json` streams) writes exactly `render_json`'s text."""
+    from decisionlang.render.json import JsonWriter
+
+    report = REPORTS[name]()
+    pieces: list[str] = []
+    writer = JsonWriter(pieces.append, report.as_of)
+    for subject in report.subjects:
+        writer.add(subject)
+    writer.finish(report.verdict, report.diagnostics)
+    assert "".join(pieces) == render_json(report)
+    empty: list[str] = []
+    JsonWriter(empty.append, None).finish(Verdict.GO, ())
+    assert "".join(empty) == render_json(Report(Verdict.GO, ()))

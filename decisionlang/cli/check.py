@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
+import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Protocol, cast
@@ -28,13 +31,14 @@ from decisionlang.cli.common import (
     warnings_as_errors_option,
 )
 from decisionlang.cli.progress import WRITING, progress_option, progress_shown
-from decisionlang.core.diagnostics import DecisionlangError
-from decisionlang.core.model import FailOn
+from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
+from decisionlang.core.model import FailOn, Verdict
 
 if TYPE_CHECKING:
     from decisionlang.api import Project
     from decisionlang.compare.changes import VerdictDiff
     from decisionlang.core.model import Report
+    from decisionlang.core.progress import ProgressCallback
 
 
 CHECK_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
@@ -53,7 +57,7 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
     type=click.Choice(CHECK_FORMATS),
     default="text",
     show_default=True,
-    help="text for people; json (schema report-v2); markdown for a pull-request comment; sarif, junit "
+    help="text for people; json (schema report-v3); markdown for a pull-request comment; sarif, junit "
     "and github (workflow commands) for CI.",
 )
 @strict_option
@@ -147,6 +151,22 @@ def check(
             out=out,
             warnings_as_errors=warnings_as_errors,
         )
+    if output_format == "json" and not strict and record is None:
+        # Written as evaluated, one subject at a time (the same bytes as render_json): memory
+        # holds one subject's trace, not the report. --strict and --record need the whole report.
+        with progress_shown(progress) as shown:
+            project = load_project(directory, progress=shown)
+            verdict, diagnostics = _stream_json(
+                project,
+                output,
+                as_of=as_of,
+                services=services or None,
+                trace=trace,
+                warn_days=warn_days,
+                progress=shown,
+            )
+        fail_on_warnings(diagnostics, warnings_as_errors)
+        sys.exit(exit_code(verdict, fail_on))
     with progress_shown(progress) as shown:
         project = load_project(directory, progress=shown)
         with collector_tuned():
@@ -169,6 +189,60 @@ def check(
         _record_decision(project, report, record, services)
     fail_on_warnings(report.diagnostics, warnings_as_errors)
     sys.exit(exit_code(report.verdict, fail_on))
+
+
+def _stream_json(
+    project: Project,
+    output: Path | None,
+    *,
+    as_of: dt.date | None,
+    services: tuple[str, ...] | None,
+    trace: bool,
+    warn_days: int,
+    progress: ProgressCallback | None = None,
+) -> tuple[Verdict, tuple[Diagnostic, ...]]:
+    """`check --format json` written as the subjects are evaluated: to a file, atomically (a
+    temporary file renamed over it at the end); to standard output, as it comes. Returns the
+    verdict and the diagnostics of the run."""
+    from decisionlang.api import evaluate_stream
+    from decisionlang.cli.output import output_stream
+    from decisionlang.render.json import JsonWriter
+
+    evaluation = evaluate_stream(
+        project, as_of=as_of, services=services, trace=trace, warn_days=warn_days, progress=progress
+    )
+    to_stdout = output is None or str(output) == "-"
+    written = False
+    destination: contextlib.AbstractContextManager[Callable[[str], None]]
+
+    closed = False
+
+    def echo(text: str) -> None:
+        nonlocal written, closed
+        written = True
+        if closed:
+            return
+        try:
+            click.echo(text, nl=False, color=True)
+        except BrokenPipeError:  # the reader stopped (`| head`): the exit code still tells the verdict
+            closed = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush into the closed pipe at exit
+
+    destination = contextlib.nullcontext(echo) if output is None or to_stdout else output_stream(output)
+    try:
+        with collector_tuned(), destination as write:
+            writer = JsonWriter(write, evaluation.as_of)
+            for result in evaluation:
+                writer.add(result)
+            writer.finish(evaluation.verdict, evaluation.diagnostics)
+    except DecisionlangError as error:
+        if not to_stdout and all(d.code == "DL-CLI-OUTPUT" for d in error.diagnostics):
+            fail(error.diagnostics, outcome="the report was not written")
+        if to_stdout and written:  # the report on stdout stops short: say so, add nothing to it
+            fail(error.diagnostics, outcome="the JSON report on standard output is incomplete")
+        raise
+    return evaluation.verdict, evaluation.diagnostics
 
 
 @dataclass(frozen=True)

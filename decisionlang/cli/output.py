@@ -22,10 +22,11 @@ import os
 import signal
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 
@@ -130,6 +131,59 @@ def write_output(path: Path, text: str, *, confine_to: Path | None = None) -> No
             _write_straight(target.path, data)
         else:
             _replace(target.path, data)
+    except OSError as error:
+        raise output_error(path, f"cannot write `{path}`: {error.strerror or error}") from None
+
+
+@contextmanager
+def output_stream(path: Path, *, confine_to: Path | None = None) -> Iterator[Callable[[str], None]]:
+    """`write_output` for text written piece by piece (a report written as it is evaluated): the
+    same rules for what `path` is. A replaced file appears whole when the block ends, or not at
+    all: an error or an interruption before the end removes the temporary file, and the target
+    keeps its old content. A device or pipe receives the pieces as they come."""
+    target = output_target(path, confine_to=confine_to)
+    if target.way is Way.STREAM:
+        try:
+            stream = open(target.path, "ab")  # noqa: SIM115 - closed below, errors translated
+        except OSError as error:
+            raise output_error(path, f"cannot write `{path}`: {error.strerror or error}") from None
+        with stream:
+            yield _writer(stream, path)
+            _finish(stream.flush, path)
+        return
+    mode = _mode_for(target.path)
+    temporary: Path | None = None
+    try:
+        with _signals_held():  # created and named before an interruption can be handled
+            handle, name = tempfile.mkstemp(
+                prefix=f".{target.path.name}.", suffix=TEMPORARY_SUFFIX, dir=target.path.parent
+            )
+            temporary = Path(name)
+        with os.fdopen(handle, "wb") as stream:
+            yield _writer(stream, path)
+            _finish(stream.flush, path)
+            _finish(lambda: os.fsync(stream.fileno()), path)
+        _finish(lambda: os.chmod(name, mode), path)
+        _finish(lambda: os.replace(name, target.path), path)
+    except BaseException:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise
+
+
+def _writer(stream: Any, path: Path) -> Callable[[str], None]:
+    def write(text: str) -> None:
+        try:
+            stream.write(text.encode("utf-8"))
+        except OSError as error:
+            raise output_error(path, f"cannot write `{path}`: {error.strerror or error}") from None
+
+    return write
+
+
+def _finish(step: Callable[[], object], path: Path) -> None:
+    try:
+        step()
     except OSError as error:
         raise output_error(path, f"cannot write `{path}`: {error.strerror or error}") from None
 

@@ -72,6 +72,8 @@ class _Field:
     encode: Encoder
     decode: Decoder
     absent: Any  # the value absence stands for, or _REQUIRED
+    hint: Any = None
+    scoped: bool = False  # absent when it is the enclosing scope's value (`__in_scope__`)
 
 
 class _Table:
@@ -92,8 +94,37 @@ class _Table:
         return position
 
 
-# The tables of the object being written or read (none outside one that keeps tables).
-_TABLES: contextvars.ContextVar[dict[type[Any], _Table] | None] = contextvars.ContextVar(
+class _Files:
+    """The file names written within an enclosing object, each once, by position."""
+
+    __slots__ = ("names", "positions")
+
+    def __init__(self, names: list[str] | None = None) -> None:
+        self.names: list[str] = names or []
+        self.positions: dict[str, int] = {}
+
+    def add(self, name: str) -> int:
+        position = self.positions.get(name)
+        if position is None:
+            position = self.positions[name] = len(self.names)
+            self.names.append(name)
+        return position
+
+
+class _Scope:
+    """What the object being written or read shares with the objects inside it: its tables, its
+    files table, and the value its nested `__in_scope__` fields stand for when absent."""
+
+    __slots__ = ("files", "tables", "value")
+
+    def __init__(self, tables: dict[type[Any], _Table], files: _Files | None, value: Any) -> None:
+        self.tables = tables
+        self.files = files
+        self.value = value
+
+
+# The scope of the object being read (none outside one that keeps tables). Writing passes it along.
+_TABLES: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
     "decisionlang_codec_tables", default=None
 )
 
@@ -105,57 +136,37 @@ class _Plan:
         self.cls = cls
         hints = typing.get_type_hints(cls)
         keys: Mapping[str, str] = getattr(cls, "__keys__", {})
+        scoped: tuple[str, ...] = getattr(cls, "__in_scope__", ())
         self.fields = tuple(
-            _field(spec, hints[spec.name], keys.get(spec.name, spec.name))
+            _field(spec, hints[spec.name], keys.get(spec.name, spec.name), spec.name in scoped)
             for spec in dataclasses.fields(cls)
             if spec.init
         )
         self.derived: Mapping[str, Callable[[Any], Any]] = getattr(cls, "__derived__", {})
         self.tables: Mapping[str, type[Any]] = getattr(cls, "__tables__", {})
+        self.files_key: str | None = getattr(cls, "__files__", None)
+        self.scope: str | None = getattr(cls, "__scope__", None)
+        self.filed: str | None = getattr(cls, "__filed__", None)  # a field written as a file position
         self.as_list: bool = getattr(cls, "__as_list__", False)
         names = [item.key for item in self.fields] + list(self.derived) + list(self.tables)
-        self.keys = frozenset(names)
+        self.keys = frozenset(names + ([self.files_key] if self.files_key else []))
+        self._encode: Callable[[Any, _Scope | None], Any] | None = None
 
-    def encode(self, value: Any) -> Any:
-        if self.as_list:
-            return self._encode_list(value)
-        if not self.tables:
-            return self._encode_fields(value)
-        tables = {cls: _Table() for cls in self.tables.values()}
-        token = _TABLES.set(tables)
-        try:
-            data = self._encode_fields(value)
-        finally:
-            _TABLES.reset(token)
-        for key, cls in self.tables.items():
-            items = tables[cls].items
-            if items:
-                data[key] = [_plan(cls).encode(item) for item in items]
-        return data
+    def encode(self, value: Any, scope: _Scope | None = None) -> Any:
+        return self.encoder()(value, scope)
 
-    def _encode_list(self, value: Any) -> list[Any]:
-        """Trailing fields that are None, and absent when None, are left out (a location's line)."""
-        data = [
-            getattr(value, item.attribute)
-            if item.encode is _same
-            else item.encode(getattr(value, item.attribute))
-            for item in self.fields
-        ]
-        while len(data) > 1 and data[-1] is None and self.fields[len(data) - 1].absent is None:
-            data.pop()
-        return data
-
-    def _encode_fields(self, value: Any) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for item in self.fields:
-            field_value = getattr(value, item.attribute)
-            absent = item.absent
-            if absent is not _REQUIRED and (field_value is absent or field_value == absent):
-                continue
-            data[item.key] = field_value if item.encode is _same else item.encode(field_value)
-        for key, derive in self.derived.items():
-            data[key] = derive(value)
-        return data
+    def encoder(self) -> Callable[[Any, _Scope | None], Any]:
+        """The compiled encoder; while it is being compiled (a class that contains itself), a
+        stand-in that calls it once it exists."""
+        encode = self._encode
+        if encode is None:
+            self._encode = lambda value, scope: self.encoder()(value, scope)
+            try:
+                encode = self._encode = _compile_encoder(self)
+            except BaseException:
+                self._encode = None
+                raise
+        return encode
 
     def decode(self, data: Any, path: str) -> Any:
         if self.as_list and isinstance(data, list):
@@ -165,15 +176,31 @@ class _Plan:
             raise CodecError(path, f"{shape} ({_article(self.cls.__name__)})", data)
         if not self.tables:
             return self._decode_fields(data, path)
-        tables = {
-            cls: self._decode_table(cls, data.get(key, []), _join(path, key))
-            for key, cls in self.tables.items()
-        }
-        token = _TABLES.set(tables)
+        files = None
+        if self.files_key is not None:
+            files = self._decode_files(data.get(self.files_key, []), _join(path, self.files_key))
+        value = None
+        if self.scope is not None:
+            key = next(item.key for item in self.fields if item.attribute == self.scope)
+            value = data.get(key)
+        token = _TABLES.set(_Scope({}, files, value))  # the tables' items read within this scope
+        try:
+            tables = {
+                cls: self._decode_table(cls, data.get(key, []), _join(path, key))
+                for key, cls in self.tables.items()
+            }
+        finally:
+            _TABLES.reset(token)
+        token = _TABLES.set(_Scope(tables, files, value))
         try:
             return self._decode_fields(data, path)
         finally:
             _TABLES.reset(token)
+
+    def _decode_files(self, data: Any, path: str) -> _Files:
+        if not isinstance(data, list) or not all(isinstance(name, str) for name in data):
+            raise CodecError(path, "a list of file names", data)
+        return _Files(list(data))
 
     def _decode_table(self, cls: type[Any], data: Any, path: str) -> _Table:
         if not isinstance(data, list):
@@ -186,10 +213,12 @@ class _Plan:
         if not required <= len(data) <= len(self.fields):
             names = ", ".join(item.key for item in self.fields)
             raise CodecError(path, f"a list of {required} to {len(self.fields)} items ({names})", data)
-        arguments = {
-            item.attribute: item.decode(value, f"{path}[{index}]")
-            for index, (item, value) in enumerate(zip(self.fields, data, strict=False))
-        }
+        arguments = {}
+        for index, (item, value) in enumerate(zip(self.fields, data, strict=False)):
+            if item.attribute == self.filed and _is_integer(value):
+                arguments[item.attribute] = _file_at(value, f"{path}[{index}]")
+            else:
+                arguments[item.attribute] = item.decode(value, f"{path}[{index}]")
         for item in self.fields[len(data) :]:
             arguments[item.attribute] = item.absent
         return self.cls(**arguments)
@@ -203,11 +232,156 @@ class _Plan:
         for item in self.fields:
             if item.key in data:
                 arguments[item.attribute] = item.decode(data[item.key], _join(path, item.key))
+            elif item.scoped and (scope := _TABLES.get()) is not None and scope.value is not None:
+                arguments[item.attribute] = item.decode(scope.value, _join(path, item.key))
             elif item.absent is _REQUIRED:
                 raise CodecError(path, f"the key `{item.key}` ({self.cls.__name__})")
             else:
                 arguments[item.attribute] = item.absent
         return self.cls(**arguments)
+
+
+def _file_at(position: int, path: str) -> str:
+    scope = _TABLES.get()
+    names = scope.files.names if scope is not None and scope.files is not None else []
+    if not 0 <= position < len(names):
+        where = f"0 to {len(names) - 1}" if names else "none here"
+        raise CodecError(path, f"a file name or a position in the table of files ({where})", position)
+    return names[position]
+
+
+# ---------------------------------------------------------------- writing, compiled per class
+#
+# Writing is the hot path (a traced report of thousands of subjects): each class's encoder is
+# generated once as straight-line Python from its plan, one statement per field, instead of a
+# loop that looks each field's rule up for every object written.
+
+
+def _compile_encoder(plan: _Plan) -> Callable[[Any, _Scope | None], Any]:
+    names: dict[str, Any] = {
+        "_plan": _plan,
+        "_Scope": _Scope,
+        "_Table": _Table,
+        "_Files": _Files,
+        "_PLAIN": _PLAIN,
+        "json_value": json_value,
+        "_encode_float": _encode_float,
+    }
+    lines = ["def encode(value, scope):"]
+    if plan.tables:
+        tables = ", ".join(f"T{index}: _Table()" for index in range(len(plan.tables)))
+        for index, cls in enumerate(plan.tables.values()):
+            names[f"T{index}"] = cls
+        files = "_Files()" if plan.files_key else "None"
+        scoped = f"value.{plan.scope}" if plan.scope else "None"
+        lines.append(f"    scope = _Scope({{{tables}}}, {files}, {scoped})")
+    if plan.as_list:
+        items = []
+        for index, item in enumerate(plan.fields):
+            expression = _expression(item, f"value.{item.attribute}", names, f"f{index}")
+            if item.attribute == plan.filed:
+                expression = (
+                    f"(scope.files.add({expression}) if scope is not None and scope.files is not None "
+                    f"else {expression})"
+                )
+            items.append(expression)
+        for index, expression in enumerate(items):
+            lines.append(f"    a{index} = {expression}")
+        last = len(items)
+        while last > 1 and plan.fields[last - 1].absent is None:  # trailing Nones are left out
+            lines.append(
+                f"    if a{last - 1} is not None: return [{', '.join(f'a{i}' for i in range(last))}]"
+            )
+            last -= 1
+        lines.append(f"    return [{', '.join(f'a{i}' for i in range(last))}]")
+        return _define(lines, names)
+    lines.append("    data = {}")
+    for index, item in enumerate(plan.fields):
+        names[f"A{index}"] = item.absent
+        lines.append(f"    v = value.{item.attribute}")
+        expression = _expression(item, "v", names, f"f{index}")
+        store = f"data[{item.key!r}] = {expression}"
+        if item.scoped:
+            lines.append("    if scope is None or v != scope.value:")
+            lines.append(f"        {store}")
+        elif item.absent is _REQUIRED:
+            lines.append(f"    {store}")
+        elif item.absent is None:
+            lines.append(f"    if v is not None: {store}")
+        else:
+            lines.append(f"    if v is not A{index} and v != A{index}: {store}")
+    for index, (key, derive) in enumerate(plan.derived.items()):
+        names[f"D{index}"] = derive
+        lines.append(f"    data[{key!r}] = D{index}(value)")
+    if plan.tables:
+        for index, key in enumerate(plan.tables):
+            names[f"P{index}"] = _plan(plan.tables[key]).encoder()
+            lines.append(f"    items = scope.tables[T{index}].items")
+            lines.append("    if items:")
+            lines.append(f"        data[{key!r}] = [P{index}(item, scope) for item in items]")
+        if plan.files_key:
+            lines.append("    if scope.files.names:")
+            lines.append(f"        data[{plan.files_key!r}] = scope.files.names")
+    lines.append("    return data")
+    return _define(lines, names)
+
+
+def _define(lines: list[str], names: dict[str, Any]) -> Callable[[Any, _Scope | None], Any]:
+    exec("\n".join(lines), names)  # the source is ours: built above from the model's type hints
+    encode: Callable[[Any, _Scope | None], Any] = names["encode"]
+    return encode
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})  # written as themselves by json_value
+
+
+def _expression(item: _Field, value: str, names: dict[str, Any], name: str) -> str:
+    """Python source that writes `value`, of the field's type hint."""
+    return _hint_expression(item.hint, item.encode, value, names, name)
+
+
+def _hint_expression(hint: Any, encode: Encoder, value: str, names: dict[str, Any], name: str) -> str:
+    if hint is Any:
+        return f"({value} if {value}.__class__ in _PLAIN else json_value({value}))"
+    if hint is float:
+        return f"({value} if {value}.__class__ is int else _encode_float({value}))"
+    if _is_model(hint):
+        names[f"C_{name}"] = hint
+        names[f"P_{name}"] = _plan(hint).encoder()
+        # an object of a class the enclosing object keeps in a table is written as its position
+        return (
+            f"(scope.tables[C_{name}].add({value}) if scope is not None and C_{name} in scope.tables "
+            f"else P_{name}({value}, scope) if {value}.__class__ is C_{name} "
+            f"else _plan({value}.__class__).encode({value}, scope))"
+        )
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return f"{value}._value_"  # the member's value, without the `value` property's descriptor
+    origin = typing.get_origin(hint)
+    arguments = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        option = next(option for option in arguments if option is not type(None))
+        inner = _hint_expression(option, encode, value, names, name)
+        return value if inner == value else f"(None if {value} is None else {inner})"
+    if origin is tuple and arguments[-1:] == (Ellipsis,) and _has_dataclass(arguments[0]):
+        inner = _hint_expression(arguments[0], encode, "x", names, name)
+        return f"[{inner} for x in {value}]"
+    if _has_dataclass(hint):
+        raise TypeError(f"the decision model's codec writes no model object nested in {hint!r}")
+    if encode is _same:
+        return value
+    names[f"E_{name}"] = encode
+    return f"E_{name}({value})"
+
+
+def _is_model(hint: Any) -> bool:
+    """A class of the decision model (a span is written by its own rule, `_encode_span`)."""
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint) and hint is not Span
+
+
+def _has_dataclass(hint: Any) -> bool:
+    if _is_model(hint):
+        return True
+    return any(_has_dataclass(argument) for argument in typing.get_args(hint) if argument is not Ellipsis)
 
 
 _PLANS: dict[type[Any], _Plan] = {}
@@ -222,7 +396,7 @@ def _plan(cls: type[Any]) -> _Plan:
     return plan
 
 
-def _field(spec: dataclasses.Field[Any], hint: Any, key: str) -> _Field:
+def _field(spec: dataclasses.Field[Any], hint: Any, key: str, scoped: bool = False) -> _Field:
     encode, decode = _coder(hint)
     if spec.default is not dataclasses.MISSING:
         absent = spec.default
@@ -234,7 +408,7 @@ def _field(spec: dataclasses.Field[Any], hint: Any, key: str) -> _Field:
         absent = ()
     else:
         absent = _REQUIRED
-    return _Field(spec.name, key, encode, decode, absent)
+    return _Field(spec.name, key, encode, decode, absent, hint, scoped)
 
 
 def _is_optional(hint: Any) -> bool:
@@ -274,18 +448,13 @@ def _coder(hint: Any) -> tuple[Encoder, Decoder]:
 def _dataclass(cls: type[Any]) -> tuple[Encoder, Decoder]:
     """An object of the model: written whole, or as its position in a table of the enclosing object."""
 
-    def encode(value: Any) -> Any:
-        tables = _TABLES.get()
-        if tables is not None:
-            table = tables.get(type(value))
-            if table is not None:
-                return table.add(value)
+    def encode(value: Any) -> Any:  # the compiled encoders write objects themselves (`_hint_expression`)
         return _plan(type(value)).encode(value)
 
     def decode(data: Any, path: str) -> Any:
         if _is_integer(data):
-            tables = _TABLES.get()
-            table = tables.get(cls) if tables is not None else None
+            scope = _TABLES.get()
+            table = scope.tables.get(cls) if scope is not None else None
             if table is None or not 0 <= data < len(table.items):
                 where = f"0 to {len(table.items) - 1}" if table is not None and table.items else "none here"
                 raise CodecError(

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from decisionlang.core.diagnostics import Diagnostic
 
-REPORT_SCHEMA = "decisionlang/report/v2"
+REPORT_SCHEMA = "decisionlang/report/v3"
+READABLE_REPORT_SCHEMAS = ("decisionlang/report/v2", REPORT_SCHEMA)  # v2 reads as v3 does
 
 
 class Verdict(enum.Enum):
@@ -127,8 +128,10 @@ class Location:
     line: int | None
     column: int | None
 
-    # Written as a list: ["services/a.yaml", 12, 5] (a trace holds hundreds of locations).
+    # Written as a list: ["services/a.yaml", 12, 5] (a trace holds hundreds of locations); within a
+    # subject, the file as its position in the subject's `files`: [0, 12, 5].
     __as_list__: ClassVar[bool] = True
+    __filed__: ClassVar[str] = "file"
 
     def __str__(self) -> str:
         if self.line is None:
@@ -150,6 +153,8 @@ class Fact:
     missing: bool = False
 
     __keys__: ClassVar[Mapping[str, str]] = {"path": "field"}
+    # Within a subject, written only when it is another subject's fact (a dependency's).
+    __in_scope__: ClassVar[tuple[str, ...]] = ("subject",)
 
 
 @dataclass(frozen=True)
@@ -435,8 +440,12 @@ class SubjectResult:
     __derived__: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "must_hold": lambda subject: list(subject.must_hold)
     }
-    # Its facts are written once, in `facts`, and its rules refer to them by position.
+    # Its facts are written once, in `facts`, and its rules refer to them by position; the files
+    # its locations name are written once, in `files`, and its locations name them by position; its
+    # facts name their subject only when it is another one.
     __tables__: ClassVar[Mapping[str, type[Any]]] = {"facts": Fact}
+    __files__: ClassVar[str] = "files"
+    __scope__: ClassVar[str] = "subject"
 
     def to_dict(self) -> dict[str, Any]:
         """The subject's result as JSON-ready data, the inverse of `from_dict` (see core/codec.py)."""
@@ -493,7 +502,7 @@ class Report:
     }
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data (schema `decisionlang/report/v2`), the inverse of `from_dict`."""
+        """The report as JSON-ready data (schema `decisionlang/report/v3`), the inverse of `from_dict`."""
         from decisionlang.core.codec import to_data  # the codec reads this module's classes
 
         data: dict[str, Any] = to_data(self)
@@ -501,11 +510,14 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: Any) -> Report:
-        """The report `to_dict` wrote; bad data raises `CodecError` naming the key and what was expected."""
+        """The report `to_dict` wrote (schema v3, or v2: the codec reads both shapes); bad data raises
+        `CodecError` naming the key and what was expected."""
         from decisionlang.core.codec import CodecError, from_data
 
-        if isinstance(data, dict) and data.get("schema") != REPORT_SCHEMA:
-            raise CodecError("schema", f"`{REPORT_SCHEMA}`", data.get("schema"))
+        if isinstance(data, dict) and data.get("schema") not in READABLE_REPORT_SCHEMAS:
+            raise CodecError(
+                "schema", f"`{REPORT_SCHEMA}` (or `{READABLE_REPORT_SCHEMAS[0]}`)", data.get("schema")
+            )
         return from_data(cls, data)
 
     def summary(self) -> dict[str, int]:

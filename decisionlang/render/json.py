@@ -1,15 +1,18 @@
-"""The machine-readable report: one JSON object, schema `decisionlang/report/v2`.
+"""The machine-readable report: one JSON object, schema `decisionlang/report/v3`.
 
 The object is the decision model's own dict codec (`Report.to_dict()`, described by
-`schemas/report-v2.schema.json`), plus the `changes` section of `check --base`. Output is
-deterministic: keys are sorted, lists keep report order, numbers keep 9 significant digits
-(`core/format.py`), so tiny floating-point noise never changes the bytes.
+`schemas/report-v3.schema.json`), plus the `changes` section of `check --base`. Output is
+deterministic: the top-level keys come in a fixed order (`TOP_LEVEL`: what is known before the
+subjects, the subjects one per line, then what needs them all), keys within are sorted, lists keep
+report order, numbers keep 9 significant digits (`core/format.py`), so tiny floating-point noise
+never changes the bytes. That order lets `JsonWriter` write the same bytes one subject at a time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from decisionlang.compare.changes import FactChange, Reading, SubjectChange, VerdictDiff, WaiverChange
@@ -17,7 +20,7 @@ from decisionlang.core.codec import to_data
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.escapes import inert_json
 from decisionlang.core.format import json_value
-from decisionlang.core.model import REPORT_SCHEMA, Report, Verdict
+from decisionlang.core.model import REPORT_SCHEMA, Report, SubjectResult, Verdict
 from decisionlang.render.diff import change_summary
 
 SCHEMA_ID = REPORT_SCHEMA
@@ -46,18 +49,59 @@ def render_failure(diagnostics: Sequence[Diagnostic]) -> str:
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 
 
+# The order of the top-level keys; any other key (`changes`) follows them, sorted.
+TOP_LEVEL = ("schema", "as_of", "services", "diagnostics", "summary", "verdict")
+
+
 def dump(data: Mapping[str, Any]) -> str:
-    """A JSON object, keys sorted, reviewable in a diff: each top-level key on a line of its own,
-    and each item of a top-level list (a subject, a diagnostic) on a line of its own."""
-    lines = []
-    for key in sorted(data):
-        value = data[key]
-        if isinstance(value, list) and value:
-            items = ",\n".join(_ENCODE(item) for item in value)
-            lines.append(f"{_ENCODE(key)}:[\n{items}\n]")
-        else:
-            lines.append(f"{_ENCODE(key)}:{_ENCODE(value)}")
-    return inert_json("{\n" + ",\n".join(lines) + "\n}\n")
+    """A JSON object, reviewable in a diff: each top-level key on a line of its own (in the order
+    of `TOP_LEVEL`, then sorted), and each item of a top-level list (a subject, a diagnostic) on
+    a line of its own; keys within are sorted."""
+    keys = [key for key in TOP_LEVEL if key in data] + sorted(key for key in data if key not in TOP_LEVEL)
+    return inert_json("{\n" + ",\n".join(_member(key, data[key]) for key in keys) + "\n}\n")
+
+
+def _member(key: str, value: Any) -> str:
+    if isinstance(value, list) and value:
+        items = ",\n".join(_ENCODE(item) for item in value)
+        return f"{_ENCODE(key)}:[\n{items}\n]"
+    return f"{_ENCODE(key)}:{_ENCODE(value)}"
+
+
+class JsonWriter:
+    """The bytes of `render_json`, written as the subjects come: the opening keys at once, each
+    subject's line when it is added (the caller may drop its result then), and what needs every
+    subject (diagnostics, summary, verdict) at `finish`. `write` receives text pieces in order;
+    subjects must be added in report order (by name), from whatever produced them.
+
+    A run of 100,000 traced subjects so holds one subject's trace at a time, not the report."""
+
+    def __init__(self, write: Callable[[str], object], as_of: dt.date | None) -> None:
+        self._write = write
+        self._subjects = 0
+        self._summary = {verdict.value: 0 for verdict in Verdict}
+        opening = _member("schema", SCHEMA_ID)
+        if as_of is not None:
+            opening += ",\n" + _member("as_of", as_of.isoformat())
+        write(inert_json("{\n" + opening))
+
+    def add(self, result: SubjectResult) -> None:
+        """Write one subject's line."""
+        line = inert_json(_ENCODE(to_data(result)))
+        self._write((',\n"services":[\n' if not self._subjects else ",\n") + line)
+        self._subjects += 1
+        self._summary[result.verdict.value] += 1
+
+    def finish(self, verdict: Verdict, diagnostics: Sequence[Diagnostic]) -> None:
+        """Close the report: the run's verdict (the worst of the subjects') and its diagnostics."""
+        closing = ["\n]"] if self._subjects else []
+        if diagnostics:
+            closing.append(
+                ",\n" + _member("diagnostics", [to_data(diagnostic) for diagnostic in diagnostics])
+            )
+        closing.append(",\n" + _member("summary", self._summary))
+        closing.append(",\n" + _member("verdict", verdict.value))
+        self._write(inert_json("".join(closing) + "\n}\n"))
 
 
 def report_to_dict(report: Report, diff: VerdictDiff | None = None) -> dict[str, Any]:

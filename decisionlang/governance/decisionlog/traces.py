@@ -5,7 +5,9 @@ A record written before the codec (schema 1: the JSON report's subject object of
 and in keys the codec derives (`reasons`, `must_hold`), which reading ignores. Such a record does
 not know which fired rules a waiver lifted (`waived_rules`) nor the fields a rule lacked: both read
 as empty. A record of the first codec shape (facts written whole in each rule, locations as
-objects) reads too: the codec accepts both forms.
+objects) reads too: the codec accepts both forms. So does a record of schema
+`decisionlang/subject/v2`, written before the subject's `files` table (locations naming their file
+in full, facts naming their subject): the codec reads both shapes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from decisionlang.core.codec import CodecError
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.model import SubjectResult
 
-TRACE_SCHEMA = "decisionlang/subject/v2"
+TRACE_SCHEMA = "decisionlang/subject/v3"
+READABLE_SCHEMAS = ("decisionlang/subject/v2", TRACE_SCHEMA)
 
 
 def trace_text(result: SubjectResult) -> str:
@@ -34,8 +37,9 @@ def read_trace(text: str, *, subject: str = "") -> SubjectResult:
         schema = data.pop("schema", None)
         if schema is None:
             data = upgrade_v1(data)
-        elif schema != TRACE_SCHEMA:
-            raise CodecError("schema", f"`{TRACE_SCHEMA}` (or none, for a record of schema 1)", schema)
+        elif schema not in READABLE_SCHEMAS:
+            expected = f"`{TRACE_SCHEMA}` (or `{READABLE_SCHEMAS[0]}`, or none for a record of schema 1)"
+            raise CodecError("schema", expected, schema)
         return SubjectResult.from_dict(data)
     except (ValueError, CodecError) as error:  # json.JSONDecodeError is a ValueError
         raise DecisionlangError(
