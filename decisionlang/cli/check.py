@@ -22,10 +22,12 @@ from decisionlang.cli.common import (
     color_option,
     directory_argument,
     emit,
+    executor_option,
     exit_code,
     fail,
     fail_on_warnings,
     guarded,
+    jobs_option,
     strict_option,
     use_color,
     warnings_as_errors_option,
@@ -108,6 +110,8 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
     show_default=True,
     help=f"Warn about waivers that expire within this many days (0 to {MAX_WARN_DAYS}).",
 )
+@jobs_option
+@executor_option
 @warnings_as_errors_option
 @color_option
 @progress_option
@@ -126,6 +130,8 @@ def check(
     gate_all: bool,
     record: str | None,
     warn_days: int,
+    jobs: int,
+    executor: str | None,
     warnings_as_errors: bool,
     color: bool | None,
     progress: bool | None,
@@ -140,6 +146,10 @@ def check(
     out = _Output(output_format, fail_on, output, use_color(color) and output is None, renderer)
     if record is not None:
         _check_record_option(record, base)
+    if base is not None and (jobs != 1 or executor is not None):
+        raise click.UsageError(
+            "--jobs and --executor evaluate one portfolio: they cannot be combined with --base"
+        )
     if base is not None:
         _check_against_base(
             directory,
@@ -164,6 +174,8 @@ def check(
                 trace=trace,
                 warn_days=warn_days,
                 progress=shown,
+                jobs=jobs,
+                executor=executor,
             )
         fail_on_warnings(diagnostics, warnings_as_errors)
         sys.exit(exit_code(verdict, fail_on))
@@ -178,6 +190,8 @@ def check(
                 trace=trace,
                 warn_days=warn_days,
                 progress=shown,
+                jobs=jobs,
+                executor=executor,
             )
     _fail_on_strict_errors(report, strict, output_format)
     with progress_shown(progress) as shown:
@@ -200,6 +214,8 @@ def _stream_json(
     trace: bool,
     warn_days: int,
     progress: ProgressCallback | None = None,
+    jobs: int = 1,
+    executor: str | None = None,
 ) -> tuple[Verdict, tuple[Diagnostic, ...]]:
     """`check --format json` written as the subjects are evaluated: to a file, atomically (a
     temporary file renamed over it at the end); to standard output, as it comes. Returns the
@@ -209,7 +225,14 @@ def _stream_json(
     from decisionlang.render.json import JsonWriter
 
     evaluation = evaluate_stream(
-        project, as_of=as_of, services=services, trace=trace, warn_days=warn_days, progress=progress
+        project,
+        as_of=as_of,
+        services=services,
+        trace=trace,
+        warn_days=warn_days,
+        progress=progress,
+        jobs=jobs,
+        executor=executor,
     )
     to_stdout = output is None or str(output) == "-"
     written = False

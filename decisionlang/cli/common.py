@@ -196,6 +196,23 @@ cache_option = click.option(
     "DECISIONLANG_NO_CACHE=1; see `decisionlang cache info`).",
 )
 
+MAX_JOBS = 1024
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=Bounded(int, 0, MAX_JOBS),
+    default=1,
+    show_default=True,
+    help="Evaluate partitions of the subjects in this many processes (0: one per CPU); the output is "
+    "the same as with one. Worth it from a few thousand subjects (docs/scaling.md).",
+)
+executor_option = click.option(
+    "--executor",
+    metavar="WHERE",
+    help="Where --jobs runs: `processes` on this machine (the default); `dask` for a local Dask "
+    "cluster of --jobs workers; `dask://HOST:PORT` for a running Dask scheduler. Dask needs the "
+    "extra decisionlang[dask].",
+)
 color_option = click.option(
     "--color/--no-color", default=None, help="Force colour on or off (default: on a terminal)."
 )

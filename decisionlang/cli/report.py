@@ -16,8 +16,10 @@ from decisionlang.cli.common import (
     cache_option,
     directory_argument,
     emit,
+    executor_option,
     fail,
     guarded,
+    jobs_option,
 )
 from decisionlang.cli.output import write_output
 from decisionlang.cli.progress import WRITING, progress_option, progress_shown
@@ -51,6 +53,8 @@ from decisionlang.core.spans import printable
     "file exists).",
 )
 @as_of_option
+@jobs_option
+@executor_option
 @cache_option
 @progress_option
 @guarded
@@ -61,6 +65,8 @@ def report(
     kind: str,
     log: str | None,
     as_of: dt.date | None,
+    jobs: int,
+    executor: str | None,
     progress: bool | None,
 ) -> None:
     """Write the board report of DIRECTORY: one self-contained HTML file (verdicts and why, trade-offs,
@@ -74,7 +80,7 @@ def report(
 
     with progress_shown(progress) as shown:
         project = load_project(directory, progress=shown)
-        result = evaluate_project(project, as_of=as_of, progress=shown)
+        result = evaluate_project(project, as_of=as_of, progress=shown, jobs=jobs, executor=executor)
     title = printable(directory.resolve().name) or "decisions"  # a name that is not UTF-8 as `\xff`
     if output_format == "html":
         environment_log = os.environ.get("DECISIONLANG_LOG")

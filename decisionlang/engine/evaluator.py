@@ -671,13 +671,13 @@ def evaluate_each(
     """The subjects of `evaluate`, in the same order, each evaluated when the iteration reaches it:
     its result and the diagnostics it raised. A caller that writes each result and drops it keeps
     one subject's trace in memory at a time, not the whole report's."""
-    chosen = portfolio.subjects if only is None else _named(portfolio, only)
+    chosen = portfolio.subjects if only is None else named_subjects(portfolio, only)
     run = _Run(policies, options)
     for subject in chosen:
         yield evaluate_subject(policies, subject, portfolio, options, run)
 
 
-def _named(portfolio: Portfolio, names: Iterable[str]) -> list[Subject]:
+def named_subjects(portfolio: Portfolio, names: Iterable[str]) -> list[Subject]:
     """The named subjects that exist, in the portfolio's order (by name), each once."""
     by_name = portfolio.by_name
     return [by_name[name] for name in sorted(set(names)) if name in by_name]

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
@@ -32,6 +33,9 @@ from decisionlang.inputs.waivers import Waiver, load_waivers
 from decisionlang.inputs.yamlreader import YamlLimits
 from decisionlang.language import ast
 from decisionlang.language.checker import FieldRef, Program
+
+if TYPE_CHECKING:
+    from decisionlang.engine.partition import Executor
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,8 @@ def evaluate_project(
     warn_days: int = 30,
     steps: int | None = None,
     progress: ProgressCallback | None = None,
+    jobs: int = 1,
+    executor: str | Executor | None = None,
 ) -> Report:
     """Evaluate every applicable policy on every subject (or the named ones).
 
@@ -132,6 +138,10 @@ def evaluate_project(
     decisionlang.yaml, else 1,000,000).
 
     `progress` is told how many subjects are evaluated as it goes (decisionlang.core.progress).
+
+    `jobs` evaluates partitions of the subjects in that many processes (0: one per CPU), and
+    `executor` elsewhere: `"dask"` on a local Dask cluster, `"dask://HOST:PORT"` on a running one,
+    or an `engine.partition.Executor`. The report is the same, byte for byte, as with one job.
 
     Raises DecisionlangError when the project has errors, a named service does not exist or a
     subject's evaluation spends its budget (DL-EVAL-LIMIT)."""
@@ -144,6 +154,8 @@ def evaluate_project(
         warn_days=warn_days,
         steps=steps,
         progress=progress,
+        jobs=jobs,
+        executor=executor,
     )
     subjects = tuple(evaluation)
     return Report(evaluation.verdict, subjects, evaluation.diagnostics, evaluation.as_of)
@@ -162,21 +174,25 @@ class Evaluation:
         options: EvaluationOptions,
         only: list[str] | None,
         progress: ProgressCallback | None = None,
+        jobs: int = 1,
+        executor: str | Executor | None = None,
     ) -> None:
         self.as_of: dt.date = options.today
         self._project = project
         self._options = options
         self._only = only
         self._progress = progress
+        self._jobs = jobs
+        self._executor = executor
         self._problems: dict[Diagnostic, None] = {}
         self._verdict = Verdict.GO
         self._done = False
 
     def __iter__(self) -> Iterator[SubjectResult]:
-        project, problems = self._project, self._problems
+        problems = self._problems
         worst = self._verdict
         tick = ticker(self._progress, EVALUATING, self._count(), "subjects")
-        for result, raised in evaluate_each(project.policies, project.portfolio, self._options, self._only):
+        for result, raised in self._evaluated():
             problems.update(dict.fromkeys(raised))
             if result.verdict.severity > worst.severity:
                 worst = self._verdict = result.verdict
@@ -186,6 +202,30 @@ class Evaluation:
         if tick is not None:
             tick.done()
         self._done = True
+
+    def _evaluated(self) -> Iterator[tuple[SubjectResult, list[Diagnostic]]]:
+        """Each subject's result and diagnostics, in order: evaluated here, or in partitions by
+        several processes (`jobs`, `executor`; engine/partition.py), which give the same."""
+        project, options = self._project, self._options
+        if self._jobs == 1 and self._executor is None:
+            yield from evaluate_each(project.policies, project.portfolio, options, self._only)
+            return
+        from decisionlang.engine import partition  # multiprocessing and Dask only when asked for
+
+        given = self._executor
+        executor = given if not isinstance(given, str) and given is not None else None
+        if executor is None:
+            executor = partition.executor_for(self._jobs, given if isinstance(given, str) else None)
+        if executor is None:  # one job after all (--jobs 0 on one CPU)
+            yield from evaluate_each(project.policies, project.portfolio, options, self._only)
+            return
+        try:
+            yield from partition.evaluate_in_parts(
+                project.sources, project.policies, project.portfolio, options, executor, self._only
+            )
+        finally:
+            if executor is not given:  # made here: closed here
+                executor.close()
 
     def _count(self) -> int:
         """How many subjects the iteration evaluates."""
@@ -221,6 +261,8 @@ def evaluate_stream(
     warn_days: int = 30,
     steps: int | None = None,
     progress: ProgressCallback | None = None,
+    jobs: int = 1,
+    executor: str | Executor | None = None,
 ) -> Evaluation:
     """`evaluate_project` one subject at a time (see `Evaluation`); the same arguments, the same
     results. The project's errors and unknown named subjects raise DecisionlangError here, before
@@ -241,7 +283,7 @@ def evaluate_stream(
         warn_days=warn_days,
         steps=steps or project.sources.settings.evaluation_steps or STEPS,
     )
-    return Evaluation(project, options, wanted, progress)
+    return Evaluation(project, options, wanted, progress, jobs, executor)
 
 
 def _unknown_subject(name: str, project: Project) -> Diagnostic:

@@ -109,6 +109,12 @@ class SourceSet:
     limits: SizeLimits = field(default=SizeLimits(), repr=False)
     _tree: _Tree | None = field(default=None, repr=False, compare=False)
     settings: Settings = field(default=Settings(), repr=False)
+    # What `open` and `real_path` answered, by (directory, relative) and by path: `policy_set`
+    # replays these answers, so a copy of the policies alone imports what this set imported.
+    _located: dict[tuple[str, str], str | type[ValueError] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _opened: dict[str, SourceFile | Diagnostic] = field(default_factory=dict, repr=False, compare=False)
 
     @staticmethod
     def from_disk(root: str | Path, *, limits: SizeLimits | None = None, tests: bool = False) -> SourceSet:
@@ -191,17 +197,45 @@ class SourceSet:
     def open(self, importer: str, relative: str) -> SourceFile | Diagnostic | None:
         """The policy file RELATIVE to the file IMPORTER imports: its source, the problem reading
         it, or None when there is no such file. Raises ValueError when it leaves the root."""
-        if self._tree is None:
+        path = self.real_path(importer, relative)
+        if path is None or self._tree is None:
             return None
-        path = self._tree.locate(posixpath.dirname(importer), relative)
-        if path is None:
-            return None
-        return _read(self._tree, path, Role.POLICY, self.limits)
+        read = self._opened.get(path)
+        if read is None:
+            read = self._opened[path] = _read(self._tree, path, Role.POLICY, self.limits)
+        return read
 
     def real_path(self, importer: str, relative: str) -> str | None:
         """The root-relative path an import names (links followed), None when there is no such
         file; raises ValueError when it leaves the root."""
-        return self._tree.locate(posixpath.dirname(importer), relative) if self._tree else None
+        if self._tree is None:
+            return None
+        key = (posixpath.dirname(importer), relative)
+        if key not in self._located:
+            try:
+                self._located[key] = self._tree.locate(*key)
+            except ValueError:
+                self._located[key] = ValueError
+        located = self._located[key]
+        if located is ValueError:
+            raise ValueError(relative)
+        return located if isinstance(located, str) else None
+
+    def policy_set(self) -> SourceSet:
+        """The policy files alone (no states, waivers, tests or configuration), with every import
+        this set has resolved so far answered as it was (the same file, the same problem, the same
+        refusal): small to send to another process or machine, where the policies load exactly
+        as here without the project's directory or repository. Take it once the policies are
+        loaded (`layout.load_modules`), which resolves the imports."""
+        return SourceSet(
+            self.root,
+            self.policies,
+            limits=self.limits,
+            _tree=_ReplayedTree(),
+            settings=self.settings,
+            _located=dict(self._located),
+            _opened=dict(self._opened),
+        )
 
     @property
     def directory(self) -> Path | None:
@@ -402,6 +436,26 @@ class _MemoryTree(_PathTree):
         return {path: self.texts[path].encode("utf-8", "surrogatepass") for path in paths}
 
     def outside(self, path: str, what: str) -> Diagnostic:  # pragma: no cover - texts have no links
+        return Diagnostic("DL-CONFIG-OUTSIDE", f"{what} file `{path}` is outside the project", file=path)
+
+
+class _ReplayedTree(_PathTree):
+    """The tree of a `policy_set`: every import is answered from what the original set recorded,
+    so this tree is never asked for a file (an import it has no answer for names no file)."""
+
+    def __init__(self) -> None:
+        super().__init__((), {})
+
+    def locate(self, directory: str, relative: str) -> str | None:
+        return None
+
+    def size(self, path: str) -> int | None:
+        return None
+
+    def read(self, paths: Sequence[str], limit: int) -> dict[str, bytes | OSError]:
+        return {path: FileNotFoundError(2, "no such file", path) for path in paths}
+
+    def outside(self, path: str, what: str) -> Diagnostic:  # pragma: no cover - nothing is walked
         return Diagnostic("DL-CONFIG-OUTSIDE", f"{what} file `{path}` is outside the project", file=path)
 
 
