@@ -1,6 +1,6 @@
 """`decisionlang cache info` and `decisionlang cache clear`: the user's cache of checked policies
-and loaded states (decisionlang.inputs.cache). Exit codes: 0, or 2 when the directory cannot be
-read or cleared."""
+and loaded states (decisionlang.inputs.cache). Exit code 0: a directory that is missing or cannot be
+read shows as empty, and what cannot be removed stays."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def store_of(cache: Cache | bool | None) -> Cache | None:
 def checked_policies(files: SourceSet, store: Cache | None) -> CheckedPolicies:
     if store is None:
         return _check(files)
-    key = Cache.key("policies", [engine_fingerprint(), *_texts(files.policies)])
+    key = Cache.key("policies", [*_context(files), *_texts(files.policies)])
     found = store.get(key)
     if isinstance(found, _StoredPolicies):
         checked = found.restored()
@@ -203,7 +203,7 @@ def loaded_states(
     key = Cache.key(
         "states",
         [
-            engine_fingerprint(),
+            *_context(files),
             repr(limits),
             *_texts(checked.policy_files),
             "\0states",
@@ -236,6 +236,12 @@ def _is_states(value: Any) -> bool:
         and isinstance(value[0], Portfolio)
         and isinstance(value[1], tuple)
     )
+
+
+def _context(files: SourceSet) -> list[str]:
+    """What every entry depends on besides its files: the engine, and the settings and limits
+    the files were read with (a setting a later version reads is then in the key already)."""
+    return [engine_fingerprint(), repr(files.limits), repr(files.settings)]
 
 
 def _texts(sources: tuple[SourceFile, ...]) -> Iterator[str]:

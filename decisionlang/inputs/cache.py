@@ -174,13 +174,15 @@ class Cache:
         return CacheInfo(self.directory, len(entries), sum(size for _, size, _ in entries), self.max_size)
 
     def clear(self) -> int:
-        """Remove every entry, temporary file and the parser's tables (`decisionlang.language.parser`);
-        returns how many entries were removed."""
+        """Remove every entry and temporary file, and the other caches kept in the directory (the
+        parser's tables, `decisionlang.language.parser`; the compiled methods of classes,
+        `decisionlang._classcache`); returns how many entries were removed."""
         entries = self._listing(temporary=False)
         for path, _, _ in self._listing(temporary=True):
             _remove(path)
-        for path in self.directory.glob("parser-*.lark"):
-            _remove(path)
+        for pattern in ("parser-*.lark", "classes-*.marshal"):
+            for path in self.directory.glob(pattern):
+                _remove(path)
         return sum(1 for path, _, _ in entries if not path.exists())
 
     # -- inside
