@@ -251,6 +251,24 @@ def test_check_gives_the_same_bytes_cold_warm_and_from_damaged_entries(
         assert (run.returncode, run.stdout, run.stderr) == (cold.returncode, cold.stdout, cold.stderr)
 
 
+def test_checks_run_at_once_on_an_empty_cache_agree(cache_dir: Path) -> None:
+    arguments = ["check", "examples/scaleup", "--as-of", "2026-11-26", "--format", "json"]
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "decisionlang", *arguments]
+    running = [
+        subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    results = set()
+    for run in running:
+        out, err = run.communicate()
+        results.add((run.returncode, out, err))
+    after = _run(*arguments)  # warm, alone
+    assert results == {(after.returncode, after.stdout, after.stderr)}
+    assert len(_entries(cache_dir)) == 2
+    assert not [path for path in (cache_dir / "entries").iterdir() if path.name.startswith(".tmp-")]
+
+
 def test_no_cache_writes_nothing(cache_dir: Path) -> None:
     _run("validate", "examples/quickstart", "--no-cache")
     _run("validate", "examples/quickstart", env={"DECISIONLANG_NO_CACHE": "1"})
