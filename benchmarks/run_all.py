@@ -214,6 +214,22 @@ def format_table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
+def markdown_table(rows: Sequence[Sequence[str]]) -> str:
+    """The summary as a Markdown table (for a changelog or a closing note)."""
+    header = ["script", "figure", "value", "reference", "ratio", "target", "kind", "status"]
+
+    def line(row: Sequence[str]) -> str:
+        return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |"
+
+    return "\n".join([line(header), "|" + " --- |" * len(header), *(line(row) for row in rows)]) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
 def load(average: tuple[float, float, float]) -> str:
     return " ".join(f"{value:.1f}" for value in average)
 
@@ -237,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these scripts (bench_scale ...)")
     parser.add_argument("--skip", nargs="+", metavar="NAME", default=[], help="do not run these scripts")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every outcome here as JSON")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the summary as Markdown")
     parser.add_argument(
         "--script-args",
         action="append",
@@ -273,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{os.cpu_count()} CPUs; load average {load(load_before)} at the start, {load(load_after)} at the end"
     )
-    print(format_table(summary_rows(outcomes)))
+    rows = summary_rows(outcomes)
+    print(format_table(rows))
     print(
         "\nstatus: ok / missed (speed: reported only) / MISSED (memory or size: fails `make bench`);"
         " n/a: not measured; —: no target"
@@ -282,9 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"make bench: {verdict} (exit {code})")
     if args.json:
         data = [outcome.__dict__ for outcome in outcomes]
-        partial = args.json.with_name(args.json.name + ".partial")
-        partial.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(partial, args.json)
+        write_atomically(args.json, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    if args.markdown:
+        write_atomically(args.markdown, markdown_table(rows))
     return code
 
 
