@@ -3,9 +3,11 @@
     .venv/bin/python benchmarks/bench_report.py [--services N] [--repeat R] [--keep FILE]
 
 Generates the benchmark portfolio of `bench_evaluate.py` (N services, 10,000 by default, fixed
-seed), loads and evaluates it with traces, builds the board facts (the trade-off zones evaluated by
-the engine) and renders the HTML report R times (1 by default). Prints the median time of each step,
-the report's size in MB and in bytes per subject, and the peak memory of one render (tracemalloc).
+seed), loads it (without the cache: `bench_cache.py` measures that) and evaluates it with traces,
+with the garbage collector tuned as `decisionlang report` tunes it, builds the board facts (the
+trade-off zones evaluated by the engine) and renders the HTML report R times (1 by default).
+Prints the median time of each step, the report's size in MB and in bytes per subject, and the
+peak memory of one render (tracemalloc).
 
 The reference, measured in the same run: writing the same report as JSON (`render_json`, what
 `check --format json` writes), the plain serialisation of the same model. `render / reference` says
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -36,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_evaluate import generate_repo, progress
 
 from decisionlang.api import evaluate_project, load_project
+from decisionlang.cli.common import collector_tuned
 from decisionlang.engine.board import board_facts
 from decisionlang.render.html import render_html
 from decisionlang.render.json import render_json
@@ -70,12 +75,16 @@ def main() -> int:
         progress(f"generating {options.services} services")
         generate_repo(root, options.services, SEED)
         progress("loading and evaluating (traced)")
+        os.environ["DECISIONLANG_NO_CACHE"] = "1"  # a cold load: bench_cache.py measures the cache
+        tuned = collector_tuned()  # the collector as `decisionlang report` tunes it
+        tuned.__enter__()
         start = time.perf_counter()
         project = load_project(root)
         load_time = time.perf_counter() - start
         start = time.perf_counter()
         report = evaluate_project(project, as_of=AS_OF)
         evaluate_time = time.perf_counter() - start
+        gc.freeze()  # as `decisionlang report` does once the results are made
         progress("board facts and the HTML report")
         facts_time, facts = median_time(lambda: board_facts(project.program, report), options.repeat)
         render_time, text = median_time(
@@ -88,6 +97,7 @@ def main() -> int:
         render_html(report, project.portfolio, facts, title="bench")
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        tuned.__exit__(None, None, None)
     if options.keep:
         options.keep.write_text(text, encoding="utf-8")
     size = len(text.encode("utf-8"))

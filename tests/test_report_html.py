@@ -21,16 +21,26 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from report_details import subject_details, with_details
 from support import check_golden
 
 from decisionlang import cli
 from decisionlang.api import Project, evaluate_project, load_project
-from decisionlang.core.board import Axis
-from decisionlang.core.model import Report, Verdict
+from decisionlang.core.board import Axis, BoardFacts
+from decisionlang.core.model import Location, Report, SubjectResult, Verdict
+from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.engine.board import board_facts
 from decisionlang.render.adr import DecisionRecord, decision_records, render_markdown
-from decisionlang.render.html import log_view, render_html
+from decisionlang.render.html import (
+    MAX_NAMED,
+    BoardView,
+    anchors_for,
+    log_view,
+    render_html,
+    weak_links,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -790,3 +800,40 @@ def test_the_zone_is_the_engines_own_evaluation(small: Path) -> None:
     own = next(chart for chart in facts.tradeoffs if chart.name == "own_target")
     assert own.zone is not None and own.zone.depends_on == ("target",)
     assert {cell for cells in own.zone.cells for cell in cells} == {None}
+
+
+# ---------------------------------------------------------------- the dependency closure, at scale
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=11), max_size=4),  # each subject's depends_on
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(st.sampled_from(list(Verdict)), min_size=12, max_size=12),
+)
+def test_closure_bits_are_the_portfolios_closure(graph: list[list[int]], verdicts: list[Verdict]) -> None:
+    """The report works the dependency closures out once, over strongly connected components, as
+    bit sets: the same subjects as `Portfolio.closure` for every subject, cycles, self-references
+    and names outside the portfolio included; the weak links are those of them that are not GO."""
+    names = [f"s{index:02d}" for index in range(len(graph))]
+    subjects = [
+        Subject(name, "service", "s.yaml", 1, 1, {"depends_on": [f"s{dep:02d}" for dep in deps]}, {})
+        for name, deps in zip(names, graph, strict=True)
+    ]
+    portfolio = Portfolio.of(subjects)
+    results = tuple(
+        SubjectResult(name, "service", verdicts[index], Location("s.yaml", 1, 1), (), (), ())
+        for index, name in enumerate(names)
+    )
+    report = Report(Verdict.worst([result.verdict for result in results]), results)
+    view = BoardView("t", report, portfolio, BoardFacts(), anchors_for(report), None)
+    for name in names:
+        expected = portfolio.closure(name, "depends_on")
+        bits = view.closure_bits(name)
+        assert view.names_of(bits, len(names)) == list(expected)
+        count, first = weak_links(view, name)
+        weak = [other for other in expected if verdicts[names.index(other)] is not Verdict.GO]
+        assert count == len(weak) and first == weak[:MAX_NAMED]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from decisionlang.cli.common import (
     EXIT_OK,
     as_of_option,
     cache_option,
+    collector_tuned,
     directory_argument,
     emit,
     executor_option,
@@ -78,49 +80,51 @@ def report(
     from decisionlang.render.adr import decision_records, render_markdown, write_records
     from decisionlang.render.html import log_view, render_html
 
-    with progress_shown(progress) as shown:
-        project = load_project(directory, progress=shown)
-        result = evaluate_project(project, as_of=as_of, progress=shown, jobs=jobs, executor=executor)
-    title = printable(directory.resolve().name) or "decisions"  # a name that is not UTF-8 as `\xff`
-    if output_format == "html":
-        environment_log = os.environ.get("DECISIONLANG_LOG")
-        chosen = log or (environment_log if environment_log and Path(environment_log).is_file() else None)
-        board_log = None
-        if chosen:
-            entries, current = read_decisions(Path(chosen), project)
-            board_log = log_view(entries, result, current, chosen)
-        target = Path(output or "report.html")
+    with collector_tuned():
         with progress_shown(progress) as shown:
-            if shown is not None:
-                shown(WRITING, 0, None, "")
-            facts = board_facts(project.program, result, revision=work_tree_revision(directory))
-            html = render_html(result, project.portfolio, facts, title=title, log=board_log)
-        emit(html, target, confine_to=None if output else directory)
-        written = f"{target} ({len(result.subjects)} subjects)"
-    else:
-        records = decision_records(result, project.portfolio, kind=kind)
-        if not records:
-            kinds = ", ".join(sorted({subject.kind for subject in result.subjects})) or "none"
-            message = f"no subject of kind `{kind}`: no decision record to write"
-            help = f"the kinds in this portfolio: {kinds}; choose one with --kind"
-            fail([Diagnostic("DL-CLI-NO-RECORD", message, help=help)], outcome="nothing was written")
-        target = Path(output or "decisions.md")
-        if target.is_dir() or (output or "").endswith(("/", os.sep)):
-            try:
-                # file names come from subject names: a link planted among them may not lead out
-                write = functools.partial(write_output, confine_to=target)
-                write_records(target, records, title=title, as_of=result.as_of, write=write)
-            except OSError as error:
-                problem = Diagnostic(
-                    "DL-CLI-OUTPUT", f"cannot write `{target}`: {error.strerror}", file=str(target)
-                )
-                fail([problem], outcome="the records were not all written")
-            except DecisionlangError as error:
-                fail(error.diagnostics, outcome="the records were not all written")
+            project = load_project(directory, progress=shown)
+            result = evaluate_project(project, as_of=as_of, progress=shown, jobs=jobs, executor=executor)
+        gc.freeze()  # the results live until the report is written: no collection rescans them
+        title = printable(directory.resolve().name) or "decisions"  # a name that is not UTF-8 as `\xff`
+        if output_format == "html":
+            environment_log = os.environ.get("DECISIONLANG_LOG")
+            chosen = log or (environment_log if environment_log and Path(environment_log).is_file() else None)
+            board_log = None
+            if chosen:
+                entries, current = read_decisions(Path(chosen), project)
+                board_log = log_view(entries, result, current, chosen)
+            target = Path(output or "report.html")
+            with progress_shown(progress) as shown:
+                if shown is not None:
+                    shown(WRITING, 0, None, "")
+                facts = board_facts(project.program, result, revision=work_tree_revision(directory))
+                html = render_html(result, project.portfolio, facts, title=title, log=board_log)
+            emit(html, target, confine_to=None if output else directory)
+            written = f"{target} ({len(result.subjects)} subjects)"
         else:
-            markdown = render_markdown(result, project.portfolio, title=title, kind=kind)
-            emit(markdown, target, confine_to=None if output else directory)
-        written = f"{target} ({len(records)} decision records)"
+            records = decision_records(result, project.portfolio, kind=kind)
+            if not records:
+                kinds = ", ".join(sorted({subject.kind for subject in result.subjects})) or "none"
+                message = f"no subject of kind `{kind}`: no decision record to write"
+                help = f"the kinds in this portfolio: {kinds}; choose one with --kind"
+                fail([Diagnostic("DL-CLI-NO-RECORD", message, help=help)], outcome="nothing was written")
+            target = Path(output or "decisions.md")
+            if target.is_dir() or (output or "").endswith(("/", os.sep)):
+                try:
+                    # file names come from subject names: a link planted among them may not lead out
+                    write = functools.partial(write_output, confine_to=target)
+                    write_records(target, records, title=title, as_of=result.as_of, write=write)
+                except OSError as error:
+                    problem = Diagnostic(
+                        "DL-CLI-OUTPUT", f"cannot write `{target}`: {error.strerror}", file=str(target)
+                    )
+                    fail([problem], outcome="the records were not all written")
+                except DecisionlangError as error:
+                    fail(error.diagnostics, outcome="the records were not all written")
+            else:
+                markdown = render_markdown(result, project.portfolio, title=title, kind=kind)
+                emit(markdown, target, confine_to=None if output else directory)
+            written = f"{target} ({len(records)} decision records)"
     if str(target) != "-":
         click.echo(f"decisionlang: wrote {written}", err=True)
     sys.exit(EXIT_OK)

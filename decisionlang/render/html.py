@@ -197,6 +197,17 @@ class BoardView:
         return tuple(name for name in names if name in chosen)
 
     @functools.cached_property
+    def _maturities(self) -> dict[str, list[MaturityTrace]]:
+        return {}
+
+    def maturities(self, result: SubjectResult) -> list[MaturityTrace]:
+        """`traced_maturities` of the declared models, worked out once per subject."""
+        found = self._maturities.get(result.subject)
+        if found is None:
+            found = self._maturities[result.subject] = traced_maturities(result, self.facts.maturity_models)
+        return found
+
+    @functools.cached_property
     def _dependencies(self) -> dict[str, tuple[str, ...]]:
         return {}
 
@@ -1243,7 +1254,7 @@ def maturity_section(view: BoardView) -> str:
     """Every maturity model declared, whatever its name, and the `maturity.*` axes subjects rate."""
     axes_ = view.facts.maturity_axes
     models = view.facts.maturity_models
-    levels = {result.subject: traced_maturities(result, models) for result in view.report.subjects}
+    levels = {result.subject: view.maturities(result) for result in view.report.subjects}
     rated = [
         result
         for result in view.report.subjects
@@ -1361,7 +1372,7 @@ def maturity_fact(view: BoardView, subject: Subject | None, result: SubjectResul
                 f"{axis.name} {show_number(value)} ({show_number(axis.low)} to {show_number(axis.high)})"
             )
     models = view.facts.maturity_models
-    traces = traced_maturities(result, models)
+    traces = view.maturities(result)
     words = "; ".join(maturity_words(trace, len(models) > 1) for trace in traces)
     if words:
         scores.append(f"level reached: {words}")
@@ -1372,9 +1383,7 @@ def maturity_models_note(view: BoardView, models: Sequence[str]) -> str:
     """The maturity models the policies declare, each with how many subjects were placed on it."""
     if not models:
         return ""
-    placed = Counter(
-        trace.maturity for result in view.report.subjects for trace in traced_maturities(result, models)
-    )
+    placed = Counter(trace.maturity for result in view.report.subjects for trace in view.maturities(result))
     items = "".join(
         f"<li><code>{esc(model)}</code>: {plural(placed[model], 'subject')} placed on its levels</li>"
         if placed[model]

@@ -19,7 +19,8 @@
 
   /* ---- the subjects' details, by position in the index */
 
-  var details = null; // {chunk, encoding, chunks}
+  var source = null; // the data's script element
+  var parsed = null; // its JSON, {chunk, encoding, chunks}, parsed when first needed
   var decoded = []; // chunk number -> list of HTML fragments, once decoded
   var rows = []; // the index rows, in order
   var position = {}; // row id -> position
@@ -30,7 +31,7 @@
     if (!data || !index) {
       return false;
     }
-    details = JSON.parse(data.textContent);
+    source = data;
     rows = Array.prototype.slice.call(index.tBodies[0].rows);
     rows.forEach(function (row, at) {
       position[row.id] = at;
@@ -48,13 +49,20 @@
     return new Response(stream).text().then(JSON.parse);
   }
 
+  function details() {
+    if (parsed === null) {
+      parsed = JSON.parse(source.textContent);
+    }
+    return parsed;
+  }
+
   /* the fragment now when its chunk is plain or already decoded, else null */
   function fragmentNow(at) {
-    var number = Math.floor(at / details.chunk);
-    if (!decoded[number] && details.encoding === "json") {
-      decoded[number] = details.chunks[number];
+    var number = Math.floor(at / details().chunk);
+    if (!decoded[number] && details().encoding === "json") {
+      decoded[number] = details().chunks[number];
     }
-    return decoded[number] ? decoded[number][at % details.chunk] : null;
+    return decoded[number] ? decoded[number][at % details().chunk] : null;
   }
 
   function fragment(at) {
@@ -62,10 +70,10 @@
     if (now !== null) {
       return Promise.resolve(now);
     }
-    var number = Math.floor(at / details.chunk);
-    return inflate(details.chunks[number]).then(function (list) {
+    var number = Math.floor(at / details().chunk);
+    return inflate(details().chunks[number]).then(function (list) {
       decoded[number] = list;
-      return list[at % details.chunk];
+      return list[at % details().chunk];
     });
   }
 
@@ -134,11 +142,6 @@
     if (!readDetails()) {
       return;
     }
-    rows.forEach(function (row) {
-      var name = row.querySelector("a");
-      name.setAttribute("role", "button");
-      name.setAttribute("aria-expanded", "false");
-    });
     document.getElementById("subject-index").addEventListener("click", function (event) {
       var name = event.target.closest("th > a");
       var row = name ? name.closest("tr") : null;
@@ -167,11 +170,14 @@
     var input = box.querySelector("input[type=search]");
     var boxes = box.querySelectorAll("input[type=checkbox]");
     var count = box.querySelector("output");
-    var texts = rows.map(function (row) {
-      return row.textContent.toLowerCase();
-    });
+    var texts = null; // each row's text, read at the first search
     box.hidden = false;
     function apply() {
+      if (texts === null) {
+        texts = rows.map(function (row) {
+          return row.textContent.toLowerCase();
+        });
+      }
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
       var verdicts = {};
       Array.prototype.forEach.call(boxes, function (checkbox) {
@@ -208,7 +214,7 @@
         folded.setAttribute("data-closed", "");
         folded.open = true;
       });
-      if (!details || details.encoding !== "json") {
+      if (!source || details().encoding !== "json") {
         return; // a large report prints the subjects opened, the others as their index row
       }
       rows.forEach(function (row, at) {
