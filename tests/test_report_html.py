@@ -636,6 +636,25 @@ def test_a_thousand_subjects_give_one_well_formed_report(tmp_path: Path) -> None
     structure = parse(with_details(text))
     assert structure.problems == [] and structure.stack == []
     assert [name for name, count in structure.ids.items() if count > 1] == []
+    # the summaries summarise: beyond 100 subjects, counts for all and the first 100 rows
+    attention = text[text.index('<section id="attention"') : text.index('<section id="policies"')]
+    assert "What holds them back: subjects per reason" in attention
+    assert attention.count("<tr>") <= 2 * (100 + 1) and "more subjects: the" in attention
+    maturity = text[text.index('<section id="maturity"') : text.index('<section id="dependencies"')]
+    assert "Subjects per level reached" in maturity and maturity.count('<a href="#s-') == 0
+    services = [html for html in details.values() if '<span class="kind">service</span></h3>' in html]
+    assert len(services) == 900 and all("<dt>Maturity</dt>" in html for html in services)  # their scores
+    dependencies = text[text.index('<section id="dependencies"') : text.index('<section id="subjects"')]
+    drawn = dependencies.count('<svg class="chart" id="chart-deps-')
+    assert 0 < drawn <= 24
+    undrawn = [html for html in details.values() if "<h4>Dependencies</h4>" in html]
+    tier_one_with_dependencies = [
+        subject
+        for subject in project.portfolio.subjects
+        if "tier-1" in subject.fields.get("tags", ()) and project.portfolio.dependencies_of(subject.name)
+    ]
+    assert drawn + len(undrawn) == len(tier_one_with_dependencies)
+    assert len(text.encode("utf-8")) < 2_500_000  # 1.7 MB (9 MB when every subject was HTML)
     assert text.count('role="img"') > 10
 
 
