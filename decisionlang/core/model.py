@@ -287,10 +287,8 @@ class RuleTrace:
     defaults: tuple[DefaultUsed, ...] = ()  # defaults used in place of missing information
     verdicts: tuple[VerdictRead, ...] = ()  # other policies' verdicts the rule read
     exemptions: tuple[AppliedExemption, ...] = ()  # waivers counted in the levels and scores it read
-    # (build, arguments) while the recorded parts are not built yet: build(*arguments) gives them
-    _recorded: tuple[Callable[..., tuple[Any, ...]], tuple[Any, ...]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    # (build, *arguments) while the recorded parts are not built yet: build(*arguments) gives them
+    _recorded: tuple[Any, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def recorded(
@@ -319,7 +317,7 @@ class RuleTrace:
         trace.error = error
         trace.decisive = decisive
         trace.missing = missing
-        trace._recorded = (build, arguments)
+        trace._recorded = (build, *arguments)
         return trace
 
     if not TYPE_CHECKING:  # for the type checker, every field is an attribute as declared
@@ -328,7 +326,7 @@ class RuleTrace:
             """Called only for a slot not set: a recorded part not built yet. Builds all of them."""
             if name not in RECORDED_PARTS or self._recorded is None:
                 raise AttributeError(name)
-            build, arguments = self._recorded
+            build, *arguments = self._recorded
             for part, value in zip(RECORDED_PARTS, build(*arguments), strict=True):
                 setattr(self, part, value)
             self._recorded = None

@@ -12,7 +12,7 @@ import datetime as dt
 import decimal
 import math
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -123,12 +123,13 @@ class Recorder:
     `known`), anything else a tuple appended to `events`. The trace objects (Fact, Comparison...)
     are built from them only when a trace is read: `fact_objects` and `parts`."""
 
-    __slots__ = ("_parts", "absorbed", "events", "facts", "known")
+    __slots__ = ("_parts", "absorbed", "events", "facts", "known", "read")
 
     def __init__(self, known: dict[tuple[str, str], Any] | None = None) -> None:
         # per subject's run: (subject, path) -> the first value read, then the Fact built from it
         self.known = known if known is not None else {}
         self.facts: dict[tuple[str, str], None] = {}  # the keys read, in the order first read
+        self.read: tuple[tuple[str, str], ...] | None = None  # the same keys, once sealed
         self.events: list[tuple[Any, ...]] = []
         self.absorbed: set[int] | None = None  # the recorders of memoised values already taken in
         self._parts: Parts | None = None
@@ -165,52 +166,79 @@ class Recorder:
                 self.events.append((ABSORBED, other, True))
             return
         absorbed.add(id(other))
-        self.facts.update(other.facts)  # keys not read yet are added, in other's order
+        facts = self.facts
+        for key in other.keys_read():  # keys not read yet are added, in other's order
+            if key not in facts:
+                facts[key] = None
         self.events.append((ABSORBED, other, latest))
+
+    def seal(self) -> None:
+        """Recording is over: what is kept until the trace is read takes no more room than it needs
+        (the keys read as a tuple, not a dict; the events without a list's spare capacity)."""
+        self.read = tuple(self.facts)
+        self.facts = {}
+        self.events = self.events.copy()
+        self.absorbed = None
+
+    def keys_read(self) -> tuple[tuple[str, str], ...] | dict[tuple[str, str], None]:
+        return self.read if self.read is not None else self.facts
+
+    def sealed(self) -> tuple[dict[tuple[str, str], Any], tuple[Any, ...], tuple[Any, ...]]:
+        """A rule's account once its condition is decided, compact, for its trace to build from
+        (`fact_objects` and `parts_of`): the subject's facts, the keys read, the events."""
+        return self.known, tuple(self.facts), tuple(self.events)
 
     def fact_objects(self) -> tuple[Fact, ...]:
         """The facts read, each built once per subject: every rule that read it shares the object."""
-        known = self.known
-        built = []
-        for key in self.facts:
-            fact = known[key]
-            if type(fact) is tuple:
-                fact = known[key] = _built_fact(fact)
-            built.append(fact)
-        return tuple(built)
+        return fact_objects(self.known, self.keys_read())
 
     def parts(self) -> Parts:
         """The account of everything but the facts, built once (and the raw events let go)."""
         parts = self._parts
-        if parts is not None:
-            return parts
-        if not self.events:
-            self._parts = _NO_PARTS
-            return _NO_PARTS
-        parts = Parts()
-        comparisons = parts.comparisons
-        seen: set[int] = set()
-        for event in self.events:
-            tag = event[0]
-            if tag == COMPARED:
-                comparisons.append(_built_comparison(*event[1:]))
-            elif tag == SCORED:
-                parts.scores[event[1]] = event[2]
-            elif tag == TRADED:
-                parts.tradeoffs[event[1]] = event[2]
-            elif tag == LEVELLED:
-                parts.maturities[event[1]] = event[2]
-            elif tag == DEFAULTED:
-                parts.defaults.setdefault(event[1], event[2])
-            elif tag == READ_VERDICT:
-                parts.verdicts.setdefault(event[1], event[2])
-            elif tag == EXEMPTED:
-                parts.exemptions.setdefault(event[1], event[2])
-            else:
-                _take_in(parts, event[1].parts(), event[2], seen, id(event[1]))
-        self._parts = parts
-        self.events = []
+        if parts is None:
+            parts = self._parts = parts_of(self.events)
+            self.events = []
         return parts
+
+
+def fact_objects(known: dict[tuple[str, str], Any], keys: Iterable[tuple[str, str]]) -> tuple[Fact, ...]:
+    """The facts read (`keys`), each built once per subject (in `known`): every rule that read it
+    shares the object."""
+    built = []
+    for key in keys:
+        fact = known[key]
+        if type(fact) is tuple:
+            fact = known[key] = _built_fact(fact)
+        built.append(fact)
+    return tuple(built)
+
+
+def parts_of(events: Sequence[tuple[Any, ...]]) -> Parts:
+    """The account of a recorder's events, built: `Recorder.absorb` replayed as it was recorded."""
+    if not events:
+        return _NO_PARTS
+    parts = Parts()
+    comparisons = parts.comparisons
+    seen: set[int] = set()
+    for event in events:
+        tag = event[0]
+        if tag == COMPARED:
+            comparisons.append(_built_comparison(*event[1:]))
+        elif tag == SCORED:
+            parts.scores[event[1]] = event[2]
+        elif tag == TRADED:
+            parts.tradeoffs[event[1]] = event[2]
+        elif tag == LEVELLED:
+            parts.maturities[event[1]] = event[2]
+        elif tag == DEFAULTED:
+            parts.defaults.setdefault(event[1], event[2])
+        elif tag == READ_VERDICT:
+            parts.verdicts.setdefault(event[1], event[2])
+        elif tag == EXEMPTED:
+            parts.exemptions.setdefault(event[1], event[2])
+        else:
+            _take_in(parts, event[1].parts(), event[2], seen, id(event[1]))
+    return parts
 
 
 def _take_in(parts: Parts, other: Parts, latest: bool, seen: set[int], key: int) -> None:
@@ -845,6 +873,8 @@ class Compiler:
                     raise
                 finally:
                     ctx.recorder = outer
+                if inner is not None:
+                    inner.seal()
                 hit = (value, inner)
                 ctx.memo[key] = hit
                 if outer is not None:

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.core.model import (
@@ -41,6 +41,8 @@ from decisionlang.engine.compiler import (
     EvaluationLimit,
     Recorder,
     built,
+    fact_objects,
+    parts_of,
 )
 from decisionlang.engine.margins import directed_comparisons, directed_tradeoffs
 from decisionlang.engine.values import Missing, Problem, Undetermined
@@ -79,7 +81,7 @@ def _trace(
     if value is False and not decisive and recorder is not None:  # most rules of a traced run
         return RuleTrace.recorded(
             rule.id, rule.kind, Outcome.NOT_FIRED, None, None, rule.location, None, False, (),
-            _recorded_parts, rule, recorder,
+            _recorded_parts, rule, *recorder.sealed(),
         )  # fmt: skip
     outcome = _outcome(value)
     explain = decisive or outcome in (Outcome.FIRED, Outcome.UNKNOWN, Outcome.ERROR)
@@ -116,16 +118,22 @@ def _trace(
         missing,
         _recorded_parts,
         rule,
-        recorder,
+        *recorder.sealed(),
     )
 
 
-def _recorded_parts(rule: CompiledRule, recorder: Recorder) -> tuple[object, ...]:
-    """A traced rule's facts, comparisons, scores... (`RECORDED_PARTS`), built from its recorder
-    when its trace is first read; margins get their direction for this rule."""
-    parts = recorder.parts()
+def _recorded_parts(
+    rule: CompiledRule,
+    known: dict[tuple[str, str], Any],
+    keys: tuple[tuple[str, str], ...],
+    events: tuple[Any, ...],
+) -> tuple[object, ...]:
+    """A traced rule's facts, comparisons, scores... (`RECORDED_PARTS`), built from what its
+    recorder kept (`Recorder.sealed`) when its trace is first read; margins get their direction
+    for this rule."""
+    parts = parts_of(events)
     return (
-        recorder.fact_objects(),
+        fact_objects(known, keys),
         directed_comparisons(tuple(parts.comparisons), rule.polarity, rule.kind),
         built(parts.scores.values()),
         directed_tradeoffs(built(parts.tradeoffs.values()), rule.polarity, rule.kind),
