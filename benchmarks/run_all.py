@@ -80,6 +80,7 @@ class Outcome:
     code: int | None = None
     figures: list[dict[str, Any]] = field(default_factory=list)
     detail: str = ""
+    commit: str = ""  # the repo's commit when the script started (merges may land during a run)
 
 
 def parse_result(line: str) -> list[dict[str, Any]]:
@@ -101,11 +102,23 @@ def parse_result(line: str) -> list[dict[str, Any]]:
     return figures
 
 
+def commit() -> str:
+    """The repo's current commit, short; empty when git cannot tell."""
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return ""
+    return found.stdout.strip() if found.returncode == 0 else ""
+
+
 def run_script(script: str, arguments: Sequence[str] = ()) -> Outcome:
     path = HERE / f"{script}.py"
     if not path.exists():
         return Outcome(script, "missing")
-    print(f"\n=== {script}.py {shlex.join(arguments)}".rstrip(), flush=True)
+    at = commit()
+    print(f"\n=== {script}.py {shlex.join(arguments)}".rstrip() + (f" (at {at})" if at else ""), flush=True)
     start = time.perf_counter()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # its output shows as it comes
     process = subprocess.Popen(
@@ -128,7 +141,7 @@ def run_script(script: str, arguments: Sequence[str] = ()) -> Outcome:
     code = process.wait()
     seconds = time.perf_counter() - start
     print(f"=== {script}.py: exit {code} in {seconds:.0f} s", flush=True)
-    outcome = Outcome(script, "ok", seconds, code)
+    outcome = Outcome(script, "ok", seconds, code, commit=at)
     if result_line is None:
         outcome.status = "no RESULT line"
     else:
@@ -273,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     load_before = os.getloadavg()
+    first_commit = commit()
     outcomes = []
     for script in order:
         if script in skip:
@@ -290,6 +304,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{os.cpu_count()} CPUs; load average {load(load_before)} at the start, {load(load_after)} at the end"
     )
+    last_commit = commit()
+    if first_commit != last_commit:
+        print(f"the code changed during the run: {first_commit} at the start, {last_commit} at the end")
+    elif first_commit:
+        print(f"code at {first_commit}")
     rows = summary_rows(outcomes)
     print(format_table(rows))
     print(
