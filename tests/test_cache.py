@@ -171,6 +171,10 @@ def test_concurrent_writers_and_readers_never_see_half_an_entry(tmp_path: Path) 
 # ---------------------------------------------------------------- projects
 
 
+def _refuse(*_: object, **__: object) -> None:
+    raise AssertionError("computed again")
+
+
 def _account(project: object) -> tuple[object, ...]:
     from decisionlang.engine.project import Project
 
@@ -205,11 +209,8 @@ def test_a_warm_load_reads_no_yaml_and_parses_no_policy(
     root = REPO / "examples" / "quickstart"
     cold = load_project(root, cache=store)
 
-    def refuse(*_: object, **__: object) -> None:
-        raise AssertionError("computed again")
-
-    monkeypatch.setattr("decisionlang.inputs.states.load_states", refuse)
-    monkeypatch.setattr("decisionlang.inputs.layout.load_modules", refuse)
+    monkeypatch.setattr("decisionlang.inputs.states.load_states", _refuse)
+    monkeypatch.setattr("decisionlang.inputs.layout.load_modules", _refuse)
     assert _account(load_project(root, cache=store)) == _account(cold)
 
 
@@ -299,18 +300,23 @@ def test_a_changed_state_is_a_new_key(tmp_path: Path) -> None:
     assert _account(after) == _account(load_project(root, cache=False))
 
 
-def test_a_changed_imported_file_outside_the_policy_folders_is_read_again(tmp_path: Path) -> None:
+def test_a_changed_imported_file_outside_the_policy_folders_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = Cache(tmp_path / "cache")
     files = {
         "policies/p.policy": 'import "../shared/limits.policy"\n'
         'schema { risk: integer 0..10 "Risk" }\n'
         "policy p { no_go risky when risk >= ceiling }\n",
-        "shared/limits.policy": "const ceiling = 8\n",
+        "shared/limits.policy": "\ufeffconst ceiling = 8\n",  # a byte order mark: parsed without it
         "services/a.yaml": "services:\n  - name: alpha\n    risk: 5\n",
     }
     root = _write(tmp_path / "repo", files)
     first = load_project(root, cache=store)
     assert not first.errors, first.errors
+    with monkeypatch.context() as patched:  # unchanged: the entry is used
+        patched.setattr("decisionlang.inputs.layout.load_modules", _refuse)
+        assert _account(load_project(root, cache=store)) == _account(first)
     (root / "shared" / "limits.policy").write_text('const ceiling = "eight"\n')
     changed = load_project(root, cache=store)
     assert _account(changed) == _account(load_project(root, cache=False))

@@ -67,13 +67,14 @@ def checked_policies(files: SourceSet, store: Cache | None) -> CheckedPolicies:
         return _check(files)
     key = Cache.key("policies", [*_context(files), *_texts(files.policies)])
     found = store.get(key)
-    if isinstance(found, _StoredPolicies):
+    if isinstance(found, _StoredPolicies) and _imports_unchanged(files, found):
         checked = found.restored()
-        if checked is not None and _imports_unchanged(files, checked):
+        if checked is not None:
             return checked
     checked = _check(files)
-    if _storable(checked):
-        store.put(key, _StoredPolicies.of(checked))
+    read = _read_outside(files, checked)
+    if read is not None:
+        store.put(key, _StoredPolicies.of(checked, read))
     return checked
 
 
@@ -111,24 +112,40 @@ def _led_to(files: SourceSet, importer: str, written: str) -> str | None:
         return _OUTSIDE
 
 
-def _storable(checked: CheckedPolicies) -> bool:
-    """Whether an entry can tell, on use, that what it read is unchanged: every import of a file
-    of the project led to a file read."""
-    read = {file.path for file in checked.policy_files}
-    return all(target in read for _, _, target in checked.imports)
+def _read_outside(files: SourceSet, checked: CheckedPolicies) -> tuple[tuple[str, str], ...] | None:
+    """The text of each file the policies imported from outside the policy folders (whose texts
+    are in the key), as it is now, for the entry to compare with on use; None when the entry could
+    not tell: an import that led to no file read, or a file that changed since it was parsed."""
+    import unicodedata
 
-
-def _imports_unchanged(files: SourceSet, checked: CheckedPolicies) -> bool:
-    """Every import leads where it led, and every file it read (outside the policy folders, whose
-    texts are in the key) has the same text. Library files are the engine's, in its fingerprint."""
-    if any(_led_to(files, importer, written) != target for importer, written, target in checked.imports):
-        return False
+    read = {file.path: file.text for file in checked.policy_files}
+    if not all(target in read for _, _, target in checked.imports):
+        return None
     discovered = {file.path for file in files.policies}
-    for file in checked.policy_files:
-        if file.path in discovered or file.path.startswith("decisionlang:"):
-            continue
-        current = files.open("", file.path)
-        if not isinstance(current, SourceFile) or current.text != file.text:
+    texts = []
+    for path, parsed in read.items():
+        if path in discovered or path.startswith("decisionlang:"):
+            continue  # in the key; library files are the engine's, in its fingerprint
+        current = files.open("", path)
+        # what layout.policy_source makes of the text: it must be what was parsed
+        if (
+            not isinstance(current, SourceFile)
+            or unicodedata.normalize("NFC", current.text.lstrip("\ufeff")) != parsed
+        ):
+            return None
+        texts.append((path, current.text))
+    return tuple(texts)
+
+
+def _imports_unchanged(files: SourceSet, stored: _StoredPolicies) -> bool:
+    """Every import leads where it led, and every file read outside the policy folders has the
+    same text as when the entry was written."""
+    imports = stored.checked.imports
+    if any(_led_to(files, importer, written) != target for importer, written, target in imports):
+        return False
+    for path, text in stored.read:
+        current = files.open("", path)
+        if not isinstance(current, SourceFile) or current.text != text:
             return False
     return True
 
@@ -140,9 +157,10 @@ class _StoredPolicies:
 
     checked: CheckedPolicies
     tables: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...]
+    read: tuple[tuple[str, str], ...]  # (path, text) of the files imported from outside the policy folders
 
     @staticmethod
-    def of(checked: CheckedPolicies) -> _StoredPolicies:
+    def of(checked: CheckedPolicies, read: tuple[tuple[str, str], ...]) -> _StoredPolicies:
         program = checked.program
         empty: dict[str, Any] = {name: {} for name in _ID_TABLES}
         stripped = dataclasses.replace(program, **empty)
@@ -154,7 +172,7 @@ class _StoredPolicies:
             )
             for name in _ID_TABLES
         )
-        return _StoredPolicies(dataclasses.replace(checked, program=stripped), tables)
+        return _StoredPolicies(dataclasses.replace(checked, program=stripped), tables, read)
 
     def restored(self) -> CheckedPolicies | None:
         try:
