@@ -235,18 +235,18 @@ def test_decisionlang_yaml_raises_the_budget(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "setting",
+    ("setting", "where"),
     [
-        "limits: 5",
-        "limits:\n  evaluation_steps: 0",
-        "limits:\n  evaluation_steps: lots",
-        "limits:\n  steps: 5",
+        ("limits: 5", "1:1"),
+        ("limits:\n  evaluation_steps: 0", "2:21"),
+        ("limits:\n  evaluation_steps: lots", "2:21"),
+        ("limits:\n  steps: 5", "2:3"),
     ],
 )
-def test_a_bad_limits_setting_is_a_located_config_error(tmp_path: Path, setting: str) -> None:
+def test_a_bad_limits_setting_is_a_located_config_error(tmp_path: Path, setting: str, where: str) -> None:
     write_project(tmp_path, {"decisionlang.yaml": setting + "\n"})
     [error] = load_project(tmp_path).errors
-    assert (error.code, error.where) == ("DL-CONFIG", "decisionlang.yaml:1:1")
+    assert (error.code, error.where) == ("DL-CONFIG", f"decisionlang.yaml:{where}")
 
 
 def test_a_policy_test_over_the_budget_is_a_diagnostic_not_an_exception() -> None:

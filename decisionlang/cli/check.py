@@ -26,8 +26,10 @@ from decisionlang.cli.common import (
     exit_code,
     fail,
     fail_on_warnings,
+    flag_limits,
     guarded,
     jobs_option,
+    limit_options,
     strict_option,
     use_color,
     warnings_as_errors_option,
@@ -116,6 +118,7 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
 @color_option
 @progress_option
 @cache_option
+@limit_options
 @guarded
 def check(
     directory: Path,
@@ -165,7 +168,7 @@ def check(
         # Written as evaluated, one subject at a time (the same bytes as render_json): memory
         # holds one subject's trace, not the report. --strict and --record need the whole report.
         with progress_shown(progress) as shown:
-            project = load_project(directory, progress=shown)
+            project = load_project(directory, progress=shown, limits=flag_limits())
             verdict, diagnostics = _stream_json(
                 project,
                 output,
@@ -180,7 +183,7 @@ def check(
         fail_on_warnings(diagnostics, warnings_as_errors)
         sys.exit(exit_code(verdict, fail_on))
     with progress_shown(progress) as shown:
-        project = load_project(directory, progress=shown)
+        project = load_project(directory, progress=shown, limits=flag_limits())
         with collector_tuned():
             report = evaluate_project(
                 project,

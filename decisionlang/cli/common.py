@@ -21,6 +21,7 @@ from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, render_text
 from decisionlang.core.escapes import visible
 from decisionlang.core.model import FailOn, Verdict
+from decisionlang.inputs.limits import LIMIT_SETTINGS, LimitSetting, YamlLimits, setting_value
 
 EXIT_OK = 0
 EXIT_NO_GO = 1
@@ -213,6 +214,58 @@ executor_option = click.option(
     "cluster of --jobs workers; `dask://HOST:PORT` for a running Dask scheduler. Dask needs the "
     "extra decisionlang[dask].",
 )
+
+class _LimitValue(click.ParamType):  # type: ignore[type-arg]
+    """The value of one YAML limit flag: a whole number, or a size like `20MB` for --max-file-size."""
+
+    name = "limit"
+
+    def __init__(self, setting: LimitSetting) -> None:
+        self.setting = setting
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        written = value if isinstance(value, int) else str(value).strip()
+        if not self.setting.size and isinstance(written, str) and written.isdigit():
+            written = int(written)
+        number = setting_value(self.setting, written)
+        if number is None:
+            self.fail(f"{value!r}: {self.setting.flag} must be {self.setting.allowed()}", param, ctx)
+        return number
+
+
+_LIMITS_KEY = "decisionlang.limits"
+
+
+def _limit_flag(setting: LimitSetting) -> Callable[[F], F]:
+    def remember(context: click.Context, parameter: click.Parameter, value: int | None) -> None:
+        if value is not None:
+            context.meta.setdefault(_LIMITS_KEY, {})[setting.field] = value
+
+    default = getattr(YamlLimits(), setting.field)
+    return click.option(
+        setting.flag,
+        type=_LimitValue(setting),
+        expose_value=False,
+        callback=remember,
+        help=f"Limit: {setting.description} (default {default:,}, or `limits: {setting.name}` in "
+        "decisionlang.yaml).",
+    )
+
+
+def limit_options(command: F) -> F:
+    """--max-file-size, --max-depth, --max-aliases, --max-alias-nodes: the YAML limits, over those
+    of decisionlang.yaml; read them with `flag_limits()`."""
+    for setting in reversed(LIMIT_SETTINGS.values()):
+        command = _limit_flag(setting)(command)
+    return command
+
+
+def flag_limits() -> dict[str, int]:
+    """The YAML limits the command's flags set (`YamlLimits` field -> value), for `load_project`."""
+    context = click.get_current_context(silent=True)
+    return dict(context.meta.get(_LIMITS_KEY, {})) if context is not None else {}
+
+
 color_option = click.option(
     "--color/--no-color", default=None, help="Force colour on or off (default: on a terminal)."
 )

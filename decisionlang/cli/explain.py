@@ -16,7 +16,9 @@ from decisionlang.cli.common import (
     color_option,
     directory_argument,
     fail,
+    flag_limits,
     guarded,
+    limit_options,
     strict_option,
     use_color,
 )
@@ -33,6 +35,7 @@ from decisionlang.core.escapes import inert_json
 @as_of_option
 @color_option
 @cache_option
+@limit_options
 @guarded
 def explain(
     subject: str,
@@ -46,7 +49,7 @@ def explain(
     from decisionlang.api import evaluate_project, load_project
     from decisionlang.render import render_explain
 
-    project = load_project(directory)
+    project = load_project(directory, limits=flag_limits())
     report = evaluate_project(project, as_of=as_of, services=[subject], strict=strict)
     if strict and any(d.is_error for d in report.diagnostics):
         fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")

@@ -18,7 +18,9 @@ from decisionlang.cli.common import (
     directory_argument,
     emit,
     fail,
+    flag_limits,
     guarded,
+    limit_options,
     use_color,
 )
 
@@ -43,6 +45,7 @@ from decisionlang.cli.common import (
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
 )
 @color_option
+@limit_options
 @guarded
 def policy_tests(
     directory: Path,
@@ -56,7 +59,7 @@ def policy_tests(
     from decisionlang.engine.testing import run_tests
     from decisionlang.render.testreport import render_test_json, render_test_text
 
-    report = run_tests(directory, as_of=as_of)
+    report = run_tests(directory, as_of=as_of, limits=flag_limits())
     if output_format == "json":
         text = render_test_json(report)
     else:

@@ -20,8 +20,10 @@ from decisionlang.cli.common import (
     emit,
     executor_option,
     fail,
+    flag_limits,
     guarded,
     jobs_option,
+    limit_options,
 )
 from decisionlang.cli.output import write_output
 from decisionlang.cli.progress import WRITING, progress_option, progress_shown
@@ -58,6 +60,7 @@ from decisionlang.core.spans import printable
 @jobs_option
 @executor_option
 @cache_option
+@limit_options
 @progress_option
 @guarded
 def report(
@@ -82,7 +85,7 @@ def report(
 
     with collector_tuned():
         with progress_shown(progress) as shown:
-            project = load_project(directory, progress=shown)
+            project = load_project(directory, progress=shown, limits=flag_limits())
             result = evaluate_project(project, as_of=as_of, progress=shown, jobs=jobs, executor=executor)
         gc.freeze()  # the results live until the report is written: no collection rescans them
         title = printable(directory.resolve().name) or "decisions"  # a name that is not UTF-8 as `\xff`

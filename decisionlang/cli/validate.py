@@ -13,7 +13,9 @@ from decisionlang.cli.common import (
     EXIT_OK,
     cache_option,
     directory_argument,
+    flag_limits,
     guarded,
+    limit_options,
     warnings_as_errors_option,
 )
 from decisionlang.cli.progress import progress_option, progress_shown
@@ -37,6 +39,7 @@ from decisionlang.render.text import plural
 )
 @progress_option
 @cache_option
+@limit_options
 @guarded
 def validate(
     directory: Path, output_format: str, warnings_as_errors: bool, verbose: bool, progress: bool | None
@@ -45,7 +48,7 @@ def validate(
     from decisionlang.api import load_project
 
     with progress_shown(progress) as shown:
-        project = load_project(directory, progress=shown)
+        project = load_project(directory, progress=shown, limits=flag_limits())
     diagnostics = list(project.diagnostics)
     errors = [d for d in diagnostics if d.is_error or warnings_as_errors]
     ignored = project.portfolio.ignored

@@ -26,8 +26,8 @@ from typing import Any
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.subjects import Portfolio
 from decisionlang.inputs.cache import Cache, engine_fingerprint, from_environment
+from decisionlang.inputs.limits import YamlLimits
 from decisionlang.inputs.sources import SourceFile, SourceSet
-from decisionlang.inputs.yamlreader import YamlLimits
 from decisionlang.language import ast
 from decisionlang.language.checker import Program
 from decisionlang.language.types import FieldSpec

@@ -28,9 +28,9 @@ from decisionlang.engine.compiler import STEPS, CompiledPolicy, compile_program
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate_each
 from decisionlang.engine.loadcache import checked_policies, loaded_states, store_of
 from decisionlang.inputs.cache import Cache
+from decisionlang.inputs.limits import RequestedLimits, effective_limits, requested_file_size
 from decisionlang.inputs.sources import SizeLimits, SourceFile, SourceSet
 from decisionlang.inputs.waivers import Waiver, load_waivers
-from decisionlang.inputs.yamlreader import YamlLimits
 from decisionlang.language import ast
 from decisionlang.language.checker import FieldRef, Program
 
@@ -58,7 +58,7 @@ class Project:
 def load_project(
     root: str | Path | SourceSet,
     *,
-    limits: YamlLimits | None = None,
+    limits: RequestedLimits = None,
     progress: ProgressCallback | None = None,
     cache: Cache | bool = True,
 ) -> Project:
@@ -69,14 +69,18 @@ def load_project(
 
     `cache`: True uses the user's cache of checked policies and validated states
     (`decisionlang.inputs.cache`: `DECISIONLANG_CACHE_DIR`, off with `DECISIONLANG_NO_CACHE=1`),
-    False none, or the `Cache` given. The project is the same with or without it."""
-    limits = limits or YamlLimits()
+    False none, or the `Cache` given. The project is the same with or without it.
+
+    `limits`: a whole `YamlLimits`, used as given; or the limits set by flags (`YamlLimits` field
+    -> value), which win over `limits:` of decisionlang.yaml; by default the file's, else the
+    defaults (decisionlang.inputs.limits)."""
     announce(progress, READING)
     files = (
         root
         if isinstance(root, SourceSet)
-        else SourceSet.from_disk(root, limits=SizeLimits(yaml_bytes=limits.max_bytes))
+        else SourceSet.from_disk(root, limits=SizeLimits(yaml_bytes=requested_file_size(limits)))
     )
+    limits = effective_limits(limits, files.settings.yaml_limits)
     store = store_of(cache)
     diagnostics = list(files.diagnostics)
     announce(progress, LOADING_POLICIES)

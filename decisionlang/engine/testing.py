@@ -39,6 +39,7 @@ from decisionlang.engine.compiler import CompiledPolicy, compile_program
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate_subject
 from decisionlang.inputs import sources
 from decisionlang.inputs.layout import CONFIG_FILE, POLICY_SUFFIX, display_path, load_modules
+from decisionlang.inputs.limits import RequestedLimits, effective_limits, requested_file_size
 from decisionlang.inputs.sources import Role, SizeLimits, SourceSet
 from decisionlang.inputs.states import load_states
 from decisionlang.inputs.walk import files_under
@@ -219,18 +220,18 @@ class TestReport:
 
 
 def run_tests(
-    directory: str | Path | SourceSet, *, as_of: dt.date | None = None, limits: YamlLimits | None = None
+    directory: str | Path | SourceSet, *, as_of: dt.date | None = None, limits: RequestedLimits = None
 ) -> TestReport:
     """Run every test file under `directory` against the policies under it, or the tests and
     policies of a `SourceSet` (`SourceSet.from_memory(texts, tests=True)`). Never raises on bad
     input: see `TestReport.diagnostics`.
 
     `as_of` is the date of the cases whose file and case give none (default: today)."""
-    limits = limits or YamlLimits()
     if isinstance(directory, SourceSet):
         suite, diagnostics = _suite_of(directory)
     else:
-        suite, diagnostics = _discover(Path(directory), limits)
+        suite, diagnostics = _discover(Path(directory), requested_file_size(limits))
+    limits = effective_limits(limits, suite.sources.settings.yaml_limits)
     policy_set, problems = _compile(suite)
     diagnostics += problems
     prepared: list[_Prepared] = []
@@ -278,7 +279,7 @@ def find_root(directory: Path) -> Path:
     return directory
 
 
-def _discover(directory: Path, limits: YamlLimits) -> tuple[_Suite, list[Diagnostic]]:
+def _discover(directory: Path, file_size: int | None) -> tuple[_Suite, list[Diagnostic]]:
     if not directory.is_dir():
         problem = Diagnostic(
             NO_TESTS, f"`{directory}` is not a directory", file=str(directory), help="give a directory"
@@ -286,7 +287,7 @@ def _discover(directory: Path, limits: YamlLimits) -> tuple[_Suite, list[Diagnos
         root = directory.resolve()
         return _Suite(root, SourceSet.of_files(root), ()), [problem]
     root = find_root(directory)
-    size = SizeLimits(yaml_bytes=limits.max_bytes)
+    size = SizeLimits(yaml_bytes=file_size)
     try:
         tests = _files_under(root, directory, f"*{TEST_SUFFIX}")
     except DecisionlangError as error:  # a folder too deep or too large to walk

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity
 from decisionlang.core.spans import SourceFile as LinedSource
 from decisionlang.core.spans import Span, printable, undecodable
+from decisionlang.inputs.limits import LIMIT_SETTINGS, YamlLimits, setting_value
 from decisionlang.inputs.walk import files_under
 
 CONFIG_FILE = "decisionlang.yaml"
@@ -62,10 +63,14 @@ class SizeLimits:
     """The largest file of each kind that is read at all (checked before reading)."""
 
     policy_bytes: int = 2_000_000
-    yaml_bytes: int = 5_000_000  # states, waivers, tests, configuration: `YamlLimits.max_bytes`
+    # States, waivers, tests, configuration: `YamlLimits.max_bytes`; None: `limits: max_file_size`
+    # of decisionlang.yaml, else the default (5,000,000 bytes).
+    yaml_bytes: int | None = None
 
     def of(self, role: Role) -> int:
-        return self.policy_bytes if role is Role.POLICY else self.yaml_bytes
+        if role is Role.POLICY:
+            return self.policy_bytes
+        return YamlLimits.max_bytes if self.yaml_bytes is None else self.yaml_bytes
 
 
 # Codes of reading problems, by role: (cannot read, too large, not UTF-8). They are the codes each
@@ -89,6 +94,8 @@ class Settings:
     names a policy may select while no subject has them, acknowledged)."""
 
     evaluation_steps: int | None = None
+    # `limits: {max_file_size: 20 MB, max_depth: N, ...}`: `YamlLimits` field -> value, as written
+    yaml_limits: tuple[tuple[str, int], ...] = ()
     allow_unmatched: tuple[str, ...] = ()
 
 
@@ -600,6 +607,9 @@ def _discover(tree: _Tree, limits: SizeLimits, *, tests: bool = False) -> Source
     explicit = set(config.pop("explicit", []))
     written: dict[str, Span] = config.pop("written", {})
     settings = config.pop("settings", Settings())
+    size = dict(settings.yaml_limits).get("max_bytes")
+    if limits.yaml_bytes is None and size is not None:  # a flag's value wins over the file's
+        limits = dataclasses.replace(limits, yaml_bytes=size)
     found: dict[str, list[str]] = {}
     for key, suffixes, what in (
         ("waivers", WAIVER_SUFFIXES, "waiver"),
@@ -796,18 +806,43 @@ def parse_config(
 def _limits_setting(
     settings: Settings, value: Any, data: Any, source: LinedSource
 ) -> tuple[Settings, list[Diagnostic]]:
-    """`limits: {evaluation_steps: N}`, N a whole number from 1 to 10⁹."""
-    from decisionlang.inputs.yamlreader import key_spot
+    """`limits: {evaluation_steps: N, max_file_size: 20 MB, max_depth: N, max_aliases: N,
+    max_alias_nodes: N}`, each optional; a bad one is reported where it is written."""
+    from decisionlang.inputs.yamlreader import YamlMap, key_spot, value_spot
 
     span = key_spot(data, "limits").span(source)
-    if not isinstance(value, Mapping) or set(value) - {"evaluation_steps"}:
-        message = "`limits` must be a mapping with `evaluation_steps: <number of steps>`"
+    names = ", ".join(f"`{name}`" for name in ["evaluation_steps", *LIMIT_SETTINGS])
+    if type(value) is not YamlMap:
+        message = f"`limits` must be a mapping of limits: {names}"
         return settings, [Diagnostic("DL-CONFIG", message, span)]
-    steps = value.get("evaluation_steps")
-    if type(steps) is not int or not 1 <= steps <= MAX_EVALUATION_STEPS:
-        message = f"`evaluation_steps` must be a whole number from 1 to {MAX_EVALUATION_STEPS:,}"
-        return settings, [Diagnostic("DL-CONFIG", message, span)]
-    return dataclasses.replace(settings, evaluation_steps=steps), []
+    problems: list[Diagnostic] = []
+    yaml_limits: dict[str, int] = {}
+    for key, written in value.items():
+        if key == "evaluation_steps":
+            if type(written) is not int or not 1 <= written <= MAX_EVALUATION_STEPS:
+                message = f"`evaluation_steps` must be a whole number from 1 to {MAX_EVALUATION_STEPS:,}"
+                problems.append(Diagnostic("DL-CONFIG", message, value_spot(value, key).span(source)))
+            else:
+                settings = dataclasses.replace(settings, evaluation_steps=written)
+            continue
+        setting = LIMIT_SETTINGS.get(key) if isinstance(key, str) else None
+        if setting is None:
+            message = f"unknown limit `{key}`"
+            problems.append(
+                Diagnostic(
+                    "DL-CONFIG", message, key_spot(value, key).span(source), help=f"the limits are {names}"
+                )
+            )
+            continue
+        number = setting_value(setting, written)
+        if number is None:
+            message = f"`{key}` must be {setting.allowed()}"
+            problems.append(Diagnostic("DL-CONFIG", message, value_spot(value, key).span(source)))
+            continue
+        yaml_limits[setting.field] = number
+    if yaml_limits:
+        settings = dataclasses.replace(settings, yaml_limits=tuple(sorted(yaml_limits.items())))
+    return settings, problems
 
 
 def _selectors_setting(

@@ -66,6 +66,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import SourceFile, Span, point, undecodable
 from decisionlang.core.undetermined import OutOfRange
+from decisionlang.inputs.limits import YamlLimits
 
 __all__ = [
     "JSON_SUFFIX",
@@ -99,18 +100,7 @@ __all__ = [
 
 YAML_SUFFIXES = (".yaml", ".yml")
 IMPORT_PREFIX = "DL-IMPORT"
-
-
-@dataclass(frozen=True)
-class YamlLimits:
-    """Bounds on untrusted YAML, checked before any value is built."""
-
-    max_bytes: int = 5_000_000
-    max_depth: int = 64  # counted through aliases: an alias stands for its node's whole depth
-    max_aliases: int = 100
-    # Nodes that aliases may add once expanded: catches exponential "billion laughs" documents,
-    # whose alias count alone stays small.
-    max_alias_nodes: int = 100_000
+_DEFAULT_LIMITS = YamlLimits()
 
 
 class TextSource(Protocol):
@@ -308,7 +298,7 @@ def read_yaml_path(
     *,
     prefix: str,
     noun: str = "file",
-    limits: YamlLimits = YamlLimits(),
+    limits: YamlLimits = _DEFAULT_LIMITS,
     single: bool = False,
 ) -> YamlDocuments:
     """Read the file at `path` (never more than the size limit allows), then `read_yaml_bytes`."""
@@ -327,7 +317,7 @@ def read_yaml_bytes(
     *,
     prefix: str,
     noun: str = "file",
-    limits: YamlLimits = YamlLimits(),
+    limits: YamlLimits = _DEFAULT_LIMITS,
     single: bool = False,
 ) -> YamlDocuments:
     """Decode UTF-8 (a byte order mark is dropped), then `read_yaml`; a decoding error is located."""
@@ -349,7 +339,7 @@ def read_yaml(
     *,
     prefix: str,
     noun: str = "file",
-    limits: YamlLimits = YamlLimits(),
+    limits: YamlLimits = _DEFAULT_LIMITS,
     single: bool = False,
     json: bool | None = None,
 ) -> YamlDocuments:
