@@ -1066,6 +1066,8 @@ class _Candidate:
     values: dict[str, Any] | None  # validated, by dotted path; None when its own values are invalid
     references: list[_Reference]
     rejected: bool = False  # set by the checks across files
+    # Its file holds no control character, raw or escaped (no backslash): no text of it can hold one.
+    plain_text: bool = False
     ignored: tuple[IgnoredField, ...] = ()  # its keys no schema declares
 
     @property
@@ -1088,11 +1090,13 @@ def _load_file(
     source, problems = read.source, list(read.diagnostics)
     documents = read.documents
     candidates: list[_Candidate] = []
+    plain_text = "\\" not in source.text and _CONTROL.search(source.text) is None
     for document, root in documents:
         nodes, shape_problems = _subject_nodes(document, root, source)
         problems.extend(shape_problems)
         for node in nodes:
             candidate, subject_problems = _candidate(node, schema, source)
+            candidate.plain_text = plain_text
             candidates.append(candidate)
             problems.extend(subject_problems)
     return candidates, problems
@@ -1114,6 +1118,11 @@ def _candidate(
     name_spot = name_field.spot if name_field else spot
     ignored = tuple(IgnoredField(source.path, at.line, at.column, path, name) for path, at in flat.ignored)
     references = _references(schema, flat, source)
+    # What the checks across files read is where each value is written: the loaded tree and the
+    # raw values go, so a file's tree is freed once its subjects are validated.
+    flat.fields = {path: _Field(path, None, None, entry.spot) for path, entry in flat.fields.items()}
+    flat.ignored.clear()
+    flat.problems.clear()
     overlay = node.default_kind is None
     candidate = _Candidate(
         located, name_spot, overlay, values if valid else None, references, ignored=ignored
@@ -1378,7 +1387,7 @@ def _check_control_characters(candidates: Sequence[_Candidate]) -> list[Diagnost
     """Reject texts carrying control characters: printed, they could rewrite a reviewer's terminal."""
     problems: list[Diagnostic] = []
     for candidate in candidates:
-        if candidate.values is None:
+        if candidate.values is None or candidate.plain_text:
             continue
         for path, value in sorted(candidate.values.items()):
             bad = next((m for text in _texts(value) if (m := _CONTROL.search(text))), None)

@@ -38,7 +38,7 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -514,19 +514,6 @@ def _c_parser() -> Any:
     return YAML(typ="safe").Parser
 
 
-def _c_events(text: str) -> Iterator[Event]:
-    """The events of `text` from libyaml, as `YAML(typ="safe").parse` gives them, without building a
-    `YAML` instance per file (that looks for plug-ins on disk and builds a loader class each time):
-    the parser's events do not depend on the loader's constructor or resolver."""
-    parser = _c_parser()(text)
-    try:
-        check, get = parser.check_event, parser.get_event
-        while check():
-            yield get()
-    finally:
-        parser.dispose()
-
-
 # Characters that libyaml reads differently from ruamel: tabs (ruamel refuses more of them), NEL
 # and the Unicode line and paragraph separators (line numbers), byte order marks inside the text.
 _PURE_ONLY_CHARACTERS = re.compile("[\t\x85\u2028\u2029\ufeff]")
@@ -687,17 +674,15 @@ class _Parse:
         message = f"invalid {self.rules.language}: {self.load_error}"
         return self.documents, [Diagnostic(self.rules.syntax, message, file=self.source.path)]
 
-    def _events(self) -> Iterable[Event]:
-        if self.pure:
-            return YAML(typ="rt").parse(self.source.text)  # type: ignore[no-any-return]
-        return _c_events(self.source.text)
-
     def _read(self) -> Diagnostic | None:
         try:
-            for event in self._events():
-                stop = self._feed(event)
-                if stop is not None:
-                    return stop
+            if self.pure:
+                return self._feed_all(YAML(typ="rt").parse(self.source.text))
+            parser = _c_parser()(self.source.text)
+            try:
+                return self._feed_parser(parser)
+            finally:
+                parser.dispose()
         except _UsePurePython:
             raise
         except Exception as error:  # a syntax error, or a parser bug on untrusted input
@@ -709,6 +694,29 @@ class _Parse:
                 self.syntax_error = Diagnostic(
                     self.rules.syntax, f"invalid {self.rules.language}: {error}", file=self.source.path
                 )
+        return None
+
+    def _feed_all(self, events: Iterable[Event]) -> Diagnostic | None:
+        for event in events:
+            stop = self._feed(event)
+            if stop is not None:
+                return stop
+        return None
+
+    def _feed_parser(self, parser: Any) -> Diagnostic | None:
+        """The events of libyaml's parser, as `YAML(typ="safe").parse` gives them, without a
+        `YAML` instance per file (that looks for plug-ins on disk and builds a loader class each
+        time) and without a generator between the parser and `_feed`: scalars, most events, go
+        straight to `_scalar`."""
+        check, get, scalar, feed = parser.check_event, parser.get_event, self._scalar, self._feed
+        while check():
+            event = get()
+            if type(event) is ScalarEvent:
+                scalar(event)
+                continue
+            stop = feed(event)
+            if stop is not None:
+                return stop
         return None
 
     def _feed(self, event: Event) -> Diagnostic | None:
