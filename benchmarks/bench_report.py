@@ -16,7 +16,7 @@ how far the HTML renderer is from it; `report / reference` does the same for the
 
 Gate: the report may weigh at most 1,500 bytes per subject (15 MB at 10,000 subjects, issue 11);
 over that, the script exits 1. Times are reported, never gated. The last line is
-`RESULT {json}` with every figure, for `make bench`.
+the RESULT line (benchmarks/README.md) with its figures, for `make bench`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import json
 import os
 import statistics
 import sys
@@ -38,6 +37,7 @@ from typing import TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_evaluate import generate_repo, progress
+from benchresult import at_most, emit, figure
 
 from decisionlang.api import evaluate_project, load_project
 from decisionlang.cli.common import collector_tuned
@@ -128,28 +128,45 @@ def main() -> int:
             f"  FAIL: {size / 1e6:.2f} MB is over {limit / 1e6:.2f} MB"
             f" ({LIMIT_BYTES_PER_SUBJECT} B per subject)"
         )
-    result = {
-        "benchmark": "report",
-        "subjects": count,
-        "load_s": round(load_time, 3),
-        "evaluate_s": round(evaluate_time, 3),
-        "facts_s": round(facts_time, 3),
-        "render_s": round(render_time, 3),
-        "reference_json_s": round(json_time, 3),
-        "render_ratio": round(render_time / json_time, 2),
-        "report_s": round(whole, 3),
-        "reference_report_s": round(reference_whole, 3),
-        "report_ratio": round(whole / reference_whole, 3),
-        "target_report_s_at_10k": TARGET_SECONDS_10K,
-        "bytes": size,
-        "mb": round(size / 1e6, 3),
-        "bytes_per_subject": round(size / count),
-        "reference_json_bytes": json_size,
-        "limit_bytes": limit,
-        "peak_render_mib": round(peak / 2**20, 1),
-        "ok": not over,
-    }
-    print("RESULT " + json.dumps(result, sort_keys=True))
+    scale = count / 10_000
+    emit(
+        [
+            at_most(
+                f"report end to end, load .. render ({count:,} subjects)",
+                whole,
+                "s",
+                TARGET_SECONDS_10K * scale,
+                "speed",
+                reference=reference_whole,
+            ),
+            figure(
+                f"render HTML ({count:,} subjects)",
+                render_time,
+                "s",
+                kind="speed",
+                target="",
+                met=None,
+                reference=json_time,
+            ),
+            figure(
+                f"report size ({count:,} subjects)",
+                size / 1e6,
+                "MB",
+                kind="size",
+                target=f"<= {limit / 1e6:g} MB ({LIMIT_BYTES_PER_SUBJECT:,} B per subject)",
+                met=not over,
+                reference=json_size / 1e6,
+            ),
+            figure(
+                f"report peak memory of one render ({count:,} subjects)",
+                peak / 2**20,
+                "MiB",
+                kind="memory",
+                target="",
+                met=None,
+            ),
+        ]
+    )
     return 1 if over else 0
 
 

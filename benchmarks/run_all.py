@@ -149,7 +149,10 @@ def run_script(script: str, arguments: Sequence[str] = ()) -> Outcome:
             outcome.figures = parse_result(result_line)
         except ValueError as error:  # json.JSONDecodeError is a ValueError
             outcome.status, outcome.detail = "bad RESULT line", str(error)
-    if code != 0:
+    gated = any(item["kind"] in ASSERTED and item["met"] is False for item in outcome.figures)
+    if code != 0 and gated and outcome.status == "ok":
+        outcome.detail = f"exit {code}: a memory or size target it asserts is missed"
+    elif code != 0:
         outcome.status = "failed"
         outcome.detail = f"exit {code}" + (f"; {outcome.detail}" if outcome.detail else "")
     return outcome
