@@ -142,7 +142,8 @@ def test_the_terminal_line_is_redrawn_in_place_throttled_and_cleared() -> None:
 
 
 def _run(args: list[str], terminal: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[int, bytes, str]:
-    monkeypatch.setattr(cli_progress, "_on_terminal", lambda stream: terminal)
+    # standard error is the terminal (or not); standard output is captured, not a terminal
+    monkeypatch.setattr(cli_progress, "_on_terminal", lambda stream: terminal and stream is sys.stderr)
     result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
     return result.exit_code, result.stdout_bytes, result.stderr
 
@@ -160,7 +161,7 @@ def test_check_shows_progress_on_a_terminals_stderr_only(
     assert "\r" not in plain_err
     assert "evaluating 251/251 subjects" in err
     assert "loading states 6/6 files" in err
-    assert "writing" in err
+    assert ("writing" in err) is (output_format == "text")  # JSON is written as it is evaluated
     assert err.endswith(" \r" + plain_err) or err.endswith(" \r")
     assert _run([*args, "--no-progress"], True, monkeypatch)[2] == plain_err
     forced = _run([*args, "--progress"], False, monkeypatch)
@@ -223,3 +224,24 @@ def test_report_shows_progress_and_writes_the_same_file(
         assert ("\rwriting" in err) is terminal
         written.append(target.read_bytes())
     assert written[0] == written[1]
+
+
+def test_explain_shows_loading_progress(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["explain", "alpha", str(repo), "--as-of", AS_OF, "--no-color"]
+    code, out, err = _run(args, True, monkeypatch)
+    assert code == 0
+    assert "loading states 6/6 files" in err
+    assert _run(args, False, monkeypatch)[1:] == (out, "")
+
+
+def test_json_streamed_to_a_terminal_hides_the_evaluation(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal, the JSON report printed as it is evaluated would be interleaved with the line:
+    the line shows the loading, then is cleared before the first byte of the report."""
+    monkeypatch.setattr(cli_progress, "_on_terminal", lambda stream: True)
+    result = CliRunner().invoke(cli.main, ["check", str(repo), "--as-of", AS_OF, "--format", "json"])
+    assert "loading states 6/6 files" in result.stderr
+    assert "evaluating" not in result.stderr
+    assert result.stderr.endswith(" \r")
+    assert b"\r" not in result.stdout_bytes

@@ -34,7 +34,7 @@ from decisionlang.cli.common import (
     use_color,
     warnings_as_errors_option,
 )
-from decisionlang.cli.progress import WRITING, progress_option, progress_shown
+from decisionlang.cli.progress import WRITING, progress_option, progress_shown, unless_streamed_to_terminal
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.model import FailOn, Verdict
 
@@ -176,7 +176,7 @@ def check(
                 services=services or None,
                 trace=trace,
                 warn_days=warn_days,
-                progress=shown,
+                progress=unless_streamed_to_terminal(shown, output),
                 jobs=jobs,
                 executor=executor,
             )

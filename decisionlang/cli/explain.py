@@ -22,6 +22,7 @@ from decisionlang.cli.common import (
     strict_option,
     use_color,
 )
+from decisionlang.cli.progress import progress_option, progress_shown
 from decisionlang.core.escapes import inert_json
 
 
@@ -36,6 +37,7 @@ from decisionlang.core.escapes import inert_json
 @color_option
 @cache_option
 @limit_options
+@progress_option
 @guarded
 def explain(
     subject: str,
@@ -44,12 +46,14 @@ def explain(
     strict: bool,
     as_of: dt.date | None,
     color: bool | None,
+    progress: bool | None,
 ) -> None:
     """Show the full trace of one SUBJECT: every rule, fact, threshold and what must hold for GO."""
     from decisionlang.api import evaluate_project, load_project
     from decisionlang.render import render_explain
 
-    project = load_project(directory, limits=flag_limits())
+    with progress_shown(progress) as shown:
+        project = load_project(directory, limits=flag_limits(), progress=shown)
     report = evaluate_project(project, as_of=as_of, services=[subject], strict=strict)
     if strict and any(d.is_error for d in report.diagnostics):
         fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")

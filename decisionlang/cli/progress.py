@@ -17,8 +17,6 @@ from typing import TextIO
 
 import click
 
-from decisionlang.core.progress import ProgressCallback
-
 INTERVAL = 0.1  # seconds between two redraws of the same stage
 WRITING = "writing"
 
@@ -94,7 +92,7 @@ def _on_terminal(stream: TextIO) -> bool:
 
 
 @contextlib.contextmanager
-def progress_shown(choice: bool | None) -> Iterator[ProgressCallback | None]:
+def progress_shown(choice: bool | None) -> Iterator[TerminalProgress | None]:
     """The callback to give the library while the block runs: a `TerminalProgress` on standard
     error when `choice` (--progress/--no-progress) says so, or by default when standard error is
     a terminal; otherwise None. The line is cleared when the block ends, however it ends, so
@@ -108,3 +106,13 @@ def progress_shown(choice: bool | None) -> Iterator[ProgressCallback | None]:
         yield shown
     finally:
         shown.clear()
+
+
+def unless_streamed_to_terminal(shown: TerminalProgress | None, output: object) -> TerminalProgress | None:
+    """`shown`, or None (its line cleared) when a report written as it is made goes to standard
+    output (`output` None or `-`) and standard output is a terminal: the line would be interleaved
+    with the report there."""
+    if shown is None or (output is not None and str(output) != "-") or not _on_terminal(sys.stdout):
+        return shown
+    shown.clear()
+    return None
