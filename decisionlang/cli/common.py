@@ -215,6 +215,7 @@ executor_option = click.option(
     "extra decisionlang[dask].",
 )
 
+
 class _LimitValue(click.ParamType):  # type: ignore[type-arg]
     """The value of one YAML limit flag: a whole number, or a size like `20MB` for --max-file-size."""
 
