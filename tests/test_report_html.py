@@ -279,7 +279,8 @@ def test_every_chart_is_valid_xml(small: Path) -> None:
 
 
 def test_no_external_resource(small: Path) -> None:
-    for text in (html_of(QUICKSTART), html_of(small)):
+    for page in (html_of(QUICKSTART), html_of(small)):
+        text = with_details(page)  # and nothing in the subjects' details either
         structure = parse(text)
         for tag, name, value in structure.attributes:
             if name in {"src", "href", "xlink:href", "action", "poster", "data", "srcset", "formaction"}:
@@ -294,7 +295,7 @@ def test_no_external_resource(small: Path) -> None:
 
 
 def test_charts_and_tables_are_accessible(small: Path) -> None:
-    text = html_of(small)
+    text = with_details(html_of(small))  # the page, and the subjects' details as when opened
     for chart in re.findall(r"<svg\b.*?</svg>", text, flags=re.S):
         element = ElementTree.fromstring(chart)
         if element.get("aria-hidden") == "true":

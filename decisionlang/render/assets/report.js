@@ -191,7 +191,9 @@
           words.every(function (word) {
             return text.indexOf(word) !== -1;
           });
-        row.hidden = !match;
+        if (row.hidden === match) {
+          row.hidden = !match; // only rows that change: 10,000 rows restyle slowly
+        }
         var detail = detailRow(row);
         if (detail) {
           detail.hidden = !match || !row.classList.contains("open");
