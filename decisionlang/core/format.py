@@ -168,7 +168,10 @@ def json_number(number: float | int | decimal.Decimal | None) -> float | int | N
 
 def json_value(value: Any) -> Any:
     """Any runtime or traced value as JSON data (see the module's rules)."""
-    if value is None or isinstance(value, bool | str):
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or value is None:  # most values, in one test
+        return value
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, int | float | decimal.Decimal):
         return json_number(value)

@@ -573,6 +573,8 @@ def _scaled_margin(
 ) -> tuple[float, str | None] | None:
     """The margin in its unit; None when it is beyond range (the comparison itself is decided:
     a margin is only shown, so it never changes a verdict; S41)."""
+    if scale == 1.0 and _is_whole(left) and _is_whole(right):
+        return int(margin_of(op, left, right)), unit  # whole numbers (counts, days): exact as they are
     try:
         exact = margin_of(op, _decimal(left), _decimal(right)) * _decimal(scale)
         margin = finite(float(exact))
@@ -587,7 +589,16 @@ def _decimal(number: float) -> decimal.Decimal:
     return decimal.Decimal(repr(number)) if type(number) is float else decimal.Decimal(number)
 
 
-def margin_of(op: ast.CompareOp, left: decimal.Decimal, right: decimal.Decimal) -> decimal.Decimal:
+_WHOLE = 2.0**52  # whole numbers below this in magnitude, and their differences, are exact floats
+Exact = TypeVar("Exact", decimal.Decimal, float)
+
+
+def _is_whole(number: float) -> bool:
+    kind = type(number)
+    return (kind is int or (kind is float and number.is_integer())) and abs(number) < _WHOLE
+
+
+def margin_of(op: ast.CompareOp, left: Exact, right: Exact) -> Exact:
     """Signed distance to the threshold: positive when the comparison holds, by how much."""
     if op in (ast.CompareOp.GT, ast.CompareOp.GE):
         return left - right
