@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -280,3 +281,22 @@ def test_no_trace_keeps_verdicts_and_reasons_without_facts() -> None:
 
     assert reasons(lean) == reasons(traced)
     assert all("facts" not in r for s in lean["services"] for p in s["policies"] for r in p.get("rules", []))
+
+
+def test_check_json_streamed_to_a_file_is_the_report_written_whole(tmp_path: Path) -> None:
+    """`--format json` is written as evaluated: to a file (atomically) and to stdout, the bytes of
+    render_json; a path that cannot be written leaves nothing behind."""
+    from decisionlang.api import evaluate_project, load_project
+    from decisionlang.render import render_json
+
+    whole = render_json(evaluate_project(load_project(QUICKSTART), as_of=dt.date(2026, 11, 26)))
+    target = tmp_path / "report.json"
+    target.write_text("old", encoding="utf-8")
+    result = run("check", str(QUICKSTART), *AS_OF, "--format", "json", "-o", str(target))
+    assert result.exit_code == cli.EXIT_NO_GO
+    assert target.read_text(encoding="utf-8") == whole
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["report.json"]  # no temporary left
+    assert run("check", str(QUICKSTART), *AS_OF, "--format", "json").stdout == whole
+    missing = tmp_path / "no-such-dir" / "report.json"
+    failed = run("check", str(QUICKSTART), *AS_OF, "--format", "json", "-o", str(missing))
+    assert failed.exit_code == cli.EXIT_INVALID and not missing.parent.exists()
