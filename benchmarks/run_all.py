@@ -175,7 +175,7 @@ def number(value: Any) -> str:
 
 def status_of(item: dict[str, Any]) -> str:
     if item["met"] is None:
-        return "—" if not item["target"] else "n/a"
+        return "n/a" if item["value"] is None else "—"
     if item["met"]:
         return "ok"
     return "MISSED" if item["kind"] in ASSERTED else "missed"
@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_table(rows))
     print(
         "\nstatus: ok / missed (speed: reported only) / MISSED (memory or size: fails `make bench`);"
-        " n/a: not measured; —: no target"
+        " n/a: not measured; —: reported, no target"
     )
     verdict = ("memory and size targets met", "a memory or size target is MISSED", "a benchmark failed")[code]
     print(f"make bench: {verdict} (exit {code})")
