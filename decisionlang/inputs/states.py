@@ -106,6 +106,7 @@ __all__ = [
     "YAML_SYNTAX",
     "YamlLimits",
     "load_states",
+    "read_state_file",
 ]
 
 TYPE = "DL-STATE-TYPE"
@@ -178,9 +179,15 @@ def load_states(
 # reading one file
 
 
-def _read(file: StateFile, limits: YamlLimits) -> YamlDocuments:
-    """The documents of one state file's text (the file itself is read by `inputs.sources`)."""
+def read_state_file(file: StateFile, limits: YamlLimits = _DEFAULT_LIMITS) -> YamlDocuments:
+    """The documents of one state file's text, with the position of every key and value, or its
+    located problems (DL-STATE-YAML, DL-STATE-LIMIT, ...). A pure function of the display path,
+    the text and the limits (the file itself is read by `inputs.sources`): what a cache of parsed
+    files can key on."""
     return read_yaml(file, prefix=_PREFIX, noun=_NOUN, limits=limits)
+
+
+_read = read_state_file
 
 
 # ---------------------------------------------------------------------------------------------

@@ -550,6 +550,9 @@ class _MergeKey:
 
 
 _MERGE_KEY = _MergeKey()
+# Keys that are hashable and never a merge key: a plain scalar's value (dates and numbers beyond
+# range aside).
+_PLAIN_KEYS = frozenset((str, int, float, bool, type(None)))
 _NO_KEY = object()  # a mapping is waiting for a key, not a value
 
 
@@ -856,6 +859,28 @@ class _Parse:
         if value is _UNSEEN:
             self._written_scalar(event, remember=True)
             return
+        # `_add` and `_entry` for an item of a list, a key, or the value of a key of plain type
+        # written once; anything else (a merge, a duplicate, a key of another type) takes `_add`.
+        open_ = self.open
+        if open_ and value is not _MERGE_KEY:
+            top = open_[-1]
+            node = top.node
+            if type(node) is YamlSeq:
+                node.append(value)
+                node.marks.append((line, column))
+                top.count += 1
+                return
+            if type(node) is YamlMap:
+                key = top.key
+                if key is _NO_KEY:
+                    top.key, top.key_line, top.key_column = value, line, column
+                    return
+                if type(key) in _PLAIN_KEYS and key not in node:
+                    node[key] = value
+                    node.marks[key] = (top.key_line, top.key_column, line, column)
+                    top.key = _NO_KEY
+                    top.count += 1
+                    return
         self._add(value, line, column)
 
     def _written_scalar(self, event: ScalarEvent, *, remember: bool = False) -> None:
