@@ -52,12 +52,14 @@ def test_every_output_says_which_default_was_used() -> None:
         assert SAID in plain and "on_call is missing: counted as false" in plain, name
     assert "default   " + SAID in outputs["text"]
     data = json.loads(render_json(report))
-    rules = {rule["rule"]: rule for rule in data["services"][0]["policies"][0]["rules"]}
+    subject = data["services"][0]
+    rules = {rule["rule"]: rule for rule in subject["policies"][0]["rules"]}
+    policy_file = subject["files"].index("policies/p.policy")  # v3: a location names its file by position
     assert rules["delivery.slow"]["defaults"] == [
         {
             "expression": "dora.deploys_per_week",
             "value": 0,
-            "location": ["policies/p.policy", 4, 46],
+            "location": [policy_file, 4, 46],
             "missing": [["quiet", "services/a.yaml", "dora.deploys_per_week"]],
         }
     ]

@@ -58,13 +58,15 @@ def test_every_output_links_to_the_decision_read() -> None:
     assert "verdict   " + said in render_text(report, color=False)
     assert said in render_explain(report.subjects[0], color=False)
     data = json.loads(render_json(report))
-    follow = data["services"][0]["policies"][1]["rules"][0]
+    subject = data["services"][0]
+    follow = subject["policies"][1]["rules"][0]
+    policy_file = subject["files"].index("policies/p.policy")  # v3: a location names its file by position
     assert follow["verdicts"] == [
         {
             "policy": "risk_gate",
             "subject": "api",
             "verdict": "not-yet",
-            "location": ["policies/p.policy", 3, 8],
+            "location": [policy_file, 3, 8],
         }
     ]
     assert Report.from_dict(data) == report
