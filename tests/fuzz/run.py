@@ -162,7 +162,7 @@ def run_input(
 
 def evaluate(files: Mapping[str, str]) -> Report | None:
     """The report of a valid input (the base of the diff renderers), or None."""
-    project = load_project(SourceSet.from_memory(dict(files)))
+    project = load_project(SourceSet.from_memory(dict(files)), cache=False)
     if project.errors:
         return None
     return evaluate_project(project, as_of=AS_OF)
@@ -170,7 +170,7 @@ def evaluate(files: Mapping[str, str]) -> Report | None:
 
 def _library(files: Mapping[str, str], base: Report | None, tests: bool) -> Result:
     sources = SourceSet.from_memory(dict(files))
-    project = load_project(sources)
+    project = load_project(sources, cache=False)
     problem = _unpositioned(project.diagnostics, files)
     if problem is not None:
         return problem
@@ -278,7 +278,7 @@ def _cli(files: Mapping[str, str]) -> Result:
             path = root / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(text.encode("utf-8", "surrogatepass"))
-        runner = CliRunner()
+        runner = CliRunner(env={"DECISIONLANG_NO_CACHE": "1"})
         commands = [
             ["validate", directory],
             ["check", directory, "--as-of", AS_OF.isoformat()],
