@@ -69,7 +69,7 @@ def test_the_classifier_catches_each_class(monkeypatch: pytest.MonkeyPatch) -> N
     escaped = run_input(MINIMAL_PROJECT)
     assert escaped.outcome is Outcome.ESCAPED and "ZeroDivisionError" in escaped.signature
     unpositioned = Diagnostic("DL-STATE-X", "no place", file="services/a.yaml")
-    monkeypatch.setattr(run, "load_project", lambda _sources: _with(unpositioned))
+    monkeypatch.setattr(run, "load_project", lambda _sources, **_options: _with(unpositioned))
     assert run_input(MINIMAL_PROJECT).outcome is Outcome.UNPOSITIONED
 
 
