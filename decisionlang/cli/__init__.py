@@ -20,21 +20,18 @@ import click
 
 from decisionlang import __version__
 
-if TYPE_CHECKING:
-    from decisionlang.cli.common import (
-        EXIT_INTERNAL,
-        EXIT_INTERRUPTED,
-        EXIT_INVALID,
-        EXIT_LOW_COVERAGE,
-        EXIT_NO_GO,
-        EXIT_NOT_YET,
-        EXIT_OK,
-        EXIT_TERMINATED,
-    )
-    from decisionlang.cli.output import write_atomically
+if TYPE_CHECKING:  # the names __getattr__ imports on first use, for type checkers
+    from decisionlang.cli.common import EXIT_INTERNAL as EXIT_INTERNAL
+    from decisionlang.cli.common import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+    from decisionlang.cli.common import EXIT_INVALID as EXIT_INVALID
+    from decisionlang.cli.common import EXIT_LOW_COVERAGE as EXIT_LOW_COVERAGE
+    from decisionlang.cli.common import EXIT_NO_GO as EXIT_NO_GO
+    from decisionlang.cli.common import EXIT_NOT_YET as EXIT_NOT_YET
+    from decisionlang.cli.common import EXIT_OK as EXIT_OK
+    from decisionlang.cli.common import EXIT_TERMINATED as EXIT_TERMINATED
+    from decisionlang.cli.output import write_atomically as write_atomically
 
-__all__ = [
-    "COMMANDS",
+_EXIT_CODES = (
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
@@ -43,27 +40,15 @@ __all__ = [
     "EXIT_NO_GO",
     "EXIT_OK",
     "EXIT_TERMINATED",
-    "LazyGroup",
-    "main",
-    "write_atomically",
-]
-
+)
+# Where each name this package re-exports lives: imported on first use, so that `--help` and a
+# command that does not need them import neither module.
 _LAZY_EXPORTS = {
-    **{
-        name: "decisionlang.cli.common"
-        for name in (
-            "EXIT_INTERNAL",
-            "EXIT_INTERRUPTED",
-            "EXIT_INVALID",
-            "EXIT_LOW_COVERAGE",
-            "EXIT_NOT_YET",
-            "EXIT_NO_GO",
-            "EXIT_OK",
-            "EXIT_TERMINATED",
-        )
-    },
+    **dict.fromkeys(_EXIT_CODES, "decisionlang.cli.common"),
     "write_atomically": "decisionlang.cli.output",
 }
+
+__all__ = ["COMMANDS", "LazyGroup", "main", *_LAZY_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:

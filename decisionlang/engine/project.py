@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, sorted_diagnostics
 from decisionlang.core.hints import closest, did_you_mean
@@ -120,19 +120,23 @@ def load_project(
     )
 
 
-def evaluate_project(
-    project: Project,
-    *,
-    as_of: dt.date | None = None,
-    services: Iterable[str] | None = None,
-    strict: bool = False,
-    trace: bool = True,
-    warn_days: int = 30,
-    steps: int | None = None,
-    progress: ProgressCallback | None = None,
-    jobs: int = 1,
-    executor: str | Executor | None = None,
-) -> Report:
+class EvaluateArguments(TypedDict, total=False):
+    """The keyword arguments `evaluate_project` and `evaluate_stream` share (documented there;
+    defaults: today, every subject, not strict, traced, 30 warning days, the project's step budget,
+    no progress, one job, no executor)."""
+
+    as_of: dt.date | None
+    services: Iterable[str] | None
+    strict: bool
+    trace: bool
+    warn_days: int
+    steps: int | None
+    progress: ProgressCallback | None
+    jobs: int
+    executor: str | Executor | None
+
+
+def evaluate_project(project: Project, **arguments: Unpack[EvaluateArguments]) -> Report:
     """Evaluate every applicable policy on every subject (or the named ones).
 
     With `trace=False` (verdicts only, faster) each policy keeps just the rules that decided,
@@ -149,18 +153,7 @@ def evaluate_project(
 
     Raises DecisionlangError when the project has errors, a named service does not exist or a
     subject's evaluation spends its budget (DL-EVAL-LIMIT)."""
-    evaluation = evaluate_stream(
-        project,
-        as_of=as_of,
-        services=services,
-        strict=strict,
-        trace=trace,
-        warn_days=warn_days,
-        steps=steps,
-        progress=progress,
-        jobs=jobs,
-        executor=executor,
-    )
+    evaluation = evaluate_stream(project, **arguments)
     subjects = tuple(evaluation)
     return Report(evaluation.verdict, subjects, evaluation.diagnostics, evaluation.as_of)
 
