@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def test_help_reads_as_with_every_command_loaded() -> None:
         assert actual.stdout == expected.stdout
 
 
-def _modules_after(*args: str) -> set[str]:
+def _modules_after(*args: str, env: dict[str, str] | None = None) -> set[str]:
     """The decisionlang and third-party modules a fresh `decisionlang ARGS` process imported."""
     script = (
         "import json, sys\n"
@@ -55,7 +56,7 @@ def _modules_after(*args: str) -> set[str]:
         "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, env=env
     )
     return set(json.loads(result.stderr.strip().splitlines()[-1]))
 
@@ -72,6 +73,18 @@ def test_a_command_imports_only_its_own_module() -> None:
     modules = _modules_after("validate", "--help")
     commands = {where.module for where in cli.COMMANDS.values()}
     assert commands & modules == {"decisionlang.cli.validate"}
+
+
+def test_a_warm_check_reads_no_yaml(tmp_path: Path) -> None:
+    """A check answered from the cache (the quickstart has no waiver or settings file) imports
+    neither the YAML reader nor pydantic nor the grammar: the second of two runs (two processes,
+    about a second in all: the only way to see what a fresh process imports)."""
+    env = {**os.environ, "DECISIONLANG_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("DECISIONLANG_NO_CACHE", None)
+    _modules_after("check", "examples/quickstart", env=env)  # cold: writes the entries
+    modules = _modules_after("check", "examples/quickstart", env=env)
+    assert "decisionlang.cli.check" in modules
+    assert not {"pydantic", "lark", "ruamel.yaml", "decisionlang.inputs.yamlreader"} & modules
 
 
 def test_an_unknown_command_is_a_usage_error() -> None:

@@ -23,11 +23,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 from decisionlang.core.dates import DATE_HELP, parse_date
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, Severity, capped
 from decisionlang.core.spans import SourceFile, Span, point
-from decisionlang.inputs.yamlreader import Entry, Located, TextSource, YamlLimits, describe, load_yaml
+from decisionlang.inputs.limits import YamlLimits
+
+if TYPE_CHECKING:  # the YAML reader itself is imported only when there is a waiver file to read
+    from decisionlang.inputs.yamlreader import Entry, Located, TextSource
 
 REQUIRED = ("id", "subject", "owner", "approver", "rationale", "compensating_measure", "granted", "expires")
 TARGETS = ("rule", "policy", "requirement", "term")
@@ -62,7 +66,7 @@ class Waiver:
 
 
 # A waiver file: its display path and text (`inputs.sources.SourceFile`, or a `(path, text)` pair).
-WaiverFile = TextSource | tuple[str, str]
+WaiverFile: TypeAlias = "TextSource | tuple[str, str]"
 
 
 def load_waivers(
@@ -70,6 +74,10 @@ def load_waivers(
 ) -> tuple[list[Waiver], list[Diagnostic]]:
     """Every valid waiver of the files (read by `decisionlang.inputs.sources`), and a located
     diagnostic for each problem."""
+    if not files:
+        return [], []
+    from decisionlang.inputs.yamlreader import load_yaml  # ruamel only for a project with waivers
+
     waivers: list[Waiver] = []
     diagnostics: list[Diagnostic] = []
     for file in files:
@@ -219,6 +227,8 @@ def _date(
     value = fields[key].value
     day = parse_date(value.value)  # the reader keeps dates as text
     if day is None:
+        from decisionlang.inputs.yamlreader import describe
+
         problems.append(
             Diagnostic(
                 "DL-WAIVER-DATE",
