@@ -237,28 +237,36 @@ class _LimitValue(click.ParamType):  # type: ignore[type-arg]
 _LIMITS_KEY = "decisionlang.limits"
 
 
-def _limit_flag(setting: LimitSetting) -> Callable[[F], F]:
+def _limit_flag(setting: LimitSetting, defaults: YamlLimits, configurable: bool) -> Callable[[F], F]:
     def remember(context: click.Context, parameter: click.Parameter, value: int | None) -> None:
         if value is not None:
             context.meta.setdefault(_LIMITS_KEY, {})[setting.field] = value
 
-    default = getattr(YamlLimits(), setting.field)
+    default = getattr(defaults, setting.field)
+    where = f", or `limits: {setting.name}` in decisionlang.yaml" if configurable else ""
     return click.option(
         setting.flag,
         type=_LimitValue(setting),
         expose_value=False,
         callback=remember,
-        help=f"Limit: {setting.description} (default {default:,}, or `limits: {setting.name}` in "
-        "decisionlang.yaml).",
+        help=f"Limit: {setting.description} (default {default:,}{where}).",
     )
 
 
-def limit_options(command: F) -> F:
-    """--max-file-size, --max-depth, --max-aliases, --max-alias-nodes: the YAML limits, over those
-    of decisionlang.yaml; read them with `flag_limits()`."""
-    for setting in reversed(LIMIT_SETTINGS.values()):
-        command = _limit_flag(setting)(command)
-    return command
+def limit_options_of(defaults: YamlLimits, *, configurable: bool = True) -> Callable[[F], F]:
+    """--max-file-size, --max-depth, --max-aliases, --max-alias-nodes, with `defaults` in their
+    help; `configurable`: the command also reads decisionlang.yaml's `limits:` (the flags win).
+    Read them with `flag_limits()`."""
+
+    def decorate(command: F) -> F:
+        for setting in reversed(LIMIT_SETTINGS.values()):
+            command = _limit_flag(setting, defaults, configurable)(command)
+        return command
+
+    return decorate
+
+
+limit_options = limit_options_of(YamlLimits())  # the commands that read a project
 
 
 def flag_limits() -> dict[str, int]:

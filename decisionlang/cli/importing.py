@@ -14,14 +14,24 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from decisionlang.cli.common import EXIT_INVALID, EXIT_OK, fail, guarded
+from decisionlang.cli.common import EXIT_INVALID, EXIT_OK, fail, flag_limits, guarded, limit_options_of
 from decisionlang.cli.output import write_output
 from decisionlang.core.diagnostics import DecisionlangError
+from decisionlang.inputs.limits import PLAN_LIMITS, YamlLimits, with_settings
 
 if TYPE_CHECKING:
     from decisionlang.inputs.importers.common import ImportResult
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# An importer reads files from outside a decision repo: no decisionlang.yaml, so the flags alone
+# change its limits (a Terraform plan's defaults are larger: PLAN_LIMITS).
+_YAML_LIMITS = YamlLimits()
+
+
+def _limits(defaults: YamlLimits) -> YamlLimits:
+    """The importer's limits: its defaults, then the limit flags given."""
+    return with_settings(defaults, flag_limits())
 
 
 @click.group("import")
@@ -83,6 +93,7 @@ def _run(
 @import_.command("backstage")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @_common_options
+@limit_options_of(_YAML_LIMITS, configurable=False)
 @guarded
 def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
     """Import Backstage catalog entities from PATHS (files, or directories of *.yaml) as subjects."""
@@ -95,7 +106,7 @@ def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) 
         output,
         report_format,
         lambda: input_files(paths, YAML_SUFFIXES, "catalog file"),
-        import_backstage,
+        lambda found: import_backstage(found, limits=_limits(_YAML_LIMITS)),
     )
 
 
@@ -145,6 +156,7 @@ def _tag_keys(context: click.Context, parameter: click.Parameter, values: tuple[
     help="Changes under an address prefix belong to SERVICE, e.g. module.orders=orders-api (repeatable).",
 )
 @click.option("--plan-name", help="Name of the plan subject (one plan only; default: the file name).")
+@limit_options_of(PLAN_LIMITS, configurable=False)
 @guarded
 def terraform_plan(
     paths: tuple[Path, ...],
@@ -157,14 +169,10 @@ def terraform_plan(
     """Import the changes of Terraform plans (`terraform show -json` output; files, directories of
     *.json, or `-` for standard input) as subjects: one per resource change, one per plan."""
     from decisionlang.inputs.importers.common import input_files
-    from decisionlang.inputs.importers.terraform import (
-        PLAN_LIMITS,
-        STDIN,
-        ServiceMapping,
-        import_terraform_plans,
-    )
+    from decisionlang.inputs.importers.terraform import STDIN, ServiceMapping, import_terraform_plans
 
     mapping = ServiceMapping(service_tags, service_modules)
+    limits = _limits(PLAN_LIMITS)
     if sum(1 for path in paths if str(path) == "-") > 1:
         raise click.UsageError("standard input (`-`) can be read once")
 
@@ -178,7 +186,7 @@ def terraform_plan(
         """`-` is standard input, read here, within the size limit of a plan."""
         stdin = sys.stdin.buffer
         return [
-            (STDIN, stdin.read(PLAN_LIMITS.max_bytes + 1)) if shown == "-" else (shown, path)
+            (STDIN, stdin.read(limits.max_bytes + 1)) if shown == "-" else (shown, path)
             for shown, path in found
         ]
 
@@ -187,13 +195,14 @@ def terraform_plan(
         output,
         report_format,
         files,
-        lambda found: import_terraform_plans(read(found), mapping, plan_name=plan_name),
+        lambda found: import_terraform_plans(read(found), mapping, plan_name=plan_name, limits=limits),
     )
 
 
 @import_.command("openslo")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @_common_options
+@limit_options_of(_YAML_LIMITS, configurable=False)
 @guarded
 def openslo(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
     """Import OpenSLO SLOs and services from PATHS (files, or directories of *.yaml) as subjects:
@@ -207,5 +216,5 @@ def openslo(paths: tuple[Path, ...], output: Path | None, report_format: str) ->
         output,
         report_format,
         lambda: input_files(paths, YAML_SUFFIXES, "OpenSLO file"),
-        import_openslo,
+        lambda found: import_openslo(found, limits=_limits(_YAML_LIMITS)),
     )

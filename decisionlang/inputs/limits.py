@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 
 __all__ = [
     "LIMIT_SETTINGS",
+    "PLAN_LIMITS",
     "LimitSetting",
     "RequestedLimits",
     "YamlLimits",
@@ -34,6 +35,10 @@ class YamlLimits:
     # Nodes that aliases may add once expanded: catches exponential "billion laughs" documents,
     # whose alias count alone stays small.
     max_alias_nodes: int = 100_000
+
+
+# A Terraform plan (`terraform show -json`) is one large JSON document: larger and deeper by default.
+PLAN_LIMITS = YamlLimits(max_bytes=50_000_000, max_depth=128)
 
 
 @dataclass(frozen=True)

@@ -941,7 +941,7 @@ def _misnamed(role: Role, path: str) -> Diagnostic:
 def too_large(role: Role, path: str, limit: int) -> Diagnostic:
     return Diagnostic(
         _CODES[role][1],
-        f"{role.value} file is larger than the limit of {limit} bytes",
+        f"{role.value} file is larger than the limit of {limit:,} bytes",
         file=path,
         help="split it into several files",
     )

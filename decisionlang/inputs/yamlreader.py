@@ -466,7 +466,7 @@ def _lone_surrogate_index(characters: Sequence[str]) -> int | None:
 
 
 def _too_large(display: str, prefix: str, noun: str, limits: YamlLimits) -> YamlDocuments:
-    message = f"{noun} is larger than the limit of {limits.max_bytes} bytes"
+    message = f"{noun} is larger than the limit of {limits.max_bytes:,} bytes"
     problem = Diagnostic(f"{prefix}-LIMIT", message, help="split it into several files", file=display)
     return YamlDocuments(SourceFile(display, ""), (), (problem,))
 

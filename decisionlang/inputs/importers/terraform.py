@@ -28,6 +28,7 @@ from typing import Any
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped, sorted_diagnostics
 from decisionlang.core.spans import SourceFile, point, undecodable
 from decisionlang.inputs.importers.common import Finding, ImportResult, Outcome, Unknown, plural
+from decisionlang.inputs.limits import PLAN_LIMITS
 from decisionlang.inputs.yamlreader import Entry, Located, YamlLimits, describe, load_yaml, plain_data
 
 __all__ = [
@@ -56,7 +57,6 @@ ACTIONS = ("no-op", "create", "read", "update", "delete", "forget")
 COUNTED = ("create", "update", "replace", "delete", "read", "no-op", "forget")
 
 SUPPORTED_MAJORS = ("0", "1")  # terraform-json accepts format_version >= 0.1, < 2.0
-PLAN_LIMITS = YamlLimits(max_bytes=50_000_000, max_depth=128)
 
 KNOWN_AFTER_APPLY = "known after apply"
 STDIN = "<stdin>"  # the display path of a plan read from standard input (`-`): its plan is `plan`
