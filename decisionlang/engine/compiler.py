@@ -458,6 +458,14 @@ def _days(value: Any) -> float:
     raise TypeError
 
 
+_ON_NUMBERS: dict[ast.ArithOp, Callable[[Any, Any], Any]] = {
+    ast.ArithOp.ADD: operator.add,
+    ast.ArithOp.SUB: operator.sub,
+    ast.ArithOp.MUL: operator.mul,
+    ast.ArithOp.DIV: operator.truediv,
+}
+
+
 def _arith(op: ast.ArithOp, left: Any, right: Any) -> Any:
     """Arithmetic on numbers, dates and durations; raises TypeError / ZeroDivisionError, and
     OverflowError (NumberOutOfRange) for a result beyond range (S41)."""
@@ -869,9 +877,13 @@ class Compiler:
         def run(ctx: Context) -> Any:
             outer = ctx.recorder
             key: tuple[str, ...] = (kind, name, ctx.subject.name)
-            if outer is not None:
+            if outer is None:  # verdicts only: a value computed before is all there is to share
+                hit = ctx.memo.get(key)
+                if hit is not None:
+                    return hit[0]
+            else:
                 key = (*key, _bound(ctx.variables) if ctx.variables else "")
-            hit = ctx.memo.get(key)
+                hit = ctx.memo.get(key)
             if hit is None:
                 inner = Recorder(outer.known) if outer is not None else None
                 ctx.recorder = inner
@@ -1223,6 +1235,7 @@ class Compiler:
 
     def _arithmetic(self, node: ast.Arithmetic) -> Fn:
         left, right, op, span = self.expr(node.left), self.expr(node.right), node.op, node.span
+        on_numbers = _ON_NUMBERS[op]
 
         def compute(ctx: Context) -> Any:
             a, b = left(ctx), right(ctx)
@@ -1231,6 +1244,8 @@ class Compiler:
             if isinstance(b, Undetermined):
                 return b
             try:
+                if type(a) in _NUMBERS and type(b) in _NUMBERS:  # `_arith` on two numbers, inlined
+                    return _tidy(on_numbers(a, b))
                 return _arith(op, a, b)
             except ZeroDivisionError:
                 return Problem("DL-EVAL-DIV-ZERO", f"division by zero in `{span.text()}`", span)
@@ -1621,23 +1636,36 @@ def _compare_to_literal(
     path, numeric = field_read
 
     def compare_field(ctx: Context) -> Any:
-        """The same comparison with the subject's field read in place, when nothing is recorded
-        (verdicts only): one call instead of two for the commonest condition of all."""
-        if ctx.recorder is not None:
-            return compare(ctx)
+        """The same comparison with the subject's field read in place (what `_plain_field` and
+        `_numeric_field` do, recording included): one call instead of two for the commonest
+        condition of all."""
         subject = ctx.subject
+        recorder = ctx.recorder
         a = subject.fields.get(path, _ABSENT)
         if a is _ABSENT:
-            return Missing(((subject.name, subject.add_to(), path),))
-        if numeric is not None and (type(a) is OutOfRange or type(a) is list):
-            a = _out_of_range_read(subject, path, a, numeric)
-            if isinstance(a, Undetermined):
+            a = Missing(((subject.name, subject.add_to(), path),))
+            if recorder is None:
                 return a
-        try:
-            return test(a if rank is None else rank(a, a), ranked)
-        except TypeError:
-            clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{site.text}`"
-            return Problem("DL-EVAL-TYPE", clash, span)
+        elif numeric is not None and (type(a) is OutOfRange or type(a) is list):
+            a = _out_of_range_read(subject, path, a, numeric)
+        if recorder is not None:  # Recorder.fact, inlined
+            key = (subject.name, path)
+            if key not in recorder.facts:
+                recorder.facts[key] = None
+                if key not in recorder.known:
+                    recorder.known[key] = (_SUBJECT_FACT, subject, path, a)
+        if isinstance(a, Undetermined):
+            result: Any = a
+        else:
+            try:
+                result = test(a if rank is None else rank(a, a), ranked)
+            except TypeError:
+                clash = f"cannot compare {_type_name(a)} with {_type_name(threshold)} in `{site.text}`"
+                result = Problem("DL-EVAL-TYPE", clash, span)
+        if recorder is not None:
+            bound = tuple(ctx.variables.items()) if ctx.variables else None
+            recorder.events.append((COMPARED, site, a, threshold, result, bound))
+        return result
 
     return compare_field
 
