@@ -17,33 +17,42 @@ class SourceFile:
     text: str
     _line_starts: tuple[int, ...] = field(default=(), repr=False)
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        find = self.text.find
-        index = find("\n")
-        while index >= 0:
-            starts.append(index + 1)
-            index = find("\n", index + 1)
-        object.__setattr__(self, "_line_starts", tuple(starts))
+    def _starts(self) -> tuple[int, ...]:
+        """The offset of each line's first character, built on first use: most files never show a
+        line (only diagnostics and traces do), and a large portfolio's index would cost more
+        memory than its text."""
+        starts = self._line_starts
+        if not starts:
+            found = [0]
+            find = self.text.find
+            index = find("\n")
+            while index >= 0:
+                found.append(index + 1)
+                index = find("\n", index + 1)
+            starts = tuple(found)
+            object.__setattr__(self, "_line_starts", starts)
+        return starts
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, without its newline."""
-        if line < 1 or line > len(self._line_starts):
+        starts = self._starts()
+        if line < 1 or line > len(starts):
             return ""
-        start = self._line_starts[line - 1]
+        start = starts[line - 1]
         end = self.text.find("\n", start)
         return self.text[start : end if end >= 0 else len(self.text)].rstrip("\r")
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
-        low, high = 0, len(self._line_starts) - 1
+        starts = self._starts()
+        low, high = 0, len(starts) - 1
         while low < high:
             middle = (low + high + 1) // 2
-            if self._line_starts[middle] <= offset:
+            if starts[middle] <= offset:
                 low = middle
             else:
                 high = middle - 1
-        return low + 1, offset - self._line_starts[low] + 1
+        return low + 1, offset - starts[low] + 1
 
 
 @dataclass(frozen=True, eq=False)

@@ -600,6 +600,8 @@ class _Schema:
     required: tuple[tuple[str, FieldSpec], ...] = ()  # required fields other than `name`, sorted
     # One string object per dotted path (subjects share their keys): `risk.security` of every subject
     interned: Mapping[str, str] = field(default_factory=dict)
+    # One frozenset per distinct set of groups the subjects write (most subjects write the same)
+    groups: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 
     @staticmethod
     def build(declared: Mapping[str, FieldSpec]) -> _Schema:
@@ -912,6 +914,12 @@ class _Located:
     name: str | None
 
 
+# What a candidate's `located` holds once validated: its flattened fields are spent (see `_candidate`).
+_SPENT = _Flattened()
+# The `sources` of a subject no overlay adds to (shared: a subject's mappings are never changed).
+_NO_SOURCES: Mapping[str, str] = {}
+
+
 def _validate(
     schema: _Schema, located: _Located, default_kind: str | None
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
@@ -1076,6 +1084,12 @@ class _Candidate:
     # Its file holds no control character, raw or escaped (no backslash): no text of it can hold one.
     plain_text: bool = False
     ignored: tuple[IgnoredField, ...] = ()  # its keys no schema declares
+    # Where each value it writes is, by dotted path in path order: what the checks across files
+    # and the subject's `locations` read, once the file's tree and the flattened fields are gone.
+    spots: dict[str, Spot] = field(default_factory=dict)
+    groups: frozenset[str] = frozenset()  # the mappings it writes (`risk` for `risk.security`)
+    # For a definition, where each required field it does not write would go (`_missing_spot`).
+    missing: dict[str, Spot] = field(default_factory=dict)
 
     @property
     def source(self) -> SourceFile:
@@ -1086,8 +1100,7 @@ class _Candidate:
         return self.located.name
 
     def spot_of(self, path: str) -> Spot:
-        entry = self.located.flat.fields.get(path)
-        return entry.spot if entry is not None else self.located.spot
+        return self.spots.get(path, self.located.spot)
 
 
 def _load_file(
@@ -1125,16 +1138,34 @@ def _candidate(
     name_spot = name_field.spot if name_field else spot
     ignored = tuple(IgnoredField(source.path, at.line, at.column, path, name) for path, at in flat.ignored)
     references = _references(schema, flat, source)
-    # What the checks across files read is where each value is written: the loaded tree and the
-    # raw values go, so a file's tree is freed once its subjects are validated.
-    flat.fields = {path: _Field(path, None, None, entry.spot) for path, entry in flat.fields.items()}
-    flat.ignored.clear()
-    flat.problems.clear()
+    # What the checks across files read is where each value is written: the loaded tree, the raw
+    # values and the flattened fields go, so a file's tree is freed once its subjects are
+    # validated, and a candidate keeps one Spot per value (the subject's `locations` reuse them).
+    fields = flat.fields
+    spots = {path: fields[path].spot for path in sorted(fields)}
     overlay = node.default_kind is None
+    missing = {} if overlay else _missing_required(schema, located, spots)
+    groups = frozenset(flat.groups)
+    groups = schema.groups.setdefault(groups, groups)  # subjects share their few sets of groups
+    slim = _Located(source, spot, _SPENT, name)
     candidate = _Candidate(
-        located, name_spot, overlay, values if valid else None, references, ignored=ignored
+        slim,
+        name_spot,
+        overlay,
+        values if valid else None,
+        references,
+        ignored=ignored,
+        spots=spots,
+        groups=groups,
+        missing=missing,
     )
     return candidate, problems
+
+
+def _missing_required(schema: _Schema, located: _Located, spots: Mapping[str, Spot]) -> dict[str, Spot]:
+    """Where each required field a definition does not write would be reported missing, found
+    while its keys are known (an overlay may still give it)."""
+    return {path: _missing_spot(located, path) for path, _ in schema.required if path not in spots}
 
 
 def _out_of_range(schema: _Schema, flat: _Flattened, source: SourceFile) -> list[Diagnostic]:
@@ -1308,7 +1339,7 @@ def _subject(name: str, entries: Sequence[_Candidate], facts: Mapping[str, _Fact
     locations: dict[str, tuple[int, int]] = {}
     sources: dict[str, str] = {}
     for path, fact in facts.items():
-        if path not in fact.by.located.flat.fields:
+        if path not in fact.by.spots:
             continue  # `kind` by default
         spot = fact.by.spot_of(path)
         locations[path] = (spot.line, spot.column)
@@ -1323,7 +1354,7 @@ def _subject(name: str, entries: Sequence[_Candidate], facts: Mapping[str, _Fact
         column=located.spot.column,
         fields=values,
         locations=locations,
-        groups=frozenset(group for entry in entries for group in entry.located.flat.groups),
+        groups=frozenset(group for entry in entries for group in entry.groups),
         sources=sources,
         overlays=tuple(dict.fromkeys(entry.source.path for entry in entries[1:])),
     )
@@ -1332,13 +1363,9 @@ def _subject(name: str, entries: Sequence[_Candidate], facts: Mapping[str, _Fact
 def _defined_subject(name: str, definition: _Candidate) -> Subject:
     """The subject of a definition without overlays: what `_subject` gives for it, directly."""
     assert definition.values is not None
-    written = definition.located.flat.fields
-    locations: dict[str, tuple[int, int]] = {}
-    for path in definition.values:
-        entry = written.get(path)
-        if entry is not None:  # not `kind` by default
-            locations[path] = (entry.spot.line, entry.spot.column)
-    values = dict(definition.values)
+    # The candidate is spent once its subject is built: its values and spots become the subject's.
+    values = definition.values
+    locations: Mapping[str, tuple[int, int]] = definition.spots
     for path in ("tags", "depends_on", "targets"):
         values.setdefault(path, [])
     located = definition.located
@@ -1350,8 +1377,8 @@ def _defined_subject(name: str, definition: _Candidate) -> Subject:
         column=located.spot.column,
         fields=values,
         locations=locations,
-        groups=frozenset(located.flat.groups),
-        sources={},
+        groups=definition.groups,
+        sources=_NO_SOURCES,
         overlays=(),
     )
 
@@ -1568,12 +1595,12 @@ def _check_required(definition: _Candidate, group: Sequence[_Candidate], schema:
     """A required field that neither the definition nor any overlay gives (written, not null)."""
     if not schema.required:
         return []
-    given = {path for entry in group for path in entry.located.flat.fields}
+    given = {path for entry in group for path in entry.spots}
     problems = []
     for path, spec in schema.required:
         if path in given:
             continue
-        span = _missing_spot(definition.located, path).span(definition.source)
+        span = definition.missing.get(path, definition.located.spot).span(definition.source)
         help = f"`{path}`: {spec.description}" if spec.description else None
         who = f"subject `{definition.name}`" if definition.name else "subject"
         message = f"{who} is missing required field `{path}`"
