@@ -67,6 +67,7 @@ from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import SourceFile, Span, point, undecodable
 from decisionlang.core.undetermined import OutOfRange
 from decisionlang.inputs.limits import YamlLimits
+from decisionlang.inputs.spots import Spot
 
 __all__ = [
     "JSON_SUFFIX",
@@ -115,20 +116,6 @@ class TextSource(Protocol):
 
 # ---------------------------------------------------------------------------------------------
 # positions
-
-
-class Spot(NamedTuple):
-    """Where a key, value or item is written: 1-based line and column."""
-
-    line: int
-    column: int
-
-    def width(self, source: SourceFile) -> int:
-        """Width of the token written here; only computed for the few spots a diagnostic shows."""
-        return token_width(source.line_text(self.line), self.column - 1)
-
-    def span(self, source: SourceFile) -> Span:
-        return point(source, self.line, self.column, self.width(source))
 
 
 def token_width(line: str, start: int) -> int:
