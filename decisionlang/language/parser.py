@@ -26,6 +26,7 @@ from decisionlang.core.dates import DURATION_UNITS, UNIT_NAMES, days_of, percent
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.spans import SourceFile, Span, point
 from decisionlang.language import ast
+from decisionlang.language.concrete import Branch, Concrete, Lexeme
 
 MAX_SYNTAX_ERRORS = 10
 MAX_RECOVERIES = 100  # syntax errors diagnosed per file, cascades included, before the parser gives up
@@ -1020,3 +1021,55 @@ def _first_per_line(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
             seen.add(key)
             kept.append(diagnostic)
     return kept
+
+
+# ---------------------------------------------------------------- concrete syntax (the formatter's)
+
+
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def _lexeme(token: Token) -> Lexeme:
+    return Lexeme(
+        token.type,
+        str(token),
+        token.start_pos or 0,
+        token.end_pos or 0,
+        token.line or 1,
+        token.end_line or token.line or 1,
+    )
+
+
+def _branch(tree: lark.Tree[Token]) -> Branch:
+    children: list[Branch | Lexeme] = []
+    for child in tree.children:
+        children.append(_branch(child) if isinstance(child, lark.Tree) else _lexeme(child))
+    meta = tree.meta
+    start = 0 if meta.empty else meta.start_pos
+    end = 0 if meta.empty else meta.end_pos
+    return Branch(str(tree.data), tuple(children), start, end)
+
+
+def parse_concrete(source: SourceFile) -> tuple[Concrete | None, list[Diagnostic]]:
+    """The concrete syntax of a policy file (for the formatter), or None and the parser's
+    diagnostics when it does not parse (the diagnostics `parse_module` gives)."""
+    module, diagnostics = parse_module(source)
+    if module is None or any(diagnostic.is_error for diagnostic in diagnostics):
+        return None, diagnostics
+    interactive = _lark().parse_interactive(source.text, start="start")
+    found = [_lexeme(token) for token in interactive.iter_parse() if token.type != "$END"]
+    tree = interactive.resume_parse()  # type: ignore[no-untyped-call]
+    return Concrete(_branch(tree), tuple(found), _comments_between(source, found), module), diagnostics
+
+
+def _comments_between(source: SourceFile, tokens: list[Lexeme]) -> tuple[Lexeme, ...]:
+    """The comments: what lies between two tokens is only spaces and comments (the grammar
+    ignores both), so each `#...` found there is one."""
+    comments: list[Lexeme] = []
+    text = source.text
+    edges = [0, *(offset for token in tokens for offset in (token.start, token.end)), len(text)]
+    for gap_start, gap_end in zip(edges[::2], edges[1::2], strict=True):
+        for match in _COMMENT.finditer(text, gap_start, gap_end):
+            line, _ = source.position(match.start())
+            comments.append(Lexeme("COMMENT", match.group(), match.start(), match.end(), line, line))
+    return tuple(comments)
