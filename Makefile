@@ -25,7 +25,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# The VS Code extension's node toolchain (editors/vscode/package-lock.json), for
+# tests/test_vscode_extension.py; without npm those tests are skipped.
+VSCODE := editors/vscode
+$(VSCODE)/node_modules/.package-lock.json: $(VSCODE)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(VSCODE) && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the VS Code extension's tests will be skipped"; fi
+
+unit: $(STAMP) $(VSCODE)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n auto
 
 test: lint typecheck unit
@@ -50,4 +58,4 @@ parser: $(STAMP)
 	$(BIN)/python -c "from decisionlang.language.parser import write_prebuilt_parser; print(write_prebuilt_parser())"
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache $(VSCODE)/node_modules $(VSCODE)/dist
