@@ -98,6 +98,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "import_",
         "Write decisionlang state files from what teams already have.",
     ),
+    "lsp": LazyCommand(
+        "decisionlang.cli.lsp",
+        "lsp",
+        "Run the language server for policy files and state YAML (Language Server Protocol, stdio).",
+    ),
     "report": LazyCommand(
         "decisionlang.cli.report",
         "report",

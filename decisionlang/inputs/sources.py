@@ -124,9 +124,19 @@ class SourceSet:
     _opened: dict[str, SourceFile | Diagnostic] = field(default_factory=dict, repr=False, compare=False)
 
     @staticmethod
-    def from_disk(root: str | Path, *, limits: SizeLimits | None = None, tests: bool = False) -> SourceSet:
+    def from_disk(
+        root: str | Path,
+        *,
+        limits: SizeLimits | None = None,
+        tests: bool = False,
+        edits: Mapping[str, str] | None = None,
+    ) -> SourceSet:
         """The decision repo in the directory ROOT; links leaving it are skipped with a warning.
-        With `tests`, the policy tests (`*.test.yaml` under the policy folders) are read too."""
+        With `tests`, the policy tests (`*.test.yaml` under the policy folders) are read too.
+
+        `edits`: texts by root-relative POSIX path read instead of those files' contents on disk
+        (an editor's unsaved buffers); a path is read so only where the file itself exists inside
+        the root, so discovery, imports and the size limits are the disk's."""
         try:
             directory = Path(root).resolve()
             is_directory = directory.is_dir()
@@ -141,7 +151,8 @@ class SourceSet:
                 help="give the decision repo's directory",
             )
             return SourceSet(shown, diagnostics=(problem,))
-        return _discover(_DiskTree(directory), limits or SizeLimits(), tests=tests)
+        tree = _DiskTree(directory) if not edits else _EditedTree(directory, edits)
+        return _discover(tree, limits or SizeLimits(), tests=tests)
 
     @staticmethod
     def from_git(
@@ -356,6 +367,25 @@ class _DiskTree:
             help="it was skipped: copy the file into the project instead of linking it",
             severity=Severity.WARNING,
         )
+
+
+class _EditedTree(_DiskTree):
+    """A directory on disk where some files read as the texts given instead (unsaved edits)."""
+
+    def __init__(self, root: Path, edits: Mapping[str, str]) -> None:
+        super().__init__(root)
+        self.edits = {
+            posixpath.normpath(path): text.encode("utf-8", "surrogatepass") for path, text in edits.items()
+        }
+
+    def size(self, path: str) -> int | None:
+        edited = self.edits.get(path)
+        return len(edited) if edited is not None else super().size(path)
+
+    def read(self, paths: Sequence[str], limit: int) -> dict[str, bytes | OSError]:
+        contents = super().read([path for path in paths if path not in self.edits], limit)
+        contents.update({path: self.edits[path][: limit + 1] for path in paths if path in self.edits})
+        return {path: contents[path] for path in paths}
 
 
 class _PathTree:

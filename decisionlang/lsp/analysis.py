@@ -1,0 +1,159 @@
+"""What the language server knows of one decision repo: the project loaded with the editor's
+unsaved texts over the disk, and its diagnostics by file, as LSP ranges.
+
+Everything here is plain data and functions over the library API (`decisionlang.api`); the
+server (`decisionlang.lsp.server`) only moves it to and from the client.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+
+from decisionlang.api import Project, SourceSet, load_project
+from decisionlang.core.diagnostics import Diagnostic, Severity
+from decisionlang.core.spans import SourceFile as LinedSource
+from decisionlang.core.spans import Span
+from decisionlang.inputs.sources import CONFIG_FILE, DEFAULT_POLICY_DIRS, POLICY_SUFFIX
+from decisionlang.language.parser import parse_module
+from decisionlang.lsp.positions import UTF16, split_lines, to_client
+
+SOURCE = "decisionlang"  # the `source` of every diagnostic the server publishes
+
+
+def find_root(document: Path, boundary: Path | None = None) -> Path:
+    """The decision repo a file belongs to: the nearest directory at or above it holding a
+    `decisionlang.yaml`, else the nearest holding a `policies/` folder, else the file's own
+    directory (a bare folder of policies). The search stops at BOUNDARY (the workspace folder)
+    when the file is inside it."""
+    start = document.parent
+    chain = [start, *start.parents]
+    if boundary is not None and (start == boundary or boundary in start.parents):
+        chain = chain[: chain.index(boundary) + 1]
+    for marker in (CONFIG_FILE, *DEFAULT_POLICY_DIRS):
+        for directory in chain:
+            if (directory / marker).exists():
+                return directory
+    return start
+
+
+def relative_path(root: Path, document: Path) -> str | None:
+    """DOCUMENT's root-relative POSIX path (links resolved, as discovery names files), or None
+    when it is not inside ROOT."""
+    try:
+        return document.resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One load of a decision repo, and what the client is shown of it."""
+
+    root: Path
+    project: Project
+    texts: Mapping[str, str]  # the text of every file read, by root-relative path
+    diagnostics: Mapping[str, list[types.Diagnostic]] = field(default_factory=dict)
+    edited: frozenset[str] = frozenset()  # the paths whose text came from the editor
+    version: int = 0
+    files: frozenset[str] = frozenset()  # the paths the project reads (discovered or imported)
+
+    def knows(self, path: str) -> bool:
+        return path in self.files
+
+
+def analyse(root: Path, edits: Mapping[str, str], *, version: int = 0, encoding: str = UTF16) -> Analysis:
+    """Load the decision repo at ROOT with EDITS (unsaved texts by root-relative path) read over
+    the files on disk, and place its diagnostics. The user's cache is used only when nothing is
+    edited: a keystroke's version is not worth keeping."""
+    files = SourceSet.from_disk(root, edits=edits)
+    project = load_project(files, cache=not edits)
+    texts: dict[str, str] = {}
+    for source in (*files.states, *files.waivers, *project.policy_files):
+        texts[source.path] = source.text
+    if files.config is not None:
+        texts[files.config.path] = files.config.text
+    read = frozenset(texts)
+    for path, text in edits.items():
+        texts.setdefault(path, text)
+    placed = place_all(project.diagnostics, texts, root, encoding)
+    return Analysis(root, project, texts, placed, frozenset(edits), version, read)
+
+
+def place_all(
+    diagnostics: tuple[Diagnostic, ...] | list[Diagnostic],
+    texts: Mapping[str, str],
+    root: Path,
+    encoding: str = UTF16,
+) -> dict[str, list[types.Diagnostic]]:
+    """The diagnostics by the root-relative file they are in; a problem of no file of the project
+    (of the command, of the library's own policies) has no document to be shown in."""
+    placed: dict[str, list[types.Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        path = diagnostic.span.path if diagnostic.span is not None else diagnostic.file
+        if path is None or not _is_file(root, path, texts):
+            continue
+        placed.setdefault(path, []).append(to_lsp(diagnostic, texts.get(path, ""), encoding))
+    return placed
+
+
+def _is_file(root: Path, path: str, texts: Mapping[str, str]) -> bool:
+    if path in texts:
+        return True
+    if path.startswith(("/", "..")) or "\0" in path:
+        return False
+    return os.path.isfile(root / path)
+
+
+def to_lsp(diagnostic: Diagnostic, text: str, encoding: str = UTF16) -> types.Diagnostic:
+    """One diagnostic as LSP shows it: its range in the client's units, its code, the help line
+    after the message."""
+    message = diagnostic.message + (f"\n{diagnostic.help}" if diagnostic.help else "")
+    severity = (
+        types.DiagnosticSeverity.Error
+        if diagnostic.severity is Severity.ERROR
+        else types.DiagnosticSeverity.Warning
+    )
+    return types.Diagnostic(
+        range=span_range(diagnostic.span, encoding)
+        if diagnostic.span is not None
+        else _at(diagnostic, text, encoding),
+        message=message,
+        severity=severity,
+        code=diagnostic.code,
+        source=SOURCE,
+    )
+
+
+def span_range(span: Span, encoding: str = UTF16) -> types.Range:
+    start = types.Position(span.line - 1, to_client(span.source.line_text(span.line), span.column, encoding))
+    end = types.Position(
+        span.end_line - 1, to_client(span.source.line_text(span.end_line), span.end_column, encoding)
+    )
+    return types.Range(start, end)
+
+
+def _at(diagnostic: Diagnostic, text: str, encoding: str) -> types.Range:
+    """The range of a problem known by line and column only: that character (the file's start
+    when it has no line)."""
+    if diagnostic.line is None:
+        return types.Range(types.Position(0, 0), types.Position(0, 0))
+    lines = split_lines(text)
+    line_text = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
+    column = diagnostic.column or 1
+    start = to_client(line_text, column, encoding)
+    end = to_client(line_text, column + 1, encoding) if column <= len(line_text) else start
+    return types.Range(types.Position(diagnostic.line - 1, start), types.Position(diagnostic.line - 1, end))
+
+
+def lone_policy(path: str, text: str, encoding: str = UTF16) -> list[types.Diagnostic]:
+    """The syntax problems of a policy file that no decision repo reads (outside its policy
+    folders): it is at least parsed."""
+    if not path.endswith(POLICY_SUFFIX):
+        return []
+    _, problems = parse_module(LinedSource(path, text))
+    return [to_lsp(problem, text, encoding) for problem in problems]

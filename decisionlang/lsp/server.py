@@ -1,0 +1,218 @@
+"""The language server itself: pygls glue between the client and `decisionlang.lsp.analysis`.
+
+Every handler is guarded: a bad document, or a defect of ours, is logged to the client
+(`window/logMessage`) and answered with nothing; the server never stops on one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import traceback
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from decisionlang import __version__
+from decisionlang.lsp.analysis import Analysis, analyse, find_root, lone_policy, relative_path
+from decisionlang.lsp.positions import UTF16
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+WATCHED_SUFFIXES = (".policy", ".yaml", ".yml", ".json")
+DEBOUNCE_SECONDS = 0.25  # typing pauses this long before the project is loaded again
+
+
+class DecisionlangServer(LanguageServer):
+    """The server, with what it knows of each decision repo that holds an open document."""
+
+    def __init__(self) -> None:
+        super().__init__("decisionlang", __version__)
+        self.analyses: dict[Path, Analysis] = {}
+        self.published: dict[Path, set[str]] = {}  # by root: the URIs given diagnostics
+        self.pending: dict[Path, asyncio.Task[None]] = {}
+        self.versions: dict[Path, int] = {}
+        self.debounce = DEBOUNCE_SECONDS
+        # One load at a time, off the event loop: requests are answered from the last analysis
+        # while the next is computed.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decisionlang-analysis")
+
+    # -- logging
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def log_error(self, what: str, error: BaseException) -> None:
+        details = "".join(traceback.format_exception(error)).rstrip()
+        self.log(f"decisionlang: {what} failed: {error!r}\n{details}", types.MessageType.Error)
+
+    # -- where documents belong
+    @property
+    def encoding(self) -> str:
+        encoding = self.workspace.position_encoding if self.workspace is not None else None
+        return str(encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding or UTF16)
+
+    def boundary(self, path: Path) -> Path | None:
+        """The workspace folder holding PATH, if any: the search for its project stops there."""
+        folders = [Path(to_fs_path(folder.uri) or "") for folder in self.workspace.folders.values()]
+        if self.workspace.root_path:
+            folders.append(Path(self.workspace.root_path))
+        holding = [folder for folder in folders if folder == path or folder in path.parents]
+        return max(holding, key=lambda folder: len(folder.parts)) if holding else None
+
+    def root_of(self, uri: str) -> Path | None:
+        path = to_fs_path(uri)
+        if path is None:  # not a file: an untitled buffer, a git revision
+            return None
+        document = Path(path)
+        return find_root(document, self.boundary(document))
+
+    def open_documents(self, root: Path) -> dict[str, tuple[str, str]]:
+        """The open documents of ROOT: root-relative path -> (URI, text)."""
+        found: dict[str, tuple[str, str]] = {}
+        for uri, document in self.workspace.text_documents.items():
+            path = to_fs_path(uri)
+            if path is None or not path.endswith(WATCHED_SUFFIXES):
+                continue
+            relative = relative_path(root, Path(path))
+            if relative is not None and not relative.startswith(".."):
+                found[relative] = (uri, document.source)
+        return found
+
+    # -- analysis
+    def schedule(self, uri: str, *, delay: float | None = None) -> None:
+        root = self.root_of(uri)
+        if root is not None:
+            self.schedule_root(root, delay=self.debounce if delay is None else delay)
+
+    def schedule_root(self, root: Path, *, delay: float) -> None:
+        previous = self.pending.pop(root, None)
+        if previous is not None and not previous.done():
+            previous.cancel()
+        self.pending[root] = asyncio.ensure_future(self._refresh(root, delay))
+
+    async def _refresh(self, root: Path, delay: float) -> None:
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            documents = self.open_documents(root)
+            edits = {path: text for path, (_, text) in documents.items() if _edited(root / path, text)}
+            version = self.versions[root] = self.versions.get(root, 0) + 1
+            encoding = self.encoding
+            loop = asyncio.get_running_loop()
+            analysis = await loop.run_in_executor(
+                self.executor, functools.partial(analyse, root, edits, version=version, encoding=encoding)
+            )
+            if self.versions.get(root) != version:  # a newer load started meanwhile
+                return
+            self.analyses[root] = analysis
+            self.publish(analysis, documents)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # never stop the server on a document
+            self.log_error(f"loading {root}", error)
+
+    def publish(self, analysis: Analysis, documents: dict[str, tuple[str, str]]) -> None:
+        """Diagnostics for every file of the project that has some, for every open document
+        (none when it is clean: that clears what was shown), and none for a file shown before."""
+        root = analysis.root
+        shown: dict[str, list[types.Diagnostic]] = {}
+        for path, diagnostics in analysis.diagnostics.items():
+            uri = documents[path][0] if path in documents else from_fs_path(str(root / path))
+            if uri is not None:
+                shown[uri] = diagnostics
+        for path, (uri, text) in documents.items():
+            if uri not in shown:
+                shown[uri] = [] if analysis.knows(path) else lone_policy(path, text, self.encoding)
+        for uri in self.published.get(root, set()) - set(shown):
+            shown[uri] = []
+        for uri, diagnostics in sorted(shown.items()):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics))
+        self.published[root] = {uri for uri, diagnostics in shown.items() if diagnostics}
+
+    def analysis_of(self, uri: str) -> Analysis | None:
+        root = self.root_of(uri)
+        return self.analyses.get(root) if root is not None else None
+
+
+def _edited(path: Path, text: str) -> bool:
+    """Whether an open document's text differs from its file (a new, unsaved file differs)."""
+    try:
+        return path.read_text(encoding="utf-8-sig") != text
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True
+
+
+def guarded(
+    server: DecisionlangServer, what: str
+) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R | None]]]:
+    """A handler that logs its failure to the client and answers nothing, instead of failing."""
+
+    def wrap(handler: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R | None]]:
+        @functools.wraps(handler)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
+            try:
+                return await handler(*args, **kwargs)
+            except Exception as error:
+                server.log_error(what, error)
+                return None
+
+        return run
+
+    return wrap
+
+
+def create_server() -> DecisionlangServer:
+    server = DecisionlangServer()
+
+    @server.feature(types.INITIALIZED)
+    @guarded(server, "initialized")
+    async def initialized(params: types.InitializedParams) -> None:
+        server.log(f"decisionlang {__version__} language server ready", types.MessageType.Info)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    @guarded(server, "opening a document")
+    async def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        server.schedule(params.text_document.uri, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @guarded(server, "a change")
+    async def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        server.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    @guarded(server, "saving a document")
+    async def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        server.schedule(params.text_document.uri, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    @guarded(server, "closing a document")
+    async def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        root = server.root_of(uri)
+        if root is None:
+            return
+        analysis = server.analyses.get(root)
+        relative = relative_path(root, Path(to_fs_path(uri) or ""))
+        if analysis is None or relative is None or not analysis.knows(relative):
+            # a file of no project: nobody will clear what it showed
+            server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+        server.schedule_root(root, delay=0)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded(server, "a change of files")
+    async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+        for root in list(server.analyses):
+            server.schedule_root(root, delay=0)
+
+    return server
+
+
+def serve() -> None:
+    """Run the server on standard input and output until the client says exit."""
+    create_server().start_io()

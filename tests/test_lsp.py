@@ -1,0 +1,188 @@
+"""`decisionlang lsp` end to end: a real LSP client (pytest-lsp) drives the server over stdio.
+
+One server serves the whole module (starting one costs about a second); each test works on its
+own files of a copy of examples/quickstart, so the tests do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+WAIT = 30.0  # seconds a test waits for the server's diagnostics: a bound on a hang, not a speed target
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("lsp") / "quickstart"
+    shutil.copytree(EXAMPLE, root)
+    return root
+
+
+@pytest_lsp.fixture(
+    scope="module", config=ClientServerConfig(server_command=[sys.executable, "-m", "decisionlang", "lsp"])
+)
+async def client(lsp_client: LanguageClient, project: Path) -> AsyncIterator[None]:
+    params = types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=project.as_uri(), process_id=None
+    )
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+async def diagnostics_of(
+    client: LanguageClient, uri: str, *, until: object = None, timeout: float = WAIT
+) -> list[types.Diagnostic]:
+    """The diagnostics the server published for URI, once it has (and, with UNTIL a predicate,
+    once they satisfy it)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        published = client.diagnostics.get(uri)
+        found = list(published) if published is not None else None
+        if found is not None and (until is None or until(found)):  # type: ignore[operator]
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"no diagnostics as expected for {uri}: {found}")
+        await asyncio.sleep(0.02)
+
+
+def open_document(client: LanguageClient, path: Path, text: str, language: str = "decisionlang") -> str:
+    uri = path.as_uri()
+    client.diagnostics.pop(uri, None)
+    item = types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(item))
+    return uri
+
+
+def change_document(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            [types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+def close_document(client: LanguageClient, uri: str) -> None:
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+
+
+def codes(diagnostics: Sequence[types.Diagnostic]) -> list[str]:
+    return sorted(str(d.code) for d in diagnostics)
+
+
+# ---------------------------------------------------------------- diagnostics
+
+
+async def test_a_clean_document_has_no_diagnostics(client: LanguageClient, project: Path) -> None:
+    path = project / "policies" / "vocabulary.policy"
+    uri = open_document(client, path, path.read_text(encoding="utf-8"))
+    assert await diagnostics_of(client, uri) == []
+    close_document(client, uri)
+
+
+async def test_a_syntax_error_as_you_type_then_cleared(client: LanguageClient, project: Path) -> None:
+    path = project / "policies" / "production.policy"
+    text = path.read_text(encoding="utf-8")
+    uri = open_document(client, path, text)
+    assert await diagnostics_of(client, uri) == []
+    broken = text.replace("enforcement hard", "enforcement hard\n  no_go when (")
+    change_document(client, uri, broken, 2)
+    found = await diagnostics_of(client, uri, until=lambda ds: ds != [])
+    assert [d.code for d in found][:1] and str(found[0].code).startswith("DL-PARSE")
+    assert found[0].severity == types.DiagnosticSeverity.Error
+    assert found[0].source == "decisionlang"
+    change_document(client, uri, text, 3)
+    assert await diagnostics_of(client, uri, until=lambda ds: ds == []) == []
+    close_document(client, uri)
+
+
+async def test_a_check_error_across_files_uses_unsaved_text(client: LanguageClient, project: Path) -> None:
+    """Removing a field from the (unsaved) vocabulary makes the rule that reads it wrong in the
+    other file, which the client never changed."""
+    vocabulary = project / "policies" / "vocabulary.policy"
+    production = project / "policies" / "production.policy"
+    text = vocabulary.read_text(encoding="utf-8")
+    without = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("on_call:"))
+    vocabulary_uri = open_document(client, vocabulary, without)
+    found = await diagnostics_of(client, production.as_uri(), until=lambda ds: ds != [])
+    assert "DL-CHECK-UNDEFINED" in codes(found)
+    where = next(d for d in found if d.code == "DL-CHECK-UNDEFINED")
+    line = production.read_text(encoding="utf-8").splitlines()[where.range.start.line]
+    assert line[where.range.start.character : where.range.end.character] == "on_call"
+    close_document(client, vocabulary_uri)  # the disk's text again: fixed
+    assert await diagnostics_of(client, production.as_uri(), until=lambda ds: ds == []) == []
+
+
+async def test_state_yaml_diagnostics(client: LanguageClient, project: Path) -> None:
+    path = project / "services" / "crm.yaml"
+    text = path.read_text(encoding="utf-8")
+    uri = open_document(client, path, text, language="yaml")
+    assert await diagnostics_of(client, uri) == []
+    change_document(client, uri, text.replace("tier: ", "tier: 7 #", 1), 2)
+    found = await diagnostics_of(client, uri, until=lambda ds: ds != [])
+    assert all(str(d.code).startswith("DL-STATE") for d in found), found
+    change_document(client, uri, text, 3)
+    assert await diagnostics_of(client, uri, until=lambda ds: ds == []) == []
+    close_document(client, uri)
+
+
+async def test_ranges_count_utf16_units(client: LanguageClient, project: Path) -> None:
+    """An accented name and an emoji before the error: the range is in UTF-16 code units."""
+    path = project / "policies" / "production.policy"
+    text = path.read_text(encoding="utf-8")
+    line = '  warn émoji when nosuchfield because "😀 {criticality}"'
+    broken = text.replace("enforcement advisory", f"enforcement advisory\n{line}")
+    uri = open_document(client, path, broken)
+    found = await diagnostics_of(client, uri, until=lambda ds: ds != [])
+    undefined = [d for d in found if d.code == "DL-CHECK-UNDEFINED"]
+    assert undefined, found
+    start = line.index("nosuchfield")
+    assert undefined[0].range.start.character == start  # é is one UTF-16 unit
+    assert undefined[0].range.end.character == start + len("nosuchfield")
+    emoji = '  warn late when criticality == "😀" + nosuchfield because "x"'
+    change_document(client, uri, text.replace("enforcement advisory", f"enforcement advisory\n{emoji}"), 2)
+    found = await diagnostics_of(
+        client, uri, until=lambda ds: any(d.code == "DL-CHECK-UNDEFINED" for d in ds)
+    )
+    undefined = [d for d in found if d.code == "DL-CHECK-UNDEFINED"]
+    assert undefined[0].range.start.character == emoji.index("nosuchfield") + 1  # 😀 is two units
+    change_document(client, uri, text, 3)
+    await diagnostics_of(client, uri, until=lambda ds: ds == [])
+    close_document(client, uri)
+
+
+async def test_a_policy_outside_the_project_is_parsed(client: LanguageClient, project: Path) -> None:
+    path = project / "drafts" / "idea.policy"
+    path.parent.mkdir(exist_ok=True)
+    uri = open_document(client, path, 'policy idea "x" {\n  applies to\n}\n')
+    found = await diagnostics_of(client, uri, until=lambda ds: ds != [])
+    assert str(found[0].code).startswith("DL-PARSE")
+    close_document(client, uri)
+    assert await diagnostics_of(client, uri, until=lambda ds: ds == []) == []
+
+
+async def test_a_document_that_is_no_file_is_ignored(client: LanguageClient, project: Path) -> None:
+    """An untitled buffer: nothing is published, nothing breaks; the server still answers."""
+    item = types.TextDocumentItem(uri="untitled:Untitled-1", language_id="decisionlang", version=1, text="{{")
+    client.text_document_did_open(types.DidOpenTextDocumentParams(item))
+    path = project / "policies" / "vocabulary.policy"
+    uri = open_document(client, path, path.read_text(encoding="utf-8"))
+    assert await diagnostics_of(client, uri) == []
+    assert "untitled:Untitled-1" not in client.diagnostics
+    close_document(client, uri)
