@@ -186,3 +186,84 @@ async def test_a_document_that_is_no_file_is_ignored(client: LanguageClient, pro
     assert await diagnostics_of(client, uri) == []
     assert "untitled:Untitled-1" not in client.diagnostics
     close_document(client, uri)
+
+
+# ---------------------------------------------------------------- hover, definition, references
+
+
+def position_of(path: Path, needle: str, occurrence: int = 0, offset: int = 1) -> types.Position:
+    """Where NEEDLE's OFFSET-th character stands in PATH (its OCCURRENCE-th appearance)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    seen = 0
+    for number, line in enumerate(lines):
+        start = line.find(needle)
+        while start >= 0:
+            if seen == occurrence:
+                return types.Position(number, start + offset)
+            seen += 1
+            start = line.find(needle, start + 1)
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+async def opened(client: LanguageClient, path: Path) -> str:
+    uri = open_document(client, path, path.read_text(encoding="utf-8"))
+    await diagnostics_of(client, uri)
+    return uri
+
+
+async def hover_text(client: LanguageClient, uri: str, position: types.Position) -> str:
+    result = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), position)
+    )
+    assert result is not None
+    assert isinstance(result.contents, types.MarkupContent)
+    return result.contents.value
+
+
+async def test_hover_a_field_shows_its_declaration(client: LanguageClient, project: Path) -> None:
+    path = project / "policies" / "production.policy"
+    uri = await opened(client, path)
+    text = await hover_text(client, uri, position_of(path, "risk.security >= 8", offset=6))
+    assert "risk.security: integer 0..10" in text
+    assert "Security risk, 0 to 10" in text
+    assert "policies/vocabulary.policy:10" in text
+    text = await hover_text(client, uri, position_of(path, "criticality >= high", offset=16))
+    assert "high  (scale criticality)" in text and "value 3 of 4" in text
+    close_document(client, uri)
+
+
+async def test_hover_a_rule_says_what_it_decides(client: LanguageClient, project: Path) -> None:
+    path = project / "policies" / "production.policy"
+    uri = await opened(client, path)
+    text = await hover_text(client, uri, position_of(path, "no_go unsupported", offset=8))
+    assert "no_go change_readiness.unsupported" in text
+    assert "fires for 1 subject: legacy-crm" in text
+    text = await hover_text(client, uri, position_of(path, "go worth_it", offset=4))
+    assert "fires for 3 subjects: ledger-db, payments-api, website" in text
+    assert "undecided (missing information) for 1: data-lake" in text
+    close_document(client, uri)
+
+
+async def test_definition_and_references(client: LanguageClient, project: Path) -> None:
+    production = project / "policies" / "production.policy"
+    vocabulary = project / "policies" / "vocabulary.policy"
+    uri = await opened(client, production)
+    where = position_of(production, "score(value_case)", offset=8)
+    found = await client.text_document_definition_async(
+        types.DefinitionParams(types.TextDocumentIdentifier(uri), where)
+    )
+    assert isinstance(found, list) and len(found) == 1
+    assert found[0].uri == vocabulary.as_uri()
+    assert found[0].range.start == position_of(vocabulary, "value_case", offset=0)
+    references = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            position=position_of(production, "criticality >= high", offset=16),
+            context=types.ReferenceContext(include_declaration=True),
+        )
+    )
+    assert references is not None
+    places = [(r.uri.rsplit("/", 1)[-1], r.range.start.line) for r in references]
+    assert places[0] == ("vocabulary.policy", 2)  # the scale's value, declared first
+    assert sum(1 for name, _ in places if name == "production.policy") == 2  # `>= high` twice
+    close_document(client, uri)

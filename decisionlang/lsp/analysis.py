@@ -21,6 +21,7 @@ from decisionlang.core.spans import Span
 from decisionlang.inputs.sources import CONFIG_FILE, DEFAULT_POLICY_DIRS, POLICY_SUFFIX
 from decisionlang.language.parser import parse_module
 from decisionlang.lsp.positions import UTF16, split_lines, to_client
+from decisionlang.lsp.symbols import Index, build_index
 
 SOURCE = "decisionlang"  # the `source` of every diagnostic the server publishes
 
@@ -61,6 +62,7 @@ class Analysis:
     edited: frozenset[str] = frozenset()  # the paths whose text came from the editor
     version: int = 0
     files: frozenset[str] = frozenset()  # the paths the project reads (discovered or imported)
+    index: Index = field(default_factory=Index)  # declarations and references of its policy files
 
     def knows(self, path: str) -> bool:
         return path in self.files
@@ -81,7 +83,9 @@ def analyse(root: Path, edits: Mapping[str, str], *, version: int = 0, encoding:
     for path, text in edits.items():
         texts.setdefault(path, text)
     placed = place_all(project.diagnostics, texts, root, encoding)
-    return Analysis(root, project, texts, placed, frozenset(edits), version, read)
+    policy_texts = {path: texts[path] for path in read if path.endswith(POLICY_SUFFIX)}
+    index = build_index(policy_texts, project.program)
+    return Analysis(root, project, texts, placed, frozenset(edits), version, read, index)
 
 
 def place_all(

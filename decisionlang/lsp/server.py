@@ -19,8 +19,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from decisionlang import __version__
-from decisionlang.lsp.analysis import Analysis, analyse, find_root, lone_policy, relative_path
-from decisionlang.lsp.positions import UTF16
+from decisionlang.api import evaluate_project
+from decisionlang.core.spans import Span
+from decisionlang.lsp.analysis import Analysis, analyse, find_root, lone_policy, relative_path, span_range
+from decisionlang.lsp.hover import RuleOutcomes, hover_markdown
+from decisionlang.lsp.positions import UTF16, from_client, split_lines
+from decisionlang.lsp.symbols import Key
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,6 +42,7 @@ class DecisionlangServer(LanguageServer):
         self.published: dict[Path, set[str]] = {}  # by root: the URIs given diagnostics
         self.pending: dict[Path, asyncio.Task[None]] = {}
         self.versions: dict[Path, int] = {}
+        self.decided: dict[Path, tuple[int, RuleOutcomes]] = {}  # by root: (version, outcomes)
         self.debounce = DEBOUNCE_SECONDS
         # One load at a time, off the event loop: requests are answered from the last analysis
         # while the next is computed.
@@ -139,6 +144,49 @@ class DecisionlangServer(LanguageServer):
         root = self.root_of(uri)
         return self.analyses.get(root) if root is not None else None
 
+    def uri_of(self, root: Path, path: str) -> str:
+        """The URI of a root-relative file: the open document's own when it is open."""
+        for uri in self.workspace.text_documents:
+            fs_path = to_fs_path(uri)
+            if fs_path is not None and relative_path(root, Path(fs_path)) == path:
+                return str(uri)
+        return str(from_fs_path(str(root / path)) or (root / path).as_uri())
+
+    def location(self, analysis: Analysis, span: Span) -> types.Location:
+        return types.Location(self.uri_of(analysis.root, span.path), span_range(span, self.encoding))
+
+    def name_at(self, uri: str, position: types.Position) -> tuple[Analysis, str, tuple[Span, Key]] | None:
+        """The analysis of URI's project, URI's root-relative path, and the name at POSITION."""
+        analysis = self.analysis_of(uri)
+        fs_path = to_fs_path(uri)
+        if analysis is None or fs_path is None:
+            return None
+        path = relative_path(analysis.root, Path(fs_path))
+        if path is None or path not in analysis.texts:
+            return None
+        lines = split_lines(analysis.texts[path])
+        if not 0 <= position.line < len(lines):
+            return None
+        column = from_client(lines[position.line], position.character, self.encoding) + 1
+        found = analysis.index.at(path, position.line + 1, column)
+        return (analysis, path, found) if found is not None else None
+
+    async def outcomes(self, analysis: Analysis) -> RuleOutcomes | None:
+        """What each rule decides on the project's portfolio: evaluated once per loaded version,
+        without traces, and only for a project without errors."""
+        cached = self.decided.get(analysis.root)
+        if cached is not None and cached[0] == analysis.version:
+            return cached[1]
+        if analysis.project.errors:
+            return None
+        loop = asyncio.get_running_loop()
+        report = await loop.run_in_executor(
+            self.executor, functools.partial(evaluate_project, analysis.project, trace=False)
+        )
+        outcomes = RuleOutcomes.of(report)
+        self.decided[analysis.root] = (analysis.version, outcomes)
+        return outcomes
+
 
 def _edited(path: Path, text: str) -> bool:
     """Whether an open document's text differs from its file (a new, unsaved file differs)."""
@@ -210,7 +258,60 @@ def create_server() -> DecisionlangServer:
         for root in list(server.analyses):
             server.schedule_root(root, delay=0)
 
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @guarded(server, "hover")
+    async def hover(params: types.HoverParams) -> types.Hover | None:
+        found = server.name_at(params.text_document.uri, params.position)
+        if found is None:
+            return None
+        analysis, _, (span, key) = found
+        outcomes = await server.outcomes(analysis) if key[0] == "rule" else None
+        text = hover_markdown(key, analysis.index, analysis.project.program, outcomes)
+        if text is None:
+            return None
+        contents = types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)
+        return types.Hover(contents=contents, range=span_range(span, server.encoding))
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    @guarded(server, "go to definition")
+    async def definition(params: types.DefinitionParams) -> list[types.Location] | None:
+        found = server.name_at(params.text_document.uri, params.position)
+        if found is None:
+            return None
+        analysis, path, (_, key) = found
+        if key[0] == "import":
+            target = imported_file(analysis, path, key[1])
+            if target is None:
+                return None
+            start = types.Position(0, 0)
+            return [types.Location(server.uri_of(analysis.root, target), types.Range(start, start))]
+        declared = analysis.index.declarations.get(key)
+        if declared is None:
+            return None
+        return [server.location(analysis, declared.span)]
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    @guarded(server, "find references")
+    async def references(params: types.ReferenceParams) -> list[types.Location] | None:
+        found = server.name_at(params.text_document.uri, params.position)
+        if found is None:
+            return None
+        analysis, _, (_, key) = found
+        spans = analysis.index.uses(key)
+        declared = analysis.index.declarations.get(key)
+        if params.context.include_declaration and declared is not None:
+            spans = [declared.span, *spans]
+        return [server.location(analysis, span) for span in spans]
+
     return server
+
+
+def imported_file(analysis: Analysis, importer: str, written: str) -> str | None:
+    """The root-relative file an `import` of IMPORTER names, when it is one of the project's."""
+    try:
+        return analysis.project.sources.real_path(importer, written)
+    except ValueError:  # it leaves the root: never followed
+        return None
 
 
 def serve() -> None:
