@@ -267,3 +267,72 @@ async def test_definition_and_references(client: LanguageClient, project: Path) 
     assert places[0] == ("vocabulary.policy", 2)  # the scale's value, declared first
     assert sum(1 for name, _ in places if name == "production.policy") == 2  # `>= high` twice
     close_document(client, uri)
+
+
+# ---------------------------------------------------------------- symbols, formatting, lenses, commands
+
+
+async def test_document_symbols_outline_the_file(client: LanguageClient, project: Path) -> None:
+    path = project / "policies" / "vocabulary.policy"
+    uri = await opened(client, path)
+    found = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(types.TextDocumentIdentifier(uri))
+    )
+    assert found is not None
+    names = [(symbol.name, symbol.kind) for symbol in found]  # type: ignore[union-attr]
+    assert names[0] == ("criticality", types.SymbolKind.Enum)
+    assert ("risk.security", types.SymbolKind.Field) in names
+    assert ("value_case", types.SymbolKind.Struct) in names
+    scale = found[0]
+    assert isinstance(scale, types.DocumentSymbol) and scale.children is not None
+    assert [value.name for value in scale.children] == ["low", "medium", "high", "critical"]
+    close_document(client, uri)
+
+
+async def test_formatting_gives_the_canonical_layout(client: LanguageClient, project: Path) -> None:
+    path = project / "policies" / "production.policy"
+    text = path.read_text(encoding="utf-8")
+    messy = text.replace("  enforcement hard", "        enforcement     hard")
+    uri = open_document(client, path, messy)
+    await diagnostics_of(client, uri)
+    options = types.FormattingOptions(tab_size=2, insert_spaces=True)
+    edits = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(types.TextDocumentIdentifier(uri), options)
+    )
+    assert edits is not None and len(edits) == 1
+    assert "\n  enforcement hard\n" in edits[0].new_text
+    assert edits[0].range.start == types.Position(0, 0)
+    change_document(client, uri, edits[0].new_text, 2)
+    again = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(types.TextDocumentIdentifier(uri), options)
+    )
+    assert again is not None and list(again) == []  # already canonical
+    close_document(client, uri)
+
+
+async def test_code_lenses_and_their_commands(client: LanguageClient, project: Path) -> None:
+    path = project / "policies" / "production.policy"
+    uri = await opened(client, path)
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(types.TextDocumentIdentifier(uri)))
+    assert lenses is not None
+    titles = [lens.command.title for lens in lenses if lens.command is not None]
+    assert titles[:3] == ["explain on subject…", "run tests", "explain on subject… (fires for 1)"]
+    unsupported = lenses[2].command
+    assert unsupported is not None and unsupported.arguments is not None
+    assert unsupported.arguments[0]["subjects"][0] == "legacy-crm"
+    argument = {**unsupported.arguments[0], "subject": "legacy-crm"}
+    text = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=unsupported.command, arguments=[argument])
+    )
+    assert isinstance(text, str) and "legacy-crm" in text and "NO-GO" in text
+    tests = lenses[1].command
+    assert tests is not None
+    report = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=tests.command, arguments=tests.arguments)
+    )
+    assert isinstance(report, str) and report  # the quickstart has no tests: the report says so
+    asked = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=unsupported.command, arguments=[{"uri": uri}])
+    )
+    assert isinstance(asked, str) and "name the subject" in asked and "legacy-crm" in asked
+    close_document(client, uri)

@@ -4,7 +4,7 @@ it decides on the current portfolio ("fires for 3 subjects: a, b, c")."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from decisionlang.core.format import show_number
 from decisionlang.core.model import Outcome, Report
@@ -24,13 +24,16 @@ class RuleOutcomes:
     fired: Mapping[str, tuple[str, ...]]
     unknown: Mapping[str, tuple[str, ...]]
     subjects: int
+    applies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by policy: its subjects
 
     @staticmethod
     def of(report: Report) -> RuleOutcomes:
         fired: dict[str, list[str]] = {}
         unknown: dict[str, list[str]] = {}
+        applies: dict[str, list[str]] = {}
         for subject in report.subjects:
             for policy in subject.policies:
+                applies.setdefault(policy.policy, []).append(subject.subject)
                 for rule in policy.rules:
                     if rule.outcome is Outcome.FIRED:
                         fired.setdefault(rule.rule, []).append(subject.subject)
@@ -40,6 +43,7 @@ class RuleOutcomes:
             {rule: tuple(sorted(names)) for rule, names in fired.items()},
             {rule: tuple(sorted(names)) for rule, names in unknown.items()},
             len(report.subjects),
+            {policy: tuple(sorted(names)) for policy, names in applies.items()},
         )
 
 

@@ -19,12 +19,23 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from decisionlang import __version__
-from decisionlang.api import evaluate_project
+from decisionlang.api import SourceSet, evaluate_project
+from decisionlang.core.diagnostics import DecisionlangError, render_text
 from decisionlang.core.spans import Span
+from decisionlang.engine.testing import run_tests
 from decisionlang.lsp.analysis import Analysis, analyse, find_root, lone_policy, relative_path, span_range
 from decisionlang.lsp.hover import RuleOutcomes, hover_markdown
+from decisionlang.lsp.outline import (
+    EXPLAIN_COMMAND,
+    TEST_COMMAND,
+    code_lenses,
+    document_symbols,
+    formatting_edits,
+)
 from decisionlang.lsp.positions import UTF16, from_client, split_lines
-from decisionlang.lsp.symbols import Key
+from decisionlang.lsp.symbols import Key, declarations_of
+from decisionlang.render.explain import render_explain
+from decisionlang.render.testreport import render_test_text
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -143,6 +154,22 @@ class DecisionlangServer(LanguageServer):
     def analysis_of(self, uri: str) -> Analysis | None:
         root = self.root_of(uri)
         return self.analyses.get(root) if root is not None else None
+
+    async def analysis_for(self, uri: object) -> Analysis | None:
+        """The analysis of URI's project (loaded now if it was not yet), else of the only project
+        loaded, else of the workspace's root."""
+        if isinstance(uri, str):
+            root = self.root_of(uri)
+        elif len(self.analyses) == 1:
+            root = next(iter(self.analyses))
+        else:
+            root = Path(self.workspace.root_path) if self.workspace.root_path else None
+        if root is None:
+            return None
+        if root not in self.analyses:
+            self.schedule_root(root, delay=0)
+            await self.pending[root]
+        return self.analyses.get(root)
 
     def uri_of(self, root: Path, path: str) -> str:
         """The URI of a root-relative file: the open document's own when it is open."""
@@ -303,7 +330,82 @@ def create_server() -> DecisionlangServer:
             spans = [declared.span, *spans]
         return [server.location(analysis, span) for span in spans]
 
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @guarded(server, "document symbols")
+    async def symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol] | None:
+        document = server.workspace.get_text_document(params.text_document.uri)
+        if not document.uri.endswith(".policy") and document.language_id != "decisionlang":
+            return None
+        return document_symbols(declarations_of(document.uri, document.source), server.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    @guarded(server, "formatting")
+    async def formatting(params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
+        document = server.workspace.get_text_document(params.text_document.uri)
+        if not document.uri.endswith(".policy") and document.language_id != "decisionlang":
+            return None
+        return formatting_edits(document.uri, document.source, server.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    @guarded(server, "code lenses")
+    async def lenses(params: types.CodeLensParams) -> list[types.CodeLens] | None:
+        uri = params.text_document.uri
+        analysis = server.analysis_of(uri)
+        if analysis is None or not uri.endswith(".policy"):
+            return None
+        document = server.workspace.get_text_document(uri)
+        outcomes = await server.outcomes(analysis)
+        return code_lenses(uri, declarations_of(uri, document.source), outcomes, server.encoding)
+
+    @server.command(EXPLAIN_COMMAND)
+    @guarded(server, "explain")
+    async def explain_subject(*arguments: Any) -> str | None:
+        argument = _argument(arguments)
+        analysis = await server.analysis_for(argument.get("uri"))
+        if analysis is None:
+            return "decisionlang: open a file of a decision repo first"
+        subject = argument.get("subject")
+        if not isinstance(subject, str) or not subject:
+            names = ", ".join(analysis.project.portfolio.by_name) or "none"
+            return f"decisionlang: name the subject to explain; the subjects: {names}"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(server.executor, functools.partial(explained, analysis, subject))
+
+    @server.command(TEST_COMMAND)
+    @guarded(server, "run tests")
+    async def run_policy_tests(*arguments: Any) -> str | None:
+        argument = _argument(arguments)
+        analysis = await server.analysis_for(argument.get("uri"))
+        if analysis is None:
+            return "decisionlang: open a file of a decision repo first"
+        edits = {path: analysis.texts[path] for path in analysis.edited if path in analysis.texts}
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(server.executor, functools.partial(tested, analysis.root, edits))
+
     return server
+
+
+def _argument(arguments: tuple[Any, ...]) -> dict[str, Any]:
+    """A command's one argument: an object (`{"uri": ..., "subject": ...}`) or a URI alone."""
+    first = arguments[0] if arguments else None
+    if isinstance(first, dict):
+        return first
+    return {"uri": first} if isinstance(first, str) else {}
+
+
+def explained(analysis: Analysis, subject: str) -> str:
+    """What `decisionlang explain SUBJECT` prints for the project as the editor has it."""
+    try:
+        report = evaluate_project(analysis.project, services=[subject])
+    except DecisionlangError as error:
+        return "\n".join(render_text(diagnostic) for diagnostic in error.diagnostics) + "\n"
+    return render_explain(report.subjects[0], color=False)
+
+
+def tested(root: Path, edits: dict[str, str]) -> str:
+    """What `decisionlang test` prints for the project as the editor has it."""
+    report = run_tests(SourceSet.from_disk(root, edits=edits, tests=True))
+    return render_test_text(report, color=False)
 
 
 def imported_file(analysis: Analysis, importer: str, written: str) -> str | None:

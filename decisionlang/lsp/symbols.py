@@ -52,7 +52,6 @@ class Index:
     declarations: dict[Key, Declared] = field(default_factory=dict)
     by_file: dict[str, list[Declared]] = field(default_factory=dict)  # top-level, in file order
     references: list[tuple[Span, Key]] = field(default_factory=list)
-    modules: dict[str, ast.Module] = field(default_factory=dict)
 
     def at(self, path: str, line: int, column: int) -> tuple[Span, Key] | None:
         """The name at a 1-based (line, column) of PATH: a reference, or a declaration's name.
@@ -96,11 +95,7 @@ def build_index(texts: Mapping[str, str], program: Program) -> Index:
     for path in sorted(texts):
         if not path.endswith(".policy"):
             continue
-        module, _ = parse_module(LinedSource(path, texts[path]))
-        if module is None:
-            continue
-        index.modules[path] = module
-        top = [declared for declaration in module.declarations for declared in _declared(declaration)]
+        top = declarations_of(path, texts[path])
         index.by_file[path] = top
         for declared in top:
             for each in (declared, *declared.children):
@@ -169,6 +164,14 @@ def _declared(declaration: ast.Declaration) -> list[Declared]:
     if isinstance(declaration, ast.Import):
         return [Declared(("import", declaration.path), span, declaration, span)]
     return []
+
+
+def declarations_of(path: str, text: str) -> list[Declared]:
+    """The top-level declarations of one policy file as it stands (none when it does not parse)."""
+    module, _ = parse_module(LinedSource(path, text))
+    if module is None:
+        return []
+    return [declared for declaration in module.declarations for declared in _declared(declaration)]
 
 
 def _field_name(decl: ast.FieldDecl) -> Span:
