@@ -313,7 +313,9 @@ async def test_formatting_gives_the_canonical_layout(client: LanguageClient, pro
 async def test_code_lenses_and_their_commands(client: LanguageClient, project: Path) -> None:
     path = project / "policies" / "production.policy"
     uri = await opened(client, path)
-    lenses = await client.text_document_code_lens_async(types.CodeLensParams(types.TextDocumentIdentifier(uri)))
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(types.TextDocumentIdentifier(uri))
+    )
     assert lenses is not None
     titles = [lens.command.title for lens in lenses if lens.command is not None]
     assert titles[:3] == ["explain on subject…", "run tests", "explain on subject… (fires for 1)"]
