@@ -338,3 +338,41 @@ async def test_code_lenses_and_their_commands(client: LanguageClient, project: P
     )
     assert isinstance(asked, str) and "name the subject" in asked and "legacy-crm" in asked
     close_document(client, uri)
+
+
+# ---------------------------------------------------------------- completion
+
+
+async def complete_at(
+    client: LanguageClient, uri: str, position: types.Position
+) -> list[types.CompletionItem]:
+    result = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), position)
+    )
+    assert isinstance(result, types.CompletionList)
+    return list(result.items)
+
+
+async def test_completion_offers_keywords_fields_and_values(client: LanguageClient, project: Path) -> None:
+    path = project / "policies" / "production.policy"
+    text = path.read_text(encoding="utf-8")
+    typing = text.replace("  enforcement advisory\n", "  enforcement advisory\n  warn late when risk.se\n")
+    uri = open_document(client, path, text)
+    await diagnostics_of(client, uri)
+    change_document(client, uri, typing, 2)
+    line = typing.splitlines().index("  warn late when risk.se")
+    items = await complete_at(client, uri, types.Position(line, len("  warn late when risk.se")))
+    labels = [item.label for item in items]
+    assert "risk.security" in labels and "tier" not in labels  # the fields under `risk.`
+    field = next(item for item in items if item.label == "risk.security")
+    assert field.detail == "integer 0..10" and field.documentation == "Security risk, 0 to 10"
+    assert isinstance(field.text_edit, types.TextEdit)
+    assert field.text_edit.range.start == types.Position(line, len("  warn late when "))
+    items = await complete_at(client, uri, types.Position(line, len("  warn late when ")))
+    labels = [item.label for item in items]
+    assert {"tier", "high", "value_case", "not", "true", "any"} <= set(labels)
+    assert "policy" not in labels  # a keyword the grammar does not accept there
+    items = await complete_at(client, uri, types.Position(line, 0))
+    keywords = {item.label for item in items if item.kind == types.CompletionItemKind.Keyword}
+    assert {"no_go", "warn", "otherwise", "enforcement"} <= keywords
+    close_document(client, uri)

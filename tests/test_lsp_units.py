@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from decisionlang.api import SourceSet
 from decisionlang.cli import main
+from decisionlang.language.parser import expected_at
 from decisionlang.lsp.positions import UTF8, UTF16, UTF32, from_client, to_client
 
 
@@ -39,3 +40,12 @@ def test_edits_are_read_over_the_disk(tmp_path: Path) -> None:
     files = SourceSet.from_disk(tmp_path, edits=edits)
     assert [(f.path, f.text) for f in files.policies] == [("policies/a.policy", "const x = 2\n")]
     assert SourceSet.from_disk(tmp_path).policies[0].text == "const x = 1\n"
+
+
+def test_expected_at_lists_what_the_grammar_accepts() -> None:
+    assert expected_at("") == frozenset(
+        {"const", "criteria", "define", "import", "maturity", "policy", "scale", "schema", "tradeoff"}
+    )
+    inside = expected_at('policy x "t" {\n  no_go a when ')
+    assert inside is not None and {"NAME", "not", "true", "("} <= inside and "policy" not in inside
+    assert expected_at("policy x { ) ") is None  # a syntax error before the cursor

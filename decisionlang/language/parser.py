@@ -1073,3 +1073,28 @@ def _comments_between(source: SourceFile, tokens: list[Lexeme]) -> tuple[Lexeme,
             line, _ = source.position(match.start())
             comments.append(Lexeme("COMMENT", match.group(), match.start(), match.end(), line, line))
     return tuple(comments)
+
+
+def expected_at(prefix: str) -> frozenset[str] | None:
+    """What the grammar accepts after PREFIX (the text of a file before a cursor), for completion:
+    a keyword or operator as its text (`when`, `{`), any other token by its terminal's name
+    (`NAME`, `NUMBER`, `STRING`, ...). None when PREFIX does not read as the start of a file (a
+    syntax error before the cursor)."""
+    parser = _lark()
+    try:
+        interactive = parser.parse_interactive(prefix, start="start")
+        interactive.exhaust_lexer()
+        accepted: set[str] = interactive.accepts()  # type: ignore[no-untyped-call]
+    except (UnexpectedInput, lark.exceptions.LarkError):
+        return None
+    shown: set[str] = set()
+    for name in accepted:
+        if name == "$END":
+            continue
+        try:
+            pattern = parser.get_terminal(name).pattern
+        except KeyError:
+            shown.add(name)
+            continue
+        shown.add(pattern.value if isinstance(pattern, lark.lexer.PatternStr) else name)
+    return frozenset(shown)

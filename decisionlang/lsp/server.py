@@ -23,7 +23,9 @@ from decisionlang.api import SourceSet, evaluate_project
 from decisionlang.core.diagnostics import DecisionlangError, render_text
 from decisionlang.core.spans import Span
 from decisionlang.engine.testing import run_tests
+from decisionlang.language.checker import Program
 from decisionlang.lsp.analysis import Analysis, analyse, find_root, lone_policy, relative_path, span_range
+from decisionlang.lsp.completion import completions, typed_word
 from decisionlang.lsp.hover import RuleOutcomes, hover_markdown
 from decisionlang.lsp.outline import (
     EXPLAIN_COMMAND,
@@ -32,7 +34,7 @@ from decisionlang.lsp.outline import (
     document_symbols,
     formatting_edits,
 )
-from decisionlang.lsp.positions import UTF16, from_client, split_lines
+from decisionlang.lsp.positions import UTF16, from_client, split_lines, to_client
 from decisionlang.lsp.symbols import Key, declarations_of
 from decisionlang.render.explain import render_explain
 from decisionlang.render.testreport import render_test_text
@@ -53,6 +55,7 @@ class DecisionlangServer(LanguageServer):
         self.published: dict[Path, set[str]] = {}  # by root: the URIs given diagnostics
         self.pending: dict[Path, asyncio.Task[None]] = {}
         self.versions: dict[Path, int] = {}
+        self.good: dict[Path, Analysis] = {}  # by root: the last analysis whose policies parsed
         self.decided: dict[Path, tuple[int, RuleOutcomes]] = {}  # by root: (version, outcomes)
         self.debounce = DEBOUNCE_SECONDS
         # One load at a time, off the event loop: requests are answered from the last analysis
@@ -127,6 +130,8 @@ class DecisionlangServer(LanguageServer):
             if self.versions.get(root) != version:  # a newer load started meanwhile
                 return
             self.analyses[root] = analysis
+            if not any(d.code.startswith("DL-PARSE") for d in analysis.project.errors):
+                self.good[root] = analysis  # names for completion while a file does not parse
             self.publish(analysis, documents)
         except asyncio.CancelledError:
             raise
@@ -329,6 +334,27 @@ def create_server() -> DecisionlangServer:
         if params.context.include_declaration and declared is not None:
             spans = [declared.span, *spans]
         return [server.location(analysis, span) for span in spans]
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", " "]))
+    @guarded(server, "completion")
+    async def complete(params: types.CompletionParams) -> types.CompletionList | None:
+        uri = params.text_document.uri
+        document = server.workspace.get_text_document(uri)
+        if not uri.endswith(".policy") and document.language_id != "decisionlang":
+            return None
+        lines = document.lines
+        line = params.position.line
+        if not 0 <= line < len(lines):
+            return None
+        text = lines[line].rstrip("\r\n")
+        column = from_client(text, params.position.character, server.encoding)
+        prefix = "".join(lines[:line]) + text[:column]
+        typed = len(typed_word(prefix))
+        start = types.Position(line, to_client(text, column - typed + 1, server.encoding))
+        analysis = server.good.get(server.root_of(uri) or Path())
+        program = analysis.project.program if analysis is not None else Program()
+        items = completions(prefix, program, start, params.position)
+        return types.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @guarded(server, "document symbols")
