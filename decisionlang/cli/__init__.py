@@ -4,6 +4,7 @@ Exit codes: 0 all GO (or within --fail-on), 1 a NO-GO, 3 a NOT YET (no NO-GO) wi
 --fail-on not-yet, 2 invalid input or usage, 70 an internal error (never a traceback).
 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 `decisionlang test`: 0 every case passed, 1 a case failed, 4 rule coverage below --min-coverage.
+`decisionlang lint`: 0 no finding at or above --fail-on, 1 findings at or above it, 2 invalid input.
 
 Each command's module is imported only when that command runs (`LazyGroup`): `decisionlang check`
 never loads the decision log, the importers or the HTML report, and `decisionlang --help` loads
@@ -97,6 +98,13 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "decisionlang.cli.importing",
         "import_",
         "Write decisionlang state files from what teams already have.",
+    ),
+    "lint": LazyCommand(
+        "decisionlang.cli.lint",
+        "lint",
+        "Lint the policies of DIRECTORY: named rules beyond the checker's errors, configured in "
+        "decisionlang.yaml (`lint: {rules: {CODE: off}}`), silenced inline with `# lint: ignore CODE "
+        "reason`.",
     ),
     "lsp": LazyCommand(
         "decisionlang.cli.lsp",

@@ -12,6 +12,7 @@ from decisionlang.core.spans import Span, printable
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # a note that never fails a command (lint findings configured `info`)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,10 @@ class Settings:
     # `limits: {max_file_size: 20 MB, max_depth: N, ...}`: `YamlLimits` field -> value, as written
     yaml_limits: tuple[tuple[str, int], ...] = ()
     allow_unmatched: tuple[str, ...] = ()
+    # `lint: {rules: {CODE-or-name: error|warning|info|off}}`: (key, level, where the key is written),
+    # in the file's order; which keys name a lint rule is `decisionlang lint`'s to say. Not in the
+    # repr, which keys the cache: checking the policies does not depend on it.
+    lint_rules: tuple[tuple[str, str, Span], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -808,7 +812,7 @@ def parse_config(
                     f"unknown setting `{key}`",
                     key_spot(data, key).span(read.source),
                     help="the settings are `policies`, `states` and `waivers` (lists of files or folders), "
-                    "`limits` and `selectors`",
+                    "`limits`, `selectors` and `lint`",
                 )
             )
             continue
@@ -895,8 +899,44 @@ def _selectors_setting(
     return dataclasses.replace(settings, allow_unmatched=tuple(allowed)), []
 
 
+LINT_LEVELS = ("error", "warning", "info", "off")
+
+
+def _lint_setting(
+    settings: Settings, value: Any, data: Any, source: LinedSource
+) -> tuple[Settings, list[Diagnostic]]:
+    """`lint: {rules: {L201: off, missing-because: info, clarity: warning}}`: a level per rule code,
+    rule name or category; the keys are checked by `decisionlang lint`, the levels here."""
+    from decisionlang.inputs.yamlreader import YamlMap, key_spot, value_spot
+
+    shape = "`lint` must be a mapping with `rules: {<rule code, name or category>: <level>, ...}`"
+    if type(value) is not YamlMap or set(value) - {"rules"}:
+        return settings, [Diagnostic("DL-CONFIG", shape, key_spot(data, "lint").span(source))]
+    rules = value.get("rules")
+    if rules is None:
+        return settings, []
+    if type(rules) is not YamlMap:
+        return settings, [Diagnostic("DL-CONFIG", shape, key_spot(value, "rules").span(source))]
+    problems: list[Diagnostic] = []
+    found: list[tuple[str, str, Span]] = []
+    levels = ", ".join(f"`{level}`" for level in LINT_LEVELS)
+    for key, level in rules.items():
+        span = key_spot(rules, key).span(source)
+        if not isinstance(key, str):
+            problems.append(Diagnostic("DL-CONFIG", f"`{key}` is not a rule code, name or category", span))
+            continue
+        if level is False:  # YAML 1.1 reads a bare `off` as false
+            level = "off"
+        if not isinstance(level, str) or level not in LINT_LEVELS:
+            message = f"the level of `{key}` must be one of {levels}"
+            problems.append(Diagnostic("DL-CONFIG", message, value_spot(rules, key).span(source)))
+            continue
+        found.append((key, level, span))
+    return dataclasses.replace(settings, lint_rules=tuple(found)), problems
+
+
 MAX_EVALUATION_STEPS = 1_000_000_000
-_SETTINGS = {"limits": _limits_setting, "selectors": _selectors_setting}
+_SETTINGS = {"limits": _limits_setting, "selectors": _selectors_setting, "lint": _lint_setting}
 
 
 # ---------------------------------------------------------------- reading: sizes first, then bytes

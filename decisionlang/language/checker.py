@@ -141,6 +141,7 @@ class Program:
     """Declarations of every loaded file, with the checker's tables of resolutions and types."""
 
     scales: dict[str, ScaleType] = field(default_factory=dict)
+    scale_decls: dict[str, ast.ScaleDecl] = field(default_factory=dict)  # where each scale is written
     fields: dict[str, FieldSpec] = field(default_factory=dict)  # declared schema (no builtins)
     constants: dict[str, ast.ConstDecl] = field(default_factory=dict)
     defines: dict[str, ast.DefineDecl] = field(default_factory=dict)
@@ -394,6 +395,7 @@ class Checker:
         # values in the same order, are one type, so a field both declare is one field.
         scale = ScaleType(local_name(decl.name), tuple(dict.fromkeys(decl.values)))
         self.program.scales[decl.name] = scale
+        self.program.scale_decls[decl.name] = decl
 
     # -- schema
     def _resolve_type(self, ref: ast.TypeRef) -> Type:

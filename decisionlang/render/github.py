@@ -16,7 +16,7 @@ the annotations on the right files.
 from __future__ import annotations
 
 from decisionlang.compare.changes import VerdictDiff
-from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.diagnostics import Diagnostic, Severity
 from decisionlang.core.model import FailOn, Report, Verdict
 from decisionlang.core.views import Finding, findings
 from decisionlang.render.text import finding_sentence
@@ -58,7 +58,7 @@ def diagnostic_annotation(diagnostic: Diagnostic) -> str:
     properties.append(("title", diagnostic.code))
     rendered = ",".join(f"{name}={escape_property(value)}" for name, value in properties)
     text = diagnostic.message + (f" ({diagnostic.help})" if diagnostic.help else "")
-    level = "error" if diagnostic.is_error else "warning"
+    level = {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(diagnostic.severity, "notice")
     return f"::{level} {rendered}::{escape_data(text)}"
 
 

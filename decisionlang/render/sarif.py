@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from decisionlang import __version__
 from decisionlang.compare.changes import VerdictDiff
-from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.diagnostics import Diagnostic, Severity
 from decisionlang.core.escapes import inert_json
 from decisionlang.core.format import show
 from decisionlang.core.model import (
@@ -110,11 +112,16 @@ def sarif_log(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> d
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
+def diagnostic_level(diagnostic: Diagnostic) -> str:
+    """The SARIF level of a diagnostic: error, warning, or note for an info."""
+    return {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(diagnostic.severity, "note")
+
+
 def notification(diagnostic: Diagnostic) -> dict[str, Any]:
     """A diagnostic of the run (a DL-WAIVER-* or DL-EVAL-* warning) as a SARIF notification."""
     note: dict[str, Any] = {
         "descriptor": {"id": diagnostic.code},
-        "level": "error" if diagnostic.is_error else "warning",
+        "level": diagnostic_level(diagnostic),
         "message": {"text": diagnostic.message + (f" ({diagnostic.help})" if diagnostic.help else "")},
     }
     path = diagnostic.span.path if diagnostic.span is not None else diagnostic.file
@@ -124,6 +131,74 @@ def notification(diagnostic: Diagnostic) -> dict[str, Any]:
             physical["region"] = {"startLine": diagnostic.span.line, "startColumn": diagnostic.span.column}
         note["locations"] = [{"physicalLocation": physical}]
     return note
+
+
+# ---------------------------------------------------------------- diagnostics as results (lint)
+
+
+@dataclass(frozen=True)
+class DiagnosticRule:
+    """What `tool.driver.rules` says of one diagnostic code: its name, a sentence, its docs."""
+
+    id: str
+    name: str
+    summary: str
+    help_uri: str
+    level: str  # the default level: error, warning or note
+
+
+def render_diagnostics_sarif(
+    diagnostics: Sequence[Diagnostic],
+    rules: Sequence[DiagnosticRule],
+    properties: dict[str, Any] | None = None,
+) -> str:
+    """Diagnostics (each with a span) as one SARIF 2.1.0 log of results, one per diagnostic,
+    pretty-printed and followed by a newline. `rules` describe the codes, in the order given."""
+    index = {rule.id: position for position, rule in enumerate(rules)}
+    results = []
+    for diagnostic in diagnostics:
+        text = diagnostic.message + (f" ({diagnostic.help})" if diagnostic.help else "")
+        result: dict[str, Any] = {"ruleId": diagnostic.code}
+        if diagnostic.code in index:
+            result["ruleIndex"] = index[diagnostic.code]
+        result["level"] = diagnostic_level(diagnostic)
+        result["message"] = {"text": text}
+        path = diagnostic.span.path if diagnostic.span is not None else diagnostic.file
+        if path:
+            line = diagnostic.span.line if diagnostic.span is not None else diagnostic.line
+            column = diagnostic.span.column if diagnostic.span is not None else diagnostic.column
+            where = Location(path, line, column)
+            result["locations"] = [{"physicalLocation": physical_location(where)}]
+        results.append(result)
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "decisionlang",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [
+                    {
+                        "id": rule.id,
+                        "name": rule.name,
+                        "shortDescription": {"text": rule.summary},
+                        "helpUri": rule.help_uri,
+                        "defaultConfiguration": {"level": rule.level},
+                    }
+                    for rule in rules
+                ],
+            }
+        },
+        "originalUriBaseIds": {
+            URI_BASE_ID: {"description": {"text": "The root of the decision repo that was checked."}}
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    if properties:
+        run["properties"] = properties
+    log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    return inert_json(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
 def rule_descriptors(found: list[Finding]) -> list[dict[str, Any]]:
