@@ -376,3 +376,52 @@ async def test_completion_offers_keywords_fields_and_values(client: LanguageClie
     keywords = {item.label for item in items if item.kind == types.CompletionItemKind.Keyword}
     assert {"no_go", "warn", "otherwise", "enforcement"} <= keywords
     close_document(client, uri)
+
+
+# ---------------------------------------------------------------- bad documents
+
+
+BAD_TEXTS = [
+    "\x00\x01 policy \ufffd {{{{",
+    "(" * 5_000,  # deeper than the parser's nesting limit
+    'policy p "t" {\r  no_go x when tier > \r}\r',  # lone carriage returns
+    "schema {\n  a: integer 5..1\n}\npolicy p {\n  applies to kind service\n  warn when a > 1\n}\n",
+    "😀" * 300 + "\n" + "é" * 300,
+]
+
+
+async def test_bad_documents_never_stop_the_server(client: LanguageClient, project: Path) -> None:
+    """Every request on every bad text is answered (with something or nothing), and the server
+    still serves a good document afterwards."""
+    path = project / "policies" / "bad.policy"
+    path.write_text("", encoding="utf-8")  # a file of the project: checked with the others
+    try:
+        uri = open_document(client, path, "")
+        for version, text in enumerate(BAD_TEXTS, 2):
+            change_document(client, uri, text, version)
+            await diagnostics_of(client, uri)
+            identifier = types.TextDocumentIdentifier(uri)
+            for position in (
+                types.Position(0, 0),
+                types.Position(0, 3),
+                types.Position(1, 400),
+                types.Position(99, 0),
+            ):
+                await client.text_document_hover_async(types.HoverParams(identifier, position))
+                await client.text_document_completion_async(types.CompletionParams(identifier, position))
+                await client.text_document_definition_async(types.DefinitionParams(identifier, position))
+            await client.text_document_document_symbol_async(types.DocumentSymbolParams(identifier))
+            await client.text_document_code_lens_async(types.CodeLensParams(identifier))
+            options = types.FormattingOptions(tab_size=2, insert_spaces=True)
+            await client.text_document_formatting_async(types.DocumentFormattingParams(identifier, options))
+        close_document(client, uri)
+    finally:
+        path.unlink()
+    good = project / "policies" / "vocabulary.policy"
+    good_uri = await opened(client, good)
+    assert "risk.security" in await hover_text(
+        client, good_uri, position_of(good, "risk.security:", offset=2)
+    )
+    errors = [m.message for m in client.log_messages if m.type == types.MessageType.Error]
+    assert errors == [], errors[:1]
+    close_document(client, good_uri)
