@@ -86,13 +86,18 @@ def codes(diagnostics: Sequence[types.Diagnostic]) -> list[str]:
     return sorted(str(d.code) for d in diagnostics)
 
 
+def checks(diagnostics: Sequence[types.Diagnostic]) -> list[types.Diagnostic]:
+    """The parser's, checker's and loader's diagnostics (`DL-...`), without lint's findings."""
+    return [d for d in diagnostics if str(d.code).startswith("DL-")]
+
+
 # ---------------------------------------------------------------- diagnostics
 
 
 async def test_a_clean_document_has_no_diagnostics(client: LanguageClient, project: Path) -> None:
     path = project / "policies" / "vocabulary.policy"
     uri = open_document(client, path, path.read_text(encoding="utf-8"))
-    assert await diagnostics_of(client, uri) == []
+    assert checks(await diagnostics_of(client, uri)) == []
     close_document(client, uri)
 
 
@@ -100,15 +105,17 @@ async def test_a_syntax_error_as_you_type_then_cleared(client: LanguageClient, p
     path = project / "policies" / "production.policy"
     text = path.read_text(encoding="utf-8")
     uri = open_document(client, path, text)
-    assert await diagnostics_of(client, uri) == []
+    assert checks(await diagnostics_of(client, uri)) == []
     broken = text.replace("enforcement hard", "enforcement hard\n  no_go when (")
     change_document(client, uri, broken, 2)
-    found = await diagnostics_of(client, uri, until=lambda ds: ds != [])
+    found = await diagnostics_of(
+        client, uri, until=lambda ds: any(str(d.code).startswith("DL-PARSE") for d in ds)
+    )
     assert [d.code for d in found][:1] and str(found[0].code).startswith("DL-PARSE")
     assert found[0].severity == types.DiagnosticSeverity.Error
     assert found[0].source == "decisionlang"
     change_document(client, uri, text, 3)
-    assert await diagnostics_of(client, uri, until=lambda ds: ds == []) == []
+    await diagnostics_of(client, uri, until=lambda ds: not checks(ds))
     close_document(client, uri)
 
 
@@ -120,13 +127,15 @@ async def test_a_check_error_across_files_uses_unsaved_text(client: LanguageClie
     text = vocabulary.read_text(encoding="utf-8")
     without = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("on_call:"))
     vocabulary_uri = open_document(client, vocabulary, without)
-    found = await diagnostics_of(client, production.as_uri(), until=lambda ds: ds != [])
+    found = await diagnostics_of(
+        client, production.as_uri(), until=lambda ds: "DL-CHECK-UNDEFINED" in codes(ds)
+    )
     assert "DL-CHECK-UNDEFINED" in codes(found)
     where = next(d for d in found if d.code == "DL-CHECK-UNDEFINED")
     line = production.read_text(encoding="utf-8").splitlines()[where.range.start.line]
     assert line[where.range.start.character : where.range.end.character] == "on_call"
     close_document(client, vocabulary_uri)  # the disk's text again: fixed
-    assert await diagnostics_of(client, production.as_uri(), until=lambda ds: ds == []) == []
+    await diagnostics_of(client, production.as_uri(), until=lambda ds: not checks(ds))
 
 
 async def test_state_yaml_diagnostics(client: LanguageClient, project: Path) -> None:
@@ -149,7 +158,7 @@ async def test_ranges_count_utf16_units(client: LanguageClient, project: Path) -
     line = '  warn émoji when nosuchfield because "😀 {criticality}"'
     broken = text.replace("enforcement advisory", f"enforcement advisory\n{line}")
     uri = open_document(client, path, broken)
-    found = await diagnostics_of(client, uri, until=lambda ds: ds != [])
+    found = await diagnostics_of(client, uri, until=lambda ds: "DL-CHECK-UNDEFINED" in codes(ds))
     undefined = [d for d in found if d.code == "DL-CHECK-UNDEFINED"]
     assert undefined, found
     start = line.index("nosuchfield")
@@ -163,7 +172,7 @@ async def test_ranges_count_utf16_units(client: LanguageClient, project: Path) -
     undefined = [d for d in found if d.code == "DL-CHECK-UNDEFINED"]
     assert undefined[0].range.start.character == emoji.index("nosuchfield") + 1  # 😀 is two units
     change_document(client, uri, text, 3)
-    await diagnostics_of(client, uri, until=lambda ds: ds == [])
+    await diagnostics_of(client, uri, until=lambda ds: not checks(ds))
     close_document(client, uri)
 
 
@@ -183,7 +192,7 @@ async def test_a_document_that_is_no_file_is_ignored(client: LanguageClient, pro
     client.text_document_did_open(types.DidOpenTextDocumentParams(item))
     path = project / "policies" / "vocabulary.policy"
     uri = open_document(client, path, path.read_text(encoding="utf-8"))
-    assert await diagnostics_of(client, uri) == []
+    assert checks(await diagnostics_of(client, uri)) == []
     assert "untitled:Untitled-1" not in client.diagnostics
     close_document(client, uri)
 
@@ -425,3 +434,18 @@ async def test_bad_documents_never_stop_the_server(client: LanguageClient, proje
     errors = [m.message for m in client.log_messages if m.type == types.MessageType.Error]
     assert errors == [], errors[:1]
     close_document(client, good_uri)
+
+
+async def test_lint_findings_are_diagnostics(client: LanguageClient, project: Path) -> None:
+    """`decisionlang lint`'s findings, at their configured severity, with a link to the rule."""
+    path = project / "policies" / "production.policy"
+    uri = await opened(client, path)
+    found = await diagnostics_of(client, uri, until=lambda ds: "L501" in codes(ds))
+    untested = next(d for d in found if d.code == "L501")
+    assert "has no test" in untested.message
+    assert untested.severity == types.DiagnosticSeverity.Warning
+    assert untested.code_description is not None and "l501" in untested.code_description.href
+    vocabulary = project / "policies" / "vocabulary.policy"
+    found = await diagnostics_of(client, vocabulary.as_uri(), until=lambda ds: "L304" in codes(ds))
+    assert next(d for d in found if d.code == "L304").severity == types.DiagnosticSeverity.Information
+    close_document(client, uri)

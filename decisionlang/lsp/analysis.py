@@ -8,7 +8,7 @@ server (`decisionlang.lsp.server`) only moves it to and from the client.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,8 @@ from decisionlang.core.spans import SourceFile as LinedSource
 from decisionlang.core.spans import Span
 from decisionlang.inputs.sources import CONFIG_FILE, DEFAULT_POLICY_DIRS, POLICY_SUFFIX
 from decisionlang.language.parser import parse_module
+from decisionlang.lint import lint_config, lint_project
+from decisionlang.lint.rules import BY_CODE
 from decisionlang.lsp.positions import UTF16, split_lines, to_client
 from decisionlang.lsp.symbols import Index, build_index
 
@@ -72,24 +74,35 @@ def analyse(root: Path, edits: Mapping[str, str], *, version: int = 0, encoding:
     """Load the decision repo at ROOT with EDITS (unsaved texts by root-relative path) read over
     the files on disk, and place its diagnostics. The user's cache is used only when nothing is
     edited: a keystroke's version is not worth keeping."""
-    files = SourceSet.from_disk(root, edits=edits)
+    files = SourceSet.from_disk(root, edits=edits, tests=True)
     project = load_project(files, cache=not edits)
     texts: dict[str, str] = {}
-    for source in (*files.states, *files.waivers, *project.policy_files):
+    for source in (*files.states, *files.waivers, *files.tests, *project.policy_files):
         texts[source.path] = source.text
     if files.config is not None:
         texts[files.config.path] = files.config.text
     read = frozenset(texts)
     for path, text in edits.items():
         texts.setdefault(path, text)
-    placed = place_all(project.diagnostics, texts, root, encoding)
+    placed = place_all([*project.diagnostics, *lint_findings(project)], texts, root, encoding)
     policy_texts = {path: texts[path] for path in read if path.endswith(POLICY_SUFFIX)}
     index = build_index(policy_texts, project.program)
     return Analysis(root, project, texts, placed, frozenset(edits), version, read, index)
 
 
+def lint_findings(project: Project) -> list[Diagnostic]:
+    """What `decisionlang lint` finds (its rules as the project's `lint:` configuration sets
+    them, inline ignores applied), and the problems of that configuration; nothing for a project
+    with errors, which the rules do not read."""
+    if project.errors:
+        return []
+    config, problems = lint_config(project)
+    report = lint_project(project, config)
+    return [*problems, *report.findings]
+
+
 def place_all(
-    diagnostics: tuple[Diagnostic, ...] | list[Diagnostic],
+    diagnostics: Sequence[Diagnostic],
     texts: Mapping[str, str],
     root: Path,
     encoding: str = UTF16,
@@ -117,12 +130,10 @@ def to_lsp(diagnostic: Diagnostic, text: str, encoding: str = UTF16) -> types.Di
     """One diagnostic as LSP shows it: its range in the client's units, its code, the help line
     after the message."""
     message = diagnostic.message + (f"\n{diagnostic.help}" if diagnostic.help else "")
-    severity = (
-        types.DiagnosticSeverity.Error
-        if diagnostic.severity is Severity.ERROR
-        else types.DiagnosticSeverity.Warning
-    )
+    severity = _SEVERITIES[diagnostic.severity]
+    rule = BY_CODE.get(diagnostic.code)
     return types.Diagnostic(
+        code_description=types.CodeDescription(href=rule.help_uri) if rule is not None else None,
         range=span_range(diagnostic.span, encoding)
         if diagnostic.span is not None
         else _at(diagnostic, text, encoding),
@@ -131,6 +142,13 @@ def to_lsp(diagnostic: Diagnostic, text: str, encoding: str = UTF16) -> types.Di
         code=diagnostic.code,
         source=SOURCE,
     )
+
+
+_SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+}
 
 
 def span_range(span: Span, encoding: str = UTF16) -> types.Range:

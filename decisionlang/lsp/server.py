@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from lsprotocol import types
+from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -254,6 +255,18 @@ def create_server() -> DecisionlangServer:
     @guarded(server, "initialized")
     async def initialized(params: types.InitializedParams) -> None:
         server.log(f"decisionlang {__version__} language server ready", types.MessageType.Info)
+        dynamic = get_capability(
+            server.client_capabilities, "workspace.did_change_watched_files.dynamic_registration", False
+        )
+        if dynamic:  # files changed outside the editor (a checkout, a generator) reload the project
+            watchers = [types.FileSystemWatcher(glob_pattern=f"**/*{suffix}") for suffix in WATCHED_SUFFIXES]
+            options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
+            registration = types.Registration(
+                id="decisionlang-files",
+                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=options,
+            )
+            await server.client_register_capability_async(types.RegistrationParams([registration]))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded(server, "opening a document")
