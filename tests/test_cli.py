@@ -147,6 +147,34 @@ def test_output_into_a_missing_directory_fails_cleanly(tmp_path: Path) -> None:
 def test_color_is_forced_or_plain(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "\x1b[" in run("check", str(QUICKSTART), *AS_OF, "--color").stdout
     assert "\x1b[" not in run("check", str(QUICKSTART), *AS_OF, env={"NO_COLOR": "1"}).stdout
+    # FORCE_COLOR colours output that is not a terminal (force-color.org); --no-color still wins
+    forced = {"FORCE_COLOR": "1", "NO_COLOR": ""}
+    assert "\x1b[" in run("check", str(QUICKSTART), *AS_OF, env=forced).stdout
+    assert "\x1b[" not in run("check", str(QUICKSTART), *AS_OF, "--no-color", env=forced).stdout
+
+
+@pytest.mark.parametrize(
+    ("environment", "is_terminal", "colored"),
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"NO_COLOR": ""}, True, True),  # no-color.org: present and not empty
+        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, True, False),  # NO_COLOR first, as CPython 3.13
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"FORCE_COLOR": "0"}, False, True),  # force-color.org: any non-empty value
+        ({"FORCE_COLOR": ""}, False, False),
+        ({"TERM": "dumb"}, True, False),
+        ({"TERM": "dumb", "FORCE_COLOR": "1"}, True, True),
+        ({"TERM": "xterm-256color"}, True, True),
+    ],
+)
+def test_colour_follows_the_environment_conventions(
+    environment: dict[str, str], is_terminal: bool, colored: bool
+) -> None:
+    from decisionlang.cli.common import color_from_environment
+
+    assert color_from_environment(environment, is_terminal=is_terminal) is colored
 
 
 def test_invalid_policy_exits_2_with_located_diagnostics(repo: Path) -> None:

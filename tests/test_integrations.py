@@ -680,6 +680,30 @@ def test_install_step_installs_from_the_action_path(tmp_path: Path) -> None:
     assert "version" in version.stdout
 
 
+@slow
+def test_install_from_a_git_url_pinned_to_a_commit(tmp_path: Path) -> None:
+    """The README's install: `pip install "decisionlang @ git+URL@COMMIT"` (PyPI has no release yet)
+    builds the package from git: the grammar, the policy library and the `py.typed` marker that
+    tells type checkers the library is typed (PEP 561) are in it. About 6 s: pip clones and builds."""
+    env = git_env(tmp_path / "home")
+    head = git(ROOT, env, "rev-parse", "HEAD")
+    target = tmp_path / "site"
+    command = ["install", "--quiet", "--no-deps", "--disable-pip-version-check", "--target", str(target)]
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", *command, f"decisionlang @ git+{ROOT.as_uri()}@{head}"],
+        env={**env, "PIP_NO_INPUT": "1", "PIP_CACHE_DIR": str(Path.home() / ".cache" / "pip")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    package = target / "decisionlang"
+    assert (package / "py.typed").is_file()
+    assert (package / "grammar" / "decisionlang.lark").is_file()
+    assert (package / "library" / "dora.policy").is_file()
+
+
 # ---------------------------------------------------------------- pre-commit, for real
 
 

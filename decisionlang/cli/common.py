@@ -10,7 +10,7 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -81,9 +81,24 @@ class Bounded(click.ParamType):  # type: ignore[type-arg]
 
 
 def use_color(choice: bool | None) -> bool:
+    """Whether the text output is coloured: `--color` / `--no-color` first, then the environment."""
     if choice is not None:
         return choice
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return color_from_environment(os.environ, is_terminal=sys.stdout.isatty())
+
+
+def color_from_environment(environment: Mapping[str, str], *, is_terminal: bool) -> bool:
+    """The conventions of no-color.org and force-color.org, in the order CPython 3.13 applies
+    them: a non-empty `NO_COLOR` turns colour off, then a non-empty `FORCE_COLOR` turns it on
+    (even when the output is not a terminal), then `TERM=dumb` turns it off; otherwise colour is
+    on only on a terminal."""
+    if environment.get("NO_COLOR"):
+        return False
+    if environment.get("FORCE_COLOR"):
+        return True
+    if environment.get("TERM") == "dumb":
+        return False
+    return is_terminal
 
 
 def emit(text: str, output: Path | None, *, confine_to: Path | None = None) -> None:
