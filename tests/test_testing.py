@@ -141,6 +141,49 @@ def test_failing_run_mismatches() -> None:
     assert (report.coverage.covered, report.coverage.total) == (9, 14)
 
 
+def junit_outcomes(xml: str) -> dict[tuple[str, str], str]:
+    """(suite, case) -> passed / failure / error, read by junitparser, its counts checked on the way."""
+    from junitparser import Error, Failure, JUnitXml
+
+    document = JUnitXml.fromstring(xml)
+    outcomes: dict[tuple[str, str], str] = {}
+    for suite in document:
+        for case in suite:
+            kinds = {type(result) for result in case.result}
+            outcomes[(suite.name, case.name)] = (
+                "failure" if Failure in kinds else "error" if Error in kinds else "passed"
+            )
+        assert suite.tests == len(list(suite))
+    assert document.tests == len(outcomes)
+    assert document.failures == sum(1 for outcome in outcomes.values() if outcome == "failure")
+    return outcomes
+
+
+def test_failing_run_junit_golden() -> None:
+    result = run(str(FIXTURES / "failing"), "--format", "junit")
+    assert result.exit_code == cli.EXIT_NO_GO
+    outcomes = junit_outcomes(result.stdout)
+    assert outcomes == {
+        ("failing/release.test.yaml", "a valuable, well-mapped service is GO"): "passed",
+        ("failing/release.test.yaml", "the wrong verdict"): "failure",
+        ("failing/release.test.yaml", "the right verdict for the wrong reason"): "failure",
+        ("failing/release.test.yaml", "policy verdicts, missing fields and warnings"): "failure",
+    }
+    assert 'message="subject vault as of 2026-11-26: expected verdict go, got no-go"' in result.stdout
+    assert '<property name="percent" value="64.3" />' in result.stdout  # 9 of 14 outcomes
+    check_golden("testing/failing.junit.xml", result.stdout)
+
+
+def test_invalid_run_junit_has_an_error_per_diagnostic(project: Path) -> None:
+    shutil.copy(FIXTURES / "invalid" / "bad_verdict.yaml", project / "bad" / "bad_verdict.test.yaml")
+    result = run(str(project / "bad"), "--format", "junit")
+    assert result.exit_code == cli.EXIT_INVALID
+    outcomes = junit_outcomes(result.stdout)
+    assert list(outcomes.values()) == ["error"] * 3
+    assert {suite for suite, _ in outcomes} == {"decisionlang"}
+    assert "error[DL-TEST-VERDICT]" in result.stderr  # the diagnostics are still on standard error
+
+
 def test_low_coverage_run_text_golden() -> None:
     result = run(str(FIXTURES / "low_coverage"), "--no-color")
     assert result.exit_code == cli.EXIT_OK  # no --min-coverage: coverage alone never fails a run

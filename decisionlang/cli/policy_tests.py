@@ -28,7 +28,12 @@ from decisionlang.cli.common import (
 @click.command("test")
 @directory_argument
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    show_default=True,
+    help="`text` for people, `json` for machines, `junit` (JUnit XML) for CI test views.",
 )
 @click.option(
     "--as-of",
@@ -57,15 +62,17 @@ def policy_tests(
 ) -> None:
     """Run the policy tests (`*.test.yaml`) under DIRECTORY and report rule coverage."""
     from decisionlang.engine.testing import run_tests
-    from decisionlang.render.testreport import render_test_json, render_test_text
+    from decisionlang.render.testreport import render_test_json, render_test_junit, render_test_text
 
     report = run_tests(directory, as_of=as_of, limits=flag_limits())
     if output_format == "json":
         text = render_test_json(report)
+    elif output_format == "junit":
+        text = render_test_junit(report)
     else:
         text = render_test_text(report, color=use_color(color) and output is None)
     if report.errors:
-        if output_format == "json":
+        if output_format != "text":  # a CI report says why nothing ran, besides the diagnostics
             emit(text, output)
         fail(report.diagnostics, outcome="no test was run")
     emit(text, output)

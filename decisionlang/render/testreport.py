@@ -1,17 +1,19 @@
 """The `decisionlang test` output: a line per case, expected vs actual and the trace of each failure,
-the rule coverage, then `N passed, M failed` alone on the last line. Also the JSON form.
+the rule coverage, then `N passed, M failed` alone on the last line. Also the JSON form and JUnit XML.
 """
 
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from typing import Any
 
 from decisionlang.core import diagnostics
-from decisionlang.core.escapes import inert_json, safe_text
+from decisionlang.core.escapes import inert_json, inert_xml, safe_text
 from decisionlang.core.format import json_number
 from decisionlang.engine.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
 from decisionlang.render.explain import render_explain
+from decisionlang.render.junit import set_counts, xml_text
 from decisionlang.render.text import indent, paint, plural, short_location
 
 SCHEMA_ID = "decisionlang/test-report/v1"
@@ -227,3 +229,114 @@ def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
         "never_fired": [rule.rule for rule in coverage.never_fired],
         "never_failed": [rule.rule for rule in coverage.never_failed],
     }
+
+
+# ---------------------------------------------------------------- JUnit XML
+
+
+def render_test_junit(report: TestReport) -> str:
+    """The run as JUnit XML, for CI test views (GitLab, Jenkins, Azure, Buildkite): one
+    `<testsuite>` per test file, one `<testcase>` per case (name: the case, classname: the test
+    file, with its `file` and `line`). A failed case is a `<failure>` whose message says the first
+    expectation that does not hold and whose body is the text output's account (expected vs actual
+    and the trace). The rule coverage is a last suite of no case, `rule coverage`, with its
+    figures as properties and its table in `<system-out>`. An invalid run, which ran no case, is
+    one suite `decisionlang` with an `<error>` case per error diagnostic.
+
+    Times are always 0 and there is no timestamp: the same run gives the same bytes."""
+    root = ET.Element("testsuites", name="decisionlang test")
+    suites = diagnostic_suites(report) if report.errors else case_suites(report)
+    if not report.errors:
+        suites.append(coverage_suite(report.coverage))
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in suites:
+        root.append(suite)
+        for name in totals:
+            totals[name] += int(suite.get(name, "0"))
+    set_counts(root, totals)
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + inert_xml(body) + "\n"
+
+
+def case_suites(report: TestReport) -> list[ET.Element]:
+    """A suite per test file, in the run's order of files, its cases in file order."""
+    by_file: dict[str, list[CaseResult]] = {name: [] for name in report.test_files}
+    for result in report.cases:
+        by_file.setdefault(result.case.file, []).append(result)
+    suites = []
+    for name, results in by_file.items():
+        suite = ET.Element("testsuite", name=xml_text(name))
+        for result in results:
+            suite.append(junit_case(result))
+        failures = sum(1 for result in results if not result.passed)
+        set_counts(suite, {"tests": len(results), "failures": failures, "errors": 0, "skipped": 0})
+        suites.append(suite)
+    return suites
+
+
+def junit_case(result: CaseResult) -> ET.Element:
+    case = result.case
+    element = ET.Element(
+        "testcase", name=xml_text(case.name), classname=xml_text(case.file), file=xml_text(case.file)
+    )
+    element.set("line", str(case.line))
+    element.set("time", "0")
+    if not result.passed:
+        failure = ET.SubElement(
+            element, "failure", message=xml_text(failure_summary(result)), type="expectation"
+        )
+        account = [line.removeprefix("    ") for line in case_lines(result, color=False)[1:]]
+        failure.text = xml_text("\n".join(account).rstrip("\n"))
+    return element
+
+
+def failure_summary(result: CaseResult) -> str:
+    """`subject legacy-crm as of 2026-11-26: expected verdict no-go, got not-yet` (and how many more)."""
+    first, *others = result.mismatches
+    aspect = aspect_words(first.aspect)
+    if first.aspect == "message_contains":
+        expected, actual = "containing " + quoted(first.expected), quoted(first.actual)
+    else:
+        expected, actual = shown(first.expected), shown(first.actual)
+    more = f" (and {plural(len(others), 'other mismatch', 'other mismatches')})" if others else ""
+    case = result.case
+    subject = f"subject {case.subject} as of {case.as_of.isoformat()}"
+    return f"{subject}: expected {aspect} {expected}, got {actual}{more}"
+
+
+def coverage_suite(coverage: Coverage) -> ET.Element:
+    suite = ET.Element("testsuite", name="rule coverage")
+    properties = ET.SubElement(suite, "properties")
+    figures = [
+        ("covered", str(coverage.covered)),
+        ("total", str(coverage.total)),
+        ("percent", format_percent(coverage.percent)),
+        ("never-fired", ", ".join(rule.rule for rule in coverage.never_fired)),
+        ("never-failed", ", ".join(rule.rule for rule in coverage.never_failed)),
+    ]
+    for name, value in figures:
+        ET.SubElement(properties, "property", name=name, value=xml_text(value))
+    ET.SubElement(suite, "system-out").text = xml_text("\n".join(coverage_lines(coverage, color=False)))
+    set_counts(suite, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0})
+    return suite
+
+
+def diagnostic_suites(report: TestReport) -> list[ET.Element]:
+    """An invalid run: each error diagnostic an `<error>` case (name: its code and where it is)."""
+    suite = ET.Element("testsuite", name="decisionlang")
+    errors = report.errors
+    for diagnostic in errors:
+        where = diagnostic.where
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            name=xml_text(f"{diagnostic.code} at {where}"),
+            classname=xml_text(diagnostic.file or where.split(":")[0]),
+        )
+        case.set("time", "0")
+        error = ET.SubElement(case, "error", message=xml_text(f"{where}: {diagnostic.message}"))
+        error.set("type", diagnostic.code)
+        error.text = xml_text(diagnostics.render_text(diagnostic))
+    set_counts(suite, {"tests": len(errors), "failures": 0, "errors": len(errors), "skipped": 0})
+    return [suite]
