@@ -47,6 +47,7 @@ from decisionlang.core.model import (
 )
 from decisionlang.core.views import Finding, findings
 from decisionlang.render.github import annotation, escape_data, escape_property, render_github
+from decisionlang.render.gitlab import render_gitlab
 from decisionlang.render.junit import render_junit, xml_text
 from decisionlang.render.markdown import MARKER, MAX_CHARS, html_text, md_code, md_text, render_markdown
 from decisionlang.render.sarif import FINGERPRINT_KEY, render_sarif
@@ -64,6 +65,7 @@ RENDERERS: dict[str, tuple[Renderer, str]] = {
     "sarif": (render_sarif, "sarif.json"),
     "junit": (render_junit, "junit.xml"),
     "github": (render_github, "github.txt"),
+    "gitlab": (render_gitlab, "gitlab.json"),
 }
 
 
@@ -959,3 +961,41 @@ def test_a_waived_rule_stays_visible_in_every_format(quickstart: Report) -> None
     assert "- waiver `W-2026-040` (`waivers/payments.yaml:4:5`): accepted by team-payments" in text
     snapshot = render_markdown(head, None, fail_on=FailOn.NO_GO)
     assert "3 GO subjects not listed, 1 of them through a waiver: **payments-api** (`W-2026-040`" in snapshot
+
+
+# ---------------------------------------------------------------- GitLab Code Quality
+
+
+def test_gitlab_paths_are_the_files_own_names_not_uris() -> None:
+    """SARIF percent-encodes (`we%20ird`); GitLab matches the repository path itself."""
+    (issue, *_) = json.loads(
+        render_gitlab(hostile_report(), None, fail_on=FailOn.NO_GO, path_prefix="infra/")
+    )
+    assert issue["location"]["path"] == "infra/services/we ird, file: 100%.yaml"
+
+
+def test_gitlab_severity_follows_the_verdict_and_waivers(quickstart: Report) -> None:
+    severities = {
+        (issue["check_name"], issue["description"].split()[0]): issue["severity"]
+        for issue in json.loads(render_gitlab(waived(quickstart), None, fail_on=FailOn.NO_GO))
+    }
+    assert severities[("change_readiness.unsupported", "legacy-crm")] == "blocker"
+    assert severities[("change_readiness.otherwise", "fax-gateway")] == "major"
+    assert severities[("change_readiness.fragile_dependency", "payments-api")] == "info"  # waived
+    assert severities[("on_call.no_on_call", "legacy-crm:")] == "info"  # a warning
+
+
+def test_the_repository_prefix_of_a_decision_repo(tmp_path: Path) -> None:
+    from decisionlang.cli.check import repository_prefix
+
+    repository = tmp_path / "platform"
+    (repository / ".git").mkdir(parents=True)
+    (repository / "deploy" / "decisions").mkdir(parents=True)
+    assert repository_prefix(repository / "deploy" / "decisions", {}) == "deploy/decisions/"
+    assert repository_prefix(repository, {}) == ""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert repository_prefix(elsewhere, {}) == ""  # no repository: paths stay the decision repo's
+    gitlab = {"CI_PROJECT_DIR": str(tmp_path)}
+    assert repository_prefix(repository / "deploy" / "decisions", gitlab) == "platform/deploy/decisions/"
+    assert repository_prefix(elsewhere, {"CI_PROJECT_DIR": str(repository)}) == ""  # not inside it

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Protocol, cast
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, cast
 
 import click
 
@@ -45,9 +46,10 @@ if TYPE_CHECKING:
     from decisionlang.core.progress import ProgressCallback
 
 
-CHECK_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
+CHECK_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github", "gitlab")
 MAX_WARN_DAYS = 36_500  # a century: beyond it every waiver would be "about to expire"
-EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.render.<format>.render_<format>
+# decisionlang.render.<format>.render_<format>
+EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github", "gitlab")
 
 
 @click.command()
@@ -61,8 +63,8 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github")  # decisionlang.rend
     type=click.Choice(CHECK_FORMATS),
     default="text",
     show_default=True,
-    help="text for people; json (schema report-v3); markdown for a pull-request comment; sarif, junit "
-    "and github (workflow commands) for CI.",
+    help="text for people; json (schema report-v3); markdown for a pull-request comment; sarif, junit, "
+    "github (workflow commands) and gitlab (Code Quality) for CI.",
 )
 @strict_option
 @as_of_option
@@ -146,6 +148,10 @@ def check(
     from decisionlang.api import evaluate_project, load_project
 
     renderer = _external_renderer(output_format) if output_format in EXTERNAL_FORMATS else None
+    if output_format == "gitlab":  # GitLab wants paths relative to the repository, not to DIRECTORY
+        renderer = cast(
+            Renderer, functools.partial(cast(Any, renderer), path_prefix=repository_prefix(directory))
+        )
     out = _Output(output_format, fail_on, output, use_color(color) and output is None, renderer)
     if record is not None:
         _check_record_option(record, base)
@@ -348,6 +354,22 @@ def _external_renderer(output_format: str) -> Renderer:
             ctx=click.get_current_context(silent=True),
         )
     return cast(Renderer, renderer)
+
+
+def repository_prefix(directory: Path, environment: Mapping[str, str] | None = None) -> str:
+    """Where the decision repo is in its repository, as a path prefix (`deploy/decisions/`, or ''
+    at its root): GitLab wants repository-relative paths. The repository is `$CI_PROJECT_DIR` when
+    GitLab sets it and the directory is inside it, otherwise the nearest folder above holding a
+    `.git`; with neither, paths stay relative to the decision repo."""
+    environment = os.environ if environment is None else environment
+    here = directory.resolve()
+    candidates = [Path(environment["CI_PROJECT_DIR"]).resolve()] if environment.get("CI_PROJECT_DIR") else []
+    candidates += [folder for folder in (here, *here.parents) if (folder / ".git").exists()][:1]
+    for top in candidates:
+        if here.is_relative_to(top):
+            inside = here.relative_to(top).as_posix()
+            return "" if inside == "." else inside + "/"
+    return ""
 
 
 def _check_record_option(record: str, base: str | None) -> None:

@@ -249,6 +249,14 @@ def default_level(finding: Finding) -> str:
     return "error" if finding.kind is RuleKind.NO_GO else "warning"
 
 
+def finding_text(finding: Finding) -> str:
+    """The finding in one sentence, with what must hold (`until`) unless a waiver lifts it."""
+    message = finding_sentence(finding)
+    if finding.until and not finding.waivers:
+        message += f" (until: {finding.until})"
+    return message
+
+
 def sarif_result(
     finding: Finding, rule_index: int, before: dict[tuple[str, str, str], Finding] | None
 ) -> dict[str, Any]:
@@ -261,9 +269,7 @@ def sarif_result(
         if fact is not primary and (fact.location, words) not in seen:
             seen.add((fact.location, words))
             related.append(related_location(len(related) + 1, fact.location, words))
-    message = finding_sentence(finding)
-    if finding.until and not finding.waivers:
-        message += f" (until: {finding.until})"
+    message = finding_text(finding)
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
