@@ -328,3 +328,41 @@ def test_check_json_streamed_to_a_file_is_the_report_written_whole(tmp_path: Pat
     missing = tmp_path / "no-such-dir" / "report.json"
     failed = run("check", str(QUICKSTART), *AS_OF, "--format", "json", "-o", str(missing))
     assert failed.exit_code == cli.EXIT_INVALID and not missing.parent.exists()
+
+
+def test_explain_one_rule_keeps_its_number_and_the_subjects_sections() -> None:
+    full = run("explain", "legacy-crm", str(QUICKSTART), *AS_OF, "--no-color").stdout
+    result = run(
+        "explain", "legacy-crm", str(QUICKSTART), *AS_OF, "--no-color", "--rule", "change_readiness.unmapped"
+    )
+    assert result.exit_code == 0
+    check_golden("cli/explain-legacy-crm-one-rule.txt", result.stdout)
+    assert (
+        "  3. rule change_readiness.unmapped" in result.stdout
+        and "change_readiness.unsupported (no-go" not in result.stdout
+    )
+    assert result.stdout.split("What must hold for GO")[1] == full.split("What must hold for GO")[1]
+    policy = run("explain", "legacy-crm", str(QUICKSTART), *AS_OF, "--rule", "on_call", "--format", "json")
+    assert [item["policy"] for item in json.loads(policy.stdout)["policies"]] == ["on_call"]
+    rule = run(
+        "explain",
+        "legacy-crm",
+        str(QUICKSTART),
+        *AS_OF,
+        "--rule",
+        "change_readiness.unmapped",
+        "--format",
+        "json",
+    )
+    assert [[r["rule"] for r in p["rules"]] for p in json.loads(rule.stdout)["policies"]] == [
+        ["change_readiness.unmapped"]
+    ]
+
+
+def test_explain_an_unknown_rule_suggests_the_name_meant() -> None:
+    result = run("explain", "legacy-crm", str(QUICKSTART), *AS_OF, "--rule", "change_readiness.unsuported")
+    assert result.exit_code == cli.EXIT_INVALID
+    assert (
+        "error[DL-CLI-UNKNOWN-RULE]: no policy or rule named `change_readiness.unsuported`" in result.stderr
+    )
+    assert "did you mean `change_readiness.unsupported`?" in result.stderr

@@ -35,6 +35,7 @@ from decisionlang.cli.common import (
     use_color,
     warnings_as_errors_option,
 )
+from decisionlang.cli.completion import complete_subjects
 from decisionlang.cli.progress import WRITING, progress_option, progress_shown, unless_streamed_to_terminal
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.model import FailOn, Verdict
@@ -55,7 +56,13 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github", "gitlab")
 @click.command()
 @directory_argument
 @click.option(
-    "--service", "-s", "services", multiple=True, metavar="NAME", help="Only this subject (repeatable)."
+    "--service",
+    "-s",
+    "services",
+    multiple=True,
+    metavar="NAME",
+    help="Only this subject (repeatable).",
+    shell_complete=complete_subjects,
 )
 @click.option(
     "--format",

@@ -14,11 +14,12 @@ from decisionlang.cli.common import (
     guarded,
     log_option,
 )
+from decisionlang.cli.completion import complete_subjects
 from decisionlang.core.diagnostics import DecisionlangError
 
 
 @click.command()
-@click.argument("subject", required=False)
+@click.argument("subject", required=False, shell_complete=complete_subjects)
 @click.option("--since", type=AsOf(), help="Only what was recorded on or after this date (YYYY-MM-DD, UTC).")
 @log_option
 @click.option(

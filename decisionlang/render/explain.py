@@ -59,11 +59,16 @@ from decisionlang.render.text import (
 SCORE_HEADERS = ("term", "value", "normalised", "weight", "contribution")
 
 
-def render_explain(subject: SubjectResult, *, color: bool) -> str:
-    """Everything the evaluation recorded about one subject, top-down: verdict, why, details, fixes."""
+def render_explain(subject: SubjectResult, *, color: bool, focus: str | None = None) -> str:
+    """Everything the evaluation recorded about one subject, top-down: verdict, why, details, fixes.
+
+    `focus`, a policy name or a rule id, narrows the policies' section to that policy or rule (the
+    rules keep their numbers); the other sections stay the subject's."""
     sections = [
         verdict_section(subject, color=color),
-        policies_section(subject, color=color),
+        policies_section(subject, color=color)
+        if focus is None
+        else focused_section(subject, focus, color=color),
         warnings_section(subject, color=color),
         missing_section(subject, color=color),
         must_hold_section(subject, color=color),
@@ -176,6 +181,22 @@ def policies_section(subject: SubjectResult, *, color: bool) -> list[str]:
     return lines
 
 
+def focused_section(subject: SubjectResult, focus: str, *, color: bool) -> list[str]:
+    """`explain --rule`: the one policy, or the one rule within its policy's heading."""
+    for policy in subject.policies:
+        rules = [(n, rule) for n, rule in enumerate(policy.rules, start=1) if rule.rule == focus]
+        if policy.policy != focus and not rules:
+            continue
+        lines = [heading(f"Policies (only {focus}: --rule)", color=color), ""]
+        if policy.policy == focus:
+            return lines + policy_block(policy, subject.subject, color=color)
+        lines.extend(policy_header(policy, color=color))
+        for number, rule in rules:
+            lines.extend(indent(rule_block(number, rule, policy, subject.subject, color=color), 2))
+        return lines
+    return [heading("Policies", color=color), f"  {focus} does not apply to {subject.subject}."]
+
+
 MARGIN_NOTE = (
     "A margin is the distance to a threshold, in the unit of what is compared: a check “passes by” it "
     "when it is on the side of GO, “blocks by” it when it holds the subject back."
@@ -189,6 +210,16 @@ def has_margin(rule: RuleTrace) -> bool:
 
 
 def policy_block(policy: PolicyResult, subject: str, *, color: bool) -> list[str]:
+    lines = policy_header(policy, color=color)
+    if not policy.rules:
+        lines.append("  (no rules)")
+    for number, rule in enumerate(policy.rules, start=1):
+        lines.extend(indent(rule_block(number, rule, policy, subject, color=color), 2))
+    return lines
+
+
+def policy_header(policy: PolicyResult, *, color: bool) -> list[str]:
+    """The policy's name, title and verdict, its enforcement and the waivers that lift it."""
     name = paint(policy.policy, "bold", color=color)
     verdict = verdict_word(policy.verdict, color=color)
     if policy.unwaived is not None:
@@ -201,10 +232,6 @@ def policy_block(policy: PolicyResult, subject: str, *, color: bool) -> list[str
     lines.append(f"  {enforcement}; defined at {paint(str(policy.location), 'dim', color=color)}")
     if policy.unwaived is not None:
         lines.extend(indent(waiver_lines(policy, color=color), 2))
-    if not policy.rules:
-        lines.append("  (no rules)")
-    for number, rule in enumerate(policy.rules, start=1):
-        lines.extend(indent(rule_block(number, rule, policy, subject, color=color), 2))
     return lines
 
 
