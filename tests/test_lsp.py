@@ -449,3 +449,21 @@ async def test_lint_findings_are_diagnostics(client: LanguageClient, project: Pa
     found = await diagnostics_of(client, vocabulary.as_uri(), until=lambda ds: "L304" in codes(ds))
     assert next(d for d in found if d.code == "L304").severity == types.DiagnosticSeverity.Information
     close_document(client, uri)
+
+
+async def test_hover_and_definition_in_a_state_file(client: LanguageClient, project: Path) -> None:
+    """A key of a state file: the field it writes (its type, range, description), its declaration."""
+    path = project / "services" / "crm.yaml"
+    uri = open_document(client, path, path.read_text(encoding="utf-8"), language="yaml")
+    await diagnostics_of(client, uri)
+    text = await hover_text(client, uri, position_of(path, "security: 6", offset=3))
+    assert "risk.security: integer 0..10" in text and "Security risk, 0 to 10" in text
+    text = await hover_text(client, uri, position_of(path, "risk:", offset=1))
+    assert "risk  (group of 2 fields)" in text and "`risk.compliance`" in text
+    found = await client.text_document_definition_async(
+        types.DefinitionParams(types.TextDocumentIdentifier(uri), position_of(path, "security: 6", offset=3))
+    )
+    vocabulary = project / "policies" / "vocabulary.policy"
+    assert isinstance(found, list) and found[0].uri == vocabulary.as_uri()
+    assert found[0].range.start == position_of(vocabulary, "risk.security:", offset=0)
+    close_document(client, uri)

@@ -107,6 +107,15 @@ def hover_markdown(
     return None
 
 
+def state_hover(name: str, spec: FieldSpec | None, index: Index, program: Program) -> str:
+    """A key of a state file: the field it writes, or the group of fields under it."""
+    if spec is not None:
+        return _field(spec, index.declarations.get(("field", name)))
+    under = sorted(path for path in program.all_fields() if path.startswith(name + "."))
+    listed = "\n".join(f"- `{path}`: {program.all_fields()[path].type_text()}" for path in under)
+    return _block(f"{name}  (group of {len(under)} fields)", listed)
+
+
 def _field(spec: FieldSpec, declared: Declared | None) -> str:
     facts = [spec.type_text()]
     if spec.allowed is not None:

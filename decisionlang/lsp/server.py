@@ -25,9 +25,10 @@ from decisionlang.core.diagnostics import DecisionlangError, render_text
 from decisionlang.core.spans import Span
 from decisionlang.engine.testing import run_tests
 from decisionlang.language.checker import Program
+from decisionlang.language.types import FieldSpec
 from decisionlang.lsp.analysis import Analysis, analyse, find_root, lone_policy, relative_path, span_range
 from decisionlang.lsp.completion import completions, typed_word
-from decisionlang.lsp.hover import RuleOutcomes, hover_markdown
+from decisionlang.lsp.hover import RuleOutcomes, hover_markdown, state_hover
 from decisionlang.lsp.outline import (
     EXPLAIN_COMMAND,
     TEST_COMMAND,
@@ -36,6 +37,7 @@ from decisionlang.lsp.outline import (
     formatting_edits,
 )
 from decisionlang.lsp.positions import UTF16, from_client, split_lines, to_client
+from decisionlang.lsp.states import field_of, key_at, keys_of
 from decisionlang.lsp.symbols import Key, declarations_of
 from decisionlang.render.explain import render_explain
 from decisionlang.render.testreport import render_test_text
@@ -204,6 +206,36 @@ class DecisionlangServer(LanguageServer):
         found = analysis.index.at(path, position.line + 1, column)
         return (analysis, path, found) if found is not None else None
 
+    def state_field_at(
+        self, uri: str, position: types.Position
+    ) -> tuple[Analysis, types.Range, str, FieldSpec | None] | None:
+        """In a state file of a project: the schema field (or group) the key at POSITION writes."""
+        analysis = self.analysis_of(uri)
+        fs_path = to_fs_path(uri)
+        if analysis is None or fs_path is None:
+            return None
+        path = relative_path(analysis.root, Path(fs_path))
+        if path is None or path not in {source.path for source in analysis.project.sources.states}:
+            return None
+        text = analysis.texts.get(path, "")
+        lines = split_lines(text)
+        if not 0 <= position.line < len(lines):
+            return None
+        line_text = lines[position.line]
+        column = from_client(line_text, position.character, self.encoding) + 1
+        written = key_at(keys_of(path, text), position.line + 1, column)
+        if written is None:
+            return None
+        (_, start, end), keys = written
+        found = field_of(keys, analysis.project.program.all_fields())
+        if found is None:
+            return None
+        where = types.Range(
+            types.Position(position.line, to_client(line_text, start, self.encoding)),
+            types.Position(position.line, to_client(line_text, end, self.encoding)),
+        )
+        return analysis, where, found[0], found[1]
+
     async def outcomes(self, analysis: Analysis) -> RuleOutcomes | None:
         """What each rule decides on the project's portfolio: evaluated once per loaded version,
         without traces, and only for a project without errors."""
@@ -306,6 +338,12 @@ def create_server() -> DecisionlangServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded(server, "hover")
     async def hover(params: types.HoverParams) -> types.Hover | None:
+        in_state = server.state_field_at(params.text_document.uri, params.position)
+        if in_state is not None:
+            analysis, where, name, spec = in_state
+            markdown = state_hover(name, spec, analysis.index, analysis.project.program)
+            contents = types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown)
+            return types.Hover(contents=contents, range=where)
         found = server.name_at(params.text_document.uri, params.position)
         if found is None:
             return None
@@ -320,6 +358,10 @@ def create_server() -> DecisionlangServer:
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     @guarded(server, "go to definition")
     async def definition(params: types.DefinitionParams) -> list[types.Location] | None:
+        in_state = server.state_field_at(params.text_document.uri, params.position)
+        if in_state is not None:
+            declared = in_state[0].index.declarations.get(("field", in_state[2]))
+            return [server.location(in_state[0], declared.span)] if declared is not None else None
         found = server.name_at(params.text_document.uri, params.position)
         if found is None:
             return None
