@@ -467,3 +467,39 @@ async def test_hover_and_definition_in_a_state_file(client: LanguageClient, proj
     assert isinstance(found, list) and found[0].uri == vocabulary.as_uri()
     assert found[0].range.start == position_of(vocabulary, "risk.security:", offset=0)
     close_document(client, uri)
+
+
+TEST_FILE = """\
+as_of: 2026-11-26
+cases:
+  - name: a service out of vendor support is NO-GO
+    states: [../../services/crm.yaml]
+    expect:
+      verdict: no-go
+  - name: it is wrongly expected to go
+    states: [../../services/crm.yaml]
+    expect:
+      verdict: go
+"""
+
+
+async def test_policy_tests_are_run_while_a_test_file_is_open(client: LanguageClient, project: Path) -> None:
+    """A failing case is an error at its line; a mistake in the test file is located; fixed, clear."""
+    path = project / "policies" / "tests" / "production.test.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(TEST_FILE, encoding="utf-8")
+    try:
+        uri = open_document(client, path, TEST_FILE, language="yaml")
+        found = await diagnostics_of(client, uri, until=lambda ds: "DL-TEST-FAILED" in codes(ds))
+        failed = next(d for d in found if d.code == "DL-TEST-FAILED")
+        assert failed.range.start.line == TEST_FILE.splitlines().index(
+            "  - name: it is wrongly expected to go"
+        )
+        assert "expected verdict go, got no-go" in failed.message
+        change_document(client, uri, TEST_FILE.replace("verdict: go", "verdcit: go"), 2)
+        found = await diagnostics_of(client, uri, until=lambda ds: "DL-TEST-KEY" in codes(ds))
+        change_document(client, uri, TEST_FILE.replace("verdict: go", "verdict: no-go"), 3)
+        await diagnostics_of(client, uri, until=lambda ds: not checks(ds))
+        close_document(client, uri)
+    finally:
+        path.unlink()

@@ -18,12 +18,14 @@ from decisionlang.api import Project, SourceSet, load_project
 from decisionlang.core.diagnostics import Diagnostic, Severity
 from decisionlang.core.spans import SourceFile as LinedSource
 from decisionlang.core.spans import Span
+from decisionlang.engine.testing import run_tests
 from decisionlang.inputs.sources import CONFIG_FILE, DEFAULT_POLICY_DIRS, POLICY_SUFFIX
 from decisionlang.language.parser import parse_module
 from decisionlang.lint import lint_config, lint_project
 from decisionlang.lint.rules import BY_CODE
 from decisionlang.lsp.positions import UTF16, split_lines, to_client
 from decisionlang.lsp.symbols import Index, build_index
+from decisionlang.render.testreport import aspect_words, shown
 
 SOURCE = "decisionlang"  # the `source` of every diagnostic the server publishes
 
@@ -70,10 +72,13 @@ class Analysis:
         return path in self.files
 
 
-def analyse(root: Path, edits: Mapping[str, str], *, version: int = 0, encoding: str = UTF16) -> Analysis:
+def analyse(
+    root: Path, edits: Mapping[str, str], *, version: int = 0, encoding: str = UTF16, tests: bool = False
+) -> Analysis:
     """Load the decision repo at ROOT with EDITS (unsaved texts by root-relative path) read over
     the files on disk, and place its diagnostics. The user's cache is used only when nothing is
-    edited: a keystroke's version is not worth keeping."""
+    edited: a keystroke's version is not worth keeping. With TESTS (a policy test file is open),
+    the policy tests are run too, and their problems and failing cases are diagnostics."""
     files = SourceSet.from_disk(root, edits=edits, tests=True)
     project = load_project(files, cache=not edits)
     texts: dict[str, str] = {}
@@ -84,7 +89,10 @@ def analyse(root: Path, edits: Mapping[str, str], *, version: int = 0, encoding:
     read = frozenset(texts)
     for path, text in edits.items():
         texts.setdefault(path, text)
-    placed = place_all([*project.diagnostics, *lint_findings(project)], texts, root, encoding)
+    found = [*project.diagnostics, *lint_findings(project)]
+    if tests and files.tests:
+        found += test_findings(files)
+    placed = place_all(found, texts, root, encoding)
     policy_texts = {path: texts[path] for path in read if path.endswith(POLICY_SUFFIX)}
     index = build_index(policy_texts, project.program)
     return Analysis(root, project, texts, placed, frozenset(edits), version, read, index)
@@ -99,6 +107,35 @@ def lint_findings(project: Project) -> list[Diagnostic]:
     config, problems = lint_config(project)
     report = lint_project(project, config)
     return [*problems, *report.findings]
+
+
+FAILED_CASE = "DL-TEST-FAILED"  # a policy test case that fails (shown by the language server)
+
+
+def test_findings(files: SourceSet) -> list[Diagnostic]:
+    """What `decisionlang test` reports of the policy tests: the problems of the test files, and
+    each failing case at the line where it is written."""
+    report = run_tests(files)
+    found = list(report.diagnostics)
+    for result in report.cases:
+        if result.passed:
+            continue
+        case = result.case
+        differences = "; ".join(
+            f"expected {aspect_words(m.aspect)} {shown(m.expected)}, got {shown(m.actual)}"
+            for m in result.mismatches
+        )
+        found.append(
+            Diagnostic(
+                FAILED_CASE,
+                f"case `{case.name}` fails: {differences}",
+                help=f"`decisionlang explain {case.subject}` shows why; or run the tests from the code lens",
+                file=case.file,
+                line=case.line,
+                column=1,
+            )
+        )
+    return found
 
 
 def place_all(

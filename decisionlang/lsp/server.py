@@ -24,6 +24,7 @@ from decisionlang.api import SourceSet, evaluate_project
 from decisionlang.core.diagnostics import DecisionlangError, render_text
 from decisionlang.core.spans import Span
 from decisionlang.engine.testing import run_tests
+from decisionlang.inputs.sources import TEST_SUFFIX
 from decisionlang.language.checker import Program
 from decisionlang.language.types import FieldSpec
 from decisionlang.lsp.analysis import Analysis, analyse, find_root, lone_policy, relative_path, span_range
@@ -125,10 +126,12 @@ class DecisionlangServer(LanguageServer):
             documents = self.open_documents(root)
             edits = {path: text for path, (_, text) in documents.items() if _edited(root / path, text)}
             version = self.versions[root] = self.versions.get(root, 0) + 1
+            tests = any(path.endswith(TEST_SUFFIX) for path in documents)  # a test file is open
             encoding = self.encoding
             loop = asyncio.get_running_loop()
             analysis = await loop.run_in_executor(
-                self.executor, functools.partial(analyse, root, edits, version=version, encoding=encoding)
+                self.executor,
+                functools.partial(analyse, root, edits, version=version, encoding=encoding, tests=tests),
             )
             if self.versions.get(root) != version:  # a newer load started meanwhile
                 return
