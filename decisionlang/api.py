@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, SubjectResult
 from decisionlang.core.progress import ProgressCallback
 from decisionlang.engine.project import Evaluation, Project, evaluate_project, evaluate_stream, load_project
 from decisionlang.inputs.sources import SourceFile, SourceSet
+
+if TYPE_CHECKING:
+    from decisionlang.engine.schemas import Target
 
 __all__ = [
     "Evaluation",
@@ -22,6 +26,7 @@ __all__ = [
     "evaluate_project",
     "evaluate_stream",
     "explain",
+    "json_schema",
     "load_project",
     "validate",
 ]
@@ -49,3 +54,15 @@ def explain(
 def validate(root: str | Path) -> list[Diagnostic]:
     """Static checks of policies and states, without evaluating anything."""
     return list(load_project(root).diagnostics)
+
+
+def json_schema(
+    root: str | Path | SourceSet, target: Target = "states", *, cache: bool = True
+) -> tuple[str | None, list[Diagnostic]]:
+    """The JSON Schema (draft 2020-12) of the decision repo's state files, waiver files or policy
+    tests, as deterministic JSON text, from its policies alone; None when they have errors (the
+    diagnostics say which)."""
+    from decisionlang.engine.schemas import project_schema, render_schema  # the state loader: only here
+
+    schema, diagnostics = project_schema(root, target, cache=cache)
+    return (None if schema is None else render_schema(schema)), list(diagnostics)

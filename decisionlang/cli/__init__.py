@@ -117,6 +117,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "Write the board report of DIRECTORY: one self-contained HTML file (verdicts and why, trade-offs, "
         "maturity, tier-1 dependencies, waivers), or Architecture Decision Records in Markdown.",
     ),
+    "schema": LazyCommand(
+        "decisionlang.cli.schema",
+        "schema",
+        "Print the JSON Schema of DIRECTORY's state files, from its policies' `schema` blocks.",
+    ),
     "test": LazyCommand(
         "decisionlang.cli.policy_tests",
         "policy_tests",

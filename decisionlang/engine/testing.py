@@ -57,6 +57,7 @@ __all__ = [
     "compare",
     "find_root",
     "measure_coverage",
+    "rule_ids_of",
     "run_tests",
 ]
 
@@ -380,7 +381,7 @@ class _PolicySet:
         return frozenset(self.program.all_fields())
 
     def rules_of(self, policies: Iterable[str]) -> frozenset[str]:
-        return _rule_ids(policy for policy in self.policies if policy.id in set(policies))
+        return rule_ids_of(policy for policy in self.policies if policy.id in set(policies))
 
     def declared_in(self, path: str) -> tuple[str, ...]:
         """The policies declared in the policy file `path`, in declaration order."""
@@ -398,10 +399,10 @@ def _compile(suite: _Suite) -> tuple[_PolicySet, list[Diagnostic]]:
     if any(d.is_error for d in diagnostics):
         return _PolicySet(program, ()), diagnostics
     policies = compile_program(program)
-    return _PolicySet(program, policies, _rule_ids(policies)), diagnostics
+    return _PolicySet(program, policies, rule_ids_of(policies)), diagnostics
 
 
-def _rule_ids(policies: Iterable[CompiledPolicy]) -> frozenset[str]:
+def rule_ids_of(policies: Iterable[CompiledPolicy]) -> frozenset[str]:
     """Every id a policy's trace may give a rule, the `otherwise` and `applies` pseudo-rules included."""
     ids: set[str] = set()
     for policy in policies:

@@ -104,9 +104,11 @@ __all__ = [
     "TYPE",
     "UNKNOWN_FIELD",
     "YAML_SYNTAX",
+    "StateLayout",
     "YamlLimits",
     "load_states",
     "read_state_file",
+    "state_layout",
 ]
 
 TYPE = "DL-STATE-TYPE"
@@ -1606,3 +1608,26 @@ def _check_required(definition: _Candidate, group: Sequence[_Candidate], schema:
         message = f"{who} is missing required field `{path}`"
         problems.append(Diagnostic(REQUIRED, message, span, help))
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# the layout of a subject's mappings, for describing state files (JSON Schema)
+
+
+@dataclass(frozen=True)
+class StateLayout:
+    """The fields a subject may have (declared and built-in), as loading reads them: what a
+    description of state files (`decisionlang schema`) follows, so it cannot drift from the loader."""
+
+    specs: Mapping[str, FieldSpec]  # by dotted path, built-in fields included
+    prefixes: frozenset[str]  # the mappings dotted paths go through: `risk` for `risk.security`
+    closed: frozenset[str]  # the mappings a `schema strict` block closes ("" is the top level)
+    required: tuple[str, ...]  # the required fields other than `name`, sorted
+
+
+def state_layout(fields: Mapping[str, FieldSpec]) -> StateLayout:
+    """The layout of the subjects `load_states` reads with these declared fields."""
+    schema = _Schema.build(fields)
+    return StateLayout(
+        schema.specs, schema.prefixes, schema.closed, tuple(path for path, _ in schema.required)
+    )
