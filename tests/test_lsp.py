@@ -503,3 +503,23 @@ async def test_policy_tests_are_run_while_a_test_file_is_open(client: LanguageCl
         close_document(client, uri)
     finally:
         path.unlink()
+
+
+async def test_references_of_a_field_include_the_state_files(client: LanguageClient, project: Path) -> None:
+    path = project / "services" / "crm.yaml"
+    uri = open_document(client, path, path.read_text(encoding="utf-8"), language="yaml")
+    await diagnostics_of(client, uri)
+    references = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            position=position_of(path, "security: 6", offset=2),
+            context=types.ReferenceContext(include_declaration=False),
+        )
+    )
+    assert references is not None
+    files = [r.uri.rsplit("/", 1)[-1] for r in references]
+    assert "production.policy" in files and "vocabulary.policy" in files  # the rules, the criteria
+    assert "crm.yaml" in files and "payments.yaml" in files  # every subject that writes it
+    mine = next(r for r in references if r.uri == uri)
+    assert mine.range.start == position_of(path, "security: 6", offset=0)
+    close_document(client, uri)

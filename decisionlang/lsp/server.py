@@ -383,15 +383,30 @@ def create_server() -> DecisionlangServer:
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     @guarded(server, "find references")
     async def references(params: types.ReferenceParams) -> list[types.Location] | None:
-        found = server.name_at(params.text_document.uri, params.position)
-        if found is None:
+        uri = params.text_document.uri
+        in_state = server.state_field_at(uri, params.position)
+        found = server.name_at(uri, params.position) if in_state is None else None
+        key: Key
+        if in_state is not None:
+            analysis, key = in_state[0], ("field", in_state[2])
+        elif found is not None:
+            analysis, _, (_, key) = found
+        else:
             return None
-        analysis, _, (_, key) = found
         spans = analysis.index.uses(key)
         declared = analysis.index.declarations.get(key)
         if params.context.include_declaration and declared is not None:
             spans = [declared.span, *spans]
-        return [server.location(analysis, span) for span in spans]
+        locations = [server.location(analysis, span) for span in spans]
+        if key[0] == "field":  # and where the state files write it
+            loop = asyncio.get_running_loop()
+            written = await loop.run_in_executor(
+                server.executor, functools.partial(field_written, analysis, key[1], server.encoding)
+            )
+            locations += [
+                types.Location(server.uri_of(analysis.root, path), where) for path, where in written
+            ]
+        return locations
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", " "]))
     @guarded(server, "completion")
@@ -490,6 +505,34 @@ def tested(root: Path, edits: dict[str, str]) -> str:
     """What `decisionlang test` prints for the project as the editor has it."""
     report = run_tests(SourceSet.from_disk(root, edits=edits, tests=True))
     return render_test_text(report, color=False)
+
+
+MAX_STATE_FILES_SEARCHED = 2_000  # state files read for a field's references; beyond, none are
+
+
+def field_written(analysis: Analysis, field: str, encoding: str) -> list[tuple[str, types.Range]]:
+    """Where the project's state files write FIELD (a key per subject), in file order. A
+    portfolio of more than `MAX_STATE_FILES_SEARCHED` files is not searched: a references
+    request must stay quick."""
+    states = analysis.project.sources.states
+    if len(states) > MAX_STATE_FILES_SEARCHED:
+        return []
+    fields = analysis.project.program.all_fields()
+    found: list[tuple[str, types.Range]] = []
+    for source in states:
+        text = analysis.texts.get(source.path, source.text)
+        lines = split_lines(text)
+        for (line, start, end), keys in sorted(keys_of(source.path, text)):
+            named = field_of(keys, fields)
+            if named is None or named[0] != field or named[1] is None:
+                continue
+            line_text = lines[line - 1] if 0 < line <= len(lines) else ""
+            where = types.Range(
+                types.Position(line - 1, to_client(line_text, start, encoding)),
+                types.Position(line - 1, to_client(line_text, end, encoding)),
+            )
+            found.append((source.path, where))
+    return found
 
 
 def imported_file(analysis: Analysis, importer: str, written: str) -> str | None:
