@@ -3,6 +3,7 @@ positions between the project's code point columns and LSP's units."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -49,3 +50,18 @@ def test_expected_at_lists_what_the_grammar_accepts() -> None:
     inside = expected_at('policy x "t" {\n  no_go a when ')
     assert inside is not None and {"NAME", "not", "true", "("} <= inside and "policy" not in inside
     assert expected_at("policy x { ) ") is None  # a syntax error before the cursor
+
+
+def test_the_library_log_is_one_line_without_traceback() -> None:
+    """pygls logs a malformed message from the client with its traceback: ours writes one line."""
+    from decisionlang.lsp.server import _OneLine
+
+    try:
+        raise ValueError("Expecting property name")
+    except ValueError:
+        record = logging.LogRecord(
+            "pygls", logging.ERROR, __file__, 1, "Unable to handle message", None, sys.exc_info()
+        )
+    assert _OneLine().format(record) == (
+        "decisionlang lsp: Unable to handle message: ValueError('Expecting property name')"
+    )

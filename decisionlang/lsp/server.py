@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import sys
 import traceback
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -543,6 +545,23 @@ def imported_file(analysis: Analysis, importer: str, written: str) -> str | None
         return None
 
 
+class _OneLine(logging.Formatter):
+    """pygls's own log lines on standard error as one line each: what went wrong, never a
+    traceback (a malformed message from the client is logged so, and the server goes on)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message += f": {record.exc_info[1]!r}"
+        return f"decisionlang lsp: {message}"
+
+
 def serve() -> None:
     """Run the server on standard input and output until the client says exit."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    library = logging.getLogger("pygls")
+    library.addHandler(handler)
+    library.setLevel(logging.WARNING)
+    library.propagate = False
     create_server().start_io()
