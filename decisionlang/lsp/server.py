@@ -7,6 +7,7 @@ Every handler is guarded: a bad document, or a defect of ours, is logged to the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import sys
@@ -181,7 +182,8 @@ class DecisionlangServer(LanguageServer):
             return None
         if root not in self.analyses:
             self.schedule_root(root, delay=0)
-            await self.pending[root]
+            with contextlib.suppress(asyncio.CancelledError):  # a newer load took its place
+                await asyncio.shield(self.pending[root])
         return self.analyses.get(root)
 
     def uri_of(self, root: Path, path: str) -> str:
