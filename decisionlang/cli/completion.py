@@ -9,7 +9,7 @@ nothing rather than printing errors into the user's prompt, and the cache keeps 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,27 +24,25 @@ def complete_subjects(
     context: click.Context, _parameter: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Subject names, each with its kind as help (zsh and fish show it)."""
-    project = _project_of(context)
-    if project is None:
-        return []
-    subjects = project.portfolio.subjects
-    return [
-        CompletionItem(subject.name, help=subject.kind)
-        for subject in subjects
-        if subject.name.startswith(incomplete)
-    ]
+    return _matching(
+        context, incomplete, lambda project: ((s.name, s.kind) for s in project.portfolio.subjects)
+    )
 
 
 def complete_rules(
     context: click.Context, _parameter: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Policy names, then their rules' ids (`policy.rule`), in the order the policies are written."""
+    return _matching(context, incomplete, rule_names)
+
+
+def _matching(
+    context: click.Context, incomplete: str, names: Callable[[Project], Iterable[tuple[str, str]]]
+) -> list[CompletionItem]:
     project = _project_of(context)
     if project is None:
         return []
-    return [
-        CompletionItem(name, help=words) for name, words in rule_names(project) if name.startswith(incomplete)
-    ]
+    return [CompletionItem(name, help=words) for name, words in names(project) if name.startswith(incomplete)]
 
 
 def rule_names(project: Project) -> Iterable[tuple[str, str]]:

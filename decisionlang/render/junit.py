@@ -36,13 +36,20 @@ def xml_text(text: str) -> str:
 def render_junit(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> str:
     """The report as a JUnit XML document (UTF-8 declaration, two-space indent, final newline)."""
     suites = cases_by_policy(report, diff)
-    root = ET.Element("testsuites", name="decisionlang")
+    return junit_document(
+        "decisionlang", [testsuite(cases, report, diff, fail_on=fail_on) for cases in suites.values()]
+    )
+
+
+def junit_document(name: str, suites: list[ET.Element]) -> str:
+    """`<testsuites>` of these suites, its counts their sums, as a JUnit XML document (UTF-8
+    declaration, two-space indent, final newline)."""
+    root = ET.Element("testsuites", name=name)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for cases in suites.values():
-        suite = testsuite(cases, report, diff, fail_on=fail_on)
+    for suite in suites:
         root.append(suite)
-        for name in totals:
-            totals[name] += int(suite.get(name, "0"))
+        for count in totals:
+            totals[count] += int(suite.get(count, "0"))
     set_counts(root, totals)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode", short_empty_elements=True)

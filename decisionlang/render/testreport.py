@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from decisionlang.core import diagnostics
-from decisionlang.core.escapes import inert_json, inert_xml, safe_text
+from decisionlang.core.escapes import inert_json, safe_text
 from decisionlang.core.format import json_number
 from decisionlang.engine.testing import Case, CaseResult, Coverage, Mismatch, RuleCoverage, TestReport
 from decisionlang.render.explain import render_explain
-from decisionlang.render.junit import set_counts, xml_text
+from decisionlang.render.junit import junit_document, set_counts, xml_text
 from decisionlang.render.text import indent, paint, plural, short_location
 
 SCHEMA_ID = "decisionlang/test-report/v1"
@@ -244,19 +244,10 @@ def render_test_junit(report: TestReport) -> str:
     one suite `decisionlang` with an `<error>` case per error diagnostic.
 
     Times are always 0 and there is no timestamp: the same run gives the same bytes."""
-    root = ET.Element("testsuites", name="decisionlang test")
     suites = diagnostic_suites(report) if report.errors else case_suites(report)
     if not report.errors:
         suites.append(coverage_suite(report.coverage))
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for suite in suites:
-        root.append(suite)
-        for name in totals:
-            totals[name] += int(suite.get(name, "0"))
-    set_counts(root, totals)
-    ET.indent(root, space="  ")
-    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + inert_xml(body) + "\n"
+    return junit_document("decisionlang test", suites)
 
 
 def case_suites(report: TestReport) -> list[ET.Element]:
