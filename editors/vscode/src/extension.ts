@@ -131,8 +131,10 @@ function clientOptions(): LanguageClientOptions {
       // first, then show what the server answers instead of dropping it.
       executeCommand: async (command, args, next) => {
         const lower = command.toLowerCase();
+        const argument = firstArgument(args);
+        const active = vscode.window.activeTextEditor?.document.uri;
+        if (!argument.uri && active) argument.uri = active.toString(); // run from the palette
         if (lower.includes("explain")) {
-          const argument = firstArgument(args);
           const subject = await askSubject(argument);
           if (!subject) return undefined;
           argument.subject = subject;
@@ -140,7 +142,7 @@ function clientOptions(): LanguageClientOptions {
           await showResult(`explain ${subject}`, textOf(result));
           return result;
         }
-        const result = await next(command, args);
+        const result = await next(command, [argument, ...args.slice(1)]);
         if (lower.includes("test")) await showResult("policy tests", textOf(result));
         return result;
       },
