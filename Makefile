@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check decisionlang tests benchmarks
 	$(BIN)/ruff format --check decisionlang tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/decisionlang lint policies --fail-on warning
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -499,3 +499,30 @@ def test_github_output(tmp_path: Path) -> None:
     code, output = run(str(root), "--format", "github")
     assert output.startswith("::warning file=policies/gate.policy,line=3,col=3,title=L201::")
     assert code == 0
+
+
+def test_an_until_names_a_field_by_path_words_or_source_spelling() -> None:
+    policy = """\
+policy gate "Risky services wait" {
+  applies to kind service
+  no_go risky when risk >= 8 because "risk {risk}/10" until "name an owner who lowers it"
+  not_yet unsupported when support_ends < today because "unsupported" until "a `supportEnds` after today"
+  not_yet flaky when failure_rate > 20% because "flaky" until "the Failure Rate at most 20%"
+}
+"""
+    assert [d.code for d in lint_of(policy).findings] == []
+
+
+def test_unused_scale_values_need_subjects_to_compare_with() -> None:
+    files = {"policies/vocabulary.policy": VOCABULARY, "policies/gate.policy": _GOOD_GATE}
+    project = load_project(SourceSet.from_memory(files, tests=True), cache=False)
+    codes = {d.code for d in lint_project(project).findings}
+    assert "L304" not in codes and "L501" in codes
+
+
+def test_the_quickstart_sample_in_the_docs_is_the_output() -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "cli.md").read_text("utf-8")
+    prompt = "$ decisionlang lint examples/quickstart\n"
+    sample = docs[docs.index(prompt) + len(prompt) :].split("```", 1)[0]
+    quickstart = Path(__file__).parents[1] / "examples" / "quickstart"
+    assert run(str(quickstart)) == (0, sample)

@@ -145,6 +145,7 @@ def lint_project(
         tests_all,
         bool(test_files),
         _values_held(project),
+        bool(project.portfolio.subjects),
     )
     active = [rule for rule in RULES if config.severity(rule) is not None]
     raw: list[Diagnostic] = []

@@ -23,6 +23,8 @@ from decisionlang.language.checker import (
     ItemFieldRef,
     Program,
     ScaleValueRef,
+    SideRef,
+    TradeoffRef,
     dotted_path,
     static_truth,
 )
@@ -52,6 +54,7 @@ class Context:
     tests_all: bool = False  # a test file says `policies: all`
     has_tests: bool = False
     values_held: Mapping[str, frozenset[str]] = field(default_factory=dict)  # scale -> values subjects hold
+    has_subjects: bool = True
 
     def mine(self, span: Span | None) -> bool:
         return span is not None and span.path in self.own
@@ -338,20 +341,31 @@ def missing_because(ctx: Context) -> Iterator[Hit]:
 
 
 def _field_words(program: Program) -> list[tuple[str, re.Pattern[str]]]:
+    """For each field, a pattern of how a text names it: its path, or its last part with the
+    words joined by `_`, `-`, a space or nothing, in any case (`time_window`, `time window`,
+    `timeWindow` as the source file writes it)."""
     words = []
-    for path in sorted(program.fields):
-        last = path.rsplit(".", 1)[-1]
-        spellings = {path, last, last.replace("_", " ")}
-        pattern = "|".join(re.escape(word) for word in sorted(spellings, key=len, reverse=True))
-        words.append((path, re.compile(rf"(?<![\w.])(?:{pattern})(?![\w])", re.IGNORECASE)))
+    for path in sorted(program.all_fields()):
+        parts = [word for word in path.rsplit(".", 1)[-1].split("_") if word]
+        last = r"[\s_-]?".join(re.escape(word) for word in parts)
+        pattern = f"{re.escape(path)}|{last}" if last else re.escape(path)
+        words.append((path, re.compile(rf"(?<![\w.])(?:{pattern})(?!\w)", re.IGNORECASE)))
     return words
 
 
+_SUBJECT_CALLS = ("score", "level", "verdict")  # a criteria score, a maturity level, a policy's verdict
+
+
 def _reads_field(expr: ast.Expr, program: Program) -> bool:
-    return any(
-        isinstance(program.resolutions.get(id(node)), FieldRef | ItemFieldRef | GroupRef | DefineRef)
-        for node in nodes(expr)
-    )
+    """Whether an interpolated expression shows something of the subject: a field, a group, a
+    definition, a trade-off, a score, a level or a verdict."""
+    for node in nodes(expr):
+        if isinstance(node, ast.Call) and node.function in _SUBJECT_CALLS:
+            return True
+        resolution = program.resolutions.get(id(node))
+        if isinstance(resolution, FieldRef | ItemFieldRef | GroupRef | DefineRef | TradeoffRef | SideRef):
+            return True
+    return False
 
 
 def until_without_field(ctx: Context) -> Iterator[Hit]:
@@ -501,6 +515,8 @@ def _table_keys(program: Program) -> set[str]:
 
 def unused_scale_value(ctx: Context) -> Iterator[Hit]:
     program = ctx.program
+    if not ctx.has_subjects:  # a library alone: no data to say what is held
+        return
     _, _, named = _used(program)
     written = _table_keys(program)
     for qualified, scale in program.scales.items():
