@@ -158,9 +158,9 @@ def _rule(key: Key, node: ast.RuleDecl, declared: Declared, outcomes: RuleOutcom
     condition = f"{'unless' if node.unless else 'when'} `{node.condition.span.text()}`"
     lines = [condition]
     if node.because is not None:
-        lines.append(f"because {node.because.span.text()}")
+        lines.append(f"because `{node.because.span.text()}`")
     if node.until is not None:
-        lines.append(f"until {node.until.span.text()}")
+        lines.append(f"until `{node.until.span.text()}`")
     if outcomes is not None:
         lines.append(_decides(rule_id, outcomes))
     return _block(f"{node.kind.value} {rule_id}", "\n\n".join(lines), where=declared.span)
