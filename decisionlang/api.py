@@ -28,6 +28,7 @@ __all__ = [
     "explain",
     "json_schema",
     "load_project",
+    "new_decision_repo",
     "validate",
 ]
 
@@ -66,3 +67,11 @@ def json_schema(
 
     schema, diagnostics = project_schema(root, target, cache=cache)
     return (None if schema is None else render_schema(schema)), list(diagnostics)
+
+
+def new_decision_repo() -> dict[str, str]:
+    """The files of a new decision repo (`decisionlang init`), by root-relative path: a vocabulary, a
+    policy with tests, a service, a waiver template, JSON Schemas, editor, CI and pre-commit settings."""
+    from decisionlang.engine.scaffold import new_repo
+
+    return new_repo()

@@ -99,6 +99,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "import_",
         "Write decisionlang state files from what teams already have.",
     ),
+    "init": LazyCommand(
+        "decisionlang.cli.init",
+        "init",
+        "Create a new decision repo in DIRECTORY: a vocabulary, a policy with tests, a service, a waiver "
+        "template, JSON Schemas, editor settings, a CI workflow and a pre-commit configuration.",
+    ),
     "lint": LazyCommand(
         "decisionlang.cli.lint",
         "lint",
