@@ -14,6 +14,7 @@ from decisionlang.engine.project import Evaluation, Project, evaluate_project, e
 from decisionlang.inputs.sources import SourceFile, SourceSet
 
 if TYPE_CHECKING:
+    from decisionlang.engine.expression import ExpressionResult
     from decisionlang.engine.schemas import Target
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "SourceFile",
     "SourceSet",
     "check",
+    "evaluate_expression",
     "evaluate_project",
     "evaluate_stream",
     "explain",
@@ -75,3 +77,13 @@ def new_decision_repo() -> dict[str, str]:
     from decisionlang.engine.scaffold import new_repo
 
     return new_repo()
+
+
+def evaluate_expression(
+    project: Project, expression: str, subject: str, *, as_of: dt.date | None = None
+) -> tuple[ExpressionResult | None, list[Diagnostic]]:
+    """Evaluate one expression for one subject of a loaded project, with its trace (`decisionlang
+    eval`): its value and type, or the diagnostics that stop it (located in the expression)."""
+    from decisionlang.engine.expression import evaluate_text
+
+    return evaluate_text(project, expression, subject, as_of=as_of)

@@ -83,6 +83,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "check",
         "Evaluate every applicable policy on every subject of DIRECTORY.",
     ),
+    "eval": LazyCommand(
+        "decisionlang.cli.evaluate",
+        "evaluate",
+        "Evaluate EXPRESSION for one subject of DIRECTORY, with its trace, to try a condition before "
+        "writing the rule.",
+    ),
     "explain": LazyCommand(
         "decisionlang.cli.explain",
         "explain",

@@ -689,3 +689,62 @@ def named_subjects(portfolio: Portfolio, names: Iterable[str]) -> list[Subject]:
     """The named subjects that exist, in the portfolio's order (by name), each once."""
     by_name = portfolio.by_name
     return [by_name[name] for name in sorted(set(names)) if name in by_name]
+
+
+# ---------------------------------------------------------------- one expression (`decisionlang eval`)
+
+
+def evaluate_expression(
+    condition: Any,
+    span: Span,
+    policies: Sequence[CompiledPolicy],
+    subject: Subject,
+    portfolio: Portfolio,
+    options: EvaluationOptions,
+) -> tuple[object, RuleTrace]:
+    """The value of one compiled expression for `subject`, and its trace as a rule's is recorded
+    (facts read, comparisons, scores, trade-offs, verdicts read...), under the id `expression`.
+    `verdict(p)` reads the verdicts of `policies` as a rule does."""
+    run = _Run(policies, options)
+    ctx = Context(subject, portfolio, options.today, options.steps)
+    ctx.exemptions = run.exemptions
+    ctx.verdict_of = _Decisions(run).verdict_of
+    recorder = ctx.recorder = Recorder(ctx.facts)
+    try:
+        value = condition(ctx)
+    except EvaluationLimit as limit:
+        value = Problem("DL-EVAL-LIMIT", f"the expression needs more than {limit.budget:,} steps", limit.span)
+    ctx.recorder = None
+    rule = CompiledRule(
+        id="expression",
+        kind=RuleKind.WARN,
+        span=span,
+        location=_location(span),
+        condition=condition,
+        because=None,
+        until=None,
+        default_message="",
+    )
+    error = None
+    message: str | None = None
+    if isinstance(value, Problem):
+        error = Diagnostic(value.code, value.message, span=value.span, severity=Severity.WARNING)
+        message = f"evaluation problem: {value.message}"
+    elif isinstance(value, Missing):
+        message = _missing_text(value.fields)
+    missing = value.fields if isinstance(value, Missing) else ()
+    trace = RuleTrace.recorded(
+        rule.id,
+        rule.kind,
+        _outcome(value),
+        message,
+        None,
+        rule.location,
+        error,
+        True,
+        missing,
+        _recorded_parts,
+        rule,
+        *recorder.sealed(),
+    )
+    return value, trace

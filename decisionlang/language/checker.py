@@ -2080,9 +2080,21 @@ def check_program(modules: list[ast.Module]) -> tuple[Program, list[Diagnostic]]
     return Checker(modules).check()
 
 
+def check_expression(program: Program, node: ast.Expr) -> tuple[Type, list[Diagnostic]]:
+    """Check one standalone expression (`decisionlang eval`) in the scope of a rule of the checked
+    `program`: its fields, consts, defines, scales and functions. Its types and resolutions are
+    added to the program, so the engine's compiler compiles it; the diagnostics are those located
+    in the expression's own text (a definition it reads was checked with the program)."""
+    checker = Checker([])
+    checker.program = program
+    type_ = checker.expr(node, _Scope(description="expression"))
+    path = node.span.path
+    return type_, [d for d in checker.diagnostics if d.span is None or d.span.path == path]
+
+
 __all__ = [
     "BOOL", "DATE", "DURATION", "NUMBER", "SUBJECT", "TEXT",
     "ConstRef", "DefineRef", "FieldRef", "GroupRef", "ItemFieldRef", "PortfolioRef", "Program", "Resolution",
     "ScaleValueRef", "SideRef", "TradeoffRef", "VariableRef",
-    "check_program", "did_you_mean", "dotted_path", "rule_id",
+    "check_expression", "check_program", "did_you_mean", "dotted_path", "rule_id",
 ]  # fmt: skip

@@ -1,0 +1,73 @@
+"""One expression evaluated for one subject (`decisionlang eval`): parsed by the parser, checked
+in the scope of a rule of the project, compiled by the engine's compiler and evaluated with a
+trace as a rule's is recorded. There is no second evaluator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from decisionlang.core.diagnostics import Diagnostic
+from decisionlang.core.hints import did_you_mean
+from decisionlang.core.model import RuleTrace
+from decisionlang.engine.compiler import STEPS, Compiler
+from decisionlang.engine.evaluator import EvaluationOptions, evaluate_expression
+from decisionlang.engine.project import Project
+
+__all__ = ["EXPRESSION_PATH", "ExpressionResult", "evaluate_text"]
+
+# What the expression's diagnostics name as its file: columns count in the expression as given.
+EXPRESSION_PATH = "<expression>"
+
+
+@dataclass(frozen=True)
+class ExpressionResult:
+    expression: str
+    subject: str
+    kind: str
+    as_of: dt.date
+    type: str  # the checker's type of the expression: `number`, `bool`, `scale criticality`...
+    value: Any  # the value, or an Undetermined (missing information, an evaluation problem)
+    trace: RuleTrace
+
+
+def evaluate_text(
+    project: Project, text: str, subject: str, *, as_of: dt.date | None = None
+) -> tuple[ExpressionResult | None, list[Diagnostic]]:
+    """The value and trace of the expression `text` for the subject named `subject`, or the
+    diagnostics that stop it: the project's errors, an unknown subject (with a suggestion), or the
+    expression's own syntax and type errors, located at their column in `text`."""
+    from decisionlang.language.checker import check_expression
+    from decisionlang.language.parser import parse_expression
+
+    if project.errors:
+        return None, list(project.errors)
+    found = project.portfolio.by_name.get(subject)
+    if found is None:
+        hint = did_you_mean(subject, project.portfolio.by_name)
+        problem = Diagnostic(
+            "DL-CLI-UNKNOWN-SUBJECT",
+            f"no subject named `{subject}`",
+            file=".",
+            help=hint or "run `decisionlang check` to list the subjects",
+        )
+        return None, [problem]
+    node, problems = parse_expression(text, EXPRESSION_PATH)
+    if node is None or any(problem.is_error for problem in problems):
+        return None, problems
+    type_, checked = check_expression(project.program, node)
+    problems = [*problems, *checked]
+    if any(problem.is_error for problem in problems):
+        return None, problems
+    condition = Compiler(project.program).expr(node)
+    options = EvaluationOptions(
+        today=as_of or dt.date.today(),
+        waivers=project.waivers,
+        steps=project.sources.settings.evaluation_steps or STEPS,
+    )
+    value, trace = evaluate_expression(
+        condition, node.span, project.policies, found, project.portfolio, options
+    )
+    result = ExpressionResult(text, found.name, found.kind, options.today, str(type_), value, trace)
+    return result, problems
