@@ -68,6 +68,7 @@ SCRIPTS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "bench_bounds": (),
     "bench_hostile_policies": (),
     "bench_lsp": (("analysis after a keystroke, 1,000 services", "", "speed"),),
+    "bench_lint": (("lint rules, 1,000 services", "", "speed"),),
 }
 # Not in the default run: too slow for it (a 100,000-service portfolio); `--only` runs it.
 SLOW = {"bench_named_subject": "builds a 100,000-service portfolio; run it with --only"}

@@ -9,14 +9,17 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import check_golden
 
 from decisionlang.cli import main
 from decisionlang.core.diagnostics import Severity, render_text
+from decisionlang.core.spans import SourceFile
 from decisionlang.engine.project import load_project
 from decisionlang.inputs.sources import SourceSet
 from decisionlang.lint import RULES, LintConfig, LintReport, lint_config, lint_project
-from decisionlang.lint.directives import comment_start
+from decisionlang.lint.directives import comment_start, directives
 
 VOCABULARY = """\
 scale criticality "Impact" { low < medium < high < critical }
@@ -526,3 +529,23 @@ def test_the_quickstart_sample_in_the_docs_is_the_output() -> None:
     sample = docs[docs.index(prompt) + len(prompt) :].split("```", 1)[0]
     quickstart = Path(__file__).parents[1] / "examples" / "quickstart"
     assert run(str(quickstart)) == (0, sample)
+
+
+_CODE = st.text("ab _=<>(){}.,'é\t", max_size=12)  # no `"`, `#` or line break
+_STRING = st.text("ab #_'é\t", max_size=8)
+
+
+@settings(derandomize=True, max_examples=25, deadline=None)
+@given(st.lists(st.one_of(_CODE, _STRING.map(lambda text: f'"{text}"')), max_size=6), _CODE)
+def test_a_comment_starts_at_the_first_hash_outside_strings(parts: list[str], comment: str) -> None:
+    line = "".join(parts)
+    assert comment_start(line) is None
+    assert comment_start(f"{line}#{comment}") == len(line)
+
+
+@settings(derandomize=True, max_examples=25, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=120))
+def test_reading_directives_never_fails(text: str) -> None:
+    source = SourceFile("x.policy", "# lint: ignore " + text)
+    for directive in directives(source):
+        assert directive.span.line >= 1 and directive.target_line >= 1
