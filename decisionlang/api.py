@@ -11,7 +11,9 @@ from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, SubjectResult
 from decisionlang.core.progress import ProgressCallback
 from decisionlang.engine.project import Evaluation, Project, evaluate_project, evaluate_stream, load_project
-from decisionlang.inputs.sources import SourceFile, SourceSet
+from decisionlang.inputs.sources import POLICY_SUFFIX, SourceFile, SourceSet
+from decisionlang.inputs.walk import files_under
+from decisionlang.language.formatter import FormatResult, format_policy
 
 if TYPE_CHECKING:
     from decisionlang.engine.expression import ExpressionResult
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Evaluation",
+    "FormatResult",
     "ProgressCallback",
     "Project",
     "SourceFile",
@@ -28,9 +31,11 @@ __all__ = [
     "evaluate_project",
     "evaluate_stream",
     "explain",
+    "format_policy",
     "json_schema",
     "load_project",
     "new_decision_repo",
+    "policy_files",
     "validate",
 ]
 
@@ -87,3 +92,27 @@ def evaluate_expression(
     from decisionlang.engine.expression import evaluate_text
 
     return evaluate_text(project, expression, subject, as_of=as_of)
+
+
+def policy_files(paths: Iterable[Path]) -> list[Path]:
+    """The policy files PATHS name: a file as given, a directory's `*.policy` files (walked as a
+    project's policy folders are, within the same bounds; hidden directories such as `.git` or
+    `.venv` are left out), each once, in the order given (a directory's sorted by path).
+
+    Raises DecisionlangError (DL-FMT-LIMIT) for a directory deeper or larger than a walk allows."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            listed = [
+                file
+                for file in files_under(path, code="DL-FMT-LIMIT", skip=lambda name: name.startswith("."))
+                if file.name.endswith(POLICY_SUFFIX)
+            ]
+        else:
+            listed = [path]
+        for file in listed:
+            if file not in seen:
+                seen.add(file)
+                found.append(file)
+    return found

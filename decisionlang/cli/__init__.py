@@ -5,6 +5,8 @@ Exit codes: 0 all GO (or within --fail-on), 1 a NO-GO, 3 a NOT YET (no NO-GO) wi
 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 `decisionlang test`: 0 every case passed, 1 a case failed, 4 rule coverage below --min-coverage.
 `decisionlang lint`: 0 no finding at or above --fail-on, 1 findings at or above it, 2 invalid input.
+`decisionlang fmt`: 0 nothing (more) to change, 1 with --check a file would change, 2 a file does
+not parse or cannot be read.
 
 Each command's module is imported only when that command runs (`LazyGroup`): `decisionlang check`
 never loads the decision log, the importers or the HTML report, and `decisionlang --help` loads
@@ -93,6 +95,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "decisionlang.cli.explain",
         "explain",
         "Show the full trace of one SUBJECT: every rule, fact, threshold and what must hold for GO.",
+    ),
+    "fmt": LazyCommand(
+        "decisionlang.cli.fmt",
+        "fmt",
+        "Rewrite policy files in the canonical layout: every comment kept, the meaning unchanged.",
     ),
     "history": LazyCommand(
         "decisionlang.cli.history",

@@ -11,6 +11,7 @@ as `rglob` skips them.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +30,15 @@ class WalkLimits:
 
 
 def files_under(
-    directory: Path, *, code: str, limits: WalkLimits | None = None, root: Path | None = None
+    directory: Path,
+    *,
+    code: str,
+    limits: WalkLimits | None = None,
+    root: Path | None = None,
+    skip: Callable[[str], bool] | None = None,
 ) -> list[Path]:
-    """Every file under DIRECTORY, links to files included, sorted by path.
+    """Every file under DIRECTORY, links to files included, sorted by path; `skip` (given a
+    directory's name) leaves out the directories below DIRECTORY it accepts, and all they hold.
 
     Raises DecisionlangError (`code`, naming the directory where a bound was passed, relative to
     `root` if given) when the tree is deeper or larger than `limits` allow."""
@@ -51,6 +58,8 @@ def files_under(
             raise _too_large(code, _shown(directory, root), limits)
         for entry in listed:
             if entry.is_dir(follow_symlinks=False):
+                if skip is not None and skip(entry.name):
+                    continue
                 if depth + 1 > limits.max_depth:
                     raise _too_deep(code, _shown(Path(entry.path), root), _shown(directory, root), limits)
                 pending.append((entry.path, depth + 1))

@@ -39,6 +39,7 @@ from decisionlang.language.layout import (
     IfBreak,
     Line,
     Nest,
+    Pad,
     Verbatim,
     render,
 )
@@ -151,6 +152,7 @@ class _Builder:
         self.leading: dict[int, list[tuple[int, Lexeme]]] = {}
         self.statement_ends: set[int] = set()
         self.verbatim_until = -1
+        self.verbatim_end_line = 0
         self.parens = self._grouping_parens()
         self._attach(concrete.comments)
 
@@ -264,7 +266,7 @@ class _Builder:
         first has no line break before it."""
         cap = TOP_BLANK_LINES if top else BLOCK_BLANK_LINES
         docs: list[object] = []
-        rows: list[tuple[str | None, int | None, list[object], bool]] = []
+        rows: list[_Row] = []
         position = 0
         previous_braced = False
         while position < len(items):
@@ -288,13 +290,14 @@ class _Builder:
                 assert off is not None
                 blank, comment = comments[off]
                 if docs:
-                    docs.append(Hard(max(min(blank, cap), 1 if top and not shown else 0)))
+                    docs.append(Hard(min(blank, cap)))
                 docs.append(Verbatim(self._region_text(comment)))
-                rows.append((None, None, [""], True))
+                rows.append(_Row(None, (), True))
                 position += covered
-                previous_braced = top
+                previous_braced = False
                 continue
             previous_line = shown[-1][1].line if shown else (self.tokens[first - 1].end_line if first else 0)
+            previous_line = max(previous_line, self.verbatim_end_line)
             blank = min(cap, max(0, self.tokens[first].line - previous_line - 1))
             if docs:
                 needs_blank = top and not shown and (previous_braced or braced)
@@ -302,12 +305,11 @@ class _Builder:
             last = self.end_index.get(item.end)
             if last is not None:
                 self.statement_ends.add(last)
-            pad: list[object] = [""]
-            doc, cell = self.item(item, pad)
-            docs.append(doc)
+            cells: list[Pad] = []
+            docs.append(self.item(item, cells))
             if last is not None:
                 docs += self._trailing_docs(last)
-            rows.append((_ALIGNED.get(item.kind), cell, pad, bool(shown) or blank > 0))
+            rows.append(_Row(_ALIGNED.get(item.kind), tuple(cells), bool(shown) or blank > 0))
             previous_braced = braced
             position += 1
         _align(rows)
@@ -342,6 +344,7 @@ class _Builder:
         if block_end < region_end:  # the block closes on the region's last line: not honoured
             return 0
         self.verbatim_until = region_end
+        self.verbatim_end_line = self.text.count("\n", 0, region_end) + 1
         while self.position < len(self.tokens) and self.tokens[self.position].start < region_end:
             self.trailing.pop(self.position, None)
             self.position += 1
@@ -378,12 +381,13 @@ class _Builder:
 
     # ------------------------------------------------------------ declarations
 
-    def item(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def item(self, node: Branch, cells: list[Pad]) -> object:
+        """The layout of one item; `cells` receives what lines up with the next items' (padding
+        written in place once the run of aligned items is known)."""
         method = getattr(self, f"_item_{node.kind}", None)
         if method is None:
             raise _Mismatch(f"no layout for {node.kind}")
-        result: tuple[object, int | None] = method(node, pad)
-        return result
+        return method(node, cells)
 
     def _title(self, children: list[Branch | Lexeme]) -> list[object]:
         if children and isinstance(children[0], Branch) and children[0].kind == "title":
@@ -392,12 +396,12 @@ class _Builder:
             return [" ", *self.lexeme(_token(node.children[0]))]
         return []
 
-    def _item_import_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_import_decl(self, node: Branch, cells: list[Pad]) -> object:
         children = list(node.children)
         doc: list[object] = [*self.take("import"), " ", *self.lexeme(_token(children[0]))]
         if len(children) > 1:
             doc += [" ", *self.take("as"), " ", *self.lexeme(_token(children[1]))]
-        return doc, None
+        return doc
 
     def _assigned(self, value: Branch) -> list[object]:
         """` = value`: on the same line when it fits, else on the next line two spaces in (a
@@ -407,18 +411,19 @@ class _Builder:
             return [" ", *equals, " ", self.expr(value)]
         return [Group([" ", *equals, Nest(2, [Line(), self.expr(value)])])]
 
-    def _item_const_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_const_decl(self, node: Branch, cells: list[Pad]) -> object:
         name, value = node.children
         head = [*self.take("const"), " ", *self.lexeme(_token(name))]
-        return [*head, pad, *self._assigned(_branch(value))], len("const ") + len(_token(name).text)
+        pad = _cell(cells, len("const ") + len(_token(name).text))
+        return [*head, pad, *self._assigned(_branch(value))]
 
-    def _item_define_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_define_decl(self, node: Branch, cells: list[Pad]) -> object:
         children = list(node.children)
         doc: list[object] = [*self.take("define"), " ", *self.lexeme(_token(children.pop(0)))]
         doc += self._title(children)
-        return [*doc, *self._assigned(_branch(children[-1]))], None
+        return [*doc, *self._assigned(_branch(children[-1]))]
 
-    def _item_scale_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_scale_decl(self, node: Branch, cells: list[Pad]) -> object:
         children = list(node.children)
         doc: list[object] = [*self.take("scale"), " ", *self.lexeme(_token(children.pop(0)))]
         doc += self._title(children)
@@ -430,19 +435,17 @@ class _Builder:
             values += self.lexeme(_token(value))
         closing_comments = self._leading_docs(self.position, closed=False)
         closing = self.take("}")
-        return Group(
-            [*doc, " ", *opening, Nest(2, [Line(), *values, *closing_comments]), Line(), *closing]
-        ), None
+        return Group([*doc, " ", *opening, Nest(2, [Line(), *values, *closing_comments]), Line(), *closing])
 
-    def _item_schema_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_schema_decl(self, node: Branch, cells: list[Pad]) -> object:
         doc = [*self.take("schema"), " "]
-        return [*doc, *self.braces(_branches(node))], None
+        return [*doc, *self.braces(_branches(node))]
 
-    def _item_strict_schema_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_strict_schema_decl(self, node: Branch, cells: list[Pad]) -> object:
         doc = [*self.take("schema"), " ", *self.take("strict"), " "]
-        return [*doc, *self.braces(_branches(node))], None
+        return [*doc, *self.braces(_branches(node))]
 
-    def _item_field_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_field_decl(self, node: Branch, cells: list[Pad]) -> object:
         dotted, type_ref, *options = _branches(node)
         path: list[object] = []
         for number, part in enumerate(dotted.children):
@@ -450,10 +453,17 @@ class _Builder:
                 path += self.take(".")
             path += self.lexeme(_token(part))
         width = sum(len(_token(part).text) for part in dotted.children) + len(dotted.children) - 1 + 1
-        doc = [*path, *self.take(":"), pad, " ", self.type_ref(type_ref)]
-        for option in options:
-            doc += [" ", self.field_option(option)]
-        return doc, width
+        pad = _cell(cells, width)
+        path += self.take(":")
+        typed: list[object] = [self.type_ref(type_ref)]
+        described = bool(options) and options[-1].kind == "field_description"
+        for option in options[:-1] if described else options:
+            typed += [" ", self.field_option(option)]
+        doc = [*path, pad, " ", *typed]
+        if described:
+            description = self.field_option(options[-1])
+            doc += [_cell(cells, _width(typed)), " ", *description]
+        return doc
 
     def type_ref(self, node: Branch) -> list[object]:
         if node.kind == "simple_type":
@@ -502,17 +512,15 @@ class _Builder:
             return self.take(node.kind)
         return self.lexeme(_token(node.children[0]))
 
-    def _item_criteria_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_criteria_decl(self, node: Branch, cells: list[Pad]) -> object:
         children = list(node.children)
         doc: list[object] = [*self.take("criteria"), " ", *self.lexeme(_token(children.pop(0)))]
         doc += self._title(children)
-        return [*doc, " ", *self.braces([_branch(child) for child in children])], None
+        return [*doc, " ", *self.braces([_branch(child) for child in children])]
 
-    def _term(
-        self, cell: list[object], rest: list[Branch | Lexeme], pad: list[object]
-    ) -> tuple[object, int | None]:
+    def _term(self, cell: list[object], rest: list[Branch | Lexeme], cells: list[Pad]) -> object:
         weight, *options = rest
-        doc: list[object] = [*cell, pad, " ", *self.take("weight"), " "]
+        doc: list[object] = [*cell, _cell(cells, _width(cell)), " ", *self.take("weight"), " "]
         weight_node = _branch(weight)
         if weight_node.kind == "weight_constant":
             doc += self.lexeme(_token(weight_node.children[0]))
@@ -525,39 +533,39 @@ class _Builder:
                 doc += [" ", *self.take("over"), " ", *self.signed(low), *self.take(".."), *self.signed(high)]
             else:
                 doc += [" ", *self.missing_as(option_node)]
-        width = _width(cell)
-        return doc, width
+        return doc
 
-    def _item_criteria_term(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_criteria_term(self, node: Branch, cells: list[Pad]) -> object:
         expr, *rest = node.children
-        return self._term([self.expr(_branch(expr))], rest, pad)
+        return self._term([self.expr(_branch(expr))], rest, cells)
 
-    def _item_named_criteria_term(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_named_criteria_term(self, node: Branch, cells: list[Pad]) -> object:
         name, expr, *rest = node.children
         cell = [*self.lexeme(_token(name)), *self.take(":"), " ", self.expr(_branch(expr))]
-        return self._term(cell, rest, pad)
+        return self._term(cell, rest, cells)
 
-    def _item_criteria_normalize(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_criteria_normalize(self, node: Branch, cells: list[Pad]) -> object:
         doc = [*self.take("normalize"), " ", *self.take("to"), " ", *self.signed(_branch(node.children[0]))]
-        return doc, None
+        return doc
 
     def missing_as(self, node: Branch) -> list[object]:
         return [*self.take("missing"), " ", *self.take("as"), " ", *self.signed(_branch(node.children[0]))]
 
-    def _item_tradeoff_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_tradeoff_decl(self, node: Branch, cells: list[Pad]) -> object:
         children = list(node.children)
         doc: list[object] = [*self.take("tradeoff"), " ", *self.lexeme(_token(children.pop(0)))]
         doc += self._title(children)
         first, second, acceptable = (_branch(child) for child in children)
         zone = Branch("tradeoff_zone", (acceptable,), acceptable.start, acceptable.end)
-        return [*doc, " ", *self.braces([first, second, zone])], None
+        return [*doc, " ", *self.braces([first, second, zone])]
 
-    def _item_tradeoff_side(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_tradeoff_side(self, node: Branch, cells: list[Pad]) -> object:
         name, expr = node.children
-        doc = [*self.lexeme(_token(name)), pad, " ", *self.take("="), " ", self.condition(_branch(expr))]
-        return doc, len(_token(name).text)
+        doc = [*self.lexeme(_token(name)), _cell(cells, len(_token(name).text)), " ", *self.take("=")]
+        doc += [" ", self.condition(_branch(expr))]
+        return doc
 
-    def _item_tradeoff_zone(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_tradeoff_zone(self, node: Branch, cells: list[Pad]) -> object:
         # the zone's tokens start before the expression: `acceptable when`
         doc = [
             *self.take("acceptable"),
@@ -566,19 +574,19 @@ class _Builder:
             " ",
             self.condition(_branch(node.children[0])),
         ]
-        return doc, None
+        return doc
 
-    def _item_maturity_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_maturity_decl(self, node: Branch, cells: list[Pad]) -> object:
         children = list(node.children)
         doc: list[object] = [*self.take("maturity"), " ", *self.lexeme(_token(children.pop(0)))]
         doc += self._title(children)
-        return [*doc, " ", *self.braces([_branch(child) for child in children])], None
+        return [*doc, " ", *self.braces([_branch(child) for child in children])]
 
-    def _item_level_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_level_decl(self, node: Branch, cells: list[Pad]) -> object:
         children = list(node.children)
         doc: list[object] = [*self.take("level"), " ", *self.lexeme(_token(children.pop(0)))]
         doc += self._title(children)
-        return [*doc, " ", *self.braces([_branch(child) for child in children])], None
+        return [*doc, " ", *self.braces([_branch(child) for child in children])]
 
     def _tail(self, head: list[object], options: list[Branch | Lexeme]) -> object:
         """A rule or requirement: `missing as` stays on its line; `because` and `until` join it
@@ -599,23 +607,23 @@ class _Builder:
             return head
         return Group([*head, Nest(4, clauses)])
 
-    def _item_named_requirement(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_named_requirement(self, node: Branch, cells: list[Pad]) -> object:
         name, expr, *options = node.children
         head = [*self.lexeme(_token(name)), *self.take(":"), " ", self.condition(_branch(expr))]
-        return self._tail(head, options), None
+        return self._tail(head, options)
 
-    def _item_requirement(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_requirement(self, node: Branch, cells: list[Pad]) -> object:
         expr, *options = node.children
         head = [*self.take("require"), " ", self.condition(_branch(expr))]
-        return self._tail(head, options), None
+        return self._tail(head, options)
 
-    def _item_policy_decl(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_policy_decl(self, node: Branch, cells: list[Pad]) -> object:
         children = list(node.children)
         doc: list[object] = [*self.take("policy"), " ", *self.lexeme(_token(children.pop(0)))]
         doc += self._title(children)
-        return [*doc, " ", *self.braces([_branch(child) for child in children])], None
+        return [*doc, " ", *self.braces([_branch(child) for child in children])]
 
-    def _item_applies(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_applies(self, node: Branch, cells: list[Pad]) -> object:
         selector, *where = _branches(node)
         doc: list[object] = [*self.take("applies"), " ", *self.take("to"), " "]
         if selector.kind == "select_all":
@@ -630,13 +638,13 @@ class _Builder:
                     doc += self.lexeme(_token(value))
         if where:
             doc += [" ", *self.take("where"), " ", self.condition(where[0])]
-        return doc, None
+        return doc
 
-    def _item_enforcement(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_enforcement(self, node: Branch, cells: list[Pad]) -> object:
         level = _branch(node.children[0])
-        return [*self.take("enforcement"), " ", *self.lexeme(_token(level.children[0]))], None
+        return [*self.take("enforcement"), " ", *self.lexeme(_token(level.children[0]))]
 
-    def _item_rule(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_rule(self, node: Branch, cells: list[Pad]) -> object:
         kind, *rest = node.children
         head: list[object] = list(self.lexeme(_token(_branch(kind).children[0])))
         if rest and isinstance(rest[0], Lexeme):
@@ -644,14 +652,14 @@ class _Builder:
         condition = _branch(rest.pop(0))
         keyword = "when" if condition.kind == "when" else "unless"
         head += [" ", *self.take(keyword), " ", self.condition(_branch(condition.children[0]))]
-        return self._tail(head, rest), None
+        return self._tail(head, rest)
 
-    def _item_otherwise(self, node: Branch, pad: list[object]) -> tuple[object, int | None]:
+    def _item_otherwise(self, node: Branch, cells: list[Pad]) -> object:
         kind, *rest = node.children
         head: list[object] = [*self.take("otherwise"), " ", *self.lexeme(_token(_branch(kind).children[0]))]
         if rest and isinstance(rest[0], Lexeme):
             head += [" ", *self.lexeme(_token(rest.pop(0)))]
-        return self._tail(head, rest), None
+        return self._tail(head, rest)
 
     # ------------------------------------------------------------ expressions
 
@@ -796,21 +804,38 @@ class _Builder:
         return Group([Align(parts)])
 
 
-def _align(rows: list[tuple[str | None, int | None, list[object], bool]]) -> None:
-    """Pad the first cell of each run of consecutive rows of one kind to the run's widest."""
+@dataclass(frozen=True)
+class _Row:
+    kind: str | None  # items of one kind line up (None: never)
+    cells: tuple[Pad, ...]
+    separated: bool  # by a blank line or a comment line from the item before: a new run
+
+
+def _cell(cells: list[Pad], width: int | None) -> Pad:
+    """The padding after a column of an item that lines up with its neighbours'."""
+    cell = Pad(width)
+    cells.append(cell)
+    return cell
+
+
+def _align(rows: list[_Row]) -> None:
+    """Pad each column of each run of consecutive rows of one kind to the run's widest."""
     start = 0
     while start < len(rows):
-        kind, width, _, _ = rows[start]
         end = start + 1
-        if kind is not None and width is not None:
-            while end < len(rows):
-                next_kind, next_width, _, separated = rows[end]
-                if next_kind != kind or next_width is None or separated:
-                    break
+        kind = rows[start].kind
+        if kind is not None:
+            while end < len(rows) and rows[end].kind == kind and not rows[end].separated:
                 end += 1
-            widest = max(row[1] or 0 for row in rows[start:end])
-            for _, row_width, pad, _ in rows[start:end]:
-                pad[0] = " " * (widest - (row_width or 0))
+        for column in range(max(len(row.cells) for row in rows[start:end])):
+            cells = [row.cells[column] for row in rows[start:end] if len(row.cells) > column]
+            widths = [cell.width for cell in cells if cell.width is not None]
+            if not widths:
+                continue
+            widest = max(widths)
+            for cell in cells:
+                if cell.width is not None:
+                    cell.text = " " * (widest - cell.width)
         start = end
 
 
@@ -822,6 +847,8 @@ def _width(doc: object) -> int | None:
         item = stack.pop()
         if isinstance(item, str):
             total += len(item)
+        elif isinstance(item, Pad):
+            total += len(item.text)
         elif isinstance(item, Line):
             total += len(item.flat)
         elif isinstance(item, list):

@@ -80,6 +80,15 @@ class Verbatim:
 
 
 @dataclass(slots=True)
+class Pad:
+    """Spaces that line a column up with the lines around it: `text` is written in once the run
+    of aligned lines is known (`width`: the column's own width, None when it takes no part)."""
+
+    width: int | None
+    text: str = ""
+
+
+@dataclass(slots=True)
 class OutputLine:
     indent: int
     code: str
@@ -92,7 +101,7 @@ def _forces_break(doc: object) -> bool:
     stack = [doc]
     while stack:
         item = stack.pop()
-        if isinstance(item, str | Line):
+        if isinstance(item, str | Line | Pad):
             continue
         if isinstance(item, Hard | Verbatim | Comment):
             return True
@@ -122,6 +131,8 @@ def _flat_width(doc: object, limit: int) -> int:
         item = stack.pop()
         if isinstance(item, str):
             total += len(item)
+        elif isinstance(item, Pad):
+            total += len(item.text)
         elif isinstance(item, Line):
             total += len(item.flat)
         elif isinstance(item, list):
@@ -153,6 +164,9 @@ class _Printer:
 
     def newline(self, indent: int, blank: int = 0) -> None:
         self.pending_break_indent = None
+        last = self.lines[-1]
+        if not (last.code or last.comments or last.verbatim):  # two breaks in a row are one
+            self.lines.pop()
         for _ in range(blank):
             self.lines.append(OutputLine(0, "", []))
         self.lines.append(OutputLine(indent, "", []))
@@ -160,7 +174,10 @@ class _Printer:
     def text(self, text: str, indent: int) -> None:
         if not text:
             return
-        if self.pending_break_indent is not None:  # after an end-of-line comment
+        if self.pending_break_indent is not None:  # after an end-of-line comment: a new line
+            text = text.lstrip(" ")
+            if not text:
+                return
             self.newline(max(self.pending_break_indent, indent))
         self.lines[-1].code += text
 
@@ -168,7 +185,7 @@ class _Printer:
         if self.lines[-1].comments:  # two comments never share a line: they would read as one
             self.newline(self.pending_break_indent or indent)
         self.lines[-1].comments.append(text)
-        self.pending_break_indent = indent
+        self.pending_break_indent = indent + 4  # what follows on its line continues further in
 
     def print(self, doc: object) -> list[OutputLine]:
         # commands: (indent, broken, doc); `rest` is consulted to measure what follows a group
@@ -177,6 +194,8 @@ class _Printer:
             indent, broken, item = stack.pop()
             if isinstance(item, str):
                 self.text(item, indent)
+            elif isinstance(item, Pad):
+                self.text(item.text, indent)
             elif isinstance(item, list):
                 stack.extend((indent, broken, part) for part in reversed(item))
             elif isinstance(item, Line):
@@ -239,33 +258,36 @@ class _Printer:
         used = _flat_width(parts, room)
         if used > room:
             return False
-        # what follows on the same line (up to its next break) must fit too
+        # what follows on the same line (up to its next break) must fit too; an end-of-line
+        # comment after the group counts, two spaces included
         for _, broken, item in reversed(rest):
-            following = _width_to_break(item, broken, room - used)
-            if following is None:
-                return True
+            following, ended = _width_to_break(item, broken, room - used)
             used += following
             if used > room:
                 return False
+            if ended:
+                return True
         return True
 
 
-def _width_to_break(doc: object, broken: bool, limit: int) -> int | None:
-    """The width `doc` adds before its first line break (None: it breaks before the end)."""
+def _width_to_break(doc: object, broken: bool, limit: int) -> tuple[int, bool]:
+    """The width `doc` adds before its first line break, and whether the line ends in it."""
     total = 0
     stack: list[tuple[bool, object]] = [(broken, doc)]
     while stack:
         mode, item = stack.pop()
-        if isinstance(item, str):
-            total += len(item)
+        if isinstance(item, str | Pad):
+            total += len(item) if isinstance(item, str) else len(item.text)
             if total > limit:
-                return total
+                return total, True
         elif isinstance(item, Line):
             if mode:
-                return None
+                return total, True
             total += len(item.flat)
-        elif isinstance(item, Hard | Verbatim | Comment):
-            return None
+        elif isinstance(item, Hard | Verbatim):
+            return total, True
+        elif isinstance(item, Comment):
+            return total + 2 + len(item.text), True
         elif isinstance(item, list):
             stack.extend((mode, part) for part in reversed(item))
         elif isinstance(item, Group):
@@ -276,7 +298,7 @@ def _width_to_break(doc: object, broken: bool, limit: int) -> int | None:
             stack.append((mode, [item.first, *[[f" {op} ", operand] for op, operand in item.rest]]))
         elif isinstance(item, IfBreak):
             stack.append((mode, item.broken if mode else item.flat))
-    return total
+    return total, False
 
 
 def render(doc: object, width: int) -> str:
@@ -287,6 +309,9 @@ def render(doc: object, width: int) -> str:
 
 
 def _join(lines: list[OutputLine]) -> str:
+    for line in lines:
+        if not line.verbatim:
+            line.code = line.code.rstrip(" ")
     out: list[str] = []
     index = 0
     while index < len(lines):

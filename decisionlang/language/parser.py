@@ -368,8 +368,10 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def missing_as(self, meta: Any, items: list[Any]) -> _MissingAs:
         value, span = items[0], self.span_of(meta)
-        if not isinstance(value, ast.Expr):  # a number: keep it as written, for the trace
-            value = ast.Number(value, span.text().split(None, 2)[-1], span=span)
+        if not isinstance(value, ast.Expr):  # a number: keep it as written (comments and spaces aside)
+            raw = self.source.text[meta.start_pos : meta.end_pos] if not self.line_shift else span.text()
+            written = _COMMENT.sub("", raw).split(None, 2)[-1]
+            value = ast.Number(value, "".join(written.split()), span=span)
         return _MissingAs(value)
 
     @staticmethod
