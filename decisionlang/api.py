@@ -13,15 +13,14 @@ from decisionlang.core.progress import ProgressCallback
 from decisionlang.engine.project import Evaluation, Project, evaluate_project, evaluate_stream, load_project
 from decisionlang.inputs.sources import POLICY_SUFFIX, SourceFile, SourceSet
 from decisionlang.inputs.walk import files_under
-from decisionlang.language.formatter import FormatResult, format_policy
 
 if TYPE_CHECKING:
     from decisionlang.engine.expression import ExpressionResult
     from decisionlang.engine.schemas import Target
+    from decisionlang.language.formatter import FormatResult
 
 __all__ = [
     "Evaluation",
-    "FormatResult",
     "ProgressCallback",
     "Project",
     "SourceFile",
@@ -92,6 +91,15 @@ def evaluate_expression(
     from decisionlang.engine.expression import evaluate_text
 
     return evaluate_text(project, expression, subject, as_of=as_of)
+
+
+def format_policy(text: str, file: str = "<text>", *, width: int = 100) -> FormatResult:
+    """The canonical layout of a policy file's text (`decisionlang fmt`): a `FormatResult` with the
+    text, or None and the parser's diagnostics when it does not parse. The formatter (and the
+    parser) are imported on first use: loading a project from the cache needs neither."""
+    from decisionlang.language.formatter import format_policy as formatted
+
+    return formatted(text, file, width=width)
 
 
 def policy_files(paths: Iterable[Path]) -> list[Path]:
