@@ -184,8 +184,11 @@ class _Printer:
     def comment(self, text: str, indent: int) -> None:
         if self.lines[-1].comments:  # two comments never share a line: they would read as one
             self.newline(self.pending_break_indent or indent)
-        self.lines[-1].comments.append(text)
-        self.pending_break_indent = indent + 4  # what follows on its line continues further in
+        line = self.lines[-1]
+        line.comments.append(text)
+        # what follows the comment continues on the next line, further in (as after a comment line
+        # when the comment stands alone on its line)
+        self.pending_break_indent = indent + 4 if line.code else indent
 
     def print(self, doc: object) -> list[OutputLine]:
         # commands: (indent, broken, doc); `rest` is consulted to measure what follows a group
