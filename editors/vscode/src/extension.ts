@@ -1,6 +1,8 @@
 // The decisionlang extension's client: starts `decisionlang lsp` (stdio) for .policy files and the
 // project's state YAML, and runs the code lenses' "explain on subject…" and "run tests".
 import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import * as vscode from "vscode";
 import {
   ExecuteCommandRequest,
@@ -22,9 +24,15 @@ const results = new Map<string, string>();
 const resultChanged = new vscode.EventEmitter<vscode.Uri>();
 const registered = new Set<string>();
 
-/** The settings, as the user wrote them (`decisionlang.path`, `decisionlang.serverArgs`). */
+/** The command to run (`decisionlang.path`; left at its default, the workspace's own
+ * `.venv/bin/decisionlang` when there is one) and the server's arguments (`decisionlang.serverArgs`). */
 export function serverCommand(configuration: vscode.WorkspaceConfiguration): { command: string; args: string[] } {
-  const command = (configuration.get<string>("path") || "decisionlang").trim() || "decisionlang";
+  let command = (configuration.get<string>("path") || "decisionlang").trim() || "decisionlang";
+  const root = workspaceRoot();
+  if (command === "decisionlang" && root) {
+    const local = path.join(root, ".venv", process.platform === "win32" ? "Scripts" : "bin", "decisionlang");
+    if (fs.existsSync(local) || fs.existsSync(`${local}.exe`)) command = local;
+  }
   const extra = configuration.get<string[]>("serverArgs") || [];
   return { command, args: ["lsp", ...extra.map(String)] };
 }
