@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check decisionlang tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/decisionlang lint policies --fail-on warning
+	$(BIN)/decisionlang fmt --check policies examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -216,7 +216,17 @@ def test_pre_commit_manifest() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     hooks = {hook["id"]: hook for hook in load_yaml(HOOKS)}
-    assert set(hooks) == {"decisionlang-validate", "decisionlang-check"}
+    assert set(hooks) == {
+        "decisionlang-fmt",
+        "decisionlang-lint",
+        "decisionlang-validate",
+        "decisionlang-check",
+    }
+    fmt = hooks.pop("decisionlang-fmt")
+    assert fmt["entry"] == "decisionlang fmt"
+    assert "pass_filenames" not in fmt  # the commit's policy files, formatted in place
+    assert re.compile(fmt["files"]).search("policies/production.policy")
+    assert not re.compile(fmt["files"]).search("services/crm.yaml")
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["pass_filenames"] is False
@@ -232,6 +242,7 @@ def test_pre_commit_manifest() -> None:
         assert not files.search("README.md")
     assert hooks["decisionlang-validate"]["entry"] == "decisionlang validate"
     assert hooks["decisionlang-check"]["entry"] == "decisionlang check"
+    assert hooks["decisionlang-lint"]["entry"] == "decisionlang lint"
 
 
 # ---------------------------------------------------------------- the action's steps, run here
@@ -776,6 +787,8 @@ def test_pre_commit_hooks(decision_repo: Path, pre_commit_env: dict[str, str]) -
     assert passed.returncode == 0, passed.stdout
     assert hook_status(passed.stdout, "decisionlang validate") == "Passed"
     assert hook_status(passed.stdout, "decisionlang check") == "Passed"
+    assert hook_status(passed.stdout, "decisionlang fmt") == "Passed"  # the quickstart is formatted
+    assert hook_status(passed.stdout, "decisionlang lint") == "Passed"  # warnings only
 
     # A change that makes a subject NO-GO: check fails and shows why.
     payments = decision_repo / "services" / "payments.yaml"
@@ -789,16 +802,25 @@ def test_pre_commit_hooks(decision_repo: Path, pre_commit_env: dict[str, str]) -
 
     # A broken policy: both fail, with the diagnostic.
     edit(payments, "support_ends: 2025-01-31", "support_ends: 2030-01-31")
-    edit(decision_repo / "policies" / "production.policy", "criticality >= high", "criticality >= hihg")
+    # A broken policy, and one of its lines out of the canonical layout (after the error's line):
+    # fmt rewrites the file in place and fails; the three others fail on the error.
+    production = decision_repo / "policies" / "production.policy"
+    edit(production, "criticality >= high", "criticality >= hihg")
+    formatted_header = 'policy on_call "Critical services have someone on call" {'
+    edit(production, formatted_header, formatted_header.replace(" ", "   ", 2))
     broken = try_repo(decision_repo, pre_commit_env)
     assert broken.returncode == 1, broken.stdout
+    assert hook_status(broken.stdout, "decisionlang fmt") == "Failed"
+    assert "files were modified by this hook" in broken.stdout
+    assert formatted_header in production.read_text(encoding="utf-8")
+    assert hook_status(broken.stdout, "decisionlang lint") == "Failed"
     assert hook_status(broken.stdout, "decisionlang validate") == "Failed"
     assert hook_status(broken.stdout, "decisionlang check") == "Failed"
     diagnostic = (
         "policies/production.policy:7:66: error[DL-CHECK-SCALE-VALUE]: "
         "`hihg` is not a value of scale `criticality`"
     )
-    assert broken.stdout.count(diagnostic) == 2, broken.stdout  # once per hook
+    assert broken.stdout.count(diagnostic) == 3, broken.stdout  # once per hook: lint, validate, check
     assert "help: did you mean `high`?" in broken.stdout
 
 

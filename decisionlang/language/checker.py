@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -157,6 +157,16 @@ class Program:
 
     def weight_of(self, term: ast.CriterionTerm) -> float:
         return self.term_weights.get(id(term), term.weight)
+
+    def declarations(self) -> Iterator[ast.Node]:
+        """Every declaration that holds expressions or names (policies, defines, consts, criteria,
+        trade-offs, maturity models); the scales, which hold neither, are in `scale_decls`."""
+        yield from self.policies.values()
+        yield from self.defines.values()
+        yield from self.constants.values()
+        yield from self.criteria.values()
+        yield from self.tradeoffs.values()
+        yield from self.maturities.values()
 
     def all_fields(self) -> dict[str, FieldSpec]:
         return {**BUILTIN_FIELDS, **DERIVED_FIELDS, **self.fields}

@@ -27,7 +27,7 @@ the inputs' YAML reader (for the test files); render and cli are above it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,7 +166,7 @@ def _own_files(project: Project, program: Program) -> dict[str, SourceFile]:
     """The project's policy files (never the library's), by path, as the spans know them."""
     paths = {file.path for file in project.policy_files if not is_library(file.path)}
     sources: dict[str, SourceFile] = {}
-    for declaration in _declarations(program):
+    for declaration in (*program.scale_decls.values(), *program.declarations()):
         source = declaration.span.source
         if source.path in paths:
             sources.setdefault(source.path, source)
@@ -174,16 +174,6 @@ def _own_files(project: Project, program: Program) -> dict[str, SourceFile]:
         if file.path in paths and file.path not in sources:
             sources[file.path] = SourceFile(file.path, file.text)
     return sources
-
-
-def _declarations(program: Program) -> Iterable[Any]:
-    yield from program.scale_decls.values()
-    yield from program.constants.values()
-    yield from program.defines.values()
-    yield from program.criteria.values()
-    yield from program.tradeoffs.values()
-    yield from program.maturities.values()
-    yield from program.policies.values()
 
 
 def _suppress(raw: list[Diagnostic], found: list[Directive]) -> tuple[list[Diagnostic], int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from decisionlang.core.spans import SourceFile as LinedSource
@@ -100,7 +100,7 @@ def build_index(texts: Mapping[str, str], program: Program) -> Index:
         for declared in top:
             for each in (declared, *declared.children):
                 index.declarations.setdefault(each.key, each)
-    for node in _program_nodes(program):
+    for node in program.declarations():
         _collect(node, program, index.references)
     return index
 
@@ -194,15 +194,6 @@ def _policy_extent(policy: ast.PolicyDecl) -> Span:
         if node is not None and (node.span.end_line, node.span.end_column) > (last.end_line, last.end_column):
             last = node.span
     return Span(policy.span.source, policy.span.line, 1, last.end_line, last.end_column + 1)
-
-
-def _program_nodes(program: Program) -> Iterator[ast.Node]:
-    yield from program.policies.values()
-    yield from program.defines.values()
-    yield from program.constants.values()
-    yield from program.criteria.values()
-    yield from program.tradeoffs.values()
-    yield from program.maturities.values()
 
 
 def _collect(root: ast.Node, program: Program, found: list[tuple[Span, Key]]) -> None:

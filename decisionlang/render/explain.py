@@ -281,7 +281,14 @@ def rule_block(number: int, rule: RuleTrace, policy: PolicyResult, subject: str,
         body.append(f"because: {rule.message}")
     if rule.until:
         body.append(f"until: {rule.until}")
-    body.extend(listing("facts read:", [format_fact(fact, subject, color=color) for fact in rule.facts]))
+    body.extend(reading_lines(rule, subject, color=color))
+    return lines + indent(body, 3)
+
+
+def reading_lines(rule: RuleTrace, subject: str, *, color: bool) -> list[str]:
+    """What a rule (or `eval`'s expression) read and compared: facts, comparisons, scores,
+    trade-offs, maturity levels, defaults, other verdicts, exemptions, and the problem if any."""
+    body = listing("facts read:", [format_fact(fact, subject, color=color) for fact in rule.facts])
     body.extend(listing("comparisons:", [format_comparison(comparison) for comparison in rule.comparisons]))
     for score in rule.scores:
         body.extend(score_lines(score))
@@ -295,7 +302,7 @@ def rule_block(number: int, rule: RuleTrace, policy: PolicyResult, subject: str,
     if rule.error is not None:
         body.append("problem:")
         body.extend(indent(diagnostics.render_text(rule.error).split("\n"), 2))
-    return lines + indent(body, 3)
+    return body
 
 
 def listing(title: str, items: Sequence[str]) -> list[str]:

@@ -6,21 +6,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from decisionlang.core import diagnostics
 from decisionlang.core.codec import to_data
 from decisionlang.core.escapes import inert_json, safe_line
 from decisionlang.core.format import json_value, show
 from decisionlang.core.undetermined import Undetermined
-from decisionlang.render.explain import listing, maturity_lines, score_lines, tradeoff_lines
-from decisionlang.render.text import (
-    format_comparison,
-    format_default,
-    format_exemption,
-    format_fact,
-    format_verdict_read,
-    indent,
-    paint,
-)
+from decisionlang.render.explain import reading_lines
+from decisionlang.render.text import indent, paint
 
 if TYPE_CHECKING:
     from decisionlang.engine.expression import ExpressionResult
@@ -37,21 +28,7 @@ def render_expression_text(result: ExpressionResult, *, color: bool) -> str:
         f"  = {shown}",
         f"for {subject} ({result.kind}), as of {result.as_of.isoformat()}",
     ]
-    body: list[str] = []
-    body.extend(listing("facts read:", [format_fact(fact, subject, color=color) for fact in trace.facts]))
-    body.extend(listing("comparisons:", [format_comparison(comparison) for comparison in trace.comparisons]))
-    for score in trace.scores:
-        body.extend(score_lines(score))
-    for tradeoff in trace.tradeoffs:
-        body.extend(tradeoff_lines(tradeoff))
-    for maturity in trace.maturities:
-        body.extend(maturity_lines(maturity))
-    body.extend(listing("defaults used:", [format_default(default, subject) for default in trace.defaults]))
-    body.extend(listing("verdicts read:", [format_verdict_read(read, subject) for read in trace.verdicts]))
-    body.extend(listing("exemptions:", [format_exemption(exemption) for exemption in trace.exemptions]))
-    if trace.error is not None:
-        body.append("problem:")
-        body.extend(indent(diagnostics.render_text(trace.error).split("\n"), 2))
+    body = reading_lines(trace, subject, color=color)
     return "\n".join(safe_line(line) for line in [*lines, *indent(body, 2)]) + "\n"
 
 

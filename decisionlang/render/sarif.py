@@ -89,7 +89,18 @@ def sarif_log(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> d
     rules = rule_descriptors(found)
     index = {rule["id"]: position for position, rule in enumerate(rules)}
     before = {finding.key: finding for finding in findings(diff.before)} if diff is not None else None
-    run: dict[str, Any] = {
+    run = sarif_run(rules, [sarif_result(finding, index[finding.rule], before) for finding in found])
+    run["properties"] = run_properties(report, diff, fail_on=fail_on)
+    notifications = [notification(d) for d in report.diagnostics]
+    if notifications:  # expired or stale waivers, evaluation problems: what the run noticed
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def sarif_run(rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One SARIF run of decisionlang: the tool and its rules, the repo root as `%SRCROOT%`, the
+    results (the check's findings or the linter's)."""
+    return {
         "tool": {
             "driver": {
                 "name": "decisionlang",
@@ -103,13 +114,8 @@ def sarif_log(report: Report, diff: VerdictDiff | None, *, fail_on: FailOn) -> d
             URI_BASE_ID: {"description": {"text": "The root of the decision repo that was checked."}}
         },
         "columnKind": "unicodeCodePoints",
-        "results": [sarif_result(finding, index[finding.rule], before) for finding in found],
-        "properties": run_properties(report, diff, fail_on=fail_on),
+        "results": results,
     }
-    notifications = [notification(d) for d in report.diagnostics]
-    if notifications:  # expired or stale waivers, evaluation problems: what the run noticed
-        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
-    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
 def diagnostic_level(diagnostic: Diagnostic) -> str:
@@ -170,31 +176,17 @@ def render_diagnostics_sarif(
             where = Location(path, line, column)
             result["locations"] = [{"physicalLocation": physical_location(where)}]
         results.append(result)
-    run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": "decisionlang",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": [
-                    {
-                        "id": rule.id,
-                        "name": rule.name,
-                        "shortDescription": {"text": rule.summary},
-                        "helpUri": rule.help_uri,
-                        "defaultConfiguration": {"level": rule.level},
-                    }
-                    for rule in rules
-                ],
-            }
-        },
-        "originalUriBaseIds": {
-            URI_BASE_ID: {"description": {"text": "The root of the decision repo that was checked."}}
-        },
-        "columnKind": "unicodeCodePoints",
-        "results": results,
-    }
+    descriptors = [
+        {
+            "id": rule.id,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "helpUri": rule.help_uri,
+            "defaultConfiguration": {"level": rule.level},
+        }
+        for rule in rules
+    ]
+    run = sarif_run(descriptors, results)
     if properties:
         run["properties"] = properties
     log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
