@@ -11,6 +11,7 @@ from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, SubjectResult
 from decisionlang.core.progress import ProgressCallback
 from decisionlang.engine.project import Evaluation, Project, evaluate_project, evaluate_stream, load_project
+from decisionlang.engine.to_go import ToGoLimits, path_to_go, with_paths_to_go
 from decisionlang.inputs.sources import POLICY_SUFFIX, SourceFile, SourceSet
 from decisionlang.inputs.walk import files_under
 
@@ -25,6 +26,7 @@ __all__ = [
     "Project",
     "SourceFile",
     "SourceSet",
+    "ToGoLimits",
     "check",
     "evaluate_expression",
     "evaluate_project",
@@ -34,8 +36,10 @@ __all__ = [
     "json_schema",
     "load_project",
     "new_decision_repo",
+    "path_to_go",
     "policy_files",
     "validate",
+    "with_paths_to_go",
 ]
 
 

@@ -121,6 +121,13 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github", "gitlab")
     show_default=True,
     help=f"Warn about waivers that expire within this many days (0 to {MAX_WARN_DAYS}).",
 )
+@click.option(
+    "--to-go",
+    is_flag=True,
+    help="For every subject that is not GO, search the smallest changes of its facts that make it GO "
+    "(each checked by evaluating it again), or say which rule no change may lift; shown in the text, "
+    "JSON and markdown reports. On demand: it evaluates each such subject again, many times.",
+)
 @jobs_option
 @executor_option
 @warnings_as_errors_option
@@ -142,6 +149,7 @@ def check(
     gate_all: bool,
     record: str | None,
     warn_days: int,
+    to_go: bool,
     jobs: int,
     executor: str | None,
     warnings_as_errors: bool,
@@ -166,6 +174,8 @@ def check(
         raise click.UsageError(
             "--jobs and --executor evaluate one portfolio: they cannot be combined with --base"
         )
+    if base is not None and to_go:
+        raise click.UsageError("--to-go searches the changes that reach GO in one portfolio: not with --base")
     if base is not None:
         _check_against_base(
             directory,
@@ -177,7 +187,7 @@ def check(
             out=out,
             warnings_as_errors=warnings_as_errors,
         )
-    if output_format == "json" and not strict and record is None:
+    if output_format == "json" and not strict and record is None and not to_go:
         # Written as evaluated, one subject at a time (the same bytes as render_json): memory
         # holds one subject's trace, not the report. --strict and --record need the whole report.
         with progress_shown(progress) as shown:
@@ -210,6 +220,10 @@ def check(
                 executor=executor,
             )
     _fail_on_strict_errors(report, strict, output_format)
+    if to_go:
+        from decisionlang.api import with_paths_to_go
+
+        report = with_paths_to_go(project, report, strict=strict)
     with progress_shown(progress) as shown:
         if shown is not None:
             shown(WRITING, 0, None, "")

@@ -424,6 +424,41 @@ class MissingInformation:
         return f"missing information: {self.path} ({self.file})"
 
 
+@dataclass(frozen=True)
+class FactChange:
+    """One fact of a change that leads to GO: whose, which field, from what to what, and where it
+    is written (`from` None: the fact is missing, to be added to `location`'s file)."""
+
+    subject: str
+    path: str
+    before: Any  # JSON-ready, as `Fact.value`; None when missing
+    after: Any
+    location: Location
+
+    __keys__: ClassVar[Mapping[str, str]] = {"path": "field", "before": "from", "after": "to"}
+
+
+@dataclass(frozen=True)
+class ChangeOption:
+    """A set of fact changes that, applied together, make the subject GO (checked by evaluating the
+    subject again with them); `distance` is their summed normalised size (see `engine/to_go.py`)."""
+
+    changes: tuple[FactChange, ...]
+    distance: float
+
+
+@dataclass(frozen=True)
+class PathToGo:
+    """What it would take to reach GO: the smallest sets of fact changes that do (fewest facts
+    first, then the smallest normalised distance), or why none does (`blocked_by`: the rules that
+    hold the subject back on facts no change may touch, `fixed` ones or other subjects')."""
+
+    reachable: bool
+    options: tuple[ChangeOption, ...]
+    blocked_by: tuple[str, ...]
+    note: str | None = None  # why the search found nothing, when no rule is to blame
+
+
 @dataclass(slots=True)
 class SubjectResult:
     subject: str
@@ -433,6 +468,8 @@ class SubjectResult:
     policies: tuple[PolicyResult, ...]
     warnings: tuple[Warning, ...]
     missing: tuple[MissingInformation, ...]
+    # Computed on demand (`check --to-go`, `explain`, the report): what it would take to reach GO.
+    to_go: PathToGo | None = None
 
     __keys__: ClassVar[Mapping[str, str]] = {"subject": "service"}
     __derived__: ClassVar[Mapping[str, Callable[[Any], Any]]] = {

@@ -281,6 +281,7 @@ class FieldDecl(Node):
     description: str | None = None
     required: bool = False
     allowed: tuple[float, ...] | None = None  # `integer in {1, 2, 3, 5, 8}`
+    fixed: bool = False  # `fixed`: a fact no change plan may propose to change (`to_go`)
 
 
 @dataclass(frozen=True)

@@ -489,6 +489,7 @@ class Checker:
             description=decl.description,
             required=decl.required,
             allowed=decl.allowed,
+            fixed=decl.fixed,
             span=decl.span,
         )
         if decl.allowed is not None:
@@ -1952,6 +1953,7 @@ def _merged_field(a: FieldSpec, b: FieldSpec) -> FieldSpec:
         unit=a.unit or b.unit,
         description=a.description or b.description,
         required=a.required or b.required,
+        fixed=a.fixed or b.fixed,
         strict=a.strict or b.strict,
     )
 

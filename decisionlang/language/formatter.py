@@ -494,6 +494,8 @@ class _Builder:
             return [*self.take("unit"), " ", *self.lexeme(_token(node.children[0]))]
         if kind == "field_required":
             return self.take("required")
+        if kind == "field_fixed":
+            return self.take("fixed")
         if kind == "field_allowed":
             doc = [*self.take("in"), " ", *self.take("{")]
             for number, value in enumerate(node.children):

@@ -301,6 +301,9 @@ class _ToAst(Transformer[Token, Any]):
     def field_required(self, items: list[Any]) -> tuple[str, Any]:
         return ("required", True)
 
+    def field_fixed(self, items: list[Any]) -> tuple[str, Any]:
+        return ("fixed", True)
+
     def field_allowed(self, items: list[float]) -> tuple[str, Any]:
         return ("allowed", tuple(dict.fromkeys(items)))
 

@@ -130,6 +130,9 @@ class FieldSpec:
     description: str | None = None
     required: bool = False
     allowed: tuple[float, ...] | None = None  # `integer in {1, 2, 3, 5, 8}`: the only values accepted
+    # `fixed`: a given of the subject (its tier, its criticality), not something a team changes to
+    # reach GO; the smallest change to GO (`engine.to_go`) never proposes to change it.
+    fixed: bool = False
     span: Span | None = field(default=None, compare=False)
     # Declared in a `schema strict` block: the mappings the field is written in (the subject's
     # top level down to its parent) accept no undeclared key. A property of the block, not of the

@@ -38,6 +38,7 @@ from decisionlang.render.text import (
     format_exemption,
     format_fact,
     format_missing,
+    format_option,
     format_verdict_read,
     format_warning,
     indent,
@@ -50,6 +51,7 @@ from decisionlang.render.text import (
     short_location,
     tradeoff_verdict,
     unique,
+    unreachable_words,
     verdict_word,
     waiver_lines,
     waiver_note,
@@ -72,6 +74,7 @@ def render_explain(subject: SubjectResult, *, color: bool, focus: str | None = N
         warnings_section(subject, color=color),
         missing_section(subject, color=color),
         must_hold_section(subject, color=color),
+        to_go_section(subject, color=color),
     ]
     return (
         "\n\n".join(
@@ -404,4 +407,24 @@ def must_hold_section(subject: SubjectResult, *, color: bool) -> list[str]:
     else:
         lines.append("  No remediation was recorded; see the decisive rules above.")
     lines.extend(after_waivers_lines(subject))
+    return lines
+
+
+def to_go_section(subject: SubjectResult, *, color: bool) -> list[str]:
+    """The smallest changes of the facts that make the subject GO, each checked by evaluating it
+    again with them (computed on demand: absent when nobody asked)."""
+    path = subject.to_go
+    if path is None:
+        return []
+    lines = [heading("To reach GO", color=color)]
+    if not path.reachable:
+        lines.append(f"  {unreachable_words(path)}")
+        return lines
+    count = len(path.options[0].changes)
+    lines.append(
+        f"  The smallest changes of the facts that make it GO ({plural(count, 'fact')} changed; each"
+        " checked by evaluating it again):"
+    )
+    for number, option in enumerate(path.options, start=1):
+        lines.append(f"  {number}. {format_option(option, subject.subject)}")
     return lines

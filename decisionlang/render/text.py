@@ -15,13 +15,16 @@ from decisionlang.core.escapes import safe_text, visible
 from decisionlang.core.format import show, show_margin, show_number
 from decisionlang.core.model import (
     AppliedExemption,
+    ChangeOption,
     Comparison,
     DefaultUsed,
     Fact,
+    FactChange,
     Location,
     MaturityTrace,
     MissingInformation,
     Outcome,
+    PathToGo,
     PolicyResult,
     Report,
     RuleKind,
@@ -388,9 +391,43 @@ def subject_block(subject: SubjectResult, *, color: bool) -> list[str]:
             body.extend(policy_lines(policy, subject.subject, color=color))
         label = paint("missing information:", "yellow", color=color)
         body.extend(f"{label} {format_missing(missing, subject.subject)}" for missing in subject.missing)
+        if subject.to_go is not None:
+            body.extend(to_go_lines(subject.to_go, subject.subject))
     body.extend(format_warning(warning, color=color) for warning in subject.warnings)
     lines.extend(indent(body, 4))
     return lines
+
+
+def format_change(change: FactChange, subject: str) -> str:
+    """`maturity.readability 2 → 3 (services/crm.yaml:11:16)`; a missing fact says where to add it."""
+    name = change.path if change.subject == subject else f"{change.subject}.{change.path}"
+    if change.before is None:
+        return f"{name} (missing) → {show(change.after)} (add it to {change.location.file})"
+    return f"{name} {show(change.before)} → {show(change.after)} ({change.location})"
+
+
+def format_option(option: ChangeOption, subject: str) -> str:
+    return ", and ".join(format_change(change, subject) for change in option.changes)
+
+
+def to_go_lines(path: PathToGo, subject: str) -> list[str]:
+    """What it would take to reach GO, in a subject's block: the options, or why there is none."""
+    if path.reachable:
+        first, *others = path.options
+        return [f"to reach GO: {format_option(first, subject)}"] + [
+            f"         or: {format_option(option, subject)}" for option in others
+        ]
+    return [f"to reach GO: {unreachable_words(path)}"]
+
+
+def unreachable_words(path: PathToGo) -> str:
+    if path.blocked_by:
+        rules = ", ".join(path.blocked_by)
+        return (
+            f"no change of its own facts alone reaches GO: {rules} decides on facts no change may "
+            "touch (fields the schema marks `fixed`, or other subjects' facts)"
+        )
+    return path.note or "no change of its facts was found that reaches GO"
 
 
 def waiver_lines(policy: PolicyResult, *, color: bool) -> list[str]:
