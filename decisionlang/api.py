@@ -11,7 +11,7 @@ from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, SubjectResult
 from decisionlang.core.progress import ProgressCallback
 from decisionlang.engine.project import Evaluation, Project, evaluate_project, evaluate_stream, load_project
-from decisionlang.engine.to_go import ToGoLimits, path_to_go, with_paths_to_go
+from decisionlang.engine.to_go import ToGoLimits, path_to_go, with_path_to_go, with_paths_to_go
 from decisionlang.inputs.sources import POLICY_SUFFIX, SourceFile, SourceSet
 from decisionlang.inputs.walk import files_under
 
@@ -39,6 +39,7 @@ __all__ = [
     "path_to_go",
     "policy_files",
     "validate",
+    "with_path_to_go",
     "with_paths_to_go",
 ]
 
@@ -58,8 +59,10 @@ def check(
 def explain(
     root: str | Path | SourceSet, subject: str, *, as_of: dt.date | None = None, strict: bool = False
 ) -> SubjectResult:
-    report = check(root, as_of=as_of, services=[subject], strict=strict)
-    return report.subjects[0]
+    """One subject's result, with what it would take to reach GO when it is not GO (`to_go`)."""
+    project = load_project(root)
+    report = evaluate_project(project, as_of=as_of, services=[subject], strict=strict)
+    return with_path_to_go(project, report.subjects[0], as_of=report.as_of, strict=strict)
 
 
 def validate(root: str | Path) -> list[Diagnostic]:

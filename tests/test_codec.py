@@ -221,7 +221,7 @@ def _report_data() -> dict[str, Any]:
         (
             lambda d: d["services"][0].update(colour="red"),
             "services[0]: expected the keys of a SubjectResult (facts, files, kind, location, missing, "
-            "must_hold, policies, service, verdict, warnings), found 'colour'",
+            "must_hold, policies, service, to_go, verdict, warnings), found 'colour'",
         ),
         (
             lambda d: d["services"][0].update(location=[99]),

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -26,6 +27,7 @@ ROOT = Path(__file__).parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
 SCALEUP = ROOT / "examples" / "scaleup"
 AS_OF = dt.date(2026, 11, 26)
+SCHEMA = json.loads((ROOT / "schemas" / "report-v3.schema.json").read_text(encoding="utf-8"))
 
 
 def repo_files(root: Path) -> dict[str, str]:
@@ -212,7 +214,9 @@ def test_check_to_go_text_golden() -> None:
 def test_check_to_go_json_golden() -> None:
     code, output = run("check", str(QUICKSTART), "--as-of", "2026-11-26", "--to-go", "--format", "json")
     assert code == cli.EXIT_NO_GO
-    services = {service["service"]: service for service in json.loads(output)["services"]}
+    payload = json.loads(output)
+    jsonschema.validate(payload, SCHEMA)
+    services = {service["service"]: service for service in payload["services"]}
     assert "to_go" not in services["website"]  # GO: nothing to search
     assert services["payments-api"]["to_go"] == {
         "reachable": False,
@@ -232,3 +236,64 @@ def test_to_go_is_refused_with_base() -> None:
     code, output = run("check", str(QUICKSTART), "--to-go", "--base", "HEAD")
     assert code == 2
     assert "--to-go" in output and "--base" in output
+
+
+def test_the_docs_sample_is_the_output() -> None:
+    docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    command = "check examples/quickstart --as-of 2026-11-26 --to-go --no-trace -s fax-gateway -s payments-api"
+    prompt = f"$ decisionlang {command}\n"
+    sample = docs[docs.index(prompt) + len(prompt) :].split("```", 1)[0]
+    arguments = command.replace("examples/quickstart", str(QUICKSTART)).split()
+    code, output = run(*arguments)
+    assert code == cli.EXIT_NOT_YET
+    assert output == sample
+
+
+def test_the_board_report_and_the_markdown_show_it(tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    code, _ = run("report", str(QUICKSTART), "--as-of", "2026-11-26", "--to-go", "-o", str(target))
+    assert code == cli.EXIT_OK
+    html = target.read_text(encoding="utf-8")
+    assert "To reach GO" in html
+    assert "business_value 3 → 5 (services/payments.yaml:34:21)" in html
+    code, _ = run("report", str(QUICKSTART), "--as-of", "2026-11-26", "-o", str(target))
+    assert "To reach GO" not in target.read_text(encoding="utf-8")  # on demand only
+    code, markdown = run("check", str(QUICKSTART), "--as-of", "2026-11-26", "--to-go", "--format", "markdown")
+    assert (
+        "**To reach GO**\n\n- risk.compliance (missing) → 6 (add it to services/analytics.yaml)\n" in markdown
+    )
+    code, markdown = run("check", str(QUICKSTART), "--as-of", "2026-11-26", "--format", "markdown")
+    assert "To reach GO" not in markdown
+
+
+def test_a_fixed_field_is_never_proposed_and_its_rule_is_named() -> None:
+    """A hard rule on a `fixed` field: nothing but that field could lift it."""
+    files = {
+        "policies/gate.policy": """scale criticality "Impact" { low < medium < high < critical }
+schema {
+  criticality: criticality fixed "Impact of an outage"
+  readability: integer 0..5 "Flows mapped"
+}
+policy gate "Critical services wait" {
+  not_yet critical when criticality == critical because "critical services wait"
+  not_yet unmapped when readability < 3 because "unmapped"
+}
+""",
+        "services/a.yaml": "name: a\ncriticality: critical\nreadability: 1\n",
+    }
+    project = load_project(SourceSet.from_memory(files), cache=False)
+    result = evaluate_project(project, as_of=AS_OF).subjects[0]
+    path = path_to_go(project, result, as_of=AS_OF)
+    assert not path.reachable
+    assert path.blocked_by == ("gate.critical",)
+    assert path.options == ()
+    # the same field, not fixed: one change reaches GO (with the other rule's fix)
+    files["policies/gate.policy"] = files["policies/gate.policy"].replace("criticality fixed", "criticality")
+    project = load_project(SourceSet.from_memory(files), cache=False)
+    result = evaluate_project(project, as_of=AS_OF).subjects[0]
+    path = path_to_go(project, result, as_of=AS_OF)
+    assert path.reachable
+    assert [(c.path, c.after) for c in path.options[0].changes] == [
+        ("criticality", "high"),
+        ("readability", 3),
+    ]

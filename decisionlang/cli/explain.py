@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import sys
@@ -29,7 +28,6 @@ from decisionlang.cli.progress import progress_option, progress_shown
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.escapes import inert_json
 from decisionlang.core.hints import did_you_mean
-from decisionlang.core.model import Verdict
 
 if TYPE_CHECKING:
     from decisionlang.api import Project
@@ -78,11 +76,9 @@ def explain(
     if strict and any(d.is_error for d in report.diagnostics):
         fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")
     result = report.subjects[0]
-    if result.verdict is not Verdict.GO:  # what it would take: one subject, computed here
-        from decisionlang.api import path_to_go
+    from decisionlang.api import with_path_to_go
 
-        today = report.as_of or dt.date.today()
-        result = dataclasses.replace(result, to_go=path_to_go(project, result, as_of=today, strict=strict))
+    result = with_path_to_go(project, result, as_of=report.as_of, strict=strict)  # what it would take
     if output_format == "json":
         payload = result.to_dict()
         if focus is not None:

@@ -56,6 +56,12 @@ from decisionlang.core.spans import printable
     help="Decision log to show verdict moves and trends from (default: $DECISIONLANG_LOG, when that "
     "file exists).",
 )
+@click.option(
+    "--to-go",
+    is_flag=True,
+    help="Show, for every subject that is not GO, the smallest changes of its facts that make it GO "
+    "(see `check --to-go`); it evaluates each such subject again, many times.",
+)
 @as_of_option
 @jobs_option
 @executor_option
@@ -69,6 +75,7 @@ def report(
     output_format: str,
     kind: str,
     log: str | None,
+    to_go: bool,
     as_of: dt.date | None,
     jobs: int,
     executor: str | None,
@@ -87,6 +94,10 @@ def report(
         with progress_shown(progress) as shown:
             project = load_project(directory, progress=shown, limits=flag_limits())
             result = evaluate_project(project, as_of=as_of, progress=shown, jobs=jobs, executor=executor)
+            if to_go:
+                from decisionlang.api import with_paths_to_go
+
+                result = with_paths_to_go(project, result)
         gc.freeze()  # the results live until the report is written: no collection rescans them
         title = printable(directory.resolve().name) or "decisions"  # a name that is not UTF-8 as `\xff`
         if output_format == "html":

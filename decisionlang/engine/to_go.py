@@ -52,7 +52,7 @@ from decisionlang.core.views import blocking_policies, verdict_fact_rules
 from decisionlang.engine.project import Project, evaluate_project
 from decisionlang.language.types import BOOL, DATE, DURATION, NUMBER, FieldSpec, ScaleType
 
-__all__ = ["ToGoLimits", "path_to_go", "with_paths_to_go"]
+__all__ = ["ToGoLimits", "path_to_go", "with_path_to_go", "with_paths_to_go"]
 
 Changes = Mapping[str, Any]  # field path -> the value it is given
 
@@ -72,16 +72,27 @@ def with_paths_to_go(
     limits: ToGoLimits = ToGoLimits(),
 ) -> Report:
     """The report with `to_go` set on every subject that is not GO."""
-    as_of = report.as_of or dt.date.today()
     subjects = tuple(
-        subject
-        if subject.verdict is Verdict.GO
-        else dataclasses.replace(
-            subject, to_go=path_to_go(project, subject, as_of=as_of, strict=strict, limits=limits)
-        )
+        with_path_to_go(project, subject, as_of=report.as_of, strict=strict, limits=limits)
         for subject in report.subjects
     )
     return dataclasses.replace(report, subjects=subjects)
+
+
+def with_path_to_go(
+    project: Project,
+    result: SubjectResult,
+    *,
+    as_of: dt.date | None,
+    strict: bool = False,
+    limits: ToGoLimits = ToGoLimits(),
+) -> SubjectResult:
+    """The result with `to_go` set when it is not GO (`as_of` None: today), unchanged when GO."""
+    if result.verdict is Verdict.GO:
+        return result
+    today = as_of or dt.date.today()
+    path = path_to_go(project, result, as_of=today, strict=strict, limits=limits)
+    return dataclasses.replace(result, to_go=path)
 
 
 def path_to_go(

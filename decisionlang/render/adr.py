@@ -31,6 +31,7 @@ from decisionlang.render.text import (
     format_tradeoff,
     format_verdict_read,
     short_location,
+    to_go_items,
     unique,
     waiver_note,
 )
@@ -221,6 +222,10 @@ def consequences(result: SubjectResult, as_of: dt.date | None) -> list[str]:
         lines.append("")
     elif result.verdict is Verdict.GO:
         lines += ["It may go ahead: nothing must change for GO.", ""]
+    if result.to_go is not None:
+        lines += ["To reach GO (the smallest changes of the facts, each checked by evaluating it again):", ""]
+        lines += [f"- {item}" for item in to_go_items(result.to_go, result.subject)]
+        lines.append("")
     if result.warnings:
         lines += ["Warnings to consider:", ""]
         lines += [f"- {warning.message} (`{warning.rule}`)" for warning in result.warnings]

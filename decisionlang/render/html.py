@@ -40,6 +40,7 @@ from decisionlang.core.model import (
     Comparison,
     Location,
     MaturityTrace,
+    PathToGo,
     PolicyResult,
     Report,
     RuleKind,
@@ -59,6 +60,7 @@ from decisionlang.render.text import (
     format_fact,
     format_maturity,
     format_missing,
+    format_option,
     format_score_total,
     format_tradeoff,
     format_verdict_read,
@@ -68,6 +70,7 @@ from decisionlang.render.text import (
     short_location,
     split_expression,
     unique,
+    unreachable_words,
     waiver_note,
     waiver_sentence,
 )
@@ -1724,6 +1727,8 @@ def subject_article(view: BoardView, result: SubjectResult) -> str:
     parts.append(policies_line(view, result))
     if result.verdict is not Verdict.GO or view.must_hold(result):
         parts.append(must_hold_list(view.must_hold(result)))
+    if result.to_go is not None:
+        parts.append(to_go_list(result.to_go, result.subject))
     if result.waivers:
         parts.append(compromises(view, result))
     if (
@@ -1904,6 +1909,19 @@ def policies_line(view: BoardView, result: SubjectResult) -> str:
 
 def policy_anchor(name: str) -> str:
     return f"p-{slug(name)}"
+
+
+def to_go_list(path: PathToGo, subject: str) -> str:
+    """The smallest changes of the facts that make the subject GO (`report --to-go`)."""
+    if not path.reachable:
+        return f"<h4>To reach GO</h4>\n<p>{esc(unreachable_words(path))}.</p>\n"
+    listed = "".join(f"<li>{esc(format_option(option, subject))}</li>" for option in path.options)
+    count = len(path.options[0].changes)
+    intro = (
+        f"<p>The smallest changes of the facts that make it GO ({plural(count, 'fact')} changed), each"
+        " checked by evaluating it again; any one of:</p>"
+    )
+    return f"<h4>To reach GO</h4>\n{intro}\n<ol>{listed}</ol>\n"
 
 
 def must_hold_list(items: Sequence[str]) -> str:

@@ -51,6 +51,7 @@ from decisionlang.render.text import (
     plural,
     rule_kind_words,
     short_location,
+    to_go_items,
     unique,
     waiver_note,
 )
@@ -346,6 +347,10 @@ def trace_block(subject: SubjectResult, *, summary: str) -> list[str]:
     if subject.missing:
         lines += ["**Missing information**", ""]
         lines += [f"- {md_text(format_missing(missing, subject.subject))}" for missing in subject.missing]
+        lines.append("")
+    if subject.to_go is not None:
+        lines += ["**To reach GO**", ""]
+        lines += [f"- {md_text(line)}" for line in to_go_items(subject.to_go, subject.subject)]
         lines.append("")
     if subject.warnings:
         lines += ["**Warnings**", ""]

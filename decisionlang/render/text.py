@@ -410,6 +410,13 @@ def format_option(option: ChangeOption, subject: str) -> str:
     return ", and ".join(format_change(change, subject) for change in option.changes)
 
 
+def to_go_items(path: PathToGo, subject: str) -> list[str]:
+    """Each option on its own (any one of them reaches GO), or why there is none."""
+    if path.reachable:
+        return [format_option(option, subject) for option in path.options]
+    return [unreachable_words(path)]
+
+
 def to_go_lines(path: PathToGo, subject: str) -> list[str]:
     """What it would take to reach GO, in a subject's block: the options, or why there is none."""
     if path.reachable:
@@ -423,9 +430,10 @@ def to_go_lines(path: PathToGo, subject: str) -> list[str]:
 def unreachable_words(path: PathToGo) -> str:
     if path.blocked_by:
         rules = ", ".join(path.blocked_by)
+        which = f"rule {rules} decides" if len(path.blocked_by) == 1 else f"rules {rules} decide"
         return (
-            f"no change of its own facts alone reaches GO: {rules} decides on facts no change may "
-            "touch (fields the schema marks `fixed`, or other subjects' facts)"
+            f"no change of its own facts alone reaches GO: {which} on facts no change may touch "
+            "(fields the schema marks `fixed`, or other subjects' facts)"
         )
     return path.note or "no change of its facts was found that reaches GO"
 
