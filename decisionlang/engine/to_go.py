@@ -20,7 +20,11 @@ reports was evaluated, with its changes applied, and came out GO.
   counts its change over its range's width, a scale its steps over its length, a date its days
   over a year, a boolean or a missing fact 1).
 - **Within bounds.** At most `max_changes` facts and `max_evaluations` evaluations per subject;
-  past them the answer says so (`note`) rather than claim nothing reaches GO.
+  past them the answer says so (`note`) rather than claim nothing reaches GO. Every single change
+  is tried; from one number of changes to the next, only the `beam` changed states closest to GO
+  (fewest rules holding it back, smallest margins against it) go on, so that a subject held back
+  by many rules costs a bounded search: an option of two or three facts is the smallest found,
+  not proven the smallest of all.
 """
 
 from __future__ import annotations
@@ -49,7 +53,9 @@ from decisionlang.core.model import (
 )
 from decisionlang.core.subjects import Duration, Portfolio, Subject
 from decisionlang.core.views import blocking_policies, verdict_fact_rules
-from decisionlang.engine.project import Project, evaluate_project
+from decisionlang.engine.compiler import STEPS
+from decisionlang.engine.evaluator import EvaluationOptions, evaluate_subject
+from decisionlang.engine.project import Project
 from decisionlang.language.types import BOOL, DATE, DURATION, NUMBER, FieldSpec, ScaleType
 
 __all__ = ["ToGoLimits", "path_to_go", "with_path_to_go", "with_paths_to_go"]
@@ -62,6 +68,7 @@ class ToGoLimits:
     max_changes: int = 3  # facts changed together, at most
     max_options: int = 3  # options reported, at most
     max_evaluations: int = 3000  # evaluations of the subject, at most, per subject
+    beam: int = 12  # changed states carried from one number of changes to the next, the closest to GO
 
 
 def with_paths_to_go(
@@ -129,6 +136,12 @@ class _Search:
         self.limits = limits
         self.fields = project.program.all_fields()
         self.evaluations = 0
+        self.evaluation = EvaluationOptions(
+            today=as_of,
+            strict=strict,
+            waivers=project.waivers,
+            steps=project.sources.settings.evaluation_steps or STEPS,
+        )
         self.seen: dict[tuple[tuple[str, Any], ...], SubjectResult | None] = {}
 
     # ------------------------------------------------------------ the search
@@ -136,15 +149,17 @@ class _Search:
     def run(self, root: SubjectResult) -> PathToGo:
         blocked_by = self.fixed_blockers(root)
         frontier = [_Node((), root)]
+        visited: set[tuple[tuple[str, Any], ...]] = {()}
         for _depth in range(self.limits.max_changes):
             found: list[_Node] = []
             following: list[_Node] = []
             for node in frontier:
                 for field, value in self.moves(node):
                     changes = tuple(sorted({**node.changed, field: value}.items(), key=lambda item: item[0]))
-                    if changes in self.seen:
+                    if changes in visited:
                         continue
-                    child = self.evaluate(changes)
+                    visited.add(changes)
+                    child = self.evaluate(changes)  # perhaps evaluated already, as a probe
                     if child is None:
                         continue
                     if child.verdict is Verdict.GO:
@@ -157,7 +172,12 @@ class _Search:
                 return PathToGo(True, self.options(found), ())
             if self.exhausted or not following:
                 break
-            frontier = following
+            # the closest to GO go on (a beam): every single change is tried, and the search for
+            # two or three stays bounded on a subject held back by many rules
+            following.sort(
+                key=lambda node: (_standing(node.result), [str(c) for c in node.changes]), reverse=True
+            )
+            frontier = following[: self.limits.beam]
         if blocked_by:
             return PathToGo(False, (), blocked_by, None)
         if self.exhausted:
@@ -174,25 +194,18 @@ class _Search:
         return self.evaluations >= self.limits.max_evaluations
 
     def evaluate(self, changes: tuple[tuple[str, Any], ...]) -> SubjectResult | None:
+        """The subject's result with `changes` applied (None once the budget is spent, or when the
+        evaluation itself spends its step budget: such a change is no answer)."""
         if changes in self.seen:
             return self.seen[changes]
         result: SubjectResult | None = None
         if not self.exhausted:
             self.evaluations += 1
             subject = _changed_subject(self.subject, dict(changes))
-            subjects = [
-                subject if other.name == self.name else other for other in self.project.portfolio.subjects
-            ]
-            portfolio = Portfolio.of(subjects, self.project.portfolio.ignored)
+            portfolio = _with_subject(self.project.portfolio, subject)
             try:
-                report = evaluate_project(
-                    dataclasses.replace(self.project, portfolio=portfolio),
-                    as_of=self.as_of,
-                    services=[self.name],
-                    strict=self.strict,
-                )
-                result = report.subjects[0]
-            except DecisionlangError:  # a budget spent: this change is not an answer
+                result, _ = evaluate_subject(self.project.policies, subject, portfolio, self.evaluation)
+            except DecisionlangError:
                 result = None
         self.seen[changes] = result
         return result
@@ -250,12 +263,14 @@ class _Search:
                 moves.extend((path, value) for value in spec.type.values if value != current)
             elif spec.type == BOOL:
                 moves.extend((path, value) for value in (False, True) if value != current)
-            elif _few_values(spec):
-                moves.extend((path, value) for value in _few_values(spec) if value != current)
             elif current is None:
-                moves.extend((path, value) for value in _ends(spec, self.as_of))
+                few = _few_values(spec)
+                moves.extend((path, value) for value in (few or _ends(spec, self.as_of)))
             else:
-                moves.extend((path, value) for value in self.turning_values(node, path, spec, current))
+                turning = self.turning_values(node, path, spec, current)
+                if not turning:  # no margin to follow (`tier == 1`): a field of few values tries each
+                    turning = [value for value in _few_values(spec) if value != current]
+                moves.extend((path, value) for value in turning)
         return list(dict.fromkeys(moves))
 
     def turning_values(self, node: _Node, path: str, spec: FieldSpec, current: Any) -> list[Any]:
@@ -481,6 +496,17 @@ def _distance(spec: FieldSpec, before: Any, after: Any) -> float:
 
 def _changed_subject(subject: Subject, changes: Mapping[str, Any]) -> Subject:
     return dataclasses.replace(subject, fields={**subject.fields, **changes})
+
+
+def _with_subject(portfolio: Portfolio, subject: Subject) -> Portfolio:
+    """The portfolio with `subject` in place of its namesake. The dependency graph and the index
+    of subject-valued fields stay those of the portfolio: a change never touches `depends_on`,
+    `targets` or any field that names a subject (they are not `changeable`)."""
+    subjects = tuple(subject if other.name == subject.name else other for other in portfolio.subjects)
+    by_name = {**portfolio.by_name, subject.name: subject}
+    changed = Portfolio(subjects, by_name, portfolio.dependents, portfolio.ignored)
+    object.__setattr__(changed, "_referrers", portfolio._referrers)
+    return changed
 
 
 # ---------------------------------------------------------------- margins and progress
