@@ -297,3 +297,16 @@ policy gate "Critical services wait" {
         ("criticality", "high"),
         ("readability", 3),
     ]
+
+
+def test_the_governance_sample_is_the_output() -> None:
+    docs = (ROOT / "docs" / "governance.md").read_text(encoding="utf-8")
+    command = (
+        "check examples/scaleup --as-of 2026-11-26 --to-go --no-trace"
+        " -s observability-platform -s warehouse-cost-cut -s billing-engine"
+    )
+    prompt = f"$ decisionlang {command}\n"
+    sample = docs[docs.index(prompt) + len(prompt) :].split("```", 1)[0]
+    code, output = run(*command.replace("examples/scaleup", str(SCALEUP)).split())
+    assert code == cli.EXIT_NO_GO
+    assert output == sample
