@@ -11,6 +11,7 @@ from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, SubjectResult
 from decisionlang.core.progress import ProgressCallback
 from decisionlang.engine.project import Evaluation, Project, evaluate_project, evaluate_stream, load_project
+from decisionlang.engine.sensitivity import DEFAULT_WITHIN, fragility, with_fragility
 from decisionlang.engine.to_go import ToGoLimits, path_to_go, with_path_to_go, with_paths_to_go
 from decisionlang.inputs.sources import POLICY_SUFFIX, SourceFile, SourceSet
 from decisionlang.inputs.walk import files_under
@@ -33,12 +34,15 @@ __all__ = [
     "evaluate_stream",
     "explain",
     "format_policy",
+    "fragility",
     "json_schema",
     "load_project",
     "new_decision_repo",
     "path_to_go",
     "policy_files",
     "validate",
+    "what_it_takes",
+    "with_fragility",
     "with_path_to_go",
     "with_paths_to_go",
 ]
@@ -62,7 +66,14 @@ def explain(
     """One subject's result, with what it would take to reach GO when it is not GO (`to_go`)."""
     project = load_project(root)
     report = evaluate_project(project, as_of=as_of, services=[subject], strict=strict)
-    return with_path_to_go(project, report.subjects[0], as_of=report.as_of, strict=strict)
+    return what_it_takes(project, report, strict=strict).subjects[0]
+
+
+def what_it_takes(project: Project, report: Report, *, strict: bool = False) -> Report:
+    """The report with what it would take: for each subject not GO, the smallest change of its facts
+    to GO (`to_go`); for each GO, the parameters that flip it within 10 % (`fragile`). What
+    `explain` shows; `check --to-go --fragile` and `report --to-go --fragile` ask for the same."""
+    return with_fragility(project, with_paths_to_go(project, report, strict=strict), within=DEFAULT_WITHIN)
 
 
 def validate(root: str | Path) -> list[Diagnostic]:

@@ -28,6 +28,7 @@ from decisionlang.cli.common import (
     fail,
     fail_on_warnings,
     flag_limits,
+    fragile_options,
     guarded,
     jobs_option,
     limit_options,
@@ -128,6 +129,7 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github", "gitlab")
     "(each checked by evaluating it again), or say which rule no change may lift; shown in the text, "
     "JSON and markdown reports. On demand: it evaluates each such subject again, many times.",
 )
+@fragile_options
 @jobs_option
 @executor_option
 @warnings_as_errors_option
@@ -150,6 +152,8 @@ def check(
     record: str | None,
     warn_days: int,
     to_go: bool,
+    fragile: bool,
+    fragile_within: float,
     jobs: int,
     executor: str | None,
     warnings_as_errors: bool,
@@ -174,8 +178,10 @@ def check(
         raise click.UsageError(
             "--jobs and --executor evaluate one portfolio: they cannot be combined with --base"
         )
-    if base is not None and to_go:
-        raise click.UsageError("--to-go searches the changes that reach GO in one portfolio: not with --base")
+    if base is not None and (to_go or fragile):
+        raise click.UsageError(
+            "--to-go and --fragile search one portfolio's changes: they cannot be combined with --base"
+        )
     if base is not None:
         _check_against_base(
             directory,
@@ -187,7 +193,7 @@ def check(
             out=out,
             warnings_as_errors=warnings_as_errors,
         )
-    if output_format == "json" and not strict and record is None and not to_go:
+    if output_format == "json" and not strict and record is None and not to_go and not fragile:
         # Written as evaluated, one subject at a time (the same bytes as render_json): memory
         # holds one subject's trace, not the report. --strict and --record need the whole report.
         with progress_shown(progress) as shown:
@@ -224,6 +230,10 @@ def check(
         from decisionlang.api import with_paths_to_go
 
         report = with_paths_to_go(project, report, strict=strict)
+    if fragile:
+        from decisionlang.api import with_fragility
+
+        report = with_fragility(project, report, within=fragile_within)
     with progress_shown(progress) as shown:
         if shown is not None:
             shown(WRITING, 0, None, "")

@@ -80,6 +80,37 @@ class Bounded(click.ParamType):  # type: ignore[type-arg]
         return self.low <= number <= self.high
 
 
+class Percent(Bounded):
+    """A percentage from `low` to `high`, written `10` or `10%`; the value is the fraction (0.1)."""
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__(float, low, high)
+        self.name = "PERCENT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):  # the default, already a fraction
+            return value
+        text = str(value).strip()
+        return float(super().convert(text[:-1].strip() if text.endswith("%") else text, param, ctx)) / 100
+
+
+def fragile_options(function: F) -> F:
+    """`--fragile` and `--fragile-within`, for `check` and `report`."""
+    function = click.option(
+        "--fragile-within",
+        type=Percent(0, 100),
+        default=0.10,
+        show_default="10%",
+        help="With --fragile: the largest relative change of a parameter searched, e.g. 10 or 10%.",
+    )(function)
+    return click.option(
+        "--fragile",
+        is_flag=True,
+        help="For every GO subject, the smallest relative change of one constant or criteria weight "
+        "that flips it, within --fragile-within; in the outputs, and across the portfolio in the report.",
+    )(function)
+
+
 def use_color(choice: bool | None) -> bool:
     """Whether the text output is coloured: `--color` / `--no-color` first, then the environment."""
     if choice is not None:

@@ -75,10 +75,9 @@ def explain(
     report = evaluate_project(project, as_of=as_of, services=[subject], strict=strict)
     if strict and any(d.is_error for d in report.diagnostics):
         fail([d for d in report.diagnostics if d.is_error], as_json=output_format == "json")
-    result = report.subjects[0]
-    from decisionlang.api import with_path_to_go
+    from decisionlang.api import what_it_takes
 
-    result = with_path_to_go(project, result, as_of=report.as_of, strict=strict)  # what it would take
+    result = what_it_takes(project, report, strict=strict).subjects[0]  # to GO, or how fragile a GO
     if output_format == "json":
         payload = result.to_dict()
         if focus is not None:

@@ -21,6 +21,7 @@ from decisionlang.cli.common import (
     executor_option,
     fail,
     flag_limits,
+    fragile_options,
     guarded,
     jobs_option,
     limit_options,
@@ -62,6 +63,7 @@ from decisionlang.core.spans import printable
     help="Show, for every subject that is not GO, the smallest changes of its facts that make it GO "
     "(see `check --to-go`); it evaluates each such subject again, many times.",
 )
+@fragile_options
 @as_of_option
 @jobs_option
 @executor_option
@@ -76,6 +78,8 @@ def report(
     kind: str,
     log: str | None,
     to_go: bool,
+    fragile: bool,
+    fragile_within: float,
     as_of: dt.date | None,
     jobs: int,
     executor: str | None,
@@ -98,6 +102,10 @@ def report(
                 from decisionlang.api import with_paths_to_go
 
                 result = with_paths_to_go(project, result)
+            if fragile:
+                from decisionlang.api import with_fragility
+
+                result = with_fragility(project, result, within=fragile_within)
         gc.freeze()  # the results live until the report is written: no collection rescans them
         title = printable(directory.resolve().name) or "decisions"  # a name that is not UTF-8 as `\xff`
         if output_format == "html":

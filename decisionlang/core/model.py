@@ -459,6 +459,22 @@ class PathToGo:
     note: str | None = None  # why the search found nothing, when no rule is to blame
 
 
+@dataclass(frozen=True)
+class Fragility:
+    """A GO that one parameter flips: `parameter` (`const NAME`, or `weight CRITERIA.TERM` with the
+    term's id) moved from `before` to `after` (a relative change of `relative`, e.g. -0.13) makes
+    the subject `becomes`; no smaller change of it that way does."""
+
+    parameter: str
+    description: str  # "the constant value_bar", "the weight of business_value in value_case"
+    before: float
+    after: float
+    relative: float
+    becomes: Verdict
+
+    __keys__: ClassVar[Mapping[str, str]] = {"before": "from", "after": "to"}
+
+
 @dataclass(slots=True)
 class SubjectResult:
     subject: str
@@ -470,6 +486,8 @@ class SubjectResult:
     missing: tuple[MissingInformation, ...]
     # Computed on demand (`check --to-go`, `explain`, the report): what it would take to reach GO.
     to_go: PathToGo | None = None
+    # Computed on demand (`check --fragile`, the report): the parameters that flip a GO.
+    fragile: tuple[Fragility, ...] = ()
 
     __keys__: ClassVar[Mapping[str, str]] = {"subject": "service"}
     __derived__: ClassVar[Mapping[str, Callable[[Any], Any]]] = {

@@ -16,6 +16,7 @@ from decisionlang.core.model import (
     AppliedWaiver,
     Enforcement,
     Fact,
+    Fragility,
     Location,
     Outcome,
     PolicyResult,
@@ -375,3 +376,33 @@ def deciding_fact(facts: tuple[Fact, ...], subject: str) -> Fact | None:
     location is a better anchor for them."""
     own = [fact for fact in facts if fact.subject == subject]
     return next((fact for fact in own if fact.missing), own[0] if own else None)
+
+
+# ---------------------------------------------------------------- what it would take
+
+
+@dataclass(frozen=True)
+class DecidingParameter:
+    """A parameter (constant, criteria weight) and the GO verdicts a small change of it flips."""
+
+    parameter: str
+    description: str
+    value: float
+    subjects: tuple[str, ...]  # the GO subjects it flips within the window, by name
+    nearest: Fragility  # the smallest change of it that flips one of them
+
+
+def deciding_parameters(report: Report) -> tuple[DecidingParameter, ...]:
+    """Which parameters decide the most GO verdicts (`--fragile`): each parameter that flips a GO
+    subject, with those subjects; the most subjects first, then the smallest change."""
+    by_parameter: dict[str, list[tuple[str, Fragility]]] = {}
+    for subject in report.subjects:
+        for item in subject.fragile:
+            by_parameter.setdefault(item.parameter, []).append((subject.subject, item))
+    found = []
+    for parameter, items in by_parameter.items():
+        nearest = min((item for _, item in items), key=lambda item: (abs(item.relative), item.after))
+        names = tuple(sorted(dict.fromkeys(name for name, _ in items)))
+        found.append(DecidingParameter(parameter, nearest.description, nearest.before, names, nearest))
+    found.sort(key=lambda entry: (-len(entry.subjects), abs(entry.nearest.relative), entry.parameter))
+    return tuple(found)

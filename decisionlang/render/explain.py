@@ -41,6 +41,7 @@ from decisionlang.render.text import (
     format_option,
     format_verdict_read,
     format_warning,
+    fragility_sentence,
     indent,
     maturity_level_words,
     paint,
@@ -75,6 +76,7 @@ def render_explain(subject: SubjectResult, *, color: bool, focus: str | None = N
         missing_section(subject, color=color),
         must_hold_section(subject, color=color),
         to_go_section(subject, color=color),
+        fragile_section(subject, color=color),
     ]
     return (
         "\n\n".join(
@@ -427,4 +429,16 @@ def to_go_section(subject: SubjectResult, *, color: bool) -> list[str]:
     )
     for number, option in enumerate(path.options, start=1):
         lines.append(f"  {number}. {format_option(option, subject.subject)}")
+    return lines
+
+
+def fragile_section(subject: SubjectResult, *, color: bool) -> list[str]:
+    """The parameters (constants, criteria weights) a small change of which flips this GO."""
+    if not subject.fragile:
+        return []
+    lines = [heading("How fragile this GO is", color=color)]
+    lines.append(
+        "  The smallest change of one constant or weight that flips it, each checked by evaluating it:"
+    )
+    lines.extend(f"  - {fragility_sentence(item)}" for item in subject.fragile)
     return lines

@@ -49,7 +49,7 @@ from decisionlang.core.model import (
     Verdict,
 )
 from decisionlang.core.subjects import Portfolio, Subject
-from decisionlang.core.views import blocking_policies, waiver_effects
+from decisionlang.core.views import blocking_policies, deciding_parameters, waiver_effects
 from decisionlang.governance.decisionlog.traces import read_trace
 from decisionlang.render.diff import change_text
 from decisionlang.render.explain import reason_sentence, verdict_sentence
@@ -64,6 +64,7 @@ from decisionlang.render.text import (
     format_score_total,
     format_tradeoff,
     format_verdict_read,
+    fragility_sentence,
     margin_text,
     plural,
     rescale_words,
@@ -331,6 +332,7 @@ def render_html(
         tradeoffs_section(view),
         maturity_section(view),
         dependencies_section(view),
+        what_it_takes_section(view),
         subjects_section(view),
         reading_section(view),
         "</main>\n",
@@ -507,6 +509,7 @@ SECTIONS = (
     ("tradeoffs", "Trade-offs"),
     ("maturity", "Maturity"),
     ("dependencies", "Dependencies of tier-1 subjects"),
+    ("what-it-takes", "What it would take"),
     ("subjects", "Every subject, with its justification"),
     ("reading", "How to read this report"),
 )
@@ -517,7 +520,12 @@ def page_header(view: BoardView) -> str:
     counts = report.summary()
     parts = ", ".join(f"{counts[verdict.value]} {badge(verdict)}" for verdict in VERDICT_ORDER)
     as_of = view.as_of.isoformat() if view.as_of else "today"
-    entries = "".join(f'<li><a href="#{anchor}">{esc(name)}</a></li>' for anchor, name in SECTIONS)
+    shown = [
+        (anchor, name)
+        for anchor, name in SECTIONS
+        if anchor != "what-it-takes" or asked_what_it_takes(report)
+    ]
+    entries = "".join(f'<li><a href="#{anchor}">{esc(name)}</a></li>' for anchor, name in shown)
     return (
         f"<header>\n<h1>Decision report: {esc(view.title)}</h1>\n"
         f'<p class="lead">Decided as of <time datetime="{esc(as_of)}">{esc(as_of)}</time>: '
@@ -1729,6 +1737,8 @@ def subject_article(view: BoardView, result: SubjectResult) -> str:
         parts.append(must_hold_list(view.must_hold(result)))
     if result.to_go is not None:
         parts.append(to_go_list(result.to_go, result.subject))
+    if result.fragile:
+        parts.append(fragile_list(result))
     if result.waivers:
         parts.append(compromises(view, result))
     if (
@@ -1909,6 +1919,60 @@ def policies_line(view: BoardView, result: SubjectResult) -> str:
 
 def policy_anchor(name: str) -> str:
     return f"p-{slug(name)}"
+
+
+def asked_what_it_takes(report: Report) -> bool:
+    """Whether the report was asked what it would take (`--to-go`, `--fragile`): its section shows."""
+    return any(subject.to_go is not None or subject.fragile for subject in report.subjects)
+
+
+def what_it_takes_section(view: BoardView) -> str:
+    """`report --to-go` / `--fragile`: how many subjects a change of their facts brings to GO, and
+    which parameters decide the most GO verdicts (the portfolio view of `fragile`)."""
+    report = view.report
+    if not asked_what_it_takes(report):
+        return ""
+    parts = []
+    searched = [subject for subject in report.subjects if subject.to_go is not None]
+    if searched:
+        reachable = [subject for subject in searched if subject.to_go is not None and subject.to_go.reachable]
+        parts.append(
+            f"<p>{plural(len(reachable), 'subject')} of the {len(searched)} not GO would be GO with a change"
+            " of their facts alone (each subject's justification gives the smallest); the others"
+            " depend on a given (a field the schema marks fixed) or on another subject.</p>\n"
+        )
+    deciding = deciding_parameters(report)
+    go = sum(1 for subject in report.subjects if subject.verdict is Verdict.GO)
+    if deciding:
+        rows = [
+            (
+                esc(entry.description),
+                esc(show_number(entry.value)),
+                esc(", ".join(entry.subjects)),
+                esc(fragility_sentence(entry.nearest)),
+            )
+            for entry in deciding
+        ]
+        parts.append(
+            f"<p>GO verdicts that one small change of a constant or a weight would flip: the parameters"
+            f" that decide the most of the {go} GO verdicts first.</p>\n"
+        )
+        parts.append(
+            table(
+                "Parameters that decide the most GO verdicts",
+                ("Parameter", "Value", "GO subjects it flips", "Smallest change that flips one"),
+                rows,
+                css="wide",
+            )
+        )
+    elif any(subject.verdict is Verdict.GO for subject in report.subjects) and not searched:
+        parts.append("<p>No GO verdict flips with a small change of one constant or weight.</p>\n")
+    return section("what-it-takes", "".join(parts))
+
+
+def fragile_list(result: SubjectResult) -> str:
+    items = "".join(f"<li>{esc(fragility_sentence(item))}</li>" for item in result.fragile)
+    return f"<h4>How fragile this GO is</h4>\n<ul>{items}</ul>\n"
 
 
 def to_go_list(path: PathToGo, subject: str) -> str:

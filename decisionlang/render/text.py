@@ -20,6 +20,7 @@ from decisionlang.core.model import (
     DefaultUsed,
     Fact,
     FactChange,
+    Fragility,
     Location,
     MaturityTrace,
     MissingInformation,
@@ -393,9 +394,29 @@ def subject_block(subject: SubjectResult, *, color: bool) -> list[str]:
         body.extend(f"{label} {format_missing(missing, subject.subject)}" for missing in subject.missing)
         if subject.to_go is not None:
             body.extend(to_go_lines(subject.to_go, subject.subject))
+    body.extend(fragile_lines(subject))
     body.extend(format_warning(warning, color=color) for warning in subject.warnings)
     lines.extend(indent(body, 4))
     return lines
+
+
+def fragility_sentence(item: Fragility) -> str:
+    """`flips to NOT YET if the weight of business_value in value_case drops below 1.5 (from 3, −50 %)`;
+    a parameter moved in whole steps reads `rises from 2 to 3 (+50 %)`."""
+    rises = item.after > item.before
+    whole = float(item.before).is_integer() and float(item.after).is_integer()
+    percent = f"{'+' if rises else '−'}{show_number(round(abs(item.relative) * 100, 1))} %"
+    if whole:
+        move = f"{'rises' if rises else 'drops'} from {show_number(item.before)} to {show_number(item.after)}"
+        return f"flips to {item.becomes.label} if {item.description} {move} ({percent})"
+    bound = show_number(item.after)  # to a person's four digits: "below 1.5" for 1.499999
+    move = f"{'rises above' if rises else 'drops below'} {bound} (from {show_number(item.before)}, {percent})"
+    return f"flips to {item.becomes.label} if {item.description} {move}"
+
+
+def fragile_lines(subject: SubjectResult) -> list[str]:
+    """Under a GO subject's headline: the parameters that flip it (`--fragile`), nearest first."""
+    return [f"fragile GO: {fragility_sentence(item)}" for item in subject.fragile]
 
 
 def format_change(change: FactChange, subject: str) -> str:
