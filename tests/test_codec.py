@@ -220,8 +220,8 @@ def _report_data() -> dict[str, Any]:
         (lambda d: d["services"][0].update(policies={}), "services[0].policies: expected a list, found {}"),
         (
             lambda d: d["services"][0].update(colour="red"),
-            "services[0]: expected the keys of a SubjectResult (facts, files, kind, location, missing, "
-            "must_hold, policies, service, to_go, verdict, warnings), found 'colour'",
+            "services[0]: expected the keys of a SubjectResult (facts, files, fragile, kind, location, "
+            "missing, must_hold, policies, service, to_go, verdict, warnings), found 'colour'",
         ),
         (
             lambda d: d["services"][0].update(location=[99]),

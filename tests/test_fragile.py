@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from decisionlang.core.model import Fragility, Verdict
 from decisionlang.core.views import deciding_parameters
 from decisionlang.engine.compiler import compile_program
 from decisionlang.engine.project import Project
-from decisionlang.engine.sensitivity import Parameter, parameters, with_parameter
+from decisionlang.engine.sensitivity import RESOLUTION, Parameter, parameters, with_parameter
 
 ROOT = Path(__file__).parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -47,10 +48,12 @@ def check_fragility(project: Project, subject: str, item: Fragility) -> None:
     assert verdict_with(project, parameter, item.after, subject) is item.becomes
     assert item.becomes is not Verdict.GO
     whole = parameter.integer
+    if not whole and abs(item.after - item.before) <= abs(item.before) * RESOLUTION * 1.5:
+        return  # at the threshold: any change that way flips it, down to the search's resolution
     if whole:
         closer = item.after - (1 if item.after > item.before else -1)
-    else:
-        closer = item.after - (item.after - item.before) * 1e-3  # a thousandth of the change closer
+    else:  # the search's resolution closer (a hundred-thousandth of the value)
+        closer = item.after - math.copysign(abs(item.before) * RESOLUTION, item.after - item.before)
     assert verdict_with(project, parameter, closer, subject) is Verdict.GO, (item, closer)
     halfway = item.before + (item.after - item.before) / 2
     if not whole or float(halfway).is_integer():
@@ -209,3 +212,14 @@ def test_deciding_parameters_count_the_subjects() -> None:
     (entry,) = deciding_parameters(with_fragility(project, report, within=0.6))
     assert entry.parameter == "weight value_case.term#1"
     assert entry.subjects == ("ledger-db", "website")
+
+
+@pytest.mark.parametrize("page", ["cli.md", "governance.md"])
+def test_the_docs_sample_is_the_output(page: str) -> None:
+    docs = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    command = "check examples/scaleup --as-of 2026-11-26 --fragile --no-trace -s erp"
+    prompt = f"$ decisionlang {command}\n"
+    sample = docs[docs.index(prompt) + len(prompt) :].split("```", 1)[0]
+    code, output = run(*command.replace("examples/scaleup", str(SCALEUP)).split())
+    assert code == cli.EXIT_OK
+    assert output == sample

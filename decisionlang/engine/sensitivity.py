@@ -30,7 +30,15 @@ from decisionlang.engine.project import Project
 from decisionlang.language import ast
 from decisionlang.language.checker import Program
 
-__all__ = ["DEFAULT_WITHIN", "Parameter", "fragility", "parameters", "with_fragility", "with_parameter"]
+__all__ = [
+    "DEFAULT_WITHIN",
+    "RESOLUTION",
+    "Parameter",
+    "fragility",
+    "parameters",
+    "with_fragility",
+    "with_parameter",
+]
 
 DEFAULT_WITHIN = 0.10
 BISECTIONS = 40  # at most, to narrow a real parameter's change down to RESOLUTION of its value

@@ -409,6 +409,12 @@ def fragility_sentence(item: Fragility) -> str:
     if whole:
         move = f"{'rises' if rises else 'drops'} from {show_number(item.before)} to {show_number(item.after)}"
         return f"flips to {item.becomes.label} if {item.description} {move} ({percent})"
+    if abs(item.relative) < 1e-4:  # the GO stands exactly at the threshold
+        way = "rises" if rises else "drops"
+        return (
+            f"flips to {item.becomes.label} if {item.description} {way} at all (from "
+            f"{show_number(item.before)}: the GO stands at the threshold)"
+        )
     bound = show_number(item.after)  # to a person's four digits: "below 1.5" for 1.499999
     move = f"{'rises above' if rises else 'drops below'} {bound} (from {show_number(item.before)}, {percent})"
     return f"flips to {item.becomes.label} if {item.description} {move}"
