@@ -490,7 +490,9 @@ def test_a_v1_log_is_migrated_forward_on_open(tmp_path: Path, repo: Path) -> Non
     error = result.policies[0].rules[0].error
     assert error is not None and error.where == "policies/web.policy:3:12" and error.span is None
     connection = sqlite3.connect(path)
-    assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(annotations)")}
+    assert "review_by" in columns  # migration 3
     names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {"annotations", "verdicts_by_subject", "decisions_by_id", "annotations_no_update"} <= names
     connection.close()

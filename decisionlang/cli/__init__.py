@@ -85,6 +85,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "check",
         "Evaluate every applicable policy on every subject of DIRECTORY.",
     ),
+    "due": LazyCommand(
+        "decisionlang.cli.due",
+        "due",
+        "List the recorded decisions due for review (a policy's `review after`, or `annotate --review-by`), "
+        "the earliest first.",
+    ),
     "eval": LazyCommand(
         "decisionlang.cli.evaluate",
         "evaluate",

@@ -390,6 +390,7 @@ class PolicyResult:
     waived_by: tuple[AppliedWaiver, ...] = ()
     unwaived: Verdict | None = None  # the verdict a waiver lifted, when one did
     waived_rules: tuple[str, ...] = ()  # the rules that fired but were waived
+    review_after_days: float | None = None  # `review after 6 months`: a decision is due that long after
 
     __keys__: ClassVar[Mapping[str, str]] = {"waived_by": "waivers", "unwaived": "unwaived_verdict"}
     # Written for readers of the JSON (the decisive rules' ids), recomputed when read back.

@@ -421,6 +421,7 @@ class CompiledPolicy:
     blocking_rules: tuple[int, ...] = field(default=())  # no_go and not_yet
     go_rules: tuple[int, ...] = field(default=())
     warn_rules: tuple[int, ...] = field(default=())
+    review_after_days: float | None = None  # `review after 6 months`, in days
 
 
 # ---------------------------------------------------------------- helpers
@@ -658,6 +659,7 @@ class Compiler:
             blocking_rules=tuple(i for i, rule in enumerate(rules) if rule.kind.blocks),
             go_rules=tuple(i for i, rule in enumerate(rules) if rule.kind is RuleKind.GO),
             warn_rules=tuple(i for i, rule in enumerate(rules) if rule.kind is RuleKind.WARN),
+            review_after_days=decl.review.days if decl.review is not None else None,
         )
 
     def rule(self, decl: ast.RuleDecl) -> CompiledRule:

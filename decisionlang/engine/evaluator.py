@@ -235,7 +235,13 @@ def evaluate_policy(
         if isinstance(applies, Undetermined):
             trace = _where_unknown_trace(policy, applies, recorder)
             return PolicyResult(
-                policy.id, policy.title, policy.enforcement, Verdict.NOT_YET, policy.location, (trace,)
+                policy.id,
+                policy.title,
+                policy.enforcement,
+                Verdict.NOT_YET,
+                policy.location,
+                (trace,),
+                review_after_days=policy.review_after_days,
             )
     rules = policy.rules
     recorders: list[Recorder | None]
@@ -280,6 +286,7 @@ def evaluate_policy(
         applied,
         unwaived,
         tuple(rules[i].id for i in waived) if used else (),
+        policy.review_after_days,
     )
 
 

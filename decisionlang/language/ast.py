@@ -381,6 +381,15 @@ class PolicyDecl(Declaration):
     enforcement: Enforcement | None
     rules: tuple[RuleDecl, ...]
     otherwise: Otherwise | None
+    review: ReviewAfter | None = None  # `review after 6 months`: when a decision is looked at again
+
+
+@dataclass(frozen=True)
+class ReviewAfter(Node):
+    """`review after 6 months`: a decision under the policy is due for review that long after it."""
+
+    days: float
+    text: str  # as written: "6 months"
 
 
 @dataclass(frozen=True)

@@ -791,6 +791,13 @@ class Checker:
         scope = _Scope(description=f"policy `{policy.name}`", namespace=namespace_of(policy.name))
         if policy.selector is not None and policy.selector.where is not None:
             self.condition(policy.selector.where, scope, "`where`")
+        if policy.review is not None and policy.review.days <= 0:
+            self.error(
+                "DL-CHECK-REVIEW",
+                f"policy `{policy.name}` asks for a review after {policy.review.text}: never due",
+                policy.review.span,
+                help="give a positive duration, e.g. `review after 6 months`",
+            )
         if not policy.rules and policy.otherwise is None:
             self.warning(
                 "DL-CHECK-EMPTY-POLICY",

@@ -646,6 +646,11 @@ class _Builder:
         level = _branch(node.children[0])
         return [*self.take("enforcement"), " ", *self.lexeme(_token(level.children[0]))]
 
+    def _item_review(self, node: Branch, cells: list[Pad]) -> object:
+        amount, unit = node.children
+        words = [*self.take("review"), " ", *self.take("after"), " ", *self.lexeme(_token(amount)), " "]
+        return [*words, *self.lexeme(_token(_branch(unit).children[0]))]
+
     def _item_rule(self, node: Branch, cells: list[Pad]) -> object:
         kind, *rest = node.children
         head: list[object] = list(self.lexeme(_token(_branch(kind).children[0])))

@@ -434,9 +434,11 @@ class _ToAst(Transformer[Token, Any]):
         enforcements = [item for item in rest if isinstance(item, ast.Enforcement)]
         rules = tuple(item for item in rest if isinstance(item, ast.RuleDecl))
         otherwise = [item for item in rest if isinstance(item, ast.Otherwise)]
+        reviews = [item for item in rest if isinstance(item, ast.ReviewAfter)]
         for extra, what in (
             (selectors, "`applies to`"),
             (enforcements, "`enforcement`"),
+            (reviews, "`review after`"),
             (otherwise, "`otherwise`"),
         ):
             if len(extra) > 1:
@@ -455,6 +457,7 @@ class _ToAst(Transformer[Token, Any]):
             enforcements[0] if enforcements else None,
             rules,
             otherwise[0] if otherwise else None,
+            reviews[0] if reviews else None,
             span=self.span_of(name),
         )
 
@@ -482,6 +485,13 @@ class _ToAst(Transformer[Token, Any]):
 
     def enforcement(self, items: list[ast.Enforcement]) -> ast.Enforcement:
         return items[0]
+
+    @v_args(meta=True)
+    def review(self, meta: Any, items: list[Any]) -> ast.ReviewAfter:
+        unit = items[1][0]
+        amount = self.literal(items[0], per_unit=float(DURATION_UNITS[unit.removesuffix("s")]))
+        days = days_of(str(items[0]), unit) if amount else 0.0
+        return ast.ReviewAfter(days, f"{items[0]} {unit}", span=self.span_of(meta))
 
     def enforcement_level(self, items: list[Token]) -> ast.Enforcement:
         return ast.Enforcement(str(items[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -10,9 +11,11 @@ from decisionlang.core.codec import to_data
 from decisionlang.core.escapes import inert_json, safe_text
 from decisionlang.core.format import show
 from decisionlang.core.model import Verdict
+from decisionlang.governance.decisionlog.due import DueReview
 from decisionlang.governance.decisionlog.history import EntryRef, History, InputChanges, MoveKind, VerdictMove
 from decisionlang.governance.decisionlog.model import LoggedAnnotation
 from decisionlang.render.diff import fact_label, warning_text
+from decisionlang.render.github import escape_data, escape_property
 from decisionlang.render.text import DETAIL_LABEL_WIDTH, badge, plural
 
 SCHEMA_ID = "decisionlang/history/v1"
@@ -287,3 +290,69 @@ def annotation_to_dict(logged: LoggedAnnotation) -> dict[str, Any]:
         "author": note.author,
         "recorded_at": note.recorded_at,
     }
+
+
+# ---------------------------------------------------------------- `decisionlang due`
+
+DUE_SCHEMA_ID = "decisionlang/due/v1"
+
+
+def due_sentence(review: DueReview) -> str:
+    """`website: GO since 2026-05-01, review due 2026-11-01 (34 days ago; policy p: review after
+    6 months)`."""
+    if review.overdue_days > 0:
+        when = f"{plural(review.overdue_days, 'day')} ago"
+    elif review.overdue_days == 0:
+        when = "today"
+    else:
+        when = f"in {plural(-review.overdue_days, 'day')}"
+    return (
+        f"{review.subject}: {_label(review.verdict)} since {review.decided_on.isoformat()}, review due "
+        f"{review.review_on.isoformat()} ({when}; {review.why})"
+    )
+
+
+def render_due_text(found: list[DueReview], today: dt.date, within: int) -> str:
+    horizon = f" or within {plural(within, 'day')}" if within else ""
+    if not found:
+        return safe_text([f"No decision is due for review on {today.isoformat()}{horizon}."])
+    lines = [f"{plural(len(found), 'decision')} due for review on {today.isoformat()}{horizon}:", ""]
+    for review in found:
+        lines.append(f"{_badge(review.verdict)}  {due_sentence(review)}")
+        lines.append(
+            f"    decision {review.decision_id}; once reviewed: decisionlang annotate {review.decision_id}"
+            ' --status confirmed --note "..." [--review-by DATE]'
+        )
+    return safe_text(lines)
+
+
+def render_due_json(found: list[DueReview], today: dt.date, within: int) -> str:
+    payload = {
+        "schema": DUE_SCHEMA_ID,
+        "as_of": today.isoformat(),
+        "within_days": within,
+        "due": [
+            {
+                "subject": review.subject,
+                "kind": review.kind,
+                "verdict": review.verdict,
+                "decision_id": review.decision_id,
+                "decided_on": review.decided_on.isoformat(),
+                "review_on": review.review_on.isoformat(),
+                "overdue_days": review.overdue_days,
+                "why": review.why,
+            }
+            for review in found
+        ],
+    }
+    return inert_json(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
+
+
+def render_due_github(found: list[DueReview], today: dt.date, within: int) -> str:
+    """A workflow `::notice` per decision due: a reminder on the run, never a failure."""
+    lines = [
+        f"::notice title={escape_property(f'{review.subject}: review due {review.review_on.isoformat()}')}"
+        f"::{escape_data(due_sentence(review))}"
+        for review in found
+    ]
+    return "".join(line + "\n" for line in lines)

@@ -50,6 +50,7 @@ from decisionlang.core.model import (
 )
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.core.views import blocking_policies, deciding_parameters, waiver_effects
+from decisionlang.governance.decisionlog.due import DueReview
 from decisionlang.governance.decisionlog.traces import read_trace
 from decisionlang.render.diff import change_text
 from decisionlang.render.explain import reason_sentence, verdict_sentence
@@ -119,6 +120,7 @@ class LogView:
     baseline: str | None  # the recorded decision compared with, in words; None when there is none
     movements: tuple[SubjectChange, ...]  # the subjects whose verdict moved (or that came, or went)
     trends: tuple[TrendPoint, ...]
+    due: tuple[DueReview, ...] = ()  # the current decisions due for review, the earliest first
 
 
 @dataclass(frozen=True)
@@ -591,6 +593,7 @@ def glance_section(view: BoardView) -> str:
     tables.append(grouped_table("Subjects per owner", "Owner", owners, None, empty="no owner"))
     body.append(f'<div class="counts">\n{"".join(tables)}</div>\n')
     body.append(movements_block(view))
+    body.append(due_block(view))
     if view.log is not None and view.log.trends:
         body.append(trend_chart(view.log.trends))
     return section("glance", "".join(body))
@@ -674,6 +677,28 @@ def movements_block(view: BoardView) -> str:
     )
 
 
+def due_block(view: BoardView) -> str:
+    """The recorded decisions due for review (a policy's `review after`, `annotate --review-by`)."""
+    log = view.log
+    if log is None or not log.due:
+        return ""
+    rows = [
+        (
+            link(view, review.subject),
+            badge(Verdict(review.verdict)),
+            esc(review.decided_on.isoformat()),
+            esc(review.review_on.isoformat()),
+            esc(review.why),
+        )
+        for review in log.due
+    ]
+    return "<h3>Due for review</h3>\n" + table(
+        "Decisions due for review, the earliest first",
+        ("Subject", "Verdict", "Decided on", "Review due", "Why"),
+        rows,
+    )
+
+
 def trend_chart(trends: Sequence[TrendPoint]) -> str:
     """Verdict counts at each recorded decision, as stacked columns, oldest on the left."""
     column, gap, height, left, bottom = 44.0, 30.0, 180.0, 40.0, 48.0
@@ -728,7 +753,13 @@ def trend_chart(trends: Sequence[TrendPoint]) -> str:
 # -- from a decision log
 
 
-def log_view(entries: Sequence[LoggedDecision], report: Report, current_id: str, source: str) -> LogView:
+def log_view(
+    entries: Sequence[LoggedDecision],
+    report: Report,
+    current_id: str,
+    source: str,
+    due: Sequence[DueReview] = (),
+) -> LogView:
     """Movements against the latest whole-portfolio decision recorded on other inputs than this
     report's (`current_id`), and the verdict counts of the last recorded decisions, then this report's."""
     whole = [logged for logged in entries if logged.record.scope is None] or list(entries)
@@ -750,7 +781,7 @@ def log_view(entries: Sequence[LoggedDecision], report: Report, current_id: str,
     ]
     now = report.as_of.isoformat() if report.as_of else "today"
     trends.append(TrendPoint(now, "this report", Counter(result.verdict for result in report.subjects)))
-    return LogView(source, described, movements, tuple(trends))
+    return LogView(source, described, movements, tuple(trends), tuple(due))
 
 
 def verdict_moves(baseline: LoggedDecision, report: Report) -> tuple[SubjectChange, ...]:

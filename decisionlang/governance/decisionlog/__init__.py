@@ -14,9 +14,11 @@ from decisionlang.governance.decisionlog.api import (
     log_path,
     open_log,
     read_decisions,
+    read_due,
     read_history,
     record_report,
 )
+from decisionlang.governance.decisionlog.due import DueReview
 from decisionlang.governance.decisionlog.history import History, MoveKind, VerdictMove
 from decisionlang.governance.decisionlog.model import (
     Annotation,
@@ -36,6 +38,7 @@ __all__ = [
     "AnnotationStatus",
     "DecisionRecord",
     "DecisionStore",
+    "DueReview",
     "History",
     "LoggedAnnotation",
     "LoggedDecision",
@@ -48,6 +51,7 @@ __all__ = [
     "log_path",
     "open_log",
     "read_decisions",
+    "read_due",
     "read_history",
     "record_report",
 ]

@@ -16,6 +16,7 @@ from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.hints import did_you_mean
 from decisionlang.core.model import Report
 from decisionlang.engine.project import Project
+from decisionlang.governance.decisionlog.due import DueReview, due_reviews
 from decisionlang.governance.decisionlog.history import History, portfolio_history, subject_history
 from decisionlang.governance.decisionlog.model import (
     Annotation,
@@ -74,6 +75,7 @@ def annotate_decision(
     note: str,
     *,
     author: str | None = None,
+    review_by: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> LoggedAnnotation:
     """Append an annotation about a recorded decision. An unknown id is an error, with the recent ids
@@ -81,7 +83,9 @@ def annotate_decision(
     note = _clean(note, "note", Path(log))
     author = _clean(author, "author", Path(log)) if author else None
     with open_log(log) as store:
-        annotation = Annotation(decision_id, status, note, timestamp(now or dt.datetime.now(dt.UTC)), author)
+        recorded = timestamp(now or dt.datetime.now(dt.UTC))
+        review = review_by.isoformat() if review_by is not None else None
+        annotation = Annotation(decision_id, status, note, recorded, author, review)
         try:  # the store checks the log's integrity, then the decision id, inside its write
             return LoggedAnnotation(store.annotate(annotation), annotation)
         except DecisionlangError as error:
@@ -107,6 +111,13 @@ def read_decisions(log: str | Path, project: Project) -> tuple[tuple[LoggedDecis
     finally:
         store.close()
     return tuple(entries), current
+
+
+def read_due(log: str | Path, *, on: dt.date, within_days: int = 0) -> list[DueReview]:
+    """The current decisions of the log at `log` due for review on `on` (or within `within_days`
+    of it), the earliest first; see `due.py`."""
+    with open_log(log) as store:
+        return due_reviews(store, on=on, within_days=within_days)
 
 
 def read_history(log: str | Path, *, subject: str | None = None, since: dt.datetime | None = None) -> History:

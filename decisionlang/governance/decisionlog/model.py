@@ -64,6 +64,7 @@ class Annotation:
     note: str
     recorded_at: str  # UTC, ISO 8601
     author: str | None = None
+    review_by: str | None = None  # ISO date: when the decision is to be reviewed again
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX decisions_by_time ON decisions (recorded_at)",
         "CREATE INDEX annotations_by_decision ON annotations (decision_id)",
     ),
+    # 3: an annotation may schedule the decision's next review (`annotate --review-by DATE`).
+    ("ALTER TABLE annotations ADD COLUMN review_by TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 OUR_TABLES = frozenset({"decisions", "traces", "verdicts", "annotations", "sqlite_sequence"})
@@ -503,14 +505,15 @@ class SqliteStore:
                     "DL-LOG-UNKNOWN-DECISION", f"no decision `{annotation.decision_id}` in the log", self.path
                 )
             cursor = self._connection.execute(
-                "INSERT INTO annotations (decision_id, status, note, author, recorded_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO annotations (decision_id, status, note, author, recorded_at, review_by) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     annotation.decision_id,
                     annotation.status.value,
                     annotation.note,
                     annotation.author,
                     annotation.recorded_at,
+                    annotation.review_by,
                 ),
             )
             number = cursor.lastrowid
@@ -569,14 +572,17 @@ class SqliteStore:
 
     def annotations(self, decision_ids: Iterable[str] | None = None) -> list[LoggedAnnotation]:
         def read() -> list[LoggedAnnotation]:
-            query = "SELECT number, decision_id, status, note, author, recorded_at FROM annotations"
+            query = (
+                "SELECT number, decision_id, status, note, author, recorded_at, review_by FROM annotations"
+            )
             rows = list(self._connection.execute(query + " ORDER BY number"))
             wanted = set(decision_ids) if decision_ids is not None else None
             return [
                 LoggedAnnotation(
-                    number, Annotation(decision_id, AnnotationStatus(status), note, recorded_at, author)
+                    number,
+                    Annotation(decision_id, AnnotationStatus(status), note, recorded_at, author, review_by),
                 )
-                for number, decision_id, status, note, author, recorded_at in rows
+                for number, decision_id, status, note, author, recorded_at, review_by in rows
                 if wanted is None or decision_id in wanted
             ]
 
