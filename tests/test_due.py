@@ -185,3 +185,22 @@ def test_the_board_report_lists_the_decisions_due(repo: Path, tmp_path: Path) ->
     assert "policy quarterly: review after 3 months" in html
     result = run("report", str(repo), "--as-of", "2026-07-01", "--log", str(log), "-o", str(target))
     assert "Due for review" not in target.read_text(encoding="utf-8")
+
+
+def test_review_and_after_stay_free_as_names(tmp_path: Path) -> None:
+    """`review after` is one token: a field or a rule named `review` or `after` still reads."""
+    root = tmp_path / "names"
+    (root / "policies").mkdir(parents=True)
+    (root / "services").mkdir()
+    (root / "policies" / "p.policy").write_text(
+        'schema {\n  review: integer 0..5 "x"\n  after: integer 0..5 "y"\n}\n\n'
+        'policy gate "t" {\n  review after 1 year\n'
+        '  not_yet review when review < 3 and after > 1 because "b"\n}\n',
+        encoding="utf-8",
+    )
+    (root / "services" / "a.yaml").write_text("name: a\nreview: 1\nafter: 2\n", encoding="utf-8")
+    assert validate(root) == []
+    project = load_project(root, cache=False)
+    assert project.program.policies["gate"].review.days == 365  # type: ignore[union-attr]
+    report = evaluate_project(project, as_of=MAY.date())
+    assert report.subjects[0].policies[0].reasons[0].rule == "gate.review"

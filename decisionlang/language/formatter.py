@@ -647,8 +647,10 @@ class _Builder:
         return [*self.take("enforcement"), " ", *self.lexeme(_token(level.children[0]))]
 
     def _item_review(self, node: Branch, cells: list[Pad]) -> object:
-        amount, unit = node.children
-        words = [*self.take("review"), " ", *self.take("after"), " ", *self.lexeme(_token(amount)), " "]
+        keyword, amount, unit = node.children
+        written = _token(keyword).text  # `review   after`, one token: written with one space
+        words = ["review after" if doc == written else doc for doc in self.lexeme(_token(keyword))]
+        words += [" ", *self.lexeme(_token(amount)), " "]
         return [*words, *self.lexeme(_token(_branch(unit).children[0]))]
 
     def _item_rule(self, node: Branch, cells: list[Pad]) -> object:

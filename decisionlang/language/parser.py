@@ -31,10 +31,14 @@ from decisionlang.language.concrete import Branch, Concrete, Lexeme
 MAX_SYNTAX_ERRORS = 10
 MAX_RECOVERIES = 100  # syntax errors diagnosed per file, cascades included, before the parser gives up
 
+# Keywords of several words, lexed as one token so that each word stays free as a name.
+KEYWORD_TERMINALS: dict[str, str] = {"REVIEW_AFTER": "review after"}
+
 FRIENDLY_TOKENS: dict[str, str] = {
     "NAME": "a name",
     "NUMBER": "a number",
     "PERCENT": "a percentage",
+    "REVIEW_AFTER": "'review after'",
     "STRING": 'a quoted text ("...")',
     "DATE": "a date (YYYY-MM-DD)",
     "COMP_OP": "a comparison operator (==, !=, <, <=, >, >=)",
@@ -488,10 +492,10 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def review(self, meta: Any, items: list[Any]) -> ast.ReviewAfter:
-        unit = items[1][0]
-        amount = self.literal(items[0], per_unit=float(DURATION_UNITS[unit.removesuffix("s")]))
-        days = days_of(str(items[0]), unit) if amount else 0.0
-        return ast.ReviewAfter(days, f"{items[0]} {unit}", span=self.span_of(meta))
+        _, number, (unit, _) = items
+        amount = self.literal(number, per_unit=float(DURATION_UNITS[unit.removesuffix("s")]))
+        days = days_of(str(number), unit) if amount else 0.0
+        return ast.ReviewAfter(days, f"{number} {unit}", span=self.span_of(meta))
 
     def enforcement_level(self, items: list[Token]) -> ast.Enforcement:
         return ast.Enforcement(str(items[0]))
@@ -1110,6 +1114,9 @@ def expected_at(prefix: str) -> frozenset[str] | None:
             pattern = parser.get_terminal(name).pattern
         except KeyError:
             shown.add(name)
+            continue
+        if name in KEYWORD_TERMINALS:  # two words as one token: offered as they are written
+            shown.add(KEYWORD_TERMINALS[name])
             continue
         shown.add(pattern.value if isinstance(pattern, lark.lexer.PatternStr) else name)
     return frozenset(shown)
