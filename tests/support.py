@@ -20,6 +20,14 @@ def check_golden(relative: str, actual: str) -> None:
     assert actual == expected, f"{relative} differs from its golden file; review, then `make golden`"
 
 
+def docs_sample(page: str, command: str) -> str:
+    """The output docs/PAGE shows under `$ decisionlang COMMAND`, up to the end of its code block."""
+    docs = (Path(__file__).parent.parent / "docs" / page).read_text(encoding="utf-8")
+    prompt = f"$ decisionlang {command}\n"
+    assert prompt in docs, f"docs/{page} shows no `decisionlang {command}`"
+    return docs[docs.index(prompt) + len(prompt) :].split("```", 1)[0]
+
+
 # A small decision repo that is valid and evaluates cleanly (no warning): the base that bad-input
 # tests and the fuzzer change one file of. alpha is NO-GO on `gate.risky`, lifted by waiver W-1.
 MINIMAL_PROJECT: dict[str, str] = {

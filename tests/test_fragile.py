@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import check_golden
+from support import check_golden, docs_sample
 
 from decisionlang import cli
 from decisionlang.api import SourceSet, evaluate_project, fragility, load_project
@@ -216,10 +216,8 @@ def test_deciding_parameters_count_the_subjects() -> None:
 
 @pytest.mark.parametrize("page", ["cli.md", "governance.md"])
 def test_the_docs_sample_is_the_output(page: str) -> None:
-    docs = (ROOT / "docs" / page).read_text(encoding="utf-8")
     command = "check examples/scaleup --as-of 2026-11-26 --fragile --no-trace -s erp"
-    prompt = f"$ decisionlang {command}\n"
-    sample = docs[docs.index(prompt) + len(prompt) :].split("```", 1)[0]
+    sample = docs_sample(page, command)
     code, output = run(*command.replace("examples/scaleup", str(SCALEUP)).split())
     assert code == cli.EXIT_OK
     assert output == sample

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import check_golden
+from support import check_golden, docs_sample
 
 from decisionlang import cli
 from decisionlang.api import SourceSet, evaluate_project, load_project, path_to_go
@@ -239,10 +239,8 @@ def test_to_go_is_refused_with_base() -> None:
 
 
 def test_the_docs_sample_is_the_output() -> None:
-    docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     command = "check examples/quickstart --as-of 2026-11-26 --to-go --no-trace -s fax-gateway -s payments-api"
-    prompt = f"$ decisionlang {command}\n"
-    sample = docs[docs.index(prompt) + len(prompt) :].split("```", 1)[0]
+    sample = docs_sample("cli.md", command)
     arguments = command.replace("examples/quickstart", str(QUICKSTART)).split()
     code, output = run(*arguments)
     assert code == cli.EXIT_NOT_YET
@@ -300,13 +298,11 @@ policy gate "Critical services wait" {
 
 
 def test_the_governance_sample_is_the_output() -> None:
-    docs = (ROOT / "docs" / "governance.md").read_text(encoding="utf-8")
     command = (
         "check examples/scaleup --as-of 2026-11-26 --to-go --no-trace"
         " -s observability-platform -s warehouse-cost-cut -s billing-engine"
     )
-    prompt = f"$ decisionlang {command}\n"
-    sample = docs[docs.index(prompt) + len(prompt) :].split("```", 1)[0]
+    sample = docs_sample("governance.md", command)
     code, output = run(*command.replace("examples/scaleup", str(SCALEUP)).split())
     assert code == cli.EXIT_NO_GO
     assert output == sample
