@@ -426,7 +426,7 @@ class MissingInformation:
 
 
 @dataclass(frozen=True)
-class FactChange:
+class ProposedChange:
     """One fact of a change that leads to GO: whose, which field, from what to what, and where it
     is written (`from` None: the fact is missing, to be added to `location`'s file)."""
 
@@ -444,7 +444,7 @@ class ChangeOption:
     """A set of fact changes that, applied together, make the subject GO (checked by evaluating the
     subject again with them); `distance` is their summed normalised size (see `engine/to_go.py`)."""
 
-    changes: tuple[FactChange, ...]
+    changes: tuple[ProposedChange, ...]
     distance: float
 
 

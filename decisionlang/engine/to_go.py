@@ -41,10 +41,10 @@ from decisionlang.core.format import json_value
 from decisionlang.core.model import (
     ChangeOption,
     Direction,
-    FactChange,
     Location,
     Outcome,
     PathToGo,
+    ProposedChange,
     Report,
     RuleKind,
     RuleTrace,
@@ -357,7 +357,7 @@ class _Search:
         result = self.evaluate(tuple(sorted(changed.items())))
         return result is not None and result.verdict is Verdict.GO
 
-    def fact_changes(self, changed: Mapping[str, Any]) -> tuple[FactChange, ...]:
+    def fact_changes(self, changed: Mapping[str, Any]) -> tuple[ProposedChange, ...]:
         changes = []
         for path in sorted(changed):
             present = path in self.subject.fields
@@ -367,7 +367,7 @@ class _Search:
             else:
                 location = Location(self.subject.add_to(), None, None)
             before = json_value(self.subject.fields[path]) if present else None
-            changes.append(FactChange(self.name, path, before, json_value(changed[path]), location))
+            changes.append(ProposedChange(self.name, path, before, json_value(changed[path]), location))
         return tuple(changes)
 
     def distance(self, changed: Mapping[str, Any]) -> float:

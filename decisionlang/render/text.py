@@ -19,7 +19,6 @@ from decisionlang.core.model import (
     Comparison,
     DefaultUsed,
     Fact,
-    FactChange,
     Fragility,
     Location,
     MaturityTrace,
@@ -27,6 +26,7 @@ from decisionlang.core.model import (
     Outcome,
     PathToGo,
     PolicyResult,
+    ProposedChange,
     Report,
     RuleKind,
     RuleTrace,
@@ -425,7 +425,7 @@ def fragile_lines(subject: SubjectResult) -> list[str]:
     return [f"fragile GO: {fragility_sentence(item)}" for item in subject.fragile]
 
 
-def format_change(change: FactChange, subject: str) -> str:
+def format_change(change: ProposedChange, subject: str) -> str:
     """`maturity.readability 2 → 3 (services/crm.yaml:11:16)`; a missing fact says where to add it."""
     name = change.path if change.subject == subject else f"{change.subject}.{change.path}"
     if change.before is None:
