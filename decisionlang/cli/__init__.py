@@ -147,6 +147,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "schema",
         "Print the JSON Schema of DIRECTORY's state files, from its policies' `schema` blocks.",
     ),
+    "simulate": LazyCommand(
+        "decisionlang.cli.simulate",
+        "simulate",
+        "Replay every recorded decision (its states at its revision, its --as-of) under the candidate "
+        "policies, and list the verdicts that would have moved, with the rules and facts why.",
+    ),
     "test": LazyCommand(
         "decisionlang.cli.policy_tests",
         "policy_tests",

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from decisionlang.compare.changes import FactChange, Reading
+from decisionlang.compare.changes import ChangeKind, FactChange, Reading
 from decisionlang.core.codec import to_data
 from decisionlang.core.escapes import inert_json, safe_text
 from decisionlang.core.format import show
@@ -14,7 +14,8 @@ from decisionlang.core.model import Verdict
 from decisionlang.governance.decisionlog.due import DueReview
 from decisionlang.governance.decisionlog.history import EntryRef, History, InputChanges, MoveKind, VerdictMove
 from decisionlang.governance.decisionlog.model import LoggedAnnotation
-from decisionlang.render.diff import fact_label, warning_text
+from decisionlang.governance.decisionlog.simulate import Replay, Simulation
+from decisionlang.render.diff import change_summary, change_text, fact_label, warning_text
 from decisionlang.render.github import escape_data, escape_property
 from decisionlang.render.text import DETAIL_LABEL_WIDTH, badge, plural
 
@@ -356,3 +357,120 @@ def render_due_github(found: list[DueReview], today: dt.date, within: int) -> st
         for review in found
     ]
     return "".join(line + "\n" for line in lines)
+
+
+# ---------------------------------------------------------------- `decisionlang simulate`
+
+SIMULATION_SCHEMA_ID = "decisionlang/simulation/v1"
+MOVED = ChangeKind.MOVED
+
+
+def simulation_headline(simulation: Simulation) -> str:
+    """`under origin/pr-42, 3 of the 41 recorded GO verdicts would have moved (3 to NOT YET), ...`."""
+    replayed = simulation.replayed
+    moved_go, go = simulation.count(Verdict.GO)
+    moved = sum(len(replay.moved) for replay in replayed)
+    entries = sum(len(replay.entries) for replay in replayed)
+    parts = [
+        f"Under the policies of {simulation.candidate}, {plural(moved, 'recorded verdict')} would have moved,"
+        f" in {plural(len(replayed), 'replayed decision')} ({plural(entries, 'log entry', 'log entries')})",
+    ]
+    if go:
+        parts.append(f"{moved_go} of the {plural(go, 'recorded GO verdict')} would not have been GO")
+    return "; ".join(parts) + "."
+
+
+def _replay_title(replay: Replay) -> str:
+    revision = replay.revision[:REVISION_DIGITS] if replay.revision else "no revision"
+    entries = ", ".join(str(entry) for entry in replay.entries)
+    label = "entry" if len(replay.entries) == 1 else "entries"
+    title = (
+        f"decision {replay.decision_id} ({label} {entries}; recorded {_time(replay.recorded_at)}, "
+        f"as of {replay.as_of.isoformat()}, revision {revision})"
+    )
+    if not replay.exact:
+        title += " — replayed from its commit: the uncommitted changes it was recorded with are not known"
+    return title
+
+
+def render_simulation_text(simulation: Simulation) -> str:
+    lines = [simulation_headline(simulation), ""]
+    for replay in simulation.replays:
+        if replay.diff is None:
+            lines.append(f"{_replay_title(replay)}: not replayed: {replay.problem}")
+            continue
+        if not replay.moved:
+            if not replay.exact:  # said, even when nothing moves: the replay is not the decision
+                lines += [f"{_replay_title(replay)}: nothing would have moved", ""]
+            continue
+        lines.append(f"{_replay_title(replay)}:")
+        for change in replay.diff.changes:
+            if change.kind is MOVED:
+                lines.append(f"  {change_summary(change)}")
+        lines.append("")
+    return safe_text(line for line in lines)
+
+
+def render_simulation_markdown(simulation: Simulation) -> str:
+    """For a pull request comment: the headline, then a table of the verdicts that would have moved."""
+    lines = ["### What these policies would have decided", "", simulation_headline(simulation), ""]
+    rows = [
+        (replay, change)
+        for replay in simulation.replayed
+        for change in (replay.diff.changes if replay.diff is not None else ())
+        if change.kind is MOVED
+    ]
+    if rows:
+        lines += ["| Decision | Subject | Recorded | Would have been | Why |", "|---|---|---|---|---|"]
+        for replay, change in rows:
+            recorded = change.before.label if change.before is not None else ""
+            now = change.after.label if change.after is not None else ""
+            why = change_text(change).split(" because ", 1)[-1] if " because " in change_text(change) else ""
+            lines.append(
+                f"| `{replay.decision_id}` {replay.as_of.isoformat()}{'' if replay.exact else ' (inexact)'} "
+                f"| {md_cell(change.subject)} | {recorded} | {now} | {md_cell(why)} |"
+            )
+        lines.append("")
+    skipped = [replay for replay in simulation.replays if replay.diff is None]
+    if skipped:
+        lines.append(f"{plural(len(skipped), 'decision')} could not be replayed:")
+        lines += [f"- `{replay.decision_id}`: {md_cell(replay.problem or '')}" for replay in skipped]
+        lines.append("")
+    return safe_text(lines)
+
+
+def md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_simulation_json(simulation: Simulation) -> str:
+    moved_go, go = simulation.count(Verdict.GO)
+    payload = {
+        "schema": SIMULATION_SCHEMA_ID,
+        "candidate": simulation.candidate,
+        "go_moved": moved_go,
+        "go_recorded": go,
+        "replays": [
+            {
+                "decision_id": replay.decision_id,
+                "entries": list(replay.entries),
+                "recorded_at": replay.recorded_at,
+                "as_of": replay.as_of.isoformat(),
+                "revision": replay.revision,
+                "exact": replay.exact,
+                **({"problem": replay.problem} if replay.problem else {}),
+                "moved": [
+                    {
+                        "subject": change.subject,
+                        "recorded": change.before.value if change.before is not None else None,
+                        "would_be": change.after.value if change.after is not None else None,
+                        "why": change_text(change),
+                    }
+                    for change in (replay.diff.changes if replay.diff is not None else ())
+                    if change.kind is MOVED
+                ],
+            }
+            for replay in simulation.replays
+        ],
+    }
+    return inert_json(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"

@@ -16,6 +16,7 @@ from decisionlang.governance.decisionlog.api import (
     read_decisions,
     read_due,
     read_history,
+    read_simulation,
     record_report,
 )
 from decisionlang.governance.decisionlog.due import DueReview
@@ -53,5 +54,6 @@ __all__ = [
     "read_decisions",
     "read_due",
     "read_history",
+    "read_simulation",
     "record_report",
 ]

@@ -25,6 +25,7 @@ from decisionlang.governance.decisionlog.model import (
     LoggedDecision,
 )
 from decisionlang.governance.decisionlog.record import decision_record
+from decisionlang.governance.decisionlog.simulate import Simulation, simulate
 from decisionlang.governance.decisionlog.store import DecisionStore, SqliteStore, log_error, timestamp
 
 LOG_ENV = "DECISIONLANG_LOG"
@@ -118,6 +119,14 @@ def read_due(log: str | Path, *, on: dt.date, within_days: int = 0) -> list[DueR
     of it), the earliest first; see `due.py`."""
     with open_log(log) as store:
         return due_reviews(store, on=on, within_days=within_days)
+
+
+def read_simulation(
+    log: str | Path, directory: Path, candidate: str, *, since: dt.datetime | None = None
+) -> Simulation:
+    """The log's decisions replayed under the policies of `candidate` (see `simulate.py`)."""
+    with open_log(log) as store:
+        return simulate(store, directory, candidate, since=since)
 
 
 def read_history(log: str | Path, *, subject: str | None = None, since: dt.datetime | None = None) -> History:
