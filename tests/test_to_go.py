@@ -120,7 +120,7 @@ def test_the_quickstart_answers() -> None:
     # a missing compliance risk: the highest value that still reaches GO, where the bar is
     (option,) = paths["data-lake"].options
     ((change),) = option.changes
-    assert (change.path, change.before, change.after) == ("risk.compliance", None, 6)
+    assert (change.path, change.before, change.after, change.bound) == ("risk.compliance", None, 6, "at-most")
     assert change.location.file == "services/analytics.yaml"
     # NO-GO on an ended support, NOT YET on readability, and a value case below the bar: three facts
     crm = paths["legacy-crm"].options[0]
@@ -257,9 +257,8 @@ def test_the_board_report_and_the_markdown_show_it(tmp_path: Path) -> None:
     code, _ = run("report", str(QUICKSTART), "--as-of", "2026-11-26", "-o", str(target))
     assert "To reach GO" not in target.read_text(encoding="utf-8")  # on demand only
     code, markdown = run("check", str(QUICKSTART), "--as-of", "2026-11-26", "--to-go", "--format", "markdown")
-    assert (
-        "**To reach GO**\n\n- risk.compliance (missing) → 6 (add it to services/analytics.yaml)\n" in markdown
-    )
+    expected = "- risk.compliance (missing) → at most 6 (add it to services/analytics.yaml)\n"
+    assert f"**To reach GO**\n\n{expected}" in markdown
     code, markdown = run("check", str(QUICKSTART), "--as-of", "2026-11-26", "--format", "markdown")
     assert "To reach GO" not in markdown
 

@@ -435,6 +435,8 @@ class ProposedChange:
     before: Any  # JSON-ready, as `Fact.value`; None when missing
     after: Any
     location: Location
+    # For a missing fact: `at-most` or `at-least` (`after` is the bar), `any` (any value reaches GO)
+    bound: str | None = None
 
     __keys__: ClassVar[Mapping[str, str]] = {"path": "field", "before": "from", "after": "to"}
 

@@ -309,40 +309,42 @@ class _Search:
     def options(self, found: list[_Node]) -> tuple[ChangeOption, ...]:
         """The options found, the smallest first, one per set of fields changed (a larger change of
         the same fields is not another way)."""
-        changed = [self.least_demanding(node.changed) for node in found]
-        options = [ChangeOption(self.fact_changes(each), self.distance(each)) for each in changed]
+        options = []
+        for node in found:
+            changed, bounds = self.least_demanding(node.changed)
+            options.append(ChangeOption(self.fact_changes(changed, bounds), self.distance(changed)))
         options.sort(key=lambda option: (option.distance, [(c.path, str(c.after)) for c in option.changes]))
         unique: dict[tuple[str, ...], ChangeOption] = {}
         for option in options:
             unique.setdefault(tuple(change.path for change in option.changes), option)
         return tuple(list(unique.values())[: self.limits.max_options])
 
-    def least_demanding(self, changed: Mapping[str, Any]) -> dict[str, Any]:
-        """For a missing number, the value farthest from the one found that still reaches GO: the
-        least the fact must be, rather than an end of its range."""
+    def least_demanding(self, changed: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """For a missing number or date, where the bar is rather than an end of its range: the
+        value farthest from the one found that still reaches GO, and which way it binds
+        (`at-most`, `at-least`; `any` when the fact reaches GO whatever its value)."""
         result = dict(changed)
+        bounds: dict[str, str] = {}
         for path, value in changed.items():
             spec = self.fields[path]
-            if path in self.subject.fields or spec.type not in (NUMBER, DURATION):
+            if path in self.subject.fields or spec.type not in (NUMBER, DURATION, DATE):
+                continue
+            spread = _spread(spec, self.as_of)
+            reach = [self.reaches_go({**result, path: each}) for each in spread]
+            if all(reach):
+                bounds[path] = "any"
                 continue
             few = _few_values(spec)
             if few:  # the value that reaches GO next to one that does not: where the bar is
-                reach = [self.reaches_go({**result, path: each}) for each in few]
-                edges = [
-                    each
-                    for index, each in enumerate(few)
-                    if reach[index] and any(not reach[j] for j in (index - 1, index + 1) if 0 <= j < len(few))
-                ]
-                result[path] = edges[-1] if edges else value
+                for index, each in enumerate(few):
+                    if reach[index] and index + 1 < len(few) and not reach[index + 1]:
+                        result[path], bounds[path] = each, "at-most"
+                    elif reach[index] and index > 0 and not reach[index - 1] and path not in bounds:
+                        result[path], bounds[path] = each, "at-least"
                 continue
-            ends = [end for end in _ends(spec, self.as_of) if end != value]
-            if not ends:
-                continue
-            if self.reaches_go({**result, path: ends[0]}):
-                result[path] = ends[0]
-                continue
-            good, bad = _as_number(value), _as_number(ends[0])
-            for _ in range(20):
+            failing = next(each for each, reached in zip(spread, reach, strict=True) if not reached)
+            good, bad = _as_number(value), _as_number(failing)
+            for _ in range(40):
                 middle = _landing((good + bad) / 2, 1.0 if bad > good else -1.0, spec)
                 if not middle or middle[0] in (good, bad):
                     break
@@ -351,13 +353,16 @@ class _Search:
                 else:
                     bad = middle[0]
             result[path] = _from_number(good, spec)
-        return result
+            bounds[path] = "at-most" if bad > good else "at-least"
+        return result, bounds
 
     def reaches_go(self, changed: Mapping[str, Any]) -> bool:
         result = self.evaluate(tuple(sorted(changed.items())))
         return result is not None and result.verdict is Verdict.GO
 
-    def fact_changes(self, changed: Mapping[str, Any]) -> tuple[ProposedChange, ...]:
+    def fact_changes(
+        self, changed: Mapping[str, Any], bounds: Mapping[str, str] | None = None
+    ) -> tuple[ProposedChange, ...]:
         changes = []
         for path in sorted(changed):
             present = path in self.subject.fields
@@ -367,7 +372,11 @@ class _Search:
             else:
                 location = Location(self.subject.add_to(), None, None)
             before = json_value(self.subject.fields[path]) if present else None
-            changes.append(ProposedChange(self.name, path, before, json_value(changed[path]), location))
+            changes.append(
+                ProposedChange(
+                    self.name, path, before, json_value(changed[path]), location, (bounds or {}).get(path)
+                )
+            )
         return tuple(changes)
 
     def distance(self, changed: Mapping[str, Any]) -> float:
@@ -458,6 +467,20 @@ def _grain(spec: FieldSpec) -> float:
 
 def _within(value: float, low: float | None, high: float | None) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _spread(spec: FieldSpec, as_of: dt.date) -> list[Any]:
+    """Values far apart across a field's range (every value of a field of few values): a missing
+    fact that reaches GO at each of them reaches GO whatever it is."""
+    few = _few_values(spec)
+    if few:
+        return few
+    if spec.type == DATE:
+        return [as_of - dt.timedelta(days=3650), as_of, as_of + dt.timedelta(days=3650)]
+    low, high = _low(spec), _high(spec)
+    start = low if low is not None else (high - 1e6 if high is not None else -1e6)
+    end = high if high is not None else start + 1e6
+    return [_from_number(value, spec) for value in (start, (start + end) / 2, end)]
 
 
 def _few_values(spec: FieldSpec) -> list[Any]:

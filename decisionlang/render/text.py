@@ -429,7 +429,10 @@ def format_change(change: ProposedChange, subject: str) -> str:
     """`maturity.readability 2 → 3 (services/crm.yaml:11:16)`; a missing fact says where to add it."""
     name = change.path if change.subject == subject else f"{change.subject}.{change.path}"
     if change.before is None:
-        return f"{name} (missing) → {show(change.after)} (add it to {change.location.file})"
+        words = {"any": "any value", "at-most": f"at most {show(change.after)}"}
+        words["at-least"] = f"at least {show(change.after)}"
+        value = words.get(change.bound or "", show(change.after))
+        return f"{name} (missing) → {value} (add it to {change.location.file})"
     return f"{name} {show(change.before)} → {show(change.after)} ({change.location})"
 
 
