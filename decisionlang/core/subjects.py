@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,6 +148,18 @@ class Portfolio:
                     reverse[dependency].append(subject.name)
         dependents = {name: tuple(sorted(names)) for name, names in reverse.items()}
         return Portfolio(ordered, by_name, dependents, tuple(sorted(set(ignored))))
+
+    def with_facts(self, name: str, facts: Mapping[str, Any]) -> Portfolio:
+        """The portfolio with the subject `name`'s facts updated by `facts` (a what-if: the smallest
+        change to GO tries many). The facts must not name subjects (`depends_on`, `targets`, a
+        subject-valued field): the dependency graph and the index of such fields are kept as they
+        are, not built again."""
+        subject = self.by_name[name]
+        changed = dataclasses.replace(subject, fields={**subject.fields, **facts})
+        subjects = tuple(changed if other.name == name else other for other in self.subjects)
+        portfolio = Portfolio(subjects, {**self.by_name, name: changed}, self.dependents, self.ignored)
+        portfolio._referrers.update(self._referrers)  # the same subject-valued fields: still right
+        return portfolio
 
     def referrers(self, path: str) -> Mapping[str, tuple[str, ...]]:
         """For each subject, the other subjects whose field `path` (a subject, or a list of

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from decisionlang.core.diagnostics import DecisionlangError
+from decisionlang.core.format import json_number
 from decisionlang.core.model import Fragility, Report, Verdict
 from decisionlang.engine.compiler import STEPS, CompiledPolicy, Compiler
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate_subject
@@ -81,7 +82,7 @@ def with_parameter(program: Program, parameter: Parameter, value: float) -> Prog
         decl = program.constants[parameter.const]
         old = decl.value
         assert isinstance(old, ast.Number)
-        new = dataclasses.replace(old, value=value, text=_text(value))
+        new = dataclasses.replace(old, value=value, text=str(json_number(value)))
         types = {**program.types, id(new): program.type_of(old)}
         weights = dict(program.term_weights)
         for criteria in program.criteria.values():
@@ -131,7 +132,7 @@ def fragility(
                 continue
             at_edge = probe.verdicts(parameter, edge, go)
             for name, verdict in at_edge.items():
-                if verdict is not Verdict.GO:
+                if verdict is not Verdict.GO and verdict is not None:  # None: its budget spent, no answer
                     found.setdefault(name, []).append(probe.narrow(parameter, direction, edge, name))
     return {
         name: tuple(sorted(items, key=lambda item: (abs(item.relative), item.parameter, item.after)))
@@ -152,6 +153,7 @@ class _Probe:
         )
         self.compiled: dict[tuple[str, float], Sequence[CompiledPolicy]] = {}
         self.readers: dict[str, frozenset[str]] = {}
+        self.named = _declaration_names(project.program)  # what each declaration names, read once
 
     def policies(self, parameter: Parameter, value: float) -> Sequence[CompiledPolicy]:
         """The project's policies with the parameter at `value`: those that read it (through
@@ -172,7 +174,7 @@ class _Probe:
     def reading(self, parameter: Parameter) -> frozenset[str]:
         """The policies that read the parameter."""
         if parameter.id not in self.readers:
-            self.readers[parameter.id] = _readers(self.project.program, parameter)
+            self.readers[parameter.id] = _readers(self.project.program, self.named, parameter)
         return self.readers[parameter.id]
 
     def verdict(self, parameter: Parameter, value: float, name: str) -> Verdict | None:
@@ -215,14 +217,18 @@ class _Probe:
         becomes = self.verdict(parameter, flipped, name) or Verdict.NOT_YET
         relative = (flipped - start) / abs(start)
         return Fragility(
-            parameter.id, parameter.description, start, _tidy(flipped), round(relative, 6), becomes
+            parameter.id,
+            parameter.description,
+            start,
+            float(json_number(flipped) or 0),
+            round(relative, 6),
+            becomes,
         )
 
 
-def _readers(program: Program, parameter: Parameter) -> frozenset[str]:
-    """The policies that read the parameter, directly or through the declarations they name (a
-    name written anywhere in a declaration counts: a field of the same name only costs a compile)."""
-    target = parameter.const or _criteria_of(program, parameter)
+def _declaration_names(program: Program) -> dict[str, set[str]]:
+    """The identifiers each declaration (constant, definition, criteria, trade-off, maturity model,
+    policy) writes, by its name; a policy's name is prefixed `policy ` (names may coincide)."""
     declarations: dict[str, object] = {
         **program.constants,
         **program.defines,
@@ -231,15 +237,26 @@ def _readers(program: Program, parameter: Parameter) -> frozenset[str]:
         **program.maturities,
     }
     named = {name: _names(decl) for name, decl in declarations.items()}
-    reaching = {target}
+    named.update({f"policy {name}": _names(policy) for name, policy in program.policies.items()})
+    return named
+
+
+def _readers(program: Program, named: dict[str, set[str]], parameter: Parameter) -> frozenset[str]:
+    """The policies that read the parameter, directly or through the declarations they name (a
+    name written anywhere in a declaration counts: a field of the same name only costs a compile)."""
+    reaching = {parameter.const or _criteria_of(program, parameter)}
     grew = True
     while grew:  # the declarations that read the target, transitively
         grew = False
         for name, names in named.items():
-            if name not in reaching and names & reaching:
+            if not name.startswith("policy ") and name not in reaching and names & reaching:
                 reaching.add(name)
                 grew = True
-    return frozenset(name for name, policy in program.policies.items() if _names(policy) & reaching)
+    return frozenset(
+        name.removeprefix("policy ")
+        for name, names in named.items()
+        if name.startswith("policy ") and names & reaching
+    )
 
 
 def _criteria_of(program: Program, parameter: Parameter) -> str:
@@ -293,13 +310,3 @@ def _roundest(kept: float, flipped: float, verdict: Callable[[float], Verdict | 
             if verdict(candidate) not in (Verdict.GO, None):
                 return candidate
     return flipped
-
-
-def _text(value: float) -> str:
-    tidy = _tidy(value)
-    return str(tidy)
-
-
-def _tidy(value: float) -> float:
-    rounded = round(value, 9)
-    return float(int(rounded)) if rounded.is_integer() else rounded

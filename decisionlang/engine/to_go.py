@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from decisionlang.core.diagnostics import DecisionlangError
-from decisionlang.core.format import json_value
+from decisionlang.core.format import json_number, json_value
 from decisionlang.core.model import (
     ChangeOption,
     Direction,
@@ -51,7 +51,7 @@ from decisionlang.core.model import (
     SubjectResult,
     Verdict,
 )
-from decisionlang.core.subjects import Duration, Portfolio, Subject
+from decisionlang.core.subjects import Duration
 from decisionlang.core.views import blocking_policies, verdict_fact_rules
 from decisionlang.engine.compiler import STEPS
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate_subject
@@ -59,8 +59,6 @@ from decisionlang.engine.project import Project
 from decisionlang.language.types import BOOL, DATE, DURATION, NUMBER, FieldSpec, ScaleType
 
 __all__ = ["ToGoLimits", "path_to_go", "with_path_to_go", "with_paths_to_go"]
-
-Changes = Mapping[str, Any]  # field path -> the value it is given
 
 
 @dataclass(frozen=True)
@@ -201,8 +199,8 @@ class _Search:
         result: SubjectResult | None = None
         if not self.exhausted:
             self.evaluations += 1
-            subject = _changed_subject(self.subject, dict(changes))
-            portfolio = _with_subject(self.project.portfolio, subject)
+            portfolio = self.project.portfolio.with_facts(self.name, dict(changes))
+            subject = portfolio.by_name[self.name]
             try:
                 result, _ = evaluate_subject(self.project.policies, subject, portfolio, self.evaluation)
             except DecisionlangError:
@@ -223,7 +221,7 @@ class _Search:
 
     def changeable(self, path: str) -> FieldSpec | None:
         spec = self.fields.get(path)
-        if spec is None or spec.fixed or path in ("name", "kind", "depends_on", "targets", "tags"):
+        if spec is None or spec.fixed:  # names, texts, lists and subjects are not numbers or scales
             return None
         if spec.type in (NUMBER, BOOL, DATE, DURATION) or isinstance(spec.type, ScaleType):
             return spec
@@ -403,15 +401,8 @@ def _from_number(number: float, spec: FieldSpec) -> Any:
     if spec.type == DATE:
         return dt.date.fromordinal(round(number))
     if spec.type == DURATION:
-        return Duration(_tidy(number))
-    if spec.integer or spec.allowed is not None:
-        return round(number) if spec.integer or float(number).is_integer() else _tidy(number)
-    return _tidy(number)
-
-
-def _tidy(number: float) -> int | float:
-    rounded = round(number, 9)
-    return int(rounded) if float(rounded).is_integer() else rounded
+        return Duration(float(json_number(number) or 0))
+    return round(number) if spec.integer else json_number(number)  # no float noise (0.30000000000000004)
 
 
 def _step(spec: FieldSpec) -> float:
@@ -517,21 +508,6 @@ def _distance(spec: FieldSpec, before: Any, after: Any) -> float:
     return change / max(abs(_as_number(before)), 1.0)
 
 
-def _changed_subject(subject: Subject, changes: Mapping[str, Any]) -> Subject:
-    return dataclasses.replace(subject, fields={**subject.fields, **changes})
-
-
-def _with_subject(portfolio: Portfolio, subject: Subject) -> Portfolio:
-    """The portfolio with `subject` in place of its namesake. The dependency graph and the index
-    of subject-valued fields stay those of the portfolio: a change never touches `depends_on`,
-    `targets` or any field that names a subject (they are not `changeable`)."""
-    subjects = tuple(subject if other.name == subject.name else other for other in portfolio.subjects)
-    by_name = {**portfolio.by_name, subject.name: subject}
-    changed = Portfolio(subjects, by_name, portfolio.dependents, portfolio.ignored)
-    object.__setattr__(changed, "_referrers", portfolio._referrers)
-    return changed
-
-
 # ---------------------------------------------------------------- margins and progress
 
 _Key = tuple[str, int | None, int | None, str | None]
@@ -563,16 +539,13 @@ def _margins(result: SubjectResult) -> dict[_Key, float]:
     }
 
 
-_RANK = {Verdict.NO_GO: 0, Verdict.NOT_YET: 1, Verdict.GO: 2}
-
-
 def _standing(result: SubjectResult) -> tuple[int, int, float]:
     """How far from GO: the verdict, the rules holding it back, and their margins against GO."""
     holding = [
         rule for policy in blocking_policies(result) for rule in policy.rules if rule.outcome is Outcome.FIRED
     ]
     against = sum(abs(margin) for margin, _ in _against_go(verdict_fact_rules(result)).values())
-    return (_RANK[result.verdict], -len(holding) - len(result.missing), -against)
+    return (-result.verdict.severity, -len(holding) - len(result.missing), -against)
 
 
 def _progress(before: SubjectResult, after: SubjectResult) -> bool:
