@@ -69,11 +69,23 @@ def explain(
     return what_it_takes(project, report, strict=strict).subjects[0]
 
 
-def what_it_takes(project: Project, report: Report, *, strict: bool = False) -> Report:
+def what_it_takes(
+    project: Project,
+    report: Report,
+    *,
+    to_go: bool = True,
+    fragile: bool = True,
+    within: float = DEFAULT_WITHIN,
+    strict: bool = False,
+) -> Report:
     """The report with what it would take: for each subject not GO, the smallest change of its facts
-    to GO (`to_go`); for each GO, the parameters that flip it within 10 % (`fragile`). What
-    `explain` shows; `check --to-go --fragile` and `report --to-go --fragile` ask for the same."""
-    return with_fragility(project, with_paths_to_go(project, report, strict=strict), within=DEFAULT_WITHIN)
+    to GO (`to_go`); for each GO, the parameters that flip it within `within` (`fragile`). What
+    `explain` shows, and `check` and `report` with `--to-go`, `--fragile`."""
+    if to_go:
+        report = with_paths_to_go(project, report, strict=strict)
+    if fragile:
+        report = with_fragility(project, report, within=within)
+    return report
 
 
 def validate(root: str | Path) -> list[Diagnostic]:

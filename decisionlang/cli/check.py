@@ -28,13 +28,13 @@ from decisionlang.cli.common import (
     fail,
     fail_on_warnings,
     flag_limits,
-    fragile_options,
     guarded,
     jobs_option,
     limit_options,
     strict_option,
     use_color,
     warnings_as_errors_option,
+    what_it_takes_options,
 )
 from decisionlang.cli.completion import complete_subjects
 from decisionlang.cli.progress import WRITING, progress_option, progress_shown, unless_streamed_to_terminal
@@ -122,14 +122,7 @@ EXTERNAL_FORMATS = ("markdown", "sarif", "junit", "github", "gitlab")
     show_default=True,
     help=f"Warn about waivers that expire within this many days (0 to {MAX_WARN_DAYS}).",
 )
-@click.option(
-    "--to-go",
-    is_flag=True,
-    help="For every subject that is not GO, search the smallest changes of its facts that make it GO "
-    "(each checked by evaluating it again), or say which rule no change may lift; shown in the text, "
-    "JSON and markdown reports. On demand: it evaluates each such subject again, many times.",
-)
-@fragile_options
+@what_it_takes_options
 @jobs_option
 @executor_option
 @warnings_as_errors_option
@@ -226,14 +219,12 @@ def check(
                 executor=executor,
             )
     _fail_on_strict_errors(report, strict, output_format)
-    if to_go:
-        from decisionlang.api import with_paths_to_go
+    if to_go or fragile:
+        from decisionlang.api import what_it_takes
 
-        report = with_paths_to_go(project, report, strict=strict)
-    if fragile:
-        from decisionlang.api import with_fragility
-
-        report = with_fragility(project, report, within=fragile_within)
+        report = what_it_takes(
+            project, report, to_go=to_go, fragile=fragile, within=fragile_within, strict=strict
+        )
     with progress_shown(progress) as shown:
         if shown is not None:
             shown(WRITING, 0, None, "")

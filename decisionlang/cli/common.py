@@ -94,8 +94,8 @@ class Percent(Bounded):
         return float(super().convert(text[:-1].strip() if text.endswith("%") else text, param, ctx)) / 100
 
 
-def fragile_options(function: F) -> F:
-    """`--fragile` and `--fragile-within`, for `check` and `report`."""
+def what_it_takes_options(function: F) -> F:
+    """`--to-go`, `--fragile` and `--fragile-within`, for `check` and `report`."""
     function = click.option(
         "--fragile-within",
         type=Percent(0, 100),
@@ -103,11 +103,18 @@ def fragile_options(function: F) -> F:
         show_default="10%",
         help="With --fragile: the largest relative change of a parameter searched, e.g. 10 or 10%.",
     )(function)
-    return click.option(
+    function = click.option(
         "--fragile",
         is_flag=True,
         help="For every GO subject, the smallest relative change of one constant or criteria weight "
         "that flips it, within --fragile-within; in the outputs, and across the portfolio in the report.",
+    )(function)
+    return click.option(
+        "--to-go",
+        is_flag=True,
+        help="For every subject that is not GO, the smallest changes of its facts that make it GO (each "
+        "checked by evaluating it again), or the rule no change may lift. On demand: it evaluates each "
+        "such subject again, many times.",
     )(function)
 
 

@@ -21,10 +21,10 @@ from decisionlang.cli.common import (
     executor_option,
     fail,
     flag_limits,
-    fragile_options,
     guarded,
     jobs_option,
     limit_options,
+    what_it_takes_options,
 )
 from decisionlang.cli.output import write_output
 from decisionlang.cli.progress import WRITING, progress_option, progress_shown
@@ -57,13 +57,7 @@ from decisionlang.core.spans import printable
     help="Decision log to show verdict moves and trends from (default: $DECISIONLANG_LOG, when that "
     "file exists).",
 )
-@click.option(
-    "--to-go",
-    is_flag=True,
-    help="Show, for every subject that is not GO, the smallest changes of its facts that make it GO "
-    "(see `check --to-go`); it evaluates each such subject again, many times.",
-)
-@fragile_options
+@what_it_takes_options
 @as_of_option
 @jobs_option
 @executor_option
@@ -98,14 +92,10 @@ def report(
         with progress_shown(progress) as shown:
             project = load_project(directory, progress=shown, limits=flag_limits())
             result = evaluate_project(project, as_of=as_of, progress=shown, jobs=jobs, executor=executor)
-            if to_go:
-                from decisionlang.api import with_paths_to_go
+            if to_go or fragile:
+                from decisionlang.api import what_it_takes
 
-                result = with_paths_to_go(project, result)
-            if fragile:
-                from decisionlang.api import with_fragility
-
-                result = with_fragility(project, result, within=fragile_within)
+                result = what_it_takes(project, result, to_go=to_go, fragile=fragile, within=fragile_within)
         gc.freeze()  # the results live until the report is written: no collection rescans them
         title = printable(directory.resolve().name) or "decisions"  # a name that is not UTF-8 as `\xff`
         if output_format == "html":

@@ -489,8 +489,9 @@ class SubjectResult:
     missing: tuple[MissingInformation, ...]
     # Computed on demand (`check --to-go`, `explain`, the report): what it would take to reach GO.
     to_go: PathToGo | None = None
-    # Computed on demand (`check --fragile`, the report): the parameters that flip a GO.
-    fragile: tuple[Fragility, ...] = ()
+    # Computed on demand (`check --fragile`, the report): the parameters that flip a GO; () when
+    # searched and none does, None when not searched.
+    fragile: tuple[Fragility, ...] | None = None
 
     __keys__: ClassVar[Mapping[str, str]] = {"subject": "service"}
     __derived__: ClassVar[Mapping[str, Callable[[Any], Any]]] = {

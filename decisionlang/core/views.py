@@ -397,7 +397,7 @@ def deciding_parameters(report: Report) -> tuple[DecidingParameter, ...]:
     subject, with those subjects; the most subjects first, then the smallest change."""
     by_parameter: dict[str, list[tuple[str, Fragility]]] = {}
     for subject in report.subjects:
-        for item in subject.fragile:
+        for item in subject.fragile or ():
             by_parameter.setdefault(item.parameter, []).append((subject.subject, item))
     found = []
     for parameter, items in by_parameter.items():

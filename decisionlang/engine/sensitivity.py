@@ -101,8 +101,11 @@ def with_fragility(
     """The report with `fragile` set on every GO subject (of `names`, when given) that a change of
     one parameter within `within` (relative) flips."""
     found = fragility(project, report, within=within, names=names)
+    chosen = None if names is None else set(names)
     subjects = tuple(
-        dataclasses.replace(subject, fragile=found[subject.subject]) if subject.subject in found else subject
+        dataclasses.replace(subject, fragile=found.get(subject.subject, ()))
+        if subject.verdict is Verdict.GO and (chosen is None or subject.subject in chosen)
+        else subject
         for subject in report.subjects
     )
     return dataclasses.replace(report, subjects=subjects)

@@ -38,7 +38,6 @@ from decisionlang.render.text import (
     format_exemption,
     format_fact,
     format_missing,
-    format_option,
     format_verdict_read,
     format_warning,
     fragility_sentence,
@@ -50,9 +49,10 @@ from decisionlang.render.text import (
     rescale_words,
     rule_kind_words,
     short_location,
+    to_go_intro,
+    to_go_items,
     tradeoff_verdict,
     unique,
-    unreachable_words,
     verdict_word,
     waiver_lines,
     waiver_note,
@@ -419,17 +419,11 @@ def to_go_section(subject: SubjectResult, *, color: bool) -> list[str]:
     if path is None:
         return []
     lines = [heading("To reach GO", color=color)]
-    if not path.reachable:
-        lines.append(f"  {unreachable_words(path)}")
-        return lines
-    count = len(path.options[0].changes)
-    lines.append(
-        f"  The smallest changes of the facts that make it GO ({plural(count, 'fact')} changed; each"
-        " checked by evaluating it again):"
-    )
-    for number, option in enumerate(path.options, start=1):
-        lines.append(f"  {number}. {format_option(option, subject.subject)}")
-    return lines
+    items = to_go_items(path, subject.subject)
+    intro = to_go_intro(path)
+    if intro is None:
+        return [*lines, f"  {items[0]}"]
+    return [*lines, f"  {intro}:", *(f"  {number}. {item}" for number, item in enumerate(items, start=1))]
 
 
 def fragile_section(subject: SubjectResult, *, color: bool) -> list[str]:
@@ -440,5 +434,5 @@ def fragile_section(subject: SubjectResult, *, color: bool) -> list[str]:
     lines.append(
         "  The smallest change of one constant or weight that flips it, each checked by evaluating it:"
     )
-    lines.extend(f"  - {fragility_sentence(item)}" for item in subject.fragile)
+    lines.extend(f"  - {fragility_sentence(item)}" for item in subject.fragile or ())
     return lines

@@ -61,7 +61,6 @@ from decisionlang.render.text import (
     format_fact,
     format_maturity,
     format_missing,
-    format_option,
     format_score_total,
     format_tradeoff,
     format_verdict_read,
@@ -71,8 +70,9 @@ from decisionlang.render.text import (
     rescale_words,
     short_location,
     split_expression,
+    to_go_intro,
+    to_go_items,
     unique,
-    unreachable_words,
     waiver_note,
     waiver_sentence,
 )
@@ -1954,7 +1954,7 @@ def policy_anchor(name: str) -> str:
 
 def asked_what_it_takes(report: Report) -> bool:
     """Whether the report was asked what it would take (`--to-go`, `--fragile`): its section shows."""
-    return any(subject.to_go is not None or subject.fragile for subject in report.subjects)
+    return any(subject.to_go is not None or subject.fragile is not None for subject in report.subjects)
 
 
 def what_it_takes_section(view: BoardView) -> str:
@@ -1966,7 +1966,7 @@ def what_it_takes_section(view: BoardView) -> str:
     parts = []
     searched = [subject for subject in report.subjects if subject.to_go is not None]
     if searched:
-        reachable = [subject for subject in searched if subject.to_go is not None and subject.to_go.reachable]
+        reachable = [subject for subject in searched if subject.to_go and subject.to_go.reachable]
         parts.append(
             f"<p>{plural(len(reachable), 'subject')} of the {len(searched)} not GO would be GO with a change"
             " of their facts alone (each subject's justification gives the smallest); the others"
@@ -1996,27 +1996,24 @@ def what_it_takes_section(view: BoardView) -> str:
                 css="wide",
             )
         )
-    elif any(subject.verdict is Verdict.GO for subject in report.subjects) and not searched:
+    elif any(subject.fragile is not None for subject in report.subjects):
         parts.append("<p>No GO verdict flips with a small change of one constant or weight.</p>\n")
     return section("what-it-takes", "".join(parts))
 
 
 def fragile_list(result: SubjectResult) -> str:
-    items = "".join(f"<li>{esc(fragility_sentence(item))}</li>" for item in result.fragile)
+    items = "".join(f"<li>{esc(fragility_sentence(item))}</li>" for item in result.fragile or ())
     return f"<h4>How fragile this GO is</h4>\n<ul>{items}</ul>\n"
 
 
 def to_go_list(path: PathToGo, subject: str) -> str:
     """The smallest changes of the facts that make the subject GO (`report --to-go`)."""
-    if not path.reachable:
-        return f"<h4>To reach GO</h4>\n<p>{esc(unreachable_words(path))}.</p>\n"
-    listed = "".join(f"<li>{esc(format_option(option, subject))}</li>" for option in path.options)
-    count = len(path.options[0].changes)
-    intro = (
-        f"<p>The smallest changes of the facts that make it GO ({plural(count, 'fact')} changed), each"
-        " checked by evaluating it again; any one of:</p>"
-    )
-    return f"<h4>To reach GO</h4>\n{intro}\n<ol>{listed}</ol>\n"
+    items = to_go_items(path, subject)
+    intro = to_go_intro(path)
+    if intro is None:
+        return f"<h4>To reach GO</h4>\n<p>{esc(items[0])}.</p>\n"
+    listed = "".join(f"<li>{esc(item)}</li>" for item in items)
+    return f"<h4>To reach GO</h4>\n<p>{esc(intro)}; any one of:</p>\n<ol>{listed}</ol>\n"
 
 
 def must_hold_list(items: Sequence[str]) -> str:

@@ -422,7 +422,7 @@ def fragility_sentence(item: Fragility) -> str:
 
 def fragile_lines(subject: SubjectResult) -> list[str]:
     """Under a GO subject's headline: the parameters that flip it (`--fragile`), nearest first."""
-    return [f"fragile GO: {fragility_sentence(item)}" for item in subject.fragile]
+    return [f"fragile GO: {fragility_sentence(item)}" for item in subject.fragile or ()]
 
 
 def format_change(change: ProposedChange, subject: str) -> str:
@@ -449,12 +449,19 @@ def to_go_items(path: PathToGo, subject: str) -> list[str]:
 
 def to_go_lines(path: PathToGo, subject: str) -> list[str]:
     """What it would take to reach GO, in a subject's block: the options, or why there is none."""
-    if path.reachable:
-        first, *others = path.options
-        return [f"to reach GO: {format_option(first, subject)}"] + [
-            f"         or: {format_option(option, subject)}" for option in others
-        ]
-    return [f"to reach GO: {unreachable_words(path)}"]
+    first, *others = to_go_items(path, subject)
+    return [f"to reach GO: {first}", *(f"         or: {item}" for item in others)]
+
+
+def to_go_intro(path: PathToGo) -> str | None:
+    """The sentence before the options (None when there are none): how many facts each changes."""
+    if not path.reachable:
+        return None
+    changed = plural(len(path.options[0].changes), "fact")
+    return (
+        f"The smallest changes of the facts that make it GO ({changed} changed; each checked by "
+        "evaluating it again)"
+    )
 
 
 def unreachable_words(path: PathToGo) -> str:
