@@ -83,7 +83,7 @@ def report(
     maturity, tier-1 dependencies, waivers), or Architecture Decision Records in Markdown."""
     from decisionlang.api import evaluate_project, load_project
     from decisionlang.engine.board import board_facts
-    from decisionlang.governance.decisionlog import read_decisions, read_due
+    from decisionlang.governance.decisionlog import read_decisions
     from decisionlang.inputs.gitrevision import work_tree_revision
     from decisionlang.render.adr import decision_records, render_markdown, write_records
     from decisionlang.render.html import log_view, render_html
@@ -103,9 +103,9 @@ def report(
             chosen = log or (environment_log if environment_log and Path(environment_log).is_file() else None)
             board_log = None
             if chosen:
-                entries, current = read_decisions(Path(chosen), project)
                 today = result.as_of or dt.date.today()
-                board_log = log_view(entries, result, current, chosen, read_due(Path(chosen), on=today))
+                entries, current, due = read_decisions(Path(chosen), project, due_on=today)
+                board_log = log_view(entries, result, current, chosen, due)
             target = Path(output or "report.html")
             with progress_shown(progress) as shown:
                 if shown is not None:

@@ -16,7 +16,7 @@ from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.hints import did_you_mean
 from decisionlang.core.model import Report
 from decisionlang.engine.project import Project
-from decisionlang.governance.decisionlog.due import DueReview, due_reviews
+from decisionlang.governance.decisionlog.due import DueReview, due_among, due_reviews
 from decisionlang.governance.decisionlog.history import History, portfolio_history, subject_history
 from decisionlang.governance.decisionlog.model import (
     Annotation,
@@ -26,7 +26,7 @@ from decisionlang.governance.decisionlog.model import (
 )
 from decisionlang.governance.decisionlog.record import decision_record
 from decisionlang.governance.decisionlog.simulate import Simulation, simulate
-from decisionlang.governance.decisionlog.store import DecisionStore, SqliteStore, log_error, timestamp
+from decisionlang.governance.decisionlog.store import EPOCH, DecisionStore, SqliteStore, log_error, timestamp
 
 LOG_ENV = "DECISIONLANG_LOG"
 MAX_NOTE_LENGTH = 4000
@@ -95,9 +95,12 @@ def annotate_decision(
             raise
 
 
-def read_decisions(log: str | Path, project: Project) -> tuple[tuple[LoggedDecision, ...], str]:
-    """Every decision recorded in the log at `log` (it must exist), oldest first, and the decision
-    id the project's current inputs would be recorded under: what the board report compares with."""
+def read_decisions(
+    log: str | Path, project: Project, *, due_on: dt.date | None = None
+) -> tuple[tuple[LoggedDecision, ...], str, list[DueReview]]:
+    """Every decision recorded in the log at `log` (it must exist), oldest first, the decision id
+    the project's current inputs would be recorded under, and the decisions due for review on
+    `due_on` (none when not asked): what the board report shows, read in one opening of the log."""
     from decisionlang.governance.decisionlog.record import (
         ENGINE_VERSION,
         decision_id,
@@ -106,12 +109,10 @@ def read_decisions(log: str | Path, project: Project) -> tuple[tuple[LoggedDecis
     )
 
     current = decision_id(policies_digest(project), states_digest(project), ENGINE_VERSION)
-    store = open_log(log)
-    try:
-        entries = store.entries_since(dt.datetime(1, 1, 1, tzinfo=dt.UTC))
-    finally:
-        store.close()
-    return tuple(entries), current
+    with open_log(log) as store:
+        entries = store.entries_since(EPOCH)
+        due = due_among(entries, store.annotations(), on=due_on) if due_on is not None else []
+    return tuple(entries), current, due
 
 
 def read_due(log: str | Path, *, on: dt.date, within_days: int = 0) -> list[DueReview]:

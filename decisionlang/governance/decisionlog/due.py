@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from decisionlang.governance.decisionlog.model import AnnotationStatus, LoggedAnnotation, LoggedDecision
-from decisionlang.governance.decisionlog.store import DecisionStore
+from decisionlang.governance.decisionlog.store import EPOCH, DecisionStore
 
-__all__ = ["DueReview", "due_reviews", "review_of"]
+__all__ = ["DueReview", "due_among", "due_reviews", "review_of"]
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,27 @@ class DueReview:
 
 
 def due_reviews(store: DecisionStore, *, on: dt.date, within_days: int = 0) -> list[DueReview]:
-    """The current decisions whose review date falls on or before `on` + `within_days`, the
-    earliest first (then by subject)."""
+    """The current decisions of the log whose review date falls on or before `on` + `within_days`,
+    the earliest first (then by subject): every entry read in one query, not one per subject."""
+    return due_among(store.entries_since(EPOCH), store.annotations(), on=on, within_days=within_days)
+
+
+def due_among(
+    entries: Sequence[LoggedDecision],
+    annotations: list[LoggedAnnotation],
+    *,
+    on: dt.date,
+    within_days: int = 0,
+) -> list[DueReview]:
+    """`due_reviews` over entries already read (oldest first), as the board report has them."""
     horizon = on + dt.timedelta(days=within_days)
-    annotations = store.annotations()
+    by_subject: dict[str, list[LoggedDecision]] = {}
+    for logged in entries:
+        for decision in logged.record.subjects:
+            by_subject.setdefault(decision.subject, []).append(logged)
     found = []
-    for subject in store.subject_names():
-        review = review_of(store.entries_for_subject(subject), annotations, subject, on)
+    for subject in sorted(by_subject):
+        review = review_of(by_subject[subject], annotations, subject, on)
         if review is not None and review.review_on <= horizon:
             found.append(review)
     found.sort(key=lambda review: (review.review_on, review.subject))

@@ -25,7 +25,7 @@ from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.model import Report, Verdict
 from decisionlang.engine.project import Project, evaluate_project, load_project
 from decisionlang.governance.decisionlog.model import LoggedDecision
-from decisionlang.governance.decisionlog.store import DecisionStore
+from decisionlang.governance.decisionlog.store import EPOCH, DecisionStore
 from decisionlang.governance.decisionlog.traces import read_trace
 from decisionlang.inputs.sources import SourceSet
 
@@ -92,17 +92,13 @@ def simulate(
     `directory`, under the policies of `candidate`: a directory, else a git revision."""
     repository = locate_repository(directory)
     policies = _candidate_policies(repository, directory, candidate)
-    entries = store.entries_since(since) if since is not None else _all_entries(store)
+    entries = store.entries_since(since if since is not None else EPOCH)
     groups: dict[tuple[str | None, str], list[LoggedDecision]] = {}
     for logged in entries:
         record = logged.record
         groups.setdefault((record.revision, record.as_of or record.recorded_at[:10]), []).append(logged)
     replays = [_replay(repository, policies, group) for group in groups.values()]
     return Simulation(candidate, tuple(replays))
-
-
-def _all_entries(store: DecisionStore) -> list[LoggedDecision]:
-    return store.entries_since(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 
 
 def _candidate_policies(repository: Repository, directory: Path, candidate: str) -> SourceSet:

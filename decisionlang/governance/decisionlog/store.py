@@ -165,6 +165,7 @@ DAMAGED_HELP = (
 )
 INTEGRITY_REPORT_LINES = 3  # of SQLite's integrity check, in the message
 
+EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.UTC)  # before any decision: `entries_since(EPOCH)` reads all
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a writer waits for another one before giving up
 
 
