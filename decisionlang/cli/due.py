@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import sys
 from typing import Any
@@ -16,6 +17,7 @@ from decisionlang.cli.common import (
     guarded,
     log_option,
 )
+from decisionlang.core.dates import parse_duration
 from decisionlang.core.diagnostics import DecisionlangError
 
 EXIT_DUE = 1  # something is due: a cron job notices
@@ -23,7 +25,8 @@ UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 
 
 class Within(click.ParamType):  # type: ignore[type-arg]
-    """`30d`, `2w`, `3m`, `1y` or a number of days, from 0 to 36,500 days."""
+    """`30d`, `2w`, `3m`, `1y`, a number of days, or a duration as a state writes one (`30 days`,
+    `P2W`), from 0 to 36,500 days."""
 
     name = "DURATION"
 
@@ -31,15 +34,17 @@ class Within(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, int):
             return value
         match = re.fullmatch(r"\s*(\d{1,5})\s*([dwmy]?)\s*", str(value))
-        days = int(match.group(1)) * UNIT_DAYS[match.group(2) or "d"] if match else None
-        if days is None or days > 36_500:
+        days: float | None = int(match.group(1)) * UNIT_DAYS[match.group(2) or "d"] if match else None
+        if days is None:
+            days = parse_duration(str(value)[:40])
+        if days is None or not 0 <= days <= 36_500:
             self.fail(
                 f"`{str(value)[:40]}` is not a duration: give days (`30`, `30d`), weeks (`2w`), months "
                 "(`3m`, 30 days each) or years (`1y`), up to 100 years",
                 param,
                 ctx,
             )
-        return days
+        return math.ceil(days)
 
 
 @click.command()

@@ -143,7 +143,7 @@ def _replay(repository: Repository, policies: SourceSet, group: list[LoggedDecis
 
 
 def _project(policies: SourceSet, states: SourceSet) -> Project:
-    """The candidate's policies with the recorded revision's states, waivers and configuration."""
+    """The candidate's policies (and configuration) with the recorded revision's states and waivers."""
     files = dataclasses.replace(
         policies, states=states.states, waivers=states.waivers, diagnostics=states.diagnostics
     )
