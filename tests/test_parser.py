@@ -167,3 +167,15 @@ def test_syntax_error_catalogue(name: str) -> None:
 def test_all_errors_of_a_file_are_reported() -> None:
     _, diagnostics = parse_module(SourceFile("x.policy", BAD_POLICIES["several_errors"]))
     assert len({d.span.line for d in diagnostics if d.span}) >= 2
+
+
+@pytest.mark.parametrize(
+    ("options", "repeated"),
+    [("fixed fixed", "`fixed`"), ("0..5 >= 1", "lower bound"), ('required "a" "b"', "`description`")],
+)
+def test_a_field_option_given_twice_is_an_error(options: str, repeated: str) -> None:
+    """The second would silently win: `fixed fixed`, a range and a bound, two descriptions."""
+    _, diagnostics = parse_module(SourceFile("test.policy", f"schema {{\n  tier: integer {options}\n}}\n"))
+    (diagnostic,) = diagnostics
+    assert (diagnostic.code, diagnostic.where) == ("DL-PARSE-REPEATED-CLAUSE", "test.policy:2:3")
+    assert diagnostic.message == f"field `tier` gives its {repeated} twice"

@@ -69,7 +69,10 @@ class Repository:
     shown: str  # the directory as the user gave it, for messages
 
 
-def locate_repository(directory: Path) -> Repository:
+def locate_repository(
+    directory: Path, *, outside: str = "run the check in a clone of the decision repo, or without --base"
+) -> Repository:
+    """Where DIRECTORY sits in its git working tree; `outside` is the hint when it is in none."""
     shown = directory.as_posix()
     if not directory.is_dir():
         raise DecisionlangError(
@@ -90,7 +93,7 @@ def locate_repository(directory: Path) -> Repository:
                 "DL-GIT-NOT-A-REPOSITORY",
                 f"`{shown}` is not inside a git repository, so there is no revision to compare with",
                 shown,
-                "run the check in a clone of the decision repo, or without --base",
+                outside,
             )
         raise _error("DL-GIT", f"git cannot read the repository of `{shown}`: {detail}", shown, None)
     top, _, prefix = os.fsdecode(result.stdout).rstrip("\n").partition("\n")

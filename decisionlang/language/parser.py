@@ -268,10 +268,19 @@ class _ToAst(Transformer[Token, Any]):
         (path, span), type_ref, *options = items
         settings: dict[str, Any] = {}
         for key, value in options:
-            if key == "range":
-                settings["minimum"], settings["maximum"] = value
-            else:
-                settings[key] = value
+            given = dict(zip(("minimum", "maximum"), value, strict=True)) if key == "range" else {key: value}
+            repeated = [name for name in given if name in settings]
+            if repeated:  # `fixed fixed`, `0..5 >= 1`: the second would silently win
+                words = {"minimum": "lower bound", "maximum": "upper bound"}
+                self.diagnostics.append(
+                    Diagnostic(
+                        "DL-PARSE-REPEATED-CLAUSE",
+                        f"field `{path}` gives its {words.get(repeated[0], f'`{repeated[0]}`')} twice",
+                        span=span,
+                        help="keep one of them",
+                    )
+                )
+            settings.update(given)
         return ast.FieldDecl(path, type_ref, span=span, **settings)
 
     @v_args(meta=True)

@@ -90,7 +90,8 @@ def simulate(
 ) -> Simulation:
     """Replay every decision of `store` (recorded on or after `since`) for the decision repo at
     `directory`, under the policies of `candidate`: a directory, else a git revision."""
-    repository = locate_repository(directory)
+    hint = "replay in a clone of the decision repo that recorded the log: its decisions name its commits"
+    repository = locate_repository(directory, outside=hint)
     policies = _candidate_policies(repository, directory, candidate)
     entries = store.entries_since(since if since is not None else EPOCH)
     groups: dict[tuple[str | None, str], list[LoggedDecision]] = {}
