@@ -23,7 +23,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from decisionlang import __version__
-from decisionlang.api import SourceSet, evaluate_project
+from decisionlang.api import SourceSet, evaluate_project, what_it_takes
 from decisionlang.core.diagnostics import DecisionlangError, render_text
 from decisionlang.core.spans import Span
 from decisionlang.engine.testing import run_tests
@@ -502,7 +502,7 @@ def explained(analysis: Analysis, subject: str) -> str:
         report = evaluate_project(analysis.project, services=[subject])
     except DecisionlangError as error:
         return "\n".join(render_text(diagnostic) for diagnostic in error.diagnostics) + "\n"
-    return render_explain(report.subjects[0], color=False)
+    return render_explain(what_it_takes(analysis.project, report).subjects[0], color=False)
 
 
 def tested(root: Path, edits: dict[str, str]) -> str:

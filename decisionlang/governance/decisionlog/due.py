@@ -19,12 +19,12 @@ annotation sets one) is never due.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from decisionlang.governance.decisionlog.model import AnnotationStatus, LoggedAnnotation, LoggedDecision
 from decisionlang.governance.decisionlog.store import EPOCH, DecisionStore
+from decisionlang.governance.decisionlog.traces import read_trace
 
 __all__ = ["DueReview", "due_among", "due_reviews", "review_of"]
 
@@ -119,11 +119,11 @@ def _verdict(entry: LoggedDecision, subject: str) -> str:
 def _review_period(entry: LoggedDecision, subject: str) -> tuple[float | None, str]:
     """The shortest `review after` of the policies applied to the subject, in days, and its policy."""
     decision = next(decision for decision in entry.record.subjects if decision.subject == subject)
-    trace = json.loads(decision.trace)
+    result = read_trace(decision.trace, subject=subject)  # the model, as every reader of the log has it
     periods = [
-        (float(policy["review_after_days"]), str(policy["policy"]))
-        for policy in trace.get("policies", ())
-        if isinstance(policy, dict) and isinstance(policy.get("review_after_days"), int | float)
+        (policy.review_after_days, policy.policy)
+        for policy in result.policies
+        if policy.review_after_days is not None
     ]
     if not periods:
         return None, ""
