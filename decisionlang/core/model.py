@@ -150,7 +150,14 @@ class Fact:
     path: str
     value: Any  # JSON-ready (dates as ISO text, durations as "N days"); None when missing
     location: Location
-    missing: bool = False
+    missing: bool = False  # unknown: not written, or stale (then `value` is the stale value)
+    # Its evidence, when the state gives it (`observed:`, `source:`): the day it was observed, by
+    # what, its age in days on the day of the decision, and the schema's `fresh for`.
+    observed: str | None = None  # ISO date
+    source: str | None = None
+    age_days: int | None = None
+    fresh_for: str | None = None  # `90 days`
+    stale: bool = False  # older than `fresh_for`: read as unknown
 
     __keys__: ClassVar[Mapping[str, str]] = {"path": "field"}
     # Within a subject, written only when it is another subject's fact (a dependency's).
@@ -418,10 +425,14 @@ class MissingInformation:
     file: str
     policy: str
     rule: str
+    # Written but stale: why (`observed 2026-05-01 by dora-exporter, older than 90 days`).
+    stale: str | None = None
 
     __keys__: ClassVar[Mapping[str, str]] = {"path": "field"}
 
     def __str__(self) -> str:
+        if self.stale is not None:
+            return f"stale information: {self.path} ({self.stale})"
         return f"missing information: {self.path} ({self.file})"
 
 

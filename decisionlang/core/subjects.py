@@ -3,11 +3,50 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from decisionlang.core.dates import duration_words
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a fact comes from and when it was true: `observed:` (a date) and `source:` (what
+    observed it: an exporter, an import, a person), written on the field, on its block or on the
+    subject; and how long the schema says such a fact stays true (`fresh for 90 days`)."""
+
+    observed: dt.date | None = None
+    source: str | None = None
+    fresh_days: float | None = None
+    fresh_text: str | None = None  # the schema's words, `90 days`
+
+    def age_on(self, today: dt.date) -> int | None:
+        """Its age in days on `today`, when it says when it was observed."""
+        return None if self.observed is None else (today - self.observed).days
+
+    def stale_on(self, today: dt.date) -> bool:
+        """Whether it is older on `today` than the schema's `fresh for` (never, without an
+        observation date or a freshness period)."""
+        if self.observed is None or self.fresh_days is None:
+            return False
+        return (today - self.observed).days > self.fresh_days
+
+    def origin(self) -> str:
+        """`observed 2026-05-01 by dora-exporter`, `observed 2026-05-01`, `from dora-exporter`."""
+        if self.observed is None:
+            return f"from {self.source}" if self.source else "of unknown origin"
+        by = f" by {self.source}" if self.source else ""
+        return f"observed {self.observed.isoformat()}{by}"
+
+    def staleness(self) -> str:
+        """Why it is stale: `observed 2026-05-01 by dora-exporter, older than 90 days`."""
+        return f"{self.origin()}, older than {self.fresh_text or f'{self.fresh_days:g} days'}"
+
+
+_NO_EVIDENCE: Mapping[str, Evidence] = {}
+_NO_STALE: Mapping[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -33,6 +72,14 @@ class Subject:
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     # The files of the `overlays:` entries that add to it, in order.
     overlays: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # Where its facts come from and when they were observed, by dotted path (only the facts that
+    # say so: `observed:` / `source:` on the field, its block or the subject).
+    evidence: Mapping[str, Evidence] = field(default_factory=lambda: _NO_EVIDENCE, compare=False, repr=False)
+    # The day its facts' ages are counted to (`Portfolio.observed_on`), None before: on that day
+    # the facts older than their `fresh for` are `stale`, taken out of `fields` (they read as
+    # unknown) and kept here with their values.
+    as_of: dt.date | None = field(default=None, compare=False, repr=False)
+    stale: Mapping[str, Any] = field(default_factory=lambda: _NO_STALE, compare=False, repr=False)
 
     def location_of(self, path: str) -> tuple[int, int]:
         return self.locations.get(path, (self.line, self.column))
@@ -44,6 +91,26 @@ class Subject:
             return self.file, self.line, self.column
         line, column = self.locations[path]
         return self.sources.get(path, self.file), line, column
+
+    def observed_on(self, today: dt.date) -> Subject:
+        """The subject as it stands on `today`: the facts stale on that day read as unknown."""
+        if self.as_of == today or not self.evidence:
+            return self
+        fields = {**self.fields, **self.stale} if self.stale else dict(self.fields)
+        stale = {
+            path: fields.pop(path)
+            for path, evidence in self.evidence.items()
+            if path in fields and evidence.stale_on(today)
+        }
+        if not stale and not self.stale:
+            return dataclasses.replace(self, as_of=today)
+        return dataclasses.replace(self, fields=fields, as_of=today, stale=stale or _NO_STALE)
+
+    def staleness(self, path: str) -> str | None:
+        """Why its fact at `path` is stale on its `as_of` day, or None when it is not."""
+        if path not in self.stale:
+            return None
+        return self.evidence[path].staleness()
 
     def add_to(self) -> str:
         """The file a fact missing from the subject is to be added to: its first overlay when it
@@ -132,10 +199,15 @@ class Portfolio:
     by_name: Mapping[str, Subject] = field(compare=False, repr=False)
     dependents: Mapping[str, tuple[str, ...]] = field(compare=False, repr=False)
     ignored: tuple[IgnoredField, ...] = field(default=(), compare=False, repr=False)
+    # Whether a subject's fact says when it was observed (`Subject.evidence`): only then can one be
+    # stale, and `observed_on` walk the subjects
+    dated: bool = field(default=False, compare=False, repr=False)
     # field path -> subject name -> the subjects whose field names it, built on first use
     _referrers: dict[str, Mapping[str, tuple[str, ...]]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    # The days it stands on (`observed_on`): each day's portfolio, itself for the days it is
+    _days: dict[dt.date, Portfolio] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @staticmethod
     def of(subjects: Iterable[Subject], ignored: Iterable[IgnoredField] = ()) -> Portfolio:
@@ -147,7 +219,8 @@ class Portfolio:
                 if dependency in reverse and dependency != subject.name:
                     reverse[dependency].append(subject.name)
         dependents = {name: tuple(sorted(names)) for name, names in reverse.items()}
-        return Portfolio(ordered, by_name, dependents, tuple(sorted(set(ignored))))
+        dated = any(subject.evidence for subject in ordered)
+        return Portfolio(ordered, by_name, dependents, tuple(sorted(set(ignored))), dated)
 
     def with_facts(self, name: str, facts: Mapping[str, Any]) -> Portfolio:
         """The portfolio with the subject `name`'s facts updated by `facts` (a what-if: the smallest
@@ -156,9 +229,40 @@ class Portfolio:
         are, not built again."""
         subject = self.by_name[name]
         changed = dataclasses.replace(subject, fields={**subject.fields, **facts})
+        if any(path in subject.evidence or path in subject.stale for path in facts):
+            # a fact given anew is observed now: its old observation no longer speaks for it
+            changed = dataclasses.replace(
+                changed,
+                evidence={path: e for path, e in subject.evidence.items() if path not in facts},
+                stale={path: v for path, v in subject.stale.items() if path not in facts},
+            )
         subjects = tuple(changed if other.name == name else other for other in self.subjects)
-        portfolio = Portfolio(subjects, {**self.by_name, name: changed}, self.dependents, self.ignored)
+        portfolio = Portfolio(
+            subjects, {**self.by_name, name: changed}, self.dependents, self.ignored, self.dated
+        )
         portfolio._referrers.update(self._referrers)  # the same subject-valued fields: still right
+        for day, view in self._days.items():
+            if view is self:  # the changed subject stands on that day as well
+                portfolio._days[day] = portfolio
+        return portfolio
+
+    def observed_on(self, today: dt.date) -> Portfolio:
+        """The portfolio as it stands on `today`: each subject's facts older than their schema's
+        `fresh for` read as unknown (`Subject.observed_on`). Itself when no fact says when it
+        was observed, or when it already stands on that day."""
+        if not self.dated:
+            return self
+        known = self._days.get(today)
+        if known is not None:
+            return known
+        if all(subject.as_of == today or not subject.evidence for subject in self.subjects):
+            self._days[today] = self
+            return self
+        subjects = tuple(subject.observed_on(today) for subject in self.subjects)
+        by_name = {subject.name: subject for subject in subjects}
+        portfolio = Portfolio(subjects, by_name, self.dependents, self.ignored, dated=True)
+        portfolio._referrers.update(self._referrers)  # the same facts name the same subjects
+        portfolio._days[today] = self._days[today] = portfolio
         return portfolio
 
     def referrers(self, path: str) -> Mapping[str, tuple[str, ...]]:

@@ -406,3 +406,45 @@ def deciding_parameters(report: Report) -> tuple[DecidingParameter, ...]:
         found.append(DecidingParameter(parameter, nearest.description, nearest.before, names, nearest))
     found.sort(key=lambda entry: (-len(entry.subjects), abs(entry.nearest.relative), entry.parameter))
     return tuple(found)
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def fact_evidence(fact: Fact) -> str | None:
+    """Where a fact comes from and how old it is, when its state says: `observed 2026-05-01 by
+    dora-exporter, 209 days ago, stale: fresh for 90 days`; None for a fact that says neither. The
+    one wording of every renderer."""
+    words = fact_origin(fact)
+    if words is None:
+        return None
+    if fact.age_days is not None:
+        words += f", {age_words(fact.age_days)}"
+    if fact.stale:
+        words += f", stale: fresh for {fact.fresh_for}"
+    elif fact.fresh_for is not None:
+        words += f", fresh for {fact.fresh_for}"
+    return words
+
+
+def age_words(days: int) -> str:
+    """`today`, `1 day ago`, `209 days ago`, `in 3 days` (an observation dated after the decision)."""
+    if days == 0:
+        return "today"
+    if days < 0:
+        return f"in {-days} day" + ("s" if days < -1 else "")
+    return f"{days} day ago" if days == 1 else f"{days} days ago"
+
+
+def fact_origin(fact: Fact) -> str | None:
+    """`observed 2026-05-01 by dora-exporter`, `observed 2026-05-01`, `from dora-exporter`; None
+    for a fact that says neither."""
+    if fact.observed is None:
+        return None if fact.source is None else f"from {fact.source}"
+    return f"observed {fact.observed}" + (f" by {fact.source}" if fact.source else "")
+
+
+def fact_staleness(fact: Fact) -> str:
+    """Why a stale fact is stale: `observed 2026-05-01 by dora-exporter, older than 90 days`, as
+    the engine words it (`Evidence.staleness`)."""
+    return f"{fact_origin(fact)}, older than {fact.fresh_for}"

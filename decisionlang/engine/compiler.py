@@ -327,7 +327,22 @@ def _built_fact(raw: tuple[Any, ...]) -> Fact:
     missing = isinstance(value, Missing)
     if kind == _SUBJECT_FACT:
         file, line, column = owner.origin_of(name)  # an overlay's fact: the overlay's file
-        return Fact(owner.name, name, json_value(value), Location(file, line, column), missing)
+        evidence = owner.evidence.get(name)
+        if evidence is None:
+            return Fact(owner.name, name, json_value(value), Location(file, line, column), missing)
+        stale = name in owner.stale
+        return Fact(
+            owner.name,
+            name,
+            json_value(owner.stale[name] if stale else value),
+            Location(file, line, column),
+            missing,
+            None if evidence.observed is None else evidence.observed.isoformat(),
+            evidence.source,
+            None if owner.as_of is None else evidence.age_on(owner.as_of),
+            evidence.fresh_text,
+            stale,
+        )
     line, column = owner.location_of(name)
     return Fact(
         owner.subject, f"{owner.path}.{name}", json_value(value), Location(owner.file, line, column), missing

@@ -92,7 +92,7 @@ def _trace(
         error = Diagnostic(value.code, value.message, span=value.span, severity=Severity.WARNING)
         message = f"evaluation problem: {value.message}"
     elif isinstance(value, Missing) and decisive:
-        message = _missing_text(value.fields)
+        message = _missing_text(value.fields, ctx.portfolio)
     missing = value.fields if isinstance(value, Missing) else ()
     if recorder is None:
         return RuleTrace(
@@ -193,10 +193,12 @@ def _otherwise_trace(
     )
 
 
-def _where_unknown_trace(policy: CompiledPolicy, value: Undetermined, recorder: Recorder | None) -> RuleTrace:
+def _where_unknown_trace(
+    policy: CompiledPolicy, value: Undetermined, recorder: Recorder | None, portfolio: Portfolio
+) -> RuleTrace:
     span = policy.where_span or policy.span
     if isinstance(value, Missing):
-        message = f"cannot tell whether the policy applies: {_missing_text(value.fields)}"
+        message = f"cannot tell whether the policy applies: {_missing_text(value.fields, portfolio)}"
         outcome, error = Outcome.UNKNOWN, None
     else:
         assert isinstance(value, Problem)
@@ -233,7 +235,7 @@ def evaluate_policy(
         if applies is False:
             return None
         if isinstance(applies, Undetermined):
-            trace = _where_unknown_trace(policy, applies, recorder)
+            trace = _where_unknown_trace(policy, applies, recorder, ctx.portfolio)
             return PolicyResult(
                 policy.id,
                 policy.title,
@@ -345,6 +347,9 @@ def evaluate_subject(
     (built from `policies` and `options` when not given)."""
     if run is None:
         run = _Run(policies, options)
+    portfolio = portfolio.observed_on(options.today)  # facts older than their `fresh for`: unknown
+    if subject.evidence and subject.as_of != options.today:
+        subject = portfolio.by_name.get(subject.name) or subject.observed_on(options.today)
     ctx = Context(subject, portfolio, options.today, options.steps)
     ctx.exemptions = run.exemptions
     decisions = _Decisions(run)
@@ -369,7 +374,7 @@ def evaluate_subject(
             if rule.kind is RuleKind.WARN and rule.outcome is not Outcome.NOT_FIRED:
                 text = rule.message or rule.rule
                 if rule.outcome is Outcome.UNKNOWN:
-                    text = f"could not check: {_missing_text(rule.missing)}"
+                    text = f"could not check: {_missing_text(rule.missing, portfolio)}"
                 warnings.append(Warning(result.policy, rule.rule, text, rule.location))
                 continue
             if not rule.decisive or result.verdict is Verdict.GO:
@@ -379,7 +384,9 @@ def evaluate_subject(
                 warnings.append(Warning(result.policy, rule.rule, f"{label}: {rule.message}", rule.location))
             elif rule.outcome is Outcome.UNKNOWN:
                 missing.extend(
-                    MissingInformation(path, owner, file, result.policy, rule.rule)
+                    MissingInformation(
+                        path, owner, file, result.policy, rule.rule, _staleness(portfolio, owner, path)
+                    )
                     for owner, file, path in rule.missing
                 )
     if ctx.exempted:
@@ -620,9 +627,25 @@ def _waiver_note(code: str, waiver: Waiver, text: str) -> Diagnostic:
     return Diagnostic(code, message, span=waiver.span, severity=Severity.WARNING)
 
 
-def _missing_text(fields: tuple[tuple[str, str, str], ...]) -> str:
-    """`missing information: risk (services/a.yaml), tier (services/b.yaml)`."""
-    return "missing information: " + ", ".join(f"{path} ({file})" for _, file, path in fields)
+def _missing_text(fields: tuple[tuple[str, str, str], ...], portfolio: Portfolio) -> str:
+    """`missing information: risk (services/a.yaml), tier (services/b.yaml)`; a stale fact said
+    so: `dora.change_failure_rate is stale (observed 2026-05-01 by dora-exporter, older than 90 days)`."""
+    absent: list[str] = []
+    stale: list[str] = []
+    for owner, file, path in fields:
+        why = _staleness(portfolio, owner, path)
+        if why is None:
+            absent.append(f"{path} ({file})")
+        else:
+            stale.append(f"{path} is stale ({why})")
+    said = ["missing information: " + ", ".join(absent)] if absent else []
+    return "; ".join(said + stale)
+
+
+def _staleness(portfolio: Portfolio, owner: str, path: str) -> str | None:
+    """Why the fact `path` of `owner` is unknown because stale, or None when it is simply absent."""
+    subject = portfolio.by_name.get(owner)
+    return None if subject is None or not subject.stale else subject.staleness(path)
 
 
 def _limit_error(limit: EvaluationLimit, policy: CompiledPolicy, subject: Subject) -> Diagnostic:
@@ -686,6 +709,7 @@ def evaluate_each(
     """The subjects of `evaluate`, in the same order, each evaluated when the iteration reaches it:
     its result and the diagnostics it raised. A caller that writes each result and drops it keeps
     one subject's trace in memory at a time, not the whole report's."""
+    portfolio = portfolio.observed_on(options.today)  # facts older than their `fresh for`: unknown
     chosen = portfolio.subjects if only is None else named_subjects(portfolio, only)
     run = _Run(policies, options)
     for subject in chosen:
@@ -713,6 +737,8 @@ def evaluate_expression(
     (facts read, comparisons, scores, trade-offs, verdicts read...), under the id `expression`.
     `verdict(p)` reads the verdicts of `policies` as a rule does."""
     run = _Run(policies, options)
+    portfolio = portfolio.observed_on(options.today)
+    subject = portfolio.by_name.get(subject.name, subject)
     ctx = Context(subject, portfolio, options.today, options.steps)
     ctx.exemptions = run.exemptions
     ctx.verdict_of = _Decisions(run).verdict_of
@@ -738,7 +764,7 @@ def evaluate_expression(
         error = Diagnostic(value.code, value.message, span=value.span, severity=Severity.WARNING)
         message = f"evaluation problem: {value.message}"
     elif isinstance(value, Missing):
-        message = _missing_text(value.fields)
+        message = _missing_text(value.fields, portfolio)
     missing = value.fields if isinstance(value, Missing) else ()
     trace = RuleTrace.recorded(
         rule.id,

@@ -128,7 +128,9 @@ class _Search:
     def __init__(self, project: Project, name: str, as_of: dt.date, strict: bool, limits: ToGoLimits) -> None:
         self.project = project
         self.name = name
-        self.subject = project.portfolio.by_name[name]
+        # the facts as they stand on the day: a stale one is unknown, to be observed again
+        self.portfolio = project.portfolio.observed_on(as_of)
+        self.subject = self.portfolio.by_name[name]
         self.as_of = as_of
         self.strict = strict
         self.limits = limits
@@ -199,7 +201,7 @@ class _Search:
         result: SubjectResult | None = None
         if not self.exhausted:
             self.evaluations += 1
-            portfolio = self.project.portfolio.with_facts(self.name, dict(changes))
+            portfolio = self.portfolio.with_facts(self.name, dict(changes))
             subject = portfolio.by_name[self.name]
             try:
                 result, _ = evaluate_subject(self.project.policies, subject, portfolio, self.evaluation)
@@ -364,7 +366,7 @@ class _Search:
         changes = []
         for path in sorted(changed):
             present = path in self.subject.fields
-            if present:
+            if present or path in self.subject.stale:  # a stale fact: to be observed again, where it is
                 file, line, column = self.subject.origin_of(path)
                 location = Location(file, line, column)
             else:

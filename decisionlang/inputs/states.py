@@ -57,7 +57,7 @@ from decisionlang.core.diagnostics import Diagnostic, Severity, capped, sorted_d
 from decisionlang.core.format import show_number
 from decisionlang.core.hints import closest, did_you_mean, misspelling_of
 from decisionlang.core.spans import SourceFile, point
-from decisionlang.core.subjects import Duration, IgnoredField, Portfolio, Record, Subject
+from decisionlang.core.subjects import Duration, Evidence, IgnoredField, Portfolio, Record, Subject
 from decisionlang.core.undetermined import OutOfRange
 from decisionlang.inputs.yamlreader import (
     Spot,
@@ -74,6 +74,7 @@ from decisionlang.inputs.yamlreader import (
     value_spot,
 )
 from decisionlang.language.types import (
+    ANY,
     BOOL,
     BUILTIN_FIELDS,
     DATE,
@@ -683,6 +684,15 @@ class _Flattened:
     problems: list[Diagnostic] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)  # the prefixes written as mappings
     ignored: list[tuple[str, Spot]] = field(default_factory=list)  # undeclared keys read past
+    # `observed:` / `source:` as written, by the dotted path of the field, or of the block ("" for
+    # the subject), they are written on: key -> (the value, where it is)
+    evidence: dict[str, dict[str, tuple[Any, Spot]]] = field(default_factory=dict)
+
+
+# The keys that say where a fact comes from: on a block (the subject, `dora:`) or around a value
+# (`change_failure_rate: {value: 0.12, observed: 2026-05-01}`), unless the schema declares them.
+EVIDENCE_KEYS = ("observed", "source")
+_ANNOTATED_KEYS = frozenset(("value", *EVIDENCE_KEYS))
 
 
 def _flatten(
@@ -706,6 +716,22 @@ def _flatten(
             continue
         keys[path] = at_key
         plan = plans.get(path)
+        if plan is None and key in EVIDENCE_KEYS and path not in schema.prefixes:
+            into.evidence.setdefault(prefix, {})[key] = (_plain(value), value_spot(mapping, key, at_key))
+            continue
+        if plan is not None and type(value) is YamlMap and _with_evidence(value, plan):
+            # `{value: 0.12, observed: 2026-05-01, source: dora-exporter}`: the value, and its evidence
+            for name in EVIDENCE_KEYS:
+                if name in value:
+                    into.evidence.setdefault(path, {})[name] = (_plain(value[name]), value_spot(value, name))
+            mapping_of_value, value = value, value["value"]
+            written = None
+            at_key = key_spot(mapping_of_value, "value")
+            if value is not None:
+                at_value = value_spot(mapping_of_value, "value", at_key)
+                plain = value if type(value) in _SCALAR_TYPES else _plain(value)
+                into.fields[path] = _Field(path, plain, value, at_value)
+            continue
         if plan is not None:
             if value is not None:
                 kind = type(value)
@@ -738,6 +764,68 @@ def _flatten(
             else:
                 into.problems.append(problem)
     return into
+
+
+def _with_evidence(value: YamlMap, plan: _Plan) -> bool:
+    """Whether a mapping written for a declared field is its value with evidence (`{value: 0.12,
+    observed: 2026-05-01}`): a field that holds no mapping itself (not `any`, no objects), written
+    with `value` and nothing but `observed` and `source` beside it."""
+    if "value" not in value or plan.objects or plan.spec.type == ANY:
+        return False
+    return all(type(key) is str and key in _ANNOTATED_KEYS for key in value)
+
+
+def _evidence(flat: _Flattened, source: SourceFile) -> tuple[dict[str, Evidence], list[Diagnostic]]:
+    """Each fact's evidence, by dotted path: its own `observed:` and `source:`, else its block's,
+    its block's block's... up to the subject's; the problems of the keys that are not a date or a
+    text. The schema's `fresh for` is added by `_with_freshness`."""
+    problems: list[Diagnostic] = []
+    written: dict[str, dict[str, Any]] = {}
+    for place, given in flat.evidence.items():
+        checked: dict[str, Any] = {}
+        for key, (value, spot) in given.items():
+            where = f"`{place}`" if place else "the subject"
+            if key == "observed":
+                day = value if type(value) is datetime.date else parse_date(value)
+                if day is None:
+                    message = f"`observed` (on {where}) must be a date, got {_describe(value)}"
+                    help = "write the day the facts were observed as YYYY-MM-DD, e.g. observed: 2026-05-01"
+                    problems.append(Diagnostic(TYPE, message, spot.span(source), help))
+                    continue
+                checked[key] = day
+            elif not isinstance(value, str) or not value.strip():
+                message = f"`source` (on {where}) must be a text, got {_describe(value)}"
+                help = "name what observed the facts, e.g. source: dora-exporter"
+                problems.append(Diagnostic(TYPE, message, spot.span(source), help))
+            else:
+                checked[key] = value
+        if checked:
+            written[place] = checked
+    if not written:
+        return {}, problems
+    evidence: dict[str, Evidence] = {}
+    for path in flat.fields:
+        found: dict[str, Any] = {}
+        place: str | None = path
+        while place is not None:
+            for key, value in written.get(place, {}).items():
+                found.setdefault(key, value)
+            place = None if not place else place.rpartition(".")[0]
+        if found:
+            evidence[path] = Evidence(found.get("observed"), found.get("source"))
+    return evidence, problems
+
+
+def _with_freshness(evidence: Mapping[str, Evidence], schema: _Schema) -> dict[str, Evidence]:
+    """The evidence with each field's `fresh for` from the schema."""
+    specs = schema.specs
+    fresh: dict[str, Evidence] = {}
+    for path, given in evidence.items():
+        spec = specs.get(path)
+        if spec is not None and spec.fresh_days is not None:
+            given = replace(given, fresh_days=spec.fresh_days, fresh_text=spec.fresh_text)
+        fresh[path] = given
+    return fresh
 
 
 def _unknown_field(path: str, at_key: Spot, schema: _Schema, source: SourceFile) -> Diagnostic | None:
@@ -920,6 +1008,7 @@ class _Located:
 _SPENT = _Flattened()
 # The `sources` of a subject no overlay adds to (shared: a subject's mappings are never changed).
 _NO_SOURCES: Mapping[str, str] = {}
+_NO_EVIDENCE: Mapping[str, Evidence] = {}
 
 
 def _validate(
@@ -1092,6 +1181,8 @@ class _Candidate:
     groups: frozenset[str] = frozenset()  # the mappings it writes (`risk` for `risk.security`)
     # For a definition, where each required field it does not write would go (`_missing_spot`).
     missing: dict[str, Spot] = field(default_factory=dict)
+    # Where each of its facts comes from and when it was observed, when it says (`_evidence`).
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)
 
     @property
     def source(self) -> SourceFile:
@@ -1133,7 +1224,8 @@ def _candidate(
     spot = mapping_spot(node.mapping)
     located = _Located(source, spot, flat, name)
     values, problems = _validate(schema, located, node.default_kind)
-    problems = flat.problems + problems + _out_of_range(schema, flat, source)
+    evidence, evidence_problems = _evidence(flat, source)
+    problems = flat.problems + evidence_problems + problems + _out_of_range(schema, flat, source)
     valid = name is not None and not any(problem.is_error for problem in problems)
     if valid and name is not None:
         values = _with_objects(values, schema, located, name)
@@ -1160,6 +1252,7 @@ def _candidate(
         spots=spots,
         groups=groups,
         missing=missing,
+        evidence=_with_freshness(evidence, schema) if evidence else _NO_EVIDENCE,
     )
     return candidate, problems
 
@@ -1340,6 +1433,7 @@ def _subject(name: str, entries: Sequence[_Candidate], facts: Mapping[str, _Fact
         values.setdefault(path, [])
     locations: dict[str, tuple[int, int]] = {}
     sources: dict[str, str] = {}
+    evidence = {path: fact.by.evidence[path] for path, fact in facts.items() if path in fact.by.evidence}
     for path, fact in facts.items():
         if path not in fact.by.spots:
             continue  # `kind` by default
@@ -1359,6 +1453,7 @@ def _subject(name: str, entries: Sequence[_Candidate], facts: Mapping[str, _Fact
         groups=frozenset(group for entry in entries for group in entry.groups),
         sources=sources,
         overlays=tuple(dict.fromkeys(entry.source.path for entry in entries[1:])),
+        evidence=evidence or _NO_EVIDENCE,
     )
 
 
@@ -1382,6 +1477,7 @@ def _defined_subject(name: str, definition: _Candidate) -> Subject:
         groups=definition.groups,
         sources=_NO_SOURCES,
         overlays=(),
+        evidence=definition.evidence,
     )
 
 

@@ -282,6 +282,7 @@ class FieldDecl(Node):
     required: bool = False
     allowed: tuple[float, ...] | None = None  # `integer in {1, 2, 3, 5, 8}`
     fixed: bool = False  # `fixed`: a fact no change plan may propose to change (`to_go`)
+    fresh: DurationLiteral | None = None  # `fresh for 90 days`: older than that, a fact is stale
 
 
 @dataclass(frozen=True)

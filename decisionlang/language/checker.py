@@ -490,6 +490,8 @@ class Checker:
             required=decl.required,
             allowed=decl.allowed,
             fixed=decl.fixed,
+            fresh_days=None if decl.fresh is None else decl.fresh.days,
+            fresh_text=None if decl.fresh is None else decl.fresh.text,
             span=decl.span,
         )
         if decl.allowed is not None:
@@ -1961,6 +1963,8 @@ def _merged_field(a: FieldSpec, b: FieldSpec) -> FieldSpec:
         description=a.description or b.description,
         required=a.required or b.required,
         fixed=a.fixed or b.fixed,
+        fresh_days=a.fresh_days if a.fresh_days is not None else b.fresh_days,
+        fresh_text=a.fresh_text if a.fresh_days is not None else b.fresh_text,
         strict=a.strict or b.strict,
     )
 

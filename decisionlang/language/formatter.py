@@ -496,6 +496,12 @@ class _Builder:
             return self.take("required")
         if kind == "field_fixed":
             return self.take("fixed")
+        if kind == "field_fresh":
+            keyword, amount, unit = node.children
+            written = _token(keyword).text  # `fresh   for`, one token: written with one space
+            words = ["fresh for" if doc == written else doc for doc in self.lexeme(_token(keyword))]
+            words += [" ", *self.lexeme(_token(amount)), " "]
+            return [*words, *self.lexeme(_token(_branch(unit).children[0]))]
         if kind == "field_allowed":
             doc = [*self.take("in"), " ", *self.take("{")]
             for number, value in enumerate(node.children):

@@ -32,13 +32,14 @@ MAX_SYNTAX_ERRORS = 10
 MAX_RECOVERIES = 100  # syntax errors diagnosed per file, cascades included, before the parser gives up
 
 # Keywords of several words, lexed as one token so that each word stays free as a name.
-KEYWORD_TERMINALS: dict[str, str] = {"REVIEW_AFTER": "review after"}
+KEYWORD_TERMINALS: dict[str, str] = {"REVIEW_AFTER": "review after", "FRESH_FOR": "fresh for"}
 
 FRIENDLY_TOKENS: dict[str, str] = {
     "NAME": "a name",
     "NUMBER": "a number",
     "PERCENT": "a percentage",
     "REVIEW_AFTER": "'review after'",
+    "FRESH_FOR": "'fresh for'",
     "STRING": 'a quoted text ("...")',
     "DATE": "a date (YYYY-MM-DD)",
     "COMP_OP": "a comparison operator (==, !=, <, <=, >, >=)",
@@ -316,6 +317,13 @@ class _ToAst(Transformer[Token, Any]):
 
     def field_fixed(self, items: list[Any]) -> tuple[str, Any]:
         return ("fixed", True)
+
+    @v_args(meta=True)
+    def field_fresh(self, meta: Any, items: list[Any]) -> tuple[str, Any]:
+        _, number, (unit, _) = items
+        amount = self.literal(number, per_unit=float(DURATION_UNITS[unit.removesuffix("s")]))
+        days = days_of(str(number), unit) if amount else 0.0
+        return ("fresh", ast.DurationLiteral(days, f"{number} {unit}", span=self.span_of(meta)))
 
     def field_allowed(self, items: list[float]) -> tuple[str, Any]:
         return ("allowed", tuple(dict.fromkeys(items)))
@@ -648,6 +656,8 @@ class _ToAst(Transformer[Token, Any]):
 
     def duration_unit(self, items: list[Token]) -> tuple[str, Token]:
         return str(items[0]), items[0]
+
+    fresh_unit = duration_unit
 
     def string(self, items: list[Token]) -> ast.Expr:
         return ast.Text(_unescape(items[0][1:-1]), span=self.span_of(items[0]))

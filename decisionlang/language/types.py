@@ -133,6 +133,10 @@ class FieldSpec:
     # `fixed`: a given of the subject (its tier, its criticality), not something a team changes to
     # reach GO; the smallest change to GO (`engine.to_go`) never proposes to change it.
     fixed: bool = False
+    # `fresh for 90 days`: a fact observed longer ago than that (its `observed:` date) is stale, and
+    # read as unknown; a fact that says no observation date is taken as it is.
+    fresh_days: float | None = None
+    fresh_text: str | None = None  # as written: `90 days`
     span: Span | None = field(default=None, compare=False)
     # Declared in a `schema strict` block: the mappings the field is written in (the subject's
     # top level down to its parent) accept no undeclared key. A property of the block, not of the

@@ -27,6 +27,7 @@ from decisionlang.core.views import (
     RuleRole,
     WaiverStanding,
     blocking_policies,
+    fact_staleness,
     rule_role,
     waiver_effects,
     waiver_standing,
@@ -164,8 +165,15 @@ def reason_sentence(rule: RuleTrace) -> str:
         problem = rule.error.message if rule.error is not None else "unknown problem"
         return f"a rule could not be evaluated: {problem}"
     if rule.outcome is Outcome.UNKNOWN:
-        fields = unique(fact.path for fact in rule.missing_facts)
-        return "information is missing" + (f": {', '.join(fields)}" if fields else "")
+        facts = rule.missing_facts
+        fields = unique(fact.path for fact in facts if not fact.stale)
+        stale = unique(f"{fact.path} is stale ({fact_staleness(fact)})" for fact in facts if fact.stale)
+        said = (
+            ["information is missing" + (f": {', '.join(fields)}" if fields else "")]
+            if fields or not stale
+            else []
+        )
+        return "; ".join(said + stale)
     if rule.message:
         return rule.message
     return f"rule {rule.rule} {outcome_words(rule)}"

@@ -36,7 +36,7 @@ from decisionlang.core.model import (
     Verdict,
     Warning,
 )
-from decisionlang.core.views import blocking_policies, is_lifted, waived_rules
+from decisionlang.core.views import blocking_policies, fact_evidence, is_lifted, waived_rules
 from decisionlang.render.diff import change_summary, reading_text
 from decisionlang.render.text import (
     decisive_status,
@@ -430,5 +430,13 @@ def rule_items(rule: RuleTrace, subject: str, *, waived: bool = False) -> list[s
 def fact_item(fact: Fact, subject: str) -> str:
     """`` `support_ends` = `2025-12-31` (`services/crm.yaml:15`) ``; a missing one says so."""
     owner = f" of {md_code(fact.subject)}" if fact.subject != subject else ""
-    value = "*missing*" if fact.missing else md_code(show(fact.value))
-    return f"{md_code(fact.path)}{owner} = {value} ({md_code(short_location(fact.location))})"
+    value = (
+        f"{md_code(show(fact.value))}, *stale*"
+        if fact.stale
+        else "*missing*"
+        if fact.missing
+        else md_code(show(fact.value))
+    )
+    evidence = fact_evidence(fact)
+    said = "" if evidence is None else f"; {md_text(evidence)}"
+    return f"{md_code(fact.path)}{owner} = {value} ({md_code(short_location(fact.location))}{said})"

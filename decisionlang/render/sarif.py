@@ -39,7 +39,7 @@ from decisionlang.core.model import (
     RuleKind,
     Verdict,
 )
-from decisionlang.core.views import Finding, findings
+from decisionlang.core.views import Finding, fact_evidence, findings
 from decisionlang.render.text import finding_sentence, quoted_title, rule_kind_words
 
 SARIF_VERSION = "2.1.0"
@@ -325,9 +325,13 @@ def baseline_state(finding: Finding, previous: Finding | None) -> str:
 def fact_words(fact: Fact, subject: str) -> str:
     """`read tier of fax-gateway = 2`, or `missing: risk.compliance`."""
     owner = "" if fact.subject == subject else f" of {fact.subject}"
+    evidence = fact_evidence(fact)
+    said = "" if evidence is None else f" ({evidence})"
+    if fact.stale:
+        return f"stale: {fact.path}{owner} = {show(fact.value)}{said}"
     if fact.missing:
         return f"missing: {fact.path}{owner}"
-    return f"read {fact.path}{owner} = {show(fact.value)}"
+    return f"read {fact.path}{owner} = {show(fact.value)}{said}"
 
 
 def related_location(number: int, location: Location, text: str) -> dict[str, Any]:

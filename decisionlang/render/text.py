@@ -41,6 +41,7 @@ from decisionlang.core.views import (
     Finding,
     WaiverStanding,
     blocking_policies,
+    fact_evidence,
     is_lifted,
     verdict_without_waivers,
     waived_rules,
@@ -155,11 +156,15 @@ def fact_name(fact: Fact, subject: str | None) -> str:
 
 
 def format_fact(fact: Fact, subject: str | None, *, color: bool) -> str:
-    """`risk.security = 9  (services/payments.yaml:7:5)`."""
-    value = "(missing)" if fact.missing else show(fact.value)
+    """`risk.security = 9  (services/payments.yaml:7:5)`; with its evidence when the state gives it:
+    `dora.change_failure_rate = 0.12, stale  (services/a.yaml:8:28; observed 2026-05-01 by
+    dora-exporter, 209 days ago, stale: fresh for 90 days)`."""
+    value = f"{show(fact.value)}, stale" if fact.stale else "(missing)" if fact.missing else show(fact.value)
     if fact.missing:
         value = paint(value, "yellow", color=color)
-    return f"{fact_name(fact, subject)} = {value}  {paint(f'({fact.location})', 'dim', color=color)}"
+    evidence = fact_evidence(fact)
+    where = f"({fact.location})" if evidence is None else f"({fact.location}; {evidence})"
+    return f"{fact_name(fact, subject)} = {value}  {paint(where, 'dim', color=color)}"
 
 
 def split_expression(expression: str, operator: str) -> tuple[str, str | None] | None:
@@ -290,6 +295,11 @@ def format_exemption(exemption: AppliedExemption) -> str:
 def format_missing(missing: MissingInformation, subject: str | None) -> str:
     """`ops.runbook — add it to services/payments.yaml (needed by rule ops.runbook)`."""
     owner = "" if subject is None or missing.subject == subject else f" of {missing.subject}"
+    if missing.stale is not None:
+        return (
+            f"{missing.path}{owner} is stale ({missing.stale}) — observe it again and update it in "
+            f"{missing.file} (needed by rule {missing.rule})"
+        )
     return f"{missing.path}{owner} — add it to {missing.file} (needed by rule {missing.rule})"
 
 
@@ -432,6 +442,8 @@ def format_change(change: ProposedChange, subject: str) -> str:
         words = {"any": "any value", "at-most": f"at most {show(change.after)}"}
         words["at-least"] = f"at least {show(change.after)}"
         value = words.get(change.bound or "", show(change.after))
+        if change.location.line is not None:  # written, but stale: observed again, where it is
+            return f"{name} (stale) → {value}, observed again ({change.location})"
         return f"{name} (missing) → {value} (add it to {change.location.file})"
     return f"{name} {show(change.before)} → {show(change.after)} ({change.location})"
 
