@@ -34,12 +34,14 @@ from decisionlang.core.model import Verdict
 from decisionlang.engine.loadcache import checked_policies, store_of
 from decisionlang.inputs.cache import Cache
 from decisionlang.inputs.sources import SourceSet
-from decisionlang.inputs.states import StateLayout, state_layout
+from decisionlang.inputs.states import EVIDENCE_KEYS, StateLayout, state_layout
 from decisionlang.inputs.waivers import REQUIRED as WAIVER_REQUIRED
 from decisionlang.inputs.waivers import TARGETS as WAIVER_TARGETS
 from decisionlang.language.checker import Program
 from decisionlang.language.types import (
+    ANY,
     BOOL,
+    BUILTIN_FIELDS,
     DATE,
     DATETIME,
     DERIVED_FIELDS,
@@ -174,6 +176,18 @@ def _subject_definitions(layout: StateLayout, kinds: Sequence[str]) -> dict[str,
     definitions: dict[str, Schema] = {}
     for prefix in ("", *sorted(layout.prefixes)):
         definitions[_mapping_name(prefix)] = _mapping(layout, prefix, kinds)
+    definitions["evidence.observed"] = {
+        "type": "string",
+        "format": "date",
+        "pattern": DAY,
+        "description": "the day the facts of this mapping (or this value) were observed: a fact older "
+        "than its schema's `fresh for` is stale, read as unknown",
+    }
+    definitions["evidence.source"] = {
+        **_text(),
+        "description": "what observed the facts of this mapping (or this value): an exporter, an "
+        "import, a person",
+    }
     definitions["subject"] = {
         "$ref": f"#/$defs/{_mapping_name('')}",
         "required": ["name"],
@@ -212,6 +226,9 @@ def _mapping(layout: StateLayout, prefix: str, kinds: Sequence[str]) -> Schema:
         properties[key] = {"$ref": f"#/$defs/{_mapping_name(group)}"}
         if prefix in layout.closed and group not in layout.closed:
             patterns[f"^{_literal(key)}\\."] = True  # dotted keys into an open mapping
+    for key in EVIDENCE_KEYS:  # where the facts of the mapping come from, unless declared
+        if key not in properties and f"{start}{key}" not in layout.prefixes:
+            properties[key] = {"$ref": f"#/$defs/evidence.{key}"}
     if not prefix:
         for path, spec in sorted(DERIVED_FIELDS.items()):
             properties[path] = {"not": {}, "description": f"computed from `depends_on` ({spec.description})"}
@@ -246,8 +263,30 @@ def _field(spec: FieldSpec, kinds: Sequence[str] = ()) -> Schema:
     elif spec.path == "kind" and kinds:
         value = {**value, "examples": list(kinds)}
     schema = value if spec.path == "name" else _nullable(value)
+    if _may_carry_evidence(spec):  # `{value: 0.12, observed: 2026-05-01, source: dora-exporter}`
+        evidenced = {
+            "type": "object",
+            "properties": {
+                "value": schema,
+                **{key: {"$ref": f"#/$defs/evidence.{key}"} for key in EVIDENCE_KEYS},
+            },
+            "required": ["value"],
+            "additionalProperties": False,
+        }
+        schema = {"anyOf": [schema, evidenced]}
     description = _description(spec)
     return {**schema, "description": description} if description else schema
+
+
+def _may_carry_evidence(spec: FieldSpec) -> bool:
+    """Whether the loader reads `{value: ..., observed: ...}` for the field: a declared field whose
+    value is no mapping itself (`states._with_evidence`)."""
+    if spec.path in BUILTIN_FIELDS:
+        return False
+    type_ = spec.type
+    while isinstance(type_, ListType):
+        type_ = type_.element
+    return not isinstance(type_, RecordType) and type_ != ANY
 
 
 def _description(spec: FieldSpec) -> str | None:

@@ -768,9 +768,9 @@ def _flatten(
 
 def _with_evidence(value: YamlMap, plan: _Plan) -> bool:
     """Whether a mapping written for a declared field is its value with evidence (`{value: 0.12,
-    observed: 2026-05-01}`): a field that holds no mapping itself (not `any`, no objects), written
+    observed: 2026-05-01}`): a declared field that holds no mapping itself (not `any`, no objects), written
     with `value` and nothing but `observed` and `source` beside it."""
-    if "value" not in value or plan.objects or plan.spec.type == ANY:
+    if "value" not in value or plan.objects or plan.spec.type == ANY or plan.spec.path in BUILTIN_FIELDS:
         return False
     return all(type(key) is str and key in _ANNOTATED_KEYS for key in value)
 
@@ -806,11 +806,11 @@ def _evidence(flat: _Flattened, source: SourceFile) -> tuple[dict[str, Evidence]
     evidence: dict[str, Evidence] = {}
     for path in flat.fields:
         found: dict[str, Any] = {}
-        place: str | None = path
-        while place is not None:
-            for key, value in written.get(place, {}).items():
+        at: str | None = path
+        while at is not None:  # the field, its block, ... the subject ("")
+            for key, value in written.get(at, {}).items():
                 found.setdefault(key, value)
-            place = None if not place else place.rpartition(".")[0]
+            at = None if not at else at.rpartition(".")[0]
         if found:
             evidence[path] = Evidence(found.get("observed"), found.get("source"))
     return evidence, problems
