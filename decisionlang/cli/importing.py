@@ -7,6 +7,8 @@ report of what was and was not imported on standard error (text, or one JSON obj
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from decisionlang.cli.common import EXIT_INVALID, EXIT_OK, fail, flag_limits, guarded, limit_options_of
+from decisionlang.cli.common import EXIT_INVALID, EXIT_OK, AsOf, fail, flag_limits, guarded, limit_options_of
 from decisionlang.cli.output import write_output
 from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.inputs.limits import PLAN_LIMITS, YamlLimits, with_settings
@@ -47,6 +49,13 @@ def _common_options(command: F) -> F:
         show_default=True,
         help="Format of the report of what was and was not imported, on stderr.",
     )(command)
+    command = click.option(
+        "--observed",
+        type=AsOf(),
+        help="The day the imported facts were observed (YYYY-MM-DD), written as `observed:` on "
+        "each subject; a schema's `fresh for` counts from it. Default: the source's own date when "
+        "it has one (a Terraform plan's timestamp), else none.",
+    )(command)
     return click.option(
         "--output",
         "-o",
@@ -61,6 +70,7 @@ def _run(
     report_format: str,
     files_of: Callable[[], list[tuple[str, Path]]],
     importer: Callable[[list[tuple[str, Path]]], ImportResult],
+    observed: dt.date | None = None,
 ) -> None:
     """Find the files, import them, write the state and the report; exit 2 on invalid input."""
     from decisionlang.inputs.importers.common import render_report_json, render_report_text, render_state
@@ -77,6 +87,8 @@ def _run(
             click.echo(render_report_json(None, error.diagnostics, source=source), err=True, nl=False)
             sys.exit(EXIT_INVALID)
         fail(error.diagnostics, outcome="nothing was imported")
+    if observed is not None:
+        result = dataclasses.replace(result, observed=observed)
     state = render_state(result)
     if output is None:
         click.echo(state, nl=False)
@@ -95,7 +107,9 @@ def _run(
 @_common_options
 @limit_options_of(_YAML_LIMITS, configurable=False)
 @guarded
-def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
+def backstage(
+    paths: tuple[Path, ...], output: Path | None, report_format: str, observed: dt.date | None
+) -> None:
     """Import Backstage catalog entities from PATHS (files, or directories of *.yaml) as subjects."""
     from decisionlang.inputs.importers.backstage import import_backstage
     from decisionlang.inputs.importers.common import input_files
@@ -107,6 +121,7 @@ def backstage(paths: tuple[Path, ...], output: Path | None, report_format: str) 
         report_format,
         lambda: input_files(paths, YAML_SUFFIXES, "catalog file"),
         lambda found: import_backstage(found, limits=_limits(_YAML_LIMITS)),
+        observed,
     )
 
 
@@ -162,6 +177,7 @@ def terraform_plan(
     paths: tuple[Path, ...],
     output: Path | None,
     report_format: str,
+    observed: dt.date | None,
     service_tags: tuple[str, ...],
     service_modules: tuple[tuple[str, str], ...],
     plan_name: str | None,
@@ -196,6 +212,7 @@ def terraform_plan(
         report_format,
         files,
         lambda found: import_terraform_plans(read(found), mapping, plan_name=plan_name, limits=limits),
+        observed,
     )
 
 
@@ -204,7 +221,9 @@ def terraform_plan(
 @_common_options
 @limit_options_of(_YAML_LIMITS, configurable=False)
 @guarded
-def openslo(paths: tuple[Path, ...], output: Path | None, report_format: str) -> None:
+def openslo(
+    paths: tuple[Path, ...], output: Path | None, report_format: str, observed: dt.date | None
+) -> None:
     """Import OpenSLO SLOs and services from PATHS (files, or directories of *.yaml) as subjects:
     one `slo` subject per objective of each SLO."""
     from decisionlang.inputs.importers.common import input_files
@@ -217,4 +236,5 @@ def openslo(paths: tuple[Path, ...], output: Path | None, report_format: str) ->
         report_format,
         lambda: input_files(paths, YAML_SUFFIXES, "OpenSLO file"),
         lambda found: import_openslo(found, limits=_limits(_YAML_LIMITS)),
+        observed,
     )

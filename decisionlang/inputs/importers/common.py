@@ -12,6 +12,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -208,6 +209,8 @@ class ImportResult:
     items: tuple[Outcome, ...]
     schema_note: str  # where the schema declaring the written fields is
     notes: tuple[str, ...] = ()  # lines the summary adds, specific to the source
+    # `--observed`: the day every imported fact was observed (else the source's own, if it says)
+    observed: dt.date | None = None
 
     @property
     def entities(self) -> tuple[Outcome, ...]:
@@ -349,14 +352,29 @@ def render_state(result: ImportResult) -> str:
         *(f"#   {path}" for path in result.files),
         f"# Importing again rewrites this file. {result.schema_note}",
     ]
-    document = {"services": [_nested(subject) for subject in result.subjects]}
+    document = {"services": [_nested(with_origin(subject, result)) for subject in result.subjects]}
     yaml = YAML(typ="rt")
     yaml.width = 4096  # never fold long text
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.representer.add_representer(type(None), _null)
+    yaml.representer.ignore_aliases = lambda data: True  # one date on every subject: no `&id001`
     stream = io.StringIO()
     yaml.dump(document, stream)
     return "".join(visible(line) + "\n" for line in header) + stream.getvalue()
+
+
+def with_origin(subject: Mapping[str, Any], result: ImportResult) -> dict[str, Any]:
+    """The subject with where its facts come from, after its name and kind: `source:` the importer
+    (`backstage`, `terraform-plan`, `openslo`), and `observed:` the day given (`--observed`), else
+    the one the source says (a Terraform plan's timestamp), when there is one. A schema's `fresh
+    for` counts from that day."""
+    head = {key: subject[key] for key in ("name", "kind") if key in subject}
+    observed = result.observed if result.observed is not None else subject.get("observed")
+    origin: dict[str, Any] = {"source": result.source}
+    if observed is not None:
+        origin["observed"] = observed
+    rest = {key: value for key, value in subject.items() if key not in head and key != "observed"}
+    return {**head, **origin, **rest}
 
 
 def _null(representer: Any, _: None) -> Any:

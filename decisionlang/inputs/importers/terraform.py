@@ -18,6 +18,7 @@ subject, so `service.tier` reads the owning service's tier.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from decisionlang.core.dates import parse_datetime
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic, capped, sorted_diagnostics
 from decisionlang.core.spans import SourceFile, point, undecodable
 from decisionlang.inputs.importers.common import Finding, ImportResult, Outcome, Unknown, plural
@@ -255,6 +257,7 @@ class _Plan:
     fields: dict[str, Any]
     changes: list[_Change]
     findings: list[Finding]
+    observed: dt.date | None = None  # the day of its `timestamp` (UTC): when the plan was made
 
 
 def _check_version(shape: _Shape, root: dict[str, Entry]) -> None:
@@ -304,7 +307,15 @@ def _read_plan(plan: _PlanFile) -> tuple[_Plan | None, list[Diagnostic]]:
     changes = _read_changes(shape, root)
     if shape.problems:
         return None, shape.problems
-    return _Plan(plan, fields, changes, findings), []
+    return _Plan(plan, fields, changes, findings, _plan_day(root)), []
+
+
+def _plan_day(root: dict[str, Entry]) -> dt.date | None:
+    """The day (UTC) a plan was made, from its `timestamp` (Terraform 1.5 and later), when it has
+    a readable one: what its subjects' facts were observed on."""
+    entry = root.get("timestamp")
+    instant = None if entry is None else parse_datetime(entry.value.value)
+    return None if instant is None else instant.astimezone(dt.UTC).date()
 
 
 def _read_changes(shape: _Shape, root: dict[str, Entry]) -> list[_Change]:
@@ -600,7 +611,7 @@ def _subjects(
         service = _link_service(change, mapping)
         if service is not None and change.action not in ("no-op", "read"):
             services[service] = None
-        subject = {"name": name, "kind": CHANGE_KIND}
+        subject = {"name": name, "kind": CHANGE_KIND, **_observed(plan)}
         if service is not None:
             subject["service"] = service
         subject["terraform.plan"] = plan_name
@@ -619,7 +630,7 @@ def _subjects(
                 tuple(change.findings),
             )
         )
-    plan_subject: dict[str, Any] = {"name": plan_name, "kind": PLAN_KIND}
+    plan_subject: dict[str, Any] = {"name": plan_name, "kind": PLAN_KIND, **_observed(plan)}
     if names:
         plan_subject["targets"] = names
     plan_subject.update(plan.fields)
@@ -642,6 +653,10 @@ def _subjects(
         tuple(plan.findings),
     )
     return [plan_subject, *subjects], [plan_outcome, *outcomes]
+
+
+def _observed(plan: _Plan) -> dict[str, Any]:
+    return {} if plan.observed is None else {"observed": plan.observed}
 
 
 def _link_service(change: _Change, mapping: ServiceMapping) -> str | None:
