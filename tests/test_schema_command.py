@@ -256,9 +256,13 @@ def test_a_closed_top_level_accepts_dotted_keys_into_an_open_mapping() -> None:
 def test_descriptions_units_enums_and_kinds_are_in_the_schema() -> None:
     fields = json_schema(PROGRAM, "states")["$defs"]["fields"]["properties"]
     assert fields["cost.monthly_eur"]["description"] == "Monthly run cost; unit: €"
-    assert fields["criticality"]["enum"] == ["low", "medium", "high", "critical", None]
+    # a declared field's value, or `{value: ..., observed: ..., source: ...}` around it
+    criticality, evidenced = fields["criticality"]["anyOf"]
+    assert criticality["enum"] == ["low", "medium", "high", "critical", None]
+    assert evidenced["properties"]["value"] == criticality and evidenced["required"] == ["value"]
     assert fields["kind"]["examples"] == ["database", "initiative", "service"]
-    assert fields["size"]["enum"] == [1, 2, 3, 5, 8, None]
+    assert fields["size"]["anyOf"][0]["enum"] == [1, 2, 3, 5, 8, None]
+    assert fields["observed"] == {"$ref": "#/$defs/evidence.observed"}
 
 
 # ---------------------------------------------------------------------------------------------

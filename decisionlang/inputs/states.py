@@ -968,6 +968,9 @@ def _token(source: SourceFile, spot: Spot) -> str:
 
 def _type_help(type_: Type, value: Any, token: str) -> str | None:
     """A hint for the common mistakes: unquoted text, yes/no for booleans, a scalar for a list."""
+    if isinstance(value, Mapping) and "value" in value and not isinstance(type_, RecordType):
+        others = ", ".join(f"`{key}`" for key in value if key not in _ANNOTATED_KEYS)
+        return f"beside `value`, write only `observed` and `source` (not {others})"
     if type_ in (TEXT, SUBJECT) and isinstance(value, int | float | bool | datetime.date | OutOfRange):
         return f'quote it to make it text: "{token}"'
     if type_ == BOOL and isinstance(value, str):
