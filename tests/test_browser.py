@@ -190,6 +190,11 @@ def test_open_search_and_filter_in_chromium(
         page.eval(f"location.hash = '#{first}'")
         page.wait(f"document.getElementById('{first}').classList.contains('open')")
         assert "<article" in page.eval(f"document.getElementById('{first}').nextElementSibling.innerHTML")
+        if name == "scaleup":  # each fact a reason read says where it comes from, and how old it is
+            page.eval("location.hash = '#s-billing-engine'")
+            page.wait("document.getElementById('s-billing-engine').classList.contains('open')")
+            facts = page.eval("document.getElementById('s-billing-engine').nextElementSibling.textContent")
+            assert "observed 2026-10-31 by dora-exporter, 26 days ago, fresh for 90 days" in facts
         # search: the rows shown all match every word, and the count says how many
         word = page.eval(f"{row}.cells[2].textContent")  # an owner
         page.eval(

@@ -270,3 +270,38 @@ def test_stale_exactly_when_older_than_fresh_for(age: int, fresh: int) -> None:
     today = observed + dt.timedelta(days=age)
     assert evidence.stale_on(today) is (age > fresh)
     assert evidence.age_on(today) == age
+
+
+SCALEUP = Path(__file__).parent.parent / "examples" / "scaleup"
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        ("eval dora.change_failure_rate<=0.15 -s k8s-platform examples/scaleup --as-of 2026-11-26", 0),
+        ("eval dora.change_failure_rate<=0.15 -s k8s-platform examples/scaleup --as-of 2027-02-15", 0),
+        ("check examples/scaleup --as-of 2027-02-15 --no-trace -s k8s-platform", 3),
+    ],
+)
+def test_governance_docs_show_real_output(command: str, code: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support import docs_sample
+
+    monkeypatch.chdir(SCALEUP.parent.parent)
+    sample = docs_sample("governance.md", command)
+    result = CliRunner().invoke(cli.main, command.split())
+    assert (result.exit_code, result.stdout) == (code, sample)
+
+
+def test_the_scaleup_says_where_its_dora_keys_come_from() -> None:
+    project = load_project(SCALEUP, cache=False)
+    platform = project.portfolio.by_name["k8s-platform"]
+    assert platform.evidence["dora.change_failure_rate"] == Evidence(
+        dt.date(2026, 11, 2), "dora-exporter", 90.0, "90 days"
+    )
+    erp = project.portfolio.by_name["erp"]  # a survey without a date: freshness cannot be judged
+    assert erp.evidence["dora.change_failure_rate"].observed is None
+    later = {s.subject: s for s in evaluate_project(project, as_of=dt.date(2027, 2, 15)).subjects}
+    assert later["k8s-platform"].verdict is Verdict.NOT_YET
+    assert {m.stale for m in later["k8s-platform"].missing} == {
+        "observed 2026-11-02 by dora-exporter, older than 90 days"
+    }

@@ -631,15 +631,17 @@ def _missing_text(fields: tuple[tuple[str, str, str], ...], portfolio: Portfolio
     """`missing information: risk (services/a.yaml), tier (services/b.yaml)`; a stale fact said
     so: `dora.change_failure_rate is stale (observed 2026-05-01 by dora-exporter, older than 90 days)`."""
     absent: list[str] = []
-    stale: list[str] = []
+    stale: dict[str, list[str]] = {}  # why -> the fields stale for that reason, in order
     for owner, file, path in fields:
         why = _staleness(portfolio, owner, path)
         if why is None:
             absent.append(f"{path} ({file})")
         else:
-            stale.append(f"{path} is stale ({why})")
+            stale.setdefault(why, []).append(path)
     said = ["missing information: " + ", ".join(absent)] if absent else []
-    return "; ".join(said + stale)
+    for why, paths in stale.items():
+        said.append(f"{', '.join(paths)} {'is' if len(paths) == 1 else 'are'} stale ({why})")
+    return "; ".join(said)
 
 
 def _staleness(portfolio: Portfolio, owner: str, path: str) -> str | None:
