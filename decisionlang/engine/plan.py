@@ -48,7 +48,8 @@ from decisionlang.engine.expression import evaluate_for_each
 from decisionlang.engine.project import Project
 from decisionlang.engine.solver import Problem
 from decisionlang.engine.to_go import path_to_go
-from decisionlang.engine.values import Missing, Problem as EvaluationProblem
+from decisionlang.engine.values import Missing
+from decisionlang.engine.values import Problem as EvaluationProblem
 
 __all__ = ["INITIATIVE", "funding_plan"]
 
@@ -244,7 +245,15 @@ def _candidate(project: Project, result: SubjectResult, value: object, cost: obj
             problem = figure.message if isinstance(figure, EvaluationProblem) else None
             if not missing and problem is None:
                 problem = "it is not a finite number"
-            return LeftOut(**common, reason=reason, missing=missing, problem=problem, once=once)  # type: ignore[arg-type]
+            return LeftOut(
+                **common,  # type: ignore[arg-type]
+                reason=reason,
+                missing=missing,
+                problem=problem,
+                once=once,
+                cost=_number(cost),
+                value=_number(value),
+            )
     number_cost, number_value = _number(cost), _number(value)
     assert number_cost is not None and number_value is not None
     if number_cost < 0:
@@ -361,7 +370,8 @@ def _why_left_out(
     if unfunded:
         return LeftOut(**common, reason=LeftOutReason.DEPENDS_ON_LEFT_OUT, others=unfunded)  # type: ignore[arg-type]
     forced = problem.best(budget, limits, also_forced=frozenset({index[item.name]}), value_only=True)
-    at_capacity = item.owner in limits and used.get(item.owner, 0) >= limits[item.owner]
+    owner = item.owner or ""
+    at_capacity = owner in limits and used.get(owner, 0) >= limits[owner]
     capacity = {"used": used.get(item.owner or "", 0), "limit": limits.get(item.owner or "")}
     if forced is None:
         closure = {index[name] for name in _closure(item.name, candidates)}

@@ -117,8 +117,16 @@ class Problem:
         cheapest = self._solve(budget, limits, forced, maximise=False, value_at_least=floor)
         assert cheapest is not None  # `top` satisfies it
         ceiling = self.cost_of(cheapest) + self.cost_tolerance
-        bounds = {"value_at_least": floor, "cost_at_most": ceiling}
-        if self._solve(budget, limits, forced, maximise=False, differ_from=cheapest, **bounds) is None:
+        unique = self._solve(
+            budget,
+            limits,
+            forced,
+            maximise=False,
+            value_at_least=floor,
+            cost_at_most=ceiling,
+            differ_from=cheapest,
+        )
+        if unique is None:
             return cheapest  # the only selection of that value at that cost
         kept = set(forced)
         dropped: set[int] = set()
@@ -130,8 +138,9 @@ class Problem:
                 limits,
                 frozenset(kept | {item}),
                 maximise=False,
+                value_at_least=floor,
+                cost_at_most=ceiling,
                 excluded=frozenset(dropped),
-                **bounds,
             )
             (kept if trial is not None else dropped).add(item)
         return frozenset(kept)
