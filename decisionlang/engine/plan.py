@@ -46,7 +46,7 @@ from decisionlang.core.plan import (
 from decisionlang.core.views import deciding_rules
 from decisionlang.engine.expression import evaluate_for_each
 from decisionlang.engine.project import Project
-from decisionlang.engine.solver import Problem
+from decisionlang.engine.solver import Problem, require_solver
 from decisionlang.engine.to_go import path_to_go
 from decisionlang.engine.values import Missing
 from decisionlang.engine.values import Problem as EvaluationProblem
@@ -80,6 +80,7 @@ def funding_plan(
     budget or capacity out of range, or a value or cost expression that does not parse, does not
     check or is not a number (located in the expression), and DL-PLAN-SOLVER without highspy."""
     limits = dict(sorted((capacities or {}).items()))
+    require_solver()
     _check_limits(budget, limits)
     budget = float(budget)
     today = report.as_of or dt.date.today()

@@ -20,7 +20,7 @@ from typing import Any
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 
-__all__ = ["PLAN_EXTRA", "Problem", "solver_missing"]
+__all__ = ["PLAN_EXTRA", "Problem", "require_solver", "solver_missing"]
 
 PLAN_EXTRA = "decisionlang[plan]"
 _loaded: list[Any] = []  # the highspy module, once imported
@@ -33,6 +33,11 @@ def solver_missing() -> bool:
     except DecisionlangError:
         return True
     return False
+
+
+def require_solver() -> None:
+    """Raise DecisionlangError (DL-PLAN-SOLVER, with the install hint) when highspy is missing."""
+    _highspy()
 
 
 def _highspy() -> Any:
@@ -87,11 +92,11 @@ class Problem:
 
     @property
     def value_tolerance(self) -> float:
-        return 1e-9 * max(1.0, sum(abs(value) for value in self.values))
+        return 1e-7 * max(1.0, sum(abs(value) for value in self.values))
 
     @property
     def cost_tolerance(self) -> float:
-        return 1e-9 * max(1.0, sum(abs(cost) for cost in self.costs))
+        return 1e-7 * max(1.0, sum(abs(cost) for cost in self.costs))
 
     def value_of(self, chosen: frozenset[int]) -> float:
         return sum(self.values[i] for i in sorted(chosen))
@@ -147,9 +152,12 @@ class Problem:
 
     def cheapest_above(self, value: float, limits: Mapping[str, int]) -> frozenset[int] | None:
         """The selection of the lowest cost (no budget) whose value exceeds `value`."""
-        return self._solve(
+        found = self._solve(
             None, limits, self.forced, maximise=False, value_at_least=value + self.value_tolerance
         )
+        if found is None or self.value_of(found) <= value + self.value_tolerance / 2:
+            return None  # within the solver's tolerance only: not worth more
+        return found
 
     def _solve(
         self,
