@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.model import Report, SubjectResult
+from decisionlang.core.plan import DEFAULT_COST, DEFAULT_VALUE, FundingPlan
 from decisionlang.core.progress import ProgressCallback
 from decisionlang.engine.project import Evaluation, Project, evaluate_project, evaluate_stream, load_project
 from decisionlang.engine.sensitivity import DEFAULT_WITHIN, fragility, with_fragility
@@ -39,6 +40,7 @@ __all__ = [
     "load_project",
     "new_decision_repo",
     "path_to_go",
+    "plan",
     "policy_files",
     "validate",
     "what_it_takes",
@@ -154,3 +156,23 @@ def policy_files(paths: Iterable[Path]) -> list[Path]:
                 seen.add(file)
                 found.append(file)
     return found
+
+
+def plan(
+    project: Project,
+    report: Report,
+    *,
+    budget: float,
+    capacities: Mapping[str, int] | None = None,
+    value: str = DEFAULT_VALUE,
+    cost: str = DEFAULT_COST,
+) -> FundingPlan:
+    """What to fund (`decisionlang plan`): among the report's initiatives that are GO, or NOT YET with
+    a known path to GO, the set of the highest total `value` whose total `cost` is within `budget`,
+    with at most `capacities[owner]` funded initiatives per owner, every dependency on an initiative
+    funded and every eligible H1 initiative funded; why each other initiative is left out, which
+    constraints bind and what the next step of budget buys (see engine/plan.py). Solved exactly by
+    HiGHS: needs the extra `decisionlang[plan]` (DecisionlangError DL-PLAN-SOLVER without it)."""
+    from decisionlang.engine.plan import funding_plan
+
+    return funding_plan(project, report, budget=budget, capacities=capacities, value=value, cost=cost)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from browser_cdp import Browser, Page
 
-from decisionlang.api import evaluate_project, load_project
+from decisionlang.api import evaluate_project, load_project, plan
 from decisionlang.engine.board import board_facts
 from decisionlang.render.html import render_html
 
@@ -90,7 +90,12 @@ def page(request: pytest.FixtureRequest) -> tuple[str, Path, str]:
     name: str = request.param
     project = load_project(ROOT / "examples" / name)
     report = evaluate_project(project, as_of=AS_OF)
-    text = render_html(report, project.portfolio, board_facts(project.program, report), title=name)
+    # scaleup with a budget: the section What to fund (`report --budget`), as governance.md shows it
+    funding = (
+        plan(project, report, budget=600_000, capacities={"team-platform": 1}) if name == "scaleup" else None
+    )
+    facts = board_facts(project.program, report)
+    text = render_html(report, project.portfolio, facts, title=name, plan=funding)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / f"{name}.html"
     path.write_text(text, encoding="utf-8")
@@ -120,6 +125,15 @@ def test_report_renders_in_chromium(chromium: Path, page: tuple[str, Path, str],
     if name == "scaleup":
         assert dom.count('id="chart-deps-') >= 3
         assert 'class="zone"' in dom and 'class="pt-out"' in dom
+        fund = re.search(r'<section id="what-to-fund".*?</section>', dom, re.S)
+        assert fund is not None, "the section What to fund is not in the rendered page"
+        assert '<a href="#what-to-fund">What to fund</a>' in dom  # in the contents
+        body = fund.group(0)
+        assert body.count("<tr>") >= 1 + 4 + 1 + 4  # funded: a header and 4 rows; left out: a header and 4
+        assert "nordics-expansion" in body and "once: decided_on" in body
+        assert "does not fit: needs 260" in body and "Next budget step" in body
+    else:
+        assert '<section id="what-to-fund"' not in dom  # no budget, no section
 
 
 def test_screenshot_and_print(chromium: Path, page: tuple[str, Path, str], tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ Exit codes: 0 all GO (or within --fail-on), 1 a NO-GO, 3 a NOT YET (no NO-GO) wi
 `decisionlang lint`: 0 no finding at or above --fail-on, 1 findings at or above it, 2 invalid input.
 `decisionlang fmt`: 0 nothing (more) to change, 1 with --check a file would change, 2 a file does
 not parse or cannot be read.
+`decisionlang plan`: 0 a plan, 1 no plan (the mandatory H1 initiatives break the budget or a
+capacity), 2 invalid input or the `plan` extra (highspy) not installed.
 
 Each command's module is imported only when that command runs (`LazyGroup`): `decisionlang check`
 never loads the decision log, the importers or the HTML report, and `decisionlang --help` loads
@@ -135,6 +137,14 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "decisionlang.cli.lsp",
         "lsp",
         "Run the language server for policy files and state YAML (Language Server Protocol, stdio).",
+    ),
+    "plan": LazyCommand(
+        "decisionlang.cli.plan",
+        "plan",
+        "What to fund within --budget: among the initiatives that are GO or NOT YET with a known path to "
+        "GO, the set of the highest value within the budget and the owners' capacities, with the "
+        "initiatives they depend on and every H1 initiative funded; why each other one is left out, which "
+        "constraint binds and what the next step of budget would buy.",
     ),
     "report": LazyCommand(
         "decisionlang.cli.report",

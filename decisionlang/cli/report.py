@@ -27,6 +27,14 @@ from decisionlang.cli.common import (
     what_it_takes_options,
 )
 from decisionlang.cli.output import write_output
+from decisionlang.cli.plan import (
+    budget_option,
+    capacity_map,
+    capacity_option,
+    cost_option,
+    require_solver,
+    value_option,
+)
 from decisionlang.cli.progress import WRITING, progress_option, progress_shown
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.spans import printable
@@ -58,6 +66,14 @@ from decisionlang.core.spans import printable
     "file exists).",
 )
 @what_it_takes_options
+@budget_option(
+    required=False,
+    help="Add a section What to fund: the initiatives to fund within this budget (as `decisionlang plan`; "
+    "needs the extra decisionlang[plan]).",
+)
+@capacity_option
+@value_option
+@cost_option
 @as_of_option
 @jobs_option
 @executor_option
@@ -74,6 +90,10 @@ def report(
     to_go: bool,
     fragile: bool,
     fragile_within: float,
+    budget: float | None,
+    capacities: tuple[tuple[str, int], ...],
+    value: str,
+    cost: str,
     as_of: dt.date | None,
     jobs: int,
     executor: str | None,
@@ -81,6 +101,8 @@ def report(
 ) -> None:
     """Write the board report of DIRECTORY: one self-contained HTML file (verdicts and why, trade-offs,
     maturity, tier-1 dependencies, waivers), or Architecture Decision Records in Markdown."""
+    if budget is not None:
+        require_solver("report")
     from decisionlang.api import evaluate_project, load_project
     from decisionlang.engine.board import board_facts
     from decisionlang.governance.decisionlog import read_decisions
@@ -111,7 +133,13 @@ def report(
                 if shown is not None:
                     shown(WRITING, 0, None, "")
                 facts = board_facts(project.program, result, revision=work_tree_revision(directory))
-                html = render_html(result, project.portfolio, facts, title=title, log=board_log)
+                funding = None
+                if budget is not None:
+                    from decisionlang.api import plan
+
+                    limits = capacity_map(capacities)
+                    funding = plan(project, result, budget=budget, capacities=limits, value=value, cost=cost)
+                html = render_html(result, project.portfolio, facts, title=title, log=board_log, plan=funding)
             emit(html, target, confine_to=None if output else directory)
             written = f"{target} ({len(result.subjects)} subjects)"
         else:

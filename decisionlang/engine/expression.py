@@ -5,6 +5,7 @@ trace as a rule's is recorded. There is no second evaluator."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from decisionlang.engine.compiler import STEPS, Compiler
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate_expression
 from decisionlang.engine.project import Project
 
-__all__ = ["EXPRESSION_PATH", "ExpressionResult", "evaluate_text"]
+__all__ = ["EXPRESSION_PATH", "ExpressionResult", "evaluate_for_each", "evaluate_text"]
 
 # What the expression's diagnostics name as its file: columns count in the expression as given.
 EXPRESSION_PATH = "<expression>"
@@ -71,3 +72,42 @@ def evaluate_text(
     )
     result = ExpressionResult(text, found.name, found.kind, options.today, str(type_), value, trace)
     return result, problems
+
+
+def evaluate_for_each(
+    project: Project,
+    text: str,
+    subjects: Sequence[str],
+    *,
+    as_of: dt.date | None = None,
+    path: str = EXPRESSION_PATH,
+) -> tuple[dict[str, object] | None, str | None, list[Diagnostic]]:
+    """The value of the expression `text` for each subject named in `subjects` (a number, a scale
+    value..., or an `Undetermined` for missing information or an evaluation problem), parsed,
+    checked and compiled once; and the checker's type of it. None and the diagnostics (located at
+    their column in `text`, in a file named `path`) when it does not parse or check."""
+    from decisionlang.language.checker import check_expression
+    from decisionlang.language.parser import parse_expression
+
+    if project.errors:
+        return None, None, list(project.errors)
+    node, problems = parse_expression(text, path)
+    if node is None or any(problem.is_error for problem in problems):
+        return None, None, problems
+    type_, checked = check_expression(project.program, node)
+    problems = [*problems, *checked]
+    if any(problem.is_error for problem in problems):
+        return None, None, problems
+    condition = Compiler(project.program).expr(node)
+    options = EvaluationOptions(
+        today=as_of or dt.date.today(),
+        waivers=project.waivers,
+        steps=project.sources.settings.evaluation_steps or STEPS,
+    )
+    values: dict[str, object] = {}
+    for name in subjects:
+        found = project.portfolio.by_name[name]
+        values[name], _trace = evaluate_expression(
+            condition, node.span, project.policies, found, project.portfolio, options
+        )
+    return values, str(type_), problems

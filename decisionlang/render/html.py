@@ -48,12 +48,24 @@ from decisionlang.core.model import (
     SubjectResult,
     Verdict,
 )
+from decisionlang.core.plan import FundingPlan
 from decisionlang.core.subjects import Portfolio, Subject
 from decisionlang.core.views import blocking_policies, deciding_parameters, waiver_effects
 from decisionlang.governance.decisionlog.due import DueReview
 from decisionlang.governance.decisionlog.traces import read_trace
 from decisionlang.render.diff import change_text
 from decisionlang.render.explain import reason_sentence, verdict_sentence
+from decisionlang.render.plan import (
+    amount,
+    budget_sentence,
+    capacity_sentence,
+    funded_notes,
+    funded_summary,
+    infeasible_sentence,
+    left_out_sentence,
+    next_step_sentence,
+    value_text,
+)
 from decisionlang.render.text import (
     VERDICT_SYMBOLS,
     format_default,
@@ -149,6 +161,7 @@ class BoardView:
     facts: BoardFacts
     anchors: Mapping[str, str]  # subject name -> HTML id
     log: LogView | None
+    plan: FundingPlan | None = None  # `report --budget`: what to fund
 
     @property
     def as_of(self) -> dt.date | None:
@@ -317,11 +330,13 @@ def render_html(
     *,
     title: str,
     log: LogView | None = None,
+    plan: FundingPlan | None = None,
 ) -> str:
     """The board report as one HTML document, from the report, the portfolio and the board facts
     (`engine.board.board_facts`). With a decision log (`read_log`), it also shows which verdicts
-    moved since the last recorded decision and the trend over the recorded decisions."""
-    view = BoardView(title, report, portfolio, facts, anchors_for(report), log)
+    moved since the last recorded decision and the trend over the recorded decisions. With a
+    funding plan (`api.plan`, `report --budget`), it shows what to fund."""
+    view = BoardView(title, report, portfolio, facts, anchors_for(report), log, plan)
     parts = [
         document_head(view),
         '<body>\n<a class="skip" href="#subjects">Skip to the subjects</a>\n',
@@ -335,6 +350,7 @@ def render_html(
         maturity_section(view),
         dependencies_section(view),
         what_it_takes_section(view),
+        what_to_fund_section(view),
         subjects_section(view),
         reading_section(view),
         "</main>\n",
@@ -512,6 +528,7 @@ SECTIONS = (
     ("maturity", "Maturity"),
     ("dependencies", "Dependencies of tier-1 subjects"),
     ("what-it-takes", "What it would take"),
+    ("what-to-fund", "What to fund"),
     ("subjects", "Every subject, with its justification"),
     ("reading", "How to read this report"),
 )
@@ -525,7 +542,8 @@ def page_header(view: BoardView) -> str:
     shown = [
         (anchor, name)
         for anchor, name in SECTIONS
-        if anchor != "what-it-takes" or asked_what_it_takes(report)
+        if (anchor != "what-it-takes" or asked_what_it_takes(report))
+        and (anchor != "what-to-fund" or view.plan is not None)
     ]
     entries = "".join(f'<li><a href="#{anchor}">{esc(name)}</a></li>' for anchor, name in shown)
     return (
@@ -2057,3 +2075,61 @@ def reading_section(view: BoardView) -> str:
 
 def diagnostic_line(diagnostic: Diagnostic) -> str:
     return f"{diagnostic.where}: {diagnostic.message} [{diagnostic.code}]"
+
+
+# ---------------------------------------------------------------- what to fund
+
+
+def what_to_fund_section(view: BoardView) -> str:
+    """`report --budget`: the funding plan (`api.plan`), in the sentences `decisionlang plan` prints."""
+    plan = view.plan
+    if plan is None:
+        return ""
+    parts = [
+        f"<p>Within a budget of {esc(amount(plan.budget, plan.unit))}: the initiatives of the highest total"
+        f" value (<code>{esc(plan.value_expression)}</code>) that are GO or have a known path to GO, every"
+        " H1 initiative first, each with the initiatives it depends on. The selection is exact.</p>\n"
+    ]
+    if not plan.feasible:
+        items = "".join(f"<li>{esc(infeasible_sentence(problem, plan))}</li>" for problem in plan.infeasible)
+        parts.append(
+            '<p class="no-plan"><strong>No plan</strong>: the mandatory H1 initiatives do not fit.</p>\n'
+            f"<ul>{items}</ul>\n"
+        )
+        return section("what-to-fund", "".join(parts))
+    parts.append(f"<p><strong>{esc(funded_summary(plan))}</strong>.</p>\n")
+    funded_rows = [
+        (
+            link(view, item.name),
+            esc(item.owner or "—"),
+            esc(amount(item.cost, plan.unit)),
+            esc(value_text(item.value)),
+            esc("; ".join(funded_notes(item)) or "—"),
+        )
+        for item in plan.funded
+    ]
+    parts.append(
+        table(
+            "Funded",
+            ("Initiative", "Owner", "Cost", "Value", "Note"),
+            funded_rows,
+            numeric=(2, 3),
+            css="wide",
+        )
+    )
+    if plan.left_out:
+        left_rows = [
+            (link(view, item.name), badge(item.verdict), esc(left_out_sentence(item, plan)))
+            for item in plan.left_out
+        ]
+        parts.append(table("Left out, and why", ("Initiative", "Verdict", "Why"), left_rows, css="wide"))
+    constraints = [f"<li><strong>Budget</strong>: {esc(budget_sentence(plan))}</li>"]
+    constraints.extend(
+        f"<li><strong>Capacity of {esc(use.owner)}</strong>: {esc(capacity_sentence(use))}</li>"
+        for use in plan.capacity_use
+    )
+    constraints.append(
+        f"<li><strong>Next budget step</strong>: {esc(next_step_sentence(plan.next_step, plan))}</li>"
+    )
+    parts.append(f'<ul class="plan-constraints">{"".join(constraints)}</ul>\n')
+    return section("what-to-fund", "".join(parts))
