@@ -70,6 +70,7 @@ SCRIPTS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "bench_lsp": (("analysis after a keystroke, 1,000 services", "", "speed"),),
     "bench_lint": (("lint rules, 1,000 services", "", "speed"),),
     "bench_to_go": (("check --to-go over check, 300 services", "", "speed"),),
+    "bench_evidence_plan": (("check, 2,000 services with dated facts", "", "speed"),),
 }
 # Not in the default run: too slow for it (a 100,000-service portfolio); `--only` runs it.
 SLOW = {"bench_named_subject": "builds a 100,000-service portfolio; run it with --only"}
