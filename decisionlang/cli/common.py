@@ -368,6 +368,19 @@ def collector_tuned() -> Iterator[None]:
             gc.unfreeze()
 
 
+def text_markdown_json_option(markdown_for: str, schema: str) -> Callable[[F], F]:
+    """`--format text|markdown|json` (into `output_format`): the one option of the commands that
+    write for people, for a Markdown page (`markdown_for`) or for machines (JSON `schema`)."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "markdown", "json"]),
+        default="text",
+        show_default=True,
+        help=f"text for people; markdown for {markdown_for}; json ({schema}).",
+    )
+
+
 log_option = click.option(
     "--log", metavar="LOG", help="The decision log (default: $DECISIONLANG_LOG). See docs/decision-log.md."
 )

@@ -22,6 +22,7 @@ from decisionlang.cli.common import (
     flag_limits,
     guarded,
     limit_options,
+    text_markdown_json_option,
 )
 from decisionlang.core.escapes import visible
 from decisionlang.core.plan import DEFAULT_COST, DEFAULT_VALUE
@@ -112,15 +113,7 @@ def require_solver(command: str) -> None:
 @value_option
 @cost_option
 @as_of_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; markdown for a pull-request comment or a board paper; json "
-    "(decisionlang/plan/v1).",
-)
+@text_markdown_json_option("a pull-request comment or a board paper", "decisionlang/plan/v1")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file (default: stdout).")
 @cache_option
 @limit_options

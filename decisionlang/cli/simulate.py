@@ -15,6 +15,7 @@ from decisionlang.cli.common import (
     fail,
     guarded,
     log_option,
+    text_markdown_json_option,
 )
 from decisionlang.core.diagnostics import DecisionlangError
 
@@ -30,14 +31,7 @@ from decisionlang.core.diagnostics import DecisionlangError
 )
 @click.option("--since", type=AsOf(), help="Only the decisions recorded on or after this date (UTC).")
 @log_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; markdown for a pull-request comment; json (decisionlang/simulation/v1).",
-)
+@text_markdown_json_option("a pull-request comment", "decisionlang/simulation/v1")
 @guarded
 def simulate(
     directory: Path, candidate: str, since: dt.date | None, log: str | None, output_format: str
