@@ -305,3 +305,11 @@ def test_the_scaleup_says_where_its_dora_keys_come_from() -> None:
     assert {m.stale for m in later["k8s-platform"].missing} == {
         "observed 2026-11-02 by dora-exporter, older than 90 days"
     }
+
+
+def test_a_zero_freshness_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "p.policy").write_text("schema { x: number fresh for 0 days }\n", encoding="utf-8")
+    [error] = [d for d in validate(tmp_path) if d.is_error]
+    assert error.code == "DL-CHECK-SCHEMA" and "must be longer than zero" in error.message
+    assert (error.span.line, error.span.column) == (1, 20)

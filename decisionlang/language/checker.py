@@ -496,6 +496,13 @@ class Checker:
         )
         if decl.allowed is not None:
             self._check_allowed(decl, type_)
+        if decl.fresh is not None and decl.fresh.days <= 0:
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"`{decl.path}` is fresh for {decl.fresh.text}: a freshness period must be longer than zero",
+                decl.fresh.span,
+                help="give how long such a fact stays true, e.g. `fresh for 90 days`",
+            )
         if (decl.minimum is not None or decl.maximum is not None) and type_ not in (NUMBER, DURATION, ANY):
             self.error(
                 "DL-CHECK-SCHEMA",
