@@ -309,7 +309,40 @@ def test_the_scaleup_says_where_its_dora_keys_come_from() -> None:
 
 def test_a_zero_freshness_is_refused(tmp_path: Path) -> None:
     (tmp_path / "policies").mkdir()
-    (tmp_path / "policies" / "p.policy").write_text("schema { x: number fresh for 0 days }\n", encoding="utf-8")
+    (tmp_path / "policies" / "p.policy").write_text(
+        "schema { x: number fresh for 0 days }\n", encoding="utf-8"
+    )
     [error] = [d for d in validate(tmp_path) if d.is_error]
     assert error.code == "DL-CHECK-SCHEMA" and "must be longer than zero" in error.message
     assert (error.span.line, error.span.column) == (1, 20)
+
+
+def test_strict_makes_a_stale_fact_an_error_where_it_is_written(repo: Path) -> None:
+    result = _run("check", str(repo), "--as-of", "2026-11-26", "--strict")
+    assert result.exit_code == 2
+    assert (
+        "services/a.yaml:8:28: error[DL-EVAL-MISSING]: stale information: dora.change_failure_rate "
+        "(observed 2026-05-01 by dora-exporter, older than 90 days) needed by rule `delivery.risky` for `alpha`"
+    ) in result.output
+    assert "help: observe `dora.change_failure_rate` of `alpha` again" in result.output
+
+
+def test_policy_tests_read_evidence_in_their_subjects(repo: Path) -> None:
+    (repo / "policies" / "tests").mkdir()
+    (repo / "policies" / "tests" / "p.test.yaml").write_text(
+        "as_of: 2026-11-26\n"
+        "cases:\n"
+        "  - name: a stale rate waits\n"
+        "    subjects:\n"
+        "      - name: s\n"
+        "        dora: {observed: 2026-01-01, change_failure_rate: 0.01, deploys_per_week: 3}\n"
+        "    expect: {verdict: not-yet}\n"
+        "  - name: a fresh one goes\n"
+        "    subjects:\n"
+        "      - name: s\n"
+        "        dora: {observed: 2026-11-01, change_failure_rate: 0.01, deploys_per_week: 3}\n"
+        "    expect: {verdict: go}\n",
+        encoding="utf-8",
+    )
+    result = _run("test", str(repo))
+    assert result.exit_code == 0, result.output

@@ -670,14 +670,19 @@ def _strict_errors(
     errors = []
     for item in missing:
         owner = portfolio.by_name.get(item.subject, subject)
+        file, line, column = owner.file, owner.line, owner.column
+        help = f"declare `{item.path}` for `{owner.name}`, or run without --strict to get NOT YET"
+        if item.stale is not None:  # written, but too old: where it is written, observed again
+            file, line, column = owner.origin_of(item.path)
+            help = f"observe `{item.path}` of `{owner.name}` again and update its `observed:` date"
         errors.append(
             Diagnostic(
                 "DL-EVAL-MISSING",
                 f"{item} needed by rule `{item.rule}` for `{subject.name}`",
-                file=owner.file,
-                line=owner.line,
-                column=owner.column,
-                help=f"declare `{item.path}` for `{owner.name}`, or run without --strict to get NOT YET",
+                file=file,
+                line=line,
+                column=column,
+                help=help,
             )
         )
     return errors
