@@ -322,7 +322,8 @@ def test_strict_makes_a_stale_fact_an_error_where_it_is_written(repo: Path) -> N
     assert result.exit_code == 2
     assert (
         "services/a.yaml:8:28: error[DL-EVAL-MISSING]: stale information: dora.change_failure_rate "
-        "(observed 2026-05-01 by dora-exporter, older than 90 days) needed by rule `delivery.risky` for `alpha`"
+        "(observed 2026-05-01 by dora-exporter, older than 90 days) needed by rule `delivery.risky` "
+        "for `alpha`"
     ) in result.output
     assert "help: observe `dora.change_failure_rate` of `alpha` again" in result.output
 
