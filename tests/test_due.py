@@ -204,3 +204,21 @@ def test_review_and_after_stay_free_as_names(tmp_path: Path) -> None:
     assert project.program.policies["gate"].review.days == 365  # type: ignore[union-attr]
     report = evaluate_project(project, as_of=MAY.date())
     assert report.subjects[0].policies[0].reasons[0].rule == "gate.review"
+
+
+def test_check_in_github_format_notices_what_is_due(repo: Path, tmp_path: Path) -> None:
+    log = tmp_path / "decisions.sqlite"
+    record(repo, log, MAY)
+    arguments = ["check", str(repo), "--format", "github", "--record", str(log), "-s", "api", "-s", "crm"]
+    later = run(*arguments, "--as-of", "2026-11-01")
+    notices = [line for line in later.stdout.splitlines() if line.startswith("::notice title=")]
+    assert notices == [
+        "::notice title=api%3A review due 2026-08-02::api: GO since 2026-05-04, review due 2026-08-02 "
+        "(91 days ago; policy quarterly: review after 3 months)",
+        "::notice title=crm%3A review due 2026-10-31::crm: NOT YET since 2026-05-04, review due 2026-10-31 "
+        "(1 day ago; policy mapped: review after 6 months)",
+    ]  # web is due too, but was not checked
+    early = run(*arguments, "--as-of", "2026-06-01")
+    assert not [line for line in early.stdout.splitlines() if "review due" in line]
+    plain = run("check", str(repo), "--record", str(log), "--as-of", "2026-11-01")
+    assert "review due" not in plain.stdout  # only the workflow format carries them

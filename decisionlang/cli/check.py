@@ -231,7 +231,9 @@ def check(
         text = _render_report(report, None, out)
     emit(text, output)
     if record is not None:
-        _record_decision(project, report, record, services)
+        path = _record_decision(project, report, record, services)
+        if output_format == "github" and output is None:
+            _due_notices(path, report)
     fail_on_warnings(report.diagnostics, warnings_as_errors)
     sys.exit(exit_code(report.verdict, fail_on))
 
@@ -407,8 +409,25 @@ def _check_record_option(record: str, base: str | None) -> None:
         )
 
 
-def _record_decision(project: Project, report: Report, log: str, services: tuple[str, ...]) -> None:
-    """`check --record`: append after the report is out; a log that cannot take it exits 2."""
+def _due_notices(log: Path, report: Report) -> None:
+    """`check --format github --record LOG`: after the annotations, a workflow `::notice` per
+    decision of the checked subjects due for review on the day of the check (as `decisionlang due
+    --format github` writes them): a reminder on the run, never a failure."""
+    from decisionlang.governance.decisionlog import read_due
+    from decisionlang.render.history import render_due_github
+
+    checked = {subject.subject for subject in report.subjects}
+    today = report.as_of or dt.datetime.now(dt.UTC).date()
+    try:
+        found = [review for review in read_due(log, on=today) if review.subject in checked]
+    except DecisionlangError as error:
+        fail(error.diagnostics, outcome="the decision was recorded, but what is due could not be read")
+    click.echo(render_due_github(found, today, 0), nl=False)
+
+
+def _record_decision(project: Project, report: Report, log: str, services: tuple[str, ...]) -> Path:
+    """`check --record`: append after the report is out; a log that cannot take it exits 2. The
+    log's path."""
     from decisionlang.governance.decisionlog import log_path, record_report
 
     try:
@@ -418,3 +437,4 @@ def _record_decision(project: Project, report: Report, log: str, services: tuple
         fail(error.diagnostics, outcome="the decision was evaluated but not recorded")
     entry = f"entry {logged.entry} of {path}"
     click.echo(f"decisionlang: recorded decision {logged.record.decision_id} ({entry})", err=True)
+    return Path(path)
