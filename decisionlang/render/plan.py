@@ -21,6 +21,7 @@ from decisionlang.core.plan import (
     LeftOut,
     LeftOutReason,
 )
+from decisionlang.render.markdown import md_code, md_text
 from decisionlang.render.text import format_option, plural
 
 __all__ = [
@@ -227,7 +228,8 @@ def render_plan_text(plan: FundingPlan) -> str:
 
 
 def cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Data as literal text in a table cell (markdown's own escaping, `|` included)."""
+    return md_text(text)
 
 
 def render_plan_markdown(plan: FundingPlan) -> str:
@@ -243,7 +245,8 @@ def render_plan_markdown(plan: FundingPlan) -> str:
     lines.append("|---|---|--:|--:|---|")
     for item in plan.funded:
         lines.append(
-            f"| `{item.name}` | {cell(item.owner or '—')} | {amount(item.cost, plan.unit)} | "
+            f"| {md_code(item.name, table=True)} | {cell(item.owner or '—')} | "
+            f"{amount(item.cost, plan.unit)} | "
             f"{value_text(item.value)} | {cell('; '.join(funded_notes(item)) or '—')} |"
         )
     lines.append("")
@@ -251,7 +254,8 @@ def render_plan_markdown(plan: FundingPlan) -> str:
         lines.append("| Left out | Verdict | Why |")
         lines.append("|---|---|---|")
         for left in plan.left_out:
-            lines.append(f"| `{left.name}` | {left.verdict.label} | {cell(left_out_sentence(left, plan))} |")
+            name = md_code(left.name, table=True)
+            lines.append(f"| {name} | {left.verdict.label} | {cell(left_out_sentence(left, plan))} |")
         lines.append("")
     lines.append(f"- **Budget**: {budget_sentence(plan)}")
     for use in plan.capacity_use:
