@@ -208,6 +208,38 @@ CASES = [
         {"a": LeftOutReason.NO_COST, "b": LeftOutReason.NO_GAIN},
     ),
     (
+        "a budget is a hard limit, whatever the size of the other costs",
+        [{"name": "a", "worth": 10, "cost": 1001}, {"name": "huge", "worth": 1, "cost": 10_000_000_000}],
+        1000,
+        None,
+        set(),
+        {"a": LeftOutReason.DOES_NOT_FIT, "huge": LeftOutReason.DOES_NOT_FIT},
+    ),
+    (
+        "a small value beside a huge one still counts",
+        [{"name": "a", "worth": 10_000_000_000, "cost": 0}, {"name": "b", "worth": 500, "cost": 10}],
+        100,
+        None,
+        {"a", "b"},
+        {},
+    ),
+    (
+        "a mandatory initiative without a value is funded",
+        [{"name": "a", "cost": 10, "horizon": "H1"}, {"name": "b", "worth": 3, "cost": 95}],
+        100,
+        None,
+        {"a"},
+        {"b": LeftOutReason.DOES_NOT_FIT},
+    ),
+    (
+        "depending on itself asks nothing more",
+        [{"name": "c", "worth": 4, "cost": 10, "owner": "team-b", "depends_on": ["c"]}],
+        100,
+        {"team-b": 0},
+        set(),
+        {"c": LeftOutReason.AT_CAPACITY},
+    ),
+    (
         "mandatory first",
         [{"name": "a", "worth": 1, "cost": 60, "horizon": "H1"}, {"name": "b", "worth": 9, "cost": 60}],
         100,
@@ -401,3 +433,10 @@ def test_the_next_budget_step_is_the_smallest_that_raises_the_value(case) -> Non
     else:
         assert cheapest is not None
         assert problem.cost_of(cheapest) - budget == scanned
+
+
+def test_a_mandatory_initiative_that_cannot_be_funded_means_no_plan() -> None:
+    found = plan_of([{"name": "a", "worth": 5, "horizon": "H1"}, {"name": "b", "worth": 3, "cost": 10}], 100)
+    assert not found.feasible and [problem.constraint for problem in found.infeasible] == ["unfundable"]
+    text = render_plan_text(found)
+    assert "the mandatory initiative a cannot be funded as it stands: no cost given" in text

@@ -150,7 +150,9 @@ class BudgetStep:
 class Infeasible:
     """A constraint the mandatory initiatives break on their own: `needed` against `limit`."""
 
-    constraint: str  # "budget", or "capacity" with `owner`
+    constraint: (
+        str  # "budget", "capacity" with `owner`, or "unfundable" (`mandatory`: left out as they stand)
+    )
     needed: float
     limit: float
     mandatory: tuple[str, ...]  # the mandatory initiatives (with what they need) that it counts

@@ -46,7 +46,7 @@ from decisionlang.core.plan import (
 from decisionlang.core.views import deciding_rules
 from decisionlang.engine.expression import evaluate_for_each
 from decisionlang.engine.project import Project
-from decisionlang.engine.solver import Problem, require_solver
+from decisionlang.engine.solver import Problem, require_solver, within
 from decisionlang.engine.to_go import path_to_go
 from decisionlang.engine.values import Missing
 from decisionlang.engine.values import Problem as EvaluationProblem
@@ -125,7 +125,9 @@ def funding_plan(
         "as_of": report.as_of,
         "candidates": len(results),
     }
-    infeasible = _infeasibility(problem, order, candidates, budget, limits)
+    infeasible = _unfundable_mandatory(project, left) + _infeasibility(
+        problem, order, candidates, budget, limits
+    )
     if infeasible:
         return FundingPlan(
             **base,  # type: ignore[arg-type]
@@ -240,6 +242,9 @@ def _candidate(project: Project, result: SubjectResult, value: object, cost: obj
         reason = LeftOutReason.NO_GO if result.verdict is Verdict.NO_GO else LeftOutReason.NOT_YET
         return LeftOut(**common, reason=reason, rules=rules, cost=_number(cost), value=_number(value))  # type: ignore[arg-type]
     once = result.to_go.options[0] if result.verdict is Verdict.NOT_YET and result.to_go else None
+    mandatory = subject.fields.get("horizon") == MANDATORY_HORIZON
+    if mandatory and _number(value) is None:
+        value = 0.0  # funded whatever its value: securing the existing is not optional
     for figure, reason in ((cost, LeftOutReason.NO_COST), (value, LeftOutReason.NO_VALUE)):
         if _number(figure) is None:
             missing = figure.fields if isinstance(figure, Missing) else ()
@@ -263,7 +268,9 @@ def _candidate(project: Project, result: SubjectResult, value: object, cost: obj
         sorted(
             name
             for name in dict.fromkeys(subject.fields.get("depends_on") or ())
-            if name in project.portfolio.by_name and project.portfolio.by_name[name].kind == INITIATIVE
+            if name != result.subject  # depending on itself asks nothing more (as the portfolio reads it)
+            and name in project.portfolio.by_name
+            and project.portfolio.by_name[name].kind == INITIATIVE
         )
     )
     return _Candidate(
@@ -272,7 +279,7 @@ def _candidate(project: Project, result: SubjectResult, value: object, cost: obj
         result=result,
         cost=number_cost,
         value=number_value,
-        mandatory=subject.fields.get("horizon") == MANDATORY_HORIZON,
+        mandatory=mandatory,
         depends_on=initiatives,
     )
 
@@ -321,6 +328,19 @@ def _mandatory_set(candidates: Mapping[str, _Candidate]) -> set[str]:
     return needed
 
 
+def _unfundable_mandatory(project: Project, left: Mapping[str, LeftOut]) -> tuple[Infeasible, ...]:
+    """The mandatory (H1) initiatives that are GO, or NOT YET with a path to GO, and still cannot be
+    funded (no cost, a negative one, a dependency that cannot be): no plan leaves them out."""
+    stuck = tuple(
+        name
+        for name, item in sorted(left.items())
+        if item.reason.eligible is False
+        and item.reason not in (LeftOutReason.NO_GO, LeftOutReason.NOT_YET)
+        and project.portfolio.by_name[name].fields.get("horizon") == MANDATORY_HORIZON
+    )
+    return (Infeasible("unfundable", len(stuck), 0, stuck),) if stuck else ()
+
+
 def _infeasibility(
     problem: Problem,
     order: list[str],
@@ -333,7 +353,7 @@ def _infeasibility(
     needed = sorted(_mandatory_set(candidates))
     found = []
     spent = sum(candidates[name].cost for name in needed)
-    if spent > budget + problem.cost_tolerance:
+    if not within(spent, budget):
         found.append(Infeasible("budget", spent, budget, tuple(needed)))
     for owner, limit in limits.items():
         mine = tuple(name for name in needed if candidates[name].owner == owner)
@@ -378,7 +398,7 @@ def _why_left_out(
         closure = {index[name] for name in _closure(item.name, candidates)}
         needs = problem.cost_of(frozenset(closure))
         room = budget - problem.cost_of(problem.forced - closure)
-        if needs > room + problem.cost_tolerance or not at_capacity:
+        if not within(needs, room) or not at_capacity:
             return LeftOut(**common, reason=LeftOutReason.DOES_NOT_FIT, needs=needs, room=room)  # type: ignore[arg-type]
         return LeftOut(**common, reason=LeftOutReason.AT_CAPACITY, **capacity)  # type: ignore[arg-type]
     displaced = tuple(sorted(order[i] for i in chosen - forced))

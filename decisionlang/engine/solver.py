@@ -78,6 +78,17 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
+def slack(magnitude: float) -> float:
+    """A billionth of `magnitude` (at least of 1): how far a float sum may be off it."""
+    return 1e-9 * max(1.0, abs(magnitude))
+
+
+def within(amount: float, limit: float) -> bool:
+    """Whether `amount` is at most `limit`, up to the float arithmetic's error on `limit`: a budget
+    is a hard limit, never stretched by the size of other figures."""
+    return amount <= limit + slack(limit)
+
+
 @dataclass(frozen=True)
 class Problem:
     values: Sequence[float]
@@ -92,11 +103,13 @@ class Problem:
 
     @property
     def value_tolerance(self) -> float:
-        return 1e-7 * max(1.0, sum(abs(value) for value in self.values))
+        """What the solver's arithmetic may blur in a value: a billionth of the largest single one
+        (a tolerance on a sum of many would let a small item's value disappear in it)."""
+        return slack(max((abs(value) for value in self.values), default=0.0))
 
     @property
     def cost_tolerance(self) -> float:
-        return 1e-7 * max(1.0, sum(abs(cost) for cost in self.costs))
+        return slack(max((abs(cost) for cost in self.costs), default=0.0))
 
     def value_of(self, chosen: frozenset[int]) -> float:
         return sum(self.values[i] for i in sorted(chosen))
@@ -118,10 +131,12 @@ class Problem:
         top = self._solve(budget, limits, forced, maximise=True)
         if top is None or value_only:
             return top
-        floor = self.value_of(top) - self.value_tolerance
+        best = self.value_of(top)
+        floor = best - min(self.value_tolerance, slack(best))
         cheapest = self._solve(budget, limits, forced, maximise=False, value_at_least=floor)
         assert cheapest is not None  # `top` satisfies it
-        ceiling = self.cost_of(cheapest) + self.cost_tolerance
+        least = self.cost_of(cheapest)
+        ceiling = least + min(self.cost_tolerance, slack(least))
         unique = self._solve(
             budget,
             limits,
@@ -203,7 +218,7 @@ class Problem:
         costs = np.array(self.costs, dtype=float)
         values = np.array(self.values, dtype=float)
         if budget is not None:
-            solver.addRow(-infinity, budget + self.cost_tolerance, n, indices, costs)
+            solver.addRow(-infinity, budget + slack(budget), n, indices, costs)
         if cost_at_most is not None:
             solver.addRow(-infinity, cost_at_most, n, indices, costs)
         if value_at_least is not None:

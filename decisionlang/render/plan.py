@@ -163,6 +163,12 @@ def next_step_sentence(step: BudgetStep | None, plan: FundingPlan) -> str:
 
 def infeasible_sentence(problem: Infeasible, plan: FundingPlan) -> str:
     mandatory = names(problem.mandatory)
+    if problem.constraint == "unfundable":
+        why = {item.name: left_out_sentence(item, plan) for item in plan.left_out}
+        return "; ".join(
+            f"the mandatory initiative {name} cannot be funded as it stands: {why.get(name, 'left out')}"
+            for name in problem.mandatory
+        )
     if problem.constraint == "budget":
         return (
             f"the mandatory initiatives ({mandatory}) need {amount(problem.needed, plan.unit)}, "
@@ -198,7 +204,9 @@ def render_plan_text(plan: FundingPlan) -> str:
         lines.append("No plan: the mandatory H1 initiatives do not fit.")
         lines.extend(f"  {infeasible_sentence(problem, plan)}" for problem in plan.infeasible)
         lines.append("")
-        lines.append("Raise the budget or the capacity, or move an initiative off H1.")
+        lines.append(
+            "Raise the budget or the capacity, give what a mandatory initiative lacks, or move it off H1."
+        )
         return safe_text(lines)
     lines.append(funded_summary(plan))
     width = max((len(item.name) for item in plan.funded), default=0)
