@@ -347,3 +347,57 @@ def test_policy_tests_read_evidence_in_their_subjects(repo: Path) -> None:
     )
     result = _run("test", str(repo))
     assert result.exit_code == 0, result.output
+
+
+def test_the_latest_observation_of_one_fact_counts_and_a_stale_one_is_updated_where_written(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "services").mkdir()
+    (tmp_path / "policies" / "p.policy").write_text(
+        'schema { risk: integer 0..10 fresh for 30 days }\npolicy p { go low when risk < 5 because "low" }\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "services" / "s.yaml").write_text(
+        "services:\n"
+        "  - {name: a, risk: {value: 2, observed: 2026-01-01}}\n"
+        "  - {name: b, risk: {value: 2, observed: 2026-11-20}}\n"
+        "  - {name: c, risk: {value: 2, observed: 2026-01-01}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "services" / "z.overlay.yaml").write_text(
+        "overlays:\n"
+        "  - {name: a, risk: {value: 2, observed: 2026-11-20}}\n"
+        "  - {name: b, risk: {value: 2, observed: 2026-01-01}}\n"
+        "  - {name: c, owner: team-c}\n",
+        encoding="utf-8",
+    )
+    report = check(tmp_path, as_of=TODAY)
+    verdicts = {subject.subject: subject.verdict for subject in report.subjects}
+    assert verdicts == {"a": Verdict.GO, "b": Verdict.GO, "c": Verdict.NOT_YET}
+    [stale] = next(subject for subject in report.subjects if subject.subject == "c").missing
+    assert stale.file == "services/s.yaml"  # where it is written, not the overlay it would be added to
+
+
+def test_dotted_evidence_keys_are_the_blocks(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "services").mkdir()
+    (tmp_path / "policies" / "p.policy").write_text(
+        "schema { dora.cfr: number 0..1 fresh for 30 days }\n"
+        'policy p { go ok when dora.cfr < 0.2 because "ok" }\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "services" / "s.yaml").write_text(
+        "services:\n  - {name: a, dora.observed: 2026-01-01, dora.cfr: 0.1}\n", encoding="utf-8"
+    )
+    [subject] = check(tmp_path, as_of=TODAY).subjects
+    assert subject.verdict is Verdict.NOT_YET and subject.missing[0].stale is not None
+
+
+def test_built_in_fields_cannot_be_fresh_for(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "p.policy").write_text(
+        "schema { tags: list of text fresh for 10 days }\n", encoding="utf-8"
+    )
+    [error] = [d for d in validate(tmp_path) if d.is_error]
+    assert error.code == "DL-CHECK-SCHEMA" and "`tags` is built in" in error.message

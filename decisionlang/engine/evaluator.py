@@ -92,7 +92,7 @@ def _trace(
         error = Diagnostic(value.code, value.message, span=value.span, severity=Severity.WARNING)
         message = f"evaluation problem: {value.message}"
     elif isinstance(value, Missing) and decisive:
-        message = _missing_text(value.fields, ctx.portfolio)
+        message = _missing_text(value.fields, ctx.portfolio, ctx.subject.name)
     missing = value.fields if isinstance(value, Missing) else ()
     if recorder is None:
         return RuleTrace(
@@ -194,11 +194,11 @@ def _otherwise_trace(
 
 
 def _where_unknown_trace(
-    policy: CompiledPolicy, value: Undetermined, recorder: Recorder | None, portfolio: Portfolio
+    policy: CompiledPolicy, value: Undetermined, recorder: Recorder | None, portfolio: Portfolio, subject: str
 ) -> RuleTrace:
     span = policy.where_span or policy.span
     if isinstance(value, Missing):
-        message = f"cannot tell whether the policy applies: {_missing_text(value.fields, portfolio)}"
+        message = f"cannot tell whether the policy applies: {_missing_text(value.fields, portfolio, subject)}"
         outcome, error = Outcome.UNKNOWN, None
     else:
         assert isinstance(value, Problem)
@@ -235,7 +235,7 @@ def evaluate_policy(
         if applies is False:
             return None
         if isinstance(applies, Undetermined):
-            trace = _where_unknown_trace(policy, applies, recorder, ctx.portfolio)
+            trace = _where_unknown_trace(policy, applies, recorder, ctx.portfolio, ctx.subject.name)
             return PolicyResult(
                 policy.id,
                 policy.title,
@@ -374,7 +374,7 @@ def evaluate_subject(
             if rule.kind is RuleKind.WARN and rule.outcome is not Outcome.NOT_FIRED:
                 text = rule.message or rule.rule
                 if rule.outcome is Outcome.UNKNOWN:
-                    text = f"could not check: {_missing_text(rule.missing, portfolio)}"
+                    text = f"could not check: {_missing_text(rule.missing, portfolio, subject.name)}"
                 warnings.append(Warning(result.policy, rule.rule, text, rule.location))
                 continue
             if not rule.decisive or result.verdict is Verdict.GO:
@@ -383,12 +383,7 @@ def evaluate_subject(
                 label = result.verdict.label
                 warnings.append(Warning(result.policy, rule.rule, f"{label}: {rule.message}", rule.location))
             elif rule.outcome is Outcome.UNKNOWN:
-                missing.extend(
-                    MissingInformation(
-                        path, owner, file, result.policy, rule.rule, _staleness(portfolio, owner, path)
-                    )
-                    for owner, file, path in rule.missing
-                )
+                missing.extend(_missing_information(portfolio, result.policy, rule.rule, rule.missing))
     if ctx.exempted:
         results = _with_exemptions_shown(results, run, subject, portfolio, ctx)
     verdict = Verdict.worst([r.verdict for r in results if r.enforcement.decides])
@@ -627,7 +622,7 @@ def _waiver_note(code: str, waiver: Waiver, text: str) -> Diagnostic:
     return Diagnostic(code, message, span=waiver.span, severity=Severity.WARNING)
 
 
-def _missing_text(fields: tuple[tuple[str, str, str], ...], portfolio: Portfolio) -> str:
+def _missing_text(fields: tuple[tuple[str, str, str], ...], portfolio: Portfolio, subject: str) -> str:
     """`missing information: risk (services/a.yaml), tier (services/b.yaml)`; a stale fact said
     so: `dora.change_failure_rate is stale (observed 2026-05-01 by dora-exporter, older than 90 days)`."""
     absent: list[str] = []
@@ -637,11 +632,25 @@ def _missing_text(fields: tuple[tuple[str, str, str], ...], portfolio: Portfolio
         if why is None:
             absent.append(f"{path} ({file})")
         else:
-            stale.setdefault(why, []).append(path)
+            stale.setdefault(why, []).append(path if owner == subject else f"{path} of {owner}")
     said = ["missing information: " + ", ".join(absent)] if absent else []
     for why, paths in stale.items():
         said.append(f"{', '.join(paths)} {'is' if len(paths) == 1 else 'are'} stale ({why})")
     return "; ".join(said)
+
+
+def _missing_information(
+    portfolio: Portfolio, policy: str, rule: str, fields: tuple[tuple[str, str, str], ...]
+) -> list[MissingInformation]:
+    """What a rule lacked: each field with the file to add it to, or, for a stale one, the file it is
+    written in (observed again there) and why it is stale."""
+    found = []
+    for owner, file, path in fields:
+        stale = _staleness(portfolio, owner, path)
+        if stale is not None:
+            file = portfolio.by_name[owner].origin_of(path)[0]
+        found.append(MissingInformation(path, owner, file, policy, rule, stale))
+    return found
 
 
 def _staleness(portfolio: Portfolio, owner: str, path: str) -> str | None:
@@ -771,7 +780,7 @@ def evaluate_expression(
         error = Diagnostic(value.code, value.message, span=value.span, severity=Severity.WARNING)
         message = f"evaluation problem: {value.message}"
     elif isinstance(value, Missing):
-        message = _missing_text(value.fields, portfolio)
+        message = _missing_text(value.fields, portfolio, subject.name)
     missing = value.fields if isinstance(value, Missing) else ()
     trace = RuleTrace.recorded(
         rule.id,

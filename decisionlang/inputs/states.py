@@ -716,9 +716,11 @@ def _flatten(
             continue
         keys[path] = at_key
         plan = plans.get(path)
-        if plan is None and key in EVIDENCE_KEYS and path not in schema.prefixes:
-            into.evidence.setdefault(prefix, {})[key] = (_plain(value), value_spot(mapping, key, at_key))
-            continue
+        if plan is None and path not in schema.prefixes:
+            block, _, last = path.rpartition(".")  # `observed:` in `dora:`, or `dora.observed:`
+            if last in EVIDENCE_KEYS and (block == prefix or block in schema.prefixes):
+                into.evidence.setdefault(block, {})[last] = (_plain(value), value_spot(mapping, key, at_key))
+                continue
         if plan is not None and type(value) is YamlMap and _with_evidence(value, plan):
             # `{value: 0.12, observed: 2026-05-01, source: dora-exporter}`: the value, and its evidence
             for name in EVIDENCE_KEYS:
@@ -970,7 +972,12 @@ def _type_help(type_: Type, value: Any, token: str) -> str | None:
     """A hint for the common mistakes: unquoted text, yes/no for booleans, a scalar for a list."""
     if isinstance(value, Mapping) and "value" in value and not isinstance(type_, RecordType):
         others = ", ".join(f"`{key}`" for key in value if key not in _ANNOTATED_KEYS)
-        return f"beside `value`, write only `observed` and `source` (not {others})"
+        if others:
+            return f"beside `value`, write only `observed` and `source` (not {others})"
+        return (
+            "this field cannot carry `observed:` and `source:` around its value (a built-in field, or "
+            "a list of objects): write them on its block or on the subject"
+        )
     if type_ in (TEXT, SUBJECT) and isinstance(value, int | float | bool | datetime.date | OutOfRange):
         return f'quote it to make it text: "{token}"'
     if type_ == BOOL and isinstance(value, str):
@@ -1659,7 +1666,16 @@ def _facts(name: str, group: Sequence[_Candidate]) -> tuple[dict[str, _Fact], li
                 facts[path] = _Fact(value, entry)
             elif path != "name" and not _same(first.value, value):
                 problems.append(_conflict(name, path, first, _Fact(value, entry)))
+            elif path != "name" and _observed_later(entry.evidence.get(path), first.by.evidence.get(path)):
+                facts[path] = _Fact(value, entry)  # the same value, observed again since: that observation
     return facts, problems
+
+
+def _observed_later(again: Evidence | None, first: Evidence | None) -> bool:
+    """Whether a second statement of the same fact carries a later observation than the first."""
+    if again is None or again.observed is None:
+        return False
+    return first is None or first.observed is None or again.observed > first.observed
 
 
 def _same(a: Any, b: Any) -> bool:

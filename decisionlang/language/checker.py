@@ -565,6 +565,15 @@ class Checker:
                 ),
             )
             return
+        if builtin is not None and decl.fresh is not None:
+            self.error(
+                "DL-CHECK-SCHEMA",
+                f"`{decl.path}` is built in: it cannot be `fresh for` a period",
+                decl.fresh.span,
+                help="built-in fields say what a subject is, not an observation that ages; give the "
+                "freshness to the declared fields its policies read",
+            )
+            return
         spec = checked if checked is not None else self._field_spec(decl, type_)
         # Declared in a `schema strict` block: the mappings it is written in are closed.
         spec = dataclasses.replace(spec, strict=self._strict_block)
