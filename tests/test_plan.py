@@ -53,20 +53,23 @@ def test_scaleup_plan_tells_the_story(scaleup_plan) -> None:  # type: ignore[no-
         "carrier-edi-replacement",
         "observability-foundations",
         "nordics-expansion",
+        "warehouse-cost-cut",
     }
-    assert all(funded[name].mandatory for name in funded if name != "nordics-expansion")
-    assert funded["nordics-expansion"].once is not None  # a NOT YET funded on its path to GO
+    not_yet = {"nordics-expansion", "warehouse-cost-cut"}
+    assert all(funded[name].mandatory for name in funded if name not in not_yet)
+    assert all(funded[name].once is not None for name in not_yet)  # NOT YET, funded on their path to GO
+    # counted as its path leaves it: a business value of at least 4 puts it at the bar of 55
+    assert funded["warehouse-cost-cut"].value == 55
     reasons = {item.name: item.reason for item in scaleup_plan.left_out}
     assert reasons == {
         "eta-prediction-ml": LeftOutReason.DOES_NOT_FIT,
         "aiops-anomaly-detection": LeftOutReason.NOT_YET,
         "colo-exit-migration": LeftOutReason.NO_GO,
-        "warehouse-cost-cut": LeftOutReason.NO_VALUE,
     }
     step = scaleup_plan.next_step
-    assert step is not None and step.increase == 25_000
+    assert step is not None and step.increase == 55_000
     assert step.added == ("eta-prediction-ml",) and step.removed == ("nordics-expansion",)
-    assert scaleup_plan.budget_use.used == 555_000 and scaleup_plan.budget_use.binds
+    assert scaleup_plan.budget_use.used == 585_000 and scaleup_plan.budget_use.binds
 
 
 @pytest.mark.parametrize(
@@ -440,3 +443,27 @@ def test_a_mandatory_initiative_that_cannot_be_funded_means_no_plan() -> None:
     assert not found.feasible and [problem.constraint for problem in found.infeasible] == ["unfundable"]
     text = render_plan_text(found)
     assert "the mandatory initiative a cannot be funded as it stands: no cost given" in text
+
+
+def test_a_not_yet_initiative_is_counted_as_its_path_to_go_leaves_it() -> None:
+    """Its path to GO may change the very facts its value and cost are read from."""
+    policy = VOCABULARY.replace(
+        "  go fine when not blocked\n",
+        '  not_yet pricey when cost.delivery_eur > 100 because "too dear"\n'
+        '  not_yet weak when worth < 50 because "not worth it yet"\n'
+        "  go fine when not blocked\n",
+    )
+    files = portfolio_files(
+        [
+            {"name": "a", "worth": 60, "cost": 500},
+            {"name": "b", "worth": 10, "cost": 50},
+            {"name": "c", "worth": 55, "cost": 80},
+        ]
+    )
+    files["policies/v.policy"] = policy
+    project = load_project(SourceSet.from_memory(files), cache=False)
+    found = plan(project, evaluate_project(project, as_of=AS_OF), budget=200, value="worth")
+    funded = {item.name: (item.cost, item.value) for item in found.funded}
+    assert funded == {"a": (100, 60), "c": (80, 55)}  # a once its cost is cut to 100
+    [b] = found.left_out
+    assert (b.name, b.value, b.cost) == ("b", 50, 50)  # b once its worth reaches 50

@@ -5,7 +5,7 @@ trace as a rule's is recorded. There is no second evaluator."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,11 +81,13 @@ def evaluate_for_each(
     *,
     as_of: dt.date | None = None,
     path: str = EXPRESSION_PATH,
+    facts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, object] | None, str | None, list[Diagnostic]]:
     """The value of the expression `text` for each subject named in `subjects` (a number, a scale
     value..., or an `Undetermined` for missing information or an evaluation problem), parsed,
     checked and compiled once; and the checker's type of it. None and the diagnostics (located at
-    their column in `text`, in a file named `path`) when it does not parse or check."""
+    their column in `text`, in a file named `path`) when it does not parse or check. `facts`: for
+    a subject, facts to read in place of its own (what it would be once they are changed)."""
     from decisionlang.language.checker import check_expression
     from decisionlang.language.parser import parse_expression
 
@@ -106,8 +108,10 @@ def evaluate_for_each(
     )
     values: dict[str, object] = {}
     for name in subjects:
-        found = project.portfolio.by_name[name]
+        portfolio = project.portfolio
+        if facts and facts.get(name):
+            portfolio = portfolio.with_facts(name, facts[name])
         values[name], _trace = evaluate_expression(
-            condition, node.span, project.policies, found, project.portfolio, options
+            condition, node.span, project.policies, portfolio.by_name[name], portfolio, options
         )
     return values, str(type_), problems

@@ -26,6 +26,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 from decisionlang.core.model import Report, SubjectResult, Verdict
@@ -47,7 +48,7 @@ from decisionlang.core.views import deciding_rules
 from decisionlang.engine.expression import evaluate_for_each
 from decisionlang.engine.project import Project
 from decisionlang.engine.solver import Problem, require_solver, within
-from decisionlang.engine.to_go import path_to_go
+from decisionlang.engine.to_go import option_facts, path_to_go
 from decisionlang.engine.values import Missing
 from decisionlang.engine.values import Problem as EvaluationProblem
 
@@ -84,15 +85,26 @@ def funding_plan(
     _check_limits(budget, limits)
     budget = float(budget)
     today = report.as_of or dt.date.today()
-    results = [subject for subject in report.subjects if subject.kind == INITIATIVE]
+    results = [
+        dataclasses.replace(result, to_go=path_to_go(project, result, as_of=today))
+        if result.verdict is Verdict.NOT_YET and result.to_go is None
+        else result
+        for result in sorted(report.subjects, key=lambda item: item.subject)
+        if result.kind == INITIATIVE
+    ]
     names = [result.subject for result in results]
-    values = _evaluate(project, value, names, today, "--value")
-    costs = _evaluate(project, cost, names, today, "--cost")
+    # A NOT YET initiative is funded once its path to GO is taken: its value and cost are read on
+    # the facts it will then have (the path may change the very facts they are computed from).
+    once = {
+        result.subject: option_facts(project, result.subject, result.to_go.options[0])
+        for result in results
+        if result.verdict is Verdict.NOT_YET and result.to_go is not None and result.to_go.reachable
+    }
+    values = _evaluate(project, value, names, today, "--value", once)
+    costs = _evaluate(project, cost, names, today, "--cost", once)
     left: dict[str, LeftOut] = {}
     candidates: dict[str, _Candidate] = {}
-    for result in sorted(results, key=lambda item: item.subject):
-        if result.verdict is Verdict.NOT_YET and result.to_go is None:
-            result = dataclasses.replace(result, to_go=path_to_go(project, result, as_of=today))
+    for result in results:
         outcome = _candidate(project, result, values[result.subject], costs[result.subject])
         if isinstance(outcome, LeftOut):
             left[result.subject] = outcome
@@ -195,9 +207,16 @@ def _check_limits(budget: float, limits: Mapping[str, int]) -> None:
 
 
 def _evaluate(
-    project: Project, expression: str, names: list[str], today: dt.date, flag: str
+    project: Project,
+    expression: str,
+    names: list[str],
+    today: dt.date,
+    flag: str,
+    facts: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, object]:
-    found, type_, problems = evaluate_for_each(project, expression, names, as_of=today, path=flag)
+    found, type_, problems = evaluate_for_each(
+        project, expression, names, as_of=today, path=flag, facts=facts
+    )
     errors = [problem for problem in problems if problem.is_error]
     if found is None or errors:
         raise DecisionlangError(errors or problems)

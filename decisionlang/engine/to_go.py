@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from decisionlang.core.dates import parse_duration
 from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.format import json_number, json_value
 from decisionlang.core.model import (
@@ -389,6 +390,25 @@ class _Search:
 
 
 # ---------------------------------------------------------------- values as numbers, and back
+
+
+def option_facts(project: Project, subject: str, option: ChangeOption) -> dict[str, Any]:
+    """The facts of `subject` an option sets, as the evaluator holds them (a date, a duration: the
+    option carries them JSON-ready): what `Portfolio.with_facts` takes to see the subject once the
+    option is done. Changes of other subjects' facts are not among them."""
+    fields = project.program.all_fields()
+    facts: dict[str, Any] = {}
+    for change in option.changes:
+        if change.subject != subject:
+            continue
+        value, spec = change.after, fields.get(change.path)
+        if spec is not None and spec.type is DATE and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        elif spec is not None and spec.type is DURATION and isinstance(value, str):
+            days = parse_duration(value)
+            value = Duration(days) if days is not None else value
+        facts[change.path] = value
+    return facts
 
 
 def _as_number(value: Any) -> float:
