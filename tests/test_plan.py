@@ -297,6 +297,7 @@ def test_infeasible_exit_code(tmp_path: Path) -> None:
         (["--budget", "nan"], "not a finite number"),
         (["--budget", "10", "--capacity", "foo"], "is not OWNER=N"),
         (["--budget", "10", "--capacity", "team=x"], "is not OWNER=N"),
+        (["--budget", "10", "--capacity", "t1=1", "--capacity", "t1=5"], "gives t1 twice (1 and 5)"),
     ],
 )
 def test_usage_errors(arguments: list[str], expected: str) -> None:

@@ -87,8 +87,16 @@ cost_option = click.option(
 
 
 def capacity_map(pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:
-    """The --capacity flags by owner; an owner given twice keeps its last value."""
-    return dict(pairs)
+    """The --capacity flags by owner; an owner given twice is a usage error (which one is meant?)."""
+    found: dict[str, int] = {}
+    for owner, limit in pairs:
+        if owner in found and found[owner] != limit:
+            raise click.UsageError(
+                f"--capacity gives {owner} twice ({found[owner]} and {limit}): give each owner once",
+                ctx=click.get_current_context(silent=True),
+            )
+        found[owner] = limit
+    return found
 
 
 def require_solver(command: str) -> None:
