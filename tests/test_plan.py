@@ -468,3 +468,24 @@ def test_a_not_yet_initiative_is_counted_as_its_path_to_go_leaves_it() -> None:
     assert funded == {"a": (100, 60), "c": (80, 55)}  # a once its cost is cut to 100
     [b] = found.left_out
     assert (b.name, b.value, b.cost) == ("b", 50, 50)  # b once its worth reaches 50
+
+
+def test_a_capacity_for_an_owner_nobody_has_is_warned_of() -> None:
+    result = CliRunner().invoke(
+        cli.main,
+        [
+            "plan",
+            str(SCALEUP),
+            "--as-of",
+            "2026-11-26",
+            "--budget",
+            "600000",
+            "--capacity",
+            "team-platfrom=1",
+        ],
+    )
+    assert result.exit_code == 0
+    assert (
+        "decisionlang: warning: --capacity team-platfrom: no initiative has this owner; "
+        "did you mean `team-platform`?"
+    ) in result.stderr

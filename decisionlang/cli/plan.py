@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -25,7 +25,11 @@ from decisionlang.cli.common import (
     text_markdown_json_option,
 )
 from decisionlang.core.escapes import visible
+from decisionlang.core.hints import did_you_mean
 from decisionlang.core.plan import DEFAULT_COST, DEFAULT_VALUE
+
+if TYPE_CHECKING:
+    from decisionlang.engine.project import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -151,9 +155,24 @@ def plan(
 
     project = load_project(directory, limits=flag_limits())
     report = evaluate_project(project, as_of=as_of, services=None)
-    found = funding_plan(
-        project, report, budget=budget, capacities=capacity_map(capacities), value=value, cost=cost
-    )
+    limits = capacity_map(capacities)
+    _warn_of_unknown_owners(project, limits)
+    found = funding_plan(project, report, budget=budget, capacities=limits, value=value, cost=cost)
     render = {"markdown": render_plan_markdown, "json": render_plan_json}.get(output_format, render_plan_text)
     emit(render(found), output)
     sys.exit(EXIT_OK if found.feasible else EXIT_NO_PLAN)
+
+
+def _warn_of_unknown_owners(project: Project, limits: Mapping[str, int]) -> None:
+    """A capacity for an owner no initiative has limits nothing: a typo, most likely (warning)."""
+    owners = {
+        str(subject.fields["owner"])
+        for subject in project.portfolio.subjects
+        if subject.kind == "initiative" and subject.fields.get("owner")
+    }
+    for owner in limits:
+        if owner not in owners:
+            hint = did_you_mean(owner, sorted(owners)) or "it limits nothing"
+            click.echo(
+                f"decisionlang: warning: --capacity {owner}: no initiative has this owner; {hint}", err=True
+            )
