@@ -489,3 +489,21 @@ def test_a_capacity_for_an_owner_nobody_has_is_warned_of() -> None:
         "decisionlang: warning: --capacity team-platfrom: no initiative has this owner; "
         "did you mean `team-platform`?"
     ) in result.stderr
+
+
+def test_a_stale_value_is_said_stale_not_missing() -> None:
+    files = portfolio_files([{"name": "a", "worth": 5, "cost": 10}, {"name": "b", "worth": 4, "cost": 10}])
+    files["policies/v.policy"] = VOCABULARY.replace(
+        '  worth:             number  "Value"', '  worth:             number fresh for 30 days "Value"'
+    )
+    files["initiatives/i.yaml"] = files["initiatives/i.yaml"].replace(
+        "    worth: 5\n", "    worth: {value: 5, observed: 2026-01-01, source: survey}\n"
+    )
+    project = load_project(SourceSet.from_memory(files), cache=False)
+    found = plan(project, evaluate_project(project, as_of=AS_OF), budget=100, value="worth")
+    [a] = found.left_out
+    assert a.reason is LeftOutReason.NO_VALUE and a.missing == ()
+    assert (
+        "no value given: `worth` is unknown: worth is stale (observed 2026-01-01 by survey, older than 30 days)"
+        in (render_plan_text(found))
+    )

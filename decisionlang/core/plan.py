@@ -103,6 +103,9 @@ class LeftOut:
     limit: int | None = None  # AT_CAPACITY: the owner's capacity
     missing: tuple[tuple[str, str, str], ...] = ()  # NO_COST, NO_VALUE: (subject, file, field) missing
     problem: str | None = None  # NO_COST, NO_VALUE: the evaluation problem, when not missing facts
+    # NO_COST, NO_VALUE: the facts it reads that are written but stale, each with why
+    # (`dora.cfr is stale (observed 2026-05-01 by dora-exporter, older than 90 days)`)
+    stale: tuple[str, ...] = ()
     once: ChangeOption | None = None  # a NOT YET eligible on its path to GO
 
 

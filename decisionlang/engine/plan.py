@@ -105,7 +105,7 @@ def funding_plan(
     left: dict[str, LeftOut] = {}
     candidates: dict[str, _Candidate] = {}
     for result in results:
-        outcome = _candidate(project, result, values[result.subject], costs[result.subject])
+        outcome = _candidate(project, result, values[result.subject], costs[result.subject], today)
         if isinstance(outcome, LeftOut):
             left[result.subject] = outcome
         else:
@@ -249,8 +249,11 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _candidate(project: Project, result: SubjectResult, value: object, cost: object) -> _Candidate | LeftOut:
+def _candidate(
+    project: Project, result: SubjectResult, value: object, cost: object, today: dt.date
+) -> _Candidate | LeftOut:
     subject = project.portfolio.by_name[result.subject]
+    viewed = project.portfolio.observed_on(today)  # the facts as of the day: which are stale
     owner = subject.fields.get("owner")
     owner = owner if isinstance(owner, str) and owner else None
     common = {"name": result.subject, "owner": owner, "verdict": result.verdict, "location": result.location}
@@ -268,13 +271,20 @@ def _candidate(project: Project, result: SubjectResult, value: object, cost: obj
         if _number(figure) is None:
             missing = figure.fields if isinstance(figure, Missing) else ()
             problem = figure.message if isinstance(figure, EvaluationProblem) else None
-            if not missing and problem is None:
+            stale = tuple(
+                f"{path} is stale ({why})"
+                for owner, _, path in missing
+                if (why := viewed.by_name[owner].staleness(path)) is not None
+            )
+            missing = tuple(item for item in missing if viewed.by_name[item[0]].staleness(item[2]) is None)
+            if not missing and not stale and problem is None:
                 problem = "it is not a finite number"
             return LeftOut(
                 **common,  # type: ignore[arg-type]
                 reason=reason,
                 missing=missing,
                 problem=problem,
+                stale=stale,
                 once=once,
                 cost=_number(cost),
                 value=_number(value),

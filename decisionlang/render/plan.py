@@ -98,9 +98,10 @@ def left_out_sentence(item: LeftOut, plan: FundingPlan) -> str:
             if reason is LeftOutReason.NO_COST
             else ("no value given", plan.value_expression)
         )
-        if item.missing:
-            added = "; ".join(f"add {field} to {file}" for _, file, field in item.missing)
-            return f"{what}: `{expression}` is unknown: {added}"
+        if item.missing or item.stale:
+            said = [f"add {field} to {file}" for _, file, field in item.missing]
+            said += [f"{why}: observe it again" for why in item.stale]
+            return f"{what}: `{expression}` is unknown: {'; '.join(said)}"
         return f"{what}: `{expression}` gives no number: {item.problem}"
     if reason is LeftOutReason.NEGATIVE_COST:
         return f"its cost is negative ({amount(item.cost or 0.0, unit)}): correct `{plan.cost_expression}`"
