@@ -503,7 +503,5 @@ def test_a_stale_value_is_said_stale_not_missing() -> None:
     found = plan(project, evaluate_project(project, as_of=AS_OF), budget=100, value="worth")
     [a] = found.left_out
     assert a.reason is LeftOutReason.NO_VALUE and a.missing == ()
-    assert (
-        "no value given: `worth` is unknown: worth is stale (observed 2026-01-01 by survey, older than 30 days)"
-        in (render_plan_text(found))
-    )
+    said = "worth is stale (observed 2026-01-01 by survey, older than 30 days): observe it again"
+    assert f"no value given: `worth` is unknown: {said}" in render_plan_text(found)
