@@ -79,8 +79,10 @@ def _quiet_stdout() -> Iterator[None]:
 
 
 def slack(magnitude: float) -> float:
-    """A billionth of `magnitude` (at least of 1): how far a float sum may be off it."""
-    return 1e-9 * max(1.0, abs(magnitude))
+    """How far a float sum may be off `magnitude`: a billionth of it, and never under a millionth,
+    well above the solver's own feasibility tolerance (1e-9): a row `value >= v + slack` must not
+    be met by a selection worth just `v`."""
+    return max(1e-6, 1e-9 * abs(magnitude))
 
 
 def within(amount: float, limit: float) -> bool:
