@@ -28,12 +28,11 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchresult import emit, figure
+from benchresult import cpu, emit, figure
 from portfolio import generate_repo
 
 from decisionlang.api import evaluate_project, load_project, plan
@@ -41,12 +40,6 @@ from decisionlang.engine.solver import Problem
 
 SCALEUP = Path(__file__).resolve().parents[1] / "examples" / "scaleup"
 AS_OF = dt.date(2026, 11, 26)
-
-
-def cpu(action: Callable[[], object]) -> float:
-    start = time.process_time()
-    action()
-    return time.process_time() - start
 
 
 def dated_copy(root: Path) -> None:

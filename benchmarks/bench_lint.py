@@ -20,25 +20,17 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchresult import emit, figure
+from benchresult import cpu, emit, figure
 from portfolio import generate_repo
 
 from decisionlang.api import SourceSet, load_project
 from decisionlang.lint import lint_project
 
 LIBRARY = Path(__file__).resolve().parents[1] / "policies"
-
-
-def cpu(action: Callable[[], object]) -> float:
-    start = time.process_time()
-    action()
-    return time.process_time() - start
 
 
 def measure(root: Path, repeat: int) -> tuple[float, float, int]:

@@ -23,24 +23,16 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchresult import emit, figure
+from benchresult import cpu, emit, figure
 from portfolio import generate_repo
 
 from decisionlang.api import SourceSet, evaluate_project, load_project
 from decisionlang.language.parser import expected_at
 from decisionlang.lsp.analysis import analyse
-
-
-def cpu(action: Callable[[], object]) -> float:
-    start = time.process_time()
-    action()
-    return time.process_time() - start
 
 
 def main() -> int:
