@@ -33,16 +33,29 @@ class Evidence:
             return False
         return (today - self.observed).days > self.fresh_days
 
-    def origin(self) -> str:
-        """`observed 2026-05-01 by dora-exporter`, `observed 2026-05-01`, `from dora-exporter`."""
-        if self.observed is None:
-            return f"from {self.source}" if self.source else "of unknown origin"
-        by = f" by {self.source}" if self.source else ""
-        return f"observed {self.observed.isoformat()}{by}"
-
     def staleness(self) -> str:
         """Why it is stale: `observed 2026-05-01 by dora-exporter, older than 90 days`."""
-        return f"{self.origin()}, older than {self.fresh_text or f'{self.fresh_days:g} days'}"
+        observed = None if self.observed is None else self.observed.isoformat()
+        return staleness_words(observed, self.source, self.fresh_text or f"{self.fresh_days:g} days")
+
+
+def origin_words(observed: str | None, source: str | None) -> str | None:
+    """`observed 2026-05-01 by dora-exporter`, `observed 2026-05-01`, `from dora-exporter`; None for
+    a fact that says neither. The one wording of a fact's evidence (`Evidence`, a traced `Fact`)."""
+    if observed is None:
+        return None if source is None else f"from {source}"
+    return f"observed {observed}" + (f" by {source}" if source else "")
+
+
+def staleness_words(observed: str | None, source: str | None, fresh_for: str | None) -> str:
+    """Why a fact is stale: `observed 2026-05-01 by dora-exporter, older than 90 days`."""
+    return f"{origin_words(observed, source) or 'of unknown origin'}, older than {fresh_for}"
+
+
+def stale_sentence(what: str, why: str, *, many: bool = False) -> str:
+    """`dora.change_failure_rate is stale (observed 2026-05-01 by dora-exporter, older than 90 days)`;
+    `many`: `what` names several facts (`... are stale (...)`)."""
+    return f"{what} {'are' if many else 'is'} stale ({why})"
 
 
 _NO_EVIDENCE: Mapping[str, Evidence] = {}
@@ -245,6 +258,12 @@ class Portfolio:
             if view is self:  # the changed subject stands on that day as well
                 portfolio._days[day] = portfolio
         return portfolio
+
+    def staleness(self, name: str, path: str) -> str | None:
+        """Why the fact `path` of the subject `name` is stale (this portfolio standing on a day:
+        `observed_on`), or None when it is not (absent, fresh, or no such subject)."""
+        subject = self.by_name.get(name)
+        return None if subject is None or not subject.stale else subject.staleness(path)
 
     def observed_on(self, today: dt.date) -> Portfolio:
         """The portfolio as it stands on `today`: each subject's facts older than their schema's

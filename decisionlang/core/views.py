@@ -27,6 +27,7 @@ from decisionlang.core.model import (
     Verdict,
     Warning,
 )
+from decisionlang.core.subjects import origin_words, staleness_words
 
 # ---------------------------------------------------------------- what decided
 
@@ -439,12 +440,10 @@ def age_words(days: int) -> str:
 def fact_origin(fact: Fact) -> str | None:
     """`observed 2026-05-01 by dora-exporter`, `observed 2026-05-01`, `from dora-exporter`; None
     for a fact that says neither."""
-    if fact.observed is None:
-        return None if fact.source is None else f"from {fact.source}"
-    return f"observed {fact.observed}" + (f" by {fact.source}" if fact.source else "")
+    return origin_words(fact.observed, fact.source)
 
 
 def fact_staleness(fact: Fact) -> str:
     """Why a stale fact is stale: `observed 2026-05-01 by dora-exporter, older than 90 days`, as
     the engine words it (`Evidence.staleness`)."""
-    return f"{fact_origin(fact)}, older than {fact.fresh_for}"
+    return staleness_words(fact.observed, fact.source, fact.fresh_for)

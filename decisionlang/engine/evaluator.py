@@ -31,7 +31,7 @@ from decisionlang.core.model import (
     Warning,
 )
 from decisionlang.core.spans import Span
-from decisionlang.core.subjects import Portfolio, Subject
+from decisionlang.core.subjects import Portfolio, Subject, stale_sentence
 from decisionlang.engine.compiler import (
     READ_VERDICT,
     STEPS,
@@ -628,14 +628,14 @@ def _missing_text(fields: tuple[tuple[str, str, str], ...], portfolio: Portfolio
     absent: list[str] = []
     stale: dict[str, list[str]] = {}  # why -> the fields stale for that reason, in order
     for owner, file, path in fields:
-        why = _staleness(portfolio, owner, path)
+        why = portfolio.staleness(owner, path)
         if why is None:
             absent.append(f"{path} ({file})")
         else:
             stale.setdefault(why, []).append(path if owner == subject else f"{path} of {owner}")
     said = ["missing information: " + ", ".join(absent)] if absent else []
     for why, paths in stale.items():
-        said.append(f"{', '.join(paths)} {'is' if len(paths) == 1 else 'are'} stale ({why})")
+        said.append(stale_sentence(", ".join(paths), why, many=len(paths) > 1))
     return "; ".join(said)
 
 
@@ -646,17 +646,11 @@ def _missing_information(
     written in (observed again there) and why it is stale."""
     found = []
     for owner, file, path in fields:
-        stale = _staleness(portfolio, owner, path)
+        stale = portfolio.staleness(owner, path)
         if stale is not None:
             file = portfolio.by_name[owner].origin_of(path)[0]
         found.append(MissingInformation(path, owner, file, policy, rule, stale))
     return found
-
-
-def _staleness(portfolio: Portfolio, owner: str, path: str) -> str | None:
-    """Why the fact `path` of `owner` is unknown because stale, or None when it is simply absent."""
-    subject = portfolio.by_name.get(owner)
-    return None if subject is None or not subject.stale else subject.staleness(path)
 
 
 def _limit_error(limit: EvaluationLimit, policy: CompiledPolicy, subject: Subject) -> Diagnostic:

@@ -23,6 +23,7 @@ from decisionlang.core.model import (
     TradeoffTrace,
     Verdict,
 )
+from decisionlang.core.subjects import stale_sentence
 from decisionlang.core.views import (
     RuleRole,
     WaiverStanding,
@@ -167,7 +168,7 @@ def reason_sentence(rule: RuleTrace) -> str:
     if rule.outcome is Outcome.UNKNOWN:
         facts = rule.missing_facts
         fields = unique(fact.path for fact in facts if not fact.stale)
-        stale = unique(f"{fact.path} is stale ({fact_staleness(fact)})" for fact in facts if fact.stale)
+        stale = unique(stale_sentence(fact.path, fact_staleness(fact)) for fact in facts if fact.stale)
         said = (
             ["information is missing" + (f": {', '.join(fields)}" if fields else "")]
             if fields or not stale

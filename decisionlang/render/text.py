@@ -37,6 +37,7 @@ from decisionlang.core.model import (
     VerdictRead,
     Warning,
 )
+from decisionlang.core.subjects import stale_sentence
 from decisionlang.core.views import (
     Finding,
     WaiverStanding,
@@ -297,7 +298,7 @@ def format_missing(missing: MissingInformation, subject: str | None) -> str:
     owner = "" if subject is None or missing.subject == subject else f" of {missing.subject}"
     if missing.stale is not None:
         return (
-            f"{missing.path}{owner} is stale ({missing.stale}) — observe it again and update it in "
+            f"{stale_sentence(missing.path + owner, missing.stale)} — observe it again and update it in "
             f"{missing.file} (needed by rule {missing.rule})"
         )
     return f"{missing.path}{owner} — add it to {missing.file} (needed by rule {missing.rule})"
