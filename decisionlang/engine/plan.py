@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
-from decisionlang.core.model import Report, SubjectResult, Verdict
+from decisionlang.core.model import ChangeOption, Report, SubjectResult, Verdict
 from decisionlang.core.plan import (
     DEFAULT_COST,
     DEFAULT_VALUE,
@@ -44,6 +44,7 @@ from decisionlang.core.plan import (
     LeftOut,
     LeftOutReason,
 )
+from decisionlang.core.subjects import Subject, stale_sentence
 from decisionlang.core.views import deciding_rules
 from decisionlang.engine.expression import evaluate_for_each
 from decisionlang.engine.project import Project
@@ -66,6 +67,19 @@ class _Candidate:
     value: float
     mandatory: bool
     depends_on: tuple[str, ...]  # the initiatives it depends on
+    once: ChangeOption | None  # a NOT YET: the change it is funded once made (its path to GO)
+
+
+def _once(result: SubjectResult) -> ChangeOption | None:
+    """The change a NOT YET initiative is funded once made: the first option of its path to GO."""
+    if result.verdict is not Verdict.NOT_YET or result.to_go is None or not result.to_go.reachable:
+        return None
+    return result.to_go.options[0]
+
+
+def _mandatory(subject: Subject) -> bool:
+    """An H1 initiative: securing the existing is not optional."""
+    return subject.fields.get("horizon") == MANDATORY_HORIZON
 
 
 def funding_plan(
@@ -96,9 +110,9 @@ def funding_plan(
     # A NOT YET initiative is funded once its path to GO is taken: its value and cost are read on
     # the facts it will then have (the path may change the very facts they are computed from).
     once = {
-        result.subject: option_facts(project, result.subject, result.to_go.options[0])
+        result.subject: option_facts(project, result.subject, option)
         for result in results
-        if result.verdict is Verdict.NOT_YET and result.to_go is not None and result.to_go.reachable
+        if (option := _once(result)) is not None
     }
     values = _evaluate(project, value, names, today, "--value", once)
     costs = _evaluate(project, cost, names, today, "--cost", once)
@@ -252,31 +266,29 @@ def _number(value: object) -> float | None:
 def _candidate(
     project: Project, result: SubjectResult, value: object, cost: object, today: dt.date
 ) -> _Candidate | LeftOut:
-    subject = project.portfolio.by_name[result.subject]
-    viewed = project.portfolio.observed_on(today)  # the facts as of the day: which are stale
+    portfolio = project.portfolio
+    subject = portfolio.by_name[result.subject]
+    viewed = portfolio.observed_on(today)  # the facts as of the day: which are stale
     owner = subject.fields.get("owner")
     owner = owner if isinstance(owner, str) and owner else None
     common = {"name": result.subject, "owner": owner, "verdict": result.verdict, "location": result.location}
-    if result.verdict is Verdict.NO_GO or (
-        result.verdict is Verdict.NOT_YET and (result.to_go is None or not result.to_go.reachable)
-    ):
+    once = _once(result)
+    if result.verdict is Verdict.NO_GO or (result.verdict is Verdict.NOT_YET and once is None):
         rules = tuple(DecidingRule(rule.rule, rule.message, rule.location) for rule in deciding_rules(result))
         reason = LeftOutReason.NO_GO if result.verdict is Verdict.NO_GO else LeftOutReason.NOT_YET
         return LeftOut(**common, reason=reason, rules=rules, cost=_number(cost), value=_number(value))  # type: ignore[arg-type]
-    once = result.to_go.options[0] if result.verdict is Verdict.NOT_YET and result.to_go else None
-    mandatory = subject.fields.get("horizon") == MANDATORY_HORIZON
+    mandatory = _mandatory(subject)
     if mandatory and _number(value) is None:
         value = 0.0  # funded whatever its value: securing the existing is not optional
     for figure, reason in ((cost, LeftOutReason.NO_COST), (value, LeftOutReason.NO_VALUE)):
         if _number(figure) is None:
             missing = figure.fields if isinstance(figure, Missing) else ()
             problem = figure.message if isinstance(figure, EvaluationProblem) else None
+            whys = [viewed.staleness(whose, path) for whose, _, path in missing]
             stale = tuple(
-                f"{path} is stale ({why})"
-                for owner, _, path in missing
-                if (why := viewed.by_name[owner].staleness(path)) is not None
+                stale_sentence(item[2], why) for item, why in zip(missing, whys, strict=True) if why
             )
-            missing = tuple(item for item in missing if viewed.by_name[item[0]].staleness(item[2]) is None)
+            missing = tuple(item for item, why in zip(missing, whys, strict=True) if why is None)
             if not missing and not stale and problem is None:
                 problem = "it is not a finite number"
             return LeftOut(
@@ -293,13 +305,11 @@ def _candidate(
     assert number_cost is not None and number_value is not None
     if number_cost < 0:
         return LeftOut(**common, reason=LeftOutReason.NEGATIVE_COST, cost=number_cost, value=number_value)  # type: ignore[arg-type]
-    initiatives = tuple(
+    initiatives = tuple(  # services it depends on are not funded: left to their own verdicts
         sorted(
             name
-            for name in dict.fromkeys(subject.fields.get("depends_on") or ())
-            if name != result.subject  # depending on itself asks nothing more (as the portfolio reads it)
-            and name in project.portfolio.by_name
-            and project.portfolio.by_name[name].kind == INITIATIVE
+            for name in dict.fromkeys(portfolio.dependencies_of(result.subject))
+            if portfolio.by_name[name].kind == INITIATIVE
         )
     )
     return _Candidate(
@@ -310,6 +320,7 @@ def _candidate(
         value=number_value,
         mandatory=mandatory,
         depends_on=initiatives,
+        once=once,
     )
 
 
@@ -332,6 +343,7 @@ def _drop_unfundable_dependents(candidates: dict[str, _Candidate], left: dict[st
                     cost=item.cost,
                     value=item.value,
                     others=blocked,
+                    once=item.once,
                 )
                 del candidates[name]
                 changed = True
@@ -365,7 +377,7 @@ def _unfundable_mandatory(project: Project, left: Mapping[str, LeftOut]) -> tupl
         for name, item in sorted(left.items())
         if item.reason.eligible is False
         and item.reason not in (LeftOutReason.NO_GO, LeftOutReason.NOT_YET)
-        and project.portfolio.by_name[name].fields.get("horizon") == MANDATORY_HORIZON
+        and _mandatory(project.portfolio.by_name[name])
     )
     return (Infeasible("unfundable", len(stuck), 0, stuck),) if stuck else ()
 
@@ -406,7 +418,6 @@ def _why_left_out(
     candidates: Mapping[str, _Candidate],
 ) -> LeftOut:
     result = item.result
-    once = result.to_go.options[0] if result.verdict is Verdict.NOT_YET and result.to_go else None
     common = {
         "name": item.name,
         "owner": item.owner,
@@ -414,7 +425,7 @@ def _why_left_out(
         "location": result.location,
         "cost": item.cost,
         "value": item.value,
-        "once": once,
+        "once": item.once,
     }
     unfunded = tuple(other for other in item.depends_on if index[other] not in chosen)
     if unfunded:
@@ -469,7 +480,6 @@ def _funded_order(item: _Candidate) -> tuple[bool, float, str]:
 
 def _funded(item: _Candidate) -> Funded:
     result = item.result
-    once = result.to_go.options[0] if result.verdict is Verdict.NOT_YET and result.to_go else None
     return Funded(
         name=item.name,
         owner=item.owner,
@@ -478,6 +488,6 @@ def _funded(item: _Candidate) -> Funded:
         value=item.value,
         mandatory=item.mandatory,
         location=result.location,
-        once=once,
+        once=item.once,
         depends_on=item.depends_on,
     )
