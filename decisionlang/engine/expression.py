@@ -12,6 +12,7 @@ from typing import Any
 from decisionlang.core.diagnostics import Diagnostic
 from decisionlang.core.hints import did_you_mean
 from decisionlang.core.model import RuleTrace
+from decisionlang.core.spans import Span
 from decisionlang.engine.compiler import STEPS, Compiler
 from decisionlang.engine.evaluator import EvaluationOptions, evaluate_expression
 from decisionlang.engine.project import Project
@@ -39,9 +40,6 @@ def evaluate_text(
     """The value and trace of the expression `text` for the subject named `subject`, or the
     diagnostics that stop it: the project's errors, an unknown subject (with a suggestion), or the
     expression's own syntax and type errors, located at their column in `text`."""
-    from decisionlang.language.checker import check_expression
-    from decisionlang.language.parser import parse_expression
-
     if project.errors:
         return None, list(project.errors)
     found = project.portfolio.by_name.get(subject)
@@ -54,23 +52,14 @@ def evaluate_text(
             help=hint or "run `decisionlang check` to list the subjects",
         )
         return None, [problem]
-    node, problems = parse_expression(text, EXPRESSION_PATH)
-    if node is None or any(problem.is_error for problem in problems):
+    compiled, problems = _compiled(project, text, EXPRESSION_PATH)
+    if compiled is None:
         return None, problems
-    type_, checked = check_expression(project.program, node)
-    problems = [*problems, *checked]
-    if any(problem.is_error for problem in problems):
-        return None, problems
-    condition = Compiler(project.program).expr(node)
-    options = EvaluationOptions(
-        today=as_of or dt.date.today(),
-        waivers=project.waivers,
-        steps=project.sources.settings.evaluation_steps or STEPS,
-    )
+    options = _options(project, as_of)
     value, trace = evaluate_expression(
-        condition, node.span, project.policies, found, project.portfolio, options
+        compiled.condition, compiled.span, project.policies, found, project.portfolio, options
     )
-    result = ExpressionResult(text, found.name, found.kind, options.today, str(type_), value, trace)
+    result = ExpressionResult(text, found.name, found.kind, options.today, compiled.type, value, trace)
     return result, problems
 
 
@@ -88,30 +77,49 @@ def evaluate_for_each(
     checked and compiled once; and the checker's type of it. None and the diagnostics (located at
     their column in `text`, in a file named `path`) when it does not parse or check. `facts`: for
     a subject, facts to read in place of its own (what it would be once they are changed)."""
-    from decisionlang.language.checker import check_expression
-    from decisionlang.language.parser import parse_expression
-
     if project.errors:
         return None, None, list(project.errors)
-    node, problems = parse_expression(text, path)
-    if node is None or any(problem.is_error for problem in problems):
+    compiled, problems = _compiled(project, text, path)
+    if compiled is None:
         return None, None, problems
-    type_, checked = check_expression(project.program, node)
-    problems = [*problems, *checked]
-    if any(problem.is_error for problem in problems):
-        return None, None, problems
-    condition = Compiler(project.program).expr(node)
-    options = EvaluationOptions(
-        today=as_of or dt.date.today(),
-        waivers=project.waivers,
-        steps=project.sources.settings.evaluation_steps or STEPS,
-    )
+    options = _options(project, as_of)
     values: dict[str, object] = {}
     for name in subjects:
         portfolio = project.portfolio
         if facts and facts.get(name):
             portfolio = portfolio.with_facts(name, facts[name])
         values[name], _trace = evaluate_expression(
-            condition, node.span, project.policies, portfolio.by_name[name], portfolio, options
+            compiled.condition, compiled.span, project.policies, portfolio.by_name[name], portfolio, options
         )
-    return values, str(type_), problems
+    return values, compiled.type, problems
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    condition: Any  # the compiled closure
+    span: Span
+    type: str  # the checker's type of the expression
+
+
+def _compiled(project: Project, text: str, path: str) -> tuple[_Compiled | None, list[Diagnostic]]:
+    """The expression parsed, checked and compiled against the project's program, with the
+    parser's and checker's diagnostics; None when one of them is an error."""
+    from decisionlang.language.checker import check_expression
+    from decisionlang.language.parser import parse_expression
+
+    node, problems = parse_expression(text, path)
+    if node is None or any(problem.is_error for problem in problems):
+        return None, problems
+    type_, checked = check_expression(project.program, node)
+    problems = [*problems, *checked]
+    if any(problem.is_error for problem in problems):
+        return None, problems
+    return _Compiled(Compiler(project.program).expr(node), node.span, str(type_)), problems
+
+
+def _options(project: Project, as_of: dt.date | None) -> EvaluationOptions:
+    return EvaluationOptions(
+        today=as_of or dt.date.today(),
+        waivers=project.waivers,
+        steps=project.sources.settings.evaluation_steps or STEPS,
+    )
