@@ -24,6 +24,7 @@ from decisionlang.cli.common import (
     limit_options,
     text_markdown_json_option,
 )
+from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.escapes import visible
 from decisionlang.core.hints import did_you_mean
 from decisionlang.core.plan import DEFAULT_COST, DEFAULT_VALUE
@@ -36,7 +37,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_NO_PLAN = 1  # the mandatory H1 initiatives break the budget or a capacity: no plan exists
 MAX_BUDGET = 1e15
 MAX_CAPACITY = 1_000_000
-INSTALL_HINT = "pip install 'decisionlang[plan]'"
 
 
 class Capacity(click.ParamType):  # type: ignore[type-arg]
@@ -104,15 +104,15 @@ def capacity_map(pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:
 
 
 def require_solver(command: str) -> None:
-    """Exit 2 with one line when the `plan` extra (highspy) is not installed."""
-    from decisionlang.engine.solver import solver_missing
+    """Exit 2 with one line when the `plan` extra (highspy) is not installed: the engine's
+    DL-PLAN-SOLVER, its message and its help on one line."""
+    from decisionlang.engine import solver
 
-    if solver_missing():
-        click.echo(
-            f"decisionlang {command}: planning what to fund needs the HiGHS solver (highspy), which is not"
-            f" installed; install it with: {INSTALL_HINT}",
-            err=True,
-        )
+    try:
+        solver.require_solver()
+    except DecisionlangError as error:
+        said = "; ".join(f"{problem.message}; {problem.help}" for problem in error.diagnostics)
+        click.echo(f"decisionlang {command}: {said}", err=True)
         sys.exit(EXIT_INVALID)
 
 

@@ -20,19 +20,10 @@ from typing import Any
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
 
-__all__ = ["PLAN_EXTRA", "Problem", "require_solver", "solver_missing"]
+__all__ = ["PLAN_EXTRA", "Problem", "require_solver"]
 
 PLAN_EXTRA = "decisionlang[plan]"
 _loaded: list[Any] = []  # the highspy module, once imported
-
-
-def solver_missing() -> bool:
-    """Whether highspy cannot be imported (the `plan` extra is not installed)."""
-    try:
-        _highspy()
-    except DecisionlangError:
-        return True
-    return False
 
 
 def require_solver() -> None:
