@@ -26,7 +26,6 @@ from decisionlang.cli.common import (
 )
 from decisionlang.core.diagnostics import DecisionlangError
 from decisionlang.core.escapes import visible
-from decisionlang.core.hints import did_you_mean
 from decisionlang.core.plan import DEFAULT_COST, DEFAULT_VALUE
 
 if TYPE_CHECKING:
@@ -156,23 +155,19 @@ def plan(
     project = load_project(directory, limits=flag_limits())
     report = evaluate_project(project, as_of=as_of, services=None)
     limits = capacity_map(capacities)
-    _warn_of_unknown_owners(project, limits)
+    warn_of_unknown_owners(project, limits)
     found = funding_plan(project, report, budget=budget, capacities=limits, value=value, cost=cost)
     render = {"markdown": render_plan_markdown, "json": render_plan_json}.get(output_format, render_plan_text)
     emit(render(found), output)
     sys.exit(EXIT_OK if found.feasible else EXIT_NO_PLAN)
 
 
-def _warn_of_unknown_owners(project: Project, limits: Mapping[str, int]) -> None:
-    """A capacity for an owner no initiative has limits nothing: a typo, most likely (warning)."""
-    owners = {
-        str(subject.fields["owner"])
-        for subject in project.portfolio.subjects
-        if subject.kind == "initiative" and subject.fields.get("owner")
-    }
-    for owner in limits:
-        if owner not in owners:
-            hint = did_you_mean(owner, sorted(owners)) or "it limits nothing"
-            click.echo(
-                f"decisionlang: warning: --capacity {owner}: no initiative has this owner; {hint}", err=True
-            )
+def warn_of_unknown_owners(project: Project, limits: Mapping[str, int]) -> None:
+    """A warning on standard error for each --capacity whose owner no initiative has."""
+    from decisionlang.engine.plan import unknown_owners
+
+    for owner, near in unknown_owners(project, limits):
+        hint = f"did you mean `{near}`?" if near is not None else "it limits nothing"
+        click.echo(
+            f"decisionlang: warning: --capacity {owner}: no initiative has this owner; {hint}", err=True
+        )

@@ -34,6 +34,7 @@ from decisionlang.cli.plan import (
     cost_option,
     require_solver,
     value_option,
+    warn_of_unknown_owners,
 )
 from decisionlang.cli.progress import WRITING, progress_option, progress_shown
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
@@ -138,6 +139,7 @@ def report(
                     from decisionlang.api import plan
 
                     limits = capacity_map(capacities)
+                    warn_of_unknown_owners(project, limits)
                     funding = plan(project, result, budget=budget, capacities=limits, value=value, cost=cost)
                 html = render_html(result, project.portfolio, facts, title=title, log=board_log, plan=funding)
             emit(html, target, confine_to=None if output else directory)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from decisionlang.core.diagnostics import DecisionlangError, Diagnostic
+from decisionlang.core.hints import closest
 from decisionlang.core.model import ChangeOption, Report, SubjectResult, Verdict
 from decisionlang.core.plan import (
     DEFAULT_COST,
@@ -53,7 +54,7 @@ from decisionlang.engine.to_go import option_facts, path_to_go
 from decisionlang.engine.values import Missing
 from decisionlang.engine.values import Problem as EvaluationProblem
 
-__all__ = ["INITIATIVE", "funding_plan"]
+__all__ = ["INITIATIVE", "funding_plan", "unknown_owners"]
 
 INITIATIVE = "initiative"
 
@@ -200,6 +201,19 @@ def funding_plan(
 
 
 # ---------------------------------------------------------------- inputs
+
+
+def unknown_owners(project: Project, limits: Mapping[str, int]) -> list[tuple[str, str | None]]:
+    """The owners given a capacity that no initiative has (a capacity that limits nothing: a typo,
+    most likely), each with the closest owner that exists, when one is close."""
+    owners = sorted(
+        {
+            str(subject.fields["owner"])
+            for subject in project.portfolio.subjects
+            if subject.kind == INITIATIVE and subject.fields.get("owner")
+        }
+    )
+    return [(owner, closest(owner, owners)) for owner in limits if owner not in owners]
 
 
 def _check_limits(budget: float, limits: Mapping[str, int]) -> None:
