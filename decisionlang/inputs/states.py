@@ -777,10 +777,12 @@ def _with_evidence(value: YamlMap, plan: _Plan) -> bool:
     return all(type(key) is str and key in _ANNOTATED_KEYS for key in value)
 
 
-def _evidence(flat: _Flattened, source: SourceFile) -> tuple[dict[str, Evidence], list[Diagnostic]]:
+def _evidence(
+    flat: _Flattened, schema: _Schema, source: SourceFile
+) -> tuple[Mapping[str, Evidence], list[Diagnostic]]:
     """Each fact's evidence, by dotted path: its own `observed:` and `source:`, else its block's,
-    its block's block's... up to the subject's; the problems of the keys that are not a date or a
-    text. The schema's `fresh for` is added by `_with_freshness`."""
+    its block's block's... up to the subject's, with the schema's `fresh for` of the field; the
+    problems of the keys that are not a date or a text."""
     problems: list[Diagnostic] = []
     written: dict[str, dict[str, Any]] = {}
     for place, given in flat.evidence.items():
@@ -788,7 +790,7 @@ def _evidence(flat: _Flattened, source: SourceFile) -> tuple[dict[str, Evidence]
         for key, (value, spot) in given.items():
             where = f"`{place}`" if place else "the subject"
             if key == "observed":
-                day = value if type(value) is datetime.date else parse_date(value)
+                day = parse_date(value)
                 if day is None:
                     message = f"`observed` (on {where}) must be a date, got {_describe(value)}"
                     help = "write the day the facts were observed as YYYY-MM-DD, e.g. observed: 2026-05-01"
@@ -804,7 +806,8 @@ def _evidence(flat: _Flattened, source: SourceFile) -> tuple[dict[str, Evidence]
         if checked:
             written[place] = checked
     if not written:
-        return {}, problems
+        return _NO_EVIDENCE, problems
+    specs = schema.specs
     evidence: dict[str, Evidence] = {}
     for path in flat.fields:
         found: dict[str, Any] = {}
@@ -814,20 +817,10 @@ def _evidence(flat: _Flattened, source: SourceFile) -> tuple[dict[str, Evidence]
                 found.setdefault(key, value)
             at = None if not at else at.rpartition(".")[0]
         if found:
-            evidence[path] = Evidence(found.get("observed"), found.get("source"))
+            spec = specs.get(path)
+            fresh_days, fresh_text = (None, None) if spec is None else (spec.fresh_days, spec.fresh_text)
+            evidence[path] = Evidence(found.get("observed"), found.get("source"), fresh_days, fresh_text)
     return evidence, problems
-
-
-def _with_freshness(evidence: Mapping[str, Evidence], schema: _Schema) -> dict[str, Evidence]:
-    """The evidence with each field's `fresh for` from the schema."""
-    specs = schema.specs
-    fresh: dict[str, Evidence] = {}
-    for path, given in evidence.items():
-        spec = specs.get(path)
-        if spec is not None and spec.fresh_days is not None:
-            given = replace(given, fresh_days=spec.fresh_days, fresh_text=spec.fresh_text)
-        fresh[path] = given
-    return fresh
 
 
 def _unknown_field(path: str, at_key: Spot, schema: _Schema, source: SourceFile) -> Diagnostic | None:
@@ -1234,7 +1227,7 @@ def _candidate(
     spot = mapping_spot(node.mapping)
     located = _Located(source, spot, flat, name)
     values, problems = _validate(schema, located, node.default_kind)
-    evidence, evidence_problems = _evidence(flat, source)
+    evidence, evidence_problems = _evidence(flat, schema, source)
     problems = flat.problems + evidence_problems + problems + _out_of_range(schema, flat, source)
     valid = name is not None and not any(problem.is_error for problem in problems)
     if valid and name is not None:
@@ -1262,7 +1255,7 @@ def _candidate(
         spots=spots,
         groups=groups,
         missing=missing,
-        evidence=_with_freshness(evidence, schema) if evidence else _NO_EVIDENCE,
+        evidence=evidence,
     )
     return candidate, problems
 
