@@ -719,7 +719,6 @@ def evaluate_each(
     """The subjects of `evaluate`, in the same order, each evaluated when the iteration reaches it:
     its result and the diagnostics it raised. A caller that writes each result and drops it keeps
     one subject's trace in memory at a time, not the whole report's."""
-    portfolio = portfolio.observed_on(options.today)  # facts older than their `fresh for`: unknown
     chosen = portfolio.subjects if only is None else named_subjects(portfolio, only)
     run = _Run(policies, options)
     for subject in chosen:

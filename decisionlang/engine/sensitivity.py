@@ -181,7 +181,7 @@ class _Probe:
         return self.readers[parameter.id]
 
     def verdict(self, parameter: Parameter, value: float, name: str) -> Verdict | None:
-        portfolio = self.project.portfolio.observed_on(self.options.today)
+        portfolio = self.project.portfolio
         try:
             result, _ = evaluate_subject(
                 self.policies(parameter, value), portfolio.by_name[name], portfolio, self.options
