@@ -56,6 +56,9 @@ def test_json_output() -> None:
         ('tier + "a" > 1', "legacy-crm", "<expression>:1:1: error[DL-CHECK-TYPE]"),
         ("criticality >= hgih", "legacy-crm", "<expression>:1:16: error[DL-CHECK-SCALE-VALUE]"),
         ("tier > ", "legacy-crm", "<expression>:1:"),
+        # a standalone expression's problems are an expression's, not those of a message's `{...}`
+        ("tier >", "legacy-crm", "<expression>:1:7: error[DL-PARSE-EOF]: the expression ends too early"),
+        (" ", "legacy-crm", "<expression>:1:1: error[DL-PARSE-EOF]: the expression is empty"),
         ("tier", "legacy-crn", "did you mean `legacy-crm`?"),
     ],
 )

@@ -803,8 +803,16 @@ def parse_message(token: Token, source: SourceFile, owner: _ToAst, span: Span) -
 
 
 def _parse_fragment(
-    text: str, source: SourceFile, line: int, column: int, diagnostics: list[Diagnostic]
+    text: str,
+    source: SourceFile,
+    line: int,
+    column: int,
+    diagnostics: list[Diagnostic],
+    *,
+    in_message: bool = True,
 ) -> ast.Expr | None:
+    """An expression: one of a message's `{...}` (`in_message`), or standalone (`eval`, `plan
+    --value`), whose problems are worded as an expression's, not as a message's."""
     transformer = _ToAst(source, line_shift=line - 1, column_shift=column - 1)
     stripped = text.strip()
     if not stripped:
@@ -814,6 +822,13 @@ def _parse_fragment(
                 "empty `{}` in a message",
                 span=point(source, line, column - 1, 2),
                 help="put a field or expression between the braces, or write \\{ for a literal brace",
+            )
+            if in_message
+            else Diagnostic(
+                "DL-PARSE-EOF",
+                "the expression is empty",
+                span=point(source, line, column, 1),
+                help="write an expression, e.g. `risk >= 8`",
             )
         )
         return None
@@ -826,13 +841,16 @@ def _parse_fragment(
         expr: ast.Expr = transformer.transform(tree)
     except UnexpectedInput as error:
         diagnostic = _syntax_diagnostic(error, source, line_shift=line - 1, column_shift=column - 1)
-        if diagnostic.code == "DL-PARSE-EOF":
+        if diagnostic.code == "DL-PARSE-EOF" and in_message:
             diagnostic = Diagnostic(
                 "DL-PARSE-MESSAGE",
                 f"the expression `{{{text}}}` in this message is incomplete",
                 span=point(source, line, column, len(text)),
                 help="complete the expression, or write \\{ for a literal brace",
             )
+        elif diagnostic.code == "DL-PARSE-EOF":  # a standalone expression is no file: say what ends
+            said = diagnostic.message.replace("the file ends too early", "the expression ends too early", 1)
+            diagnostic = dataclasses.replace(diagnostic, message=said, help="complete the expression")
         diagnostics.append(diagnostic)
         return None
     diagnostics.extend(transformer.diagnostics)
@@ -1041,7 +1059,7 @@ def parse_expression(text: str, path: str = "<expression>") -> tuple[ast.Expr | 
     """Parse a standalone expression (used by tests and tools)."""
     source = SourceFile(path, text)
     diagnostics: list[Diagnostic] = []
-    expr = _parse_fragment(text, source, 1, 1, diagnostics)
+    expr = _parse_fragment(text, source, 1, 1, diagnostics, in_message=False)
     return expr, diagnostics
 
 
