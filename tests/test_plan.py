@@ -505,3 +505,11 @@ def test_a_stale_value_is_said_stale_not_missing() -> None:
     assert a.reason is LeftOutReason.NO_VALUE and a.missing == ()
     said = "worth is stale (observed 2026-01-01 by survey, older than 30 days): observe it again"
     assert f"no value given: `worth` is unknown: {said}" in render_plan_text(found)
+
+
+def test_amounts_keep_their_cents_and_group_thousands() -> None:
+    from decisionlang.render.plan import amount
+
+    assert amount(600_000.5, "€") == "600 000.50 €"
+    assert amount(120_000, "€") == "120 000 €"
+    assert amount(12.25, None) == "12.25"

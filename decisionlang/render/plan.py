@@ -5,6 +5,7 @@ and JSON (`decisionlang/plan/v1`). The sentences are written here once; the boar
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from decisionlang.core.codec import to_data
@@ -42,11 +43,14 @@ __all__ = [
 
 
 def amount(number: float, unit: str | None) -> str:
-    """`120 000 €`: whole amounts grouped by thousands; others as a person reads them."""
-    if float(number).is_integer() and abs(number) < 1e15:
+    """`120 000 €`, `600 000.50 €`: an amount grouped by thousands, with its cents when it has some
+    (as a budget is written); beyond 1e15, as a person reads a number."""
+    if abs(number) >= 1e15 or not math.isfinite(number):
+        text = show_number(number)
+    elif float(number).is_integer():
         text = f"{int(number):,}".replace(",", " ")
     else:
-        text = show_number(number)
+        text = f"{number:,.2f}".replace(",", " ")
     return f"{text} {unit}" if unit else text
 
 
